@@ -1,0 +1,127 @@
+//! `cohesion import territories|typologies FILE…`: the yearly COG update.
+//!
+//! Every file is read and checked, and the new referential is checked as a whole,
+//! before anything is written; then the store applies the difference in one
+//! transaction. Importing the same files twice changes nothing the second time.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use cohesion_core::territory::compact;
+use cohesion_core::territory::upstream::{FileKind, Upstream};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::db::DbArgs;
+use crate::serve::init_tracing;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Territories from @etalab/decoupage-administratif: communes.json, epci.json,
+    /// departements.json, regions.json (all four), optionally with typology grids
+    /// (CSV) and centroids (GeoJSON).
+    Territories {
+        /// COG vintage of these files, e.g. "COG 2027".
+        #[arg(long)]
+        vintage: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Typology grids (density, rurality, centrality, mountain) and centroids.
+    Typologies {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CommonArgs {
+    /// Check and report what would change, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    db: DbArgs,
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn run(cmd: ImportCommand) -> anyhow::Result<()> {
+    init_tracing(false);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(import(cmd))
+}
+
+async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
+    let (vintage, common, territories) = match &cmd {
+        ImportCommand::Territories { vintage, common } => (Some(vintage.as_str()), common, true),
+        ImportCommand::Typologies { common } => (None, common, false),
+    };
+    let bar = ProgressBar::new(common.files.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let mut upstream = Upstream::new();
+    let mut kinds = Vec::new();
+    for path in &common.files {
+        bar.set_message(format!("reading {}", path.display()));
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        kinds.push((path, upstream.add_file(&path.display().to_string(), &text)));
+        bar.inc(1);
+    }
+    if !territories {
+        let wrong: Vec<String> = kinds
+            .iter()
+            .filter(|(_, k)| !matches!(k, Some(FileKind::Typology | FileKind::Centroids) | None))
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        if !wrong.is_empty() {
+            bar.finish_and_clear();
+            bail!("territory files go to `cohesion import territories`, not typologies: {}", wrong.join(", "));
+        }
+    }
+    bar.set_message("opening the database");
+    let store = common.db.open().await?;
+    let base = match store.load_referential().await? {
+        Some(r) => r,
+        None => compact::read("data/territories.tsv", compact::SHIPPED)
+            .map_err(|f| anyhow::anyhow!("the shipped referential is invalid:\n{f}"))?,
+    };
+    bar.set_message("checking the whole input");
+    let new = match upstream.build(Some(&base), vintage) {
+        Ok(r) => r,
+        Err(faults) => {
+            bar.finish_and_clear();
+            for f in &faults.0 {
+                eprintln!("{f}");
+            }
+            bail!("{} fault(s) found; nothing was written", faults.0.len());
+        }
+    };
+    if common.dry_run {
+        bar.finish_and_clear();
+        println!("valid: {} territories ({}); dry run, nothing written", new.len(), new.vintage());
+        return Ok(());
+    }
+    bar.set_message("writing the changes");
+    let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+    let change = store.replace_referential(&new, &actor).await?;
+    bar.finish_and_clear();
+    store.close().await;
+    if change.is_noop() {
+        println!("nothing to change: the database already holds this referential ({})", new.vintage());
+    } else {
+        println!(
+            "{}: {} added, {} changed, {} retired, {} unchanged (revision {})",
+            new.vintage(),
+            change.added,
+            change.changed,
+            change.retired,
+            change.unchanged,
+            change.revision
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! `cohesion`: the platform's single binary.
+
+mod data;
+mod db;
+mod import;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "cohesion", version, about = "Cohésion: territorialised interventions and their measured impact")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start the platform (HTTP server).
+    Serve(serve::ServeArgs),
+    /// Import reference data (validated whole; nothing written if anything is wrong).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Maintenance of the reference data shipped in the binary.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum DataCommand {
+    /// Regenerate data/territories.tsv from the upstream files.
+    Compile(data::CompileArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Import(cmd) => import::run(cmd),
+        Command::Data(DataCommand::Compile(args)) => data::compile(&args),
+    }
+}

@@ -1,0 +1,80 @@
+//! `cohesion serve`.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use cohesion_web::AppState;
+use tracing_subscriber::EnvFilter;
+
+use crate::db::{DbArgs, seed_if_empty};
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "COHESION_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// How often to check whether the stored referential changed (seconds).
+    #[arg(long, env = "COHESION_REFRESH_SECS", default_value_t = 30)]
+    pub refresh_secs: u64,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "COHESION_LOG_JSON")]
+    pub log_json: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing(args.log_json);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let store = args.db.open().await?;
+    seed_if_empty(&store).await?;
+    let state = AppState::load(store.clone()).await?;
+    let _refresh = state.spawn_refresh(Duration::from_secs(args.refresh_secs.max(1)));
+    let listener =
+        tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "Cohésion is serving on http://{}",
+        listener.local_addr()?
+    );
+    axum::serve(listener, cohesion_web::app(state)).with_graceful_shutdown(shutdown()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}
+
+pub fn init_tracing(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}

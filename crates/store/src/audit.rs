@@ -1,0 +1,91 @@
+//! The audit trail: who changed what, when, with the state before and after.
+//!
+//! Events are written by the operation that makes the change, inside its transaction
+//! (see [`insert!`]), so a change without its event cannot be committed.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{Result, Store, with_pool};
+
+/// One change to record.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub actor: String,
+    pub request_id: Option<String>,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// A recorded event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: String,
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub request_id: Option<String>,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+pub(crate) const INSERT: &str = "INSERT INTO audit_event (id, at, actor, request_id, entity_type, entity_id, action, before, after) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Inserts a [`NewEvent`] through `$exec` (a transaction), on either backend.
+macro_rules! insert {
+    ($exec:expr, $event:expr) => {{
+        let event: &$crate::audit::NewEvent = $event;
+        sqlx::query($crate::audit::INSERT)
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(time::OffsetDateTime::now_utc())
+            .bind(&event.actor)
+            .bind(&event.request_id)
+            .bind(&event.entity_type)
+            .bind(&event.entity_id)
+            .bind(&event.action)
+            .bind(event.before.clone().map(sqlx::types::Json))
+            .bind(event.after.clone().map(sqlx::types::Json))
+            .execute($exec)
+            .await
+    }};
+}
+pub(crate) use insert;
+
+impl Store {
+    /// Events about one entity, oldest first.
+    pub async fn audit_for(&self, entity_type: &str, entity_id: &str) -> Result<Vec<Event>> {
+        const SQL: &str = "SELECT id, at, actor, request_id, entity_type, entity_id, action, before, after \
+             FROM audit_event WHERE entity_type = $1 AND entity_id = $2 ORDER BY at, id";
+        with_pool!(self, pool => {
+            use sqlx::Row;
+            let rows = sqlx::query(SQL).bind(entity_type).bind(entity_id).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Event {
+                        id: r.try_get("id")?,
+                        at: r.try_get("at")?,
+                        actor: r.try_get("actor")?,
+                        request_id: r.try_get("request_id")?,
+                        entity_type: r.try_get("entity_type")?,
+                        entity_id: r.try_get("entity_id")?,
+                        action: r.try_get("action")?,
+                        before: r.try_get::<Option<sqlx::types::Json<Value>>, _>("before")?.map(|j| j.0),
+                        after: r.try_get::<Option<sqlx::types::Json<Value>>, _>("after")?.map(|j| j.0),
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+/// A fresh event id, exposed for callers that need to know it beforehand.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}

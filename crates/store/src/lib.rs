@@ -1,0 +1,76 @@
+//! Persistence for Cohésion: one [`Store`], two backends (SQLite and PostgreSQL).
+//!
+//! The backend is chosen once, when the store is opened, and every operation is a
+//! `match` over two concrete sqlx pools (static dispatch; no `Any` driver, which
+//! cannot bind times or JSON). SQL is written once in the dialect both accept
+//! (`$1` placeholders, `RETURNING`, `ON CONFLICT`); what differs (column types) lives
+//! in the per-backend migrations under `migrations/`.
+//!
+//! Every mutation writes its [`audit`] event in the same transaction.
+
+pub mod audit;
+mod connect;
+mod migrate;
+pub mod territory;
+pub mod testing;
+
+use sqlx::{PgPool, SqlitePool};
+
+pub use connect::{DatabaseUrl, StoreOptions};
+
+/// The database behind the platform.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever pool this store holds. The body is compiled
+/// once per backend, so both arms are statically typed.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Errors of this crate. Database failures are not the client's fault; the web layer
+/// maps them to 500 without leaking their text.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("invalid database URL: {0}")]
+    Url(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl Store {
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}

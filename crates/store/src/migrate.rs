@@ -1,0 +1,37 @@
+//! Migrations, embedded in the binary: one directory per backend, same numbering.
+
+use std::borrow::Cow;
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use crate::{Result, Store, with_pool};
+
+/// (version, description, SQLite SQL, PostgreSQL SQL)
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "referential",
+    include_str!("../migrations/sqlite/0001_referential.sql"),
+    include_str!("../migrations/postgres/0001_referential.sql"),
+)];
+
+fn migrator(postgres: bool) -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sqlite, pg)| {
+                let sql = if postgres { pg } else { sqlite };
+                Migration::new(version, Cow::Borrowed(description), MigrationType::Simple, sql.into_sql_str(), false)
+            })
+            .collect(),
+    )
+}
+
+impl Store {
+    /// Applies the migrations not yet applied; idempotent.
+    pub async fn migrate(&self) -> Result<()> {
+        let postgres = matches!(self, Store::Postgres(_));
+        with_pool!(self, pool => migrator(postgres).run(pool).await?);
+        Ok(())
+    }
+}

@@ -1,0 +1,68 @@
+//! The JSON API under `/api/v1`, one module per domain concept, and the OpenAPI
+//! document generated from the handlers (`/api/v1/openapi.json`).
+
+pub mod health;
+pub mod territory;
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::routing::get;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cohésion API",
+        description = "Open API of Cohésion, the platform of territorialised interventions: the national \
+                       territory referential (communes, EPCI, départements, régions) and, as they arrive, \
+                       programmes, projects, pacts and their measured impact. Errors are RFC 9457 \
+                       problem documents with a stable `code`.",
+        license(name = "MIT"),
+    ),
+    tags(
+        (name = "territories", description = "The national territory referential (COG)"),
+        (name = "operations", description = "Health of the service"),
+    )
+)]
+struct ApiDoc;
+
+/// The routes and their OpenAPI description, before the state is attached.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(territory::search))
+        .routes(routes!(territory::detail))
+        .routes(routes!(territory::children))
+}
+
+/// The OpenAPI document of this build.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().into_openapi()
+}
+
+pub fn router() -> axum::Router<AppState> {
+    let (router, doc) = documented().split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    router.route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+}
+
+/// `Query` whose rejections are problem documents, like every other API error.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
+    }
+}

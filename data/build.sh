@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Regenerates data/territories.tsv from the upstream files.
+#
+# Usage: data/build.sh [SHARED_DATA_DIR]   (default: ../shared/data)
+# Needs: tar, cargo. Reads the npm tarball of @etalab/decoupage-administratif 6.0.0,
+# the typology grids and the centroids; see data/README.md for provenance.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=${1:-$here/../../shared/data}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tar -xzf "$src/referentiel/etalab-decoupage-administratif-6.0.0.tgz" -C "$tmp"
+up=$tmp/package/data
+cd "$here/.."
+cargo run --quiet -p cohesion -- data compile --vintage "COG 2026" --out data/territories.tsv \
+  "$up/communes.json" "$up/epci.json" "$up/departements.json" "$up/regions.json" \
+  "$src"/territoires/grille_densite.csv "$src"/territoires/grille_ruralite.csv \
+  "$src"/territoires/grille_centralite.csv "$src"/territoires/grille_montagne.csv \
+  "$src"/territoires/centroides_epci-ept.geojson "$src"/territoires/centroides_dep.geojson \
+  "$src"/territoires/centroides_reg.geojson
