@@ -2,6 +2,7 @@
 
 mod data;
 mod db;
+mod evaluate;
 mod import;
 mod serve;
 
@@ -21,6 +22,8 @@ enum Command {
     /// Import reference data (validated whole; nothing written if anything is wrong).
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Estimate an intervention's impact from a panel CSV (unit,year,outcome,first_treated).
+    Evaluate(evaluate::EvaluateArgs),
     /// Maintenance of the reference data shipped in the binary.
     #[command(subcommand)]
     Data(DataCommand),
@@ -37,6 +40,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Import(cmd) => import::run(cmd),
+        Command::Evaluate(args) => evaluate::run(&args),
         Command::Data(DataCommand::Compile(args)) => data::compile(&args),
     }
 }

@@ -3,7 +3,6 @@
 //! Every module here is pure: it takes values and returns values. Reading files,
 //! databases or the network belongs to `cohesion-store`, `cohesion-web` and the CLI.
 
-#[cfg(feature = "impact")]
 pub mod impact;
 pub mod import;
 pub mod territory;

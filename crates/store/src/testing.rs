@@ -53,3 +53,25 @@ impl TestDb {
         }
     }
 }
+
+/// Set to `1` (as CI does) to make PostgreSQL tests fail instead of skipping when
+/// [`POSTGRES_ENV`] is missing.
+pub const REQUIRE_POSTGRES_ENV: &str = "COHESION_REQUIRE_POSTGRES";
+
+/// A fresh PostgreSQL test database, or `None` (test skipped) when none is
+/// configured. Panics when PostgreSQL is required but missing or unreachable: a CI
+/// run must not pass without exercising it.
+pub async fn postgres_or_skip() -> Option<TestDb> {
+    let required = std::env::var(REQUIRE_POSTGRES_ENV).is_ok_and(|v| v == "1");
+    match postgres_url() {
+        Some(url) => match TestDb::postgres(&url).await {
+            Ok(db) => Some(db),
+            Err(e) => panic!("PostgreSQL at {POSTGRES_ENV} is unreachable: {e}"),
+        },
+        None if required => panic!("{REQUIRE_POSTGRES_ENV}=1 but {POSTGRES_ENV} is not set"),
+        None => {
+            eprintln!("skipped: set {POSTGRES_ENV}=postgres://… to run the PostgreSQL tests");
+            None
+        }
+    }
+}

@@ -7,6 +7,8 @@
 
 pub mod api;
 pub mod error;
+#[cfg(feature = "pages")]
+pub mod pages;
 pub mod snapshot;
 
 use std::sync::Arc;
@@ -74,7 +76,10 @@ impl AppState {
 /// The whole application: API, health, and the layers every response goes through.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    api::router()
+    let router = api::router();
+    #[cfg(feature = "pages")]
+    let router = router.merge(pages::router());
+    router
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

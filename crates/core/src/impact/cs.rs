@@ -1,0 +1,251 @@
+//! Callaway & Sant'Anna (2021) group-time average treatment effects, unconditional
+//! (no covariates), for panel data.
+//!
+//! Each `ATT(g,t)` is a 2×2 difference in differences between cohort `g` and its
+//! controls, from a base period: `g-1-δ` for post periods, `t-1` for pre periods (the
+//! "varying" base of R `did`/`csdid`). Without covariates the doubly robust estimator
+//! reduces to this difference of means, and its influence function to
+//! `n/n_g·(ΔY_i − mean_g) − n/n_c·(ΔY_i − mean_c)`. Aggregations (`simple`, by event
+//! time) follow `did::aggte`, including the influence-function term for the
+//! estimated group shares, and the analytical standard error `sqrt(Σ IF²)/n`
+//! (`bstrap = FALSE`).
+
+use super::pretrend::wald_test;
+use super::result::{ControlGroup, EventTimeEstimate, ImpactEstimate, Method};
+use super::{ImpactError, Panel};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CsOptions {
+    pub control: ControlGroup,
+    /// Years before adoption in which units may already react (δ in the paper).
+    pub anticipation: u32,
+}
+
+struct Cell {
+    group: i32,
+    year: i32,
+    att: f64,
+    /// Influence function over the `n` sample units.
+    inf: Vec<f64>,
+}
+
+struct Sample {
+    /// Panel unit index of each sample unit.
+    units: Vec<usize>,
+    /// Adoption year of each sample unit (`None`: never treated).
+    group: Vec<Option<i32>>,
+    groups: Vec<i32>,
+    /// Share of sample units in each of `groups`.
+    share: Vec<f64>,
+}
+
+/// Group-time ATTs aggregated overall (`simple`) and by event time.
+pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstimate, ImpactError> {
+    let years = panel.years();
+    let delta = i32::try_from(opts.anticipation)
+        .map_err(|_| ImpactError::InvalidParameter("anticipation is too large".into()))?;
+    let first_year = years.first().copied().ok_or(ImpactError::EmptyPanel)?;
+    let mut notes = Vec::new();
+    let sample = build_sample(panel, delta, first_year, &mut notes)?;
+    let n = sample.units.len();
+    let nf = n as f64;
+
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut used_as_control = vec![false; n];
+    let mut skipped = 0usize;
+    let (mut dy_g, mut dy_c) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let t_n = years.len();
+    let grid = panel.grid();
+    // Time-major copy of the sample's outcomes, so that a cell streams two rows.
+    let mut by_year = vec![f64::NAN; t_n * n];
+    for (s, &u) in sample.units.iter().enumerate() {
+        for t in 0..t_n {
+            by_year[t * n + s] = grid[u * t_n + t];
+        }
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); sample.groups.len()];
+    let mut never = Vec::new();
+    for (s, g) in sample.group.iter().enumerate() {
+        match g.and_then(|g| sample.groups.binary_search(&g).ok()) {
+            Some(k) => members[k].push(s),
+            None => never.push(s),
+        }
+    }
+    // ΔY of the listed sample units between periods `t` and `base`, when both exist.
+    let deltas = |list: &[usize], t: usize, base: usize, out: &mut Vec<(usize, f64)>| {
+        let (now, before) = (&by_year[t * n..(t + 1) * n], &by_year[base * n..(base + 1) * n]);
+        for &s in list {
+            let (a, b) = (now[s], before[s]);
+            if !a.is_nan() && !b.is_nan() {
+                out.push((s, a - b));
+            }
+        }
+    };
+    for (gk, &g) in sample.groups.iter().enumerate() {
+        for (ti, &year) in years.iter().enumerate() {
+            let post = year >= g - delta;
+            let base = if post {
+                years.iter().rposition(|y| *y < g - delta)
+            } else if ti > 0 {
+                Some(ti - 1)
+            } else {
+                None
+            };
+            let Some(base) = base else { continue };
+            let horizon = year.max(years[base]) + delta;
+            dy_g.clear();
+            dy_c.clear();
+            deltas(&members[gk], ti, base, &mut dy_g);
+            deltas(&never, ti, base, &mut dy_c);
+            if opts.control == ControlGroup::NotYet {
+                for (hk, h) in sample.groups.iter().enumerate() {
+                    if *h != g && *h > horizon {
+                        deltas(&members[hk], ti, base, &mut dy_c);
+                    }
+                }
+            }
+            if dy_g.is_empty() || dy_c.is_empty() {
+                skipped += 1;
+                continue;
+            }
+            let (ng, nc) = (dy_g.len() as f64, dy_c.len() as f64);
+            let mg = dy_g.iter().map(|x| x.1).sum::<f64>() / ng;
+            let mc = dy_c.iter().map(|x| x.1).sum::<f64>() / nc;
+            let mut inf = vec![0.0; n];
+            for &(s, v) in &dy_g {
+                inf[s] = nf / ng * (v - mg);
+            }
+            for &(s, v) in &dy_c {
+                inf[s] = -nf / nc * (v - mc);
+                if year >= g {
+                    used_as_control[s] = true;
+                }
+            }
+            cells.push(Cell { group: g, year, att: mg - mc, inf });
+        }
+    }
+    if skipped > 0 {
+        notes.push(format!("{skipped} group-time cells skipped: no treated or no control unit observed"));
+    }
+
+    let post: Vec<&Cell> = cells.iter().filter(|c| c.year >= c.group).collect();
+    if post.is_empty() {
+        return Err(ImpactError::NotIdentified("no post-adoption group-time effect can be estimated".into()));
+    }
+    let (att, inf) = aggregate(&post, &sample);
+    let mut out = ImpactEstimate::new(Method::Cs, att, std_error(&inf, nf));
+    out.control = Some(opts.control);
+
+    let mut events: Vec<i32> = cells.iter().map(|c| c.year - c.group).collect();
+    events.sort_unstable();
+    events.dedup();
+    let mut lead_ifs = Vec::new();
+    let mut lead_est = Vec::new();
+    let mut lead_e = Vec::new();
+    for &e in &events {
+        let keep: Vec<&Cell> = cells.iter().filter(|c| c.year - c.group == e).collect();
+        let (a, f) = aggregate(&keep, &sample);
+        out.event_time.push(EventTimeEstimate::new(e, a, std_error(&f, nf)));
+        if e < -delta {
+            lead_e.push(e);
+            lead_est.push(a);
+            lead_ifs.push(f);
+        }
+    }
+    let k = lead_ifs.len();
+    let mut vcov = vec![0.0; k * k];
+    for a in 0..k {
+        for b in 0..k {
+            let s: f64 = lead_ifs[a].iter().zip(&lead_ifs[b]).map(|(x, y)| x * y).sum();
+            vcov[a * k + b] = s / (nf * nf);
+        }
+    }
+    out.pretrend = wald_test(&lead_e, &lead_est, &vcov);
+
+    let post_groups: Vec<i32> = post.iter().map(|c| c.group).collect();
+    out.n_treated_units = sample.group.iter().filter(|g| g.is_some_and(|g| post_groups.contains(&g))).count();
+    out.n_control_units = match opts.control {
+        ControlGroup::Never => sample.group.iter().filter(|g| g.is_none()).count(),
+        ControlGroup::NotYet => used_as_control.iter().filter(|u| **u).count(),
+    };
+    out.n_obs = sample.units.iter().map(|&u| (0..years.len()).filter(|t| panel.outcome(u, *t).is_some()).count()).sum();
+    notes.push(format!(
+        "overall = 'simple' aggregation of {} post-adoption ATT(g,t), weighted by cohort size; \
+         analytical influence-function standard errors (did/csdid with bstrap = FALSE)",
+        post.len()
+    ));
+    notes.push("pre-adoption event times use the varying base period (t-1): they are placebo estimates".into());
+    out.notes.extend(notes);
+    Ok(out)
+}
+
+fn build_sample(panel: &Panel, delta: i32, first_year: i32, notes: &mut Vec<String>) -> Result<Sample, ImpactError> {
+    let mut units = Vec::new();
+    let mut group = Vec::new();
+    let mut dropped = 0usize;
+    for u in 0..panel.n_units() {
+        match panel.adoption(u) {
+            Some(g) if g - delta <= first_year => dropped += 1,
+            a => {
+                units.push(u);
+                group.push(a);
+            }
+        }
+    }
+    if dropped > 0 {
+        notes.push(format!("{dropped} units treated from the first observed year dropped (no pre-period)"));
+    }
+    let mut groups: Vec<i32> = group.iter().flatten().copied().collect();
+    groups.sort_unstable();
+    groups.dedup();
+    if groups.is_empty() {
+        return Err(ImpactError::NoTreatedUnits("no unit adopts inside the observed window".into()));
+    }
+    let n = units.len() as f64;
+    let share = groups.iter().map(|g| group.iter().filter(|x| **x == Some(*g)).count() as f64 / n).collect();
+    Ok(Sample { units, group, groups, share })
+}
+
+/// Cohort-share weighted average of cells, with `did::aggte`'s influence function
+/// (cell influence functions plus the effect of estimating the weights).
+fn aggregate(cells: &[&Cell], sample: &Sample) -> (f64, Vec<f64>) {
+    let n = sample.units.len();
+    let pg: Vec<f64> = cells
+        .iter()
+        .map(|c| sample.groups.iter().position(|g| *g == c.group).map_or(0.0, |i| sample.share[i]))
+        .collect();
+    let total: f64 = pg.iter().sum();
+    if cells.is_empty() || total <= 0.0 {
+        return (f64::NAN, vec![0.0; n]);
+    }
+    let weighted: f64 = cells.iter().zip(&pg).map(|(c, p)| p * c.att).sum();
+    let att = weighted / total;
+    let mut inf = vec![0.0; n];
+    for (c, p) in cells.iter().zip(&pg) {
+        let w = p / total;
+        for (o, v) in inf.iter_mut().zip(&c.inf) {
+            *o += w * v;
+        }
+    }
+    // Weight-estimation term, per group: cells of the unit's own group and their count.
+    let mut by_group: Vec<(i32, f64, f64)> = Vec::new();
+    for c in cells {
+        match by_group.iter_mut().find(|(g, _, _)| *g == c.group) {
+            Some(entry) => {
+                entry.1 += c.att;
+                entry.2 += 1.0;
+            }
+            None => by_group.push((c.group, c.att, 1.0)),
+        }
+    }
+    for (o, g) in inf.iter_mut().zip(&sample.group) {
+        let (own_att, own_count) =
+            g.and_then(|g| by_group.iter().find(|(h, _, _)| *h == g)).map_or((0.0, 0.0), |(_, a, m)| (*a, *m));
+        *o += (own_att - weighted) / total - (own_count - total) * weighted / (total * total);
+    }
+    (att, inf)
+}
+
+fn std_error(inf: &[f64], n: f64) -> f64 {
+    inf.iter().map(|x| x * x).sum::<f64>().sqrt() / n
+}

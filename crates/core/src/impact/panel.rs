@@ -1,0 +1,215 @@
+//! The long panel (unit × year) every estimator reads, validated once.
+//!
+//! Rows may come in any order and units may carry any label: the panel sorts units by
+//! label and years by value, so that estimates do not depend on the row order. Missing
+//! cells are allowed; they are stored as NaN in a dense unit × year grid, which is
+//! compact at commune scale (35,000 × 10 cells) and gives O(1) look-ups.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ImpactError;
+
+/// Largest accepted |year| (and |adoption year|).
+pub const MAX_YEAR: i32 = 100_000;
+
+/// One row of a long panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    pub unit: String,
+    pub year: i32,
+    pub outcome: f64,
+    /// Adoption year (first year treated); `None` for a never-treated unit.
+    pub first_treated: Option<i32>,
+}
+
+/// A validated panel. Cells are indexed `unit * n_years + year_index`.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    units: Vec<String>,
+    years: Vec<i32>,
+    first_treated: Vec<Option<i32>>,
+    y: Vec<f64>,
+    n_obs: usize,
+}
+
+impl Panel {
+    /// Builds the panel, rejecting duplicate cells, non-finite outcomes and units whose
+    /// rows disagree on the adoption year. The first problem found is returned.
+    pub fn from_observations(rows: &[Observation]) -> Result<Self, ImpactError> {
+        if rows.is_empty() {
+            return Err(ImpactError::EmptyPanel);
+        }
+        // Distinct labels first (one hash look-up per row), then sort only those.
+        let mut first_seen: HashMap<&str, usize> = HashMap::new();
+        let mut row_label = Vec::with_capacity(rows.len());
+        for r in rows {
+            let next = first_seen.len();
+            row_label.push(*first_seen.entry(r.unit.as_str()).or_insert(next));
+        }
+        let mut labels: Vec<(&str, usize)> = first_seen.into_iter().collect();
+        labels.sort_unstable();
+        let mut rank = vec![0usize; labels.len()];
+        for (position, (_, seen)) in labels.iter().enumerate() {
+            rank[*seen] = position;
+        }
+        let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
+        years.sort_unstable();
+        years.dedup();
+
+        let n_years = years.len();
+        let mut y = vec![f64::NAN; labels.len() * n_years];
+        let mut first: Vec<Option<Option<i32>>> = vec![None; labels.len()];
+        for (r, seen) in rows.iter().zip(&row_label) {
+            if !r.outcome.is_finite() {
+                return Err(ImpactError::NonFiniteOutcome { unit: r.unit.clone(), year: r.year });
+            }
+            // Keeps every year difference far from integer overflow.
+            if r.year.unsigned_abs() > MAX_YEAR.unsigned_abs()
+                || r.first_treated.is_some_and(|g| g.unsigned_abs() > MAX_YEAR.unsigned_abs())
+            {
+                return Err(ImpactError::InvalidParameter(format!(
+                    "unit `{}`: years must lie within ±{MAX_YEAR}",
+                    r.unit
+                )));
+            }
+            let u = rank[*seen];
+            let Ok(t) = years.binary_search(&r.year) else {
+                continue; // unreachable: the years were collected from these rows
+            };
+            let cell = &mut y[u * n_years + t];
+            if !cell.is_nan() {
+                return Err(ImpactError::DuplicateObservation { unit: r.unit.clone(), year: r.year });
+            }
+            *cell = r.outcome;
+            match first[u] {
+                None => first[u] = Some(r.first_treated),
+                Some(prev) if prev != r.first_treated => {
+                    return Err(ImpactError::InconsistentAdoption {
+                        unit: r.unit.clone(),
+                        first: prev.unwrap_or(0),
+                        second: r.first_treated.unwrap_or(0),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(Panel {
+            units: labels.into_iter().map(|(l, _)| l.to_owned()).collect(),
+            years,
+            first_treated: first.into_iter().map(Option::flatten).collect(),
+            y,
+            n_obs: rows.len(),
+        })
+    }
+
+    pub fn n_units(&self) -> usize {
+        self.units.len()
+    }
+
+    pub fn n_years(&self) -> usize {
+        self.years.len()
+    }
+
+    pub fn n_obs(&self) -> usize {
+        self.n_obs
+    }
+
+    pub fn years(&self) -> &[i32] {
+        &self.years
+    }
+
+    pub fn unit_label(&self, unit: usize) -> &str {
+        self.units.get(unit).map_or("", String::as_str)
+    }
+
+    /// The outcome grid, `n_units × n_years`, NaN where a cell is missing.
+    pub fn grid(&self) -> &[f64] {
+        &self.y
+    }
+
+    pub fn outcome(&self, unit: usize, t: usize) -> Option<f64> {
+        self.y.get(unit * self.years.len() + t).copied().filter(|v| !v.is_nan())
+    }
+
+    /// The adoption year as given (may lie outside the observed window).
+    pub fn first_treated_raw(&self, unit: usize) -> Option<i32> {
+        self.first_treated.get(unit).copied().flatten()
+    }
+
+    /// The adoption year if the unit is ever treated inside the observed window;
+    /// a unit adopting after the last observed year is, for the data, never treated
+    /// (the same rule as R `did` and `csdid`).
+    pub fn adoption(&self, unit: usize) -> Option<i32> {
+        let last = self.years.last().copied().unwrap_or(i32::MIN);
+        self.first_treated_raw(unit).filter(|g| *g <= last)
+    }
+
+    /// True when the cell is observed and the unit is treated in that year.
+    pub fn is_treated(&self, unit: usize, t: usize) -> bool {
+        match (self.adoption(unit), self.years.get(t)) {
+            (Some(g), Some(year)) => *year >= g,
+            _ => false,
+        }
+    }
+
+    /// A new panel keeping only the units for which `keep` is true (e.g. the treated
+    /// units and their matched comparison group).
+    pub fn restrict_units(&self, keep: impl Fn(&str) -> bool) -> Result<Panel, ImpactError> {
+        let mut rows = Vec::new();
+        for (u, label) in self.units.iter().enumerate() {
+            if !keep(label) {
+                continue;
+            }
+            for (t, year) in self.years.iter().enumerate() {
+                if let Some(v) = self.outcome(u, t) {
+                    rows.push(Observation {
+                        unit: label.clone(),
+                        year: *year,
+                        outcome: v,
+                        first_treated: self.first_treated_raw(u),
+                    });
+                }
+            }
+        }
+        Panel::from_observations(&rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(unit: &str, year: i32, outcome: f64, g: Option<i32>) -> Observation {
+        Observation { unit: unit.into(), year, outcome, first_treated: g }
+    }
+
+    #[test]
+    fn rejects_bad_panels() {
+        assert_eq!(Panel::from_observations(&[]).err(), Some(ImpactError::EmptyPanel));
+        let dup = [obs("a", 2020, 1.0, None), obs("a", 2020, 2.0, None)];
+        assert!(matches!(Panel::from_observations(&dup), Err(ImpactError::DuplicateObservation { .. })));
+        let inconsistent = [obs("a", 2020, 1.0, Some(2021)), obs("a", 2021, 2.0, None)];
+        assert!(matches!(Panel::from_observations(&inconsistent), Err(ImpactError::InconsistentAdoption { .. })));
+        let far = [obs("a", 2020, 1.0, Some(i32::MIN))];
+        assert!(matches!(Panel::from_observations(&far), Err(ImpactError::InvalidParameter(_))));
+        let nan = [obs("a", 2020, f64::NAN, None)];
+        assert!(matches!(Panel::from_observations(&nan), Err(ImpactError::NonFiniteOutcome { .. })));
+    }
+
+    #[test]
+    fn sorts_units_and_years_and_keeps_gaps() -> Result<(), ImpactError> {
+        let p = Panel::from_observations(&[
+            obs("b", 2021, 4.0, Some(2021)),
+            obs("a", 2020, 1.0, None),
+            obs("b", 2020, 3.0, Some(2021)),
+        ])?;
+        assert_eq!(p.years(), &[2020, 2021]);
+        assert_eq!(p.unit_label(0), "a");
+        assert_eq!(p.outcome(0, 1), None);
+        assert_eq!(p.outcome(1, 1), Some(4.0));
+        assert!(p.is_treated(1, 1) && !p.is_treated(1, 0));
+        Ok(())
+    }
+}

@@ -1,0 +1,97 @@
+//! What every estimator returns, in one serialisable shape.
+
+use serde::{Deserialize, Serialize};
+
+/// The 97.5 % quantile of the standard normal: 95 % intervals are `± Z_95 · se`.
+pub const Z_95: f64 = 1.959_963_984_540_054;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Two-way fixed effects, static and event-study specifications.
+    Twfe,
+    /// Callaway & Sant'Anna group-time ATTs.
+    Cs,
+    /// Borusyak, Jaravel & Spiess imputation (Gardner two-stage point estimate).
+    Imputation,
+}
+
+/// Which units serve as controls for the staggered estimators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlGroup {
+    /// Units never treated in the observed window.
+    #[default]
+    Never,
+    /// Never-treated units plus units not yet treated at the compared dates.
+    NotYet,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventTimeEstimate {
+    /// Years since adoption (`year - first_treated`); negative values are leads.
+    pub event_time: i32,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+impl EventTimeEstimate {
+    pub fn new(event_time: i32, estimate: f64, std_error: f64) -> Self {
+        EventTimeEstimate {
+            event_time,
+            estimate,
+            std_error,
+            ci_low: estimate - Z_95 * std_error,
+            ci_high: estimate + Z_95 * std_error,
+        }
+    }
+}
+
+/// Joint Wald test that all lead (pre-adoption) effects are zero.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PretrendTest {
+    pub leads: Vec<i32>,
+    pub statistic: f64,
+    pub df: usize,
+    pub p_value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImpactEstimate {
+    pub method: Method,
+    /// The control group, for the estimators that have a choice.
+    pub control: Option<ControlGroup>,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub n_treated_units: usize,
+    pub n_control_units: usize,
+    /// Observations (cells) the estimate uses.
+    pub n_obs: usize,
+    pub event_time: Vec<EventTimeEstimate>,
+    pub pretrend: Option<PretrendTest>,
+    /// What was dropped, which corrections apply, and known caveats.
+    pub notes: Vec<String>,
+}
+
+impl ImpactEstimate {
+    pub(crate) fn new(method: Method, estimate: f64, std_error: f64) -> Self {
+        ImpactEstimate {
+            method,
+            control: None,
+            estimate,
+            std_error,
+            ci_low: estimate - Z_95 * std_error,
+            ci_high: estimate + Z_95 * std_error,
+            n_treated_units: 0,
+            n_control_units: 0,
+            n_obs: 0,
+            event_time: Vec::new(),
+            pretrend: None,
+            notes: Vec::new(),
+        }
+    }
+}
