@@ -8,12 +8,20 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::{Result, Store, with_pool};
 
 /// (version, description, SQLite SQL, PostgreSQL SQL)
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "referential",
-    include_str!("../migrations/sqlite/0001_referential.sql"),
-    include_str!("../migrations/postgres/0001_referential.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "referential",
+        include_str!("../migrations/sqlite/0001_referential.sql"),
+        include_str!("../migrations/postgres/0001_referential.sql"),
+    ),
+    (
+        2,
+        "referential snapshot",
+        include_str!("../migrations/sqlite/0002_referential_snapshot.sql"),
+        include_str!("../migrations/postgres/0002_referential_snapshot.sql"),
+    ),
+];
 
 fn migrator(postgres: bool) -> Migrator {
     Migrator::with_migrations(

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use cohesion_core::territory::{Centroid, Parents, Referential, Territory, TerritoryKind, Typology};
+use cohesion_core::territory::{Centroid, Parents, Referential, Territory, TerritoryKind, Typology, compact};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -109,8 +109,28 @@ impl Store {
     }
 
     /// The current referential (retired territories left out), or `None` when the
-    /// database has none yet.
+    /// database has none yet. Read from the compact snapshot written by the last
+    /// import when it is there and readable, else from the rows.
     pub async fn load_referential(&self) -> Result<Option<Referential>> {
+        const SQL: &str = "SELECT snapshot FROM referential_state WHERE id = 1";
+        let snapshot = with_pool!(self, pool => {
+            sqlx::query_as::<_, (Option<String>,)>(SQL).fetch_optional(pool).await?
+        });
+        match snapshot {
+            None => Ok(None),
+            Some((Some(text),)) => match compact::read("referential_state.snapshot", &text) {
+                Ok(r) => Ok(Some(r)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "stored snapshot unreadable; reading the rows");
+                    self.load_referential_rows().await
+                }
+            },
+            Some((None,)) => self.load_referential_rows().await,
+        }
+    }
+
+    /// The current referential read from the `territory` rows.
+    pub async fn load_referential_rows(&self) -> Result<Option<Referential>> {
         let Some((vintage, _)) = self.referential_state().await? else { return Ok(None) };
         let rows = with_pool!(self, pool => {
             let rows = sqlx::query(SELECT_CURRENT).fetch_all(pool).await?;
@@ -205,6 +225,10 @@ impl Store {
             .bind(OffsetDateTime::now_utc())
             .execute(&mut *tx)
             .await?;
+            sqlx::query("UPDATE referential_state SET snapshot = $1 WHERE id = 1")
+                .bind(compact::write(new))
+                .execute(&mut *tx)
+                .await?;
             change.revision = revision;
             let event = NewEvent {
                 actor: actor.to_owned(),

@@ -41,6 +41,8 @@ async fn referential_story(store: &Store) {
     assert_eq!((change.added, change.changed, change.retired, change.revision), (4, 0, 0, 1));
     let loaded = store.load_referential().await.expect("load").expect("present");
     assert_eq!(loaded.all(), first.all(), "what is read back equals what was written");
+    let rows = store.load_referential_rows().await.expect("rows").expect("present");
+    assert_eq!(rows.all(), first.all(), "rows and snapshot agree");
     assert_eq!(loaded.vintage(), "COG 2026");
 
     let again = store.replace_referential(&first, "test").await.expect("same import");
@@ -59,6 +61,8 @@ async fn referential_story(store: &Store) {
     assert_eq!(store.referential_state().await.expect("state"), Some(("COG 2027".into(), 2)));
     let loaded = store.load_referential().await.expect("load").expect("present");
     assert!(loaded.get(TerritoryKind::Commune, "42100").is_none(), "retired territories are not current");
+    let rows = store.load_referential_rows().await.expect("rows").expect("present");
+    assert_eq!(rows.all(), loaded.all(), "rows and snapshot agree after a retirement");
     assert_eq!(loaded.len(), 3);
 
     // It comes back (e.g. a merger undone): un-retired, counted as changed.
@@ -80,6 +84,8 @@ async fn shipped_story(store: &Store) {
     let loaded = store.load_referential().await.expect("load").expect("present");
     assert_eq!(loaded.count(TerritoryKind::Commune), 34_969);
     assert_eq!(loaded.all(), shipped.all(), "the whole country round-trips exactly");
+    let rows = store.load_referential_rows().await.expect("rows").expect("present");
+    assert_eq!(rows.all(), shipped.all(), "the rows and the snapshot hold the same referential");
 }
 
 #[tokio::test]

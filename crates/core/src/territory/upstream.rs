@@ -173,7 +173,7 @@ impl Upstream {
             let line = lines.line_of(raw.get());
             match serde_json::from_str::<T>(raw.get()) {
                 Ok(value) => out.push(At { source: name.to_owned(), line, value }),
-                Err(e) => self.faults.push(Fault::new(name, line, None, e.to_string())),
+                Err(e) => self.faults.push(Fault::new(name, line, None, record_error(&e))),
             }
         }
         out
@@ -207,7 +207,7 @@ impl Upstream {
             let feature: Feature = match serde_json::from_str(raw.get()) {
                 Ok(f) => f,
                 Err(e) => {
-                    self.faults.push(Fault::new(name, line, None, e.to_string()));
+                    self.faults.push(Fault::new(name, line, None, record_error(&e)));
                     continue;
                 }
             };
@@ -543,6 +543,13 @@ impl Upstream {
             }
         }
     }
+}
+
+/// A serde error inside one record, without serde's position (relative to the record,
+/// hence misleading: the fault already carries the line in the file).
+fn record_error(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    msg.split(" at line ").next().unwrap_or(&msg).to_owned()
 }
 
 /// Splits one CSV line (RFC 4180 quoting; no newline inside a field in these files).

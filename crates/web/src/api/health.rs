@@ -34,3 +34,10 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
         version: env!("CARGO_PKG_VERSION"),
     }))
 }
+
+/// Liveness only: the process answers, nothing else is checked (the cheapest request
+/// the server serves; load benchmarks use it as their ceiling).
+#[utoipa::path(get, path = "/livez", tag = "operations", responses((status = 200, body = String, content_type = "text/plain")))]
+pub async fn livez() -> &'static str {
+    "ok"
+}

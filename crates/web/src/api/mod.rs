@@ -37,6 +37,7 @@ struct ApiDoc;
 fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
+        .routes(routes!(health::livez))
         .routes(routes!(territory::search))
         .routes(routes!(territory::detail))
         .routes(routes!(territory::children))
