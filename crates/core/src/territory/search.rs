@@ -8,7 +8,6 @@
 //! Ranking: exact name, then name prefix, then a later word of the name, then names
 //! holding every word of the query; inside a tier, larger population first.
 
-use std::cmp::Reverse;
 use std::collections::HashMap;
 
 use super::fold::{fold, fold_query};
@@ -55,6 +54,8 @@ const EXACT: u8 = 0;
 const PREFIX: u8 = 1;
 const WORD: u8 = 2;
 const ALL_WORDS: u8 = 3;
+/// Territory indices fit in 28 bits (268 million), far above the referential's size.
+const INDEX_MASK: u64 = (1 << 28) - 1;
 
 impl SearchIndex {
     pub fn new(referential: &Referential) -> Self {
@@ -99,18 +100,30 @@ impl SearchIndex {
     /// Runs a query against `referential` (the one this index was built from).
     pub fn search(&self, referential: &Referential, query: &Query<'_>) -> Page {
         let n = self.folded.len();
+        let inside = query.parent.map(|p| {
+            let mut mask = vec![false; n];
+            for &c in referential.contained(p) {
+                mask[c as usize] = true;
+            }
+            mask
+        });
+        let wanted = |i: u32| {
+            query.kind.is_none_or(|k| self.kinds[i as usize] == k) && inside.as_ref().is_none_or(|m| m[i as usize])
+        };
+        // Each hit is its sort key packed in a u64 (tier, then larger population, then
+        // index), so that ranking is a plain integer selection.
         let mut seen = vec![false; n];
-        let mut hits: Vec<(u8, u32)> = Vec::new();
-        let mut add = |tier: u8, i: u32, hits: &mut Vec<(u8, u32)>| {
-            if !std::mem::replace(&mut seen[i as usize], true) {
-                hits.push((tier, i));
+        let mut hits: Vec<u64> = Vec::new();
+        let mut add = |tier: u8, i: u32, hits: &mut Vec<u64>| {
+            if !std::mem::replace(&mut seen[i as usize], true) && wanted(i) {
+                hits.push(self.key(tier, i));
             }
         };
         let text = query.text.trim();
         let code = text.to_ascii_uppercase().replace(' ', "");
         let folded = fold_query(text);
         if folded.is_empty() {
-            hits.extend((0..n as u32).map(|i| (EXACT, i)));
+            hits.extend((0..n as u32).filter(|&i| wanted(i)).map(|i| self.key(EXACT, i)));
         } else if looks_like_code(&code) {
             for &i in self.codes.get(&code).into_iter().flatten() {
                 add(EXACT, i, &mut hits);
@@ -136,26 +149,21 @@ impl SearchIndex {
                 }
             }
         }
-        let inside = query.parent.map(|p| {
-            let mut mask = vec![false; n];
-            for &c in referential.contained(p) {
-                mask[c as usize] = true;
-            }
-            mask
-        });
-        hits.retain(|&(_, i)| {
-            query.kind.is_none_or(|k| self.kinds[i as usize] == k) && inside.as_ref().is_none_or(|m| m[i as usize])
-        });
         let total = hits.len();
-        let key = |&(tier, i): &(u8, u32)| (tier, Reverse(self.populations[i as usize]), i);
         let end = query.offset.saturating_add(query.limit).min(total);
         if end < total && end > 0 {
-            hits.select_nth_unstable_by_key(end - 1, key);
+            hits.select_nth_unstable(end - 1);
             hits.truncate(end);
         }
-        hits.sort_unstable_by_key(key);
-        let items = hits.iter().skip(query.offset).take(query.limit).map(|&(_, i)| i).collect();
+        hits.sort_unstable();
+        let items = hits.iter().skip(query.offset).take(query.limit).map(|&k| (k & INDEX_MASK) as u32).collect();
         Page { total, items }
+    }
+
+    /// Tier (4 bits), inverted population (clamped to 32 bits), index (28 bits).
+    fn key(&self, tier: u8, i: u32) -> u64 {
+        let pop = u32::try_from(self.populations[i as usize]).unwrap_or(u32::MAX);
+        (u64::from(tier) << 60) | (u64::from(u32::MAX - pop) << 28) | (u64::from(i) & INDEX_MASK)
     }
 
     /// The range of `words` whose suffix starts with `prefix`.
