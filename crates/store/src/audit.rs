@@ -5,7 +5,6 @@
 
 use serde_json::Value;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::{Result, Store, with_pool};
 
@@ -83,9 +82,4 @@ impl Store {
                 .collect()
         })
     }
-}
-
-/// A fresh event id, exposed for callers that need to know it beforehand.
-pub fn new_id() -> Uuid {
-    Uuid::now_v7()
 }

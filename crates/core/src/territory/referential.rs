@@ -14,6 +14,10 @@ pub struct Referential {
     /// For each territory, the indices of every territory it contains (all levels
     /// below), each list sorted by folded name then code.
     contained: Vec<Vec<u32>>,
+    /// Folded names (see [`fold`]), computed once for sorting and for the search index.
+    folded: Vec<String>,
+    /// Territories of each kind, in the order of [`TerritoryKind::ALL`].
+    counts: [usize; 5],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,7 +96,13 @@ impl Referential {
                     .cmp(&(&keys[b as usize], &territories[b as usize].code))
             });
         }
-        Ok(Referential { vintage: vintage.into(), territories, by_code, contained })
+        let mut counts = [0; 5];
+        for t in &territories {
+            if let Some(k) = TerritoryKind::ALL.iter().position(|&k| k == t.kind) {
+                counts[k] += 1;
+            }
+        }
+        Ok(Referential { vintage: vintage.into(), territories, by_code, contained, folded: keys, counts })
     }
 
     /// The COG vintage, e.g. "COG 2026".
@@ -178,9 +188,14 @@ impl Referential {
         .collect()
     }
 
-    /// Counts per kind, for key figures.
+    /// Counts per kind, for key figures (computed once).
     pub fn count(&self, kind: TerritoryKind) -> usize {
-        self.territories.iter().filter(|t| t.kind == kind).count()
+        TerritoryKind::ALL.iter().position(|&k| k == kind).map_or(0, |i| self.counts[i])
+    }
+
+    /// The folded name of the territory at `idx` (see [`fold`]).
+    pub fn folded_name(&self, idx: u32) -> &str {
+        &self.folded[idx as usize]
     }
 }
 

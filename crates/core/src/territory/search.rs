@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::fold::{fold, fold_query};
+use super::fold::fold_query;
 use super::{Referential, TerritoryKind};
 
 /// A query, as the API receives it.
@@ -60,7 +60,7 @@ const INDEX_MASK: u64 = (1 << 28) - 1;
 impl SearchIndex {
     pub fn new(referential: &Referential) -> Self {
         let all = referential.all();
-        let folded: Vec<String> = all.iter().map(|t| fold(&t.name)).collect();
+        let folded: Vec<String> = (0..all.len() as u32).map(|i| referential.folded_name(i).to_owned()).collect();
         let mut exact: HashMap<String, Vec<u32>> = HashMap::with_capacity(all.len());
         let mut words = Vec::with_capacity(all.len() * 3);
         let mut codes: HashMap<String, Vec<u32>> = HashMap::with_capacity(all.len() * 2);
