@@ -3,6 +3,7 @@
 //! Every module here is pure: it takes values and returns values. Reading files,
 //! databases or the network belongs to `cohesion-store`, `cohesion-web` and the CLI.
 
+pub mod access;
 pub mod impact;
 pub mod import;
 pub mod territory;

@@ -36,6 +36,15 @@ pub struct FieldError {
 pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
+    /// No valid session or API token: 401.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Authenticated, but the role or its scope does not allow this: 403.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A stale write (version mismatch) or a state that forbids it: 409.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String, errors: Vec<FieldError> },
     #[error("service unavailable: {0}")]
@@ -57,6 +66,9 @@ impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),
+            ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code, "Bad request"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),

@@ -6,6 +6,7 @@
 //! another process or instance).
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod pages;
 pub mod snapshot;
