@@ -140,7 +140,7 @@ pub fn is_valid_siren(code: &str) -> bool {
     code.len() == 9 && code.bytes().all(|b| b.is_ascii_digit()) && luhn(code)
 }
 
-fn luhn(digits: &str) -> bool {
+pub(crate) fn luhn(digits: &str) -> bool {
     let sum: u32 = digits
         .bytes()
         .rev()

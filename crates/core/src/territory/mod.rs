@@ -6,7 +6,7 @@
 //! then only read. [`search::SearchIndex`] answers name, code and postcode queries
 //! over it.
 
-mod code;
+pub(crate) mod code;
 pub mod compact;
 mod fold;
 mod model;

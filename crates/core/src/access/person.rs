@@ -1,0 +1,135 @@
+//! People: an email address (unique whatever its case), a name, their roles.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// An email address as the person typed it (trimmed); compared and made unique by
+/// [`Email::key`], its lowercase form, since providers ignore case in practice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an email address")]
+pub struct InvalidEmail(pub String);
+
+impl Email {
+    /// Accepts `local@domain.tld`: one `@`, no space or control character, a dot in
+    /// the domain, at most 254 characters (RFC 5321's limit). Deliverability is proved
+    /// by the link mailed to it, not by syntax.
+    pub fn parse(raw: &str) -> Result<Email, InvalidEmail> {
+        let s = raw.trim();
+        let bad = || InvalidEmail(s.to_owned());
+        let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+        let ok = !local.is_empty()
+            && s.len() <= 254
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'));
+        if ok { Ok(Email(s.to_owned())) } else { Err(bad()) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form uniqueness and look-ups use.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = InvalidEmail;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Email::parse(&s)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A stored person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub id: Uuid,
+    pub email: Email,
+    /// First name(s) (ProConnect's `given_name`).
+    pub given_name: String,
+    /// Usual last name (ProConnect's `usual_name`).
+    pub usual_name: String,
+    /// Whether a password is set (the hash itself never leaves the store).
+    pub has_password: bool,
+    pub active: bool,
+    pub version: i64,
+}
+
+impl Person {
+    /// "Prénom Nom", or the email address while no name is known.
+    pub fn display_name(&self) -> String {
+        let name = format!("{} {}", self.given_name.trim(), self.usual_name.trim());
+        let name = name.trim();
+        if name.is_empty() { self.email.to_string() } else { name.to_owned() }
+    }
+}
+
+/// Password rule: 12 to 128 characters (ANSSI's and NIST's length-first advice; no
+/// composition rules, which push people to predictable patterns).
+pub fn check_password(password: &str) -> Result<(), &'static str> {
+    match password.chars().count() {
+        n if n < 12 => Err("au moins 12 caractères"),
+        n if n > 128 => Err("au plus 128 caractères"),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        let e = Email::parse("  Jeanne.Martin@Loire.gouv.fr ").expect("valid");
+        assert_eq!((e.as_str(), e.key().as_str()), ("Jeanne.Martin@Loire.gouv.fr", "jeanne.martin@loire.gouv.fr"));
+        for bad in ["", "a", "a@b", "@b.fr", "a@@b.fr", "a b@c.fr", "a@.fr", "a@b.fr.", "<a@b.fr>"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_judged_by_length() {
+        assert!(check_password("court").is_err());
+        assert!(check_password("douze car ok").is_ok());
+        assert!(check_password(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn display_name_falls_back_to_the_email() {
+        let mut p = Person {
+            id: Uuid::nil(),
+            email: Email::parse("a@b.fr").expect("valid"),
+            given_name: String::new(),
+            usual_name: String::new(),
+            has_password: false,
+            active: true,
+            version: 1,
+        };
+        assert_eq!(p.display_name(), "a@b.fr");
+        p.given_name = "Jeanne".into();
+        p.usual_name = "Martin".into();
+        assert_eq!(p.display_name(), "Jeanne Martin");
+    }
+}
