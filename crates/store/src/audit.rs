@@ -83,3 +83,104 @@ impl Store {
         })
     }
 }
+
+/// Who is making a change, and in which request: what every mutation of the access
+/// module takes, so each of its events names them.
+#[derive(Debug, Clone)]
+pub struct By {
+    /// `person:<uuid>`, `cli`, `anonymous`, or `system:…`.
+    pub actor: String,
+    /// The `x-request-id` of the HTTP request, when there is one.
+    pub request_id: Option<String>,
+}
+
+impl By {
+    pub fn new(actor: impl Into<String>, request_id: Option<String>) -> By {
+        By { actor: actor.into(), request_id }
+    }
+
+    /// An event by this actor.
+    pub fn event(
+        &self,
+        entity_type: &str,
+        entity_id: impl ToString,
+        action: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> NewEvent {
+        NewEvent {
+            actor: self.actor.clone(),
+            request_id: self.request_id.clone(),
+            entity_type: entity_type.to_owned(),
+            entity_id: entity_id.to_string(),
+            action: action.to_owned(),
+            before,
+            after,
+        }
+    }
+}
+
+/// Filters of the audit query; every field optional.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor: Option<String>,
+    /// Inclusive lower bound.
+    pub from: Option<OffsetDateTime>,
+    /// Exclusive upper bound.
+    pub to: Option<OffsetDateTime>,
+}
+
+impl Store {
+    /// Events matching `filter`, newest first, and how many match in all.
+    pub async fn audit_search(&self, filter: &Filter, limit: u32, offset: u32) -> Result<(Vec<Event>, u64)> {
+        const COUNT: &str = "SELECT COUNT(*) AS n FROM audit_event \
+             WHERE ($1 IS NULL OR entity_type = $1) AND ($2 IS NULL OR entity_id = $2) \
+             AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5)";
+        const SELECT: &str = "SELECT id, at, actor, request_id, entity_type, entity_id, action, before, after \
+             FROM audit_event \
+             WHERE ($1 IS NULL OR entity_type = $1) AND ($2 IS NULL OR entity_id = $2) \
+             AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5) \
+             ORDER BY at DESC, id DESC LIMIT $6 OFFSET $7";
+        with_pool!(self, pool => {
+            use sqlx::Row;
+            let total: i64 = sqlx::query(COUNT)
+                .bind(&filter.entity_type)
+                .bind(&filter.entity_id)
+                .bind(&filter.actor)
+                .bind(filter.from)
+                .bind(filter.to)
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?;
+            let rows = sqlx::query(SELECT)
+                .bind(&filter.entity_type)
+                .bind(&filter.entity_id)
+                .bind(&filter.actor)
+                .bind(filter.from)
+                .bind(filter.to)
+                .bind(i64::from(limit))
+                .bind(i64::from(offset))
+                .fetch_all(pool)
+                .await?;
+            let events = rows
+                .iter()
+                .map(|r| {
+                    Ok(Event {
+                        id: r.try_get("id")?,
+                        at: r.try_get("at")?,
+                        actor: r.try_get("actor")?,
+                        request_id: r.try_get("request_id")?,
+                        entity_type: r.try_get("entity_type")?,
+                        entity_id: r.try_get("entity_id")?,
+                        action: r.try_get("action")?,
+                        before: r.try_get::<Option<sqlx::types::Json<Value>>, _>("before")?.map(|j| j.0),
+                        after: r.try_get::<Option<sqlx::types::Json<Value>>, _>("after")?.map(|j| j.0),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((events, u64::try_from(total).unwrap_or(0)))
+        })
+    }
+}

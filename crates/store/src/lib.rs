@@ -8,6 +8,7 @@
 //!
 //! Every mutation writes its [`audit`] event in the same transaction.
 
+pub mod access;
 pub mod audit;
 mod connect;
 mod migrate;
@@ -47,8 +48,22 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("invalid database URL: {0}")]
     Url(String),
+    /// The change collides with stored data (a unique email or SIRET, a stale
+    /// version): the client's fault, answered 409.
+    #[error("{0}")]
+    Conflict(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to [`StoreError::Conflict`] with `message`.
+    pub(crate) fn unique(e: sqlx::Error, message: impl Into<String>) -> StoreError {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(message.into()),
+            _ => StoreError::Database(e),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -21,6 +21,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_referential_snapshot.sql"),
         include_str!("../migrations/postgres/0002_referential_snapshot.sql"),
     ),
+    (
+        3,
+        "access",
+        include_str!("../migrations/sqlite/0003_access.sql"),
+        include_str!("../migrations/postgres/0003_access.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

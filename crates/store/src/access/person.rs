@@ -1,0 +1,243 @@
+//! People, their password hash, and their role grants.
+
+use cohesion_core::access::Role;
+use cohesion_core::access::person::{Email, Person};
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::uuid;
+use crate::audit::{By, insert};
+use crate::{Result, Store, StoreError, with_pool};
+
+/// A person to create.
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub email: Email,
+    pub given_name: String,
+    pub usual_name: String,
+}
+
+/// One role granted to a person, with the grant's id (to revoke it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+/// Inserts a grant unless held; evaluates to its id. Used inside transactions.
+macro_rules! grant {
+    ($tx:expr, $person:expr, $role:expr, $by:expr) => {{
+        use sqlx::Row;
+        let role: &Role = $role;
+        let by: &By = $by;
+        let person: Uuid = $person;
+        let existing = sqlx::query("SELECT id FROM role_grant WHERE person_id = $1 AND role = $2 AND scope = $3")
+            .bind(person.to_string())
+            .bind(role.name())
+            .bind(role.scope())
+            .fetch_optional(&mut *$tx)
+            .await?;
+        match existing {
+            Some(r) => uuid(&r.try_get::<String, _>("id")?)?,
+            None => {
+                let id = Uuid::now_v7();
+                sqlx::query(
+                    "INSERT INTO role_grant (id, person_id, role, scope, granted_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id.to_string())
+                .bind(person.to_string())
+                .bind(role.name())
+                .bind(role.scope())
+                .bind(&by.actor)
+                .bind(OffsetDateTime::now_utc())
+                .execute(&mut *$tx)
+                .await?;
+                insert!(&mut *$tx, &by.event("person", person, "grant_role", None, Some(role_json(role))))?;
+                id
+            }
+        }
+    }};
+}
+
+macro_rules! person_row {
+    ($r:expr) => {{
+        use sqlx::Row;
+        let r = $r;
+        let email: String = r.try_get("email")?;
+        Person {
+            id: uuid(&r.try_get::<String, _>("id")?)?,
+            email: Email::parse(&email).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            given_name: r.try_get("given_name")?,
+            usual_name: r.try_get("usual_name")?,
+            has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
+            active: r.try_get("active")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+
+fn public(p: &Person) -> serde_json::Value {
+    json!({"email": p.email, "given_name": p.given_name, "usual_name": p.usual_name, "active": p.active})
+}
+
+fn role_json(role: &Role) -> serde_json::Value {
+    serde_json::to_value(role).unwrap_or_default()
+}
+
+impl Store {
+    /// Creates a person with these roles, in one transaction.
+    pub async fn create_person(&self, new: &NewPerson, roles: &[Role], by: &By) -> Result<Person> {
+        const SQL: &str = "INSERT INTO person (id, email, email_key, given_name, usual_name, active, created_at, version) \
+             VALUES ($1, $2, $3, $4, $5, TRUE, $6, 1)";
+        let person = Person {
+            id: Uuid::now_v7(),
+            email: new.email.clone(),
+            given_name: new.given_name.trim().to_owned(),
+            usual_name: new.usual_name.trim().to_owned(),
+            has_password: false,
+            active: true,
+            version: 1,
+        };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(SQL)
+                .bind(person.id.to_string())
+                .bind(person.email.as_str())
+                .bind(person.email.key())
+                .bind(&person.given_name)
+                .bind(&person.usual_name)
+                .bind(OffsetDateTime::now_utc())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::unique(e, "a person with this email address already exists"))?;
+            insert!(&mut *tx, &by.event("person", person.id, "create", None, Some(public(&person))))?;
+            for role in roles {
+                grant!(&mut *tx, person.id, role, by);
+            }
+            tx.commit().await?;
+        });
+        Ok(person)
+    }
+
+    pub async fn person(&self, id: Uuid) -> Result<Option<Person>> {
+        const SQL: &str =
+            "SELECT id, email, given_name, usual_name, password_hash, active, version FROM person WHERE id = $1";
+        with_pool!(self, pool => {
+            match sqlx::query(SQL).bind(id.to_string()).fetch_optional(pool).await? {
+                Some(r) => Ok(Some(person_row!(&r))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// The person with this email (any case) and their password hash, if any.
+    pub async fn person_by_email(&self, email: &Email) -> Result<Option<(Person, Option<String>)>> {
+        const SQL: &str =
+            "SELECT id, email, given_name, usual_name, password_hash, active, version FROM person WHERE email_key = $1";
+        with_pool!(self, pool => {
+            use sqlx::Row;
+            match sqlx::query(SQL).bind(email.key()).fetch_optional(pool).await? {
+                Some(r) => {
+                    let hash: Option<String> = r.try_get("password_hash")?;
+                    Ok(Some((person_row!(&r), hash)))
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// People by name, a page of them, and how many there are.
+    pub async fn people(&self, limit: u32, offset: u32) -> Result<(Vec<Person>, u64)> {
+        const SQL: &str = "SELECT id, email, given_name, usual_name, password_hash, active, version FROM person \
+             ORDER BY usual_name, given_name, email_key LIMIT $1 OFFSET $2";
+        with_pool!(self, pool => {
+            use sqlx::Row;
+            let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM person").fetch_one(pool).await?.try_get("n")?;
+            let rows = sqlx::query(SQL).bind(i64::from(limit)).bind(i64::from(offset)).fetch_all(pool).await?;
+            let people = rows.iter().map(|r| Ok(person_row!(r))).collect::<Result<Vec<_>>>()?;
+            Ok((people, u64::try_from(total).unwrap_or(0)))
+        })
+    }
+
+    /// Sets (or replaces) a person's password hash; ends their other sessions.
+    pub async fn set_password(&self, person: Uuid, hash: &str, by: &By) -> Result<()> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE person SET password_hash = $2, version = version + 1 WHERE id = $1")
+                .bind(person.to_string())
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM session WHERE person_id = $1").bind(person.to_string()).execute(&mut *tx).await?;
+            insert!(&mut *tx, &by.event("person", person, "set_password", None, None))?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A person's roles, with the territory of the local authorities they act for.
+    pub async fn grants(&self, person: Uuid) -> Result<Vec<Grant>> {
+        const SQL: &str = "SELECT g.id, g.role, g.scope, o.territory FROM role_grant g \
+             LEFT JOIN organisation o ON g.role = 'local' AND o.id = g.scope \
+             WHERE g.person_id = $1 ORDER BY g.role, g.scope";
+        with_pool!(self, pool => {
+            use sqlx::Row;
+            let rows = sqlx::query(SQL).bind(person.to_string()).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    let name: String = r.try_get("role")?;
+                    let scope: String = r.try_get("scope")?;
+                    let territory: Option<String> = r.try_get("territory")?;
+                    Ok(Grant { id: uuid(&r.try_get::<String, _>("id")?)?, role: role_from(&name, scope, territory)? })
+                })
+                .collect()
+        })
+    }
+
+    /// Grants a role (no-op when already held); returns the grant's id.
+    pub async fn grant_role(&self, person: Uuid, role: &Role, by: &By) -> Result<Uuid> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id = grant!(&mut *tx, person, role, by);
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Revokes one grant of this person; returns the role it carried.
+    pub async fn revoke_grant(&self, person: Uuid, grant: Uuid, by: &By) -> Result<Option<Role>> {
+        let Some(found) = self.grants(person).await?.into_iter().find(|g| g.id == grant) else {
+            return Ok(None);
+        };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM role_grant WHERE id = $1 AND person_id = $2")
+                .bind(grant.to_string())
+                .bind(person.to_string())
+                .execute(&mut *tx)
+                .await?;
+            insert!(&mut *tx, &by.event("person", person, "revoke_role", Some(role_json(&found.role)), None))?;
+            tx.commit().await?;
+        });
+        Ok(Some(found.role))
+    }
+}
+
+fn role_from(name: &str, scope: String, territory: Option<String>) -> Result<Role> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("role grant {name}/{what}"));
+    Ok(match name {
+        "admin" => Role::Admin,
+        "programme_manager" => Role::ProgrammeManager { programme: scope },
+        "delegate" => Role::Delegate { departement: scope },
+        "partner" => Role::Partner { organisation: uuid(&scope)? },
+        "local" => {
+            let territory = territory.ok_or_else(|| corrupt(format!("{scope}: organisation without territory")))?;
+            Role::Local {
+                organisation: uuid(&scope)?,
+                territory: territory.parse().map_err(|e| corrupt(format!("{territory}: {e}")))?,
+            }
+        }
+        other => return Err(corrupt(other.to_owned())),
+    })
+}
