@@ -5,6 +5,7 @@ mod db;
 mod evaluate;
 mod import;
 mod serve;
+mod user;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,9 @@ enum Command {
     Import(import::ImportCommand),
     /// Estimate an intervention's impact from a panel CSV (unit,year,outcome,first_treated).
     Evaluate(evaluate::EvaluateArgs),
+    /// Accounts: `user create --admin EMAIL` creates an admin.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Maintenance of the reference data shipped in the binary.
     #[command(subcommand)]
     Data(DataCommand),
@@ -42,5 +46,6 @@ fn main() -> anyhow::Result<()> {
         Command::Import(cmd) => import::run(cmd),
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Data(DataCommand::Compile(args)) => data::compile(&args),
+        Command::User(cmd) => user::run(cmd),
     }
 }

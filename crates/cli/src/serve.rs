@@ -44,7 +44,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "Cohésion is serving on http://{}",
         listener.local_addr()?
     );
-    axum::serve(listener, cohesion_web::app(state)).with_graceful_shutdown(shutdown()).await?;
+    // The client address feeds sign-in throttling per address.
+    let app = cohesion_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

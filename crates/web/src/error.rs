@@ -78,7 +78,10 @@ impl ApiError {
 
 impl From<cohesion_store::StoreError> for ApiError {
     fn from(e: cohesion_store::StoreError) -> Self {
-        ApiError::Internal(e.to_string())
+        match e {
+            cohesion_store::StoreError::Conflict(m) => ApiError::Conflict(m),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! atomically when the stored referential's revision changes (an import, possibly by
 //! another process or instance).
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -30,13 +31,23 @@ pub use snapshot::Snapshot;
 pub struct AppState {
     pub store: Store,
     pub snapshot: Arc<ArcSwap<Snapshot>>,
+    /// Sessions, links, throttling and mail settings (`auth::AuthConfig`).
+    pub auth: Arc<auth::AuthConfig>,
 }
 
 impl AppState {
     /// Loads the referential from the store (which must hold one) into memory.
+    /// Access settings come from the environment (`auth::AuthConfig::from_env`).
     pub async fn load(store: Store) -> Result<AppState, snapshot::LoadError> {
+        let auth = auth::AuthConfig::from_env().map_err(snapshot::LoadError::Config)?;
         let snapshot = Snapshot::load(&store).await?;
-        Ok(AppState { store, snapshot: Arc::new(ArcSwap::from_pointee(snapshot)) })
+        Ok(AppState { store, snapshot: Arc::new(ArcSwap::from_pointee(snapshot)), auth: Arc::new(auth) })
+    }
+
+    /// The same state with these access settings (tests, the CLI).
+    pub fn with_auth(mut self, auth: auth::AuthConfig) -> AppState {
+        self.auth = Arc::new(auth);
+        self
     }
 
     /// The snapshot in force now; cheap (an atomic load).
@@ -76,10 +87,20 @@ impl AppState {
 /// The whole application: API, health, and the layers every response goes through.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    // HSTS only when the public address is https: over plain HTTP it would be ignored,
+    // and on a TLS-terminating proxy's backend it is what the browser must see.
+    let hsts = state.auth.https().then_some(HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     api::router()
         .merge(pages::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .with_state(state)
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(pages::CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,

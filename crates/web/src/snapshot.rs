@@ -19,6 +19,8 @@ pub enum LoadError {
     Store(#[from] StoreError),
     #[error("the database holds no territory referential yet")]
     Empty,
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 impl Snapshot {

@@ -1,11 +1,16 @@
 //! The JSON API under `/api/v1`, one module per domain concept, and the OpenAPI
 //! document generated from the handlers (`/api/v1/openapi.json`).
 
+pub mod audit;
 pub mod health;
+pub mod me;
+pub mod organisations;
+pub mod people;
 pub mod territory;
+pub mod tokens;
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequest, FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::routing::get;
 use serde::de::DeserializeOwned;
@@ -29,9 +34,39 @@ use crate::error::ApiError;
     tags(
         (name = "territories", description = "The national territory referential (COG)"),
         (name = "operations", description = "Health of the service"),
-    )
+        (name = "access", description = "People, organisations, roles, API tokens and the audit trail"),
+    ),
+    modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
+
+/// The two ways to authenticate: the session cookie of the pages (writes then need
+/// the session's CSRF token in `x-csrf-token`), or an API token as a bearer token.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token created under /api/v1/tokens"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "cohesion_session",
+                "The session cookie set by signing in on the pages (`__Host-cohesion_session` over https); \
+                 writes also need the header x-csrf-token",
+            ))),
+        );
+    }
+}
 
 /// The routes and their OpenAPI description, before the state is attached.
 fn documented() -> OpenApiRouter<AppState> {
@@ -41,6 +76,17 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(territory::search))
         .routes(routes!(territory::detail))
         .routes(routes!(territory::children))
+        .routes(routes!(me::me))
+        .routes(routes!(me::end_sessions))
+        .routes(routes!(tokens::create, tokens::list))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(audit::search))
+        .routes(routes!(people::list))
+        .routes(routes!(people::invite))
+        .routes(routes!(people::grant))
+        .routes(routes!(people::revoke))
+        .routes(routes!(organisations::list, organisations::create))
+        .routes(routes!(organisations::update))
 }
 
 /// The OpenAPI document of this build.
@@ -65,5 +111,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .await
             .map(|Query(v)| ApiQuery(v))
             .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
+    }
+}
+
+/// `Json` whose rejections are problem documents, like every other API error.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| ApiJson(v))
+            .map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))
     }
 }

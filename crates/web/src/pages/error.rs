@@ -33,6 +33,11 @@ impl PageError {
         PageError { config: config.clone(), status: StatusCode::NOT_FOUND }
     }
 
+    /// A form without its CSRF token, or a page beyond the visitor's roles.
+    pub fn forbidden(config: &Arc<PagesConfig>) -> PageError {
+        PageError { config: config.clone(), status: StatusCode::FORBIDDEN }
+    }
+
     pub fn internal(config: &Arc<PagesConfig>, cause: impl std::fmt::Display) -> PageError {
         tracing::error!(error = %cause, "page failed");
         PageError { config: config.clone(), status: StatusCode::INTERNAL_SERVER_ERROR }
@@ -48,6 +53,13 @@ impl IntoResponse for PageError {
                 "Si vous avez tapé l’adresse web dans le navigateur, vérifiez qu’elle est correcte. \
                  La page n’est peut-être plus disponible : vous pouvez repartir de la page d’accueil \
                  ou rechercher un territoire.",
+            )
+        } else if self.status == StatusCode::FORBIDDEN {
+            (
+                "Accès refusé",
+                "Vous n’avez pas accès à cette page, ou le formulaire envoyé a expiré.",
+                "Rechargez la page du formulaire puis envoyez-le à nouveau. Si vous pensez devoir y accéder, \
+                 adressez-vous à la personne qui vous a invité(e).",
             )
         } else {
             (

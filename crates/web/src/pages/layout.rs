@@ -48,6 +48,8 @@ pub struct Layout {
     pub app_css: &'static str,
     pub app_js: &'static str,
     pub nojs_css: &'static str,
+    /// Who is browsing (header links, the CSRF field of forms): see `auth::visitor`.
+    pub visitor: crate::auth::Visitor,
 }
 
 impl Layout {
@@ -62,6 +64,7 @@ impl Layout {
             app_css: &urls.app_css,
             app_js: &urls.app_js,
             nojs_css: &urls.nojs_css,
+            visitor: crate::auth::visitor(),
         }
     }
 

@@ -7,6 +7,8 @@
 //! scripts and styles and anything from another origin, so templates never carry a
 //! `style` attribute or a `<script>` body.
 
+mod account;
+mod admin;
 mod assets;
 mod components;
 mod error;
@@ -14,15 +16,15 @@ mod home;
 mod layout;
 mod legal;
 mod map;
+mod profile;
 mod search;
 mod territory;
+mod visitor;
 
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::http::{HeaderValue, header};
-use axum::routing::get;
-use tower_http::set_header::SetResponseHeaderLayer;
+use axum::routing::{get, post};
 
 use crate::AppState;
 
@@ -33,6 +35,22 @@ pub use error::PageError;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; \
      base-uri 'self'; form-action 'self'";
+
+/// Every address where the pages accept a form (POST). The authorisation matrix test
+/// (`crates/web/tests/access_matrix.rs`) must declare each one.
+pub const FORM_POSTS: &[&str] = &[
+    "/connexion",
+    "/deconnexion",
+    "/mot-de-passe-oublie",
+    "/mot-de-passe",
+    "/profil/deconnexion-partout",
+    "/profil/courriel",
+    "/profil/courriel/confirmer",
+    "/profil/jetons",
+    "/profil/jetons/{id}/revoquer",
+    "/administration/personnes",
+    "/administration/organisations",
+];
 
 /// What the pages need besides the data.
 #[derive(Debug, Clone)]
@@ -72,12 +90,20 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/mentions-legales", get(legal::legal_notice))
         .route("/donnees-personnelles", get(legal::personal_data))
         .route("/plan-du-site", get(legal::sitemap))
+        .route("/connexion", get(account::sign_in_page).post(account::sign_in))
+        .route("/deconnexion", post(account::sign_out))
+        .route("/mot-de-passe-oublie", get(account::forgot_page).post(account::forgot))
+        .route("/mot-de-passe", get(account::set_password_page).post(account::set_password))
+        .route("/profil", get(profile::profile))
+        .route("/profil/deconnexion-partout", post(profile::end_sessions))
+        .route("/profil/courriel", get(profile::confirm_email_page).post(profile::change_email))
+        .route("/profil/courriel/confirmer", post(profile::confirm_email))
+        .route("/profil/jetons", post(profile::create_token))
+        .route("/profil/jetons/{id}/revoquer", post(profile::revoke_token))
+        .route("/administration/personnes", get(admin::people).post(admin::invite))
+        .route("/administration/organisations", get(admin::organisations).post(admin::create_organisation))
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .fallback(error::not_found)
         .layer(Extension(Arc::new(config)))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ))
 }

@@ -1,0 +1,106 @@
+//! `/api/v1/audit`: the audit trail, for admins.
+
+use axum::Json;
+use axum::extract::State;
+use cohesion_core::access::rules;
+use cohesion_store::audit::Filter;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiQuery;
+use super::tokens::rfc3339;
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::{ApiError, FieldError, Problem};
+
+#[derive(Deserialize, IntoParams)]
+pub struct AuditParams {
+    /// e.g. `person`, `organisation`, `api_token`, `territory`.
+    entity_type: Option<String>,
+    entity_id: Option<String>,
+    /// `person:<uuid>`, `cli`, `anonymous`…
+    actor: Option<String>,
+    /// RFC 3339, inclusive.
+    from: Option<String>,
+    /// RFC 3339, exclusive.
+    to: Option<String>,
+    /// 1 to 200 (default 50).
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: String,
+    pub at: String,
+    pub actor: String,
+    pub request_id: Option<String>,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub action: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    pub total: u64,
+}
+
+fn time_param(name: &str, v: &Option<String>, faults: &mut Vec<FieldError>) -> Option<OffsetDateTime> {
+    let v = v.as_deref()?;
+    match OffsetDateTime::parse(v, &Rfc3339) {
+        Ok(t) => Some(t),
+        Err(_) => {
+            faults.push(FieldError { field: name.into(), message: format!("`{v}` is not an RFC 3339 time") });
+            None
+        }
+    }
+}
+
+/// Changes, newest first, filtered by entity, actor and time range.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "access", params(AuditParams),
+    security(("session" = []), ("token" = [])),
+    responses((status = 200, body = AuditPage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn search(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    ApiQuery(q): ApiQuery<AuditParams>,
+) -> Result<Json<AuditPage>, ApiError> {
+    if !rules::can_read_audit(&p) {
+        return Err(ApiError::Forbidden("the audit trail is for admins".into()));
+    }
+    let mut faults = Vec::new();
+    let from = time_param("from", &q.from, &mut faults);
+    let to = time_param("to", &q.to, &mut faults);
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        faults.push(FieldError { field: "limit".into(), message: "1 to 200".into() });
+    }
+    if !faults.is_empty() {
+        return Err(ApiError::invalid_fields(faults));
+    }
+    let filter = Filter { entity_type: q.entity_type, entity_id: q.entity_id, actor: q.actor, from, to };
+    let (events, total) = state.store.audit_search(&filter, limit, q.offset.unwrap_or(0)).await?;
+    let items = events
+        .into_iter()
+        .map(|e| AuditEvent {
+            id: e.id,
+            at: rfc3339(e.at),
+            actor: e.actor,
+            request_id: e.request_id,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            action: e.action,
+            before: e.before,
+            after: e.after,
+        })
+        .collect();
+    Ok(Json(AuditPage { items, total }))
+}

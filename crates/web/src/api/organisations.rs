@@ -1,0 +1,144 @@
+//! `/api/v1/organisations`: local authorities, State services, partners.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use cohesion_core::access::organisation::{Organisation, OrganisationInput};
+use cohesion_core::access::rules;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::ApiJson;
+use crate::AppState;
+use crate::access::accounts::conflict;
+use crate::auth::{Actor, AuditContext};
+use crate::error::{ApiError, FieldError, Problem};
+
+/// An organisation to create, or its new state.
+#[derive(Deserialize, ToSchema)]
+pub struct OrganisationBody {
+    /// `local_authority`, `state_service` or `partner`.
+    pub kind: String,
+    /// Required, except for a local authority (the territory's name by default).
+    pub name: Option<String>,
+    /// Local authorities: taken from the referential for communes and EPCI, required
+    /// for départements and régions.
+    pub siren: Option<String>,
+    /// Partners: required (14 digits, Luhn checksum).
+    pub siret: Option<String>,
+    /// Local authorities: `kind:code` (e.g. `commune:42218`).
+    pub territory: Option<String>,
+    /// For an update: the version read (a stale one answers 409).
+    pub version: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationView {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub siren: Option<String>,
+    pub siret: Option<String>,
+    pub territory: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationList {
+    pub items: Vec<OrganisationView>,
+    pub total: usize,
+}
+
+impl From<&Organisation> for OrganisationView {
+    fn from(o: &Organisation) -> Self {
+        OrganisationView {
+            id: o.id.to_string(),
+            kind: o.kind.as_str().to_owned(),
+            name: o.name.clone(),
+            siren: o.siren.clone(),
+            siret: o.siret.clone(),
+            territory: o.territory.as_ref().map(ToString::to_string),
+            version: o.version,
+        }
+    }
+}
+
+/// Validates a body into the organisation to store.
+pub fn validated(state: &AppState, body: &OrganisationBody, id: Uuid, version: i64) -> Result<Organisation, ApiError> {
+    let input = OrganisationInput {
+        kind: body.kind.clone(),
+        name: body.name.clone(),
+        siren: body.siren.clone(),
+        siret: body.siret.clone(),
+        territory: body.territory.clone(),
+    };
+    input.validate(&state.current().referential, id, version).map_err(|faults| {
+        ApiError::invalid_fields(
+            faults.into_iter().map(|f| FieldError { field: f.field.unwrap_or_default(), message: f.message }).collect(),
+        )
+    })
+}
+
+/// Every organisation, by name (public: they are public bodies and partners).
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "access",
+    responses((status = 200, body = OrganisationList)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<OrganisationList>, ApiError> {
+    let items: Vec<OrganisationView> = state.store.organisations().await?.iter().map(OrganisationView::from).collect();
+    Ok(Json(OrganisationList { total: items.len(), items }))
+}
+
+/// Creates an organisation (admins; delegates: local authorities of their département).
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "access", request_body = OrganisationBody,
+    security(("session" = []), ("token" = [])),
+    responses((status = 201, body = OrganisationView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "SIRET or territory already registered", body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    AuditContext(by): AuditContext,
+    ApiJson(body): ApiJson<OrganisationBody>,
+) -> Result<(StatusCode, Json<OrganisationView>), ApiError> {
+    let org = validated(&state, &body, Uuid::now_v7(), 1)?;
+    if !rules::can_write_organisation(&p, &org, &state.current().referential) {
+        return Err(ApiError::Forbidden("this organisation is outside your scope".into()));
+    }
+    let org = state.store.create_organisation(&org, &by).await.map_err(conflict)?;
+    Ok((StatusCode::CREATED, Json(OrganisationView::from(&org))))
+}
+
+/// Replaces an organisation; `version` must be the one read (409 otherwise). The
+/// rule applies to the organisation both before and after the change.
+#[utoipa::path(put, path = "/api/v1/organisations/{id}", tag = "access", request_body = OrganisationBody,
+    params(("id" = String, Path, description = "organisation id")),
+    security(("session" = []), ("token" = [])),
+    responses((status = 200, body = OrganisationView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn update(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    AuditContext(by): AuditContext,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<OrganisationBody>,
+) -> Result<Json<OrganisationView>, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound(format!("no organisation {id}")))?;
+    let current =
+        state.store.organisation(id).await?.ok_or_else(|| ApiError::NotFound(format!("no organisation {id}")))?;
+    let referential = state.current();
+    if !rules::can_write_organisation(&p, &current, &referential.referential) {
+        return Err(ApiError::Forbidden("this organisation is outside your scope".into()));
+    }
+    let org = validated(&state, &body, id, body.version.unwrap_or(current.version))?;
+    if !rules::can_write_organisation(&p, &org, &referential.referential) {
+        return Err(ApiError::Forbidden("the change would take it outside your scope".into()));
+    }
+    let org = state.store.update_organisation(&org, &by).await.map_err(conflict)?;
+    Ok(Json(OrganisationView::from(&org)))
+}

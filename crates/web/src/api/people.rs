@@ -1,0 +1,146 @@
+//! `/api/v1/people`: people, invitations and role grants.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use cohesion_core::access::rules;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::me::PersonView;
+use super::{ApiJson, ApiQuery};
+use crate::AppState;
+use crate::access::RoleView;
+use crate::access::accounts::{self, Invitation};
+use crate::auth::{Actor, AuditContext};
+use crate::error::{ApiError, Problem};
+
+#[derive(Serialize, ToSchema)]
+pub struct GrantView {
+    /// The grant's id (to revoke it).
+    pub id: String,
+    #[serde(flatten)]
+    pub role: RoleView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonWithRoles {
+    #[serde(flatten)]
+    pub person: PersonView,
+    pub roles: Vec<GrantView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeoplePage {
+    pub items: Vec<PersonWithRoles>,
+    pub total: u64,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageParams {
+    /// 1 to 200 (default 50).
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+fn parse_id(id: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id).map_err(|_| ApiError::NotFound(format!("no {what} {id}")))
+}
+
+/// Everyone with an account, and their roles (admins).
+#[utoipa::path(get, path = "/api/v1/people", tag = "access", params(PageParams),
+    security(("session" = []), ("token" = [])),
+    responses((status = 200, body = PeoplePage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> Result<Json<PeoplePage>, ApiError> {
+    if !rules::can_administer_people(&p) {
+        return Err(ApiError::Forbidden("listing people is for admins".into()));
+    }
+    let (people, total) = state.store.people(q.limit.unwrap_or(50).clamp(1, 200), q.offset.unwrap_or(0)).await?;
+    let mut items = Vec::with_capacity(people.len());
+    for person in &people {
+        let roles = state.store.grants(person.id).await?;
+        items.push(PersonWithRoles {
+            person: PersonView::from(person),
+            roles: roles.iter().map(|g| GrantView { id: g.id.to_string(), role: RoleView::from(&g.role) }).collect(),
+        });
+    }
+    Ok(Json(PeoplePage { items, total }))
+}
+
+/// Invites someone: creates their account with these roles and mails them a
+/// single-use link (valid 7 days) to choose a password. You may grant only what
+/// your own roles allow (see `docs/access.md`).
+#[utoipa::path(post, path = "/api/v1/people/invitations", tag = "access", request_body = Invitation,
+    security(("session" = []), ("token" = [])),
+    responses((status = 201, body = PersonView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the address already has an account", body = Problem, content_type = "application/problem+json")))]
+pub async fn invite(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    AuditContext(by): AuditContext,
+    ApiJson(body): ApiJson<Invitation>,
+) -> Result<(StatusCode, Json<PersonView>), ApiError> {
+    let person = accounts::invite(&state, &p, &by, &body).await?;
+    Ok((StatusCode::CREATED, Json(PersonView::from(&person))))
+}
+
+/// Grants a role to a person (no change if they hold it already).
+#[utoipa::path(post, path = "/api/v1/people/{id}/roles", tag = "access", request_body = RoleView,
+    params(("id" = String, Path, description = "person id")),
+    security(("session" = []), ("token" = [])),
+    responses((status = 201, body = GrantView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn grant(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    AuditContext(by): AuditContext,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RoleView>,
+) -> Result<(StatusCode, Json<GrantView>), ApiError> {
+    let person = parse_id(&id, "person")?;
+    let role = body.resolve(&state, "role").await?;
+    if !rules::can_grant(&p, &role, &state.current().referential) {
+        return Err(ApiError::Forbidden("this role is beyond what you may grant".into()));
+    }
+    state.store.person(person).await?.ok_or_else(|| ApiError::NotFound(format!("no person {id}")))?;
+    let grant = state.store.grant_role(person, &role, &by).await?;
+    Ok((StatusCode::CREATED, Json(GrantView { id: grant.to_string(), role: RoleView::from(&role) })))
+}
+
+/// Revokes one of a person's roles (whoever may grant it may revoke it).
+#[utoipa::path(delete, path = "/api/v1/people/{id}/roles/{grant}", tag = "access",
+    params(("id" = String, Path, description = "person id"), ("grant" = String, Path, description = "grant id")),
+    security(("session" = []), ("token" = [])),
+    responses((status = 204, description = "revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    AuditContext(by): AuditContext,
+    Path((id, grant)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (person, grant_id) = (parse_id(&id, "person")?, parse_id(&grant, "grant")?);
+    let grants = state.store.grants(person).await?;
+    let found =
+        grants.iter().find(|g| g.id == grant_id).ok_or_else(|| ApiError::NotFound(format!("no grant {grant}")))?;
+    if !rules::can_revoke(&p, &found.role, &state.current().referential) {
+        return Err(ApiError::Forbidden("this role is beyond what you may revoke".into()));
+    }
+    state.store.revoke_grant(person, grant_id, &by).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

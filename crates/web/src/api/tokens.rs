@@ -1,0 +1,115 @@
+//! `/api/v1/tokens`: API tokens for machine clients (created with some of the
+//! owner's roles, shown once, stored hashed, revocable, last use recorded).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::ApiJson;
+use crate::AppState;
+use crate::access::{RoleView, accounts};
+use crate::auth::{Actor, AuditContext};
+use crate::error::{ApiError, Problem};
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewToken {
+    /// What the token is for (1 to 100 characters).
+    pub name: String,
+    /// Roles it carries, each one you hold; all of yours when omitted.
+    pub roles: Option<Vec<RoleView>>,
+    /// Expiry in days (1 to 3650); never when omitted.
+    pub expires_in_days: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<RoleView>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub token: TokenView,
+    /// The secret, to send as `Authorization: Bearer <secret>`. Shown this once only.
+    pub secret: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenView>,
+    pub total: usize,
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+impl From<&cohesion_store::access::ApiToken> for TokenView {
+    fn from(t: &cohesion_store::access::ApiToken) -> Self {
+        TokenView {
+            id: t.id.to_string(),
+            name: t.name.clone(),
+            roles: t.roles.iter().map(RoleView::from).collect(),
+            created_at: rfc3339(t.created_at),
+            expires_at: t.expires_at.map(rfc3339),
+            revoked_at: t.revoked_at.map(rfc3339),
+            last_used_at: t.last_used_at.map(rfc3339),
+        }
+    }
+}
+
+/// Creates a token; the answer holds its secret, never shown again.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "access", request_body = NewToken,
+    security(("session" = []), ("token" = [])),
+    responses((status = 201, body = CreatedToken),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "a role you do not hold", body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    AuditContext(by): AuditContext,
+    ApiJson(body): ApiJson<NewToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    let (token, secret) =
+        accounts::create_token(&state, &p, &by, &body.name, body.roles.as_deref(), body.expires_in_days).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { token: TokenView::from(&token), secret })))
+}
+
+/// Your tokens, newest first (revoked ones included).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "access",
+    security(("session" = []), ("token" = [])),
+    responses((status = 200, body = TokenList), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(State(state): State<AppState>, Actor(p): Actor) -> Result<Json<TokenList>, ApiError> {
+    let items: Vec<TokenView> = state.store.api_tokens_of(p.person).await?.iter().map(TokenView::from).collect();
+    Ok(Json(TokenList { total: items.len(), items }))
+}
+
+/// Revokes a token (yours; an admin's may revoke anyone's).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "access",
+    params(("id" = String, Path, description = "token id")),
+    security(("session" = []), ("token" = [])),
+    responses((status = 204, description = "revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    AuditContext(by): AuditContext,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound(format!("no token {id}")))?;
+    accounts::revoke_token(&state, &p, &by, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,96 @@
+//! Access settings, read once from the environment (`AuthConfig::from_env`) or
+//! given explicitly by tests.
+
+use time::Duration;
+
+use super::mail::Mailer;
+
+/// How sessions, links and sign-in throttling behave, and where mail goes.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// The address people reach the service at (`COHESION_PUBLIC_URL`), used in the
+    /// links mailed to them. When it is `https://…`, cookies are `Secure` (and named
+    /// `__Host-…`) and every response carries HSTS.
+    pub public_url: String,
+    /// A session ends after this long without a request (`COHESION_SESSION_IDLE_MINUTES`, 120).
+    pub session_idle: Duration,
+    /// …and in any case this long after sign-in (`COHESION_SESSION_HOURS`, 12).
+    pub session_absolute: Duration,
+    /// Failed sign-ins allowed per account within [`AuthConfig::throttle_window`] (5).
+    pub max_account_failures: u64,
+    /// Failed sign-ins allowed per client address within the window (50).
+    pub max_address_failures: u64,
+    pub throttle_window: Duration,
+    /// Invitation links last 7 days; reset and email-change links 1 hour.
+    pub invitation_ttl: Duration,
+    pub reset_ttl: Duration,
+    pub mailer: Mailer,
+}
+
+impl AuthConfig {
+    /// Defaults for `public_url`, mail logged instead of sent.
+    pub fn new(public_url: impl Into<String>) -> AuthConfig {
+        AuthConfig {
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+            session_idle: Duration::minutes(120),
+            session_absolute: Duration::hours(12),
+            max_account_failures: 5,
+            max_address_failures: 50,
+            throttle_window: Duration::minutes(15),
+            invitation_ttl: Duration::days(7),
+            reset_ttl: Duration::hours(1),
+            mailer: Mailer::Log,
+        }
+    }
+
+    /// Reads `COHESION_PUBLIC_URL` (default `http://127.0.0.1:8080`),
+    /// `COHESION_SESSION_IDLE_MINUTES`, `COHESION_SESSION_HOURS`, `COHESION_SMTP_URL`
+    /// and `COHESION_MAIL_FROM`.
+    pub fn from_env() -> Result<AuthConfig, String> {
+        let var = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut config = AuthConfig::new(var("COHESION_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()));
+        if !(config.public_url.starts_with("http://") || config.public_url.starts_with("https://")) {
+            return Err(format!("COHESION_PUBLIC_URL must start with http:// or https://, not {}", config.public_url));
+        }
+        let number = |k: &str, default: i64| -> Result<i64, String> {
+            var(k).map_or(Ok(default), |v| {
+                v.parse::<i64>().ok().filter(|n| *n > 0).ok_or(format!("{k}: not a positive number: {v}"))
+            })
+        };
+        config.session_idle = Duration::minutes(number("COHESION_SESSION_IDLE_MINUTES", 120)?);
+        config.session_absolute = Duration::hours(number("COHESION_SESSION_HOURS", 12)?);
+        if let Some(url) = var("COHESION_SMTP_URL") {
+            let from = var("COHESION_MAIL_FROM").unwrap_or_else(|| "Cohésion <ne-pas-repondre@localhost>".into());
+            config.mailer = Mailer::smtp(&url, &from)?;
+        }
+        Ok(config)
+    }
+
+    /// Whether the service is reached over TLS (secure cookies, HSTS).
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The session cookie's name: `__Host-` prefixed over TLS (browsers then refuse it
+    /// unless Secure, host-only and on `/`).
+    pub fn session_cookie(&self) -> &'static str {
+        if self.https() { "__Host-cohesion_session" } else { "cohesion_session" }
+    }
+
+    /// The anonymous visitor's CSRF cookie (sign-in and other forms before a session).
+    pub fn csrf_cookie(&self) -> &'static str {
+        if self.https() { "__Host-cohesion_csrf" } else { "cohesion_csrf" }
+    }
+
+    /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, on `/`, Secure over TLS.
+    pub fn cookie(&self, name: &str, value: &str, max_age: Option<Duration>) -> String {
+        let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+        if let Some(age) = max_age {
+            c.push_str(&format!("; Max-Age={}", age.whole_seconds().max(0)));
+        }
+        if self.https() {
+            c.push_str("; Secure");
+        }
+        c
+    }
+}

@@ -1,0 +1,278 @@
+//! The profile: my roles, my sessions ("log out everywhere"), email change
+//! confirmed by link, my API tokens.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use cohesion_core::access::Role;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::account::{CsrfOnly, Message, TokenQuery};
+use super::error::{PageError, render};
+use super::layout::{Layout, Nav};
+use super::visitor::Who;
+use crate::AppState;
+use crate::access::accounts;
+use crate::error::ApiError;
+
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+    pub state: &'static str,
+    pub live: bool,
+}
+
+#[derive(Template)]
+#[template(path = "profil.html")]
+struct Profile {
+    layout: Layout,
+    info: Option<&'static str>,
+    name: String,
+    email: String,
+    roles: Vec<String>,
+    sessions: u64,
+    idle_minutes: i64,
+    absolute_hours: i64,
+    tokens: Vec<TokenRow>,
+}
+
+/// A role as a person reads it.
+pub async fn role_label(state: &AppState, role: &Role) -> String {
+    let org_name = |id: Uuid| async move {
+        state.store.organisation(id).await.ok().flatten().map_or_else(|| id.to_string(), |o| o.name)
+    };
+    match role {
+        Role::Admin => "Administrateur de la plateforme (agence)".into(),
+        Role::ProgrammeManager { programme } => format!("Responsable du programme « {programme} »"),
+        Role::Delegate { departement } => format!("Délégué territorial de l’État, département {departement}"),
+        Role::Local { organisation, .. } => format!("Collectivité : {}", org_name(*organisation).await),
+        Role::Partner { organisation } => format!("Partenaire : {}", org_name(*organisation).await),
+    }
+}
+
+/// "28/11/2026 à 09:15 (UTC)".
+pub fn fr_time(t: OffsetDateTime) -> String {
+    format!("{:02}/{:02}/{} à {:02}:{:02} (UTC)", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+}
+
+#[derive(Deserialize)]
+pub struct ProfileQuery {
+    info: Option<String>,
+}
+
+fn fail(who: &Who, e: impl std::fmt::Display) -> PageError {
+    PageError::internal(&who.config, e)
+}
+
+/// `GET /profil`.
+pub async fn profile(
+    State(state): State<AppState>,
+    who: Who,
+    Query(q): Query<ProfileQuery>,
+) -> Result<Response, PageError> {
+    let me = match who.signed_in() {
+        Ok(a) => a.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let mut roles = Vec::new();
+    for r in &me.principal.roles {
+        roles.push(role_label(&state, r).await);
+    }
+    let now = OffsetDateTime::now_utc();
+    let tokens = state.store.api_tokens_of(me.person.id).await.map_err(|e| fail(&who, e))?;
+    let tokens = tokens
+        .iter()
+        .map(|t| TokenRow {
+            id: t.id.to_string(),
+            name: t.name.clone(),
+            created: fr_time(t.created_at),
+            last_used: t.last_used_at.map_or_else(|| "jamais".to_owned(), fr_time),
+            state: if t.revoked_at.is_some() {
+                "révoqué"
+            } else if t.is_live(now) {
+                "actif"
+            } else {
+                "expiré"
+            },
+            live: t.is_live(now),
+        })
+        .collect();
+    let info = match q.info.as_deref() {
+        Some("courriel-envoye") => Some("Un lien de confirmation a été envoyé à la nouvelle adresse."),
+        Some("courriel-change") => Some("Votre adresse électronique est changée."),
+        Some("jeton-revoque") => Some("Le jeton est révoqué."),
+        _ => None,
+    };
+    let page = Profile {
+        layout: Layout::new(&who.config, "Mon profil", Nav::None),
+        info,
+        name: me.person.display_name(),
+        email: me.person.email.to_string(),
+        roles,
+        sessions: state.store.session_count(me.person.id).await.map_err(|e| fail(&who, e))?,
+        idle_minutes: state.auth.session_idle.whole_minutes(),
+        absolute_hours: state.auth.session_absolute.whole_hours(),
+        tokens,
+    };
+    Ok(render(&who.config, &page)?.into_response())
+}
+
+/// `POST /profil/deconnexion-partout`: ends every session of mine, this one included.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    who: Who,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let me = match who.signed_in() {
+        Ok(a) => a.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    state.store.delete_sessions_of(me.person.id, &who.by()).await.map_err(|e| fail(&who, e))?;
+    Ok(Redirect::to("/connexion?info=deconnexion").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+fn message(who: &Who, title: &str, kind: &'static str, text: &str) -> Message {
+    Message {
+        layout: Layout::new(&who.config, title, Nav::None),
+        kind,
+        text: text.to_owned(),
+        secret: None,
+        action: None,
+        back: ("/profil", "Retour au profil"),
+    }
+}
+
+/// `POST /profil/courriel`: mails a confirmation link to the new address.
+pub async fn change_email(
+    State(state): State<AppState>,
+    who: Who,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let me = match who.signed_in() {
+        Ok(a) => a.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let text = match accounts::request_email_change(&state, &me.person, &form.email, &who.by()).await {
+        Ok(()) => return Ok(Redirect::to("/profil?info=courriel-envoye").into_response()),
+        Err(ApiError::BadRequest { .. }) => {
+            "Cette adresse électronique n’est pas valide (format attendu : nom@domaine.fr)."
+        }
+        Err(ApiError::Conflict(_)) => "Cette adresse électronique est déjà celle d’un autre compte.",
+        Err(e) => return Err(fail(&who, e)),
+    };
+    let page = message(&who, "Changer d’adresse électronique", "error", text);
+    Ok((StatusCode::BAD_REQUEST, render(&who.config, &page)?).into_response())
+}
+
+/// `GET /profil/courriel?jeton=…`: a button to confirm (a link click alone changes nothing).
+pub async fn confirm_email_page(who: Who, Query(q): Query<TokenQuery>) -> Result<Response, PageError> {
+    let mut page = message(
+        &who,
+        "Confirmer la nouvelle adresse",
+        "info",
+        "Confirmez-vous cette nouvelle adresse électronique pour votre compte Cohésion ?",
+    );
+    page.action = Some(("/profil/courriel/confirmer".into(), "Confirmer l’adresse".into(), q.jeton));
+    Ok(render(&who.config, &page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    jeton: String,
+}
+
+/// `POST /profil/courriel/confirmer`: spends the link and changes the address.
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    who: Who,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let hash = crate::auth::secret::hash(&form.jeton);
+    let text = match state.store.use_email_change_link(&hash, &who.by()).await {
+        Ok(Some(_)) => return Ok(Redirect::to("/profil?info=courriel-change").into_response()),
+        Ok(None) => "Ce lien n’est plus valable : il a déjà servi, ou il a expiré.",
+        Err(cohesion_store::StoreError::Conflict(_)) => "Cette adresse électronique est déjà celle d’un autre compte.",
+        Err(e) => return Err(fail(&who, e)),
+    };
+    let page = message(&who, "Confirmer la nouvelle adresse", "error", text);
+    Ok((StatusCode::GONE, render(&who.config, &page)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewTokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /profil/jetons`: creates a token with all my roles and shows its secret once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    who: Who,
+    Form(form): Form<NewTokenForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let me = match who.signed_in() {
+        Ok(a) => a.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    match accounts::create_token(&state, &me.principal, &who.by(), &form.name, None, None).await {
+        Ok((_, secret)) => {
+            let mut page = message(
+                &who,
+                "Jeton créé",
+                "success",
+                "Le jeton est créé. Copiez son secret maintenant : il ne sera plus affiché.",
+            );
+            page.secret = Some(secret);
+            Ok(render(&who.config, &page)?.into_response())
+        }
+        Err(ApiError::BadRequest { .. }) => {
+            let page = message(&who, "Créer un jeton", "error", "Donnez au jeton un nom de 1 à 100 caractères.");
+            Ok((StatusCode::BAD_REQUEST, render(&who.config, &page)?).into_response())
+        }
+        Err(e) => Err(fail(&who, e)),
+    }
+}
+
+/// `POST /profil/jetons/{id}/revoquer`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let me = match who.signed_in() {
+        Ok(a) => a.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let Ok(id) = Uuid::parse_str(&id) else { return Err(PageError::not_found(&who.config)) };
+    match accounts::revoke_token(&state, &me.principal, &who.by(), id).await {
+        Ok(()) => Ok(Redirect::to("/profil?info=jeton-revoque").into_response()),
+        Err(ApiError::NotFound(_)) => Err(PageError::not_found(&who.config)),
+        Err(ApiError::Forbidden(_)) => Err(PageError::forbidden(&who.config)),
+        Err(e) => Err(fail(&who, e)),
+    }
+}

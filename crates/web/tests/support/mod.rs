@@ -1,0 +1,162 @@
+//! Test helpers of the access tests: the real app on a random port with a small
+//! referential, a local SMTP sink receiving its mail, and a cookie-keeping client.
+
+#![allow(dead_code)]
+
+pub mod smtp;
+
+use std::net::SocketAddr;
+
+use cohesion_core::access::Role;
+use cohesion_core::access::person::Email;
+use cohesion_core::territory::{Parents, Referential, Territory, TerritoryKind};
+use cohesion_store::access::NewPerson;
+use cohesion_store::audit::By;
+use cohesion_store::testing::TestDb;
+use cohesion_web::AppState;
+use cohesion_web::auth::mail::Mailer;
+use cohesion_web::auth::{AuthConfig, password};
+use reqwest::header::{COOKIE, HeaderMap, SET_COOKIE};
+use uuid::Uuid;
+
+/// Région 84, départements 42 and 01, Saint-Étienne (42218) and its EPCI, a commune of 01.
+pub fn referential() -> Referential {
+    let com = |code: &str, name: &str, dep: &str, epci: &str, siren: &str| {
+        let mut t = Territory::new(TerritoryKind::Commune, code, name);
+        t.parents = Parents {
+            epci: Some(epci.into()),
+            departement: Some(dep.into()),
+            region: Some("84".into()),
+            ..Parents::default()
+        };
+        t.siren = Some(siren.into());
+        t
+    };
+    let dep = |code: &str, name: &str| {
+        let mut t = Territory::new(TerritoryKind::Departement, code, name);
+        t.parents.region = Some("84".into());
+        t
+    };
+    let mut epci = Territory::new(TerritoryKind::Epci, "244200770", "Saint-Étienne Métropole");
+    epci.parents = Parents { departement: Some("42".into()), region: Some("84".into()), ..Parents::default() };
+    epci.departements = vec!["42".into()];
+    epci.siren = Some("244200770".into());
+    let mut epci01 = Territory::new(TerritoryKind::Epci, "200069193", "CC de la Dombes");
+    epci01.parents = Parents { departement: Some("01".into()), region: Some("84".into()), ..Parents::default() };
+    epci01.departements = vec!["01".into()];
+    epci01.siren = Some("200069193".into());
+    Referential::new(
+        "test",
+        vec![
+            Territory::new(TerritoryKind::Region, "84", "Auvergne-Rhône-Alpes"),
+            dep("42", "Loire"),
+            dep("01", "Ain"),
+            epci,
+            epci01,
+            com("42218", "Saint-Étienne", "42", "244200770", "214202186"),
+            com("01001", "L'Abergement-Clémenciat", "01", "200069193", "210100012"),
+        ],
+    )
+    .expect("consistent")
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub db: TestDb,
+    pub mail: smtp::Sink,
+}
+
+/// The app with its mail going to a fresh SMTP sink; `public_url` `http://<addr>`
+/// unless `https` (then cookies are Secure and HSTS is sent).
+pub async fn spawn(db: TestDb, https: bool) -> TestApp {
+    db.store.replace_referential(&referential(), "test").await.expect("seed");
+    let mail = smtp::Sink::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let mut config = AuthConfig::new(if https { format!("https://{addr}") } else { format!("http://{addr}") });
+    config.mailer = Mailer::smtp(&format!("smtp://{}", mail.addr), "Cohésion <cohesion@example.fr>").expect("mailer");
+    let state = AppState::load(db.store.clone()).await.expect("state").with_auth(config);
+    let app = cohesion_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    TestApp { addr, state, db, mail }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A person with these roles and this password, created directly in the store.
+    pub async fn person(&self, email: &str, roles: &[Role], pass: &str) -> Uuid {
+        let new = NewPerson {
+            email: Email::parse(email).expect("email"),
+            given_name: "Prénom".into(),
+            usual_name: email.into(),
+        };
+        let by = By::new("test", None);
+        let p = self.state.store.create_person(&new, roles, &by).await.expect("person");
+        self.state.store.set_password(p.id, &password::hash(pass).expect("hash"), &by).await.expect("password");
+        p.id
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    pub fn new() -> Browser {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Browser { client, cookies: Vec::new() }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn keep(&mut self, headers: &HeaderMap) {
+        for v in headers.get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
+            let Some((name, value)) = v.split(';').next().and_then(|kv| kv.split_once('=')) else { continue };
+            self.cookies.retain(|(k, _)| k != name);
+            if !value.is_empty() {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    /// GET; returns status, headers, body.
+    pub async fn get(&mut self, url: &str) -> (u16, HeaderMap, String) {
+        let res = self.client.get(url).header(COOKIE, self.cookie_header()).send().await.expect("get");
+        self.keep(res.headers());
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        (status, headers, res.text().await.unwrap_or_default())
+    }
+
+    /// POST a form.
+    pub async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> (u16, HeaderMap, String) {
+        let res = self.client.post(url).header(COOKIE, self.cookie_header()).form(form).send().await.expect("post");
+        self.keep(res.headers());
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        (status, headers, res.text().await.unwrap_or_default())
+    }
+
+    /// Signs in through the page (CSRF token read from the form); returns the status.
+    pub async fn sign_in(&mut self, app: &TestApp, email: &str, pass: &str) -> u16 {
+        let (_, _, html) = self.get(&app.url("/connexion")).await;
+        let csrf = csrf_of(&html);
+        self.post(&app.url("/connexion"), &[("csrf", &csrf), ("email", email), ("password", pass)]).await.0
+    }
+}
+
+/// The value of the first `name="csrf"` hidden field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").map(|i| i + "name=\"csrf\" value=\"".len()).unwrap_or(0);
+    html[at..].split('"').next().unwrap_or("").to_owned()
+}
