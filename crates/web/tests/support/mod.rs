@@ -19,6 +19,28 @@ use cohesion_web::auth::{AuthConfig, password};
 use reqwest::header::{COOKIE, HeaderMap, SET_COOKIE};
 use uuid::Uuid;
 
+/// A valid SIREN (Luhn) made from eight digits.
+pub fn siren(base: u32) -> String {
+    let base = format!("{:08}", base % 100_000_000);
+    (0..10u8).map(|d| format!("{base}{d}")).find(|s| cohesion_core::territory::is_valid_siren(s)).unwrap_or_default()
+}
+
+/// [`referential`] plus `extra` made-up communes in each of départements 42 and 01
+/// (`42500`…, `01500`…), for tests that need many distinct territories.
+pub fn referential_with(extra: u32) -> Referential {
+    let mut all = referential().all().to_vec();
+    for dep in ["42", "01"] {
+        for i in 0..extra {
+            let code = format!("{dep}{:03}", 500 + i);
+            let mut t = Territory::new(TerritoryKind::Commune, code.clone(), format!("Commune {code}"));
+            t.parents = Parents { departement: Some(dep.into()), region: Some("84".into()), ..Parents::default() };
+            t.siren = Some(siren(21_000_000 + code.parse::<u32>().unwrap_or(0) * 10));
+            all.push(t);
+        }
+    }
+    Referential::new("test", all).expect("consistent")
+}
+
 /// Région 84, départements 42 and 01, Saint-Étienne (42218) and its EPCI, a commune of 01.
 pub fn referential() -> Referential {
     let com = |code: &str, name: &str, dep: &str, epci: &str, siren: &str| {
@@ -70,7 +92,11 @@ pub struct TestApp {
 /// The app with its mail going to a fresh SMTP sink; `public_url` `http://<addr>`
 /// unless `https` (then cookies are Secure and HSTS is sent).
 pub async fn spawn(db: TestDb, https: bool) -> TestApp {
-    db.store.replace_referential(&referential(), "test").await.expect("seed");
+    spawn_with(db, https, referential()).await
+}
+
+pub async fn spawn_with(db: TestDb, https: bool, referential: Referential) -> TestApp {
+    db.store.replace_referential(&referential, "test").await.expect("seed");
     let mail = smtp::Sink::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -1,0 +1,318 @@
+//! Every operation that changes something, with its rule and a request builder.
+//! **Add here every new non-GET endpoint and page form** (the test fails otherwise).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use cohesion_core::access::Role;
+use cohesion_core::access::organisation::{Organisation, OrganisationKind};
+use cohesion_core::access::person::Email;
+use cohesion_store::access::{LinkPurpose, NewApiToken, NewPerson};
+use cohesion_web::auth::secret;
+use serde_json::{Value, json};
+use time::Duration;
+use uuid::Uuid;
+
+use super::{Op, Req, Scope, Who, World, by};
+
+type Fut<'a> = Pin<Box<dyn Future<Output = Req> + Send + 'a>>;
+
+fn api(path: String, json: Option<Value>) -> Req {
+    Req { path, json, form: None }
+}
+
+fn form(path: String, fields: &[(&str, &str)]) -> Req {
+    Req { path, json: None, form: Some(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()) }
+}
+
+fn signed_in(who: Who) -> bool {
+    who != Who::Anonymous
+}
+
+/// Any signed-in person within their scope; admins everywhere.
+fn within_scope(who: Who, scope: Scope) -> bool {
+    who == Who::Admin || (signed_in(who) && scope == Scope::In)
+}
+
+fn anyone(_: Who, _: Scope) -> bool {
+    true
+}
+
+fn signed_in_rule(who: Who, _: Scope) -> bool {
+    signed_in(who)
+}
+
+fn admin_only(who: Who, _: Scope) -> bool {
+    who == Who::Admin
+}
+
+/// Organisations: admins; delegates for local authorities of their département.
+fn organisation_rule(who: Who, scope: Scope) -> bool {
+    who == Who::Admin || (who == Who::Delegate && scope == Scope::In)
+}
+
+/// A role `who` may grant (in scope) or not (out of scope).
+fn grantable(w: &World, who: Who, scope: Scope) -> Role {
+    match (who, scope) {
+        (Who::Admin, Scope::In) => Role::Delegate { departement: "42".into() },
+        (Who::Admin, Scope::Out) => Role::Delegate { departement: "01".into() },
+        (Who::ProgrammeManager, Scope::In) => Role::ProgrammeManager { programme: "pvd".into() },
+        (Who::ProgrammeManager, Scope::Out) => Role::ProgrammeManager { programme: "acv".into() },
+        (Who::Delegate | Who::Local, Scope::In) => w.local_role(&w.local_42),
+        (Who::Delegate | Who::Local, Scope::Out) => w.local_role(&w.local_01),
+        (Who::Partner, Scope::In) => Role::Partner { organisation: w.partner_p.id },
+        (Who::Partner | Who::Anonymous, _) => Role::Partner { organisation: w.partner_q.id },
+    }
+}
+
+fn role_json(role: &Role) -> Value {
+    let v = cohesion_web::access::RoleView::from(role);
+    json!({"role": v.role, "programme": v.programme, "departement": v.departement, "organisation": v.organisation})
+}
+
+/// A person nobody has seen, with these roles.
+async fn fresh_person(w: &World, roles: &[Role]) -> Uuid {
+    let email = Email::parse(&format!("p{}@example.fr", w.fresh())).expect("email");
+    let new = NewPerson { email, given_name: String::new(), usual_name: String::new() };
+    w.app.state.store.create_person(&new, roles, &by()).await.expect("person").id
+}
+
+async fn fresh_token(w: &World, owner: Uuid) -> Uuid {
+    let new = NewApiToken {
+        person: owner,
+        name: "t".into(),
+        token_hash: secret::hash(&format!("t{}", w.fresh())),
+        roles: Vec::new(),
+        expires_at: None,
+    };
+    w.app.state.store.create_api_token(&new, &by()).await.expect("token").id
+}
+
+/// A token of `who` (in scope) or of someone else (out of scope, or anonymous).
+async fn token_for(w: &World, who: Who, scope: Scope) -> Uuid {
+    let owner = match (w.person_of(who), scope) {
+        (Some(me), Scope::In) => me,
+        _ => fresh_person(w, &[]).await,
+    };
+    fresh_token(w, owner).await
+}
+
+/// An unused commune of département 42 (in scope) or 01 (out of scope).
+fn fresh_commune(w: &World, scope: Scope) -> String {
+    let dep = if scope == Scope::In { "42" } else { "01" };
+    format!("commune:{dep}{:03}", 500 + w.fresh() % 200)
+}
+
+fn b_token_create<'a>(_: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let body = match scope {
+            Scope::In => json!({"name": "robot"}),
+            Scope::Out => json!({"name": "robot", "roles": [{"role": "admin"}]}),
+        };
+        api("/api/v1/tokens".into(), Some(body))
+    })
+}
+
+fn b_token_revoke<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move { api(format!("/api/v1/tokens/{}", token_for(w, who, scope).await), None) })
+}
+
+fn b_end_sessions<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { api("/api/v1/me/sessions".into(), None) })
+}
+
+fn b_org_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        api(
+            "/api/v1/organisations".into(),
+            Some(json!({"kind": "local_authority", "territory": fresh_commune(w, scope)})),
+        )
+    })
+}
+
+fn b_org_update<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let territory = fresh_commune(w, scope);
+        let t: cohesion_core::territory::TerritoryRef = territory.parse().expect("ref");
+        let siren = w.app.state.current().referential.get_ref(&t).and_then(|x| x.siren.clone());
+        let org = Organisation {
+            id: Uuid::now_v7(),
+            kind: OrganisationKind::LocalAuthority,
+            name: "Avant".into(),
+            siren,
+            siret: None,
+            territory: Some(t),
+            version: 1,
+        };
+        let org = w.app.state.store.create_organisation(&org, &by()).await.expect("org");
+        let body = json!({"kind": "local_authority", "name": "Après", "territory": territory, "version": 1});
+        api(format!("/api/v1/organisations/{}", org.id), Some(body))
+    })
+}
+
+fn b_invite<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let body = json!({"email": format!("invite{}@example.fr", w.fresh()), "roles": [role_json(&grantable(w, who, scope))]});
+        api("/api/v1/people/invitations".into(), Some(body))
+    })
+}
+
+fn b_grant<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let target = fresh_person(w, &[]).await;
+        api(format!("/api/v1/people/{target}/roles"), Some(role_json(&grantable(w, who, scope))))
+    })
+}
+
+fn b_revoke<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let role = grantable(w, who, scope);
+        let target = fresh_person(w, std::slice::from_ref(&role)).await;
+        let grant = w.app.state.store.grants(target).await.expect("grants")[0].id;
+        api(format!("/api/v1/people/{target}/roles/{grant}"), None)
+    })
+}
+
+fn b_sign_in<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let email = format!("login{}@example.fr", w.fresh());
+        w.app.person(&email, &[], "mot de passe du test").await;
+        form("/connexion".into(), &[("email", &email), ("password", "mot de passe du test")])
+    })
+}
+
+fn b_sign_out<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { form("/deconnexion".into(), &[]) })
+}
+
+fn b_forgot<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { form("/mot-de-passe-oublie".into(), &[("email", &format!("x{}@example.fr", w.fresh()))]) })
+}
+
+/// A fresh person and a usable link of this purpose for them; returns the token.
+async fn link(w: &World, purpose: LinkPurpose) -> String {
+    let person = fresh_person(w, &[]).await;
+    let token = secret::generate().expect("random");
+    let new_email = Email::parse(&format!("new{}@example.fr", w.fresh())).expect("email");
+    let new_email = (purpose == LinkPurpose::EmailChange).then_some(&new_email);
+    w.app
+        .state
+        .store
+        .create_link(purpose, person, new_email, &secret::hash(&token), Duration::hours(1), &by())
+        .await
+        .expect("link");
+    token
+}
+
+fn b_set_password<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let token = link(w, LinkPurpose::Invitation).await;
+        form("/mot-de-passe".into(), &[("jeton", &token), ("password", "un mot de passe assez long")])
+    })
+}
+
+fn b_end_all<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { form("/profil/deconnexion-partout".into(), &[]) })
+}
+
+fn b_email<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { form("/profil/courriel".into(), &[("email", &format!("change{}@example.fr", w.fresh()))]) })
+}
+
+fn b_email_confirm<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let token = link(w, LinkPurpose::EmailChange).await;
+        form("/profil/courriel/confirmer".into(), &[("jeton", &token)])
+    })
+}
+
+fn b_page_token<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { form("/profil/jetons".into(), &[("name", "robot")]) })
+}
+
+fn b_page_revoke<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move { form(format!("/profil/jetons/{}/revoquer", token_for(w, who, scope).await), &[]) })
+}
+
+fn b_page_invite<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let email = format!("page{}@example.fr", w.fresh());
+        form("/administration/personnes".into(), &[("email", &email), ("role", "delegate"), ("departement", "42")])
+    })
+}
+
+fn b_page_org<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        form(
+            "/administration/organisations".into(),
+            &[("kind", "local_authority"), ("territory", &fresh_commune(w, Scope::In))],
+        )
+    })
+}
+
+pub fn ops() -> Vec<Op> {
+    let op = |method, path, scoped, allowed, build, rule| Op { method, path, scoped, allowed, build, rule };
+    vec![
+        op(
+            "POST",
+            "/api/v1/tokens",
+            true,
+            within_scope as fn(Who, Scope) -> bool,
+            b_token_create as super::Build,
+            "signed in; out of scope = asking for a role not held (`can_create_token`)",
+        ),
+        op(
+            "DELETE",
+            "/api/v1/tokens/{id}",
+            true,
+            within_scope,
+            b_token_revoke,
+            "own token; admins any (`can_revoke_token`)",
+        ),
+        op("DELETE", "/api/v1/me/sessions", false, signed_in_rule, b_end_sessions, "signed in (`can_edit_self`)"),
+        op(
+            "POST",
+            "/api/v1/organisations",
+            true,
+            organisation_rule,
+            b_org_create,
+            "admins; delegates for local authorities of their département (`can_write_organisation`)",
+        ),
+        op(
+            "PUT",
+            "/api/v1/organisations/{id}",
+            true,
+            organisation_rule,
+            b_org_update,
+            "as creation, before and after the change",
+        ),
+        op(
+            "POST",
+            "/api/v1/people/invitations",
+            true,
+            within_scope,
+            b_invite,
+            "roles the inviter may grant (`can_invite`, see docs/access.md)",
+        ),
+        op("POST", "/api/v1/people/{id}/roles", true, within_scope, b_grant, "`can_grant`"),
+        op("DELETE", "/api/v1/people/{id}/roles/{grant}", true, within_scope, b_revoke, "`can_revoke` (= `can_grant`)"),
+        op("POST", "/connexion", false, anyone, b_sign_in, "anyone, with the form's CSRF token; throttled"),
+        op("POST", "/deconnexion", false, anyone, b_sign_out, "anyone (ends the session if any)"),
+        op("POST", "/mot-de-passe-oublie", false, anyone, b_forgot, "anyone; same answer whether the account exists"),
+        op("POST", "/mot-de-passe", false, anyone, b_set_password, "holder of an invitation or reset link"),
+        op("POST", "/profil/deconnexion-partout", false, signed_in_rule, b_end_all, "signed in"),
+        op("POST", "/profil/courriel", false, signed_in_rule, b_email, "signed in"),
+        op(
+            "POST",
+            "/profil/courriel/confirmer",
+            false,
+            anyone,
+            b_email_confirm,
+            "holder of the link mailed to the new address",
+        ),
+        op("POST", "/profil/jetons", false, signed_in_rule, b_page_token, "signed in (token with all own roles)"),
+        op("POST", "/profil/jetons/{id}/revoquer", true, within_scope, b_page_revoke, "own token; admins any"),
+        op("POST", "/administration/personnes", false, admin_only, b_page_invite, "admins (`can_administer_people`)"),
+        op("POST", "/administration/organisations", false, admin_only, b_page_org, "admins"),
+    ]
+}
