@@ -29,6 +29,10 @@ fi
 mkdir -p artifacts
 port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 data="$(mktemp -d)"
+# The admin the access tests sign in as.
+export E2E_ADMIN_EMAIL="admin@example.fr" E2E_ADMIN_PASSWORD="une phrase de passe pour les tests"
+printf '%s\n' "$E2E_ADMIN_PASSWORD" | "$bin" user create --admin "$E2E_ADMIN_EMAIL" --given-name Camille --usual-name Admin \
+  --password-stdin --data-dir "$data" >/dev/null
 "$bin" serve --addr "127.0.0.1:$port" --data-dir "$data" >artifacts/server.log 2>&1 &
 server=$!
 cleanup() {
