@@ -160,6 +160,39 @@ async fn sessions_story(store: &Store) {
     assert_eq!(store.delete_sessions_of(p.id, &by()).await.expect("everywhere"), 2);
     assert_eq!(store.session("c", Duration::hours(1)).await.expect("read"), None);
 
+    // ProConnect: state used once, ID token kept with the session, employer recorded.
+    store.create_oidc_login("st", "nonce-1", "verifier-1", Duration::minutes(10)).await.expect("oidc");
+    store.create_oidc_login("old", "n", "v", Duration::seconds(-1)).await.expect("oidc");
+    assert_eq!(store.take_oidc_login("st").await.expect("take"), Some(("nonce-1".into(), "verifier-1".into())));
+    assert_eq!(store.take_oidc_login("st").await.expect("take again"), None, "single use");
+    assert_eq!(store.take_oidc_login("old").await.expect("take"), None, "expired");
+    store.create_session("pc", p.id, "csrf", later).await.expect("session");
+    assert_eq!(store.session_id_token("pc").await.expect("read"), None);
+    store.set_session_id_token("pc", "eyJ.id.token").await.expect("id token");
+    assert_eq!(store.session_id_token("pc").await.expect("read").as_deref(), Some("eyJ.id.token"));
+    let partner = Organisation {
+        id: Uuid::now_v7(),
+        kind: OrganisationKind::Partner,
+        name: "P".into(),
+        siren: Some("130005481".into()),
+        siret: Some("13000548100002".into()),
+        territory: None,
+        version: 1,
+    };
+    store.create_organisation(&partner, &by()).await.expect("org");
+    store.set_person_organisation(p.id, Some(partner.id), &by()).await.expect("employer");
+    store.set_person_organisation(p.id, Some(partner.id), &by()).await.expect("same employer");
+    assert_eq!(store.person_organisation(p.id).await.expect("read"), Some(partner.id));
+    let set = store
+        .audit_for("person", &p.id.to_string())
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "set_organisation")
+        .count();
+    assert_eq!(set, 1, "an unchanged employer writes no event");
+    store.delete_session("pc").await.expect("delete");
+
     // Throttling counts failures per account (since its last success) and per address.
     for _ in 0..3 {
         store.record_login_attempt("s@example.fr", "10.0.0.1", false).await.expect("attempt");

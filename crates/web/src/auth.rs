@@ -18,6 +18,7 @@
 pub mod config;
 pub mod mail;
 pub mod password;
+pub mod proconnect;
 pub mod secret;
 
 use std::sync::Arc;

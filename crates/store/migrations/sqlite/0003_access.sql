@@ -23,6 +23,7 @@ CREATE TABLE person (
     given_name    TEXT NOT NULL DEFAULT '',
     usual_name    TEXT NOT NULL DEFAULT '',
     password_hash TEXT,                          -- argon2id PHC string; NULL until set
+    organisation_id TEXT REFERENCES organisation (id), -- employer attested by ProConnect (siret claim)
     active        BOOLEAN NOT NULL DEFAULT TRUE,
     created_at    TEXT NOT NULL,
     version       BIGINT NOT NULL
@@ -58,9 +59,20 @@ CREATE TABLE session (
     csrf_token    TEXT NOT NULL,                 -- synchronizer token of this session's forms
     created_at    TEXT NOT NULL,
     last_seen_at  TEXT NOT NULL,                 -- idle expiry counts from here
-    expires_at    TEXT NOT NULL                  -- absolute expiry
+    expires_at    TEXT NOT NULL,                 -- absolute expiry
+    id_token      TEXT                           -- ProConnect sessions: for the provider's logout
 );
 CREATE INDEX session_person ON session (person_id);
+
+-- ProConnect sign-ins in progress: the `state` (hashed), its `nonce` and PKCE verifier,
+-- kept server-side for ten minutes and used once.
+CREATE TABLE oidc_login (
+    state_hash    TEXT PRIMARY KEY,
+    nonce         TEXT NOT NULL,
+    code_verifier TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL
+);
 
 -- Failed (and successful) sign-ins, counted per account and per address over a
 -- window, so that every instance throttles alike.

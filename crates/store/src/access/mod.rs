@@ -5,6 +5,7 @@
 //! ids, link tokens and API tokens, and an argon2id hash of passwords.
 
 mod link;
+mod oidc;
 mod organisation;
 mod person;
 mod session;

@@ -25,6 +25,9 @@ pub struct AuthConfig {
     pub invitation_ttl: Duration,
     pub reset_ttl: Duration,
     pub mailer: Mailer,
+    /// ProConnect, when `COHESION_PROCONNECT_DISCOVERY_URL`, `…_CLIENT_ID` and
+    /// `…_CLIENT_SECRET` are set.
+    pub proconnect: Option<std::sync::Arc<super::proconnect::ProConnect>>,
 }
 
 impl AuthConfig {
@@ -40,6 +43,7 @@ impl AuthConfig {
             invitation_ttl: Duration::days(7),
             reset_ttl: Duration::hours(1),
             mailer: Mailer::Log,
+            proconnect: None,
         }
     }
 
@@ -62,6 +66,14 @@ impl AuthConfig {
         if let Some(url) = var("COHESION_SMTP_URL") {
             let from = var("COHESION_MAIL_FROM").unwrap_or_else(|| "Cohésion <ne-pas-repondre@localhost>".into());
             config.mailer = Mailer::smtp(&url, &from)?;
+        }
+        if let Some(discovery) = var("COHESION_PROCONNECT_DISCOVERY_URL") {
+            let id = var("COHESION_PROCONNECT_CLIENT_ID")
+                .ok_or("COHESION_PROCONNECT_CLIENT_ID is required with ProConnect")?;
+            let secret = var("COHESION_PROCONNECT_CLIENT_SECRET")
+                .ok_or("COHESION_PROCONNECT_CLIENT_SECRET is required with ProConnect")?;
+            config.proconnect =
+                Some(std::sync::Arc::new(super::proconnect::ProConnect::new(&discovery, &id, &secret)?));
         }
         Ok(config)
     }

@@ -20,6 +20,7 @@ use crate::auth::Via;
 #[template(path = "connexion.html")]
 struct SignIn {
     layout: Layout,
+    proconnect: bool,
     email: String,
     error: Option<&'static str>,
     info: Option<&'static str>,
@@ -59,14 +60,26 @@ pub struct InfoQuery {
 }
 
 /// `GET /connexion`.
-pub async fn sign_in_page(who: Who, Query(q): Query<InfoQuery>) -> Result<Response, PageError> {
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    who: Who,
+    Query(q): Query<InfoQuery>,
+) -> Result<Response, PageError> {
     let info = match q.info.as_deref() {
         Some("mot-de-passe") => Some("Votre mot de passe est enregistré : vous pouvez vous connecter."),
         Some("deconnexion") => Some("Vous êtes déconnecté(e)."),
+        Some("proconnect-indisponible") => {
+            Some("ProConnect est indisponible pour le moment : connectez-vous avec votre mot de passe.")
+        }
         _ => None,
     };
-    let page =
-        SignIn { layout: Layout::new(&who.config, "Connexion", Nav::None), email: String::new(), error: None, info };
+    let page = SignIn {
+        layout: Layout::new(&who.config, "Connexion", Nav::None),
+        proconnect: state.auth.proconnect.is_some(),
+        email: String::new(),
+        error: None,
+        info,
+    };
     Ok(render(&who.config, &page)?.into_response())
 }
 
@@ -101,6 +114,7 @@ pub async fn sign_in(
     };
     let page = SignIn {
         layout: Layout::new(&who.config, "Connexion", Nav::None),
+        proconnect: state.auth.proconnect.is_some(),
         email: form.email.trim().to_owned(),
         error: Some(error),
         info: None,

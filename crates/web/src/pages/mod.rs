@@ -16,6 +16,7 @@ mod home;
 mod layout;
 mod legal;
 mod map;
+mod proconnect;
 mod profile;
 mod search;
 mod territory;
@@ -41,6 +42,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 pub const FORM_POSTS: &[&str] = &[
     "/connexion",
     "/deconnexion",
+    "/connexion/proconnect",
     "/mot-de-passe-oublie",
     "/mot-de-passe",
     "/profil/deconnexion-partout",
@@ -92,6 +94,8 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/plan-du-site", get(legal::sitemap))
         .route("/connexion", get(account::sign_in_page).post(account::sign_in))
         .route("/deconnexion", post(account::sign_out))
+        .route("/connexion/proconnect", post(proconnect::start))
+        .route(proconnect::CALLBACK, get(proconnect::callback))
         .route("/mot-de-passe-oublie", get(account::forgot_page).post(account::forgot))
         .route("/mot-de-passe", get(account::set_password_page).post(account::set_password))
         .route("/profil", get(profile::profile))

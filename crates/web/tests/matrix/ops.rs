@@ -185,6 +185,10 @@ fn b_sign_out<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
     Box::pin(async move { form("/deconnexion".into(), &[]) })
 }
 
+fn b_proconnect<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { form("/connexion/proconnect".into(), &[]) })
+}
+
 fn b_forgot<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
     Box::pin(async move { form("/mot-de-passe-oublie".into(), &[("email", &format!("x{}@example.fr", w.fresh()))]) })
 }
@@ -298,6 +302,14 @@ pub fn ops() -> Vec<Op> {
         op("DELETE", "/api/v1/people/{id}/roles/{grant}", true, within_scope, b_revoke, "`can_revoke` (= `can_grant`)"),
         op("POST", "/connexion", false, anyone, b_sign_in, "anyone, with the form's CSRF token; throttled"),
         op("POST", "/deconnexion", false, anyone, b_sign_out, "anyone (ends the session if any)"),
+        op(
+            "POST",
+            "/connexion/proconnect",
+            false,
+            anyone,
+            b_proconnect,
+            "anyone, with the form's CSRF token (starts the ProConnect flow)",
+        ),
         op("POST", "/mot-de-passe-oublie", false, anyone, b_forgot, "anyone; same answer whether the account exists"),
         op("POST", "/mot-de-passe", false, anyone, b_set_password, "holder of an invitation or reset link"),
         op("POST", "/profil/deconnexion-partout", false, signed_in_rule, b_end_all, "signed in"),
