@@ -3,7 +3,10 @@
 # with a temporary data directory, runs `node --test` against it in Debian's
 # Chromium, and stops it. Exits non-zero on any failure.
 #
-# Needs: cargo, node >= 20 and npm (for `npm ci` of playwright-core and axe-core),
+# Also starts a local OpenID provider like ProConnect (oidc.js, npm oidc-provider) and
+# points the server at it.
+#
+# Needs: cargo, node >= 20 and npm (for `npm ci` of playwright-core, axe-core, oidc-provider),
 # and /usr/bin/chromium (Debian package `chromium`), or CHROMIUM=/path/to/chromium.
 # Honours CARGO_TARGET_DIR. Screenshots and the server log go to tests/e2e/artifacts/.
 set -euo pipefail
@@ -27,23 +30,34 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
 fi
 
 mkdir -p artifacts
-port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port="$(free_port)"
+oidc_port="$(free_port)"
+export BASE_URL="http://127.0.0.1:$port"
 data="$(mktemp -d)"
 # The admin the access tests sign in as.
 export E2E_ADMIN_EMAIL="admin@example.fr" E2E_ADMIN_PASSWORD="une phrase de passe pour les tests"
 printf '%s\n' "$E2E_ADMIN_PASSWORD" | "$bin" user create --admin "$E2E_ADMIN_EMAIL" --given-name Camille --usual-name Admin \
   --password-stdin --data-dir "$data" >/dev/null
-"$bin" serve --addr "127.0.0.1:$port" --data-dir "$data" >artifacts/server.log 2>&1 &
+# A local OpenID provider configured like ProConnect (oidc.js), and the server using it.
+export OIDC_PORT="$oidc_port" APP_URL="$BASE_URL" OIDC_CLIENT_ID="cohesion-e2e" \
+  OIDC_CLIENT_SECRET="secret-du-client-de-test-$(node -e 'console.log(require("crypto").randomUUID())')" \
+  OIDC_SIRET="13000548100002"
+DEBUG="${OIDC_DEBUG:-}" node oidc.js >artifacts/oidc.log 2>&1 &
+oidc=$!
+COHESION_PUBLIC_URL="$BASE_URL" \
+COHESION_PROCONNECT_DISCOVERY_URL="http://127.0.0.1:$oidc_port/.well-known/openid-configuration" \
+COHESION_PROCONNECT_CLIENT_ID="$OIDC_CLIENT_ID" COHESION_PROCONNECT_CLIENT_SECRET="$OIDC_CLIENT_SECRET" \
+  "$bin" serve --addr "127.0.0.1:$port" --data-dir "$data" >artifacts/server.log 2>&1 &
 server=$!
 cleanup() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
+  kill "$server" "$oidc" 2>/dev/null || true
+  wait "$server" "$oidc" 2>/dev/null || true
   rm -rf "$data"
 }
 trap cleanup EXIT
 trap 'exit 143' INT TERM
 
-export BASE_URL="http://127.0.0.1:$port"
 for _ in $(seq 1 240); do
   if node -e 'fetch(process.env.BASE_URL + "/health").then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))'; then
     break
@@ -55,5 +69,15 @@ for _ in $(seq 1 240); do
   fi
   sleep 0.5
 done
+for _ in $(seq 1 60); do
+  node -e 'fetch(`http://127.0.0.1:${process.env.OIDC_PORT}/.well-known/openid-configuration`).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' && break
+  if ! kill -0 "$oidc" 2>/dev/null; then
+    echo "e2e: the OpenID provider stopped; its log:" >&2
+    cat artifacts/oidc.log >&2
+    exit 1
+  fi
+  sleep 0.5
+done
 
-node --test --test-concurrency=1 --test-reporter=spec ./*.test.js
+# E2E_TESTS="access.test.js" runs only those files.
+node --test --test-concurrency=1 --test-reporter=spec ${E2E_TESTS:-./*.test.js}

@@ -90,15 +90,17 @@ pub fn app(state: AppState) -> Router {
     // HSTS only when the public address is https: over plain HTTP it would be ignored,
     // and on a TLS-terminating proxy's backend it is what the browser must see.
     let hsts = state.auth.https().then_some(HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    let provider = state.auth.proconnect.as_ref().and_then(|pc| reqwest::Url::parse(&pc.discovery_url).ok());
+    let csp = match provider.map(|u| u.origin().ascii_serialization()) {
+        Some(origin) => HeaderValue::from_str(&pages::content_security_policy_with_form_target(&origin)).ok(),
+        None => Some(HeaderValue::from_static(pages::CONTENT_SECURITY_POLICY)),
+    };
     api::router()
         .merge(pages::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .with_state(state)
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(pages::CONTENT_SECURITY_POLICY),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

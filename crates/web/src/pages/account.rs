@@ -128,18 +128,28 @@ pub struct CsrfOnly {
     pub csrf: String,
 }
 
-/// `POST /deconnexion`: ends this session.
+/// `POST /deconnexion`: ends this session; a ProConnect session also ends at the
+/// provider (its `end_session_endpoint`), which sends the browser back here.
 pub async fn sign_out(
     State(state): State<AppState>,
     who: Who,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, PageError> {
     who.check_csrf(&form.csrf)?;
+    let after = "/connexion?info=deconnexion";
+    let mut to = after.to_owned();
     if let Some(Via::Session { id_hash, .. }) = who.auth.as_deref().map(|a| &a.via) {
-        state.store.delete_session(id_hash).await.map_err(|e| PageError::internal(&who.config, e))?;
+        let fail = |e: cohesion_store::StoreError| PageError::internal(&who.config, e);
+        let id_token = state.store.session_id_token(id_hash).await.map_err(fail)?;
+        state.store.delete_session(id_hash).await.map_err(fail)?;
+        if let (Some(token), Some(pc)) = (id_token, &state.auth.proconnect)
+            && let Some(url) = pc.logout_url(&token, &format!("{}{after}", state.auth.public_url)).await
+        {
+            to = url;
+        }
     }
     let cookie = state.auth.cookie(state.auth.session_cookie(), "", Some(time::Duration::ZERO));
-    Ok(redirect_with_cookie("/connexion?info=deconnexion", &cookie))
+    Ok(redirect_with_cookie(&to, &cookie))
 }
 
 /// `GET /mot-de-passe-oublie`.

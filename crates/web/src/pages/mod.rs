@@ -54,6 +54,13 @@ pub const FORM_POSTS: &[&str] = &[
     "/administration/organisations",
 ];
 
+/// [`CONTENT_SECURITY_POLICY`] with one more origin allowed as a form's destination:
+/// ProConnect's, since signing in and out with it are forms answered by a redirection
+/// there (browsers apply `form-action` to redirections too).
+pub fn content_security_policy_with_form_target(origin: &str) -> String {
+    CONTENT_SECURITY_POLICY.replace("form-action 'self'", &format!("form-action 'self' {origin}"))
+}
+
 /// What the pages need besides the data.
 #[derive(Debug, Clone)]
 pub struct PagesConfig {

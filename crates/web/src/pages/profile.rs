@@ -35,6 +35,8 @@ struct Profile {
     info: Option<&'static str>,
     name: String,
     email: String,
+    /// The organisation ProConnect's `siret` claim named, when registered.
+    organisation: Option<String>,
     roles: Vec<String>,
     sessions: u64,
     idle_minutes: i64,
@@ -112,6 +114,10 @@ pub async fn profile(
     let page = Profile {
         layout: Layout::new(&who.config, "Mon profil", Nav::None),
         info,
+        organisation: match state.store.person_organisation(me.person.id).await.map_err(|e| fail(&who, e))? {
+            Some(id) => state.store.organisation(id).await.map_err(|e| fail(&who, e))?.map(|o| o.name),
+            None => None,
+        },
         name: me.person.display_name(),
         email: me.person.email.to_string(),
         roles,
