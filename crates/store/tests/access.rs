@@ -91,6 +91,23 @@ async fn people_story(store: &Store) {
     let (page, total) = store.people(10, 0).await.expect("people");
     assert_eq!((page.len(), total), (1, 1));
 
+    // Deactivation ends sessions and stops tokens; reactivation restores the account.
+    store.create_session("deact", p.id, "c", OffsetDateTime::now_utc() + Duration::hours(1)).await.expect("session");
+    let t = NewApiToken {
+        person: p.id,
+        name: "t".into(),
+        token_hash: "deact-token".into(),
+        roles: vec![],
+        expires_at: None,
+    };
+    store.create_api_token(&t, &by()).await.expect("token");
+    assert!(store.set_person_active(p.id, false, &by()).await.expect("deactivate"));
+    assert_eq!(store.session("deact", Duration::hours(1)).await.expect("session"), None);
+    assert_eq!(store.api_token_by_hash("deact-token").await.expect("token"), None);
+    assert!(store.set_person_active(p.id, true, &by()).await.expect("reactivate"));
+    assert!(store.api_token_by_hash("deact-token").await.expect("token").is_some());
+    assert!(!store.set_person_active(Uuid::now_v7(), false, &by()).await.expect("nobody"));
+
     // Links: single use, expiry, purpose.
     store.create_link(LinkPurpose::Invitation, p.id, None, "h-invite", Duration::hours(1), &by()).await.expect("link");
     store.create_link(LinkPurpose::Reset, p.id, None, "h-expired", Duration::seconds(-1), &by()).await.expect("link");
@@ -138,7 +155,9 @@ async fn people_story(store: &Store) {
     assert_eq!(store.person(p.id).await.expect("read").map(|p| p.email), Some(email("jeanne@loire.fr")));
     let actions: Vec<String> =
         store.audit_for("person", &p.id.to_string()).await.expect("audit").into_iter().map(|e| e.action).collect();
-    for a in ["create", "grant_role", "revoke_role", "send_link", "set_password", "change_email"] {
+    for a in
+        ["create", "grant_role", "revoke_role", "send_link", "set_password", "change_email", "deactivate", "reactivate"]
+    {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
 }

@@ -176,6 +176,29 @@ impl Store {
         Ok(())
     }
 
+    /// Deactivates (ending their sessions; their API tokens stop working) or
+    /// reactivates an account. Returns whether the person exists.
+    pub async fn set_person_active(&self, person: Uuid, active: bool, by: &By) -> Result<bool> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("UPDATE person SET active = $2, version = version + 1 WHERE id = $1 AND active <> $2")
+                .bind(person.to_string())
+                .bind(active)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 1 {
+                if !active {
+                    sqlx::query("DELETE FROM session WHERE person_id = $1").bind(person.to_string()).execute(&mut *tx).await?;
+                }
+                let action = if active { "reactivate" } else { "deactivate" };
+                insert!(&mut *tx, &by.event("person", person, action, Some(json!({"active": !active})), Some(json!({"active": active}))))?;
+            }
+            tx.commit().await?;
+        });
+        Ok(self.person(person).await?.is_some())
+    }
+
     /// A person's roles, with the territory of the local authorities they act for.
     pub async fn grants(&self, person: Uuid) -> Result<Vec<Grant>> {
         const SQL: &str = "SELECT g.id, g.role, g.scope, o.territory FROM role_grant g \

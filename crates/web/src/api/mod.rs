@@ -85,6 +85,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(people::invite))
         .routes(routes!(people::grant))
         .routes(routes!(people::revoke))
+        .routes(routes!(people::set_active))
         .routes(routes!(organisations::list, organisations::create))
         .routes(routes!(organisations::update))
 }

@@ -144,3 +144,36 @@ pub async fn revoke(
     state.store.revoke_grant(person, grant_id, &by).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct Activation {
+    /// `false` deactivates the account: its sessions end and its API tokens stop
+    /// working; `true` restores it.
+    pub active: bool,
+}
+
+/// Deactivates or reactivates an account (admins).
+#[utoipa::path(put, path = "/api/v1/people/{id}/active", tag = "access", request_body = Activation,
+    params(("id" = String, Path, description = "person id")),
+    security(("session" = []), ("token" = [])),
+    responses((status = 204, description = "done"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn set_active(
+    State(state): State<AppState>,
+    Actor(p): Actor,
+    AuditContext(by): AuditContext,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Activation>,
+) -> Result<StatusCode, ApiError> {
+    if !rules::can_administer_people(&p) {
+        return Err(ApiError::Forbidden("deactivating accounts is for admins".into()));
+    }
+    let person = parse_id(&id, "person")?;
+    if state.store.set_person_active(person, body.active, &by).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("no person {id}")))
+    }
+}

@@ -173,6 +173,13 @@ fn b_revoke<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+fn b_set_active<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let target = fresh_person(w, &[]).await;
+        api(format!("/api/v1/people/{target}/active"), Some(json!({"active": false})))
+    })
+}
+
 fn b_sign_in<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
     Box::pin(async move {
         let email = format!("login{}@example.fr", w.fresh());
@@ -300,6 +307,7 @@ pub fn ops() -> Vec<Op> {
         ),
         op("POST", "/api/v1/people/{id}/roles", true, within_scope, b_grant, "`can_grant`"),
         op("DELETE", "/api/v1/people/{id}/roles/{grant}", true, within_scope, b_revoke, "`can_revoke` (= `can_grant`)"),
+        op("PUT", "/api/v1/people/{id}/active", false, admin_only, b_set_active, "admins (`can_administer_people`)"),
         op("POST", "/connexion", false, anyone, b_sign_in, "anyone, with the form's CSRF token; throttled"),
         op("POST", "/deconnexion", false, anyone, b_sign_out, "anyone (ends the session if any)"),
         op(
