@@ -79,3 +79,18 @@ test('an agent signs in with ProConnect and out again', TIMEOUT, async () => {
     await context.close();
   }
 });
+
+test('a forged or replayed return from the provider is refused', TIMEOUT, async () => {
+  const { context, page } = await open(browser);
+  try {
+    page.expectedStatus = 401;
+    for (const query of ['code=abc&state=forged-state-that-was-never-issued-by-us-000', 'error=access_denied&state=x']) {
+      const response = await page.goto(`${BASE_URL}/connexion/proconnect/retour?${query}`);
+      assert.equal(response.status(), 401, query);
+      assert.match(await page.textContent('.fr-alert--error'), /n’a pas abouti/);
+      assert.match(await page.textContent('.fr-header__tools'), /Se connecter/, 'no session opened');
+    }
+  } finally {
+    await context.close();
+  }
+});
