@@ -110,13 +110,19 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Resolves the request's credentials once, for the extractors and the layout.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let config = state.auth.clone();
+    // Static files need no identity: spare the database the look-ups a page's assets
+    // would otherwise cost (their requests carry the session cookie too).
+    let path = req.uri().path();
+    if path.starts_with("/static/") || path == "/favicon.ico" {
+        req.extensions_mut().insert(Credentials(Ok(None)));
+        return next.run(req).await;
+    }
     let resolved = resolve(&state, req.headers()).await;
     if matches!(resolved, Err(Rejected::BadToken)) {
         // A wrong API token is refused everywhere, never taken for an anonymous visit.
         return axum::response::IntoResponse::into_response(ApiError::Unauthenticated);
     }
-    let path = req.uri().path();
-    let page = !(path.starts_with("/api/") || path.starts_with("/static/") || path == "/favicon.ico");
+    let page = !req.uri().path().starts_with("/api/");
     let mut new_csrf_cookie = None;
     let csrf = match &resolved {
         Ok(Some(a)) => match &a.via {
