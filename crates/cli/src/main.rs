@@ -1,6 +1,7 @@
 //! `cohesion`: the platform's single binary.
 
 mod data;
+mod data_programmes;
 mod db;
 mod evaluate;
 mod import;
@@ -33,6 +34,8 @@ enum Command {
 enum DataCommand {
     /// Regenerate data/territories.tsv from the upstream files.
     Compile(data::CompileArgs),
+    /// Regenerate data/programmes/ (memberships, France services places) from the agency's lists.
+    Programmes(data_programmes::ProgrammesArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,5 +45,6 @@ fn main() -> anyhow::Result<()> {
         Command::Import(cmd) => import::run(cmd),
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Data(DataCommand::Compile(args)) => data::compile(&args),
+        Command::Data(DataCommand::Programmes(args)) => data_programmes::compile(&args),
     }
 }
