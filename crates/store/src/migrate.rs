@@ -21,6 +21,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_referential_snapshot.sql"),
         include_str!("../migrations/postgres/0002_referential_snapshot.sql"),
     ),
+    (
+        4,
+        "programme",
+        include_str!("../migrations/sqlite/0004_programme.sql"),
+        include_str!("../migrations/postgres/0004_programme.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -398,9 +398,7 @@ impl ProgrammeIndex {
     /// Communes covered by both programmes, for every pair (benchmarked: `bench/`).
     pub fn compute_overlap(&self) -> Overlap {
         let n = self.catalogue.len();
-        let communes = (0..n)
-            .map(|a| (0..n).map(|b| self.covered[a].and_count(&self.covered[b])).collect())
-            .collect();
+        let communes = (0..n).map(|a| (0..n).map(|b| self.covered[a].and_count(&self.covered[b])).collect()).collect();
         Overlap { codes: self.catalogue.iter().map(|p| p.code.clone()).collect(), communes }
     }
 
