@@ -82,7 +82,8 @@ async fn programme_story(store: &Store) {
     assert_eq!(store.save_action(&moved, Some(1), "test").await.expect("save").map(|a| a.version), Ok(2));
     assert_eq!(store.save_action(&moved, Some(1), "test").await.expect("save"), Err(Stale { current: 2 }));
     let data = store.load_programmes().await.expect("load");
-    assert_eq!(data.rules, vec![("pvd".to_owned(), rule)]);
+    assert_eq!(data.rules.len(), 2, "the shipped rules (pvd, va)");
+    assert_eq!(data.rules.iter().find(|(c, _)| c == "pvd").map(|(_, r)| r), Some(&rule), "pvd's rule replaced");
     assert_eq!(data.actions.len(), 1);
     assert_eq!((data.actions[0].status, data.actions[0].version), (ActionStatus::InProgress, 2));
 

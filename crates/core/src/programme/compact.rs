@@ -60,9 +60,12 @@ shipped_members!(
 
 pub const SHIPPED_CATALOGUE: &str = include_str!("../../../../data/programmes/catalogue.tsv");
 pub const SHIPPED_PLACES: &str = include_str!("../../../../data/programmes/fs_lieux.tsv");
+/// The platform's reading of some programmes' published eligibility criteria (see
+/// `docs/programmes.md`): one JSON rule per line.
+pub const SHIPPED_RULES: &str = include_str!("../../../../data/programmes/eligibility.tsv");
 
-/// Everything shipped, read and checked (catalogue, memberships, places; no rules or
-/// actions: those are the programme teams' to write).
+/// Everything shipped, read and checked (catalogue, memberships, places, eligibility
+/// rules; no actions: those are the programme teams' to write).
 pub fn shipped() -> Result<ProgrammeData, Faults> {
     let mut faults = Vec::new();
     let mut data = ProgrammeData::default();
@@ -80,7 +83,24 @@ pub fn shipped() -> Result<ProgrammeData, Faults> {
         Ok(p) => data.places = p,
         Err(f) => faults.extend(f.0),
     }
+    match read_rules("eligibility.tsv", SHIPPED_RULES) {
+        Ok(r) => data.rules = r,
+        Err(f) => faults.extend(f.0),
+    }
     if faults.is_empty() { Ok(data) } else { Err(Faults(faults)) }
+}
+
+/// Reads `code<TAB>JSON rule` lines.
+pub fn read_rules(source: &str, text: &str) -> Result<Vec<(String, super::eligibility::Rule)>, Faults> {
+    let mut out = Vec::new();
+    let mut faults = Vec::new();
+    for (line, c) in rows(source, text, "#cohesion-eligibility\tv1", &["code", "rule"])? {
+        match serde_json::from_str(c[1]) {
+            Ok(rule) => out.push((c[0].to_owned(), rule)),
+            Err(e) => faults.push(Fault::new(source, line, Some("rule"), e.to_string())),
+        }
+    }
+    if faults.is_empty() { Ok(out) } else { Err(Faults(faults)) }
 }
 
 fn clean(s: &str) -> String {

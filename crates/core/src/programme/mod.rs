@@ -14,6 +14,7 @@ pub mod eligibility;
 pub mod index;
 pub mod membership_import;
 mod model;
+pub mod table;
 pub mod upstream;
 
 pub use model::*;
@@ -57,6 +58,26 @@ pub fn parse_date(raw: &str) -> Option<String> {
     (1..=days).contains(&d).then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
+/// The date `days` days after 1970-01-01, as `YYYY-MM-DD` (H. Hinnant's civil
+/// calendar algorithm); the caller reads the clock.
+pub fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Today (UTC) for a clock reading in seconds since 1970-01-01.
+pub fn date_of_unix_seconds(seconds: i64) -> String {
+    civil_date(seconds.div_euclid(86_400))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +91,8 @@ mod tests {
         assert_eq!(parse_date("2024-02-29").as_deref(), Some("2024-02-29"));
         assert_eq!(parse_date("2024-13-01"), None);
         assert_eq!(parse_date("hier"), None);
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(date_of_unix_seconds(1_795_824_000 + 86_399), "2026-11-28");
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! document generated from the handlers (`/api/v1/openapi.json`).
 
 pub mod health;
+pub mod overview;
+pub mod programme;
+pub mod programme_export;
+pub mod programme_write;
 pub mod territory;
 
 use axum::Json;
@@ -29,6 +33,8 @@ use crate::error::ApiError;
     tags(
         (name = "territories", description = "The national territory referential (COG)"),
         (name = "operations", description = "Health of the service"),
+        (name = "programmes", description = "National support programmes: catalogue, members, dashboards, \
+                                             overlap, eligibility, exports, imports"),
     )
 )]
 struct ApiDoc;
@@ -41,6 +47,19 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(territory::search))
         .routes(routes!(territory::detail))
         .routes(routes!(territory::children))
+        .routes(routes!(overview::overview))
+        .routes(routes!(programme::list, programme_write::create_programme))
+        .routes(routes!(programme::overlap))
+        .routes(routes!(programme::detail))
+        .routes(routes!(programme::members))
+        .routes(routes!(programme::dashboard))
+        .routes(routes!(programme::eligibility, programme_write::set_eligibility))
+        .routes(routes!(programme_export::members_csv))
+        .routes(routes!(programme_export::members_geojson))
+        .routes(routes!(programme_write::preview))
+        .routes(routes!(programme_write::apply))
+        .routes(routes!(programme_write::create_action))
+        .routes(routes!(programme_write::update_action))
 }
 
 /// The OpenAPI document of this build.

@@ -1,0 +1,519 @@
+//! `/api/v1/programmes`: the catalogue, each programme's members (paginated,
+//! filterable), figures by région, département and density level, the overlap
+//! between programmes, and eligibility compared with membership. Everything is
+//! read from the in-memory snapshot.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use cohesion_core::programme::index::ProgrammeIndex;
+use cohesion_core::programme::{Membership, MembershipStatus, Programme};
+use cohesion_core::territory::{DENSITY_LEVELS, Referential, Territory, TerritoryKind};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiQuery;
+use crate::AppState;
+use crate::error::{ApiError, FieldError, Problem};
+
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 500;
+
+/// A programme of the catalogue, with its key figures.
+#[derive(Serialize, ToSchema)]
+pub struct ProgrammeView {
+    /// Lowercase acronym, stable: `pvd`, `acv`, `ti`, `fs`, `va`…
+    pub code: String,
+    pub acronym: String,
+    pub name: String,
+    pub description: String,
+    /// Priority domains: rurality, urban_policy, digital.
+    pub domains: Vec<String>,
+    pub owner: Option<String>,
+    /// YYYY-MM-DD
+    pub started_on: Option<String>,
+    pub ended_on: Option<String>,
+    /// active or closed
+    pub status: String,
+    /// Where the shipped list comes from.
+    pub source: String,
+    pub figures: Figures,
+}
+
+/// Counts over the current memberships (exited ones apart).
+#[derive(Serialize, ToSchema)]
+pub struct Figures {
+    /// Current memberships (a territory in a group).
+    pub members: usize,
+    /// Distinct programme territories (groups).
+    pub territories: usize,
+    /// Memberships that ended (kept as history).
+    pub exited: usize,
+    /// Communes covered (EPCI members cover their communes).
+    pub communes: usize,
+    /// Municipal population of the communes covered.
+    pub population: u64,
+    /// France services places (programme `fs` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub places: Option<usize>,
+}
+
+pub(crate) fn view(ix: &ProgrammeIndex, r: &Referential, p: &Programme) -> ProgrammeView {
+    let d = ix.dashboard(r, &p.code);
+    ProgrammeView {
+        code: p.code.clone(),
+        acronym: p.acronym.clone(),
+        name: p.name.clone(),
+        description: p.description.clone(),
+        domains: p.domains.iter().map(|d| d.as_str().to_owned()).collect(),
+        owner: p.owner.clone(),
+        started_on: p.started_on.clone(),
+        ended_on: p.ended_on.clone(),
+        status: p.status.as_str().to_owned(),
+        source: p.source.clone(),
+        figures: Figures {
+            members: d.as_ref().map_or(0, |d| d.members),
+            territories: d.as_ref().map_or(0, |d| d.groups),
+            exited: d.as_ref().map_or(0, |d| d.exited),
+            communes: d.as_ref().map_or(0, |d| d.communes),
+            population: d.as_ref().map_or(0, |d| d.population),
+            places: (p.code == "fs").then(|| ix.places().len()),
+        },
+    }
+}
+
+pub(crate) fn find<'a>(ix: &'a ProgrammeIndex, code: &str) -> Result<&'a Programme, ApiError> {
+    ix.programme(code).ok_or_else(|| ApiError::NotFound(format!("no programme with code `{code}`")))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgrammeList {
+    pub items: Vec<ProgrammeView>,
+    pub total: usize,
+}
+
+/// The programme catalogue.
+#[utoipa::path(get, path = "/api/v1/programmes", tag = "programmes",
+    responses((status = 200, body = ProgrammeList)))]
+pub async fn list(State(state): State<AppState>) -> Json<ProgrammeList> {
+    let s = state.current();
+    let items: Vec<ProgrammeView> =
+        s.programmes.programmes().iter().map(|p| view(&s.programmes, &s.referential, p)).collect();
+    Json(ProgrammeList { total: items.len(), items })
+}
+
+/// One programme, its figures, eligibility rule and action plan.
+#[derive(Serialize, ToSchema)]
+pub struct ProgrammeDetail {
+    #[serde(flatten)]
+    pub programme: ProgrammeView,
+    /// The eligibility rule (see docs/programmes.md), if the programme declares one.
+    #[schema(value_type = Option<Object>)]
+    pub eligibility_rule: Option<serde_json::Value>,
+    pub actions: Vec<ActionView>,
+}
+
+/// An action of the programme's plan.
+#[derive(Serialize, ToSchema)]
+pub struct ActionView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// ecological, digital, democratic, demographic, recovery
+    pub transitions: Vec<String>,
+    /// planned, in_progress, done, abandoned
+    pub status: String,
+    pub owner: Option<String>,
+    /// `kind:code` of the territory it concerns, if local.
+    pub territory: Option<String>,
+    pub version: i64,
+}
+
+impl From<&cohesion_core::programme::Action> for ActionView {
+    fn from(a: &cohesion_core::programme::Action) -> Self {
+        ActionView {
+            id: a.id.clone(),
+            title: a.title.clone(),
+            description: a.description.clone(),
+            transitions: a.transitions.iter().map(|t| t.as_str().to_owned()).collect(),
+            status: a.status.as_str().to_owned(),
+            owner: a.owner.clone(),
+            territory: a.territory.as_ref().map(ToString::to_string),
+            version: a.version,
+        }
+    }
+}
+
+/// One programme.
+#[utoipa::path(get, path = "/api/v1/programmes/{code}", tag = "programmes",
+    params(("code" = String, Path, description = "Programme code (lowercase acronym), e.g. `pvd`")),
+    responses((status = 200, body = ProgrammeDetail),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn detail(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<ProgrammeDetail>, ApiError> {
+    let s = state.current();
+    let p = find(&s.programmes, &code)?;
+    Ok(Json(ProgrammeDetail {
+        programme: view(&s.programmes, &s.referential, p),
+        eligibility_rule: s.programmes.rule(&code).and_then(|r| serde_json::to_value(r).ok()),
+        actions: s.programmes.actions(&code).map(ActionView::from).collect(),
+    }))
+}
+
+/// A territory as named in lists.
+#[derive(Serialize, ToSchema)]
+pub struct TerritoryName {
+    pub kind: String,
+    pub code: String,
+    /// `None` when the referential no longer holds it.
+    pub name: Option<String>,
+}
+
+/// A membership of a territory in a programme.
+#[derive(Serialize, ToSchema)]
+pub struct MemberView {
+    pub territory: TerritoryName,
+    /// Main département (INSEE code).
+    pub departement: Option<String>,
+    pub region: Option<String>,
+    pub population: Option<u64>,
+    /// Programme territory id shared by the members of one group.
+    pub group_id: Option<String>,
+    pub group_name: Option<String>,
+    /// candidate, labelled, active, exited
+    pub status: String,
+    pub signed_on: Option<String>,
+    pub labelled_on: Option<String>,
+    pub exited_on: Option<String>,
+    pub convention: Option<String>,
+}
+
+pub(crate) fn member_view(r: &Referential, m: &Membership, at: Option<u32>) -> MemberView {
+    let t = at.map(|i| r.at(i));
+    let (departement, region) = t.map(main_area).unwrap_or_default();
+    MemberView {
+        territory: TerritoryName {
+            kind: m.territory.kind.as_str().to_owned(),
+            code: m.territory.code.clone(),
+            name: t.map(|t| t.name.clone()),
+        },
+        departement,
+        region,
+        population: t.and_then(|t| t.population),
+        group_id: m.group_id.clone(),
+        group_name: m.group_name.clone(),
+        status: m.status.as_str().to_owned(),
+        signed_on: m.signed_on.clone(),
+        labelled_on: m.labelled_on.clone(),
+        exited_on: m.exited_on.clone(),
+        convention: m.convention.clone(),
+    }
+}
+
+/// The département and région a member belongs to (an EPCI: its main département).
+pub(crate) fn main_area(t: &Territory) -> (Option<String>, Option<String>) {
+    match t.kind {
+        TerritoryKind::Departement => (Some(t.code.clone()), t.parents.region.clone()),
+        TerritoryKind::Region => (None, Some(t.code.clone())),
+        TerritoryKind::Epci => (t.departements.first().cloned(), t.parents.region.clone()),
+        _ => (t.parents.departement.clone(), t.parents.region.clone()),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MembersParams {
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<usize>,
+    /// Items to skip (default 0).
+    pub offset: Option<usize>,
+    /// Keep members in this département (INSEE code); an EPCI counts in every
+    /// département it spans.
+    pub departement: Option<String>,
+    /// Keep members in this région (INSEE code).
+    pub region: Option<String>,
+    /// Keep this status: candidate, labelled, active, exited.
+    pub status: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberPage {
+    pub items: Vec<MemberView>,
+    pub total: usize,
+}
+
+/// Filters members; shared by the API, the exports and the pages.
+pub(crate) fn filtered<'a>(
+    ix: &'a ProgrammeIndex,
+    r: &'a Referential,
+    code: &str,
+    departement: Option<&str>,
+    region: Option<&str>,
+    status: Option<MembershipStatus>,
+) -> Vec<(&'a Membership, Option<u32>)> {
+    ix.members(code)
+        .filter(|(m, at)| {
+            let t = at.map(|i| r.at(i));
+            let in_dep = |d: &str| {
+                t.is_some_and(|t| match t.kind {
+                    TerritoryKind::Epci => t.departements.iter().any(|x| x == d),
+                    TerritoryKind::Departement => t.code == d,
+                    _ => t.parents.departement.as_deref() == Some(d),
+                })
+            };
+            let in_reg = |g: &str| {
+                t.is_some_and(|t| {
+                    if t.kind == TerritoryKind::Region { t.code == g } else { t.parents.region.as_deref() == Some(g) }
+                })
+            };
+            departement.is_none_or(in_dep) && region.is_none_or(in_reg) && status.is_none_or(|s| m.status == s)
+        })
+        .collect()
+}
+
+pub(crate) fn parse_status(status: &Option<String>, errors: &mut Vec<FieldError>) -> Option<MembershipStatus> {
+    match status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => match s.parse() {
+            Ok(st) => Some(st),
+            Err(e) => {
+                errors.push(FieldError { field: "status".into(), message: e });
+                None
+            }
+        },
+    }
+}
+
+pub(crate) fn paging(limit: Option<usize>, offset: Option<usize>, errors: &mut Vec<FieldError>) -> (usize, usize) {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        errors.push(FieldError { field: "limit".into(), message: format!("must be between 1 and {MAX_LIMIT}") });
+    }
+    (limit, offset.unwrap_or(0))
+}
+
+/// The members of a programme, sorted by territory name; exited members included
+/// (with their exit date) unless `status` says otherwise.
+#[utoipa::path(get, path = "/api/v1/programmes/{code}/members", tag = "programmes",
+    params(("code" = String, Path, description = "Programme code"), MembersParams),
+    responses((status = 200, body = MemberPage),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn members(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiQuery(params): ApiQuery<MembersParams>,
+) -> Result<Json<MemberPage>, ApiError> {
+    let s = state.current();
+    find(&s.programmes, &code)?;
+    let mut errors = Vec::new();
+    let (limit, offset) = paging(params.limit, params.offset, &mut errors);
+    let status = parse_status(&params.status, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+    let r = &s.referential;
+    let all = filtered(&s.programmes, r, &code, params.departement.as_deref(), params.region.as_deref(), status);
+    Ok(Json(MemberPage {
+        total: all.len(),
+        items: all.into_iter().skip(offset).take(limit).map(|(m, at)| member_view(r, m, at)).collect(),
+    }))
+}
+
+/// Members, communes and population of a programme in one area.
+#[derive(Serialize, ToSchema)]
+pub struct AreaShare {
+    pub code: String,
+    pub name: String,
+    pub members: usize,
+    pub communes: usize,
+    pub population: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DensityShare {
+    /// INSEE density level, 1 (large urban centre) to 7 (very sparse rural).
+    pub level: u8,
+    pub label: String,
+    pub communes: usize,
+    pub population: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OverlapShare {
+    pub code: String,
+    pub name: String,
+    /// Communes covered by both programmes.
+    pub communes: usize,
+}
+
+/// A programme's dashboard.
+#[derive(Serialize, ToSchema)]
+pub struct DashboardView {
+    pub figures: Figures,
+    pub by_region: Vec<AreaShare>,
+    pub by_departement: Vec<AreaShare>,
+    pub by_density: Vec<DensityShare>,
+    /// Communes also covered by each other programme.
+    pub overlap: Vec<OverlapShare>,
+}
+
+fn area(s: &cohesion_core::programme::index::Share) -> AreaShare {
+    AreaShare {
+        code: s.code.clone(),
+        name: s.name.clone(),
+        members: s.members,
+        communes: s.communes,
+        population: s.population,
+    }
+}
+
+/// Members by région and département, population covered, split by density level,
+/// overlap with the other programmes.
+#[utoipa::path(get, path = "/api/v1/programmes/{code}/dashboard", tag = "programmes",
+    params(("code" = String, Path, description = "Programme code")),
+    responses((status = 200, body = DashboardView),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<DashboardView>, ApiError> {
+    let s = state.current();
+    let p = find(&s.programmes, &code)?;
+    let ix = &s.programmes;
+    let d = ix.dashboard(&s.referential, &code).ok_or_else(|| ApiError::NotFound(code.clone()))?;
+    Ok(Json(DashboardView {
+        figures: view(ix, &s.referential, p).figures,
+        by_region: d.by_region.iter().map(area).collect(),
+        by_departement: d.by_departement.iter().map(area).collect(),
+        by_density: d
+            .by_density
+            .iter()
+            .zip(DENSITY_LEVELS)
+            .enumerate()
+            .map(|(i, (&(communes, population), label))| DensityShare {
+                level: i as u8 + 1,
+                label: label.to_owned(),
+                communes,
+                population,
+            })
+            .collect(),
+        overlap: d
+            .overlap
+            .iter()
+            .map(|(c, n)| OverlapShare {
+                code: c.clone(),
+                name: ix.programme(c).map(|p| p.name.clone()).unwrap_or_default(),
+                communes: *n,
+            })
+            .collect(),
+    }))
+}
+
+/// Communes covered by both programmes, for every pair.
+#[derive(Serialize, ToSchema)]
+pub struct OverlapView {
+    /// Programme codes, in the order of the matrix's rows and columns.
+    pub codes: Vec<String>,
+    /// `communes[i][j]`: communes covered by programmes i and j (the diagonal: by i).
+    pub communes: Vec<Vec<usize>>,
+}
+
+/// The overlap between programmes (how many PVD communes also host a France services
+/// place, how many ACV towns sit in a Territoire d'industrie…).
+#[utoipa::path(get, path = "/api/v1/programmes/overlap", tag = "programmes",
+    responses((status = 200, body = OverlapView)))]
+pub async fn overlap(State(state): State<AppState>) -> Json<OverlapView> {
+    let s = state.current();
+    let o = s.programmes.overlap();
+    Json(OverlapView { codes: o.codes.clone(), communes: o.communes.clone() })
+}
+
+/// A commune in a list.
+#[derive(Serialize, ToSchema)]
+pub struct CommuneName {
+    pub code: String,
+    pub name: String,
+    pub departement: Option<String>,
+    pub population: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommunePage {
+    pub items: Vec<CommuneName>,
+    pub total: usize,
+}
+
+/// The programme's eligibility rule evaluated over every commune of the referential.
+#[derive(Serialize, ToSchema)]
+pub struct EligibilityView {
+    #[schema(value_type = Object)]
+    pub rule: serde_json::Value,
+    /// Communes eligible.
+    pub eligible: usize,
+    /// Communes covered by the programme.
+    pub covered: usize,
+    pub eligible_not_member: CommunePage,
+    pub member_not_eligible: CommunePage,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageParams {
+    /// Page size of both lists, 1 to 500 (default 50).
+    pub limit: Option<usize>,
+    /// Items to skip in both lists (default 0).
+    pub offset: Option<usize>,
+}
+
+fn commune_page(r: &Referential, list: &[u32], limit: usize, offset: usize) -> CommunePage {
+    CommunePage {
+        total: list.len(),
+        items: list
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|&i| {
+                let t = r.at(i);
+                CommuneName {
+                    code: t.code.clone(),
+                    name: t.name.clone(),
+                    departement: t.parents.departement.clone(),
+                    population: t.population,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Eligible communes compared with members: eligible but not member, member but not
+/// eligible. 404 when the programme declares no rule.
+#[utoipa::path(get, path = "/api/v1/programmes/{code}/eligibility", tag = "programmes",
+    params(("code" = String, Path, description = "Programme code"), PageParams),
+    responses((status = 200, body = EligibilityView),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn eligibility(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<Json<EligibilityView>, ApiError> {
+    let s = state.current();
+    find(&s.programmes, &code)?;
+    let mut errors = Vec::new();
+    let (limit, offset) = paging(params.limit, params.offset, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+    let r = &s.referential;
+    let rule = s
+        .programmes
+        .rule(&code)
+        .ok_or_else(|| ApiError::NotFound(format!("programme `{code}` declares no eligibility rule")))?;
+    let rep = s.programmes.eligibility(r, &code, None).ok_or_else(|| ApiError::NotFound(code.clone()))?;
+    Ok(Json(EligibilityView {
+        rule: serde_json::to_value(rule).map_err(|e| ApiError::Internal(e.to_string()))?,
+        eligible: rep.eligible.len(),
+        covered: s.programmes.covered_communes(&code).len(),
+        eligible_not_member: commune_page(r, &rep.eligible_not_member, limit, offset),
+        member_not_eligible: commune_page(r, &rep.member_not_eligible, limit, offset),
+    }))
+}
