@@ -5,6 +5,7 @@ mod data_programmes;
 mod db;
 mod evaluate;
 mod import;
+mod import_memberships;
 mod serve;
 
 use clap::{Parser, Subcommand};
