@@ -214,3 +214,33 @@ async fn programmes_from_postgres() {
     assert_eq!(find(&list["items"], "ti")["figures"]["members"], 638);
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn pages_show_the_catalogue_dashboards_and_the_territory_section() {
+    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let (status, ctype, catalogue) = app.get("/programmes").await;
+    assert_eq!((status, ctype.as_str()), (200, "text/html; charset=utf-8"));
+    assert!(catalogue.contains("href=\"/programmes/pvd\">Petites villes de demain</a>"));
+    assert!(catalogue.contains("1\u{202f}645"), "PVD members, French grouping");
+
+    let (status, _, pvd) = app.get("/programmes/pvd?page=3").await;
+    assert_eq!(status, 200);
+    assert!(pvd.contains("<h1>Petites villes de demain</h1>"));
+    assert!(pvd.contains("class=\"cohesion-choro-5\""), "the choropleth has a darkest class");
+    assert!(pvd.contains("Recoupements avec les autres programmes"));
+    assert!(pvd.contains("href=\"/api/v1/programmes/pvd/members.csv\""));
+    assert!(pvd.contains("aria-current=\"page\">3</a>"), "paginated members table");
+    assert!(pvd.contains("Éligibilité"));
+    let (status, _, _) = app.get("/programmes/inconnu").await;
+    assert_eq!(status, 404);
+
+    let (_, _, regny) = app.get("/territoires/commune/42181").await;
+    assert!(regny.contains("href=\"/programmes/pvd\">Petites villes de demain</a>"));
+    assert!(regny.contains("par <a href=\"/territoires/epci/244200630\">"), "TI through the EPCI");
+    assert!(regny.contains("Aucun lieu France services dans ce territoire"));
+    assert!(regny.contains(" km"), "nearest places with their distance");
+    let (_, _, loire) = app.get("/territoires/departement/42").await;
+    assert!(loire.contains("Communes et habitants de Loire couverts par chaque programme"));
+    assert!(loire.contains("lieu(x) France services dans ce territoire"));
+    app.db.cleanup().await;
+}
