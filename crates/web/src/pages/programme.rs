@@ -150,6 +150,7 @@ pub struct EligibilityBlock {
 struct DashboardPage {
     layout: Layout,
     p: Programme,
+    started: Option<String>,
     domains: Vec<&'static str>,
     figures: Vec<Figure>,
     map: Choropleth,
@@ -289,6 +290,7 @@ pub async fn dashboard(
     let page = DashboardPage {
         layout,
         domains: p.domains.iter().map(|&d| domain_label(d)).collect(),
+        started: p.started_on.as_deref().map(fr_date),
         figures,
         map,
         regions: area_rows(r, TerritoryKind::Region, &d.by_region),
