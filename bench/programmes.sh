@@ -14,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
-cargo build --release -q -p cohesion -p cohesion-core --example programme_latency
+cargo build --release -q -p cohesion
+cargo build --release -q -p cohesion-core --example programme_latency
 target=${CARGO_TARGET_DIR:-target}
 inprocess=$("$target/release/examples/programme_latency")
 bin=$target/release/cohesion

@@ -37,7 +37,7 @@ fn main() {
     let mut rows: Vec<(String, usize, (f64, f64, f64))> = Vec::new();
     let mut ix = None;
     rows.push((
-        "build the index (16 programmes, 11,013 memberships, 2,845 places)".into(),
+        "build the index (16 programmes, 11,013 memberships, 2,845 places; dashboards, overlap, rules)".into(),
         20,
         measure(20, |_| ix = Some(ProgrammeIndex::new(&r, data.clone()))),
     ));
@@ -55,11 +55,10 @@ fn main() {
                 ..Rule::default()
             },
         ),
-        ("eligibility: member of ti or acv, density 1-3", Rule {
-            member_of: vec!["ti".into(), "acv".into()],
-            density_levels: vec![1, 2, 3],
-            ..Rule::default()
-        }),
+        (
+            "eligibility: member of ti or acv, density 1-3",
+            Rule { member_of: vec!["ti".into(), "acv".into()], density_levels: vec![1, 2, 3], ..Rule::default() },
+        ),
     ];
     for (name, rule) in &rules {
         let mut n = 0;
@@ -85,13 +84,24 @@ fn main() {
     ));
     let deps: Vec<u32> = (0..r.len() as u32).filter(|&i| r.at(i).kind == TerritoryKind::Departement).collect();
     rows.push((
-        "a département's aggregates (16 programmes)".into(),
+        "a département's aggregates (from the dashboards)".into(),
         deps.len(),
         measure(deps.len(), |i| drop(ix.aggregates(&r, deps[i]))),
     ));
     let reg = r.index_of(TerritoryKind::Region, "84").unwrap_or(0);
-    rows.push(("région 84's aggregates".into(), 50, measure(50, |_| drop(ix.aggregates(&r, reg)))));
-    rows.push(("dashboard of pvd".into(), 100, measure(100, |_| drop(ix.dashboard(&r, "pvd")))));
+    rows.push((
+        "région 84's aggregates (from the dashboards)".into(),
+        50,
+        measure(50, |_| drop(ix.aggregates(&r, reg))),
+    ));
+    rows.push(("dashboard of pvd".into(), 100, measure(100, |_| drop(ix.compute_dashboard(&r, "pvd")))));
+    let epcis: Vec<u32> = (0..r.len() as u32).filter(|&i| r.at(i).kind == TerritoryKind::Epci).collect();
+    let step = epcis.len() / 200;
+    rows.push((
+        "an EPCI's aggregates (computed, 16 programmes)".into(),
+        200,
+        measure(200, |i| drop(ix.aggregates(&r, epcis[i * step]))),
+    ));
     println!("| computation | runs | p50 (µs) | p99 (µs) | max (µs) |");
     println!("|---|---:|---:|---:|---:|");
     for (name, runs, (p50, p99, max)) in rows {

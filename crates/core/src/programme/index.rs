@@ -101,6 +101,11 @@ pub struct ProgrammeIndex {
     rules: HashMap<String, Rule>,
     actions: Vec<Action>,
     overlap: Overlap,
+    /// Per programme, computed once per build: the hot reads (catalogue, dashboards,
+    /// département and région aggregates) are lookups.
+    dashboards: Vec<Dashboard>,
+    /// The declared rules' reports, computed once per build.
+    reports: HashMap<String, EligibilityReport>,
 }
 
 impl ProgrammeIndex {
@@ -149,8 +154,13 @@ impl ProgrammeIndex {
             rules: rules.into_iter().collect(),
             actions,
             overlap: Overlap { codes: Vec::new(), communes: Vec::new() },
+            dashboards: Vec::new(),
+            reports: HashMap::new(),
         };
         index.overlap = index.compute_overlap();
+        index.dashboards = index.catalogue.iter().filter_map(|p| index.compute_dashboard(r, &p.code)).collect();
+        index.reports =
+            index.rules.keys().filter_map(|code| Some((code.clone(), index.eligibility(r, code, None)?))).collect();
         index
     }
 
@@ -281,8 +291,30 @@ impl ProgrammeIndex {
     }
 
     /// For each programme, its members, communes and population inside the territory
-    /// at `idx` (programmes absent from it left out).
+    /// at `idx` (programmes absent from it left out). For a département or a région
+    /// this reads the dashboards (members counted in their main département and
+    /// région); for other territories it is computed.
     pub fn aggregates(&self, r: &Referential, idx: u32) -> Vec<Share> {
+        let t = r.at(idx);
+        fn by_area(d: &Dashboard, kind: TerritoryKind) -> Option<&Vec<Share>> {
+            match kind {
+                TerritoryKind::Departement => Some(&d.by_departement),
+                TerritoryKind::Region => Some(&d.by_region),
+                _ => None,
+            }
+        }
+        if matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region) && !self.dashboards.is_empty() {
+            return self
+                .catalogue
+                .iter()
+                .zip(&self.dashboards)
+                .filter_map(|(prog, d)| {
+                    let list = by_area(d, t.kind)?;
+                    let s = list.binary_search_by(|s| s.code.as_str().cmp(&t.code)).ok().map(|i| &list[i])?;
+                    Some(Share { code: prog.code.clone(), name: prog.name.clone(), ..s.clone() })
+                })
+                .collect();
+        }
         let communes = communes_of(r, idx);
         let inside: std::collections::HashSet<u32> = r.contained(idx).iter().copied().chain([idx]).collect();
         self.catalogue
@@ -305,8 +337,18 @@ impl ProgrammeIndex {
             .collect()
     }
 
-    /// A programme's figures by région, département and density level.
-    pub fn dashboard(&self, r: &Referential, code: &str) -> Option<Dashboard> {
+    /// A programme's figures, computed when the index was built.
+    pub fn dashboard(&self, code: &str) -> Option<&Dashboard> {
+        self.position(code).and_then(|p| self.dashboards.get(p))
+    }
+
+    /// The report of the programme's declared rule, computed when the index was built.
+    pub fn eligibility_report(&self, code: &str) -> Option<&EligibilityReport> {
+        self.reports.get(code)
+    }
+
+    /// A programme's figures by région, département and density level (benchmarked).
+    pub fn compute_dashboard(&self, r: &Referential, code: &str) -> Option<Dashboard> {
         let p = self.position(code)?;
         let mut regions: HashMap<&str, Share> = HashMap::new();
         let mut deps: HashMap<&str, Share> = HashMap::new();

@@ -57,8 +57,8 @@ pub struct Figures {
     pub places: Option<usize>,
 }
 
-pub(crate) fn view(ix: &ProgrammeIndex, r: &Referential, p: &Programme) -> ProgrammeView {
-    let d = ix.dashboard(r, &p.code);
+pub(crate) fn view(ix: &ProgrammeIndex, p: &Programme) -> ProgrammeView {
+    let d = ix.dashboard(&p.code);
     ProgrammeView {
         code: p.code.clone(),
         acronym: p.acronym.clone(),
@@ -96,8 +96,7 @@ pub struct ProgrammeList {
     responses((status = 200, body = ProgrammeList)))]
 pub async fn list(State(state): State<AppState>) -> Json<ProgrammeList> {
     let s = state.current();
-    let items: Vec<ProgrammeView> =
-        s.programmes.programmes().iter().map(|p| view(&s.programmes, &s.referential, p)).collect();
+    let items: Vec<ProgrammeView> = s.programmes.programmes().iter().map(|p| view(&s.programmes, p)).collect();
     Json(ProgrammeList { total: items.len(), items })
 }
 
@@ -155,7 +154,7 @@ pub async fn detail(
     let s = state.current();
     let p = find(&s.programmes, &code)?;
     Ok(Json(ProgrammeDetail {
-        programme: view(&s.programmes, &s.referential, p),
+        programme: view(&s.programmes, p),
         eligibility_rule: s.programmes.rule(&code).and_then(|r| serde_json::to_value(r).ok()),
         actions: s.programmes.actions(&code).map(ActionView::from).collect(),
     }))
@@ -381,9 +380,9 @@ pub async fn dashboard(
     let s = state.current();
     let p = find(&s.programmes, &code)?;
     let ix = &s.programmes;
-    let d = ix.dashboard(&s.referential, &code).ok_or_else(|| ApiError::NotFound(code.clone()))?;
+    let d = ix.dashboard(&code).ok_or_else(|| ApiError::NotFound(code.clone()))?;
     Ok(Json(DashboardView {
-        figures: view(ix, &s.referential, p).figures,
+        figures: view(ix, p).figures,
         by_region: d.by_region.iter().map(area).collect(),
         by_departement: d.by_departement.iter().map(area).collect(),
         by_density: d
@@ -508,7 +507,7 @@ pub async fn eligibility(
         .programmes
         .rule(&code)
         .ok_or_else(|| ApiError::NotFound(format!("programme `{code}` declares no eligibility rule")))?;
-    let rep = s.programmes.eligibility(r, &code, None).ok_or_else(|| ApiError::NotFound(code.clone()))?;
+    let rep = s.programmes.eligibility_report(&code).ok_or_else(|| ApiError::NotFound(code.clone()))?;
     Ok(Json(EligibilityView {
         rule: serde_json::to_value(rule).map_err(|e| ApiError::Internal(e.to_string()))?,
         eligible: rep.eligible.len(),

@@ -82,8 +82,8 @@ pub async fn catalogue(
         .programmes()
         .iter()
         .map(|p| {
-            let d = s.programmes.dashboard(&s.referential, &p.code);
-            let n = |f: fn(&cohesion_core::programme::index::Dashboard) -> u64| fr_number(d.as_ref().map_or(0, f));
+            let d = s.programmes.dashboard(&p.code);
+            let n = |f: fn(&cohesion_core::programme::index::Dashboard) -> u64| fr_number(d.map_or(0, f));
             CatalogueRow {
                 href: programme_href(&p.code),
                 name: p.name.clone(),
@@ -207,7 +207,7 @@ pub async fn dashboard(
     let s = state.current();
     let (ix, r) = (&s.programmes, &s.referential);
     let p = ix.programme(&code).ok_or_else(|| PageError::not_found(&config))?.clone();
-    let d = ix.dashboard(r, &code).ok_or_else(|| PageError::not_found(&config))?;
+    let d = ix.dashboard(&code).ok_or_else(|| PageError::not_found(&config))?;
     let mut figures = vec![
         Figure { value: fr_number(d.members as u64), label: "adhésions en cours" },
         Figure { value: fr_number(d.groups as u64), label: "territoires de projet" },
@@ -233,7 +233,7 @@ pub async fn dashboard(
             share: percent(*n, d.communes),
         })
         .collect();
-    let eligibility = ix.eligibility(r, &code, None).map(|e| EligibilityBlock {
+    let eligibility = ix.eligibility_report(&code).map(|e| EligibilityBlock {
         eligible: fr_number(e.eligible.len() as u64),
         eligible_not_member: fr_number(e.eligible_not_member.len() as u64),
         member_not_eligible: fr_number(e.member_not_eligible.len() as u64),

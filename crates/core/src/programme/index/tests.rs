@@ -178,11 +178,12 @@ fn aggregates_dashboard_and_overlap() {
     let ti = agg.iter().find(|s| s.code == "ti").expect("ti in the Loire");
     assert_eq!((ti.members, ti.communes, ti.population), (1, 2, 190_000));
     assert!(agg.iter().all(|s| s.code != "fs"));
-    let d = ix.dashboard(&r, "ti").expect("known");
+    let d = ix.dashboard("ti").expect("known");
+    assert_eq!(ix.compute_dashboard(&r, "ti").as_ref(), Some(d));
     assert_eq!((d.members, d.communes, d.population), (1, 2, 190_000));
     assert_eq!(d.by_departement.len(), 1);
     assert_eq!(d.by_density[0], (1, 173_000));
-    let pvd = ix.dashboard(&r, "pvd").expect("known");
+    let pvd = ix.dashboard("pvd").expect("known");
     assert_eq!((pvd.members, pvd.exited), (1, 1));
     let o = ix.overlap();
     let (a, b) = (o.codes.iter().position(|c| c == "acv"), o.codes.iter().position(|c| c == "ti"));
@@ -201,6 +202,10 @@ fn eligibility_is_compared_with_members() {
     assert_eq!(codes(&rep.eligible_not_member), ["42095"]);
     assert!(rep.member_not_eligible.is_empty());
     assert!(ix.eligibility(&r, "ti", None).is_none(), "no rule, no report");
+    assert_eq!(ix.eligibility_report("pvd"), Some(&rep), "the report is computed once at build");
+    let epci = at(&r, TerritoryKind::Epci, "244200770");
+    let computed = ix.aggregates(&r, epci);
+    assert_eq!(computed.iter().find(|s| s.code == "ti").map(|s| s.communes), Some(2), "computed for an EPCI");
 }
 
 #[test]
