@@ -5,6 +5,7 @@ pub mod health;
 pub mod overview;
 pub mod programme;
 pub mod programme_export;
+pub mod programme_figures;
 pub mod programme_write;
 pub mod territory;
 
@@ -49,11 +50,11 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(territory::children))
         .routes(routes!(overview::overview))
         .routes(routes!(programme::list, programme_write::create_programme))
-        .routes(routes!(programme::overlap))
+        .routes(routes!(programme_figures::overlap))
         .routes(routes!(programme::detail))
         .routes(routes!(programme::members))
-        .routes(routes!(programme::dashboard))
-        .routes(routes!(programme::eligibility, programme_write::set_eligibility))
+        .routes(routes!(programme_figures::dashboard))
+        .routes(routes!(programme_figures::eligibility, programme_write::set_eligibility))
         .routes(routes!(programme_export::members_csv))
         .routes(routes!(programme_export::members_geojson))
         .routes(routes!(programme_write::preview))
