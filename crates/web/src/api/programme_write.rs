@@ -152,7 +152,16 @@ pub async fn apply(
     if !programme::can_manage(&actor.0, &code) {
         return Err(forbidden(&code));
     }
-    let (d, _, _) = compute(&state, &code, &body)?;
+    // The difference must be computed on the revision the client previewed: catch up
+    // with the store first (another instance may have applied a change).
+    state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (d, revision, _) = compute(&state, &code, &body)?;
+    if revision != params.base_revision {
+        return Err(ApiError::Conflict(format!(
+            "the programmes are at revision {revision}, not {}; preview again",
+            params.base_revision
+        )));
+    }
     let applied = state.store.apply_memberships(&code, &d, params.base_revision, &today(), &actor_name(&actor)).await?;
     let revision = applied.map_err(|s| {
         ApiError::Conflict(format!(
