@@ -42,6 +42,9 @@ results=$(
   run "search q=42000 (postcode)" "/api/v1/territories?q=42000"
   run "detail commune 42218" "/api/v1/territories/commune/42218"
   run "children departement 42, communes" "/api/v1/territories/departement/42/children?kind=commune&limit=50"
+  run "overview commune 42181" "/api/v1/territories/commune/42181/overview"
+  run "overview departement 42" "/api/v1/territories/departement/42/overview"
+  run "overview region 84" "/api/v1/territories/region/84/overview"
   if curl -sf "$base/" -o /dev/null; then
     run "page / (home)" "/"
     run "page /territoires?q=saint" "/territoires?q=saint"

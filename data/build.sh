@@ -18,3 +18,7 @@ cargo run --quiet -p cohesion -- data compile --vintage "COG 2026" --out data/te
   "$src"/territoires/grille_centralite.csv "$src"/territoires/grille_montagne.csv \
   "$src"/territoires/centroides_epci-ept.geojson "$src"/territoires/centroides_dep.geojson \
   "$src"/territoires/centroides_reg.geojson
+# The programme lists (data/programmes/, see data/README.md): memberships per programme,
+# France services places, and codes.tsv (every code mapped or left out, with why).
+cargo run --quiet -p cohesion -- data programmes --src "$src/programmes" --communes "$up/communes.json" \
+  --out data/programmes

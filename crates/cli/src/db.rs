@@ -56,3 +56,24 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// On a database without programmes, loads the catalogue, memberships and France
+/// services places shipped in the binary (`data/programmes/`).
+pub async fn seed_programmes_if_empty(store: &Store) -> anyhow::Result<()> {
+    if store.programme_revision().await?.is_some() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let data = cohesion_core::programme::compact::shipped()
+        .map_err(|f| anyhow::anyhow!("the shipped programme files are invalid:\n{f}"))?;
+    if store.seed_programmes(&data, "system:first-start").await? {
+        tracing::info!(
+            programmes = data.catalogue.len(),
+            memberships = data.memberships.len(),
+            places = data.places.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "shipped programmes loaded into the database"
+        );
+    }
+    Ok(())
+}

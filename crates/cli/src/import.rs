@@ -32,6 +32,9 @@ pub enum ImportCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// A programme's list of members (CSV or XLSX keyed by INSEE code or SIREN):
+    /// checked whole, the changes shown, then applied (--apply, or when confirmed).
+    Memberships(crate::import_memberships::MembershipsArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -48,13 +51,17 @@ pub struct CommonArgs {
 pub fn run(cmd: ImportCommand) -> anyhow::Result<()> {
     init_tracing(false);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(import(cmd))
+    match cmd {
+        ImportCommand::Memberships(args) => runtime.block_on(crate::import_memberships::run(args)),
+        cmd => runtime.block_on(import(cmd)),
+    }
 }
 
 async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     let (vintage, common, territories) = match &cmd {
         ImportCommand::Territories { vintage, common } => (Some(vintage.as_str()), common, true),
         ImportCommand::Typologies { common } => (None, common, false),
+        ImportCommand::Memberships(_) => return Ok(()),
     };
     let bar = ProgressBar::new(common.files.len() as u64);
     bar.set_style(

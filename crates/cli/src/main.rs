@@ -1,9 +1,11 @@
 //! `cohesion`: the platform's single binary.
 
 mod data;
+mod data_programmes;
 mod db;
 mod evaluate;
 mod import;
+mod import_memberships;
 mod serve;
 mod user;
 
@@ -37,6 +39,8 @@ enum Command {
 enum DataCommand {
     /// Regenerate data/territories.tsv from the upstream files.
     Compile(data::CompileArgs),
+    /// Regenerate data/programmes/ (memberships, France services places) from the agency's lists.
+    Programmes(data_programmes::ProgrammesArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -47,5 +51,6 @@ fn main() -> anyhow::Result<()> {
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Data(DataCommand::Compile(args)) => data::compile(&args),
         Command::User(cmd) => user::run(cmd),
+        Command::Data(DataCommand::Programmes(args)) => data_programmes::compile(&args),
     }
 }

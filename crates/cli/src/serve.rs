@@ -7,7 +7,7 @@ use anyhow::Context;
 use cohesion_web::AppState;
 use tracing_subscriber::EnvFilter;
 
-use crate::db::{DbArgs, seed_if_empty};
+use crate::db::{DbArgs, seed_if_empty, seed_programmes_if_empty};
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -34,6 +34,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = args.db.open().await?;
     seed_if_empty(&store).await?;
+    seed_programmes_if_empty(&store).await?;
     let state = AppState::load(store.clone()).await?;
     let _refresh = state.spawn_refresh(Duration::from_secs(args.refresh_secs.max(1)));
     let listener =

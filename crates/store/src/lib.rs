@@ -12,6 +12,7 @@ pub mod access;
 pub mod audit;
 mod connect;
 mod migrate;
+pub mod programme;
 pub mod territory;
 pub mod testing;
 

@@ -27,6 +27,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_access.sql"),
         include_str!("../migrations/postgres/0003_access.sql"),
     ),
+    (
+        4,
+        "programme",
+        include_str!("../migrations/sqlite/0004_programme.sql"),
+        include_str!("../migrations/postgres/0004_programme.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

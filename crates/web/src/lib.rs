@@ -74,7 +74,9 @@ impl AppState {
     /// Reloads the snapshot if the stored revision moved. Returns whether it did.
     pub async fn refresh(&self) -> Result<bool, snapshot::LoadError> {
         let stored = self.store.referential_state().await.map_err(snapshot::LoadError::Store)?;
-        if stored.map(|(_, r)| r) == Some(self.current().revision) {
+        let programmes = self.store.programme_revision().await.map_err(snapshot::LoadError::Store)?.unwrap_or(0);
+        let current = self.current();
+        if stored.map(|(_, r)| r) == Some(current.revision) && programmes == current.programme_revision {
             return Ok(false);
         }
         let fresh = Snapshot::load(&self.store).await?;

@@ -1,7 +1,10 @@
-//! The in-memory referential and its search index, built from the store.
+//! The in-memory referential and its search index, and the programmes' view over
+//! it (memberships are hot reads: every territory page shows them), built from the store.
 
 use std::time::Instant;
 
+use cohesion_core::programme::ProgrammeData;
+use cohesion_core::programme::index::ProgrammeIndex;
 use cohesion_core::territory::Referential;
 use cohesion_core::territory::search::SearchIndex;
 use cohesion_store::{Store, StoreError};
@@ -11,6 +14,9 @@ pub struct Snapshot {
     pub referential: Referential,
     pub index: SearchIndex,
     pub revision: i64,
+    pub programmes: ProgrammeIndex,
+    /// The programmes' revision this view was built from (0: none stored yet).
+    pub programme_revision: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +31,18 @@ pub enum LoadError {
 
 impl Snapshot {
     pub fn new(referential: Referential, revision: i64) -> Snapshot {
+        Snapshot::with_programmes(referential, revision, ProgrammeData::default(), 0)
+    }
+
+    pub fn with_programmes(
+        referential: Referential,
+        revision: i64,
+        data: ProgrammeData,
+        programme_revision: i64,
+    ) -> Snapshot {
         let index = SearchIndex::new(&referential);
-        Snapshot { referential, index, revision }
+        let programmes = ProgrammeIndex::new(&referential, data);
+        Snapshot { referential, index, revision, programmes, programme_revision }
     }
 
     pub async fn load(store: &Store) -> Result<Snapshot, LoadError> {
@@ -34,12 +50,15 @@ impl Snapshot {
         // Read the revision first: if an import lands in between, the next refresh
         // sees a newer revision and loads again.
         let (_, revision) = store.referential_state().await?.ok_or(LoadError::Empty)?;
+        let programme_revision = store.programme_revision().await?.unwrap_or(0);
         let referential = store.load_referential().await?.ok_or(LoadError::Empty)?;
+        let data = store.load_programmes().await?;
         let loaded = started.elapsed();
-        let snapshot = Snapshot::new(referential, revision);
+        let snapshot = Snapshot::with_programmes(referential, revision, data, programme_revision);
         tracing::info!(
             territories = snapshot.referential.len(),
             revision,
+            programme_revision,
             read_ms = loaded.as_millis() as u64,
             total_ms = started.elapsed().as_millis() as u64,
             "referential snapshot built"

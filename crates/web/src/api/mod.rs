@@ -5,7 +5,12 @@ pub mod audit;
 pub mod health;
 pub mod me;
 pub mod organisations;
+pub mod overview;
 pub mod people;
+pub mod programme;
+pub mod programme_export;
+pub mod programme_figures;
+pub mod programme_write;
 pub mod territory;
 pub mod tokens;
 
@@ -35,6 +40,8 @@ use crate::error::ApiError;
         (name = "territories", description = "The national territory referential (COG)"),
         (name = "operations", description = "Health of the service"),
         (name = "access", description = "People, organisations, roles, API tokens and the audit trail"),
+        (name = "programmes", description = "National support programmes: catalogue, members, dashboards, \
+                                             overlap, eligibility, exports, imports"),
     ),
     modifiers(&SecuritySchemes)
 )]
@@ -88,6 +95,19 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(people::set_active))
         .routes(routes!(organisations::list, organisations::create))
         .routes(routes!(organisations::update))
+        .routes(routes!(overview::overview))
+        .routes(routes!(programme::list, programme_write::create_programme))
+        .routes(routes!(programme_figures::overlap))
+        .routes(routes!(programme::detail))
+        .routes(routes!(programme::members))
+        .routes(routes!(programme_figures::dashboard))
+        .routes(routes!(programme_figures::eligibility, programme_write::set_eligibility))
+        .routes(routes!(programme_export::members_csv))
+        .routes(routes!(programme_export::members_geojson))
+        .routes(routes!(programme_write::preview))
+        .routes(routes!(programme_write::apply))
+        .routes(routes!(programme_write::create_action))
+        .routes(routes!(programme_write::update_action))
 }
 
 /// The OpenAPI document of this build.

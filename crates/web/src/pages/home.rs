@@ -46,7 +46,11 @@ pub async fn home(
                 href: Some(format!("/territoires?type={}", kind.as_str())),
             })
             .collect();
-    figures.push(Figure { value: "Bientôt".to_owned(), label: "Programmes nationaux d’appui", href: None });
+    figures.push(Figure {
+        value: fr_number(snapshot.programmes.programmes().len() as u64),
+        label: "Programmes nationaux d’appui",
+        href: Some("/programmes".to_owned()),
+    });
     let page = Home {
         layout: Layout::new(&config, "Accueil", Nav::Home),
         search_box: SearchBox { id: "recherche-accueil", value: String::new(), large: true },

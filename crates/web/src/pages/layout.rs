@@ -13,6 +13,7 @@ use super::assets;
 pub enum Nav {
     Home,
     Territories,
+    Programmes,
     None,
 }
 
@@ -73,11 +74,12 @@ impl Layout {
         self
     }
 
-    /// `aria-current` value for a navigation entry: "home" or "territories".
+    /// `aria-current` value for a navigation entry: "home", "territories" or "programmes".
     pub fn current(&self, entry: &str) -> &'static str {
         let nav = match entry {
             "home" => Nav::Home,
             "territories" => Nav::Territories,
+            "programmes" => Nav::Programmes,
             _ => Nav::None,
         };
         if nav != Nav::None && self.nav == nav { "page" } else { "false" }

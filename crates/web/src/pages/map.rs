@@ -107,16 +107,21 @@ const ROW: u32 = 34;
 /// Population of the communes of `idx` by INSEE density level; `None` when there
 /// are no communes with a level.
 pub fn density_chart(r: &Referential, idx: u32) -> Option<DensityChart> {
-    let mut sums = [(0u64, 0usize); 7];
+    let mut sums = [(0usize, 0u64); 7];
     for c in r.children_of_kind(idx, TerritoryKind::Commune) {
         if let Some(level) = c.typology.density_level.filter(|l| (1..=7).contains(l)) {
             let slot = &mut sums[usize::from(level - 1)];
-            slot.0 += c.population.unwrap_or(0);
-            slot.1 += 1;
+            slot.1 += c.population.unwrap_or(0);
+            slot.0 += 1;
         }
     }
-    let total: u64 = sums.iter().map(|s| s.0).sum();
-    let max = sums.iter().map(|s| s.0).max().unwrap_or(0);
+    density_chart_of(&sums)
+}
+
+/// The chart for (communes, population) at each density level, 1 to 7.
+pub fn density_chart_of(sums: &[(usize, u64); 7]) -> Option<DensityChart> {
+    let total: u64 = sums.iter().map(|s| s.1).sum();
+    let max = sums.iter().map(|s| s.1).max().unwrap_or(0);
     if total == 0 {
         return None;
     }
@@ -124,7 +129,7 @@ pub fn density_chart(r: &Referential, idx: u32) -> Option<DensityChart> {
         .iter()
         .zip(DENSITY_LEVELS)
         .enumerate()
-        .map(|(i, (&(pop, communes), label))| {
+        .map(|(i, (&(communes, pop), label))| {
             let y = i as u32 * ROW;
             Bar {
                 level: i as u8 + 1,
@@ -138,9 +143,47 @@ pub fn density_chart(r: &Referential, idx: u32) -> Option<DensityChart> {
             }
         })
         .collect();
-    let top = bars.iter().max_by_key(|b| sums[usize::from(b.level - 1)].0).map(|b| b.label).unwrap_or_default();
+    let top = bars.iter().max_by_key(|b| sums[usize::from(b.level - 1)].1).map(|b| b.label).unwrap_or_default();
     let summary = format!("Répartition de la population par niveau de densité ; le plus peuplé : {top}.");
     Some(DensityChart { height: ROW * 7, bars, summary })
+}
+
+/// A map of the départements shaded by a value, in five classes (class 0: none).
+pub struct Choropleth {
+    pub view_box: &'static str,
+    /// Each path with its class (0 to 5) and its text (name and value), shown as a
+    /// tooltip by the browser.
+    pub paths: Vec<(&'static MapPath, u8, String)>,
+    /// Legend: (class, label).
+    pub legend: Vec<(u8, String)>,
+    pub label: String,
+}
+
+/// Shades the départements by `value(code)` (e.g. communes covered by a programme):
+/// class 0 for none, then five classes of equal width up to the maximum.
+pub fn choropleth(r: &Referential, what: &str, value: impl Fn(&str) -> u64) -> Choropleth {
+    let outline = &*OUTLINE;
+    let max = outline.paths.iter().map(|p| value(p.code)).max().unwrap_or(0).max(1);
+    let step = max.div_ceil(5).max(1);
+    let class = |v: u64| if v == 0 { 0 } else { (v.div_ceil(step)).clamp(1, 5) as u8 };
+    let paths = outline
+        .paths
+        .iter()
+        .map(|p| {
+            let v = value(p.code);
+            let name = r.get(TerritoryKind::Departement, p.code).map_or(p.code, |d| d.name.as_str());
+            (p, class(v), format!("{name} ({}) : {} {what}", p.code, fr_number(v)))
+        })
+        .collect();
+    let mut legend = vec![(0, "aucune".to_owned())];
+    for c in 1..=5u64 {
+        let (lo, hi) = ((c - 1) * step + 1, (c * step).min(max));
+        if lo <= max {
+            legend.push((c as u8, format!("{} à {}", fr_number(lo), fr_number(hi))));
+        }
+    }
+    let label = format!("Carte des départements de France métropolitaine : nombre de {what} par département.");
+    Choropleth { view_box: outline.view_box, paths, legend, label }
 }
 
 impl DensityChart {

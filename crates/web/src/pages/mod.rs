@@ -18,8 +18,10 @@ mod legal;
 mod map;
 mod proconnect;
 mod profile;
+mod programme;
 mod search;
 mod territory;
+mod territory_programmes;
 mod visitor;
 
 use std::sync::Arc;
@@ -95,6 +97,8 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/", get(home::home))
         .route("/territoires", get(search::search))
         .route("/territoires/{kind}/{code}", get(territory::territory))
+        .route("/programmes", get(programme::catalogue))
+        .route("/programmes/{code}", get(programme::dashboard))
         .route("/accessibilite", get(legal::accessibility))
         .route("/mentions-legales", get(legal::legal_notice))
         .route("/donnees-personnelles", get(legal::personal_data))

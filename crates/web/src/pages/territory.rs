@@ -18,6 +18,7 @@ use super::components::{ChildRow, Column, Sort, children_table};
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav, Pagination, kind_label, kind_plural, population, territory_href};
 use super::map::{CHART_WIDTH, DensityChart, Map, density_chart, departements_map};
+use super::territory_programmes::{ProgrammesBlock, programmes_block};
 use crate::AppState;
 
 /// Query parameters of the components table; malformed values fall back to defaults.
@@ -59,17 +60,13 @@ struct TerritoryPage {
     map: Option<Map>,
     chart: Option<DensityChart>,
     chart_width: u32,
+    programmes: ProgrammesBlock,
     upcoming: &'static [(&'static str, &'static str)],
     vintage: String,
 }
 
 /// Sections later capabilities fill, announced meanwhile.
-const UPCOMING: [(&str, &str); 4] = [
-    (
-        "Programmes nationaux d’appui",
-        "Action cœur de ville, Petites villes de demain, Territoires d’industrie, France services… : \
-         les labellisations et adhésions de ce territoire.",
-    ),
+const UPCOMING: [(&str, &str); 3] = [
     (
         "Pactes et projets de territoire",
         "Contrats pour la réussite de la transition écologique, pactes de cohésion et de résilience, \
@@ -140,6 +137,7 @@ pub async fn territory(
         map: departements_map(r, idx),
         chart: if with_chart { density_chart(r, idx) } else { None },
         chart_width: CHART_WIDTH,
+        programmes: programmes_block(&snapshot, idx),
         upcoming: &UPCOMING,
         vintage: r.vintage().to_owned(),
     };

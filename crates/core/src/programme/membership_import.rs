@@ -1,0 +1,217 @@
+//! Updating a programme's list from a file (CSV or XLSX, read into rows by the
+//! caller): every line checked against the referential, every fault reported with
+//! its line, then the difference with the current list (added, removed, changed)
+//! shown before anything is applied.
+//!
+//! The file is the programme's whole current list. A territory that is current in the
+//! programme but absent from the file is *removed*: applying the import marks its
+//! membership exited on the import date (its history stays).
+//!
+//! Columns (first line, any order, case ignored; French names accepted):
+//! `code` (INSEE code of a commune, SIREN of an EPCI or of a commune; aliases `insee`,
+//! `code_insee`, `siren`, `code_geo`), optional `kind` (`commune`, `epci`,
+//! `departement`, `region`; alias `niveau`), `group_id` (`id_territoire`), `group_name`
+//! (`lib_territoire`), `status` (`statut`: candidate, labelled, active, exited),
+//! `signed_on` (`date_signature`), `labelled_on` (`date_labellisation`), `exited_on`
+//! (`date_sortie`), `convention`. Dates `YYYY-MM-DD` or `DD/MM/YYYY`.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::import::{Fault, Faults};
+use crate::territory::{Referential, TerritoryKind, TerritoryRef, is_valid_siren};
+
+use super::csv::{Header, Record, cell};
+use super::{Membership, MembershipStatus, parse_date};
+
+/// What applying an import changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MembershipDiff {
+    pub added: Vec<Membership>,
+    /// Current memberships absent from the file, as they are now (they become exited).
+    pub removed: Vec<Membership>,
+    /// (before, after)
+    pub changed: Vec<(Membership, Membership)>,
+    pub unchanged: usize,
+}
+
+impl MembershipDiff {
+    pub fn is_noop(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+fn status_alias(raw: &str) -> Option<MembershipStatus> {
+    let s = crate::territory::fold(raw);
+    Some(match s.as_str() {
+        "candidate" | "candidat" | "candidature" => MembershipStatus::Candidate,
+        "labelled" | "labellise" | "laureat" => MembershipStatus::Labelled,
+        "active" | "actif" | "signe" | "en cours" | "" => MembershipStatus::Active,
+        "exited" | "sorti" | "sortie" => MembershipStatus::Exited,
+        _ => return None,
+    })
+}
+
+/// Reads the rows of an import file (the header first) into the programme's new list.
+pub fn read_rows(
+    source: &str,
+    programme: &str,
+    records: &[Record],
+    r: &Referential,
+) -> Result<Vec<Membership>, Faults> {
+    let Some(head) = records.first() else {
+        return Err(Faults(vec![Fault::file(source, "the file is empty")]));
+    };
+    let h = Header::new(head);
+    let code = h.find(&["code", "insee", "code_insee", "insee_com", "siren", "code_geo", "codgeo"]);
+    if code.is_none() {
+        return Err(Faults(vec![Fault::new(
+            source,
+            head.line,
+            Some("code"),
+            "no `code` column (INSEE code or SIREN)",
+        )]));
+    }
+    let kind = h.find(&["kind", "niveau", "echelon"]);
+    let group_id = h.find(&["group_id", "id_territoire"]);
+    let group_name = h.find(&["group_name", "lib_territoire"]);
+    let status = h.find(&["status", "statut"]);
+    let signed = h.find(&["signed_on", "date_signature"]);
+    let labelled = h.find(&["labelled_on", "date_labellisation"]);
+    let exited = h.find(&["exited_on", "date_sortie"]);
+    let convention = h.find(&["convention", "reference_convention"]);
+    let commune_siren: HashMap<&str, &str> = r
+        .all()
+        .iter()
+        .filter(|t| t.kind == TerritoryKind::Commune)
+        .filter_map(|t| Some((t.siren.as_deref()?, t.code.as_str())))
+        .collect();
+    let mut faults = Vec::new();
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for rec in &records[1..] {
+        let line = rec.line;
+        let mut fault = |field: &str, msg: String| faults.push(Fault::new(source, line, Some(field), msg));
+        let raw = cell(rec, code);
+        let territory = match resolve(r, &commune_siren, cell(rec, kind), raw) {
+            Ok(t) => t,
+            Err(msg) => {
+                fault("code", msg);
+                continue;
+            }
+        };
+        let mut dates =
+            [(signed, "signed_on"), (labelled, "labelled_on"), (exited, "exited_on")].map(|(col, field)| {
+                match cell(rec, col) {
+                    "" => Ok(None),
+                    d => parse_date(d)
+                        .map(Some)
+                        .ok_or((field, format!("`{d}` is not a date (YYYY-MM-DD or DD/MM/YYYY)"))),
+                }
+            });
+        let mut bad = false;
+        for d in &dates {
+            if let Err((field, msg)) = d {
+                fault(field, msg.clone());
+                bad = true;
+            }
+        }
+        let Some(st) = status_alias(cell(rec, status)) else {
+            fault("status", format!("`{}` is not one of candidate, labelled, active, exited", cell(rec, status)));
+            continue;
+        };
+        if bad {
+            continue;
+        }
+        let [signed_on, labelled_on, exited_on] =
+            std::mem::replace(&mut dates, [Ok(None), Ok(None), Ok(None)]).map(|d| d.ok().flatten());
+        if (st == MembershipStatus::Exited) != exited_on.is_some() {
+            fault("exited_on", "an exit date goes with the status `exited`, and only with it".into());
+            continue;
+        }
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let m = Membership {
+            programme: programme.to_owned(),
+            territory,
+            group_id: some(cell(rec, group_id)),
+            group_name: some(cell(rec, group_name)),
+            status: st,
+            signed_on,
+            labelled_on,
+            exited_on,
+            convention: some(cell(rec, convention)),
+        };
+        if !seen.insert(m.key()) {
+            fault("code", format!("{} appears twice in this file (same group)", m.territory));
+            continue;
+        }
+        out.push(m);
+    }
+    if faults.is_empty() { Ok(out) } else { Err(Faults(faults)) }
+}
+
+fn resolve(
+    r: &Referential,
+    commune_siren: &HashMap<&str, &str>,
+    kind: &str,
+    raw: &str,
+) -> Result<TerritoryRef, String> {
+    if raw.is_empty() {
+        return Err("empty code".into());
+    }
+    let kind = match kind.trim() {
+        "" if raw.len() == 9 => TerritoryKind::Epci,
+        "" if raw.len() == 5 => TerritoryKind::Commune,
+        "" => {
+            return Err(format!(
+                "`{raw}`: give a `kind` column for codes that are neither INSEE commune codes nor SIREN"
+            ));
+        }
+        k => k.parse::<TerritoryKind>().map_err(|e| e.to_string())?,
+    };
+    let code = kind.parse_code(raw).map_err(|e| e.to_string())?;
+    if r.get(kind, &code).is_some() {
+        return Ok(TerritoryRef { kind, code });
+    }
+    if kind == TerritoryKind::Epci
+        && is_valid_siren(&code)
+        && let Some(c) = commune_siren.get(code.as_str())
+    {
+        return Ok(TerritoryRef { kind: TerritoryKind::Commune, code: (*c).to_owned() });
+    }
+    Err(format!("unknown {kind} `{code}` in the referential {}", r.vintage()))
+}
+
+/// The difference between the programme's current memberships and the new list.
+pub fn diff<'a>(current: impl IntoIterator<Item = &'a Membership>, new: Vec<Membership>) -> MembershipDiff {
+    let mut by_key: HashMap<_, &Membership> = current.into_iter().map(|m| (m.key(), m)).collect();
+    let mut d = MembershipDiff::default();
+    for m in new {
+        match by_key.remove(&m.key()) {
+            None => d.added.push(m),
+            Some(old) if *old != m => d.changed.push((old.clone(), m)),
+            Some(_) => d.unchanged += 1,
+        }
+    }
+    let mut left: Vec<&Membership> = by_key.into_values().collect();
+    left.sort_by_key(|m| m.key());
+    for old in left {
+        if old.is_current() {
+            d.removed.push(old.clone());
+        } else {
+            d.unchanged += 1;
+        }
+    }
+    d.added.sort_by_key(Membership::key);
+    d.changed.sort_by_key(|c| c.0.key());
+    d
+}
+
+/// A removed membership as it is kept: exited on `today`.
+pub fn exited(m: &Membership, today: &str) -> Membership {
+    Membership { status: MembershipStatus::Exited, exited_on: Some(today.to_owned()), ..m.clone() }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! An uploaded list (CSV or XLSX) as records with line numbers, so that the same
+//! validation serves the command line, the API and (later) the page.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::import::{Fault, Faults};
+
+use super::csv::{self, Record};
+
+/// The ZIP signature every XLSX file starts with.
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+
+/// Reads CSV (UTF-8, `,` or `;`) or XLSX (first sheet; row numbers as in the
+/// spreadsheet) from bytes, told apart by content.
+pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
+    if bytes.starts_with(ZIP_MAGIC) {
+        return read_xlsx(source, bytes);
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Faults(vec![Fault::file(source, format!("not UTF-8 text (save the CSV as UTF-8): {e}"))]))?;
+    csv::parse(text).map_err(|line| Faults(vec![Fault::new(source, line, None, "a quoted field is never closed")]))
+}
+
+fn read_xlsx(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
+    let fail = |m: String| Faults(vec![Fault::file(source, m)]);
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| fail(format!("unreadable XLSX file: {e}")))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| fail("the workbook has no sheet".into()))?
+        .map_err(|e| fail(format!("unreadable first sheet: {e}")))?;
+    let first_row = range.start().map_or(0, |(row, _)| row as usize);
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(i, row)| Record { line: first_row + i + 1, cells: row.iter().map(cell_text).collect() })
+        .filter(|r| r.cells.iter().any(|c| !c.trim().is_empty()))
+        .collect())
+}
+
+/// A cell as the text a CSV would hold. Whole numbers lose their `.0`; codes typed as
+/// numbers keep no leading zero, which the validation then reports.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => excel_date(dt.as_f64()),
+        Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_owned(),
+        Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// A spreadsheet date serial (days since 1899-12-30) as `YYYY-MM-DD`.
+fn excel_date(serial: f64) -> String {
+    super::civil_date(serial.floor() as i64 - 25_569)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_is_read_and_garbage_reported() {
+        let r = read("l.csv", "code;statut\n42218;actif\n".as_bytes()).expect("csv");
+        assert_eq!(r[1].cells, ["42218", "actif"]);
+        let err = read("l.xlsx", b"PK\x03\x04not really a zip").expect_err("broken xlsx");
+        assert!(err.0[0].message.contains("XLSX"), "{}", err);
+        assert!(read("l.csv", &[0xff, 0xfe, 0x00]).is_err());
+        assert_eq!(excel_date(44_344.0), "2021-05-28");
+        assert_eq!(excel_date(45_351.5), "2024-02-29");
+    }
+}

@@ -1,0 +1,522 @@
+//! The stored programmes: catalogue, memberships (every version kept), France
+//! services places, action plans and eligibility rules. Loaded whole into memory by
+//! the web layer (a few MB); every change bumps `programme_state.revision` in its
+//! transaction, so that every instance rebuilds its view.
+
+use cohesion_core::programme::eligibility::Rule;
+use cohesion_core::programme::membership_import::{MembershipDiff, exited};
+use cohesion_core::programme::{Action, Membership, Place, Programme, ProgrammeData};
+use cohesion_core::territory::TerritoryRef;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::audit::{NewEvent, insert};
+use crate::{Result, Store, StoreError, with_pool};
+
+/// Rows per multi-row INSERT (places have 14 parameters, memberships 13).
+const CHUNK: usize = 1_000;
+
+/// A write refused because the data changed since the caller read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stale {
+    /// The current revision (memberships) or version (actions).
+    pub current: i64,
+}
+
+/// One recorded version of a membership.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MembershipVersion {
+    pub membership: Membership,
+    pub valid_from: OffsetDateTime,
+    pub valid_to: Option<OffsetDateTime>,
+}
+
+fn corrupt(what: &str) -> impl Fn(String) -> StoreError + '_ {
+    move |e| StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn parse_list<T: std::str::FromStr<Err = String>>(what: &str, s: &str) -> Result<Vec<T>> {
+    s.split(' ').filter(|p| !p.is_empty()).map(|p| p.parse::<T>().map_err(corrupt(what))).collect()
+}
+
+fn join<T: std::fmt::Display>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+}
+
+const MEMBERSHIP_COLUMNS: &str = "programme, territory_kind, territory_code, group_id, group_name, status, \
+     signed_on, labelled_on, exited_on, convention";
+
+macro_rules! membership_from_row {
+    ($r:expr) => {{
+        use sqlx::Row;
+        let r = $r;
+        let kind: String = r.try_get("territory_kind")?;
+        let code: String = r.try_get("territory_code")?;
+        let group: String = r.try_get("group_id")?;
+        let status: String = r.try_get("status")?;
+        Ok::<_, StoreError>(Membership {
+            programme: r.try_get("programme")?,
+            territory: TerritoryRef::parse(&kind, &code).map_err(|e| corrupt("membership territory")(e.to_string()))?,
+            group_id: (!group.is_empty()).then_some(group),
+            group_name: r.try_get("group_name")?,
+            status: status.parse().map_err(corrupt("membership status"))?,
+            signed_on: r.try_get("signed_on")?,
+            labelled_on: r.try_get("labelled_on")?,
+            exited_on: r.try_get("exited_on")?,
+            convention: r.try_get("convention")?,
+        })
+    }};
+}
+
+macro_rules! programme_from_row {
+    ($r:expr) => {{
+        use sqlx::Row;
+        let r = $r;
+        let domains: String = r.try_get("domains")?;
+        let status: String = r.try_get("status")?;
+        Ok::<_, StoreError>(Programme {
+            code: r.try_get("code")?,
+            acronym: r.try_get("acronym")?,
+            name: r.try_get("name")?,
+            description: r.try_get("description")?,
+            domains: parse_list("programme domains", &domains)?,
+            owner: r.try_get("owner")?,
+            started_on: r.try_get("started_on")?,
+            ended_on: r.try_get("ended_on")?,
+            status: status.parse().map_err(corrupt("programme status"))?,
+            source: r.try_get("source")?,
+        })
+    }};
+}
+
+macro_rules! action_from_row {
+    ($r:expr) => {{
+        use sqlx::Row;
+        let r = $r;
+        let transitions: String = r.try_get("transitions")?;
+        let status: String = r.try_get("status")?;
+        let territory: Option<String> = r.try_get("territory")?;
+        Ok::<_, StoreError>(Action {
+            id: r.try_get("id")?,
+            programme: r.try_get("programme")?,
+            title: r.try_get("title")?,
+            description: r.try_get("description")?,
+            transitions: parse_list("action transitions", &transitions)?,
+            status: status.parse().map_err(corrupt("action status"))?,
+            owner: r.try_get("owner")?,
+            territory: territory
+                .map(|t| t.parse::<TerritoryRef>().map_err(|e| corrupt("action territory")(e.to_string())))
+                .transpose()?,
+            version: r.try_get("version")?,
+        })
+    }};
+}
+
+/// Inserts memberships as current rows, through `$tx`.
+macro_rules! insert_memberships {
+    ($tx:expr, $list:expr, $now:expr) => {{
+        let list: &[Membership] = $list;
+        for chunk in list.chunks(CHUNK) {
+            let mut qb = sqlx::QueryBuilder::new(format!(
+                "INSERT INTO programme_membership (id, {MEMBERSHIP_COLUMNS}, valid_from) "
+            ));
+            qb.push_values(chunk, |mut b, m| {
+                b.push_bind(uuid::Uuid::now_v7().to_string())
+                    .push_bind(&m.programme)
+                    .push_bind(m.territory.kind.as_str())
+                    .push_bind(&m.territory.code)
+                    .push_bind(m.group_id.clone().unwrap_or_default())
+                    .push_bind(&m.group_name)
+                    .push_bind(m.status.as_str())
+                    .push_bind(&m.signed_on)
+                    .push_bind(&m.labelled_on)
+                    .push_bind(&m.exited_on)
+                    .push_bind(&m.convention)
+                    .push_bind($now);
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// Bumps the revision through `$tx` and returns the new one.
+macro_rules! bump_revision {
+    ($tx:expr, $now:expr) => {{
+        let current = sqlx::query_as::<_, (i64,)>("SELECT revision FROM programme_state WHERE id = 1")
+            .fetch_optional(&mut *$tx)
+            .await?
+            .map_or(0, |(r,)| r);
+        sqlx::query(
+            "INSERT INTO programme_state (id, revision, updated_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, updated_at = excluded.updated_at",
+        )
+        .bind(current + 1)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+        current + 1
+    }};
+}
+
+macro_rules! insert_programme {
+    ($tx:expr, $p:expr, $now:expr) => {{
+        let p: &Programme = $p;
+        sqlx::query(
+            "INSERT INTO programme (code, acronym, name, description, domains, owner, started_on, ended_on, status, \
+             source, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)",
+        )
+        .bind(&p.code)
+        .bind(&p.acronym)
+        .bind(&p.name)
+        .bind(&p.description)
+        .bind(join(&p.domains))
+        .bind(&p.owner)
+        .bind(&p.started_on)
+        .bind(&p.ended_on)
+        .bind(p.status.as_str())
+        .bind(&p.source)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+impl Store {
+    /// The programmes' revision, or `None` before the first load.
+    pub async fn programme_revision(&self) -> Result<Option<i64>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, (i64,)>("SELECT revision FROM programme_state WHERE id = 1")
+                .fetch_optional(pool)
+                .await?
+                .map(|(r,)| r))
+        })
+    }
+
+    /// Everything about programmes, current memberships only.
+    pub async fn load_programmes(&self) -> Result<ProgrammeData> {
+        with_pool!(self, pool => {
+            use sqlx::Row;
+            let mut data = ProgrammeData::default();
+            for r in sqlx::query("SELECT * FROM programme ORDER BY code").fetch_all(pool).await? {
+                data.catalogue.push(programme_from_row!(&r)?);
+            }
+            let sql = "SELECT * FROM programme_membership WHERE valid_to IS NULL ORDER BY programme, territory_kind, territory_code, group_id";
+            for r in sqlx::query(sql).fetch_all(pool).await? {
+                data.memberships.push(membership_from_row!(&r)?);
+            }
+            for r in sqlx::query("SELECT * FROM france_services_place ORDER BY id").fetch_all(pool).await? {
+                let hours: [Option<String>; 6] = serde_json::from_str(&r.try_get::<String, _>("hours")?)
+                    .map_err(|e| corrupt("place hours")(e.to_string()))?;
+                data.places.push(Place {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    address: r.try_get("address")?,
+                    address_complement: r.try_get("address_complement")?,
+                    postcode: r.try_get("postcode")?,
+                    commune: r.try_get("commune")?,
+                    lat: r.try_get("lat")?,
+                    lon: r.try_get("lon")?,
+                    hours,
+                    place_type: r.try_get("place_type")?,
+                    format: r.try_get("format")?,
+                    labelled_on: r.try_get("labelled_on")?,
+                    phone: r.try_get("phone")?,
+                    email: r.try_get("email")?,
+                });
+            }
+            for r in sqlx::query("SELECT programme, rule FROM programme_eligibility ORDER BY programme").fetch_all(pool).await? {
+                let rule: Rule = serde_json::from_str(&r.try_get::<String, _>("rule")?).map_err(|e| corrupt("eligibility rule")(e.to_string()))?;
+                data.rules.push((r.try_get("programme")?, rule));
+            }
+            for r in sqlx::query("SELECT * FROM programme_action ORDER BY programme, id").fetch_all(pool).await? {
+                data.actions.push(action_from_row!(&r)?);
+            }
+            Ok(data)
+        })
+    }
+
+    /// Loads the shipped catalogue, memberships and places into an empty database, in
+    /// one transaction with its audit event. Returns `false` (and writes nothing) when
+    /// programmes were loaded before.
+    pub async fn seed_programmes(&self, data: &ProgrammeData, actor: &str) -> Result<bool> {
+        let now = OffsetDateTime::now_utc();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let seeded = sqlx::query_as::<_, (i64,)>("SELECT revision FROM programme_state WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+            if seeded.is_some() {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            for p in &data.catalogue {
+                insert_programme!(tx, p, now);
+            }
+            insert_memberships!(tx, &data.memberships, now);
+            for chunk in data.places.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO france_services_place (id, name, address, address_complement, postcode, commune, lat, lon, \
+                     hours, place_type, format, labelled_on, phone, email) ",
+                );
+                qb.push_values(chunk, |mut b, p| {
+                    b.push_bind(&p.id)
+                        .push_bind(&p.name)
+                        .push_bind(&p.address)
+                        .push_bind(&p.address_complement)
+                        .push_bind(&p.postcode)
+                        .push_bind(&p.commune)
+                        .push_bind(p.lat)
+                        .push_bind(p.lon)
+                        .push_bind(serde_json::to_string(&p.hours).unwrap_or_else(|_| "[]".into()))
+                        .push_bind(&p.place_type)
+                        .push_bind(&p.format)
+                        .push_bind(&p.labelled_on)
+                        .push_bind(&p.phone)
+                        .push_bind(&p.email);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            for (code, rule) in &data.rules {
+                sqlx::query("INSERT INTO programme_eligibility (programme, rule, version, updated_at) VALUES ($1, $2, 1, $3)")
+                    .bind(code)
+                    .bind(serde_json::to_string(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let revision = bump_revision!(tx, now);
+            let event = NewEvent {
+                actor: actor.to_owned(),
+                request_id: None,
+                entity_type: "programmes".into(),
+                entity_id: "catalogue".into(),
+                action: "seed".into(),
+                before: None,
+                after: Some(json!({
+                    "revision": revision,
+                    "programmes": data.catalogue.len(),
+                    "memberships": data.memberships.len(),
+                    "places": data.places.len(),
+                })),
+            };
+            insert!(&mut *tx, &event)?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Adds a programme to the catalogue. `Ok(None)` when the code is taken; else the
+    /// new revision.
+    pub async fn create_programme(&self, p: &Programme, actor: &str) -> Result<Option<i64>> {
+        let now = OffsetDateTime::now_utc();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let taken = sqlx::query_as::<_, (String,)>("SELECT code FROM programme WHERE code = $1")
+                .bind(&p.code)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if taken.is_some() {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            insert_programme!(tx, p, now);
+            let revision = bump_revision!(tx, now);
+            let event = NewEvent {
+                actor: actor.to_owned(),
+                request_id: None,
+                entity_type: "programme".into(),
+                entity_id: p.code.clone(),
+                action: "create".into(),
+                before: None,
+                after: serde_json::to_value(p).ok(),
+            };
+            insert!(&mut *tx, &event)?;
+            tx.commit().await?;
+            Ok(Some(revision))
+        })
+    }
+
+    /// Applies an import's difference to programme `code`, if the programmes are
+    /// still at `base_revision` (the revision the preview was computed on); removed
+    /// memberships become exited on `today`. Every change keeps the previous version.
+    pub async fn apply_memberships(
+        &self,
+        code: &str,
+        diff: &MembershipDiff,
+        base_revision: i64,
+        today: &str,
+        actor: &str,
+    ) -> Result<std::result::Result<i64, Stale>> {
+        let now = OffsetDateTime::now_utc();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let current = sqlx::query_as::<_, (i64,)>("SELECT revision FROM programme_state WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await?
+                .map_or(0, |(r,)| r);
+            if current != base_revision {
+                tx.rollback().await?;
+                return Ok(Err(Stale { current }));
+            }
+            let mut next: Vec<Membership> = diff.added.clone();
+            let closing: Vec<&Membership> = diff.removed.iter().chain(diff.changed.iter().map(|(before, _)| before)).collect();
+            for m in &closing {
+                sqlx::query(
+                    "UPDATE programme_membership SET valid_to = $1 WHERE programme = $2 AND territory_kind = $3 \
+                     AND territory_code = $4 AND group_id = $5 AND valid_to IS NULL",
+                )
+                .bind(now)
+                .bind(code)
+                .bind(m.territory.kind.as_str())
+                .bind(&m.territory.code)
+                .bind(m.group_id.clone().unwrap_or_default())
+                .execute(&mut *tx)
+                .await?;
+            }
+            next.extend(diff.changed.iter().map(|(_, after)| after.clone()));
+            next.extend(diff.removed.iter().map(|m| exited(m, today)));
+            for m in &mut next {
+                m.programme = code.to_owned();
+            }
+            insert_memberships!(tx, &next, now);
+            let revision = bump_revision!(tx, now);
+            let refs = |list: &mut dyn Iterator<Item = &Membership>| list.map(|m| m.territory.to_string()).collect::<Vec<_>>();
+            let event = NewEvent {
+                actor: actor.to_owned(),
+                request_id: None,
+                entity_type: "programme".into(),
+                entity_id: code.to_owned(),
+                action: "import_memberships".into(),
+                before: Some(json!({ "revision": base_revision })),
+                after: Some(json!({
+                    "revision": revision,
+                    "added": refs(&mut diff.added.iter()),
+                    "removed": refs(&mut diff.removed.iter()),
+                    "changed": refs(&mut diff.changed.iter().map(|(_, a)| a)),
+                    "unchanged": diff.unchanged,
+                })),
+            };
+            insert!(&mut *tx, &event)?;
+            tx.commit().await?;
+            Ok(Ok(revision))
+        })
+    }
+
+    /// Every recorded version of a territory's memberships of a programme, oldest first.
+    pub async fn membership_history(&self, code: &str, territory: &TerritoryRef) -> Result<Vec<MembershipVersion>> {
+        const SQL: &str = "SELECT * FROM programme_membership WHERE programme = $1 AND territory_kind = $2 \
+             AND territory_code = $3 ORDER BY valid_from, id";
+        with_pool!(self, pool => {
+            use sqlx::Row;
+            let rows = sqlx::query(SQL).bind(code).bind(territory.kind.as_str()).bind(&territory.code).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(MembershipVersion {
+                        membership: membership_from_row!(r)?,
+                        valid_from: r.try_get("valid_from")?,
+                        valid_to: r.try_get("valid_to")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Sets (or replaces) a programme's eligibility rule; returns the new revision.
+    pub async fn set_eligibility(&self, code: &str, rule: &Rule, actor: &str) -> Result<i64> {
+        let now = OffsetDateTime::now_utc();
+        let text = serde_json::to_string(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let before = sqlx::query_as::<_, (String,)>("SELECT rule FROM programme_eligibility WHERE programme = $1")
+                .bind(code)
+                .fetch_optional(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO programme_eligibility (programme, rule, version, updated_at) VALUES ($1, $2, 1, $3) \
+                 ON CONFLICT (programme) DO UPDATE SET rule = excluded.rule, \
+                 version = programme_eligibility.version + 1, updated_at = excluded.updated_at",
+            )
+            .bind(code)
+            .bind(&text)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let revision = bump_revision!(tx, now);
+            let event = NewEvent {
+                actor: actor.to_owned(),
+                request_id: None,
+                entity_type: "programme".into(),
+                entity_id: code.to_owned(),
+                action: "set_eligibility".into(),
+                before: before.and_then(|(b,)| serde_json::from_str(&b).ok()),
+                after: serde_json::to_value(rule).ok(),
+            };
+            insert!(&mut *tx, &event)?;
+            tx.commit().await?;
+            Ok(revision)
+        })
+    }
+
+    /// Creates an action (`expected_version` `None`) or updates it if it is still at
+    /// `expected_version`. Returns the action as stored.
+    pub async fn save_action(
+        &self,
+        action: &Action,
+        expected_version: Option<i64>,
+        actor: &str,
+    ) -> Result<std::result::Result<Action, Stale>> {
+        let now = OffsetDateTime::now_utc();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let before = match expected_version {
+                None => None,
+                Some(expected) => {
+                    let row = sqlx::query("SELECT * FROM programme_action WHERE id = $1").bind(&action.id).fetch_optional(&mut *tx).await?;
+                    let Some(row) = row else {
+                        tx.rollback().await?;
+                        return Ok(Err(Stale { current: 0 }));
+                    };
+                    let old = action_from_row!(&row)?;
+                    if old.version != expected {
+                        tx.rollback().await?;
+                        return Ok(Err(Stale { current: old.version }));
+                    }
+                    Some(old)
+                }
+            };
+            let saved = Action { version: before.as_ref().map_or(1, |b| b.version + 1), ..action.clone() };
+            sqlx::query(
+                "INSERT INTO programme_action (id, programme, title, description, transitions, status, owner, territory, \
+                 version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, \
+                 transitions = excluded.transitions, status = excluded.status, owner = excluded.owner, \
+                 territory = excluded.territory, version = excluded.version, updated_at = excluded.updated_at",
+            )
+            .bind(&saved.id)
+            .bind(&saved.programme)
+            .bind(&saved.title)
+            .bind(&saved.description)
+            .bind(join(&saved.transitions))
+            .bind(saved.status.as_str())
+            .bind(&saved.owner)
+            .bind(saved.territory.as_ref().map(ToString::to_string))
+            .bind(saved.version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let _ = bump_revision!(tx, now);
+            let event = NewEvent {
+                actor: actor.to_owned(),
+                request_id: None,
+                entity_type: "programme_action".into(),
+                entity_id: saved.id.clone(),
+                action: if before.is_some() { "update".into() } else { "create".into() },
+                before: before.and_then(|b| serde_json::to_value(b).ok()),
+                after: serde_json::to_value(&saved).ok(),
+            };
+            insert!(&mut *tx, &event)?;
+            tx.commit().await?;
+            Ok(Ok(saved))
+        })
+    }
+}
