@@ -10,6 +10,8 @@
 
 pub mod audit;
 mod connect;
+pub mod evaluation;
+pub mod indicator;
 mod migrate;
 pub mod territory;
 pub mod testing;
