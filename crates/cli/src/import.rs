@@ -32,6 +32,18 @@ pub enum ImportCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Values of one indicator per territory and date (CSV or XLSX), with their source.
+    Measurements {
+        #[command(flatten)]
+        file: crate::measurements::FileArgs,
+        #[command(flatten)]
+        source: crate::measurements::SourceArgs,
+    },
+    /// Objectives (targets) of one indicator per territory and date (CSV or XLSX).
+    Objectives {
+        #[command(flatten)]
+        file: crate::measurements::FileArgs,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -55,6 +67,10 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     let (vintage, common, territories) = match &cmd {
         ImportCommand::Territories { vintage, common } => (Some(vintage.as_str()), common, true),
         ImportCommand::Typologies { common } => (None, common, false),
+        ImportCommand::Measurements { file, source } => {
+            return crate::measurements::import_measurements(file, source).await;
+        }
+        ImportCommand::Objectives { file } => return crate::measurements::import_objectives(file).await,
     };
     let bar = ProgressBar::new(common.files.len() as u64);
     bar.set_style(

@@ -3,7 +3,9 @@
 mod data;
 mod db;
 mod evaluate;
+mod evaluate_stored;
 mod import;
+mod measurements;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -22,7 +24,7 @@ enum Command {
     /// Import reference data (validated whole; nothing written if anything is wrong).
     #[command(subcommand)]
     Import(import::ImportCommand),
-    /// Estimate an intervention's impact from a panel CSV (unit,year,outcome,first_treated).
+    /// Estimate an intervention's impact: from a panel CSV, or from stored measurements.
     Evaluate(evaluate::EvaluateArgs),
     /// Maintenance of the reference data shipped in the binary.
     #[command(subcommand)]

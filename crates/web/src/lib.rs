@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod pages;
 pub mod snapshot;
+pub mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;

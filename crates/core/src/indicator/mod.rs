@@ -9,6 +9,7 @@
 mod catalogue;
 mod date;
 pub mod measure_file;
+pub mod populations;
 pub mod rollup;
 
 use serde::{Deserialize, Serialize};
@@ -140,7 +141,7 @@ impl Indicator {
 }
 
 /// A source and what must be known to use it well.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceInfo {
     /// Stable code (`insee-filosofi`).
     pub code: String,
