@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod indicators;
 pub mod pages;
 pub mod snapshot;
 pub mod worker;

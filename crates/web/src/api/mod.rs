@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`, one module per domain concept, and the OpenAPI
 //! document generated from the handlers (`/api/v1/openapi.json`).
 
+pub mod evaluation;
 pub mod health;
+pub mod indicator;
 pub mod territory;
 
 use axum::Json;
@@ -29,6 +31,8 @@ use crate::error::ApiError;
     tags(
         (name = "territories", description = "The national territory referential (COG)"),
         (name = "operations", description = "Health of the service"),
+        (name = "indicators", description = "Indicator catalogue, measurements per territory, roll-ups"),
+        (name = "evaluations", description = "Impact evaluations run as background jobs"),
     )
 )]
 struct ApiDoc;
@@ -41,6 +45,11 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(territory::search))
         .routes(routes!(territory::detail))
         .routes(routes!(territory::children))
+        .routes(routes!(indicator::list))
+        .routes(routes!(indicator::detail))
+        .routes(routes!(indicator::territory))
+        .routes(routes!(evaluation::create, evaluation::list))
+        .routes(routes!(evaluation::detail))
 }
 
 /// The OpenAPI document of this build.
