@@ -161,6 +161,38 @@ async fn story(db: &TestDb) {
     let panel = db.store.evaluation_panel(&ok.id).await.expect("panel").expect("stored");
     assert!(panel.starts_with("unit,year,outcome,first_treated\n") && panel.lines().count() == 481);
     assert_eq!(get(addr, "/api/v1/evaluations").await.1["total"], 2);
+
+    // Pages: the evaluation (chart, table, plain-French reading), the failed one, the
+    // catalogue, the list, and the territory's indicators section.
+    let page = html(addr, &format!("/evaluations/{}", ok.id), 200).await;
+    for needle in [
+        "Terminée",
+        "Ce que dit cette estimation",
+        "tendances parallèles",
+        "<svg role=\"img\"",
+        "Données du graphique",
+        "Test de pré-tendance",
+        "version du 2024-01-31",
+    ] {
+        assert!(page.contains(needle), "evaluation page lacks {needle}");
+    }
+    assert!(html(addr, &format!("/evaluations/{}", ko.id), 200).await.contains("n’a pas pu aboutir"));
+    assert_eq!(reqwest::get(format!("http://{addr}/evaluations/nope")).await.expect("get").status().as_u16(), 404);
+    let catalogue_page = html(addr, "/indicateurs", 200).await;
+    assert!(catalogue_page.contains("Part des logements vacants") && catalogue_page.contains("DGFiP"));
+    assert!(html(addr, "/evaluations", 200).await.contains("Imputation de Borusyak"));
+    let loire = html(addr, "/territoires/departement/42", 200).await;
+    assert!(loire.contains("id=\"indicateurs\"") && loire.contains("Calculé depuis les communes"), "territory section");
+    let se = html(addr, "/territoires/commune/42218", 200).await;
+    assert!(se.contains("Dernière valeur") && se.contains("territoires comparables"));
+}
+
+async fn html(addr: SocketAddr, path: &str, status: u16) -> String {
+    let res = reqwest::get(format!("http://{addr}{path}")).await.expect("get");
+    assert_eq!(res.status().as_u16(), status, "{path}");
+    let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert!(csp.contains("script-src 'self'"), "{path}: CSP");
+    res.text().await.expect("body")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,12 +10,16 @@
 mod assets;
 mod components;
 mod error;
+mod evaluation;
+mod explain;
 mod home;
+mod indicator;
 mod layout;
 mod legal;
 mod map;
 mod search;
 mod territory;
+mod territory_indicators;
 
 use std::sync::Arc;
 
@@ -68,6 +72,9 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/", get(home::home))
         .route("/territoires", get(search::search))
         .route("/territoires/{kind}/{code}", get(territory::territory))
+        .route("/indicateurs", get(indicator::catalogue))
+        .route("/evaluations", get(indicator::evaluations))
+        .route("/evaluations/{id}", get(evaluation::evaluation))
         .route("/accessibilite", get(legal::accessibility))
         .route("/mentions-legales", get(legal::legal_notice))
         .route("/donnees-personnelles", get(legal::personal_data))

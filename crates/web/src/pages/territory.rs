@@ -60,11 +60,12 @@ struct TerritoryPage {
     chart: Option<DensityChart>,
     chart_width: u32,
     upcoming: &'static [(&'static str, &'static str)],
+    indicators: super::territory_indicators::Section,
     vintage: String,
 }
 
 /// Sections later capabilities fill, announced meanwhile.
-const UPCOMING: [(&str, &str); 4] = [
+const UPCOMING: [(&str, &str); 3] = [
     (
         "Programmes nationaux d’appui",
         "Action cœur de ville, Petites villes de demain, Territoires d’industrie, France services… : \
@@ -79,7 +80,6 @@ const UPCOMING: [(&str, &str); 4] = [
         "Ingénierie et formation",
         "Demandes d’ingénierie sur mesure, missions et recommandations ; formations suivies par les élus.",
     ),
-    ("Indicateurs et évaluation", "Mesures, cibles et évaluations d’impact des interventions."),
 ];
 
 /// `GET /territoires/{kind}/{code}`.
@@ -124,6 +124,9 @@ pub async fn territory(
             current: Some(k) == list,
         })
         .collect();
+    let indicators = crate::indicators::territory_indicators(&state.store, r, t)
+        .await
+        .map_err(|e| PageError::internal(&config, e))?;
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);
     let page = TerritoryPage {
         layout,
@@ -141,6 +144,7 @@ pub async fn territory(
         chart: if with_chart { density_chart(r, idx) } else { None },
         chart_width: CHART_WIDTH,
         upcoming: &UPCOMING,
+        indicators: super::territory_indicators::section(indicators),
         vintage: r.vintage().to_owned(),
     };
     render(&config, &page)
