@@ -29,6 +29,18 @@ fi
 mkdir -p artifacts
 port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 data="$(mktemp -d)"
+# Test data (fixtures/README.md: invented values) loaded through the CLI: measurements,
+# a local value, an objective, and one evaluation run as a job.
+f="$here/fixtures"
+{
+  "$bin" import measurements --data-dir "$data" --indicator business_creations --source insee-sirene-creations \
+    --version 2025-01-15 "$f/creations-test.csv"
+  "$bin" import measurements --data-dir "$data" --indicator business_creations --source local --origin local \
+    --version 2025-02-01 "$f/local-test.csv"
+  "$bin" import objectives --data-dir "$data" --indicator business_creations "$f/objectives-test.csv"
+  "$bin" evaluate --data-dir "$data" --indicator business_creations --treated "$f/treated-test.csv" \
+    --from 2016 --to 2023 --method cs --control notyet
+} >artifacts/fixtures.log 2>&1 || { cat artifacts/fixtures.log >&2; exit 1; }
 "$bin" serve --addr "127.0.0.1:$port" --data-dir "$data" >artifacts/server.log 2>&1 &
 server=$!
 cleanup() {

@@ -172,7 +172,7 @@ async fn story(db: &TestDb) {
         "<svg role=\"img\"",
         "Données du graphique",
         "Test de pré-tendance",
-        "version du 2024-01-31",
+        "version du 31 janvier 2024",
     ] {
         assert!(page.contains(needle), "evaluation page lacks {needle}");
     }

@@ -14,7 +14,7 @@ use cohesion_core::indicator;
 
 use super::PagesConfig;
 use super::error::{PageError, render};
-use super::explain::{explain, fr_decimal, method_label};
+use super::explain::{explain, fr_date, fr_decimal, method_label};
 use super::layout::{Layout, Nav};
 use crate::AppState;
 
@@ -60,14 +60,23 @@ pub fn event_chart(points: &[EventTimeEstimate], unit: &str) -> Option<EventChar
     let x_ticks = points
         .iter()
         .filter(|p| p.event_time % step == 0)
-        .map(|p| (x(f64::from(p.event_time)), format!("{:+}", p.event_time).replace('-', "−")))
-        .collect();
-    let y_ticks = (0..=4)
-        .map(|i| {
-            let v = lo + (hi - lo) * f64::from(i) / 4.0;
-            (y(v), fr_decimal(v, 2))
+        .map(|p| {
+            let label =
+                if p.event_time == 0 { "0".to_owned() } else { format!("{:+}", p.event_time).replace('-', "−") };
+            (x(f64::from(p.event_time)), label)
         })
         .collect();
+    // "Nice" ticks (1, 2 or 5 × 10^k) that include zero.
+    let raw = (hi - lo) / 4.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let tick = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(raw);
+    let decimals = if tick >= 1.0 { 0 } else { (-tick.log10().floor()) as usize };
+    let mut y_ticks = Vec::new();
+    let mut v = (lo / tick).ceil() * tick;
+    while v <= hi && y_ticks.len() < 12 {
+        y_ticks.push((y(v), fr_decimal(v, decimals)));
+        v += tick;
+    }
     Some(EventChart {
         width,
         height,
@@ -197,7 +206,7 @@ pub async fn evaluation(
                         f("name"),
                         f("producer"),
                         f("distributor"),
-                        f("version_date")
+                        fr_date(f("version_date"))
                     )
                 })
                 .collect()

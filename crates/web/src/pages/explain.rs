@@ -33,6 +33,31 @@ pub fn fr_value(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 { fr_decimal(v, 0) } else { fr_decimal(v, 2) }
 }
 
+/// `2023-01-01` as "1er janvier 2023"; anything unreadable is returned as given.
+pub fn fr_date(iso: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    match iso.parse::<cohesion_core::indicator::Date>() {
+        Ok(d) => {
+            let day = if d.day == 1 { "1er".to_owned() } else { d.day.to_string() };
+            format!("{day} {} {}", MONTHS[usize::from(d.month - 1)], d.year)
+        }
+        Err(_) => iso.to_owned(),
+    }
+}
+
 pub fn method_label(m: Method) -> &'static str {
     match m {
         Method::Twfe => "Doubles différences à effets fixes (méthode de référence classique)",
@@ -129,5 +154,7 @@ mod tests {
         assert_eq!(fr_decimal(-0.0001, 2), "0,00");
         assert_eq!(fr_value(42.0), "42");
         assert_eq!(fr_decimal(f64::NAN, 2), "—");
+        assert_eq!(fr_date("2023-01-01"), "1er janvier 2023");
+        assert_eq!(fr_date("2024-06-30"), "30 juin 2024");
     }
 }

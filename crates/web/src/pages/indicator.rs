@@ -13,7 +13,7 @@ use cohesion_core::territory::TerritoryKind;
 
 use super::PagesConfig;
 use super::error::{PageError, render};
-use super::explain::method_label;
+use super::explain::{fr_date, method_label};
 use super::layout::{Layout, Nav, kind_label};
 use crate::AppState;
 
@@ -86,7 +86,7 @@ pub async fn catalogue(
         .map(|v| Version {
             name: v.name,
             producer: v.producer,
-            version_date: v.version_date,
+            version_date: fr_date(&v.version_date),
             origin: if v.origin == "local" { "saisie locale" } else { "donnée ouverte" },
         })
         .collect();
@@ -127,7 +127,7 @@ pub async fn evaluations(
             let req: Option<EvaluationRequest> = serde_json::from_value(j.request.clone()).ok();
             EvaluationRow {
                 href: format!("/evaluations/{}", j.id),
-                created: j.created_at.date().to_string(),
+                created: fr_date(&j.created_at.date().to_string()),
                 indicator: req
                     .as_ref()
                     .and_then(|r| indicator::find(&r.indicator))

@@ -2,7 +2,7 @@
 
 use cohesion_core::territory::TerritoryRef;
 
-use super::explain::{fr_decimal, fr_value};
+use super::explain::{fr_date, fr_decimal, fr_value};
 use crate::indicators::{DatedValue, TerritoryIndicators};
 
 pub struct Line {
@@ -40,9 +40,9 @@ pub struct Section {
 
 fn line(v: &DatedValue) -> Line {
     Line {
-        date: v.date.clone(),
+        date: fr_date(&v.date),
         value: fr_value(v.value),
-        source: format!("{} ({}), version du {}", v.source.name, v.source.producer, v.source.version_date),
+        source: format!("{} ({}), version du {}", v.source.name, v.source.producer, fr_date(&v.source.version_date)),
     }
 }
 
@@ -73,12 +73,13 @@ pub fn section(data: TerritoryIndicators) -> Section {
                 if !r.complete {
                     coverage.push_str(" : valeur partielle");
                 }
-                (r.value.map_or_else(|| "—".to_owned(), fr_value), r.date.clone(), coverage, r.rule.clone())
+                (r.value.map_or_else(|| "—".to_owned(), fr_value), fr_date(&r.date), coverage, r.rule.clone())
             }),
             refused: i.rollup_refused.clone(),
             peers: i
                 .peers
                 .iter()
+                .filter(|_| i.peers.iter().any(|p| p.value.is_some()))
                 .map(|p| Peer {
                     name: p.name.clone(),
                     href: p
