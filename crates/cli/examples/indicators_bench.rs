@@ -132,7 +132,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut treated: HashMap<&str, i32> = HashMap::new();
     for o in &sim.observations {
         let next = code_of.len();
-        let code = *code_of.entry(o.unit.as_str()).or_insert(communes[next]);
+        let code = *code_of.entry(o.unit.as_str()).or_insert_with(|| communes[next]);
         if let Some(g) = o.first_treated {
             treated.insert(code, g);
         }

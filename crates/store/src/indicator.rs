@@ -6,6 +6,8 @@
 //! origin `local` (entered by the territory) are never mixed with open data: the
 //! functions feeding roll-ups and evaluations read `open_data` only.
 
+use std::collections::HashMap;
+
 use cohesion_core::indicator::measure_file::ParsedValue;
 use cohesion_core::indicator::{Aggregation, Date, Indicator, Origin, SourceInfo};
 use cohesion_core::territory::{TerritoryKind, TerritoryRef};
@@ -252,18 +254,39 @@ impl Store {
         from: Date,
         to: Date,
     ) -> Result<Vec<EffectiveValue>> {
-        const SQL: &str = "SELECT territory_code, date, value, source_version FROM ( \
-               SELECT m.territory_code, m.date, m.value, m.source_version, ROW_NUMBER() OVER ( \
-                 PARTITION BY m.territory_code, m.date ORDER BY s.version_date DESC, s.imported_at DESC, s.id DESC) AS rank \
-               FROM measurement m JOIN source_version s ON s.id = m.source_version \
-               WHERE m.indicator = $1 AND m.territory_kind = $2 AND m.date >= $3 AND m.date <= $4 AND s.origin = 'open_data' \
-             ) ranked WHERE rank = 1 ORDER BY territory_code, date";
-        with_pool!(self, pool => {
+        // Source versions are few: rank them once here, then keep the best-ranked value
+        // of each cell while streaming the measurements (a window function over
+        // 350,000 rows costs SQLite a sort; this costs a hash look-up per row).
+        const VERSIONS: &str = "SELECT id FROM source_version WHERE origin = 'open_data' \
+             ORDER BY version_date, imported_at, id";
+        const SQL: &str = "SELECT m.territory_code, m.date, m.value, m.source_version FROM measurement m \
+             WHERE m.indicator = $1 AND m.territory_kind = $2 AND m.date >= $3 AND m.date <= $4 \
+             AND m.source_version IN (SELECT id FROM source_version WHERE origin = 'open_data')";
+        let (versions, rows) = with_pool!(self, pool => {
+            let versions: Vec<(String,)> = sqlx::query_as(VERSIONS).fetch_all(pool).await?;
             let rows: Vec<(String, String, f64, String)> = sqlx::query_as(SQL)
                 .bind(indicator).bind(kind.as_str()).bind(from.to_string()).bind(to.to_string())
                 .fetch_all(pool).await?;
-            Ok(rows.into_iter().map(|(code, date, value, source_version)| EffectiveValue { code, date, value, source_version }).collect())
-        })
+            (versions, rows)
+        });
+        let rank: HashMap<String, usize> = versions.into_iter().enumerate().map(|(i, (id,))| (id, i)).collect();
+        let mut best: HashMap<(String, String), (usize, f64, String)> = HashMap::with_capacity(rows.len());
+        for (code, date, value, version) in rows {
+            let r = rank.get(&version).copied().unwrap_or(0);
+            match best.get_mut(&(code.clone(), date.clone())) {
+                Some(cur) if cur.0 >= r => {}
+                Some(cur) => *cur = (r, value, version),
+                None => {
+                    best.insert((code, date), (r, value, version));
+                }
+            }
+        }
+        let mut out: Vec<EffectiveValue> = best
+            .into_iter()
+            .map(|((code, date), (_, value, source_version))| EffectiveValue { code, date, value, source_version })
+            .collect();
+        out.sort_unstable_by(|a, b| (&a.code, &a.date).cmp(&(&b.code, &b.date)));
+        Ok(out)
     }
 
     /// The latest date with an open-data value of `indicator` for territories of `kind`.

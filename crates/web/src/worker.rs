@@ -107,7 +107,8 @@ async fn compute(
     let used: BTreeSet<String> = by_cell.values().map(|(_, s)| s.clone()).collect();
     let triples: Vec<(String, i32, f64)> = by_cell.into_iter().map(|((c, y), (v, _))| (c, y, v)).collect();
     let rows = observations(&triples, &valid.treated);
-    let missing_treated: Vec<&String> = valid.treated.keys().filter(|c| !rows.iter().any(|r| &r.unit == *c)).collect();
+    let units: BTreeSet<&str> = rows.iter().map(|r| r.unit.as_str()).collect();
+    let missing_treated: Vec<&String> = valid.treated.keys().filter(|c| !units.contains(c.as_str())).collect();
     if rows.is_empty() {
         return Ok(Err(format!(
             "aucune valeur ouverte de « {} » pour les {} entre {} et {}",
