@@ -138,11 +138,13 @@ pub fn observations(values: &[(String, i32, f64)], treated: &BTreeMap<String, i3
     rows
 }
 
-/// Who may request an evaluation: any authenticated person. An evaluation only reads
-/// published open-data measurements and writes its own job row, so there is nothing to
-/// protect but the machine's time; each job records who asked for it.
+/// Who may request an evaluation: any authenticated person holding at least one role on
+/// the platform (admin, programme manager, delegate, local authority, partner). An
+/// evaluation only reads published open-data measurements and writes its own job row,
+/// so there is nothing to protect but the machine's time; each job records who asked.
+/// An account without any role (not yet attached to an organisation) is refused.
 pub fn can_request(principal: &Principal) -> bool {
-    !principal.roles.is_empty() || principal.is_admin()
+    !principal.roles.is_empty()
 }
 
 /// Who may see an evaluation: everyone. Its inputs are open data and its result is
@@ -200,6 +202,18 @@ mod tests {
             vec!["indicator", "from", "treated.territories[1]", "treated.territories[2]", "treated.territories[3]"]
         );
         assert!(request(&[]).validate(&referential()).is_err());
+    }
+
+    #[test]
+    fn who_may_request() {
+        use crate::access::Role;
+        let person = uuid::Uuid::nil();
+        let with = |roles: Vec<Role>| Principal { person, roles };
+        assert!(can_request(&with(vec![Role::Admin])));
+        assert!(can_request(&with(vec![Role::Partner { organisation: person }])));
+        assert!(can_request(&with(vec![Role::Delegate { departement: "42".into() }])));
+        assert!(!can_request(&with(Vec::new())), "no role, no request");
+        assert!(can_view(None), "published with their inputs");
     }
 
     #[test]

@@ -77,8 +77,11 @@ pub struct RollupView {
 pub struct PeerValue {
     pub territory: String,
     pub name: String,
-    /// The peer's open-data value at the same date, if any.
+    /// The peer's open-data value at the same date or, failing that, its roll-up from
+    /// its communes at that date.
     pub value: Option<f64>,
+    /// True when `value` is the roll-up.
+    pub from_communes: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -108,7 +111,8 @@ pub struct IndicatorSection {
     pub rollup: Option<RollupView>,
     /// Why no roll-up is computed (medians), in French.
     pub rollup_refused: Option<String>,
-    /// The most similar territories of the same kind, at the date of `latest`.
+    /// The most similar territories of the same kind, at the date of `latest` (or of the
+    /// roll-up).
     pub peers: Vec<PeerValue>,
 }
 
@@ -168,18 +172,32 @@ pub async fn rollup_for(
     target: Option<&TerritoryRef>,
     ind: &Indicator,
 ) -> Result<(Option<RollupView>, Option<String>), StoreError> {
+    let (mut views, refused) = rollups_for(store, r, &[target], ind).await?;
+    Ok((views.pop().flatten(), refused))
+}
+
+/// The roll-ups of `ind` for several territories (`None` = France), the commune values
+/// read once; or why none is computed.
+pub async fn rollups_for(
+    store: &Store,
+    r: &Referential,
+    targets: &[Option<&TerritoryRef>],
+    ind: &Indicator,
+) -> Result<(Vec<Option<RollupView>>, Option<String>), StoreError> {
+    let none = || targets.iter().map(|_| None).collect::<Vec<_>>();
     if ind.aggregation == Aggregation::NotAggregable {
-        return Ok((None, Some(ind.aggregation.label())));
+        return Ok((none(), Some(ind.aggregation.label())));
     }
-    let Some(date) = store.latest_date(ind.code, TerritoryKind::Commune).await? else { return Ok((None, None)) };
+    let Some(date) = store.latest_date(ind.code, TerritoryKind::Commune).await? else { return Ok((none(), None)) };
     let values = commune_values(store, ind.code, date).await?;
     let weights = match &ind.aggregation {
         Aggregation::WeightedMean { weight } => Some(commune_values(store, weight, date).await?),
         _ => None,
     };
-    match rollup_one(r, target, &ind.aggregation, &values, weights.as_ref()) {
-        Ok(x) => Ok((
-            Some(RollupView {
+    let mut views = Vec::with_capacity(targets.len());
+    for target in targets {
+        match rollup_one(r, *target, &ind.aggregation, &values, weights.as_ref()) {
+            Ok(x) => views.push(Some(RollupView {
                 date: date.to_string(),
                 value: x.value,
                 components: x.components,
@@ -187,11 +205,11 @@ pub async fn rollup_for(
                 weight_coverage: x.weight_coverage,
                 complete: x.is_complete(),
                 rule: ind.aggregation.label(),
-            }),
-            None,
-        )),
-        Err(_) => Ok((None, Some(ind.aggregation.label()))),
+            })),
+            Err(_) => return Ok((none(), Some(ind.aggregation.label()))),
+        }
     }
+    Ok((views, None))
 }
 
 pub async fn territory_indicators(
@@ -233,8 +251,17 @@ pub async fn territory_indicators(
             .filter(|o| o.indicator == ind.code)
             .map(|o| ObjectiveView { date: o.date.clone(), value: o.value, version: o.version })
             .collect();
-        let (rollup, rollup_refused) =
-            if above_commune { rollup_for(store, r, Some(&tref), ind).await? } else { (None, None) };
+        // The territory's roll-up, and its peers' (same kind) for the comparison.
+        let peer_refs: Vec<TerritoryRef> =
+            peer_values.iter().map(|(p, _)| TerritoryRef { kind: p.kind, code: p.code.clone() }).collect();
+        let (mut rollups, rollup_refused) = if above_commune {
+            let targets: Vec<Option<&TerritoryRef>> = std::iter::once(&tref).chain(&peer_refs).map(Some).collect();
+            rollups_for(store, r, &targets, ind).await?
+        } else {
+            (Vec::new(), None)
+        };
+        let peer_rollups: Vec<Option<RollupView>> = if rollups.is_empty() { Vec::new() } else { rollups.split_off(1) };
+        let rollup = rollups.pop().flatten();
         let latest = history.first().cloned();
         if latest.is_none() && local.is_empty() && objectives.is_empty() && rollup.is_none() {
             continue;
@@ -243,10 +270,17 @@ pub async fn territory_indicators(
         let peers = match &at {
             Some(date) => peer_values
                 .iter()
-                .map(|(p, vals)| PeerValue {
-                    territory: format!("{}:{}", p.kind, p.code),
-                    name: p.name.clone(),
-                    value: vals.get(&(ind.code.to_owned(), date.clone())).copied(),
+                .enumerate()
+                .map(|(k, (p, vals))| {
+                    let own = vals.get(&(ind.code.to_owned(), date.clone())).copied();
+                    let computed =
+                        peer_rollups.get(k).and_then(Option::as_ref).filter(|x| &x.date == date).and_then(|x| x.value);
+                    PeerValue {
+                        territory: format!("{}:{}", p.kind, p.code),
+                        name: p.name.clone(),
+                        value: own.or(computed),
+                        from_communes: own.is_none() && computed.is_some(),
+                    }
                 })
                 .collect(),
             None => Vec::new(),

@@ -68,6 +68,9 @@ async fn story(db: &TestDb) {
         communes.iter().filter(|t| t.parents.departement.as_deref() == Some("42")).filter_map(|t| t.population).sum();
     assert_eq!(item["rollup"]["value"].as_f64(), Some(loire_sum as f64));
     assert_eq!(item["rollup"]["complete"], true);
+    let peers = item["peers"].as_array().expect("peers");
+    assert_eq!(peers.len(), 5, "départements of similar population, rolled up too");
+    assert!(peers.iter().all(|p| p["value"].as_f64().is_some() && p["from_communes"] == true), "{peers:?}");
 
     let (_, se) = get(addr, "/api/v1/territories/commune/42218/indicators").await;
     let item = &se["items"][0];

@@ -3,8 +3,9 @@
 //! `POST` queues a job row in the database (any instance's worker may run it, see
 //! `crate::worker`) and answers 202 with its address; `GET …/{id}` follows its status,
 //! progress and result. Access (`cohesion_core::evaluation::can_request`): any
-//! authenticated person may request one; everyone may read them, since they are
-//! computed from open data only and published with their inputs.
+//! authenticated person holding a role may request one (403 without any role);
+//! everyone may read them, since they are computed from open data only and published
+//! with their inputs.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;

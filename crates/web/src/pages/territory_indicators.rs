@@ -87,7 +87,11 @@ pub fn section(data: TerritoryIndicators) -> Section {
                         .parse::<TerritoryRef>()
                         .map(|t| format!("/territoires/{}/{}", t.kind.as_str(), t.code))
                         .unwrap_or_default(),
-                    value: p.value.map_or_else(|| "—".to_owned(), fr_value),
+                    value: match (p.value, p.from_communes) {
+                        (Some(v), true) => format!("{} (calculé depuis les communes)", fr_value(v)),
+                        (Some(v), false) => fr_value(v),
+                        (None, _) => "—".to_owned(),
+                    },
                 })
                 .collect(),
             code: i.code,
