@@ -35,6 +35,18 @@ port="$(free_port)"
 oidc_port="$(free_port)"
 export BASE_URL="http://127.0.0.1:$port"
 data="$(mktemp -d)"
+# Test data (fixtures/README.md: invented values) loaded through the CLI: measurements,
+# a local value, an objective, and one evaluation run as a job.
+f="$here/fixtures"
+{
+  "$bin" import measurements --data-dir "$data" --indicator business_creations --source insee-sirene-creations \
+    --version 2025-01-15 "$f/creations-test.csv"
+  "$bin" import measurements --data-dir "$data" --indicator business_creations --source local --origin local \
+    --version 2025-02-01 "$f/local-test.csv"
+  "$bin" import objectives --data-dir "$data" --indicator business_creations "$f/objectives-test.csv"
+  "$bin" evaluate --data-dir "$data" --indicator business_creations --treated "$f/treated-test.csv" \
+    --from 2016 --to 2023 --method cs --control notyet
+} >artifacts/fixtures.log 2>&1 || { cat artifacts/fixtures.log >&2; exit 1; }
 # The admin the access tests sign in as.
 export E2E_ADMIN_EMAIL="admin@example.fr" E2E_ADMIN_PASSWORD="une phrase de passe pour les tests"
 printf '%s\n' "$E2E_ADMIN_PASSWORD" | "$bin" user create --admin "$E2E_ADMIN_EMAIL" --given-name Camille --usual-name Admin \

@@ -39,6 +39,29 @@ impl DbArgs {
     }
 }
 
+/// Copies the indicator catalogue into the database and, once per referential vintage,
+/// loads the legal populations the referential carries as `population` measurements.
+pub async fn seed_indicators(store: &Store) -> anyhow::Result<()> {
+    use cohesion_core::indicator::{Origin, catalogue, populations};
+    store.sync_catalogue(catalogue(), "system:start").await?;
+    let Some(referential) = store.load_referential().await? else { return Ok(()) };
+    let Some((source, version, values)) = populations::legal_populations(&referential) else { return Ok(()) };
+    if store.source_version_exists(&source.code, version, Origin::OpenData).await? {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let summary = store
+        .import_measurements("population", &source, Origin::OpenData, version, &values, "system:first-start")
+        .await?;
+    tracing::info!(
+        values = summary.written,
+        version = %version,
+        ms = started.elapsed().as_millis() as u64,
+        "legal populations loaded as measurements"
+    );
+    Ok(())
+}
+
 /// On an empty database, loads the referential shipped in the binary.
 pub async fn seed_if_empty(store: &Store) -> anyhow::Result<()> {
     if store.referential_state().await?.is_some() {
@@ -48,6 +71,7 @@ pub async fn seed_if_empty(store: &Store) -> anyhow::Result<()> {
     let referential = compact::read("data/territories.tsv", compact::SHIPPED)
         .map_err(|f| anyhow::anyhow!("the shipped referential is invalid:\n{f}"))?;
     let change = store.replace_referential(&referential, "system:first-start").await?;
+    seed_indicators(store).await?;
     tracing::info!(
         vintage = referential.vintage(),
         territories = change.added,

@@ -15,8 +15,26 @@ use cohesion_core::impact::{self, ControlGroup, ImpactEstimate, Method, Observat
 #[derive(clap::Args, Debug)]
 pub struct EvaluateArgs {
     /// Long panel CSV: unit,year,outcome,first_treated (other columns ignored).
+    #[arg(long, required_unless_present = "indicator", conflicts_with_all = ["indicator", "treated"])]
+    pub panel: Option<PathBuf>,
+    /// Stored data instead of a panel file: the indicator to evaluate (open-data values).
+    #[arg(long, requires_all = ["treated", "from", "to"])]
+    pub indicator: Option<String>,
+    /// With --indicator: CSV of treated territories, columns `territory,adoption_year`
+    /// (`commune:42218,2019`; a bare code is read as a commune).
     #[arg(long)]
-    pub panel: PathBuf,
+    pub treated: Option<PathBuf>,
+    /// With --indicator: first year of the panel.
+    #[arg(long)]
+    pub from: Option<i32>,
+    /// With --indicator: last year of the panel.
+    #[arg(long)]
+    pub to: Option<i32>,
+    /// Years before adoption in which units may already react (cs, imputation).
+    #[arg(long, default_value_t = 0)]
+    pub anticipation: u32,
+    #[command(flatten)]
+    pub db: crate::db::DbArgs,
     /// Estimator: twfe (baseline), cs (Callaway & Sant'Anna) or imputation (Borusyak et al.).
     #[arg(long, value_enum)]
     pub method: MethodArg,
@@ -42,34 +60,49 @@ pub enum ControlArg {
 }
 
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&args.panel).with_context(|| format!("cannot read {}", args.panel.display()))?;
+    let Some(path) = &args.panel else {
+        crate::serve::init_tracing(false);
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        return runtime.block_on(crate::evaluate_stored::run(args));
+    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let rows = parse_panel(&text).map_err(|errors| {
         let shown: Vec<String> = errors.iter().take(50).map(|e| format!("  line {}: {}", e.line, e.reason)).collect();
         let more = errors.len().saturating_sub(50);
         let tail = if more > 0 { format!("\n  … and {more} more") } else { String::new() };
         anyhow::anyhow!(
             "{}: {} faulty line(s), nothing estimated / lignes en erreur, aucune estimation:\n{}{}",
-            args.panel.display(),
+            path.display(),
             errors.len(),
             shown.join("\n"),
             tail
         )
     })?;
     let panel = Panel::from_observations(&rows)?;
-    let method = match args.method {
+    let result = impact::estimate_with(&panel, method_of(args.method), control_of(args.control), args.anticipation)?;
+    print_result(&result, args.json)
+}
+
+pub fn method_of(m: MethodArg) -> Method {
+    match m {
         MethodArg::Twfe => Method::Twfe,
         MethodArg::Cs => Method::Cs,
         MethodArg::Imputation => Method::Imputation,
-    };
-    let control = match args.control {
+    }
+}
+
+pub fn control_of(c: ControlArg) -> ControlGroup {
+    match c {
         ControlArg::Never => ControlGroup::Never,
         ControlArg::Notyet => ControlGroup::NotYet,
-    };
-    let result = impact::estimate(&panel, method, control)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+    }
+}
+
+pub fn print_result(result: &ImpactEstimate, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(result)?);
     } else {
-        print!("{}", summary(&result));
+        print!("{}", summary(result));
     }
     Ok(())
 }

@@ -35,6 +35,18 @@ pub enum ImportCommand {
     /// A programme's list of members (CSV or XLSX keyed by INSEE code or SIREN):
     /// checked whole, the changes shown, then applied (--apply, or when confirmed).
     Memberships(crate::import_memberships::MembershipsArgs),
+    /// Values of one indicator per territory and date (CSV or XLSX), with their source.
+    Measurements {
+        #[command(flatten)]
+        file: crate::measurements::FileArgs,
+        #[command(flatten)]
+        source: crate::measurements::SourceArgs,
+    },
+    /// Objectives (targets) of one indicator per territory and date (CSV or XLSX).
+    Objectives {
+        #[command(flatten)]
+        file: crate::measurements::FileArgs,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -62,6 +74,10 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
         ImportCommand::Territories { vintage, common } => (Some(vintage.as_str()), common, true),
         ImportCommand::Typologies { common } => (None, common, false),
         ImportCommand::Memberships(_) => return Ok(()),
+        ImportCommand::Measurements { file, source } => {
+            return crate::measurements::import_measurements(file, source).await;
+        }
+        ImportCommand::Objectives { file } => return crate::measurements::import_objectives(file).await,
     };
     let bar = ProgressBar::new(common.files.len() as u64);
     bar.set_style(

@@ -4,8 +4,10 @@ mod data;
 mod data_programmes;
 mod db;
 mod evaluate;
+mod evaluate_stored;
 mod import;
 mod import_memberships;
+mod measurements;
 mod serve;
 mod user;
 
@@ -25,7 +27,7 @@ enum Command {
     /// Import reference data (validated whole; nothing written if anything is wrong).
     #[command(subcommand)]
     Import(import::ImportCommand),
-    /// Estimate an intervention's impact from a panel CSV (unit,year,outcome,first_treated).
+    /// Estimate an intervention's impact: from a panel CSV, or from stored measurements.
     Evaluate(evaluate::EvaluateArgs),
     /// Accounts: `user create --admin EMAIL` creates an admin.
     #[command(subcommand)]

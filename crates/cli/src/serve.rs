@@ -7,7 +7,7 @@ use anyhow::Context;
 use cohesion_web::AppState;
 use tracing_subscriber::EnvFilter;
 
-use crate::db::{DbArgs, seed_if_empty, seed_programmes_if_empty};
+use crate::db::{DbArgs, seed_if_empty, seed_indicators, seed_programmes_if_empty};
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -35,8 +35,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = args.db.open().await?;
     seed_if_empty(&store).await?;
     seed_programmes_if_empty(&store).await?;
+    seed_indicators(&store).await?;
     let state = AppState::load(store.clone()).await?;
     let _refresh = state.spawn_refresh(Duration::from_secs(args.refresh_secs.max(1)));
+    let _worker = cohesion_web::worker::spawn(state.clone(), Duration::from_secs(2));
     let listener =
         tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
     tracing::info!(

@@ -4,7 +4,9 @@
 //! databases or the network belongs to `cohesion-store`, `cohesion-web` and the CLI.
 
 pub mod access;
+pub mod evaluation;
 pub mod impact;
 pub mod import;
+pub mod indicator;
 pub mod programme;
 pub mod territory;

@@ -11,6 +11,8 @@
 pub mod access;
 pub mod audit;
 mod connect;
+pub mod evaluation;
+pub mod indicator;
 mod migrate;
 pub mod programme;
 pub mod territory;

@@ -33,6 +33,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_programme.sql"),
         include_str!("../migrations/postgres/0004_programme.sql"),
     ),
+    (
+        5,
+        "indicators, measurements, objectives, evaluations",
+        include_str!("../migrations/sqlite/0005_indicator.sql"),
+        include_str!("../migrations/postgres/0005_indicator.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

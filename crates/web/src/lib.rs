@@ -9,8 +9,10 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod indicators;
 pub mod pages;
 pub mod snapshot;
+pub mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;

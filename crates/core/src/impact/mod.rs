@@ -48,3 +48,21 @@ pub fn estimate(panel: &Panel, method: Method, control: ControlGroup) -> Result<
         Method::Imputation => imputation(panel, &ImputationOptions::default()),
     }
 }
+
+/// [`estimate`] allowing units to react `anticipation` years before adoption (CS and
+/// imputation; the TWFE baseline has no such option and refuses a non-zero value).
+pub fn estimate_with(
+    panel: &Panel,
+    method: Method,
+    control: ControlGroup,
+    anticipation: u32,
+) -> Result<ImpactEstimate, ImpactError> {
+    match method {
+        Method::Twfe if anticipation > 0 => Err(ImpactError::InvalidParameter(
+            "twfe has no anticipation option: use cs or imputation, or shift the adoption years".into(),
+        )),
+        Method::Twfe => twfe(panel),
+        Method::Cs => callaway_santanna(panel, &CsOptions { control, anticipation }),
+        Method::Imputation => imputation(panel, &ImputationOptions { anticipation }),
+    }
+}

@@ -2,7 +2,9 @@
 //! document generated from the handlers (`/api/v1/openapi.json`).
 
 pub mod audit;
+pub mod evaluation;
 pub mod health;
+pub mod indicator;
 pub mod me;
 pub mod organisations;
 pub mod overview;
@@ -42,6 +44,8 @@ use crate::error::ApiError;
         (name = "access", description = "People, organisations, roles, API tokens and the audit trail"),
         (name = "programmes", description = "National support programmes: catalogue, members, dashboards, \
                                              overlap, eligibility, exports, imports"),
+        (name = "indicators", description = "Indicator catalogue, measurements per territory, roll-ups"),
+        (name = "evaluations", description = "Impact evaluations run as background jobs"),
     ),
     modifiers(&SecuritySchemes)
 )]
@@ -108,6 +112,11 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(programme_write::apply))
         .routes(routes!(programme_write::create_action))
         .routes(routes!(programme_write::update_action))
+        .routes(routes!(indicator::list))
+        .routes(routes!(indicator::detail))
+        .routes(routes!(indicator::territory))
+        .routes(routes!(evaluation::create, evaluation::list))
+        .routes(routes!(evaluation::detail))
 }
 
 /// The OpenAPI document of this build.

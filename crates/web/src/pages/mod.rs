@@ -12,7 +12,10 @@ mod admin;
 mod assets;
 mod components;
 mod error;
+mod evaluation;
+mod explain;
 mod home;
+mod indicator;
 mod layout;
 mod legal;
 mod map;
@@ -21,6 +24,7 @@ mod profile;
 mod programme;
 mod search;
 mod territory;
+mod territory_indicators;
 mod territory_programmes;
 mod visitor;
 
@@ -99,6 +103,9 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/territoires/{kind}/{code}", get(territory::territory))
         .route("/programmes", get(programme::catalogue))
         .route("/programmes/{code}", get(programme::dashboard))
+        .route("/indicateurs", get(indicator::catalogue))
+        .route("/evaluations", get(indicator::evaluations))
+        .route("/evaluations/{id}", get(evaluation::evaluation))
         .route("/accessibilite", get(legal::accessibility))
         .route("/mentions-legales", get(legal::legal_notice))
         .route("/donnees-personnelles", get(legal::personal_data))

@@ -62,11 +62,12 @@ struct TerritoryPage {
     chart_width: u32,
     programmes: ProgrammesBlock,
     upcoming: &'static [(&'static str, &'static str)],
+    indicators: super::territory_indicators::Section,
     vintage: String,
 }
 
 /// Sections later capabilities fill, announced meanwhile.
-const UPCOMING: [(&str, &str); 3] = [
+const UPCOMING: [(&str, &str); 2] = [
     (
         "Pactes et projets de territoire",
         "Contrats pour la réussite de la transition écologique, pactes de cohésion et de résilience, \
@@ -76,7 +77,6 @@ const UPCOMING: [(&str, &str); 3] = [
         "Ingénierie et formation",
         "Demandes d’ingénierie sur mesure, missions et recommandations ; formations suivies par les élus.",
     ),
-    ("Indicateurs et évaluation", "Mesures, cibles et évaluations d’impact des interventions."),
 ];
 
 /// `GET /territoires/{kind}/{code}`.
@@ -121,6 +121,9 @@ pub async fn territory(
             current: Some(k) == list,
         })
         .collect();
+    let indicators = crate::indicators::territory_indicators(&state.store, r, t)
+        .await
+        .map_err(|e| PageError::internal(&config, e))?;
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);
     let page = TerritoryPage {
         layout,
@@ -139,6 +142,7 @@ pub async fn territory(
         chart_width: CHART_WIDTH,
         programmes: programmes_block(&snapshot, idx),
         upcoming: &UPCOMING,
+        indicators: super::territory_indicators::section(indicators),
         vintage: r.vintage().to_owned(),
     };
     render(&config, &page)

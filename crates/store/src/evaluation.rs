@@ -1,0 +1,259 @@
+//! Evaluation jobs: a row per requested evaluation, claimed by whichever instance's
+//! worker asks first.
+//!
+//! Claiming is one `UPDATE … WHERE id = (SELECT … LIMIT 1)`: on PostgreSQL the inner
+//! select takes `FOR UPDATE SKIP LOCKED`, so concurrent workers never wait on or take
+//! the same job; on SQLite the statement runs in a write transaction, and SQLite has a
+//! single writer. A running job whose heartbeat (`updated_at`, bumped with each
+//! progress report) is older than the caller's cut-off is taken over, at most
+//! [`MAX_ATTEMPTS`] times in all, so a crashed instance does not strand its jobs.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::audit::{NewEvent, insert};
+use crate::{Result, Store, with_pool};
+
+/// Attempts before a job that keeps losing its worker is left alone.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+/// A job as stored (the panel text is read separately: it can be large).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvaluationJob {
+    pub id: String,
+    /// queued, running, done, failed
+    pub status: String,
+    pub request: Value,
+    pub requested_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+    pub worker: Option<String>,
+    pub attempts: i64,
+    pub stage: String,
+    pub percent: i16,
+    pub inputs: Option<Value>,
+    pub result: Option<Value>,
+    pub error: Option<String>,
+}
+
+macro_rules! job_columns {
+    () => {
+        "id, status, request, requested_by, created_at, updated_at, started_at, finished_at, worker, attempts, \
+         stage, percent, inputs, result, error"
+    };
+}
+
+macro_rules! job_from_row {
+    ($r:expr) => {{
+        use sqlx::Row;
+        let r = $r;
+        let json = |c: &str| r.try_get::<Option<sqlx::types::Json<Value>>, _>(c).map(|j| j.map(|j| j.0));
+        EvaluationJob {
+            id: r.try_get("id")?,
+            status: r.try_get("status")?,
+            request: r.try_get::<sqlx::types::Json<Value>, _>("request")?.0,
+            requested_by: r.try_get("requested_by")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            started_at: r.try_get("started_at")?,
+            finished_at: r.try_get("finished_at")?,
+            worker: r.try_get("worker")?,
+            attempts: r.try_get("attempts")?,
+            stage: r.try_get("stage")?,
+            percent: r.try_get("percent")?,
+            inputs: json("inputs")?,
+            result: json("result")?,
+            error: r.try_get("error")?,
+        }
+    }};
+}
+
+const CLAIM_TAIL: &str = "status = 'queued' OR (status = 'running' AND updated_at < $3 AND attempts < $4) \
+     ORDER BY created_at, id LIMIT 1";
+
+impl Store {
+    /// Queues an evaluation (status `queued`), with its audit event.
+    pub async fn create_evaluation(&self, request: &Value, requested_by: &str) -> Result<EvaluationJob> {
+        const SQL: &str = concat!(
+            "INSERT INTO evaluation (id, status, request, requested_by, created_at, updated_at, stage, percent) \
+             VALUES ($1, 'queued', $2, $3, $4, $4, 'queued', 0) RETURNING ",
+            job_columns!()
+        );
+        let id = uuid::Uuid::now_v7().to_string();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query(SQL)
+                .bind(&id).bind(sqlx::types::Json(request)).bind(requested_by).bind(OffsetDateTime::now_utc())
+                .fetch_one(&mut *tx).await?;
+            let job = job_from_row!(&row);
+            let event = NewEvent {
+                actor: requested_by.to_owned(),
+                request_id: None,
+                entity_type: "evaluation".into(),
+                entity_id: id.clone(),
+                action: "create".into(),
+                before: None,
+                after: Some(json!({ "request": request })),
+            };
+            insert!(&mut *tx, &event)?;
+            tx.commit().await?;
+            Ok(job)
+        })
+    }
+
+    /// Takes the oldest queued job (or a running one whose heartbeat is older than
+    /// `stale_before`) for `worker`; `None` when there is nothing to do.
+    pub async fn claim_evaluation(&self, worker: &str, stale_before: OffsetDateTime) -> Result<Option<EvaluationJob>> {
+        const HEAD: &str = "UPDATE evaluation SET status = 'running', worker = $1, started_at = $2, updated_at = $2, \
+             attempts = attempts + 1, stage = 'claimed', percent = 0 WHERE id = (SELECT id FROM evaluation WHERE ";
+        let now = OffsetDateTime::now_utc();
+        match self {
+            Store::Postgres(pool) => {
+                let sql = format!("{HEAD}{CLAIM_TAIL} FOR UPDATE SKIP LOCKED) RETURNING {}", job_columns!());
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(worker)
+                    .bind(now)
+                    .bind(stale_before)
+                    .bind(MAX_ATTEMPTS)
+                    .fetch_optional(pool)
+                    .await?;
+                row.map(|r| Ok(job_from_row!(&r))).transpose()
+            }
+            Store::Sqlite(pool) => {
+                let sql = format!("{HEAD}{CLAIM_TAIL}) RETURNING {}", job_columns!());
+                let mut tx = pool.begin().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(worker)
+                    .bind(now)
+                    .bind(stale_before)
+                    .bind(MAX_ATTEMPTS)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                row.map(|r| Ok(job_from_row!(&r))).transpose()
+            }
+        }
+    }
+
+    /// Takes one given job if it is still queued (the CLI runs the job it just queued).
+    pub async fn claim_evaluation_id(&self, id: &str, worker: &str) -> Result<Option<EvaluationJob>> {
+        const SQL: &str = concat!(
+            "UPDATE evaluation SET status = 'running', worker = $2, started_at = $3, updated_at = $3, \
+             attempts = attempts + 1, stage = 'claimed', percent = 0 WHERE id = $1 AND status = 'queued' RETURNING ",
+            job_columns!()
+        );
+        with_pool!(self, pool => {
+            let row = sqlx::query(SQL).bind(id).bind(worker).bind(OffsetDateTime::now_utc()).fetch_optional(pool).await?;
+            row.map(|r| Ok(job_from_row!(&r))).transpose()
+        })
+    }
+
+    /// Records progress (and the heartbeat). False when the job is no longer this
+    /// worker's (taken over after it was thought dead): the worker should stop.
+    pub async fn evaluation_progress(&self, id: &str, worker: &str, stage: &str, percent: i16) -> Result<bool> {
+        const SQL: &str = "UPDATE evaluation SET stage = $3, percent = $4, updated_at = $5 \
+             WHERE id = $1 AND worker = $2 AND status = 'running'";
+        with_pool!(self, pool => {
+            let done = sqlx::query(SQL).bind(id).bind(worker).bind(stage).bind(percent.clamp(0, 100))
+                .bind(OffsetDateTime::now_utc()).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Stores the result with everything needed to reproduce it, and marks it done.
+    pub async fn finish_evaluation(
+        &self,
+        id: &str,
+        worker: &str,
+        inputs: &Value,
+        panel: &str,
+        result: &Value,
+    ) -> Result<bool> {
+        const SQL: &str = "UPDATE evaluation SET status = 'done', stage = 'done', percent = 100, inputs = $3, panel = $4, \
+             result = $5, error = NULL, updated_at = $6, finished_at = $6 WHERE id = $1 AND worker = $2 AND status = 'running'";
+        self.close_evaluation(id, worker, SQL, Some((inputs, panel, result)), None).await
+    }
+
+    /// Marks the job failed with a reason a person can read (French).
+    pub async fn fail_evaluation(&self, id: &str, worker: &str, error: &str) -> Result<bool> {
+        const SQL: &str = "UPDATE evaluation SET status = 'failed', stage = 'failed', error = $3, updated_at = $4, \
+             finished_at = $4 WHERE id = $1 AND worker = $2 AND status = 'running'";
+        self.close_evaluation(id, worker, SQL, None, Some(error)).await
+    }
+
+    async fn close_evaluation(
+        &self,
+        id: &str,
+        worker: &str,
+        sql: &'static str,
+        done: Option<(&Value, &str, &Value)>,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        let now = OffsetDateTime::now_utc();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let q = sqlx::query(sql).bind(id).bind(worker);
+            let q = match (done, error) {
+                (Some((inputs, panel, result)), _) => {
+                    q.bind(sqlx::types::Json(inputs)).bind(panel).bind(sqlx::types::Json(result)).bind(now)
+                }
+                (None, e) => q.bind(e.unwrap_or("")).bind(now),
+            };
+            if q.execute(&mut *tx).await?.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            let event = NewEvent {
+                actor: format!("worker:{worker}"),
+                request_id: None,
+                entity_type: "evaluation".into(),
+                entity_id: id.to_owned(),
+                action: if done.is_some() { "finish".into() } else { "fail".into() },
+                before: None,
+                after: Some(match (done, error) {
+                    (Some((_, _, result)), _) => json!({ "status": "done", "estimate": result.get("estimate") }),
+                    (None, e) => json!({ "status": "failed", "error": e }),
+                }),
+            };
+            insert!(&mut *tx, &event)?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    pub async fn evaluation(&self, id: &str) -> Result<Option<EvaluationJob>> {
+        const SQL: &str = concat!("SELECT ", job_columns!(), " FROM evaluation WHERE id = $1");
+        with_pool!(self, pool => {
+            let row = sqlx::query(SQL).bind(id).fetch_optional(pool).await?;
+            row.map(|r| Ok(job_from_row!(&r))).transpose()
+        })
+    }
+
+    /// The panel an evaluation estimated (CSV `unit,year,outcome,first_treated`).
+    pub async fn evaluation_panel(&self, id: &str) -> Result<Option<String>> {
+        with_pool!(self, pool => {
+            let row: Option<(Option<String>,)> =
+                sqlx::query_as("SELECT panel FROM evaluation WHERE id = $1").bind(id).fetch_optional(pool).await?;
+            Ok(row.and_then(|(p,)| p))
+        })
+    }
+
+    /// Newest first, with the total count.
+    pub async fn evaluations(&self, limit: i64, offset: i64) -> Result<(Vec<EvaluationJob>, i64)> {
+        const SQL: &str =
+            concat!("SELECT ", job_columns!(), " FROM evaluation ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2");
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL).bind(limit).bind(offset).fetch_all(pool).await?;
+            let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM evaluation").fetch_one(pool).await?;
+            let jobs = rows.iter().map(|r| Ok(job_from_row!(r))).collect::<Result<Vec<_>>>()?;
+            Ok((jobs, total))
+        })
+    }
+}

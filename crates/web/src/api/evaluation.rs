@@ -1,0 +1,172 @@
+//! `/api/v1/evaluations`: impact evaluations run as background jobs.
+//!
+//! `POST` queues a job row in the database (any instance's worker may run it, see
+//! `crate::worker`) and answers 202 with its address; `GET …/{id}` follows its status,
+//! progress and result. Access (`cohesion_core::evaluation::can_request`): any
+//! authenticated person holding a role may request one (403 without any role);
+//! everyone may read them, since they are computed from open data only and published
+//! with their inputs.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cohesion_core::evaluation::{self, EvaluationRequest};
+use cohesion_store::evaluation::EvaluationJob;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiQuery;
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::{ApiError, FieldError, Problem};
+
+/// An evaluation and, when done, its result with the inputs needed to reproduce it.
+#[derive(Serialize, ToSchema)]
+pub struct EvaluationView {
+    pub id: String,
+    /// queued, running, done or failed
+    pub status: String,
+    /// queued, claimed, panel, estimate, store, done or failed
+    pub stage: String,
+    /// 0 to 100
+    pub percent: i16,
+    /// The request as posted.
+    #[schema(value_type = Object)]
+    pub request: serde_json::Value,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// The estimate: `estimate`, `std_error`, `ci_low`, `ci_high`, counts,
+    /// `event_time` profile, `pretrend` test, `notes` (see docs/impact.md).
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    /// What was used: request, treated territories, indicator, source versions, panel size
+    /// and checksum, referential vintage, software version.
+    #[schema(value_type = Option<Object>)]
+    pub inputs: Option<serde_json::Value>,
+    /// Why it failed, in French.
+    pub error: Option<String>,
+    /// The evaluation's page.
+    pub page: String,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+impl From<EvaluationJob> for EvaluationView {
+    fn from(j: EvaluationJob) -> Self {
+        EvaluationView {
+            page: format!("/evaluations/{}", j.id),
+            id: j.id,
+            status: j.status,
+            stage: j.stage,
+            percent: j.percent,
+            request: j.request,
+            created_at: rfc3339(j.created_at),
+            started_at: j.started_at.map(rfc3339),
+            finished_at: j.finished_at.map(rfc3339),
+            result: j.result,
+            inputs: j.inputs,
+            error: j.error,
+        }
+    }
+}
+
+/// The request body (documentation of `cohesion_core::evaluation::EvaluationRequest`).
+#[derive(ToSchema)]
+#[allow(dead_code)] // read by the OpenAPI derive only
+pub struct NewEvaluation {
+    /// `{"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]}`;
+    /// a `programme` variant (its memberships) comes with the programmes capability.
+    #[schema(value_type = Object)]
+    treated: serde_json::Value,
+    /// Indicator code of the catalogue.
+    indicator: String,
+    /// twfe, cs or imputation
+    method: String,
+    /// never (default) or not_yet
+    control: Option<String>,
+    /// First and last year of the panel.
+    from: i32,
+    to: i32,
+    /// Years of anticipation (cs, imputation), default 0.
+    anticipation: Option<u32>,
+}
+
+/// Queue an evaluation (authenticated).
+#[utoipa::path(post, path = "/api/v1/evaluations", tag = "evaluations",
+    request_body = NewEvaluation,
+    responses((status = 202, body = EvaluationView, description = "Queued; follow `page` or GET …/{id}"),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AppState>,
+    Actor(principal): Actor,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    if !evaluation::can_request(&principal) {
+        return Err(ApiError::Forbidden("requesting an evaluation needs a role on the platform".into()));
+    }
+    let Json(body) = body.map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))?;
+    let request: EvaluationRequest =
+        serde_json::from_value(body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+    let snapshot = state.current();
+    if let Err(faults) = request.validate(&snapshot.referential) {
+        return Err(ApiError::invalid_fields(
+            faults.into_iter().map(|(field, message)| FieldError { field, message }).collect(),
+        ));
+    }
+    let value = serde_json::to_value(&request).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let job = state.store.create_evaluation(&value, &format!("person:{}", principal.person)).await?;
+    let view = EvaluationView::from(job);
+    let location = format!("/api/v1/evaluations/{}", view.id);
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(view)).into_response())
+}
+
+/// One evaluation: status, progress, result.
+#[utoipa::path(get, path = "/api/v1/evaluations/{id}", tag = "evaluations",
+    params(("id" = String, Path, description = "Evaluation id (UUIDv7)")),
+    responses((status = 200, body = EvaluationView),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<EvaluationView>, ApiError> {
+    let job = state.store.evaluation(&id).await?.ok_or_else(|| ApiError::NotFound(format!("no evaluation {id}")))?;
+    Ok(Json(EvaluationView::from(job)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Page size, 1 to 100 (default 20).
+    limit: Option<i64>,
+    /// Items to skip (default 0).
+    offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EvaluationPage {
+    pub items: Vec<EvaluationView>,
+    pub total: i64,
+}
+
+/// Evaluations, newest first.
+#[utoipa::path(get, path = "/api/v1/evaluations", tag = "evaluations", params(ListParams),
+    responses((status = 200, body = EvaluationPage),
+              (status = 400, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<EvaluationPage>, ApiError> {
+    let limit = params.limit.unwrap_or(20);
+    let offset = params.offset.unwrap_or(0);
+    if !(1..=100).contains(&limit) || offset < 0 {
+        return Err(ApiError::invalid_fields(vec![FieldError {
+            field: "limit".into(),
+            message: "limit between 1 and 100, offset ≥ 0".into(),
+        }]));
+    }
+    let (jobs, total) = state.store.evaluations(limit, offset).await?;
+    Ok(Json(EvaluationPage { items: jobs.into_iter().map(EvaluationView::from).collect(), total }))
+}

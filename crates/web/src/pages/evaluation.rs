@@ -1,0 +1,233 @@
+//! `/evaluations/{id}`: an evaluation's status and progress (a refresh link, no script
+//! needed), then its estimate with the interval, counts, the event-study chart
+//! (server-rendered SVG, with its data table), a plain-French reading and the inputs.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use cohesion_core::evaluation::{EvaluationRequest, TreatedSet};
+use cohesion_core::impact::{ControlGroup, EventTimeEstimate, ImpactEstimate};
+use cohesion_core::indicator;
+
+use super::PagesConfig;
+use super::error::{PageError, render};
+use super::explain::{explain, fr_date, fr_decimal, method_label};
+use super::layout::{Layout, Nav};
+use crate::AppState;
+
+pub struct ChartPoint {
+    pub event_time: i32,
+    pub x: f64,
+    pub y: f64,
+    pub y_lo: f64,
+    pub y_hi: f64,
+    pub lead: bool,
+    pub estimate: String,
+    pub ci: String,
+}
+
+/// The event-study chart, in the SVG's own units.
+pub struct EventChart {
+    pub width: u32,
+    pub height: u32,
+    pub left: f64,
+    pub right: f64,
+    pub top: f64,
+    pub bottom: f64,
+    pub zero_y: f64,
+    pub adoption_x: f64,
+    pub points: Vec<ChartPoint>,
+    pub x_ticks: Vec<(f64, String)>,
+    pub y_ticks: Vec<(f64, String)>,
+    pub summary: String,
+}
+
+pub fn event_chart(points: &[EventTimeEstimate], unit: &str) -> Option<EventChart> {
+    let (first, last) = (points.first()?, points.last()?);
+    let (width, height) = (640u32, 320u32);
+    let (left, right, top, bottom) = (72.0, 620.0, 16.0, 268.0);
+    let lo = points.iter().map(|p| p.ci_low).fold(0.0_f64, f64::min);
+    let hi = points.iter().map(|p| p.ci_high).fold(0.0_f64, f64::max);
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let (e0, e1) = (f64::from(first.event_time) - 0.5, f64::from(last.event_time) + 0.5);
+    let x = |e: f64| left + (e - e0) / (e1 - e0) * (right - left);
+    let y = |v: f64| bottom - (v - lo) / (hi - lo) * (bottom - top);
+    let step = if points.len() > 16 { 2 } else { 1 };
+    let x_ticks = points
+        .iter()
+        .filter(|p| p.event_time % step == 0)
+        .map(|p| {
+            let label =
+                if p.event_time == 0 { "0".to_owned() } else { format!("{:+}", p.event_time).replace('-', "−") };
+            (x(f64::from(p.event_time)), label)
+        })
+        .collect();
+    // "Nice" ticks (1, 2 or 5 × 10^k) that include zero.
+    let raw = (hi - lo) / 4.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let tick = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(raw);
+    let decimals = if tick >= 1.0 { 0 } else { (-tick.log10().floor()) as usize };
+    let mut y_ticks = Vec::new();
+    let mut v = (lo / tick).ceil() * tick;
+    while v <= hi && y_ticks.len() < 12 {
+        y_ticks.push((y(v), fr_decimal(v, decimals)));
+        v += tick;
+    }
+    Some(EventChart {
+        width,
+        height,
+        left,
+        right,
+        top,
+        bottom,
+        zero_y: y(0.0),
+        adoption_x: x(-0.5),
+        points: points
+            .iter()
+            .map(|p| ChartPoint {
+                event_time: p.event_time,
+                x: x(f64::from(p.event_time)),
+                y: y(p.estimate),
+                y_lo: y(p.ci_low),
+                y_hi: y(p.ci_high),
+                lead: p.event_time < 0,
+                estimate: fr_decimal(p.estimate, 3),
+                ci: format!("[{} ; {}]", fr_decimal(p.ci_low, 3), fr_decimal(p.ci_high, 3)),
+            })
+            .collect(),
+        x_ticks,
+        y_ticks,
+        summary: format!(
+            "Effet estimé ({unit}) selon le nombre d’années depuis l’adoption, de {} à {}, avec son intervalle de \
+             confiance à 95 % ; les valeurs sont dans le tableau qui suit.",
+            first.event_time, last.event_time
+        ),
+    })
+}
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation.html")]
+struct EvaluationPage {
+    layout: Layout,
+    id: String,
+    status: String,
+    status_label: &'static str,
+    stage: String,
+    percent: i16,
+    pending: bool,
+    error: Option<String>,
+    facts: Vec<Fact>,
+    estimate: Vec<Fact>,
+    explanation: Vec<String>,
+    chart: Option<EventChart>,
+    notes: Vec<String>,
+    sources: Vec<String>,
+}
+
+fn status_label(s: &str) -> &'static str {
+    match s {
+        "queued" => "En attente",
+        "running" => "En cours",
+        "done" => "Terminée",
+        _ => "Échec",
+    }
+}
+
+/// `GET /evaluations/{id}`.
+pub async fn evaluation(
+    State(state): State<AppState>,
+    Extension(config): Extension<Arc<PagesConfig>>,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let job = state
+        .store
+        .evaluation(&id)
+        .await
+        .map_err(|e| PageError::internal(&config, e))?
+        .ok_or_else(|| PageError::not_found(&config))?;
+    let request: Option<EvaluationRequest> = serde_json::from_value(job.request.clone()).ok();
+    let ind = request.as_ref().and_then(|r| indicator::find(&r.indicator));
+    let (name, unit) = ind.map_or(("indicateur", ""), |i| (i.name, i.unit));
+    let mut facts = Vec::new();
+    if let Some(r) = &request {
+        let TreatedSet::Territories { territories } = &r.treated;
+        facts.push(Fact { label: "Indicateur", value: format!("{name} ({unit})") });
+        facts.push(Fact { label: "Méthode", value: method_label(r.method).to_owned() });
+        facts.push(Fact {
+            label: "Groupe de comparaison",
+            value: match r.control {
+                ControlGroup::Never => "territoires jamais traités".to_owned(),
+                ControlGroup::NotYet => "territoires jamais traités ou pas encore traités".to_owned(),
+            },
+        });
+        facts.push(Fact { label: "Période", value: format!("{} à {}", r.from, r.to) });
+        facts.push(Fact { label: "Territoires traités demandés", value: territories.len().to_string() });
+        facts.push(Fact { label: "Anticipation admise", value: format!("{} an(s)", r.anticipation) });
+    }
+    let result: Option<ImpactEstimate> = job.result.clone().and_then(|v| serde_json::from_value(v).ok());
+    let (mut estimate, mut explanation, mut chart, mut notes) = (Vec::new(), Vec::new(), None, Vec::new());
+    if let Some(r) = &result {
+        estimate = vec![
+            Fact { label: "Effet estimé", value: format!("{} {unit}", fr_decimal(r.estimate, 3)) },
+            Fact { label: "Écart-type", value: fr_decimal(r.std_error, 3) },
+            Fact {
+                label: "Intervalle de confiance à 95 %",
+                value: format!("de {} à {}", fr_decimal(r.ci_low, 3), fr_decimal(r.ci_high, 3)),
+            },
+            Fact { label: "Territoires traités retenus", value: r.n_treated_units.to_string() },
+            Fact { label: "Territoires de comparaison", value: r.n_control_units.to_string() },
+            Fact { label: "Observations (territoire × année)", value: r.n_obs.to_string() },
+        ];
+        let anticipation = request.as_ref().map_or(0, |q| q.anticipation);
+        explanation = explain(r, name, unit, anticipation);
+        chart = event_chart(&r.event_time, unit);
+        notes = r.notes.clone();
+    }
+    let sources = job
+        .inputs
+        .as_ref()
+        .and_then(|i| i.get("source_versions"))
+        .and_then(|s| s.as_array())
+        .map(|list| {
+            list.iter()
+                .map(|s| {
+                    let f = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                    format!(
+                        "{} — {} (diffusion : {}), version du {}",
+                        f("name"),
+                        f("producer"),
+                        f("distributor"),
+                        fr_date(f("version_date"))
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = EvaluationPage {
+        layout: Layout::new(&config, format!("Évaluation d’impact : {name}"), Nav::None)
+            .crumb("Évaluations", "/evaluations"),
+        status_label: status_label(&job.status),
+        pending: matches!(job.status.as_str(), "queued" | "running"),
+        id: job.id,
+        status: job.status,
+        stage: job.stage,
+        percent: job.percent,
+        error: job.error,
+        facts,
+        estimate,
+        explanation,
+        chart,
+        notes,
+        sources,
+    };
+    render(&config, &page)
+}

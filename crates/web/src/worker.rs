@@ -1,0 +1,169 @@
+//! The evaluation worker: claims queued evaluation jobs from the database (any instance
+//! may run any job), builds the panel from stored open-data measurements, runs the
+//! estimator and stores the result with everything needed to reproduce it.
+//!
+//! `serve` runs one worker per instance ([`spawn`]); `cohesion evaluate --indicator`
+//! queues a job and runs it at once through [`run_job`], so both paths share this code.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use cohesion_core::evaluation::{EvaluationRequest, observations};
+use cohesion_core::impact::{self, Panel};
+use cohesion_core::indicator::{self, Date};
+use cohesion_core::territory::Referential;
+use cohesion_store::evaluation::EvaluationJob;
+use cohesion_store::{Store, StoreError};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::AppState;
+
+/// A running job whose heartbeat is older than this is taken over by another worker.
+pub const STALE_AFTER: Duration = Duration::from_secs(600);
+
+/// A name for this process's worker, unique across instances.
+pub fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!("{host}:{}:{}", std::process::id(), uuid::Uuid::now_v7().simple())
+}
+
+/// Polls for jobs every `every` (immediately again after a job), until the runtime stops.
+pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    let worker = worker_name();
+    tokio::spawn(async move {
+        loop {
+            let stale = OffsetDateTime::now_utc() - STALE_AFTER;
+            match state.store.claim_evaluation(&worker, stale).await {
+                Ok(Some(job)) => {
+                    let referential = &state.current().referential;
+                    if let Err(e) = run_job(&state.store, referential, &job, &worker).await {
+                        tracing::error!(error = %e, job = %job.id, "evaluation job failed to record");
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "claiming an evaluation job failed"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}
+
+/// Runs one claimed job to its end (done or failed). Errors are the database's only: a
+/// bad request or an impossible estimate marks the job failed with a French reason.
+pub async fn run_job(
+    store: &Store,
+    referential: &Referential,
+    job: &EvaluationJob,
+    worker: &str,
+) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let outcome = compute(store, referential, job, worker).await?;
+    match outcome {
+        Ok((inputs, panel, result)) => {
+            store.finish_evaluation(&job.id, worker, &inputs, &panel, &result).await?;
+            tracing::info!(job = %job.id, ms = started.elapsed().as_millis() as u64, "evaluation done");
+        }
+        Err(reason) => {
+            store.fail_evaluation(&job.id, worker, &reason).await?;
+            tracing::info!(job = %job.id, reason = %reason, "evaluation failed");
+        }
+    }
+    Ok(())
+}
+
+type Computed = (serde_json::Value, String, serde_json::Value);
+
+async fn compute(
+    store: &Store,
+    referential: &Referential,
+    job: &EvaluationJob,
+    worker: &str,
+) -> Result<Result<Computed, String>, StoreError> {
+    let request: EvaluationRequest = match serde_json::from_value(job.request.clone()) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(format!("demande illisible : {e}"))),
+    };
+    let valid = match request.validate(referential) {
+        Ok(v) => v,
+        Err(faults) => {
+            let text: Vec<String> = faults.iter().map(|(f, m)| format!("{f} : {m}")).collect();
+            return Ok(Err(format!("demande invalide : {}", text.join(" ; "))));
+        }
+    };
+    store.evaluation_progress(&job.id, worker, "panel", 10).await?;
+    let (Some(from), Some(to)) = (Date::year_start(request.from), Date::new(request.to, 12, 31)) else {
+        return Ok(Err("période invalide".into()));
+    };
+    let values = store.effective_values(&request.indicator, valid.unit_kind, from, to).await?;
+    // One value per territory and year: the last date of the year (values come sorted).
+    let mut by_cell: BTreeMap<(String, i32), (f64, String)> = BTreeMap::new();
+    for v in &values {
+        let year = v.date.get(..4).and_then(|y| y.parse::<i32>().ok()).unwrap_or(0);
+        by_cell.insert((v.code.clone(), year), (v.value, v.source_version.clone()));
+    }
+    let used: BTreeSet<String> = by_cell.values().map(|(_, s)| s.clone()).collect();
+    let triples: Vec<(String, i32, f64)> = by_cell.into_iter().map(|((c, y), (v, _))| (c, y, v)).collect();
+    let rows = observations(&triples, &valid.treated);
+    let units: BTreeSet<&str> = rows.iter().map(|r| r.unit.as_str()).collect();
+    let missing_treated: Vec<&String> = valid.treated.keys().filter(|c| !units.contains(c.as_str())).collect();
+    if rows.is_empty() {
+        return Ok(Err(format!(
+            "aucune valeur ouverte de « {} » pour les {} entre {} et {}",
+            request.indicator, valid.unit_kind, request.from, request.to
+        )));
+    }
+    let panel_csv = panel_text(&rows);
+    store.evaluation_progress(&job.id, worker, "estimate", 50).await?;
+    let (method, control, anticipation) = (request.method, request.control, request.anticipation);
+    let estimated = tokio::task::spawn_blocking(move || {
+        Panel::from_observations(&rows).and_then(|p| impact::estimate_with(&p, method, control, anticipation))
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("estimator task: {e}")))?;
+    let mut result = match estimated {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(format!("estimation impossible : {e}"))),
+    };
+    if !missing_treated.is_empty() {
+        result.notes.push(format!(
+            "{} treated territories have no value in the period and are left out: {}",
+            missing_treated.len(),
+            missing_treated.iter().take(20).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    store.evaluation_progress(&job.id, worker, "store", 90).await?;
+    let sources: Vec<serde_json::Value> =
+        store.source_versions().await?.into_iter().filter(|s| used.contains(&s.id)).map(|s| json!(s)).collect();
+    let inputs = json!({
+        "request": request,
+        "unit_kind": valid.unit_kind,
+        "treated": valid.treated,
+        "indicator": indicator::find(&request.indicator),
+        "origin": "open_data",
+        "source_versions": sources,
+        "referential_vintage": referential.vintage(),
+        "panel_rows": panel_csv.lines().count().saturating_sub(1),
+        "panel_fnv1a64": format!("{:016x}", fnv1a64(panel_csv.as_bytes())),
+        "software_version": env!("CARGO_PKG_VERSION"),
+    });
+    let result = serde_json::to_value(&result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Ok((inputs, panel_csv, result)))
+}
+
+/// The panel as `cohesion evaluate --panel` reads it (values printed to round-trip).
+pub fn panel_text(rows: &[impact::Observation]) -> String {
+    let mut s = String::with_capacity(rows.len() * 24 + 32);
+    s.push_str("unit,year,outcome,first_treated\n");
+    for r in rows {
+        let _ = writeln!(s, "{},{},{},{}", r.unit, r.year, r.outcome, r.first_treated.unwrap_or(0));
+    }
+    s
+}
+
+/// FNV-1a, 64 bits: a checksum of the stored panel, not a security measure.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+}

@@ -1,0 +1,59 @@
+// Indicator and evaluation pages, on the invented fixture data run.sh loads through the
+// CLI (fixtures/README.md): desktop and mobile, with and without JavaScript; no console
+// error, failed request or CSP violation; zero axe-core violations; screenshots.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, TIMEOUT, axe, launch, open, screenshot } from './browser.js';
+
+let browser;
+let evaluationPath;
+before(async () => {
+  browser = await launch();
+  const list = await (await fetch(BASE_URL + '/api/v1/evaluations')).json();
+  assert.equal(list.total, 1, 'run.sh ran one evaluation');
+  assert.equal(list.items[0].status, 'done');
+  evaluationPath = list.items[0].page;
+});
+after(async () => {
+  await browser?.close();
+});
+
+const PAGES = [
+  { name: 'indicateurs', path: () => '/indicateurs', h1: /^Indicateurs$/, text: 'Demandes de valeurs foncières' },
+  { name: 'evaluations', path: () => '/evaluations', h1: /Évaluations d’impact/, text: 'Callaway' },
+  { name: 'evaluation', path: () => evaluationPath, h1: /Évaluation d’impact : Créations d’entreprises/, text: 'tendances parallèles' },
+  { name: 'commune-indicateurs', path: () => '/territoires/commune/42218', h1: /^Saint-Étienne$/, text: 'Saisie de la collectivité' },
+  { name: 'departement-indicateurs', path: () => '/territoires/departement/42', h1: /^Loire$/, text: 'Calculé depuis les communes' },
+];
+
+for (const viewport of ['desktop', 'mobile']) {
+  for (const javaScript of [true, false]) {
+    describe(`indicator pages (${viewport}, ${javaScript ? 'with' : 'without'} JavaScript)`, () => {
+      for (const p of PAGES) {
+        test(p.name, TIMEOUT, async () => {
+          const { context, page, problems } = await open(browser, { viewport, javaScript });
+          try {
+            const response = await page.goto(BASE_URL + p.path(), { waitUntil: 'networkidle' });
+            assert.equal(response.status(), 200);
+            assert.match((await page.textContent('h1')).trim(), p.h1);
+            assert.ok((await page.textContent('main')).includes(p.text), `${p.path()} shows “${p.text}”`);
+            if (p.name === 'evaluation') {
+              assert.equal(await page.locator('svg.cohesion-es circle').count() > 3, true, 'event-study points');
+              assert.equal(await page.locator('caption:has-text("Données du graphique")').count(), 1);
+            }
+            if (p.name.endsWith('-indicateurs')) {
+              await page.locator('#indicateurs').scrollIntoViewIfNeeded();
+            }
+            const suffix = javaScript ? '' : '-sans-js';
+            await screenshot(page, `${viewport}-${p.name}${suffix}`);
+            // (axe-core needs scripts: the same markup is audited in the runs with them.)
+            if (javaScript) assert.deepEqual(await axe(page), [], `axe-core on ${p.path()}`);
+            assert.deepEqual(problems, [], `problems on ${p.path()}`);
+          } finally {
+            await context.close();
+          }
+        });
+      }
+    });
+  }
+}
