@@ -63,6 +63,8 @@ pub struct Req {
     pub json: Option<Value>,
     /// Page forms (the CSRF field is added).
     pub form: Option<Vec<(String, String)>>,
+    /// A raw body and its content type (membership lists are CSV).
+    pub raw: Option<(&'static str, String)>,
 }
 
 /// The status codes are read through `Debug` in failure messages.
@@ -156,7 +158,22 @@ impl World {
             world.app.state.store.create_api_token(&new, &by()).await.expect("token");
             world.people.push((who, id, secret));
         }
+        for code in ["pvd", "acv"] {
+            let body =
+                serde_json::json!({"code": code, "acronym": code.to_uppercase(), "name": format!("Programme {code}")});
+            let status = world.admin_call(reqwest::Method::POST, "/api/v1/programmes", body).await.0;
+            assert_eq!(status, 201, "programme {code}");
+        }
+        world.app.state.refresh().await.expect("refresh");
         world
+    }
+
+    /// An API call as the admin (to prepare a target), returning the status and body.
+    pub async fn admin_call(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        let token = self.token_of(Who::Admin).expect("admin");
+        let r = Browser::new().client.request(method, self.app.url(path)).bearer_auth(token).json(&body).send();
+        let r = r.await.expect("request");
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
     pub fn roles_of(&self, who: Who) -> Vec<Role> {
@@ -222,6 +239,9 @@ impl World {
             }
             if let Some(json) = &req.json {
                 r = r.json(json);
+            }
+            if let Some((content_type, body)) = &req.raw {
+                r = r.header("content-type", *content_type).body(body.clone());
             }
             r.send().await
         };

@@ -18,11 +18,20 @@ use super::{Op, Req, Scope, Who, World, by};
 type Fut<'a> = Pin<Box<dyn Future<Output = Req> + Send + 'a>>;
 
 fn api(path: String, json: Option<Value>) -> Req {
-    Req { path, json, form: None }
+    Req { path, json, form: None, raw: None }
 }
 
 fn form(path: String, fields: &[(&str, &str)]) -> Req {
-    Req { path, json: None, form: Some(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()) }
+    Req {
+        path,
+        json: None,
+        form: Some(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
+        raw: None,
+    }
+}
+
+fn csv(path: String, body: &str) -> Req {
+    Req { path, json: None, form: None, raw: Some(("text/csv", body.to_owned())) }
 }
 
 fn signed_in(who: Who) -> bool {
@@ -44,6 +53,11 @@ fn signed_in_rule(who: Who, _: Scope) -> bool {
 
 fn admin_only(who: Who, _: Scope) -> bool {
     who == Who::Admin
+}
+
+/// Programme changes: admins; the manager of that programme (`pvd` in scope, `acv` out).
+fn programme_rule(who: Who, scope: Scope) -> bool {
+    who == Who::Admin || (who == Who::ProgrammeManager && scope == Scope::In)
 }
 
 /// Organisations: admins; delegates for local authorities of their département.
@@ -261,6 +275,72 @@ fn b_page_org<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
     })
 }
 
+fn programme_of(scope: Scope) -> &'static str {
+    if scope == Scope::In { "pvd" } else { "acv" }
+}
+
+fn b_programme_create<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let code = format!("prog{}", w.fresh());
+        api("/api/v1/programmes".into(), Some(json!({"code": code, "acronym": "P", "name": "Programme du test"})))
+    })
+}
+
+fn b_import_preview<'a>(_: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        csv(format!("/api/v1/programmes/{}/imports/preview", programme_of(scope)), "code\n42218\n01001\n")
+    })
+}
+
+fn b_import_apply<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        w.app.state.refresh().await.expect("refresh");
+        let revision = w.app.state.current().programme_revision;
+        // Alternates between two lists so that every allowed apply changes something.
+        let body = if w.fresh() % 2 == 0 { "code\n42218\n" } else { "code\n42218\n01001\n" };
+        csv(format!("/api/v1/programmes/{}/imports/apply?base_revision={revision}", programme_of(scope)), body)
+    })
+}
+
+fn b_eligibility<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let rule = json!({"population_max": 20_000 + w.fresh(), "departements": ["42"]});
+        api(format!("/api/v1/programmes/{}/eligibility", programme_of(scope)), Some(rule))
+    })
+}
+
+fn action(w: &World) -> Value {
+    json!({"title": format!("Action {}", w.fresh()), "transitions": ["ecological"], "status": "planned"})
+}
+
+fn b_action_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move { api(format!("/api/v1/programmes/{}/actions", programme_of(scope)), Some(action(w))) })
+}
+
+fn b_action_update<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let code = programme_of(scope);
+        let (status, created) =
+            w.admin_call(reqwest::Method::POST, &format!("/api/v1/programmes/{code}/actions"), action(w)).await;
+        assert_eq!(status, 201, "action: {created}");
+        let id = created["id"].as_str().expect("id").to_owned();
+        let mut body = action(w);
+        body["status"] = json!("in_progress");
+        body["version"] = created["version"].clone();
+        api(format!("/api/v1/programmes/{code}/actions/{id}"), Some(body))
+    })
+}
+
+fn b_evaluation<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let body = json!({
+            "treated": {"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]},
+            "indicator": "population", "method": "cs", "from": 2015, "to": 2023
+        });
+        api("/api/v1/evaluations".into(), Some(body))
+    })
+}
+
 pub fn ops() -> Vec<Op> {
     let op = |method, path, scoped, allowed, build, rule| Op { method, path, scoped, allowed, build, rule };
     vec![
@@ -334,5 +414,54 @@ pub fn ops() -> Vec<Op> {
         op("POST", "/profil/jetons/{id}/revoquer", true, within_scope, b_page_revoke, "own token; admins any"),
         op("POST", "/administration/personnes", false, admin_only, b_page_invite, "admins (`can_administer_people`)"),
         op("POST", "/administration/organisations", false, admin_only, b_page_org, "admins"),
+        op("POST", "/api/v1/programmes", false, admin_only, b_programme_create, "admins (`programme::can_create`)"),
+        op(
+            "POST",
+            "/api/v1/programmes/{code}/imports/preview",
+            true,
+            programme_rule,
+            b_import_preview,
+            "admins; the programme's manager (`programme::can_manage`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/programmes/{code}/imports/apply",
+            true,
+            programme_rule,
+            b_import_apply,
+            "admins; the programme's manager (`programme::can_manage`)",
+        ),
+        op(
+            "PUT",
+            "/api/v1/programmes/{code}/eligibility",
+            true,
+            programme_rule,
+            b_eligibility,
+            "admins; the programme's manager (`programme::can_manage`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/programmes/{code}/actions",
+            true,
+            programme_rule,
+            b_action_create,
+            "admins; the programme's manager (`programme::can_manage`)",
+        ),
+        op(
+            "PUT",
+            "/api/v1/programmes/{code}/actions/{id}",
+            true,
+            programme_rule,
+            b_action_update,
+            "admins; the programme's manager (`programme::can_manage`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/evaluations",
+            false,
+            signed_in_rule,
+            b_evaluation,
+            "anyone signed in with a role (`evaluation::can_request`)",
+        ),
     ]
 }
