@@ -75,6 +75,8 @@ async fn overview_story(app: &TestApp) {
     assert_eq!(near.len(), 3);
     assert!(near[0]["distance_km"].as_f64().is_some_and(|d| d < 40.0), "{}", near[0]);
     assert!(o.get("aggregates").is_none(), "aggregates are for départements and régions");
+    assert_eq!(o["indicators"]["territory"], "commune:42181", "the indicators section");
+    assert!(o["indicators"]["items"].is_array());
 
     // Boën-sur-Lignon hosts a place.
     let o = app.ok("/api/v1/territories/commune/42019/overview").await;

@@ -117,6 +117,9 @@ pub struct Overview {
     /// Départements and régions only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregates: Option<Vec<AggregateView>>,
+    /// Latest values with their sources, objectives, roll-ups and peers (as
+    /// `GET /api/v1/territories/{kind}/{code}/indicators`).
+    pub indicators: crate::indicators::TerritoryIndicators,
 }
 
 pub fn programmes_section(s: &Snapshot, idx: u32) -> Vec<ProgrammeInvolvement> {
@@ -251,5 +254,6 @@ pub async fn overview(
         programmes: programmes_section(&s, idx),
         france_services: france_services_section(&s, idx),
         aggregates: aggregates_section(&s, idx),
+        indicators: crate::indicators::territory_indicators(&state.store, r, t).await?,
     }))
 }
