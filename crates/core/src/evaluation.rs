@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::Principal;
 use crate::impact::{ControlGroup, Method, Observation};
 use crate::indicator;
+use crate::programme::Membership;
 use crate::territory::{Referential, TerritoryKind, TerritoryRef};
 
 /// Largest span of years an evaluation may cover.
@@ -33,9 +34,46 @@ pub struct TreatedTerritory {
 pub enum TreatedSet {
     /// Listed by hand, with their adoption years.
     Territories { territories: Vec<TreatedTerritory> },
-    // A national programme's memberships (`Programme { code }`), each member's adoption
-    // year being the year it joined, arrives with the programmes capability (issue 6):
-    // its store resolves the members into the same list as `Territories`.
+    /// A national programme's members. The client names the programme; when the
+    /// evaluation is requested, its memberships are frozen into `territories` (adoption
+    /// year = year of signature, else of labelling), so that the stored request
+    /// reproduces the evaluation even after the list changes.
+    Programme {
+        code: String,
+        #[serde(default)]
+        territories: Vec<TreatedTerritory>,
+        /// Members left out because no date of signature or labelling is known.
+        #[serde(default)]
+        without_date: usize,
+    },
+}
+
+impl TreatedSet {
+    pub fn territories(&self) -> &[TreatedTerritory] {
+        match self {
+            TreatedSet::Territories { territories } | TreatedSet::Programme { territories, .. } => territories,
+        }
+    }
+
+    /// The programme `code`'s members as treated territories: one per territory, at the
+    /// earliest year it is known to have joined (exited members stay treated from that
+    /// year: the estimate is an intention-to-treat effect).
+    pub fn from_programme<'m>(code: &str, members: impl Iterator<Item = &'m Membership>) -> TreatedSet {
+        let mut first: BTreeMap<String, i32> = BTreeMap::new();
+        let mut without_date = 0;
+        for m in members {
+            match m.since().and_then(|d| d.get(..4)).and_then(|y| y.parse::<i32>().ok()) {
+                Some(year) => {
+                    let e = first.entry(m.territory.to_string()).or_insert(year);
+                    *e = (*e).min(year);
+                }
+                None => without_date += 1,
+            }
+        }
+        let territories =
+            first.into_iter().map(|(territory, adoption_year)| TreatedTerritory { territory, adoption_year }).collect();
+        TreatedSet::Programme { code: code.to_owned(), territories, without_date }
+    }
 }
 
 /// What an evaluation estimates.
@@ -83,7 +121,7 @@ impl EvaluationRequest {
         if self.anticipation > 10 {
             faults.push(("anticipation".into(), "au plus 10 ans".into()));
         }
-        let TreatedSet::Territories { territories } = &self.treated;
+        let territories = self.treated.territories();
         if territories.is_empty() {
             faults.push(("treated.territories".into(), "au moins un territoire traité".into()));
         }
@@ -157,6 +195,38 @@ pub fn can_view(_principal: Option<&Principal>) -> bool {
 mod tests {
     use super::*;
     use crate::territory::Territory;
+
+    #[test]
+    fn a_programme_is_frozen_into_territories_at_their_first_year() {
+        use crate::programme::MembershipStatus;
+        let member = |code: &str, signed: Option<&str>, labelled: Option<&str>, status| Membership {
+            programme: "pvd".into(),
+            territory: TerritoryRef { kind: TerritoryKind::Commune, code: code.into() },
+            group_id: None,
+            group_name: None,
+            status,
+            signed_on: signed.map(Into::into),
+            labelled_on: labelled.map(Into::into),
+            exited_on: None,
+            convention: None,
+        };
+        let list = [
+            member("42218", Some("2021-03-01"), None, MembershipStatus::Active),
+            member("42218", Some("2019-06-30"), None, MembershipStatus::Exited),
+            member("42100", None, Some("2020-01-15"), MembershipStatus::Labelled),
+            member("42101", None, None, MembershipStatus::Candidate),
+        ];
+        let set = TreatedSet::from_programme("pvd", list.iter());
+        let TreatedSet::Programme { code, territories, without_date } = &set else { panic!("programme") };
+        assert_eq!((code.as_str(), *without_date), ("pvd", 1));
+        let got: Vec<(&str, i32)> = territories.iter().map(|t| (t.territory.as_str(), t.adoption_year)).collect();
+        assert_eq!(got, vec![("commune:42100", 2020), ("commune:42218", 2019)]);
+        assert_eq!(set.territories().len(), 2);
+        let json = serde_json::to_value(&set).expect("json");
+        assert_eq!(json["type"], "programme");
+        let back: TreatedSet = serde_json::from_str(r#"{"type":"programme","code":"acv"}"#).expect("parses");
+        assert!(back.territories().is_empty(), "filled by the platform, not the client");
+    }
 
     fn referential() -> Referential {
         Referential::new(

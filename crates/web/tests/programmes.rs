@@ -246,3 +246,52 @@ async fn pages_show_the_catalogue_dashboards_and_the_territory_section() {
     assert!(loire.contains("lieu(x) France services dans ce territoire"));
     app.db.cleanup().await;
 }
+
+/// An evaluation of a programme freezes its members (and their adoption years) into
+/// the stored request; an unknown programme is a field error.
+#[tokio::test]
+async fn an_evaluation_of_a_programme_freezes_its_members() {
+    use cohesion_core::access::Role;
+    use cohesion_core::access::person::Email;
+    use cohesion_store::access::{NewApiToken, NewPerson};
+    use cohesion_store::audit::By;
+    use cohesion_web::auth::secret;
+
+    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let store = &app.db.store;
+    let by = By::new("test", None);
+    let new = NewPerson {
+        email: Email::parse("analyste@example.fr").expect("email"),
+        given_name: "A".into(),
+        usual_name: "B".into(),
+    };
+    let roles = vec![Role::ProgrammeManager { programme: "pvd".into() }];
+    let person = store.create_person(&new, &roles, &by).await.expect("person");
+    let token = secret::generate().expect("random");
+    let t =
+        NewApiToken { person: person.id, name: "t".into(), token_hash: secret::hash(&token), roles, expires_at: None };
+    store.create_api_token(&t, &by).await.expect("token");
+
+    let post = |body: Value| {
+        app.client.post(format!("http://{}/api/v1/evaluations", app.addr)).bearer_auth(&token).json(&body).send()
+    };
+    let body = serde_json::json!({"treated": {"type": "programme", "code": "pvd"}, "indicator": "population",
+                                  "method": "cs", "from": 2015, "to": 2024});
+    let res = post(body).await.expect("request");
+    assert_eq!(res.status().as_u16(), 202);
+    let job: Value = res.json().await.expect("json");
+    let treated = &job["request"]["treated"];
+    assert_eq!((treated["type"].as_str(), treated["code"].as_str()), (Some("programme"), Some("pvd")));
+    let n = treated["territories"].as_array().map_or(0, Vec::len);
+    let without = treated["without_date"].as_u64().unwrap_or(0) as usize;
+    assert!(n > 1_500 && n + without >= 1_600, "PVD members frozen: {n} with a year, {without} without");
+    assert!(treated["territories"][0]["adoption_year"].as_i64().is_some_and(|y| (2018..=2026).contains(&y)));
+
+    let body = serde_json::json!({"treated": {"type": "programme", "code": "nope"}, "indicator": "population",
+                                  "method": "cs", "from": 2015, "to": 2024});
+    let res = post(body).await.expect("request");
+    assert_eq!(res.status().as_u16(), 400);
+    let problem: Value = res.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "treated.code");
+    app.db.cleanup().await;
+}

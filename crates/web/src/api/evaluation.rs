@@ -12,7 +12,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use cohesion_core::evaluation::{self, EvaluationRequest};
+use cohesion_core::evaluation::{self, EvaluationRequest, TreatedSet};
 use cohesion_store::evaluation::EvaluationJob;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -112,9 +112,19 @@ pub async fn create(
         return Err(ApiError::Forbidden("requesting an evaluation needs a role on the platform".into()));
     }
     let Json(body) = body.map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))?;
-    let request: EvaluationRequest =
+    let mut request: EvaluationRequest =
         serde_json::from_value(body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
     let snapshot = state.current();
+    if let TreatedSet::Programme { code, .. } = &request.treated {
+        if snapshot.programmes.programme(code).is_none() {
+            return Err(ApiError::invalid_fields(vec![FieldError {
+                field: "treated.code".into(),
+                message: format!("aucun programme « {code} »"),
+            }]));
+        }
+        let members = snapshot.programmes.members(code).map(|(m, _)| m);
+        request.treated = TreatedSet::from_programme(code, members);
+    }
     if let Err(faults) = request.validate(&snapshot.referential) {
         return Err(ApiError::invalid_fields(
             faults.into_iter().map(|(field, message)| FieldError { field, message }).collect(),

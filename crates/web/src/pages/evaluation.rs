@@ -159,7 +159,14 @@ pub async fn evaluation(
     let (name, unit) = ind.map_or(("indicateur", ""), |i| (i.name, i.unit));
     let mut facts = Vec::new();
     if let Some(r) = &request {
-        let TreatedSet::Territories { territories } = &r.treated;
+        let territories = r.treated.territories();
+        if let TreatedSet::Programme { code, without_date, .. } = &r.treated {
+            let mut value = format!("membres du programme « {code} » à la date de la demande");
+            if *without_date > 0 {
+                value.push_str(&format!(" ({without_date} membre(s) sans date d’adhésion écarté(s))"));
+            }
+            facts.push(Fact { label: "Territoires traités", value });
+        }
         facts.push(Fact { label: "Indicateur", value: format!("{name} ({unit})") });
         facts.push(Fact { label: "Méthode", value: method_label(r.method).to_owned() });
         facts.push(Fact {
