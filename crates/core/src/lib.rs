@@ -6,4 +6,5 @@
 pub mod access;
 pub mod impact;
 pub mod import;
+pub mod project;
 pub mod territory;
