@@ -11,6 +11,7 @@
 pub mod audit;
 mod connect;
 mod migrate;
+pub mod project;
 pub mod territory;
 pub mod testing;
 

@@ -21,6 +21,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_referential_snapshot.sql"),
         include_str!("../migrations/postgres/0002_referential_snapshot.sql"),
     ),
+    (
+        6,
+        "project",
+        include_str!("../migrations/sqlite/0006_project.sql"),
+        include_str!("../migrations/postgres/0006_project.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {
