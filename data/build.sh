@@ -18,3 +18,7 @@ cargo run --quiet -p cohesion -- data compile --vintage "COG 2026" --out data/te
   "$src"/territoires/grille_centralite.csv "$src"/territoires/grille_montagne.csv \
   "$src"/territoires/centroides_epci-ept.geojson "$src"/territoires/centroides_dep.geojson \
   "$src"/territoires/centroides_reg.geojson
+
+# The demonstration projects: the State's investment grants of 2019 (DETR, DSIL, DSID).
+cargo run --quiet -p cohesion -- data projects --communes "$up/communes.json" \
+  --out data/projects/dotations_2019.csv.gz "$src"/projets/dotations_investissement_2019.csv

@@ -32,6 +32,9 @@ pub enum ImportCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Projects from the file of the State's investment grants (DETR/DSIL/DSID 2019
+    /// format); idempotent by `id_projet`.
+    Projects(crate::projects::ImportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -46,6 +49,10 @@ pub struct CommonArgs {
 }
 
 pub fn run(cmd: ImportCommand) -> anyhow::Result<()> {
+    let cmd = match cmd {
+        ImportCommand::Projects(args) => return crate::projects::import(args),
+        other => other,
+    };
     init_tracing(false);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(import(cmd))
@@ -55,6 +62,7 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     let (vintage, common, territories) = match &cmd {
         ImportCommand::Territories { vintage, common } => (Some(vintage.as_str()), common, true),
         ImportCommand::Typologies { common } => (None, common, false),
+        ImportCommand::Projects(_) => bail!("projects are imported by crate::projects"),
     };
     let bar = ProgressBar::new(common.files.len() as u64);
     bar.set_style(

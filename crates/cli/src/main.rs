@@ -4,6 +4,7 @@ mod data;
 mod db;
 mod evaluate;
 mod import;
+mod projects;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,8 @@ enum Command {
 enum DataCommand {
     /// Regenerate data/territories.tsv from the upstream files.
     Compile(data::CompileArgs),
+    /// Regenerate data/projects/dotations_2019.csv.gz from the upstream file.
+    Projects(projects::CompileArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,5 +45,6 @@ fn main() -> anyhow::Result<()> {
         Command::Import(cmd) => import::run(cmd),
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Data(DataCommand::Compile(args)) => data::compile(&args),
+        Command::Data(DataCommand::Projects(args)) => projects::compile(&args),
     }
 }

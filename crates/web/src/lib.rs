@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod catalog;
 pub mod error;
 pub mod pages;
 pub mod snapshot;
@@ -30,13 +31,20 @@ pub use snapshot::Snapshot;
 pub struct AppState {
     pub store: Store,
     pub snapshot: Arc<ArcSwap<Snapshot>>,
+    /// The projects and their search index (`catalog`).
+    pub projects: Arc<ArcSwap<catalog::Catalog>>,
 }
 
 impl AppState {
     /// Loads the referential from the store (which must hold one) into memory.
     pub async fn load(store: Store) -> Result<AppState, snapshot::LoadError> {
         let snapshot = Snapshot::load(&store).await?;
-        Ok(AppState { store, snapshot: Arc::new(ArcSwap::from_pointee(snapshot)) })
+        let projects = catalog::Catalog::load(&store, &snapshot.referential).await?;
+        Ok(AppState {
+            store,
+            snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
+            projects: Arc::new(ArcSwap::from_pointee(projects)),
+        })
     }
 
     /// The snapshot in force now; cheap (an atomic load).
@@ -60,8 +68,14 @@ impl AppState {
         })
     }
 
-    /// Reloads the snapshot if the stored revision moved. Returns whether it did.
+    /// Reloads the snapshot if the stored revision moved, and rebuilds the project
+    /// index if the projects' revision did. Returns whether the snapshot was reloaded.
     pub async fn refresh(&self) -> Result<bool, snapshot::LoadError> {
+        let stored = self.store.project_revision().await.map_err(snapshot::LoadError::Store)?;
+        if stored != self.projects.load().revision() {
+            let fresh = catalog::Catalog::load(&self.store, &self.current().referential).await?;
+            self.projects.store(Arc::new(fresh));
+        }
         let stored = self.store.referential_state().await.map_err(snapshot::LoadError::Store)?;
         if stored.map(|(_, r)| r) == Some(self.current().revision) {
             return Ok(false);

@@ -19,6 +19,8 @@ pub enum LoadError {
     Store(#[from] StoreError),
     #[error("the database holds no territory referential yet")]
     Empty,
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
 }
 
 impl Snapshot {

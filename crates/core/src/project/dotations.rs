@@ -16,7 +16,7 @@ use crate::territory::{TerritoryKind, TerritoryRef};
 
 use super::csv::records;
 use super::model::{ExternalId, Financing, Lead, Phase, PhaseStatus, ProjectInput, STATE, Transition};
-use super::money::parse_euros;
+use super::money::{parse_euros, parse_euros_rounding};
 
 /// The tool name of the external identifiers given to these projects.
 pub const TOOL: &str = "dotations-2019";
@@ -61,6 +61,11 @@ const DOMAINS: [&str; 8] = [
     "Construction, habitat, urbanisme et transports",
     "Contrat de ruralité",
 ];
+
+/// The file's records, for tools that rewrite it (`cohesion data projects`).
+pub fn raw_records(text: &str) -> Result<Vec<super::csv::Record>, (usize, String)> {
+    records(text)
+}
 
 /// Reads and checks the whole file. `resolve` looks a territory up in the referential.
 pub fn read(
@@ -174,9 +179,15 @@ pub fn read(
                 continue;
             }
         };
-        let cost = parse_euros(cell("cout_total")).map_err(|m| bad("cout_total", m));
-        let grant = parse_euros(cell("montant_sub")).map_err(|m| bad("montant_sub", m));
-        let (Ok(cost), Ok(grant)) = (cost, grant) else { continue };
+        let cost = parse_euros_rounding(cell("cout_total")).map_err(|m| bad("cout_total", m));
+        let grant = parse_euros_rounding(cell("montant_sub")).map_err(|m| bad("montant_sub", m));
+        let (Ok((cost, cost_rounded)), Ok((grant, grant_rounded))) = (cost, grant) else { continue };
+        for (field, rounded) in [("cout_total", cost_rounded), ("montant_sub", grant_rounded)] {
+            if rounded {
+                let m = format!("`{}` rounded to the cent", cell(field));
+                notes.push(Fault::new(source, line, Some(field), m));
+            }
+        }
         let total_cost_cents = if cost == 0 {
             notes.push(Fault::new(source, line, Some("cout_total"), "a cost of 0 is read as unknown"));
             None

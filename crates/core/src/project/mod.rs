@@ -4,7 +4,7 @@
 //! [`dotations`] reads the DETR/DSIL/DSID file of 2019, [`money`] turns decimal text
 //! into cents exactly.
 
-mod csv;
+pub mod csv;
 pub mod dotations;
 pub mod model;
 pub mod money;

@@ -20,6 +20,21 @@ pub fn parse_euros(raw: &str) -> Result<i64, String> {
     euros.checked_mul(100).and_then(|e| e.checked_add(cents)).ok_or_else(|| format!("`{raw}` is too large"))
 }
 
+/// Like [`parse_euros`], but an amount with more than two decimals (954 grants of the
+/// 2019 file are a cost times a rate) is rounded to the nearest cent, half up, on the
+/// decimal digits themselves. Returns the cents and whether it rounded.
+pub fn parse_euros_rounding(raw: &str) -> Result<(i64, bool), String> {
+    let s = raw.trim();
+    match s.split_once(['.', ',']) {
+        Some((whole, frac)) if frac.len() > 2 && frac.bytes().all(|b| b.is_ascii_digit()) => {
+            let cents = parse_euros(&format!("{whole}.{}", &frac[..2]))?;
+            let up = frac.as_bytes()[2] >= b'5';
+            Ok((cents + i64::from(up), true))
+        }
+        _ => parse_euros(s).map(|c| (c, false)),
+    }
+}
+
 /// `12345678` cents → `123 456,78 €` (French grouping with a narrow no-break space).
 pub fn format_euros(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
@@ -64,6 +79,10 @@ mod tests {
         assert!(parse_euros("").is_err());
         assert!(parse_euros("1e5").is_err());
         assert!(parse_euros("99999999999999999999").is_err());
+        assert_eq!(parse_euros_rounding("42166.9105"), Ok((4_216_691, true)));
+        assert_eq!(parse_euros_rounding("119999.995333803"), Ok((12_000_000, true)));
+        assert_eq!(parse_euros_rounding("0.004"), Ok((0, true)));
+        assert_eq!(parse_euros_rounding("12.5"), Ok((1_250, false)));
     }
 
     #[test]

@@ -190,7 +190,7 @@ fn reads_the_dotations_file() {
 #[test]
 fn every_fault_of_the_file_with_its_line() {
     let text = format!(
-        "{HEADER}a1,42,42218,X,1,DETR,commune,4 - Education,x,12.345,1,0,0,0\n\
+        "{HEADER}a1,42,42218,X,1,DETR,commune,4 - Education,x,12.3x,1,0,0,0\n\
          a1,42,42218,X,1,DXXX,village,4 - Education,x,1,1,0,0,0\n\
          a3,42,4221,X,1,DETR,commune,9 - Autre,x,10,20,0,0,0\n\
          a4,42,42218,X,1,DETR,commune,4 - Education,x,10,20,0,0,0\na5,short\n"

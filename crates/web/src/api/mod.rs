@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`, one module per domain concept, and the OpenAPI
 //! document generated from the handlers (`/api/v1/openapi.json`).
 
+pub mod export;
 pub mod health;
+pub mod project;
 pub mod territory;
 
 use axum::Json;
@@ -29,6 +31,7 @@ use crate::error::ApiError;
     tags(
         (name = "territories", description = "The national territory referential (COG)"),
         (name = "operations", description = "Health of the service"),
+        (name = "projects", description = "Projects (projets de territoire): search, detail, versioned writes, exports"),
     )
 )]
 struct ApiDoc;
@@ -41,6 +44,13 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(territory::search))
         .routes(routes!(territory::detail))
         .routes(routes!(territory::children))
+        .routes(routes!(project::list, project::create))
+        .routes(routes!(project::detail, project::update))
+        .routes(routes!(project::search))
+        .routes(routes!(project::of_territory))
+        .routes(routes!(export::projects_csv))
+        .routes(routes!(export::projects_json))
+        .routes(routes!(export::grants_csv))
 }
 
 /// The OpenAPI document of this build.

@@ -14,6 +14,7 @@ mod home;
 mod layout;
 mod legal;
 mod map;
+mod projects;
 mod search;
 mod territory;
 
@@ -68,6 +69,8 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/", get(home::home))
         .route("/territoires", get(search::search))
         .route("/territoires/{kind}/{code}", get(territory::territory))
+        .route("/projets", get(projects::list))
+        .route("/projets/{id}", get(projects::detail))
         .route("/accessibilite", get(legal::accessibility))
         .route("/mentions-legales", get(legal::legal_notice))
         .route("/donnees-personnelles", get(legal::personal_data))

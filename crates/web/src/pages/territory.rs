@@ -60,6 +60,7 @@ struct TerritoryPage {
     chart: Option<DensityChart>,
     chart_width: u32,
     upcoming: &'static [(&'static str, &'static str)],
+    projects: super::projects::Section,
     vintage: String,
 }
 
@@ -71,9 +72,9 @@ const UPCOMING: [(&str, &str); 4] = [
          les labellisations et adhésions de ce territoire.",
     ),
     (
-        "Pactes et projets de territoire",
+        "Pactes territoriaux",
         "Contrats pour la réussite de la transition écologique, pactes de cohésion et de résilience, \
-         et leurs fiches-actions.",
+         et les projets qui en sont les actions.",
     ),
     (
         "Ingénierie et formation",
@@ -141,6 +142,7 @@ pub async fn territory(
         chart: if with_chart { density_chart(r, idx) } else { None },
         chart_width: CHART_WIDTH,
         upcoming: &UPCOMING,
+        projects: super::projects::section(&state, r, &TerritoryRef { kind: t.kind, code: t.code.clone() }),
         vintage: r.vintage().to_owned(),
     };
     render(&config, &page)
