@@ -2,6 +2,8 @@
 //! pages; writes answer 401 without credentials (their rules are tested in core and
 //! store).
 
+#![allow(clippy::inconsistent_digit_grouping)] // amounts written euros_cents (`250_000_00` is 250,000.00 €)
+
 use std::net::SocketAddr;
 
 use cohesion_core::project::{ExternalId, Financing, Lead, Phase, PhaseStatus, ProjectInput, STATE, Transition};

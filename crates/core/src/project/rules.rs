@@ -172,7 +172,7 @@ pub fn covers(referential: &Referential, scope: &TerritoryRef, target: &Territor
     }
     let Some(t) = referential.get_ref(target) else { return false };
     if target.kind == TerritoryKind::Epci && scope.kind == TerritoryKind::Departement {
-        return t.departements.iter().any(|d| *d == scope.code);
+        return t.departements.contains(&scope.code);
     }
     referential.ancestors(t).iter().any(|a| a.kind == scope.kind && a.code == scope.code)
 }

@@ -1,3 +1,6 @@
+// Amounts are written euros_cents (`40_000_00` is 40,000.00 €), on purpose.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 use super::dotations::{self, Resolution};
 use super::*;
 use crate::access::{Principal, Role};
