@@ -27,7 +27,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let projects: Vec<Project> = rows
         .into_iter()
         .enumerate()
-        .map(|(i, r)| Project { id: format!("p{i}"), input: r.input, version: 1, created_at: String::new(), updated_at: String::new() })
+        .map(|(i, r)| Project {
+            id: format!("p{i}"),
+            input: r.input,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+        })
         .collect();
     let names: Vec<String> = projects.iter().step_by(83).map(|p| p.input.name.clone()).collect();
     let started = Instant::now();
@@ -51,7 +57,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for q in ["rénovation école", "travaux", "commune", "voirie", "salle", "mairie"] {
         queries.push(Filter { q: Some(q.into()), ..Filter::default() });
         queries.push(Filter { q: Some(q.into()), territory: Some(dep.clone()), ..Filter::default() });
-        queries.push(Filter { q: Some(q.into()), territory: Some(region.clone()), phase: Some(Phase::Operation), ..Filter::default() });
+        queries.push(Filter {
+            q: Some(q.into()),
+            territory: Some(region.clone()),
+            phase: Some(Phase::Operation),
+            ..Filter::default()
+        });
     }
     queries.push(Filter::default());
     queries.push(Filter { territory: Some(dep.clone()), ..Filter::default() });
