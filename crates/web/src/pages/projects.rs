@@ -180,6 +180,15 @@ struct Detail {
     budget: Vec<(String, &'static str, String, String)>,
     external: Vec<String>,
     history: Vec<HistoryRow>,
+    updated: String,
+}
+
+/// `2026-11-28T08:49:11.159Z` → `28/11/2026 à 08:49 UTC`.
+fn french_time(rfc3339: &str) -> String {
+    match (rfc3339.get(0..4), rfc3339.get(5..7), rfc3339.get(8..10), rfc3339.get(11..16)) {
+        (Some(y), Some(m), Some(d), Some(hm)) => format!("{d}/{m}/{y} à {hm} UTC"),
+        _ => rfc3339.to_owned(),
+    }
 }
 
 fn pct(part: i64, whole: Option<i64>) -> String {
@@ -305,6 +314,7 @@ pub async fn detail(
             .collect(),
         external: i.external_ids.iter().map(|x| format!("{} : {}", tool_label(&x.tool), x.id)).collect(),
         history,
+        updated: french_time(&p.updated_at),
         p,
     };
     render(&config, &page)
