@@ -22,3 +22,7 @@ cargo run --quiet -p cohesion -- data compile --vintage "COG 2026" --out data/te
 # France services places, and codes.tsv (every code mapped or left out, with why).
 cargo run --quiet -p cohesion -- data programmes --src "$src/programmes" --communes "$up/communes.json" \
   --out data/programmes
+
+# The demonstration projects: the State's investment grants of 2019 (DETR, DSIL, DSID).
+cargo run --quiet -p cohesion -- data projects --communes "$up/communes.json" \
+  --out data/projects/dotations_2019.csv.gz "$src"/projets/dotations_investissement_2019.csv

@@ -47,6 +47,9 @@ pub enum ImportCommand {
         #[command(flatten)]
         file: crate::measurements::FileArgs,
     },
+    /// Projects from the file of the State's investment grants (DETR/DSIL/DSID 2019
+    /// format); idempotent by `id_projet`.
+    Projects(crate::projects::ImportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -61,6 +64,10 @@ pub struct CommonArgs {
 }
 
 pub fn run(cmd: ImportCommand) -> anyhow::Result<()> {
+    let cmd = match cmd {
+        ImportCommand::Projects(args) => return crate::projects::import(args),
+        other => other,
+    };
     init_tracing(false);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cmd {
@@ -78,6 +85,7 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
             return crate::measurements::import_measurements(file, source).await;
         }
         ImportCommand::Objectives { file } => return crate::measurements::import_objectives(file).await,
+        ImportCommand::Projects(_) => bail!("projects are imported by crate::projects"),
     };
     let bar = ProgressBar::new(common.files.len() as u64);
     bar.set_style(

@@ -8,6 +8,7 @@ mod evaluate_stored;
 mod import;
 mod import_memberships;
 mod measurements;
+mod projects;
 mod serve;
 mod user;
 
@@ -43,6 +44,8 @@ enum DataCommand {
     Compile(data::CompileArgs),
     /// Regenerate data/programmes/ (memberships, France services places) from the agency's lists.
     Programmes(data_programmes::ProgrammesArgs),
+    /// Regenerate data/projects/dotations_2019.csv.gz from the upstream file.
+    Projects(projects::CompileArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,5 +57,6 @@ fn main() -> anyhow::Result<()> {
         Command::Data(DataCommand::Compile(args)) => data::compile(&args),
         Command::User(cmd) => user::run(cmd),
         Command::Data(DataCommand::Programmes(args)) => data_programmes::compile(&args),
+        Command::Data(DataCommand::Projects(args)) => projects::compile(&args),
     }
 }

@@ -20,6 +20,10 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "COHESION_LOG_JSON")]
     pub log_json: bool,
+    /// Leave out the demonstration projects (DETR/DSIL/DSID 2019) at first start;
+    /// `COHESION_DEMO_PROJECTS=0` does the same.
+    #[arg(long)]
+    pub no_demo_projects: bool,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -36,6 +40,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     seed_if_empty(&store).await?;
     seed_programmes_if_empty(&store).await?;
     seed_indicators(&store).await?;
+    let demo = !args.no_demo_projects && std::env::var("COHESION_DEMO_PROJECTS").map_or(true, |v| v != "0");
+    crate::projects::seed_demo(&store, demo).await?;
     let state = AppState::load(store.clone()).await?;
     let _refresh = state.spawn_refresh(Duration::from_secs(args.refresh_secs.max(1)));
     let _worker = cohesion_web::worker::spawn(state.clone(), Duration::from_secs(2));

@@ -9,4 +9,5 @@ pub mod impact;
 pub mod import;
 pub mod indicator;
 pub mod programme;
+pub mod project;
 pub mod territory;

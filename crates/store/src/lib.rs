@@ -15,6 +15,7 @@ pub mod evaluation;
 pub mod indicator;
 mod migrate;
 pub mod programme;
+pub mod project;
 pub mod territory;
 pub mod testing;
 

@@ -39,6 +39,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_indicator.sql"),
         include_str!("../migrations/postgres/0005_indicator.sql"),
     ),
+    (
+        6,
+        "project",
+        include_str!("../migrations/sqlite/0006_project.sql"),
+        include_str!("../migrations/postgres/0006_project.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod catalog;
 pub mod error;
 pub mod indicators;
 pub mod pages;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub snapshot: Arc<ArcSwap<Snapshot>>,
     /// Sessions, links, throttling and mail settings (`auth::AuthConfig`).
     pub auth: Arc<auth::AuthConfig>,
+    /// The projects and their search index (`catalog`).
+    pub projects: Arc<ArcSwap<catalog::Catalog>>,
 }
 
 impl AppState {
@@ -43,7 +46,13 @@ impl AppState {
     pub async fn load(store: Store) -> Result<AppState, snapshot::LoadError> {
         let auth = auth::AuthConfig::from_env().map_err(snapshot::LoadError::Config)?;
         let snapshot = Snapshot::load(&store).await?;
-        Ok(AppState { store, snapshot: Arc::new(ArcSwap::from_pointee(snapshot)), auth: Arc::new(auth) })
+        let projects = catalog::Catalog::load(&store, &snapshot.referential).await?;
+        Ok(AppState {
+            store,
+            snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
+            auth: Arc::new(auth),
+            projects: Arc::new(ArcSwap::from_pointee(projects)),
+        })
     }
 
     /// The same state with these access settings (tests, the CLI).
@@ -73,8 +82,14 @@ impl AppState {
         })
     }
 
-    /// Reloads the snapshot if the stored revision moved. Returns whether it did.
+    /// Reloads the snapshot if the stored revision moved, and rebuilds the project
+    /// index if the projects' revision did. Returns whether the snapshot was reloaded.
     pub async fn refresh(&self) -> Result<bool, snapshot::LoadError> {
+        let stored = self.store.project_revision().await.map_err(snapshot::LoadError::Store)?;
+        if stored != self.projects.load().revision() {
+            let fresh = catalog::Catalog::load(&self.store, &self.current().referential).await?;
+            self.projects.store(Arc::new(fresh));
+        }
         let stored = self.store.referential_state().await.map_err(snapshot::LoadError::Store)?;
         let programmes = self.store.programme_revision().await.map_err(snapshot::LoadError::Store)?.unwrap_or(0);
         let current = self.current();

@@ -27,6 +27,8 @@ pub enum LoadError {
     Empty,
     #[error("configuration: {0}")]
     Config(String),
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
 }
 
 impl Snapshot {

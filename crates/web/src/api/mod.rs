@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod evaluation;
+pub mod export;
 pub mod health;
 pub mod indicator;
 pub mod me;
@@ -13,6 +14,7 @@ pub mod programme;
 pub mod programme_export;
 pub mod programme_figures;
 pub mod programme_write;
+pub mod project;
 pub mod territory;
 pub mod tokens;
 
@@ -46,6 +48,7 @@ use crate::error::ApiError;
                                              overlap, eligibility, exports, imports"),
         (name = "indicators", description = "Indicator catalogue, measurements per territory, roll-ups"),
         (name = "evaluations", description = "Impact evaluations run as background jobs"),
+        (name = "projects", description = "Projects (projets de territoire): search, detail, versioned writes, exports"),
     ),
     modifiers(&SecuritySchemes)
 )]
@@ -117,6 +120,13 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(indicator::territory))
         .routes(routes!(evaluation::create, evaluation::list))
         .routes(routes!(evaluation::detail))
+        .routes(routes!(project::list, project::create))
+        .routes(routes!(project::detail, project::update))
+        .routes(routes!(project::search))
+        .routes(routes!(project::of_territory))
+        .routes(routes!(export::projects_csv))
+        .routes(routes!(export::projects_json))
+        .routes(routes!(export::grants_csv))
 }
 
 /// The OpenAPI document of this build.

@@ -22,6 +22,7 @@ mod map;
 mod proconnect;
 mod profile;
 mod programme;
+mod projects;
 mod search;
 mod territory;
 mod territory_indicators;
@@ -106,6 +107,8 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/indicateurs", get(indicator::catalogue))
         .route("/evaluations", get(indicator::evaluations))
         .route("/evaluations/{id}", get(evaluation::evaluation))
+        .route("/projets", get(projects::list))
+        .route("/projets/{id}", get(projects::detail))
         .route("/accessibilite", get(legal::accessibility))
         .route("/mentions-legales", get(legal::legal_notice))
         .route("/donnees-personnelles", get(legal::personal_data))

@@ -63,15 +63,16 @@ struct TerritoryPage {
     programmes: ProgrammesBlock,
     upcoming: &'static [(&'static str, &'static str)],
     indicators: super::territory_indicators::Section,
+    projects: super::projects::Section,
     vintage: String,
 }
 
 /// Sections later capabilities fill, announced meanwhile.
 const UPCOMING: [(&str, &str); 2] = [
     (
-        "Pactes et projets de territoire",
+        "Pactes territoriaux",
         "Contrats pour la réussite de la transition écologique, pactes de cohésion et de résilience, \
-         et leurs fiches-actions.",
+         et les projets qui en sont les actions.",
     ),
     (
         "Ingénierie et formation",
@@ -143,6 +144,7 @@ pub async fn territory(
         programmes: programmes_block(&snapshot, idx),
         upcoming: &UPCOMING,
         indicators: super::territory_indicators::section(indicators),
+        projects: super::projects::section(&state, r, &TerritoryRef { kind: t.kind, code: t.code.clone() }),
         vintage: r.vintage().to_owned(),
     };
     render(&config, &page)

@@ -65,6 +65,8 @@ pub struct Req {
     pub form: Option<Vec<(String, String)>>,
     /// A raw body and its content type (membership lists are CSV).
     pub raw: Option<(&'static str, String)>,
+    /// The version read, for writes guarded by `If-Match`.
+    pub if_match: Option<String>,
 }
 
 /// The status codes are read through `Debug` in failure messages.
@@ -239,6 +241,9 @@ impl World {
             }
             if let Some(json) = &req.json {
                 r = r.json(json);
+            }
+            if let Some(version) = &req.if_match {
+                r = r.header("if-match", format!("\"{version}\""));
             }
             if let Some((content_type, body)) = &req.raw {
                 r = r.header("content-type", *content_type).body(body.clone());

@@ -18,7 +18,7 @@ use super::{Op, Req, Scope, Who, World, by};
 type Fut<'a> = Pin<Box<dyn Future<Output = Req> + Send + 'a>>;
 
 fn api(path: String, json: Option<Value>) -> Req {
-    Req { path, json, form: None, raw: None }
+    Req { path, json, form: None, raw: None, if_match: None }
 }
 
 fn form(path: String, fields: &[(&str, &str)]) -> Req {
@@ -27,11 +27,12 @@ fn form(path: String, fields: &[(&str, &str)]) -> Req {
         json: None,
         form: Some(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
         raw: None,
+        if_match: None,
     }
 }
 
 fn csv(path: String, body: &str) -> Req {
-    Req { path, json: None, form: None, raw: Some(("text/csv", body.to_owned())) }
+    Req { path, json: None, form: None, raw: Some(("text/csv", body.to_owned())), if_match: None }
 }
 
 fn signed_in(who: Who) -> bool {
@@ -297,7 +298,7 @@ fn b_import_apply<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
         w.app.state.refresh().await.expect("refresh");
         let revision = w.app.state.current().programme_revision;
         // Alternates between two lists so that every allowed apply changes something.
-        let body = if w.fresh() % 2 == 0 { "code\n42218\n" } else { "code\n42218\n01001\n" };
+        let body = if w.fresh().is_multiple_of(2) { "code\n42218\n" } else { "code\n42218\n01001\n" };
         csv(format!("/api/v1/programmes/{}/imports/apply?base_revision={revision}", programme_of(scope)), body)
     })
 }
@@ -338,6 +339,34 @@ fn b_evaluation<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
             "indicator": "population", "method": "cs", "from": 2015, "to": 2023
         });
         api("/api/v1/evaluations".into(), Some(body))
+    })
+}
+
+/// Projects: admins; a delegate or local authority acting on every territory named
+/// (Saint-Étienne in scope, L'Abergement-Clémenciat in 01 out of scope).
+fn project_rule(who: Who, scope: Scope) -> bool {
+    who == Who::Admin || (matches!(who, Who::Delegate | Who::Local) && scope == Scope::In)
+}
+
+fn project(w: &World, scope: Scope) -> Value {
+    let code = if scope == Scope::In { "42218" } else { "01001" };
+    json!({"name": format!("Projet {}", w.fresh()), "territories": [{"kind": "commune", "code": code}],
+           "phase": "study", "phase_status": "in_progress", "total_cost_cents": 10_000_000})
+}
+
+fn b_project_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move { api("/api/v1/projects".into(), Some(project(w, scope))) })
+}
+
+fn b_project_patch<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (status, created) = w.admin_call(reqwest::Method::POST, "/api/v1/projects", project(w, scope)).await;
+        assert!(status == 201 || status == 200, "project: {status} {created}");
+        let id = created["id"].as_str().expect("id").to_owned();
+        let version = created["version"].as_i64().expect("version");
+        let mut req = api(format!("/api/v1/projects/{id}"), Some(json!({"phase_status": "late"})));
+        req.if_match = Some(version.to_string());
+        req
     })
 }
 
@@ -462,6 +491,22 @@ pub fn ops() -> Vec<Op> {
             signed_in_rule,
             b_evaluation,
             "anyone signed in with a role (`evaluation::can_request`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/projects",
+            true,
+            project_rule,
+            b_project_create,
+            "admins; a delegate or local authority whose territory covers every territory named (`project::can_create`)",
+        ),
+        op(
+            "PATCH",
+            "/api/v1/projects/{id}",
+            true,
+            project_rule,
+            b_project_patch,
+            "admins; a delegate or local authority covering the project's territories (`project::can_edit`), with If-Match",
         ),
     ]
 }

@@ -1,0 +1,18 @@
+//! Projects: the unit of work of the platform (inside a pact or not).
+//!
+//! [`model`] holds the types, [`rules`] what a valid project is and who may write it,
+//! [`dotations`] reads the DETR/DSIL/DSID file of 2019, [`money`] turns decimal text
+//! into cents exactly.
+
+pub mod csv;
+pub mod dotations;
+pub mod model;
+pub mod money;
+pub mod rules;
+
+pub use csv::quote as csv_quote;
+pub use model::*;
+pub use rules::{FieldFault, can_create, can_edit, covers, validate, validate_change};
+
+#[cfg(test)]
+mod tests;

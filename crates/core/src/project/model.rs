@@ -1,0 +1,205 @@
+//! A project (projet de territoire, fiche-action), aligned with the national
+//! `projets-territoire` data schema: identity, lead, territories, phase and status,
+//! transitions, schedule, cost and its financing plan, indicators, budget lines, and
+//! identifiers in other national tools.
+
+use serde::{Deserialize, Serialize};
+
+use crate::territory::TerritoryRef;
+
+/// Where a project stands (schema field `phase`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Idea,
+    Study,
+    Operation,
+}
+
+/// How the phase goes (schema field `phaseStatut`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseStatus {
+    InProgress,
+    Late,
+    Paused,
+    Blocked,
+    Abandoned,
+    Done,
+}
+
+/// The four transitions a pact's actions aim at first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    Ecological,
+    Digital,
+    Democratic,
+    Demographic,
+}
+
+/// Investment or operating expenditure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetNature {
+    Investment,
+    Operating,
+}
+
+macro_rules! labels {
+    ($ty:ty { $($variant:ident => $code:literal, $fr:literal;)* }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),*];
+            /// The API code (snake_case English).
+            pub fn as_str(self) -> &'static str { match self { $(<$ty>::$variant => $code),* } }
+            /// The French label shown to people and written in the schema exports.
+            pub fn label(self) -> &'static str { match self { $(<$ty>::$variant => $fr),* } }
+            /// From the API code or the French label.
+            pub fn parse(s: &str) -> Option<$ty> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
+            }
+        }
+    };
+}
+
+labels!(Phase { Idea => "idea", "Idée"; Study => "study", "Étude"; Operation => "operation", "Opération"; });
+labels!(PhaseStatus {
+    InProgress => "in_progress", "En cours"; Late => "late", "En retard"; Paused => "paused", "En pause";
+    Blocked => "blocked", "Bloqué"; Abandoned => "abandoned", "Abandonné"; Done => "done", "Terminé";
+});
+labels!(Transition {
+    Ecological => "ecological", "Transition écologique"; Digital => "digital", "Transition numérique";
+    Democratic => "democratic", "Transition démocratique"; Demographic => "demographic", "Transition démographique";
+});
+labels!(BudgetNature { Investment => "investment", "Investissement"; Operating => "operating", "Fonctionnement"; });
+
+impl PhaseStatus {
+    /// Abandoned and done projects are closed: their phase no longer moves.
+    pub fn is_final(self) -> bool {
+        matches!(self, PhaseStatus::Abandoned | PhaseStatus::Done)
+    }
+}
+
+/// The organisation that carries the project (schema `porteur`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Lead {
+    pub name: String,
+    /// SIREN (9 digits) or SIRET (14 digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub siret: Option<String>,
+}
+
+/// One line of the financing plan: who pays how much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Financing {
+    /// The co-financer (e.g. `État`, `Région Auvergne-Rhône-Alpes`).
+    pub financer: String,
+    /// The scheme it pays through, if any (e.g. `DETR`, `DSIL`, `Fonds vert`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    pub amount_cents: i64,
+}
+
+/// An indicator followed by the project: a code of the indicator catalogue, a
+/// baseline, a target and when the target should be reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorTarget {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    pub target: f64,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_date: Option<String>,
+}
+
+/// Planned (and, once known, actual) spending of one nature in one year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetLine {
+    pub nature: BudgetNature,
+    pub year: i32,
+    pub planned_cents: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_cents: Option<i64>,
+}
+
+/// The project's identifier in another national tool, unique per tool.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ExternalId {
+    /// `mon-espace-collectivite`, `territoires-en-transitions`, `recoco`, `les-communs`,
+    /// or the source of an import (`dotations-2019`).
+    pub tool: String,
+    pub id: String,
+}
+
+/// The known tools (others are accepted when written in lowercase with hyphens).
+pub const KNOWN_TOOLS: [(&str, &str); 5] = [
+    ("mon-espace-collectivite", "Mon Espace Collectivité"),
+    ("territoires-en-transitions", "Territoires en Transitions"),
+    ("recoco", "Recoco"),
+    ("les-communs", "les communs"),
+    ("dotations-2019", "Dotations d'investissement 2019 (DETR, DSIL, DSID)"),
+];
+
+/// Everything a client writes about a project (creation, full replacement).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<Lead>,
+    pub territories: Vec<TerritoryRef>,
+    pub phase: Phase,
+    pub phase_status: PhaseStatus,
+    #[serde(default)]
+    pub transitions: Vec<Transition>,
+    /// The priority domain (e.g. `Éducation`, `Mobilité`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    /// Total cost in cents, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_cost_cents: Option<i64>,
+    #[serde(default)]
+    pub financing: Vec<Financing>,
+    #[serde(default)]
+    pub indicators: Vec<IndicatorTarget>,
+    #[serde(default)]
+    pub budget_lines: Vec<BudgetLine>,
+    #[serde(default)]
+    pub external_ids: Vec<ExternalId>,
+}
+
+/// A stored project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: String,
+    #[serde(flatten)]
+    pub input: ProjectInput,
+    /// Bumped by every change; a write must name the version it read.
+    pub version: i64,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl ProjectInput {
+    /// The sum of the financing plan, in cents.
+    pub fn financed_cents(&self) -> i64 {
+        self.financing.iter().map(|f| f.amount_cents).sum()
+    }
+
+    /// What the State pays through the investment grants (DETR, DSIL, DSID…): the
+    /// financing lines whose financer is `État`.
+    pub fn state_grant_cents(&self) -> i64 {
+        self.financing.iter().filter(|f| f.financer == STATE).map(|f| f.amount_cents).sum()
+    }
+}
+
+/// The financer name of the State.
+pub const STATE: &str = "État";

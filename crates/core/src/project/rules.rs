@@ -1,0 +1,214 @@
+//! The rules a project obeys, checked before anything is stored: every fault is
+//! reported with its field, never only the first. And who may write a project.
+
+use std::collections::HashSet;
+
+use crate::access::{Principal, Role};
+use crate::territory::{Referential, TerritoryKind, TerritoryRef, is_valid_siren};
+
+use super::model::{Project, ProjectInput};
+
+/// A fault in a project, by field (`financing[2].amount_cents`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFault {
+    pub field: String,
+    pub message: String,
+}
+
+fn fault(out: &mut Vec<FieldFault>, field: impl Into<String>, message: impl Into<String>) {
+    out.push(FieldFault { field: field.into(), message: message.into() });
+}
+
+/// `YYYY-MM-DD` with a real month and day.
+pub fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|p| p.parse::<u32>().ok());
+    match (num(0..4), num(5..7), num(8..10)) {
+        (Some(y), Some(m), Some(d)) => {
+            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+            (1..=12).contains(&m) && d >= 1 && d <= days[(m - 1) as usize]
+        }
+        _ => false,
+    }
+}
+
+/// SIREN (9 digits, Luhn) or SIRET (14 digits whose first 9 are a SIREN).
+pub fn is_siren_or_siret(s: &str) -> bool {
+    match s.len() {
+        9 => is_valid_siren(s),
+        14 => s.bytes().all(|b| b.is_ascii_digit()) && is_valid_siren(&s[..9]),
+        _ => false,
+    }
+}
+
+/// Checks a project on its own; `known` says whether a territory exists.
+pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<FieldFault> {
+    let mut out = Vec::new();
+    let f = &mut out;
+    if p.name.trim().is_empty() {
+        fault(f, "name", "a project needs a name");
+    } else if p.name.chars().count() > 300 {
+        fault(f, "name", "at most 300 characters");
+    }
+    if p.territories.is_empty() {
+        fault(f, "territories", "a project concerns at least one territory");
+    }
+    for (i, t) in p.territories.iter().enumerate() {
+        if !known(t) {
+            fault(f, format!("territories[{i}]"), format!("{t} is not in the territory referential"));
+        }
+    }
+    if let Some(lead) = &p.lead {
+        if lead.name.trim().is_empty() {
+            fault(f, "lead.name", "the lead organisation needs a name");
+        }
+        if let Some(s) = &lead.siret
+            && !is_siren_or_siret(s)
+        {
+            fault(f, "lead.siret", format!("`{s}` is neither a SIREN (9 digits) nor a SIRET (14 digits)"));
+        }
+    }
+    for (field, d) in [("start_date", &p.start_date), ("end_date", &p.end_date)] {
+        if let Some(d) = d
+            && !is_date(d)
+        {
+            fault(f, field, format!("`{d}` is not a date YYYY-MM-DD"));
+        }
+    }
+    if let (Some(s), Some(e)) = (&p.start_date, &p.end_date)
+        && is_date(s)
+        && is_date(e)
+        && e < s
+    {
+        fault(f, "end_date", "ends before it starts");
+    }
+    if p.transitions.iter().collect::<HashSet<_>>().len() != p.transitions.len() {
+        fault(f, "transitions", "a transition is listed twice");
+    }
+    if let Some(c) = p.total_cost_cents
+        && c < 0
+    {
+        fault(f, "total_cost_cents", "a cost cannot be negative");
+    }
+    for (i, l) in p.financing.iter().enumerate() {
+        if l.financer.trim().is_empty() {
+            fault(f, format!("financing[{i}].financer"), "name the co-financer");
+        }
+        if l.amount_cents <= 0 {
+            fault(f, format!("financing[{i}].amount_cents"), "an amount must be positive");
+        }
+    }
+    let financed = p.financing.iter().try_fold(0i64, |acc, l| acc.checked_add(l.amount_cents.max(0)));
+    match (financed, p.total_cost_cents) {
+        (None, _) => fault(f, "financing", "the amounts overflow"),
+        (Some(sum), Some(cost)) if sum > cost => {
+            fault(f, "financing", format!("the financing plan ({sum} cents) exceeds the total cost ({cost} cents)"))
+        }
+        _ => {}
+    }
+    for (i, ind) in p.indicators.iter().enumerate() {
+        if ind.code.trim().is_empty() {
+            fault(f, format!("indicators[{i}].code"), "name the indicator by its catalogue code");
+        }
+        if !ind.target.is_finite() || ind.baseline.is_some_and(|b| !b.is_finite()) {
+            fault(f, format!("indicators[{i}]"), "baseline and target must be numbers");
+        }
+        if let Some(d) = &ind.target_date
+            && !is_date(d)
+        {
+            fault(f, format!("indicators[{i}].target_date"), format!("`{d}` is not a date YYYY-MM-DD"));
+        }
+    }
+    for (i, b) in p.budget_lines.iter().enumerate() {
+        if !(1900..=2100).contains(&b.year) {
+            fault(f, format!("budget_lines[{i}].year"), "a year between 1900 and 2100");
+        }
+        if b.planned_cents < 0 || b.actual_cents.is_some_and(|a| a < 0) {
+            fault(f, format!("budget_lines[{i}]"), "amounts cannot be negative");
+        }
+    }
+    let mut tools = HashSet::new();
+    for (i, x) in p.external_ids.iter().enumerate() {
+        let ok =
+            !x.tool.is_empty() && x.tool.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            fault(f, format!("external_ids[{i}].tool"), "a tool name in lowercase letters, digits and hyphens");
+        }
+        if x.id.trim().is_empty() {
+            fault(f, format!("external_ids[{i}].id"), "the identifier in that tool");
+        }
+        if !tools.insert(&x.tool) {
+            fault(f, format!("external_ids[{i}].tool"), "one identifier per tool");
+        }
+    }
+    out
+}
+
+/// Checks a change of an existing project: the phase moves forward only (Idée →
+/// Étude → Opération), and an abandoned or finished project keeps its phase.
+pub fn validate_change(old: &ProjectInput, new: &ProjectInput) -> Vec<FieldFault> {
+    let mut out = Vec::new();
+    if new.phase < old.phase {
+        fault(
+            &mut out,
+            "phase",
+            format!("a project does not go back from {} to {}", old.phase.label(), new.phase.label()),
+        );
+    }
+    if old.phase_status.is_final() && new.phase != old.phase {
+        fault(&mut out, "phase", format!("the project is {}: its phase no longer changes", old.phase_status.label()));
+    }
+    out
+}
+
+/// Whether `scope` is `target` or contains it in the referential.
+pub fn covers(referential: &Referential, scope: &TerritoryRef, target: &TerritoryRef) -> bool {
+    if scope == target {
+        return true;
+    }
+    let Some(t) = referential.get_ref(target) else { return false };
+    if target.kind == TerritoryKind::Epci && scope.kind == TerritoryKind::Departement {
+        return t.departements.contains(&scope.code);
+    }
+    referential.ancestors(t).iter().any(|a| a.kind == scope.kind && a.code == scope.code)
+}
+
+/// Admin; or a local authority or the State's delegate whose territory covers one of
+/// the project's territories.
+fn acts_on(p: &Principal, territories: &[TerritoryRef], referential: &Referential) -> bool {
+    p.is_admin()
+        || p.roles.iter().any(|r| {
+            let scope = match r {
+                Role::Local { territory, .. } => territory.clone(),
+                Role::Delegate { departement } => {
+                    TerritoryRef { kind: TerritoryKind::Departement, code: departement.clone() }
+                }
+                _ => return false,
+            };
+            territories.iter().any(|t| covers(referential, &scope, t))
+        })
+}
+
+/// May `p` create this project? It must act on every territory named, so that no one
+/// files a project on someone else's territory.
+pub fn can_create(p: &Principal, input: &ProjectInput, referential: &Referential) -> bool {
+    p.is_admin() || input.territories.iter().all(|t| acts_on(p, std::slice::from_ref(t), referential))
+}
+
+/// May `p` change this project? It acts on one of its territories, and, if the change
+/// names new territories, on those too.
+pub fn can_edit(p: &Principal, project: &Project, new: &ProjectInput, referential: &Referential) -> bool {
+    if p.is_admin() {
+        return true;
+    }
+    acts_on(p, &project.input.territories, referential)
+        && new
+            .territories
+            .iter()
+            .filter(|t| !project.input.territories.contains(t))
+            .all(|t| acts_on(p, std::slice::from_ref(t), referential))
+}

@@ -1,0 +1,325 @@
+//! Every project in memory, with a tantivy full-text index (French: lowercase, ASCII
+//! folding, French stemmer) and, for each project, the territories it lies in (its
+//! own and all that contain them), so that filters and territory totals never touch
+//! the database.
+//!
+//! The index is derived data: built from the store at start and whenever the stored
+//! revision moves (a write by another instance), updated in place by this instance's
+//! own writes. It lives in RAM (24,811 projects: a few MB), hence tantivy without its
+//! `mmap` feature.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use cohesion_core::project::{Phase, Project, Transition};
+use cohesion_core::territory::{Referential, TerritoryKind, TerritoryRef};
+use cohesion_store::{Store, StoreError};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+const TOKENIZER: &str = "fr";
+/// Words too common to require (they would only narrow a query by accident).
+const STOPWORDS: [&str; 24] = [
+    "de", "du", "des", "la", "le", "les", "l", "d", "et", "en", "un", "une", "au", "aux", "pour", "sur", "dans", "par",
+    "a", "à", "ou", "avec", "sa", "son",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+struct Fields {
+    id: Field,
+    ord: Field,
+    name: Field,
+    body: Field,
+}
+
+struct Inner {
+    projects: Vec<Arc<Project>>,
+    /// For each project: its territories and every territory containing them.
+    places: Vec<Vec<TerritoryRef>>,
+    by_id: HashMap<String, u32>,
+    revision: i64,
+}
+
+/// The projects and their index.
+pub struct Catalog {
+    inner: RwLock<Inner>,
+    fields: Fields,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+}
+
+/// What to look for.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub q: Option<String>,
+    pub territory: Option<TerritoryRef>,
+    pub phase: Option<Phase>,
+    pub transition: Option<Transition>,
+}
+
+/// One page of results.
+pub struct Found {
+    pub items: Vec<Arc<Project>>,
+    pub total: usize,
+}
+
+/// Totals over the projects lying in a territory.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Totals {
+    pub count: usize,
+    /// Sum of the known total costs, in cents.
+    pub cost_cents: i64,
+    /// Sum of the State's grants, in cents.
+    pub grants_cents: i64,
+}
+
+/// The territories `t` lies in, itself first.
+pub fn places_of(referential: &Referential, territories: &[TerritoryRef]) -> Vec<TerritoryRef> {
+    let mut out: Vec<TerritoryRef> = Vec::new();
+    for t in territories {
+        out.push(t.clone());
+        if let Some(found) = referential.get_ref(t) {
+            for a in referential.ancestors(found) {
+                out.push(TerritoryRef { kind: a.kind, code: a.code.clone() });
+            }
+            if found.kind == TerritoryKind::Epci {
+                for d in &found.departements {
+                    out.push(TerritoryRef { kind: TerritoryKind::Departement, code: d.clone() });
+                    if let Some(dep) = referential.get(TerritoryKind::Departement, d)
+                        && let Some(r) = &dep.parents.region
+                    {
+                        out.push(TerritoryRef { kind: TerritoryKind::Region, code: r.clone() });
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::French))
+        .build()
+}
+
+impl Catalog {
+    /// Reads every project from the store and indexes it.
+    pub async fn load(store: &Store, referential: &Referential) -> Result<Catalog, CatalogError> {
+        let started = Instant::now();
+        let revision = store.project_revision().await?;
+        let projects = store.all_projects().await?;
+        let catalog = Catalog::build(projects, referential, revision)?;
+        tracing::info!(projects = catalog.len(), ms = started.elapsed().as_millis() as u64, "project index built");
+        Ok(catalog)
+    }
+
+    pub fn build(projects: Vec<Project>, referential: &Referential, revision: i64) -> Result<Catalog, CatalogError> {
+        let mut sb = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            id: sb.add_text_field("id", STRING),
+            ord: sb.add_u64_field("ord", NumericOptions::default().set_fast()),
+            name: sb.add_text_field("name", text.clone()),
+            body: sb.add_text_field("body", text),
+        };
+        let index = Index::create_in_ram(sb.build());
+        index.tokenizers().register(TOKENIZER, analyzer());
+        let writer: IndexWriter = index.writer_with_num_threads(1, 30_000_000)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let mut inner = Inner { projects: Vec::new(), places: Vec::new(), by_id: HashMap::new(), revision };
+        let catalog = Catalog {
+            inner: RwLock::new(Inner { projects: Vec::new(), places: Vec::new(), by_id: HashMap::new(), revision }),
+            fields,
+            reader,
+            writer: Mutex::new(writer),
+        };
+        {
+            let writer = catalog.writer.lock().map_err(|_| poisoned())?;
+            for p in projects {
+                let ord = inner.projects.len() as u32;
+                writer.add_document(catalog.document(&p, ord))?;
+                inner.by_id.insert(p.id.clone(), ord);
+                inner.places.push(places_of(referential, &p.input.territories));
+                inner.projects.push(Arc::new(p));
+            }
+        }
+        catalog.commit()?;
+        *catalog.inner.write().map_err(|_| poisoned())? = inner;
+        Ok(catalog)
+    }
+
+    fn document(&self, p: &Project, ord: u32) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.fields.id, &p.id);
+        doc.add_u64(self.fields.ord, u64::from(ord));
+        doc.add_text(self.fields.name, &p.input.name);
+        let mut body = p.input.description.clone();
+        for extra in [p.input.domain.as_deref(), p.input.lead.as_ref().map(|l| l.name.as_str())].into_iter().flatten() {
+            body.push('\n');
+            body.push_str(extra);
+        }
+        doc.add_text(self.fields.body, &body);
+        doc
+    }
+
+    fn commit(&self) -> Result<(), CatalogError> {
+        self.writer.lock().map_err(|_| poisoned())?.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.read().map(|i| i.projects.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn revision(&self) -> i64 {
+        self.inner.read().map(|i| i.revision).unwrap_or(-1)
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Project>> {
+        let inner = self.inner.read().ok()?;
+        inner.by_id.get(id).map(|&o| inner.projects[o as usize].clone())
+    }
+
+    /// Takes in a project this instance just wrote (created or changed) and the
+    /// store's revision after the write.
+    pub fn apply(&self, p: Project, referential: &Referential, revision: i64) -> Result<(), CatalogError> {
+        let ord = {
+            let inner = self.inner.read().map_err(|_| poisoned())?;
+            inner.by_id.get(&p.id).copied().unwrap_or(inner.projects.len() as u32)
+        };
+        {
+            let writer = self.writer.lock().map_err(|_| poisoned())?;
+            writer.delete_term(Term::from_field_text(self.fields.id, &p.id));
+            writer.add_document(self.document(&p, ord))?;
+        }
+        self.commit()?;
+        let mut inner = self.inner.write().map_err(|_| poisoned())?;
+        let places = places_of(referential, &p.input.territories);
+        if (ord as usize) < inner.projects.len() {
+            inner.projects[ord as usize] = Arc::new(p);
+            inner.places[ord as usize] = places;
+        } else {
+            inner.by_id.insert(p.id.clone(), ord);
+            inner.projects.push(Arc::new(p));
+            inner.places.push(places);
+        }
+        // Only move forward by one: if another instance wrote in between, the
+        // refresh sees the gap and rebuilds.
+        if revision == inner.revision + 1 {
+            inner.revision = revision;
+        }
+        Ok(())
+    }
+
+    /// The ords matching the words of `q`, best first; `None` when `q` has no word.
+    fn matching(&self, q: &str) -> Result<Option<Vec<u32>>, CatalogError> {
+        let mut analyzer = analyzer();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in q.split(|c: char| !c.is_alphanumeric()) {
+            let lower = word.to_lowercase();
+            if lower.is_empty() || STOPWORDS.contains(&lower.as_str()) {
+                continue;
+            }
+            let mut stream = analyzer.token_stream(&lower);
+            while let Some(token) = stream.next() {
+                let name =
+                    TermQuery::new(Term::from_field_text(self.fields.name, &token.text), IndexRecordOption::WithFreqs);
+                let body =
+                    TermQuery::new(Term::from_field_text(self.fields.body, &token.text), IndexRecordOption::WithFreqs);
+                let either: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (Occur::Should, Box::new(BoostQuery::new(Box::new(name), 2.0))),
+                    (Occur::Should, Box::new(body)),
+                ];
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+            }
+        }
+        if clauses.is_empty() {
+            return Ok(None);
+        }
+        let searcher = self.reader.searcher();
+        let limit = self.len().max(1);
+        let hits = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit))?;
+        let mut out = Vec::with_capacity(hits.len());
+        let mut columns = HashMap::new();
+        for (_, addr) in hits {
+            let column = match columns.get(&addr.segment_ord) {
+                Some(c) => c,
+                None => {
+                    let c = searcher.segment_reader(addr.segment_ord).fast_fields().u64("ord")?;
+                    columns.entry(addr.segment_ord).or_insert(c)
+                }
+            };
+            if let Some(ord) = column.first(addr.doc_id) {
+                out.push(ord as u32);
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Projects matching `filter`: by relevance when there are words, newest first
+    /// otherwise; `offset`/`limit` select the page.
+    pub fn search(&self, filter: &Filter, offset: usize, limit: usize) -> Result<Found, CatalogError> {
+        let matched = match filter.q.as_deref() {
+            Some(q) if !q.trim().is_empty() => self.matching(q)?,
+            _ => None,
+        };
+        let inner = self.inner.read().map_err(|_| poisoned())?;
+        let keep = |o: u32| {
+            let p = &inner.projects[o as usize];
+            filter.phase.is_none_or(|ph| p.input.phase == ph)
+                && filter.transition.is_none_or(|t| p.input.transitions.contains(&t))
+                && filter.territory.as_ref().is_none_or(|t| inner.places[o as usize].binary_search(t).is_ok())
+        };
+        let ords: Vec<u32> = match matched {
+            Some(ords) => ords.into_iter().filter(|&o| keep(o)).collect(),
+            None => (0..inner.projects.len() as u32).rev().filter(|&o| keep(o)).collect(),
+        };
+        let items = ords.iter().skip(offset).take(limit).map(|&o| inner.projects[o as usize].clone()).collect();
+        Ok(Found { items, total: ords.len() })
+    }
+
+    /// Count, cost and grants of the projects lying in `t`.
+    pub fn totals(&self, t: &TerritoryRef) -> Totals {
+        let Ok(inner) = self.inner.read() else { return Totals::default() };
+        let mut totals = Totals::default();
+        for (o, places) in inner.places.iter().enumerate() {
+            if places.binary_search(t).is_ok() {
+                let p = &inner.projects[o].input;
+                totals.count += 1;
+                totals.cost_cents += p.total_cost_cents.unwrap_or(0);
+                totals.grants_cents += p.state_grant_cents();
+            }
+        }
+        totals
+    }
+}
+
+fn poisoned() -> CatalogError {
+    CatalogError::Index(tantivy::TantivyError::InternalError("a lock was poisoned".into()))
+}
