@@ -77,6 +77,7 @@ async fn overview_story(app: &TestApp) {
     assert!(o.get("aggregates").is_none(), "aggregates are for départements and régions");
     assert_eq!(o["indicators"]["territory"], "commune:42181", "the indicators section");
     assert!(o["indicators"]["items"].is_array());
+    assert!(o["projects"]["totals"].is_object(), "the projects section");
 
     // Boën-sur-Lignon hosts a place.
     let o = app.ok("/api/v1/territories/commune/42019/overview").await;

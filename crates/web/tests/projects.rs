@@ -191,6 +191,28 @@ async fn story(app: &TestApp) {
     assert!(territory.contains("/projets?territoire=departement%3A42"));
     assert_eq!(app.get("/projets/nope").await.status(), 404);
 
+    // Signed in (an admin's API token): a write with the version read succeeds; the
+    // same version again is stale → 409 with the current version; nothing is lost.
+    let token = admin_token(app).await;
+    let patch = |version: &str, body: Value| {
+        app.client
+            .patch(format!("http://{}/api/v1/projects/{id}", app.addr))
+            .bearer_auth(&token)
+            .header("if-match", format!("\"{version}\""))
+            .json(&body)
+            .send()
+    };
+    let first = patch("1", json!({ "phase_status": "late" })).await.expect("patch");
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers().get("etag").and_then(|v| v.to_str().ok()), Some("\"2\""));
+    let second = patch("1", json!({ "phase_status": "paused" })).await.expect("patch");
+    assert_eq!(second.status(), 409);
+    let problem: Value = second.json().await.expect("json");
+    assert_eq!(problem["code"], "conflict", "{problem}");
+    assert!(problem["detail"].as_str().is_some_and(|d| d.contains('2')), "{problem}");
+    let now: Value = app.json(&format!("/api/v1/projects/{id}")).await;
+    assert_eq!((now["phase_status"].as_str(), now["version"].as_i64()), (Some("late"), Some(2)), "{now}");
+
     // A write by another instance: the index follows the stored revision.
     let mut changed = project("Médiathèque", "Bibliothèque numérique", "commune:42218", Phase::Idea, 10_000_00, 0);
     changed.financing.clear();
@@ -228,4 +250,31 @@ async fn projects_http_postgres() {
     let app = spawn_app(db).await;
     story(&app).await;
     app.db.cleanup().await;
+}
+
+/// An API token of a fresh admin.
+async fn admin_token(app: &TestApp) -> String {
+    use cohesion_core::access::Role;
+    use cohesion_core::access::person::Email;
+    use cohesion_store::access::{NewApiToken, NewPerson};
+    use cohesion_store::audit::By;
+    use cohesion_web::auth::secret;
+    let store = &app.db.store;
+    let by = By::new("test", None);
+    let new = NewPerson {
+        email: Email::parse("admin@example.fr").expect("email"),
+        given_name: "A".into(),
+        usual_name: "B".into(),
+    };
+    let person = store.create_person(&new, &[Role::Admin], &by).await.expect("person");
+    let token = secret::generate().expect("random");
+    let t = NewApiToken {
+        person: person.id,
+        name: "t".into(),
+        token_hash: secret::hash(&token),
+        roles: vec![Role::Admin],
+        expires_at: None,
+    };
+    store.create_api_token(&t, &by).await.expect("token");
+    token
 }

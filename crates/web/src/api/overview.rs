@@ -120,6 +120,9 @@ pub struct Overview {
     /// Latest values with their sources, objectives, roll-ups and peers (as
     /// `GET /api/v1/territories/{kind}/{code}/indicators`).
     pub indicators: crate::indicators::TerritoryIndicators,
+    /// The 5 newest projects in the territory (everything inside it included) and the
+    /// totals (as `GET /api/v1/territories/{kind}/{code}/projects`).
+    pub projects: super::project::TerritoryProjects,
 }
 
 pub fn programmes_section(s: &Snapshot, idx: u32) -> Vec<ProgrammeInvolvement> {
@@ -255,5 +258,6 @@ pub async fn overview(
         france_services: france_services_section(&s, idx),
         aggregates: aggregates_section(&s, idx),
         indicators: crate::indicators::territory_indicators(&state.store, r, t).await?,
+        projects: super::project::territory_projects(&state, &tr, Some(5), None)?,
     }))
 }

@@ -321,12 +321,22 @@ pub async fn of_territory(
     if state.current().referential.get_ref(&t).is_none() {
         return Err(ApiError::NotFound(format!("no territory {t}")));
     }
-    let params =
-        ListParams { territory: Some(t.to_string()), limit: p.limit, offset: p.offset, ..ListParams::default() };
+    Ok(Json(territory_projects(&state, &t, p.limit, p.offset)?))
+}
+
+/// The projects section of a territory (also in its overview): the newest first, and
+/// the totals of everything inside it.
+pub fn territory_projects(
+    state: &AppState,
+    t: &TerritoryRef,
+    limit: Option<usize>,
+    offset: Option<usize>,
+) -> Result<TerritoryProjects, ApiError> {
+    let params = ListParams { territory: Some(t.to_string()), limit, offset, ..ListParams::default() };
     let (filter, limit, offset) = filter_of(&params)?;
     let catalog = state.projects.load();
     let found = catalog.search(&filter, offset, limit).map_err(internal)?;
-    let totals = catalog.totals(&t);
+    let totals = catalog.totals(t);
     let ProjectPage { items, total } = page(found);
-    Ok(Json(TerritoryProjects { items, total, totals }))
+    Ok(TerritoryProjects { items, total, totals })
 }
