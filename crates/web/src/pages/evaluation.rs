@@ -220,7 +220,7 @@ pub async fn evaluation(
         })
         .unwrap_or_default();
     let page = EvaluationPage {
-        layout: Layout::new(&config, format!("Évaluation d’impact : {name}"), Nav::None)
+        layout: Layout::new(&config, format!("Évaluation d’impact : {name}"), Nav::Indicators)
             .crumb("Évaluations", "/evaluations"),
         status_label: status_label(&job.status),
         pending: matches!(job.status.as_str(), "queued" | "running"),

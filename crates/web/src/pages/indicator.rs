@@ -91,7 +91,7 @@ pub async fn catalogue(
         })
         .collect();
     let page = Catalogue {
-        layout: Layout::new(&config, "Indicateurs", Nav::None),
+        layout: Layout::new(&config, "Indicateurs", Nav::Indicators),
         rows,
         sources: indicator::SOURCES,
         versions,
@@ -142,5 +142,5 @@ pub async fn evaluations(
             }
         })
         .collect();
-    render(&config, &Evaluations { layout: Layout::new(&config, "Évaluations d’impact", Nav::None), rows, total })
+    render(&config, &Evaluations { layout: Layout::new(&config, "Évaluations d’impact", Nav::Indicators), rows, total })
 }

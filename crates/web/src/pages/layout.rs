@@ -14,6 +14,8 @@ pub enum Nav {
     Home,
     Territories,
     Programmes,
+    Projects,
+    Indicators,
     None,
 }
 
@@ -74,12 +76,15 @@ impl Layout {
         self
     }
 
-    /// `aria-current` value for a navigation entry: "home", "territories" or "programmes".
+    /// `aria-current` value for a navigation entry: "home", "territories", "programmes",
+    /// "projects" or "indicators".
     pub fn current(&self, entry: &str) -> &'static str {
         let nav = match entry {
             "home" => Nav::Home,
             "territories" => Nav::Territories,
             "programmes" => Nav::Programmes,
+            "projects" => Nav::Projects,
+            "indicators" => Nav::Indicators,
             _ => Nav::None,
         };
         if nav != Nav::None && self.nav == nav { "page" } else { "false" }

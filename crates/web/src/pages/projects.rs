@@ -128,7 +128,7 @@ pub async fn list(
         selected: transition == Some(x),
     }));
     let page = Results {
-        layout: Layout::new(&config, title, Nav::None),
+        layout: Layout::new(&config, title, Nav::Projects),
         query: q,
         territory_name: territory.as_ref().and_then(|t| r.get_ref(t)).map(|t| t.name.clone()),
         territory: territory_code,
@@ -261,7 +261,7 @@ pub async fn detail(
         .collect();
     let financed = i.financed_cents();
     let page = Detail {
-        layout: Layout::new(&config, i.name.clone(), Nav::None).crumb("Projets", "/projets"),
+        layout: Layout::new(&config, i.name.clone(), Nav::Projects).crumb("Projets", "/projets"),
         places: i
             .territories
             .iter()
