@@ -157,7 +157,17 @@ async fn accounts_story_postgres() {
 
 #[tokio::test]
 async fn forms_without_their_csrf_token_are_refused() {
-    let app = spawn(TestDb::sqlite().await.expect("db"), false).await;
+    forms_without_their_csrf_token_are_refused_on(TestDb::sqlite().await.expect("db")).await;
+}
+
+#[tokio::test]
+async fn forms_without_their_csrf_token_are_refused_postgres() {
+    let Some(db) = postgres_or_skip().await else { return };
+    forms_without_their_csrf_token_are_refused_on(db).await;
+}
+
+async fn forms_without_their_csrf_token_are_refused_on(db: TestDb) {
+    let app = spawn(db, false).await;
     app.person("a@example.fr", &[Role::Admin], PASS).await;
     let mut b = Browser::new();
     let (_, _, html) = b.get(&app.url("/connexion")).await;
@@ -185,7 +195,17 @@ async fn forms_without_their_csrf_token_are_refused() {
 
 #[tokio::test]
 async fn sign_in_is_throttled_per_account() {
-    let app = spawn(TestDb::sqlite().await.expect("db"), false).await;
+    sign_in_is_throttled_per_account_on(TestDb::sqlite().await.expect("db")).await;
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_postgres() {
+    let Some(db) = postgres_or_skip().await else { return };
+    sign_in_is_throttled_per_account_on(db).await;
+}
+
+async fn sign_in_is_throttled_per_account_on(db: TestDb) {
+    let app = spawn(db, false).await;
     app.person("a@example.fr", &[], PASS).await;
     let mut b = Browser::new();
     for _ in 0..5 {
@@ -198,7 +218,17 @@ async fn sign_in_is_throttled_per_account() {
 
 #[tokio::test]
 async fn api_tokens_carry_their_scope_and_die_when_revoked() {
-    let app = spawn(TestDb::sqlite().await.expect("db"), false).await;
+    api_tokens_carry_their_scope_and_die_when_revoked_on(TestDb::sqlite().await.expect("db")).await;
+}
+
+#[tokio::test]
+async fn api_tokens_carry_their_scope_and_die_when_revoked_postgres() {
+    let Some(db) = postgres_or_skip().await else { return };
+    api_tokens_carry_their_scope_and_die_when_revoked_on(db).await;
+}
+
+async fn api_tokens_carry_their_scope_and_die_when_revoked_on(db: TestDb) {
+    let app = spawn(db, false).await;
     app.person(
         "d@example.fr",
         &[Role::Delegate { departement: "42".into() }, Role::ProgrammeManager { programme: "pvd".into() }],

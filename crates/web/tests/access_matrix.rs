@@ -13,11 +13,22 @@ mod matrix;
 
 use std::collections::BTreeSet;
 
+use cohesion_store::testing::{TestDb, postgres_or_skip};
 use matrix::{Outcome, Scope, WHO, World, ops};
 
 #[tokio::test]
 async fn every_change_is_allowed_exactly_as_the_rules_say() {
-    let world = World::new().await;
+    matrix_on(TestDb::sqlite().await.expect("db")).await;
+}
+
+#[tokio::test]
+async fn access_matrix_postgres() {
+    let Some(db) = postgres_or_skip().await else { return };
+    matrix_on(db).await;
+}
+
+async fn matrix_on(db: TestDb) {
+    let world = World::new(db).await;
     let ops = ops();
 
     // Every operation that changes something is declared, and nothing else.

@@ -106,9 +106,8 @@ pub fn by() -> By {
 }
 
 impl World {
-    pub async fn new() -> World {
-        let mut app =
-            support::spawn_with(TestDb::sqlite().await.expect("db"), false, support::referential_with(200)).await;
+    pub async fn new(db: TestDb) -> World {
+        let mut app = support::spawn_with(db, false, support::referential_with(200)).await;
         let mut config = (*app.state.auth).clone();
         config.mailer = cohesion_web::auth::mail::Mailer::Log;
         config.max_account_failures = 1000;
