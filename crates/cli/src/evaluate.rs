@@ -225,31 +225,7 @@ fn parse_row(fields: &[String], col: &[usize; 4], sep: char) -> Result<Observati
 
 /// Splits one line, honouring double quotes (`""` inside quotes is a quote).
 fn split_fields(line: &str, sep: char) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (true, c) => cur.push(c),
-            (false, '"') if cur.trim().is_empty() => {
-                cur.clear();
-                quoted = true;
-            }
-            (false, c) if c == sep => out.push(std::mem::take(&mut cur)),
-            (false, c) => cur.push(c),
-        }
-    }
-    if quoted {
-        return Err("unterminated quote / guillemet non fermé".into());
-    }
-    out.push(cur);
-    Ok(out)
+    cohesion_core::import::split_line(line, sep).map_err(|_| "unterminated quote / guillemet non fermé".to_owned())
 }
 
 fn method_name(m: Method) -> &'static str {

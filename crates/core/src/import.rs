@@ -88,3 +88,31 @@ impl<'a> LineCounter<'a> {
         self.line_at(offset)
     }
 }
+
+/// Splits one line of a delimited file, honouring double quotes (`""` inside quotes is a
+/// quote); `Err` when a quote is never closed on the line.
+pub fn split_line(line: &str, sep: char) -> Result<Vec<String>, String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cur.push(c),
+            (false, '"') if cur.trim().is_empty() => {
+                cur.clear();
+                quoted = true;
+            }
+            (false, c) if c == sep => out.push(std::mem::take(&mut cur)),
+            (false, c) => cur.push(c),
+        }
+    }
+    if quoted {
+        return Err("guillemet non fermé".into());
+    }
+    out.push(cur);
+    Ok(out)
+}

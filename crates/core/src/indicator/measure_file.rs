@@ -52,36 +52,10 @@ pub fn csv_rows(source: &str, text: &str) -> Result<(Rows, char), Fault> {
         if line.trim().is_empty() {
             continue;
         }
-        let fields = split(line, sep).map_err(|m| Fault::new(source, i + 1, None, m))?;
+        let fields = crate::import::split_line(line, sep).map_err(|m| Fault::new(source, i + 1, None, m))?;
         rows.push((i + 1, fields));
     }
     Ok((rows, sep))
-}
-
-fn split(line: &str, sep: char) -> Result<Vec<String>, String> {
-    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (true, c) => cur.push(c),
-            (false, '"') if cur.trim().is_empty() => {
-                cur.clear();
-                quoted = true;
-            }
-            (false, c) if c == sep => out.push(std::mem::take(&mut cur)),
-            (false, c) => cur.push(c),
-        }
-    }
-    if quoted {
-        return Err("guillemet non fermé".into());
-    }
-    out.push(cur);
-    Ok(out)
 }
 
 #[derive(Clone, Copy, PartialEq)]
