@@ -15,4 +15,4 @@ pub use model::*;
 pub use rules::{FieldFault, can_create, can_edit, covers, validate, validate_change};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -46,32 +46,16 @@ pub enum BudgetNature {
     Operating,
 }
 
-macro_rules! labels {
-    ($ty:ty { $($variant:ident => $code:literal, $fr:literal;)* }) => {
-        impl $ty {
-            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),*];
-            /// The API code (snake_case English).
-            pub fn as_str(self) -> &'static str { match self { $(<$ty>::$variant => $code),* } }
-            /// The French label shown to people and written in the schema exports.
-            pub fn label(self) -> &'static str { match self { $(<$ty>::$variant => $fr),* } }
-            /// From the API code or the French label.
-            pub fn parse(s: &str) -> Option<$ty> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
-            }
-        }
-    };
-}
-
-labels!(Phase { Idea => "idea", "Idée"; Study => "study", "Étude"; Operation => "operation", "Opération"; });
-labels!(PhaseStatus {
+crate::labels!(Phase { Idea => "idea", "Idée"; Study => "study", "Étude"; Operation => "operation", "Opération"; });
+crate::labels!(PhaseStatus {
     InProgress => "in_progress", "En cours"; Late => "late", "En retard"; Paused => "paused", "En pause";
     Blocked => "blocked", "Bloqué"; Abandoned => "abandoned", "Abandonné"; Done => "done", "Terminé";
 });
-labels!(Transition {
+crate::labels!(Transition {
     Ecological => "ecological", "Transition écologique"; Digital => "digital", "Transition numérique";
     Democratic => "democratic", "Transition démocratique"; Demographic => "demographic", "Transition démographique";
 });
-labels!(BudgetNature { Investment => "investment", "Investissement"; Operating => "operating", "Fonctionnement"; });
+crate::labels!(BudgetNature { Investment => "investment", "Investissement"; Operating => "operating", "Fonctionnement"; });
 
 impl PhaseStatus {
     /// Abandoned and done projects are closed: their phase no longer moves.

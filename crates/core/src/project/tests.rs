@@ -10,7 +10,7 @@ fn r(s: &str) -> TerritoryRef {
     s.parse().expect("valid ref")
 }
 
-fn referential() -> Referential {
+pub(crate) fn referential() -> Referential {
     let t = |kind, code: &str, parents: Parents| {
         let mut t = Territory::new(kind, code, code);
         t.parents = parents;

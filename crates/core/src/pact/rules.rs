@@ -1,0 +1,161 @@
+//! What a valid pact text is, and who may do what with a pact: the owner party pilots
+//! it, every party proposes, comments and signs for itself.
+
+use std::collections::HashSet;
+
+use uuid::Uuid;
+
+use crate::access::{Principal, Role};
+use crate::project::rules::is_siren_or_siret;
+use crate::project::{FieldFault, covers};
+use crate::territory::{Referential, TerritoryKind, TerritoryRef};
+
+use super::model::{PactContent, Party, PartyKind};
+
+fn fault(out: &mut Vec<FieldFault>, field: impl Into<String>, message: impl Into<String>) {
+    out.push(FieldFault { field: field.into(), message: message.into() });
+}
+
+/// Checks a pact text; `known` says whether a territory exists, `project_exists`
+/// whether a project does. Every fault is reported with its field.
+pub fn validate(
+    c: &PactContent,
+    known: impl Fn(&TerritoryRef) -> bool,
+    project_exists: impl Fn(&str) -> bool,
+) -> Vec<FieldFault> {
+    let mut out = Vec::new();
+    let f = &mut out;
+    if c.title.trim().is_empty() {
+        fault(f, "title", "a pact needs a title");
+    } else if c.title.chars().count() > 300 {
+        fault(f, "title", "at most 300 characters");
+    }
+    if c.description.chars().count() > 20_000 {
+        fault(f, "description", "at most 20,000 characters");
+    }
+    if c.perimeter.is_empty() {
+        fault(f, "perimeter", "a pact covers at least one territory");
+    }
+    for (i, t) in c.perimeter.iter().enumerate() {
+        if !known(t) {
+            fault(f, format!("perimeter[{i}]"), format!("{t} is not in the territory referential"));
+        }
+    }
+    if c.parties.len() < 2 {
+        fault(f, "parties", "a pact binds at least two parties");
+    }
+    let mut keys = HashSet::new();
+    for (i, p) in c.parties.iter().enumerate() {
+        if p.name.trim().is_empty() {
+            fault(f, format!("parties[{i}].name"), "name the party");
+        }
+        match (p.kind, &p.siren) {
+            (PartyKind::State, Some(_)) => {
+                fault(f, format!("parties[{i}].siren"), "the State party has no SIREN");
+            }
+            (PartyKind::State, None) => {}
+            (_, None) => fault(f, format!("parties[{i}].siren"), "a local authority or partner is known by its SIREN"),
+            (_, Some(s)) if !is_siren_or_siret(s) => {
+                fault(f, format!("parties[{i}].siren"), format!("`{s}` is neither a SIREN nor a SIRET"));
+            }
+            _ => {}
+        }
+        if !keys.insert(p.key().to_owned()) {
+            fault(f, format!("parties[{i}]"), "a party is listed twice");
+        }
+    }
+    if !c.parties.iter().any(|p| p.key() == c.owner) {
+        fault(f, "owner", format!("`{}` is not one of the parties (`state` or a party's SIREN)", c.owner));
+    }
+    let mut seen = HashSet::new();
+    for (i, a) in c.actions.iter().enumerate() {
+        if !seen.insert(a) {
+            fault(f, format!("actions[{i}]"), "a project is listed twice");
+        } else if !project_exists(a) {
+            fault(f, format!("actions[{i}]"), format!("no project {a}"));
+        }
+    }
+    out
+}
+
+/// What the platform knows of an organisation a person acts for.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationIds {
+    pub siren: Option<String>,
+    pub siret: Option<String>,
+}
+
+/// Whether `p` acts for `party` of a pact covering `perimeter`: the State through
+/// an admin or the delegate of a département of the perimeter; a local authority or a
+/// partner through the people who act for the organisation of that SIREN (or SIRET).
+pub fn acts_for(
+    p: &Principal,
+    party: &Party,
+    perimeter: &[TerritoryRef],
+    referential: &Referential,
+    organisation: impl Fn(Uuid) -> Option<OrganisationIds>,
+) -> bool {
+    match party.kind {
+        PartyKind::State => {
+            p.is_admin()
+                || p.roles.iter().any(|r| match r {
+                    Role::Delegate { departement } => {
+                        let scope = TerritoryRef { kind: TerritoryKind::Departement, code: departement.clone() };
+                        perimeter.iter().any(|t| covers(referential, &scope, t))
+                    }
+                    _ => false,
+                })
+        }
+        PartyKind::LocalAuthority | PartyKind::Partner => {
+            let Some(key) = party.siren.as_deref() else { return false };
+            p.roles.iter().any(|r| {
+                let org = match (party.kind, r) {
+                    (PartyKind::LocalAuthority, Role::Local { organisation, .. }) => organisation,
+                    (PartyKind::Partner, Role::Partner { organisation }) => organisation,
+                    _ => return false,
+                };
+                organisation(*org).is_some_and(|o| {
+                    o.siren.as_deref() == Some(key) || o.siret.as_deref() == Some(key) || {
+                        // A SIRET names an establishment of the SIREN it starts with.
+                        key.len() == 14 && o.siren.as_deref() == key.get(..9)
+                    }
+                })
+            })
+        }
+    }
+}
+
+/// The keys of the parties `p` acts for.
+pub fn parties_of(
+    p: &Principal,
+    c: &PactContent,
+    referential: &Referential,
+    organisation: impl Fn(Uuid) -> Option<OrganisationIds>,
+) -> Vec<String> {
+    c.parties
+        .iter()
+        .filter(|party| acts_for(p, party, &c.perimeter, referential, &organisation))
+        .map(|party| party.key().to_owned())
+        .collect()
+}
+
+/// Whether `p` pilots the pact: it acts for the owner party, or is an admin.
+pub fn is_owner(
+    p: &Principal,
+    c: &PactContent,
+    referential: &Referential,
+    organisation: impl Fn(Uuid) -> Option<OrganisationIds>,
+) -> bool {
+    p.is_admin()
+        || c.party(&c.owner).is_some_and(|owner| acts_for(p, owner, &c.perimeter, referential, organisation))
+}
+
+/// Whether `p` takes part: an admin, or someone who acts for one of the parties.
+pub fn is_participant(
+    p: &Principal,
+    c: &PactContent,
+    referential: &Referential,
+    organisation: impl Fn(Uuid) -> Option<OrganisationIds>,
+) -> bool {
+    p.is_admin() || !parties_of(p, c, referential, organisation).is_empty()
+}
