@@ -45,6 +45,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::load(store.clone()).await?;
     let _refresh = state.spawn_refresh(Duration::from_secs(args.refresh_secs.max(1)));
     let _worker = cohesion_web::worker::spawn(state.clone(), Duration::from_secs(2));
+    let hour = cohesion_web::digest::hour_from_env().map_err(anyhow::Error::msg)?;
+    let _digest = cohesion_web::digest::spawn_daily(state.clone(), hour, Duration::from_secs(300));
     let listener =
         tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
     tracing::info!(

@@ -14,6 +14,7 @@ mod connect;
 pub mod evaluation;
 pub mod indicator;
 mod migrate;
+pub mod pact;
 pub mod programme;
 pub mod project;
 pub mod territory;

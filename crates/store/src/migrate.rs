@@ -45,6 +45,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_project.sql"),
         include_str!("../migrations/postgres/0006_project.sql"),
     ),
+    (
+        7,
+        "pact",
+        include_str!("../migrations/sqlite/0007_pact.sql"),
+        include_str!("../migrations/postgres/0007_pact.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -8,7 +8,7 @@
 //! own writes. It lives in RAM (24,811 projects: a few MB), hence tantivy without its
 //! `mmap` feature.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
@@ -68,6 +68,11 @@ pub struct Filter {
     pub territory: Option<TerritoryRef>,
     pub phase: Option<Phase>,
     pub transition: Option<Transition>,
+    /// Only projects one of whose own territories is in this set (a programme's
+    /// members and the communes they cover).
+    pub territories_any: Option<HashSet<TerritoryRef>>,
+    /// Only these projects (a pact's actions).
+    pub ids: Option<HashSet<String>>,
 }
 
 /// One page of results.
@@ -109,6 +114,24 @@ pub fn places_of(referential: &Referential, territories: &[TerritoryRef]) -> Vec
     }
     out.sort();
     out.dedup();
+    out
+}
+
+/// The search terms of `text` (lowercased, accents folded, French stems), without
+/// the common words: what the index stores and queries look for.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut analyzer = analyzer();
+    let mut out = Vec::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        let lower = word.to_lowercase();
+        if lower.is_empty() || STOPWORDS.contains(&lower.as_str()) {
+            continue;
+        }
+        let mut stream = analyzer.token_stream(&lower);
+        while let Some(token) = stream.next() {
+            out.push(token.text.clone());
+        }
+    }
     out
 }
 
@@ -239,25 +262,13 @@ impl Catalog {
 
     /// The ords matching the words of `q`, best first; `None` when `q` has no word.
     fn matching(&self, q: &str) -> Result<Option<Vec<u32>>, CatalogError> {
-        let mut analyzer = analyzer();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for word in q.split(|c: char| !c.is_alphanumeric()) {
-            let lower = word.to_lowercase();
-            if lower.is_empty() || STOPWORDS.contains(&lower.as_str()) {
-                continue;
-            }
-            let mut stream = analyzer.token_stream(&lower);
-            while let Some(token) = stream.next() {
-                let name =
-                    TermQuery::new(Term::from_field_text(self.fields.name, &token.text), IndexRecordOption::WithFreqs);
-                let body =
-                    TermQuery::new(Term::from_field_text(self.fields.body, &token.text), IndexRecordOption::WithFreqs);
-                let either: Vec<(Occur, Box<dyn Query>)> = vec![
-                    (Occur::Should, Box::new(BoostQuery::new(Box::new(name), 2.0))),
-                    (Occur::Should, Box::new(body)),
-                ];
-                clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
-            }
+        for token in terms(q) {
+            let name = TermQuery::new(Term::from_field_text(self.fields.name, &token), IndexRecordOption::WithFreqs);
+            let body = TermQuery::new(Term::from_field_text(self.fields.body, &token), IndexRecordOption::WithFreqs);
+            let either: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Should, Box::new(BoostQuery::new(Box::new(name), 2.0))), (Occur::Should, Box::new(body))];
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
         }
         if clauses.is_empty() {
             return Ok(None);
@@ -295,6 +306,8 @@ impl Catalog {
             filter.phase.is_none_or(|ph| p.input.phase == ph)
                 && filter.transition.is_none_or(|t| p.input.transitions.contains(&t))
                 && filter.territory.as_ref().is_none_or(|t| inner.places[o as usize].binary_search(t).is_ok())
+                && filter.territories_any.as_ref().is_none_or(|set| p.input.territories.iter().any(|t| set.contains(t)))
+                && filter.ids.as_ref().is_none_or(|ids| ids.contains(&p.id))
         };
         let ords: Vec<u32> = match matched {
             Some(ords) => ords.into_iter().filter(|&o| keep(o)).collect(),

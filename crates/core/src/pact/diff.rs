@@ -126,7 +126,10 @@ pub fn diff(from: &Side<'_>, to: &Side<'_>) -> PactDiff {
 
     let only = |x: &[TerritoryRef], y: &[TerritoryRef]| x.iter().filter(|t| !y.contains(t)).cloned().collect();
     let parties_only = |x: &[Party], y: &[Party]| {
-        x.iter().filter(|p| !y.iter().any(|q| q.key() == p.key() && q.name == p.name && q.kind == p.kind)).cloned().collect()
+        x.iter()
+            .filter(|p| !y.iter().any(|q| q.key() == p.key() && q.name == p.name && q.kind == p.kind))
+            .cloned()
+            .collect()
     };
 
     // Projects are matched by id, among the actions of each version.

@@ -5,9 +5,7 @@
 
 use uuid::Uuid;
 
-use super::model::{
-    Execution, Pact, PactContent, PactStatus, PactVersion, ProjectSnapshot, Signature, VersionStatus,
-};
+use super::model::{Execution, Pact, PactContent, PactStatus, PactVersion, ProjectSnapshot, Signature, VersionStatus};
 
 /// Why a step was refused (the message is shown to people, in French).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,13 +85,11 @@ impl Pact {
 
     /// Replaces the text of the version being written (draft or co-construction).
     pub fn edit(&mut self, content: PactContent, now: &str) -> Result<(), LifecycleError> {
-        let v = self.working_mut().ok_or_else(|| {
-            not_now("la version en vigueur est signée : toute modification passe par un avenant")
-        })?;
+        let v = self
+            .working_mut()
+            .ok_or_else(|| not_now("la version en vigueur est signée : toute modification passe par un avenant"))?;
         if !matches!(v.status, VersionStatus::Draft | VersionStatus::CoConstruction) {
-            return Err(not_now(
-                "le texte est soumis à signature : rouvrez la co-construction pour le modifier",
-            ));
+            return Err(not_now("le texte est soumis à signature : rouvrez la co-construction pour le modifier"));
         }
         v.content = content;
         self.touch(now);
@@ -103,7 +99,8 @@ impl Pact {
     /// Adds a project to the actions of the version being written (an accepted
     /// proposal); no-op if it is already there.
     pub fn add_action(&mut self, project: &str, now: &str) -> Result<(), LifecycleError> {
-        let mut content = self.working().map(|v| v.content.clone()).ok_or_else(|| not_now("aucune version en cours"))?;
+        let mut content =
+            self.working().map(|v| v.content.clone()).ok_or_else(|| not_now("aucune version en cours"))?;
         if !content.actions.iter().any(|a| a == project) {
             content.actions.push(project.to_owned());
         }
@@ -112,7 +109,8 @@ impl Pact {
 
     /// Takes a project out of the actions of the version being written.
     pub fn remove_action(&mut self, project: &str, now: &str) -> Result<(), LifecycleError> {
-        let mut content = self.working().map(|v| v.content.clone()).ok_or_else(|| not_now("aucune version en cours"))?;
+        let mut content =
+            self.working().map(|v| v.content.clone()).ok_or_else(|| not_now("aucune version en cours"))?;
         content.actions.retain(|a| a != project);
         self.edit(content, now)
     }
@@ -130,9 +128,10 @@ impl Pact {
         let status = self.status();
         match step {
             Step::OpenCoConstruction => {
-                let v = self.working_mut().filter(|v| v.status == VersionStatus::Draft).ok_or_else(|| {
-                    not_now("seul un brouillon passe en co-construction")
-                })?;
+                let v = self
+                    .working_mut()
+                    .filter(|v| v.status == VersionStatus::Draft)
+                    .ok_or_else(|| not_now("seul un brouillon passe en co-construction"))?;
                 v.status = VersionStatus::CoConstruction;
             }
             Step::SubmitForSignature => {

@@ -146,8 +146,7 @@ pub fn is_owner(
     referential: &Referential,
     organisation: impl Fn(Uuid) -> Option<OrganisationIds>,
 ) -> bool {
-    p.is_admin()
-        || c.party(&c.owner).is_some_and(|owner| acts_for(p, owner, &c.perimeter, referential, organisation))
+    p.is_admin() || c.party(&c.owner).is_some_and(|owner| acts_for(p, owner, &c.perimeter, referential, organisation))
 }
 
 /// Whether `p` takes part: an admin, or someone who acts for one of the parties.

@@ -35,13 +35,7 @@ fn project(id: &str, cost: i64, state: i64) -> ProjectSnapshot {
     let mut input = sample();
     input.total_cost_cents = Some(cost);
     input.financing = vec![Financing { financer: "État".into(), scheme: Some("DSIL".into()), amount_cents: state }];
-    ProjectSnapshot::of(&Project {
-        id: id.into(),
-        input,
-        version: 1,
-        created_at: NOW.into(),
-        updated_at: NOW.into(),
-    })
+    ProjectSnapshot::of(&Project { id: id.into(), input, version: 1, created_at: NOW.into(), updated_at: NOW.into() })
 }
 
 fn signed_pact() -> Pact {
@@ -150,7 +144,11 @@ fn a_diff_reports_text_parties_and_perimeter() {
     let mut b = content();
     b.title = "Pacte de résilience de Saint-Étienne Métropole".into();
     b.perimeter.push(r("epci:244200770"));
-    b.parties.push(Party { kind: PartyKind::Partner, name: "Banque des Territoires".into(), siren: Some("180020026".into()) });
+    b.parties.push(Party {
+        kind: PartyKind::Partner,
+        name: "Banque des Territoires".into(),
+        siren: Some("180020026".into()),
+    });
     b.actions = vec![];
     let snaps = [project("p1", 10, 5)];
     let d = diff(&Side { number: 1, content: &a, projects: &snaps }, &Side { number: 2, content: &b, projects: &[] });
@@ -160,7 +158,8 @@ fn a_diff_reports_text_parties_and_perimeter() {
     assert_eq!(d.projects_removed.len(), 1);
     assert_eq!(d.money_after, Money::default());
     assert!(!d.is_empty());
-    let same = diff(&Side { number: 1, content: &a, projects: &snaps }, &Side { number: 1, content: &a, projects: &snaps });
+    let same =
+        diff(&Side { number: 1, content: &a, projects: &snaps }, &Side { number: 1, content: &a, projects: &snaps });
     assert!(same.is_empty());
 }
 
@@ -177,7 +176,16 @@ fn validation_reports_every_fault() {
     let fields: Vec<&str> = faults.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(
         fields,
-        ["title", "perimeter[0]", "parties[2].name", "parties[2].siren", "parties[3]", "owner", "actions[1]", "actions[2]"]
+        [
+            "title",
+            "perimeter[0]",
+            "parties[2].name",
+            "parties[2].siren",
+            "parties[3]",
+            "owner",
+            "actions[1]",
+            "actions[2]"
+        ]
     );
     assert!(validate(&content(), |_| true, |_| true).is_empty());
 }

@@ -218,6 +218,26 @@ impl Store {
         })
     }
 
+    /// Every role of every active person (who is told of what happens on a pact).
+    pub async fn active_grants(&self) -> Result<Vec<(Uuid, Role)>> {
+        const SQL: &str = "SELECT g.person_id, g.role, g.scope, o.territory FROM role_grant g \
+             JOIN person p ON p.id = g.person_id \
+             LEFT JOIN organisation o ON g.role = 'local' AND o.id = g.scope \
+             WHERE p.active ORDER BY g.person_id";
+        with_pool!(self, pool => {
+            use sqlx::Row;
+            let rows = sqlx::query(SQL).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    let name: String = r.try_get("role")?;
+                    let scope: String = r.try_get("scope")?;
+                    let territory: Option<String> = r.try_get("territory")?;
+                    Ok((uuid(&r.try_get::<String, _>("person_id")?)?, role_from(&name, scope, territory)?))
+                })
+                .collect()
+        })
+    }
+
     /// Grants a role (no-op when already held); returns the grant's id.
     pub async fn grant_role(&self, person: Uuid, role: &Role, by: &By) -> Result<Uuid> {
         with_pool!(self, pool => {

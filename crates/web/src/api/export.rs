@@ -10,7 +10,7 @@ use cohesion_core::project::{Project, STATE, csv_quote};
 use serde_json::{Value, json};
 
 use super::ApiQuery;
-use super::project::{ListParams, filter_of};
+use super::project::{ListParams, filter_of, with_pact};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 
@@ -33,8 +33,9 @@ const COLUMNS: [&str; 15] = [
     "identifiantsExternes",
 ];
 
-fn selected(state: &AppState, params: &ListParams) -> Result<Vec<std::sync::Arc<Project>>, ApiError> {
-    let (filter, _, _) = filter_of(&ListParams { limit: Some(1), ..params.clone() })?;
+async fn selected(state: &AppState, params: &ListParams) -> Result<Vec<std::sync::Arc<Project>>, ApiError> {
+    let (mut filter, _, _) = filter_of(state, &ListParams { limit: Some(1), ..params.clone() })?;
+    with_pact(state, params, &mut filter).await?;
     let catalog = state.projects.load();
     let all = catalog.len().max(1);
     Ok(catalog.search(&filter, 0, all).map_err(|e| ApiError::Internal(e.to_string()))?.items)
@@ -80,7 +81,7 @@ pub async fn projects_csv(
 ) -> Result<Response, ApiError> {
     let mut out = COLUMNS.join(",");
     out.push('\n');
-    for project in selected(&state, &p)? {
+    for project in selected(&state, &p).await? {
         out.push_str(&row(&project).iter().map(|c| csv_quote(c)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
@@ -95,7 +96,8 @@ pub async fn projects_json(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
-    let items: Vec<Value> = selected(&state, &p)?
+    let items: Vec<Value> = selected(&state, &p)
+        .await?
         .iter()
         .map(|project| {
             let cells = row(project);
@@ -138,7 +140,7 @@ pub async fn grants_csv(
 ) -> Result<Response, ApiError> {
     let mut out = SCDL.join(",");
     out.push('\n');
-    for project in selected(&state, &p)? {
+    for project in selected(&state, &p).await? {
         let i = &project.input;
         for f in i.financing.iter().filter(|f| f.financer == STATE) {
             let share =

@@ -9,6 +9,7 @@ pub mod indicator;
 pub mod me;
 pub mod organisations;
 pub mod overview;
+pub mod pact;
 pub mod people;
 pub mod programme;
 pub mod programme_export;
@@ -49,6 +50,8 @@ use crate::error::ApiError;
         (name = "indicators", description = "Indicator catalogue, measurements per territory, roll-ups"),
         (name = "evaluations", description = "Impact evaluations run as background jobs"),
         (name = "projects", description = "Projects (projets de territoire): search, detail, versioned writes, exports"),
+        (name = "pacts", description = "Territorial pacts: versions and amendments, signatures, diff, \
+                                        co-construction (proposals, decisions, comments)"),
     ),
     modifiers(&SecuritySchemes)
 )]
@@ -127,6 +130,16 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(export::projects_csv))
         .routes(routes!(export::projects_json))
         .routes(routes!(export::grants_csv))
+        .routes(routes!(pact::list, pact::create))
+        .routes(routes!(pact::detail, pact::update))
+        .routes(routes!(pact::set_status))
+        .routes(routes!(pact::sign))
+        .routes(routes!(pact::versions, pact::amend))
+        .routes(routes!(pact::version))
+        .routes(routes!(pact::diff))
+        .routes(routes!(pact::proposals, pact::propose))
+        .routes(routes!(pact::decide))
+        .routes(routes!(pact::comments, pact::comment))
 }
 
 /// The OpenAPI document of this build.

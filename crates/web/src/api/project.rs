@@ -14,6 +14,7 @@ use cohesion_core::territory::TerritoryRef;
 use cohesion_store::project::WriteError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiQuery;
@@ -83,13 +84,18 @@ pub struct ListParams {
     pub phase: Option<String>,
     /// ecological, digital, democratic or demographic
     pub transition: Option<String>,
+    /// A programme code (`pvd`, `acv`, …): the projects lying in one of its member
+    /// territories (or the communes they cover).
+    pub programme: Option<String>,
+    /// A pact id: the projects that are actions of its current version.
+    pub pact: Option<String>,
     /// Page size, 1 to 200 (default 20).
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }
 
 /// Turns the query parameters into a filter, reporting every bad one.
-pub fn filter_of(p: &ListParams) -> Result<(Filter, usize, usize), ApiError> {
+pub fn filter_of(state: &AppState, p: &ListParams) -> Result<(Filter, usize, usize), ApiError> {
     let mut errors = Vec::new();
     let mut bad = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
     let territory = match p.territory.as_deref().filter(|t| !t.is_empty()) {
@@ -110,6 +116,18 @@ pub fn filter_of(p: &ListParams) -> Result<(Filter, usize, usize), ApiError> {
             None
         }),
     };
+    let territories_any = match p.programme.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(code) => {
+            let snapshot = state.current();
+            if snapshot.programmes.programme(code).is_none() {
+                bad("programme", format!("`{code}` is not a programme code"));
+                None
+            } else {
+                Some(programme_territories(&snapshot, code))
+            }
+        }
+    };
     let limit = p.limit.unwrap_or(20);
     if limit == 0 || limit > MAX_LIMIT {
         bad("limit", format!("between 1 and {MAX_LIMIT}"));
@@ -117,7 +135,36 @@ pub fn filter_of(p: &ListParams) -> Result<(Filter, usize, usize), ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
-    Ok((Filter { q: p.q.clone(), territory, phase, transition }, limit, p.offset.unwrap_or(0)))
+    let filter = Filter { q: p.q.clone(), territory, phase, transition, territories_any, ids: None };
+    Ok((filter, limit, p.offset.unwrap_or(0)))
+}
+
+/// The territories of a programme: its current members and the communes it covers.
+fn programme_territories(snapshot: &crate::Snapshot, code: &str) -> HashSet<TerritoryRef> {
+    let r = &snapshot.referential;
+    let idx = |i: u32| {
+        let t = r.at(i);
+        TerritoryRef { kind: t.kind, code: t.code.clone() }
+    };
+    let mut out: HashSet<TerritoryRef> = snapshot.programmes.covered_communes(code).into_iter().map(idx).collect();
+    out.extend(snapshot.programmes.members(code).filter(|(m, _)| m.is_current()).filter_map(|(_, at)| at).map(idx));
+    out
+}
+
+/// Narrows `filter` to the actions of the pact named in `p`, if any.
+pub async fn with_pact(state: &AppState, p: &ListParams, filter: &mut Filter) -> Result<(), ApiError> {
+    if let Some(id) = p.pact.as_deref().filter(|t| !t.is_empty()) {
+        match state.store.pact(id).await? {
+            Some(pact) => filter.ids = Some(pact.current().content.actions.iter().cloned().collect()),
+            None => {
+                return Err(ApiError::invalid_fields(vec![FieldError {
+                    field: "pact".into(),
+                    message: format!("no pact {id}"),
+                }]));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn page(found: Found) -> ProjectPage {
@@ -138,7 +185,8 @@ pub async fn list(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ProjectPage>, ApiError> {
-    let (filter, limit, offset) = filter_of(&params)?;
+    let (mut filter, limit, offset) = filter_of(&state, &params)?;
+    with_pact(&state, &params, &mut filter).await?;
     Ok(Json(page(state.projects.load().search(&filter, offset, limit).map_err(internal)?)))
 }
 
@@ -150,17 +198,34 @@ pub struct SearchParams {
     pub offset: Option<usize>,
 }
 
-/// Search across projects (pacts are not built yet).
+/// What `/api/v1/search` finds: projects (`items`, `total`) and pacts.
+#[derive(Serialize, ToSchema)]
+pub struct SearchResults {
+    pub items: Vec<ProjectSummary>,
+    pub total: usize,
+    pub pacts: super::pact::PactPage,
+}
+
+/// Search across projects and pacts, in French (accents, plurals and verb forms do not
+/// matter); `limit`/`offset` page the projects, the first 20 pacts come with them.
 #[utoipa::path(get, path = "/api/v1/search", tag = "projects", params(SearchParams),
-    responses((status = 200, body = ProjectPage),
+    responses((status = 200, body = SearchResults),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<SearchParams>,
-) -> Result<Json<ProjectPage>, ApiError> {
-    let params = ListParams { q: Some(p.q), limit: p.limit, offset: p.offset, ..ListParams::default() };
-    let (filter, limit, offset) = filter_of(&params)?;
-    Ok(Json(page(state.projects.load().search(&filter, offset, limit).map_err(internal)?)))
+) -> Result<Json<SearchResults>, ApiError> {
+    let params = ListParams { q: Some(p.q.clone()), limit: p.limit, offset: p.offset, ..ListParams::default() };
+    let (filter, limit, offset) = filter_of(&state, &params)?;
+    let ProjectPage { items, total } = page(state.projects.load().search(&filter, offset, limit).map_err(internal)?);
+    let pacts = super::pact::find(
+        &state,
+        &super::pact::PactFilter { q: Some(p.q), ..super::pact::PactFilter::default() },
+        0,
+        20,
+    )
+    .await?;
+    Ok(Json(SearchResults { items, total, pacts }))
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -187,7 +252,8 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Re
 
 fn check(state: &AppState, input: &ProjectInput) -> Result<(), ApiError> {
     let snapshot = state.current();
-    let faults = project::validate(input, |t| snapshot.referential.get_ref(t).is_some());
+    let mut faults = project::validate(input, |t| snapshot.referential.get_ref(t).is_some());
+    faults.extend(crate::pacts::unknown_indicators(input));
     if faults.is_empty() {
         Ok(())
     } else {
@@ -211,7 +277,7 @@ fn write_error(e: WriteError) -> ApiError {
     }
 }
 
-async fn publish(state: &AppState, p: &Project) -> Result<(), ApiError> {
+pub(crate) async fn publish(state: &AppState, p: &Project) -> Result<(), ApiError> {
     let revision = state.store.project_revision().await?;
     state.projects.load().apply(p.clone(), &state.current().referential, revision).map_err(internal)
 }
@@ -238,7 +304,7 @@ pub async fn create(
 }
 
 /// RFC 7396 JSON merge patch.
-fn merge(target: &mut Value, patch: &Value) {
+pub(crate) fn merge(target: &mut Value, patch: &Value) {
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => {
             for (k, v) in p {
@@ -333,7 +399,7 @@ pub fn territory_projects(
     offset: Option<usize>,
 ) -> Result<TerritoryProjects, ApiError> {
     let params = ListParams { territory: Some(t.to_string()), limit, offset, ..ListParams::default() };
-    let (filter, limit, offset) = filter_of(&params)?;
+    let (filter, limit, offset) = filter_of(state, &params)?;
     let catalog = state.projects.load();
     let found = catalog.search(&filter, offset, limit).map_err(internal)?;
     let totals = catalog.totals(t);

@@ -99,7 +99,7 @@ pub async fn list(
     let page_no = p.page.and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).max(1);
     let snapshot = state.current();
     let r = &snapshot.referential;
-    let filter = Filter { q: Some(q.clone()), territory: territory.clone(), phase, transition };
+    let filter = Filter { q: Some(q.clone()), territory: territory.clone(), phase, transition, ..Filter::default() };
     let found = state
         .projects
         .load()

@@ -169,12 +169,21 @@ impl World {
         world
     }
 
-    /// An API call as the admin (to prepare a target), returning the status and body.
-    pub async fn admin_call(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
-        let token = self.token_of(Who::Admin).expect("admin");
+    pub fn token_of_admin(&self) -> &str {
+        self.token_of(Who::Admin).expect("admin")
+    }
+
+    /// An API call as `who` (to prepare a target), returning the status and body.
+    pub async fn call_as(&self, who: Who, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        let token = self.token_of(who).expect("a person");
         let r = Browser::new().client.request(method, self.app.url(path)).bearer_auth(token).json(&body).send();
         let r = r.await.expect("request");
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// An API call as the admin (to prepare a target), returning the status and body.
+    pub async fn admin_call(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        self.call_as(Who::Admin, method, path, body).await
     }
 
     pub fn roles_of(&self, who: Who) -> Vec<Role> {

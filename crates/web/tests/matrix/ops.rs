@@ -14,6 +14,7 @@ use time::Duration;
 use uuid::Uuid;
 
 use super::{Op, Req, Scope, Who, World, by};
+use crate::support::Browser;
 
 type Fut<'a> = Pin<Box<dyn Future<Output = Req> + Send + 'a>>;
 
@@ -370,6 +371,160 @@ fn b_project_patch<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+/// Pacts: the State's party pilots them. In scope: a pact on Saint-Étienne (42) between
+/// the State and Saint-Étienne (SIREN 214202186); out of scope: a pact on
+/// L'Abergement-Clémenciat (01) between the State and that commune (210100012), where
+/// the delegate of 42 is not the State and the local authority of Saint-Étienne no party.
+fn pact_owner_rule(who: Who, scope: Scope) -> bool {
+    who == Who::Admin || (who == Who::Delegate && scope == Scope::In)
+}
+
+/// What a party does (propose, comment, sign): admins (for the State), the delegate
+/// and the local authority when they act for a party of the pact.
+fn pact_party_rule(who: Who, scope: Scope) -> bool {
+    who == Who::Admin || (matches!(who, Who::Delegate | Who::Local) && scope == Scope::In)
+}
+
+fn pact_local(scope: Scope) -> &'static str {
+    if scope == Scope::In { "214202186" } else { "210100012" }
+}
+
+fn pact_body(w: &World, scope: Scope, local: &str) -> Value {
+    let code = if scope == Scope::In { "42218" } else { "01001" };
+    json!({"kind": "cohesion", "title": format!("Pacte {}", w.fresh()),
+           "perimeter": [{"kind": "commune", "code": code}],
+           "parties": [{"kind": "state", "name": "Préfecture"},
+                       {"kind": "local_authority", "name": "Commune", "siren": local}],
+           "owner": "state", "actions": []})
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Draft,
+    CoConstruction,
+    Ready,
+    Signed,
+}
+
+/// A pact prepared by the admin up to `stage`; returns its id and revision.
+async fn pact_at(w: &World, scope: Scope, local: &str, stage: Stage) -> (String, i64) {
+    let (status, pact) = w.admin_call(reqwest::Method::POST, "/api/v1/pacts", pact_body(w, scope, local)).await;
+    assert_eq!(status, 201, "pact: {pact}");
+    let id = pact["id"].as_str().expect("id").to_owned();
+    let mut revision = pact["revision"].as_i64().expect("revision");
+    if stage >= Stage::Ready {
+        let (_, project) = w.admin_call(reqwest::Method::POST, "/api/v1/projects", project(w, scope)).await;
+        let pid = project["id"].as_str().expect("project").to_owned();
+        let token = w.token_of_admin();
+        let r = Browser::new()
+            .client
+            .patch(w.app.url(&format!("/api/v1/pacts/{id}")))
+            .bearer_auth(token)
+            .header("if-match", format!("\"{revision}\""))
+            .json(&json!({"actions": [pid]}))
+            .send()
+            .await
+            .expect("patch");
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    let step = |status: &'static str| {
+        let id = id.clone();
+        async move {
+            let (s, body) = w
+                .admin_call(reqwest::Method::POST, &format!("/api/v1/pacts/{id}/status"), json!({"status": status}))
+                .await;
+            assert_eq!(s, 200, "{status}: {body}");
+            body["revision"].as_i64().expect("revision")
+        }
+    };
+    if stage >= Stage::CoConstruction {
+        revision = step("co_construction").await;
+    }
+    if stage >= Stage::Ready {
+        revision = step("ready_for_signature").await;
+    }
+    if stage >= Stage::Signed {
+        let path = format!("/api/v1/pacts/{id}/signatures");
+        assert_eq!(w.admin_call(reqwest::Method::POST, &path, json!({"party": "state"})).await.0, 200);
+        let (s, body) = w.call_as(Who::Local, reqwest::Method::POST, &path, json!({"party": local})).await;
+        assert_eq!(s, 200, "local signs: {body}");
+        revision = body["revision"].as_i64().expect("revision");
+    }
+    (id, revision)
+}
+
+/// The party `who` would name: the local authority for its people, the State otherwise.
+fn party_of(who: Who, scope: Scope) -> &'static str {
+    if who == Who::Local { pact_local(scope) } else { "state" }
+}
+
+fn b_pact_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move { api("/api/v1/pacts".into(), Some(pact_body(w, scope, pact_local(scope)))) })
+}
+
+fn b_pact_patch<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, revision) = pact_at(w, scope, pact_local(scope), Stage::Draft).await;
+        let mut req = api(format!("/api/v1/pacts/{id}"), Some(json!({"description": "Revu"})));
+        req.if_match = Some(revision.to_string());
+        req
+    })
+}
+
+fn b_pact_status<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::Draft).await;
+        api(format!("/api/v1/pacts/{id}/status"), Some(json!({"status": "co_construction"})))
+    })
+}
+
+fn b_pact_sign<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::Ready).await;
+        api(format!("/api/v1/pacts/{id}/signatures"), Some(json!({"party": party_of(who, scope)})))
+    })
+}
+
+fn b_pact_amend<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        // Saint-Étienne is the other party on both sides, so that its people can sign.
+        let (id, _) = pact_at(w, scope, "214202186", Stage::Signed).await;
+        api(format!("/api/v1/pacts/{id}/versions"), None)
+    })
+}
+
+fn b_pact_propose<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::CoConstruction).await;
+        let (_, project) = w.admin_call(reqwest::Method::POST, "/api/v1/projects", project(w, scope)).await;
+        let body = json!({"party": party_of(who, scope),
+                          "change": {"type": "add_project", "project_id": project["id"]}, "message": "Utile"});
+        api(format!("/api/v1/pacts/{id}/proposals"), Some(body))
+    })
+}
+
+fn b_pact_decide<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::CoConstruction).await;
+        let (_, project) = w.admin_call(reqwest::Method::POST, "/api/v1/projects", project(w, scope)).await;
+        let body = json!({"party": "state", "change": {"type": "add_project", "project_id": project["id"]}});
+        let (s, proposal) = w.admin_call(reqwest::Method::POST, &format!("/api/v1/pacts/{id}/proposals"), body).await;
+        assert_eq!(s, 201, "proposal: {proposal}");
+        let pid = proposal["id"].as_str().expect("id");
+        api(
+            format!("/api/v1/pacts/{id}/proposals/{pid}/decision"),
+            Some(json!({"accept": false, "reason": "Hors du périmètre financier"})),
+        )
+    })
+}
+
+fn b_pact_comment<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::Draft).await;
+        api(format!("/api/v1/pacts/{id}/comments"), Some(json!({"body": "Une remarque"})))
+    })
+}
+
 pub fn ops() -> Vec<Op> {
     let op = |method, path, scoped, allowed, build, rule| Op { method, path, scoped, allowed, build, rule };
     vec![
@@ -507,6 +662,71 @@ pub fn ops() -> Vec<Op> {
             project_rule,
             b_project_patch,
             "admins; a delegate or local authority covering the project's territories (`project::can_edit`), with If-Match",
+        ),
+        op(
+            "POST",
+            "/api/v1/pacts",
+            true,
+            pact_owner_rule,
+            b_pact_create,
+            "who acts for the owner party (here the State: admins, the delegate of the perimeter) (`pact::is_owner`)",
+        ),
+        op(
+            "PATCH",
+            "/api/v1/pacts/{id}",
+            true,
+            pact_owner_rule,
+            b_pact_patch,
+            "the owner party (`pact::is_owner`), with If-Match, while the text is a draft or in co-construction",
+        ),
+        op(
+            "POST",
+            "/api/v1/pacts/{id}/status",
+            true,
+            pact_owner_rule,
+            b_pact_status,
+            "the owner party (`pact::is_owner`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/pacts/{id}/signatures",
+            true,
+            pact_party_rule,
+            b_pact_sign,
+            "who acts for the party signing (`pact::acts_for`: the State through admins or the delegate of the \
+             perimeter, a local authority through its people)",
+        ),
+        op(
+            "POST",
+            "/api/v1/pacts/{id}/versions",
+            true,
+            pact_owner_rule,
+            b_pact_amend,
+            "the owner party (`pact::is_owner`), once the pact is signed",
+        ),
+        op(
+            "POST",
+            "/api/v1/pacts/{id}/proposals",
+            true,
+            pact_party_rule,
+            b_pact_propose,
+            "who acts for the proposing party (`pact::acts_for`), during co-construction",
+        ),
+        op(
+            "POST",
+            "/api/v1/pacts/{id}/proposals/{proposal}/decision",
+            true,
+            pact_owner_rule,
+            b_pact_decide,
+            "the owner party (`pact::is_owner`), a reason required",
+        ),
+        op(
+            "POST",
+            "/api/v1/pacts/{id}/comments",
+            true,
+            pact_party_rule,
+            b_pact_comment,
+            "who acts for a party of the pact, or admins (`pact::is_participant`)",
         ),
     ]
 }

@@ -1,0 +1,531 @@
+//! What the API and the pages do with pacts, in one place: each operation checks who
+//! acts (`cohesion_core::pact::rules`), validates, writes through the store in one
+//! transaction with what to tell the pact's people, and answers an [`ApiError`] the
+//! API returns as is and the pages show in French.
+
+use std::collections::{HashMap, HashSet};
+
+use cohesion_core::access::Principal;
+use cohesion_core::pact::{
+    self, Comment, OrganisationIds, Pact, PactContent, PactDiff, PactStatus, ProjectSnapshot, Proposal, ProposalChange,
+    ProposalInput, ProposalStatus, Side, Step, VersionStatus,
+};
+use cohesion_core::project::{self, ProjectInput};
+use cohesion_store::pact::{PactWriteError, Told, now_rfc3339};
+use cohesion_store::project::WriteError;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{ApiError, FieldError};
+
+/// Who acts, with what the rules need to know about the organisations.
+pub struct Acting {
+    pub principal: Principal,
+    pub name: String,
+    organisations: HashMap<Uuid, OrganisationIds>,
+}
+
+impl Acting {
+    pub async fn of(state: &AppState, principal: Principal) -> Result<Acting, ApiError> {
+        let name = match state.store.person(principal.person).await? {
+            Some(p) => p.display_name(),
+            None => return Err(ApiError::Unauthenticated),
+        };
+        Ok(Acting { principal, name, organisations: organisations(state).await? })
+    }
+
+    fn lookup(&self) -> impl Fn(Uuid) -> Option<OrganisationIds> + '_ {
+        |id| self.organisations.get(&id).cloned()
+    }
+
+    /// The parties of `c` this person acts for.
+    pub fn parties(&self, state: &AppState, c: &PactContent) -> Vec<String> {
+        pact::parties_of(&self.principal, c, &state.current().referential, self.lookup())
+    }
+
+    pub fn is_owner(&self, state: &AppState, c: &PactContent) -> bool {
+        pact::is_owner(&self.principal, c, &state.current().referential, self.lookup())
+    }
+
+    pub fn is_participant(&self, state: &AppState, c: &PactContent) -> bool {
+        pact::is_participant(&self.principal, c, &state.current().referential, self.lookup())
+    }
+}
+
+async fn organisations(state: &AppState) -> Result<HashMap<Uuid, OrganisationIds>, ApiError> {
+    Ok(state
+        .store
+        .organisations()
+        .await?
+        .into_iter()
+        .map(|o| (o.id, OrganisationIds { siren: o.siren, siret: o.siret }))
+        .collect())
+}
+
+/// The people acting for a party of `c`: those told of what happens on the pact.
+async fn people_of(state: &AppState, c: &PactContent) -> Result<Vec<Uuid>, ApiError> {
+    let orgs = organisations(state).await?;
+    let mut by_person: HashMap<Uuid, Vec<cohesion_core::access::Role>> = HashMap::new();
+    for (person, role) in state.store.active_grants().await? {
+        by_person.entry(person).or_default().push(role);
+    }
+    let snapshot = state.current();
+    let mut out: Vec<Uuid> = by_person
+        .into_iter()
+        .filter(|(person, roles)| {
+            let p = Principal { person: *person, roles: roles.clone() };
+            // Admins see every pact but are told only of those they take part in.
+            let p = Principal {
+                roles: p.roles.iter().filter(|r| !matches!(r, cohesion_core::access::Role::Admin)).cloned().collect(),
+                ..p
+            };
+            !pact::parties_of(&p, c, &snapshot.referential, |id| orgs.get(&id).cloned()).is_empty()
+        })
+        .map(|(person, _)| person)
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+fn fields(faults: Vec<project::FieldFault>) -> ApiError {
+    ApiError::invalid_fields(faults.into_iter().map(|f| FieldError { field: f.field, message: f.message }).collect())
+}
+
+fn write_error(e: PactWriteError) -> ApiError {
+    match e {
+        PactWriteError::NotFound => ApiError::NotFound("no such pact".into()),
+        PactWriteError::NoProposal => ApiError::NotFound("no such proposal on this pact".into()),
+        PactWriteError::Stale { current, .. } => ApiError::Conflict(format!(
+            "le pacte a changé entre-temps : il est à la révision {} ; relisez-le et refaites votre modification",
+            current.revision
+        )),
+        PactWriteError::Refused(why) => ApiError::Conflict(why),
+        PactWriteError::Store(e) => e.into(),
+    }
+}
+
+fn check_content(state: &AppState, c: &PactContent) -> Result<(), ApiError> {
+    let snapshot = state.current();
+    let catalog = state.projects.load();
+    let faults = pact::validate(c, |t| snapshot.referential.get_ref(t).is_some(), |id| catalog.get(id).is_some());
+    if faults.is_empty() { Ok(()) } else { Err(fields(faults)) }
+}
+
+/// The pact's projects as they are now (for a version not yet frozen).
+pub fn live_snapshots(state: &AppState, actions: &[String]) -> Vec<ProjectSnapshot> {
+    let catalog = state.projects.load();
+    actions.iter().filter_map(|id| catalog.get(id)).map(|p| ProjectSnapshot::of(&p)).collect()
+}
+
+/// What a version shows of its projects: frozen once put to signature, live before.
+pub fn version_projects(state: &AppState, v: &pact::PactVersion) -> Vec<ProjectSnapshot> {
+    if matches!(v.status, VersionStatus::ReadyForSignature | VersionStatus::Signed) {
+        v.snapshots.clone()
+    } else {
+        live_snapshots(state, &v.content.actions)
+    }
+}
+
+pub async fn load(state: &AppState, id: &str) -> Result<Pact, ApiError> {
+    state.store.pact(id).await?.ok_or_else(|| ApiError::NotFound(format!("no pact {id}")))
+}
+
+fn forbidden_owner() -> ApiError {
+    ApiError::Forbidden("only the party that pilots the pact (its owner) may do this".into())
+}
+
+/// Creates a pact in draft; the creator must act for its owner party.
+pub async fn create(state: &AppState, who: &Acting, content: PactContent) -> Result<Pact, ApiError> {
+    check_content(state, &content)?;
+    if !who.is_owner(state, &content) {
+        return Err(ApiError::Forbidden(
+            "you do not act for the party named as owner (the State's delegate of the perimeter, or the local \
+             authority of that SIREN)"
+                .into(),
+        ));
+    }
+    let now = now_rfc3339();
+    let p = Pact::new(Uuid::now_v7().to_string(), content, &now);
+    let told = Told {
+        kind: "created",
+        summary: format!("{} a créé le pacte « {} » (brouillon)", who.name, p.current().content.title),
+        recipients: people_of(state, &p.current().content).await?,
+    };
+    state.store.create_pact(&p, who.principal.person, &told).await?;
+    Ok(p)
+}
+
+/// Replaces the text of the version being written; `expected` is the revision read.
+pub async fn edit(
+    state: &AppState,
+    who: &Acting,
+    id: &str,
+    expected: i64,
+    content: PactContent,
+) -> Result<Pact, ApiError> {
+    check_content(state, &content)?;
+    let current = load(state, id).await?;
+    if !who.is_owner(state, &current.current().content) || !who.is_owner(state, &content) {
+        return Err(forbidden_owner());
+    }
+    let mut recipients = people_of(state, &current.current().content).await?;
+    recipients.extend(people_of(state, &content).await?);
+    let summary = format!("{} a modifié le texte de la version {}", who.name, current.current().number);
+    let (p, _) = state
+        .store
+        .update_pact(id, Some(expected), None, who.principal.person, |p, _| {
+            p.edit(content, &now_rfc3339()).map_err(|e| e.to_string())?;
+            Ok(Told { kind: "edited", summary, recipients })
+        })
+        .await
+        .map_err(write_error)?;
+    Ok(p)
+}
+
+/// Moves the pact to `target` (`co_construction`, `ready_for_signature`,
+/// `in_execution`, `closed`).
+pub async fn step(state: &AppState, who: &Acting, id: &str, target: PactStatus) -> Result<Pact, ApiError> {
+    let current = load(state, id).await?;
+    if !who.is_owner(state, &current.current().content) {
+        return Err(forbidden_owner());
+    }
+    let step = Step::to(&current, target).ok_or_else(|| {
+        ApiError::Conflict(format!(
+            "le pacte ({}) ne peut pas passer à « {} »",
+            current.status().label(),
+            target.label()
+        ))
+    })?;
+    let open = state.store.open_proposals(id).await?;
+    let recipients = people_of(state, &current.current().content).await?;
+    let (p, _) = state
+        .store
+        .update_pact(id, None, None, who.principal.person, |p, _| {
+            let snapshots = live_snapshots(state, &p.current().content.actions);
+            p.step(step, snapshots, open, &now_rfc3339()).map_err(|e| e.to_string())?;
+            let summary = format!("{} a fait passer le pacte à l'étape « {} »", who.name, status_label(p));
+            Ok(Told { kind: "status", summary, recipients })
+        })
+        .await
+        .map_err(write_error)?;
+    Ok(p)
+}
+
+/// The pact's status, and the amendment's when one is being written.
+pub fn status_label(p: &Pact) -> String {
+    match p.pending_amendment() {
+        Some(v) => format!("{} — avenant n° {} : {}", p.status().label(), v.number - 1, v.status.label()),
+        None => p.status().label().to_owned(),
+    }
+}
+
+/// One party signs the version submitted for signature.
+pub async fn sign(state: &AppState, who: &Acting, id: &str, party: &str) -> Result<Pact, ApiError> {
+    let current = load(state, id).await?;
+    let content = &current.current().content;
+    if !who.parties(state, content).iter().any(|p| p == party) {
+        return Err(ApiError::Forbidden(format!("you do not act for the party `{party}`")));
+    }
+    let party_name = content.party(party).map(|p| p.name.clone()).unwrap_or_default();
+    let recipients = people_of(state, content).await?;
+    let (p, _) = state
+        .store
+        .update_pact(id, None, None, who.principal.person, |p, _| {
+            let number = p.current().number;
+            let complete = p.sign(party, who.principal.person, &who.name, &now_rfc3339()).map_err(|e| e.to_string())?;
+            let what = if number == 1 { "le pacte".to_owned() } else { format!("l'avenant n° {}", number - 1) };
+            let mut summary = format!("{} a signé {what} pour « {party_name} »", who.name);
+            if complete {
+                summary.push_str(" : toutes les parties ont signé, la version est en vigueur");
+            }
+            Ok(Told { kind: "signature", summary, recipients })
+        })
+        .await
+        .map_err(write_error)?;
+    Ok(p)
+}
+
+/// Starts an amendment of a signed pact.
+pub async fn amend(state: &AppState, who: &Acting, id: &str) -> Result<Pact, ApiError> {
+    let current = load(state, id).await?;
+    if !who.is_owner(state, &current.current().content) {
+        return Err(forbidden_owner());
+    }
+    let recipients = people_of(state, &current.current().content).await?;
+    let (p, _) = state
+        .store
+        .update_pact(id, None, None, who.principal.person, |p, _| {
+            let n = p.amend(&now_rfc3339()).map_err(|e| e.to_string())?;
+            let summary = format!("{} a ouvert l'avenant n° {} (version {n})", who.name, n - 1);
+            Ok(Told { kind: "amendment", summary, recipients })
+        })
+        .await
+        .map_err(write_error)?;
+    Ok(p)
+}
+
+/// A party proposes a change while the text is in co-construction.
+pub async fn propose(state: &AppState, who: &Acting, id: &str, input: ProposalInput) -> Result<Proposal, ApiError> {
+    let current = load(state, id).await?;
+    let working = current
+        .working()
+        .filter(|v| v.status == VersionStatus::CoConstruction)
+        .ok_or_else(|| ApiError::Conflict("les propositions se font pendant la co-construction du texte".into()))?;
+    if !who.parties(state, &working.content).contains(&input.party) {
+        return Err(ApiError::Forbidden(format!("you do not act for the party `{}`", input.party)));
+    }
+    let mut faults = pact::cocon::check_text("message", &input.message, false, 5_000);
+    let catalog = state.projects.load();
+    let in_pact = |pid: &str| working.content.actions.iter().any(|a| a == pid);
+    match &input.change {
+        ProposalChange::AddProject { project_id } => {
+            if catalog.get(project_id).is_none() {
+                faults.push(fault("change.project_id", format!("no project {project_id}")));
+            } else if in_pact(project_id) {
+                faults.push(fault("change.project_id", "this project is already an action of the pact".into()));
+            }
+        }
+        ProposalChange::RemoveProject { project_id } if !in_pact(project_id) => {
+            faults.push(fault("change.project_id", "this project is not an action of the pact".into()));
+        }
+        ProposalChange::RemoveProject { .. } => {}
+        ProposalChange::NewProject { project } => faults.extend(project_faults(state, "change.project", project)),
+        ProposalChange::ChangeProject { project_id, project, .. } => {
+            if !in_pact(project_id) {
+                faults.push(fault("change.project_id", "this project is not an action of the pact".into()));
+            }
+            faults.extend(project_faults(state, "change.project", project));
+        }
+    }
+    if !faults.is_empty() {
+        return Err(fields(faults));
+    }
+    let proposal = Proposal {
+        id: Uuid::now_v7().to_string(),
+        pact_id: id.to_owned(),
+        version: working.number,
+        party: input.party,
+        author: who.principal.person,
+        author_name: who.name.clone(),
+        change: input.change,
+        message: input.message,
+        status: ProposalStatus::Open,
+        decided_by: None,
+        decided_by_name: None,
+        decision_reason: None,
+        created_at: now_rfc3339(),
+        decided_at: None,
+    };
+    let told = Told {
+        kind: "proposal",
+        summary: format!("{} propose : {}{}", who.name, proposal.change.label(), subject(state, &proposal.change)),
+        recipients: people_of(state, &working.content).await?,
+    };
+    state.store.create_proposal(&proposal, &told).await?;
+    Ok(proposal)
+}
+
+fn fault(field: &str, message: String) -> project::FieldFault {
+    project::FieldFault { field: field.into(), message }
+}
+
+fn project_faults(state: &AppState, prefix: &str, p: &ProjectInput) -> Vec<project::FieldFault> {
+    let snapshot = state.current();
+    let mut faults = project::validate(p, |t| snapshot.referential.get_ref(t).is_some());
+    faults.extend(unknown_indicators(p));
+    faults.into_iter().map(|f| fault(&format!("{prefix}.{}", f.field), f.message)).collect()
+}
+
+/// Indicator codes of a project that the catalogue does not know.
+pub fn unknown_indicators(p: &ProjectInput) -> Vec<project::FieldFault> {
+    p.indicators
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| !i.code.trim().is_empty() && cohesion_core::indicator::find(&i.code).is_none())
+        .map(|(n, i)| {
+            fault(&format!("indicators[{n}].code"), format!("`{}` is not in the indicator catalogue", i.code))
+        })
+        .collect()
+}
+
+/// ` « name »` of the project a change is about.
+fn subject(state: &AppState, change: &ProposalChange) -> String {
+    match change {
+        ProposalChange::NewProject { project } => format!(" « {} »", project.name),
+        other => other
+            .project_id()
+            .and_then(|id| state.projects.load().get(id))
+            .map(|p| format!(" « {} »", p.input.name))
+            .unwrap_or_default(),
+    }
+}
+
+/// The owner accepts or declines a proposal, with a reason. Accepting applies it: a
+/// new project is created, a changed project written against the version the
+/// proposal was made from (refused with 409 if it moved since), then the pact's
+/// actions change, the proposal is marked decided, and the parties are told.
+pub async fn decide(
+    state: &AppState,
+    who: &Acting,
+    id: &str,
+    proposal_id: &str,
+    accept: bool,
+    reason: &str,
+) -> Result<(Pact, Proposal), ApiError> {
+    let current = load(state, id).await?;
+    if !who.is_owner(state, &current.current().content) {
+        return Err(forbidden_owner());
+    }
+    let faults = pact::cocon::check_text("reason", reason, true, 5_000);
+    if !faults.is_empty() {
+        return Err(fields(faults));
+    }
+    let proposals = state.store.proposals(id).await?;
+    let proposal = proposals
+        .into_iter()
+        .find(|p| p.id == proposal_id)
+        .ok_or_else(|| ApiError::NotFound(format!("no proposal {proposal_id} on this pact")))?;
+    if proposal.status != ProposalStatus::Open {
+        return Err(ApiError::Conflict(format!(
+            "cette proposition est déjà {}",
+            proposal.status.label().to_lowercase()
+        )));
+    }
+    if current.working().is_none_or(|v| v.status != VersionStatus::CoConstruction) {
+        return Err(ApiError::Conflict("les décisions se prennent pendant la co-construction du texte".into()));
+    }
+    let actor = format!("person:{}", who.principal.person);
+    // The project side of an accepted proposal, written first (its own versioned write).
+    let mut action: Option<(bool, String)> = None; // (add?, project id)
+    if accept {
+        match &proposal.change {
+            ProposalChange::AddProject { project_id } => action = Some((true, project_id.clone())),
+            ProposalChange::RemoveProject { project_id } => action = Some((false, project_id.clone())),
+            ProposalChange::NewProject { project } => {
+                let faults = project_faults(state, "change.project", project);
+                if !faults.is_empty() {
+                    return Err(fields(faults));
+                }
+                let p = state.store.create_project(project, &actor).await.map_err(project_write_error)?;
+                crate::api::project::publish(state, &p).await?;
+                action = Some((true, p.id));
+            }
+            ProposalChange::ChangeProject { project_id, base_version, project } => {
+                let faults = project_faults(state, "change.project", project);
+                if !faults.is_empty() {
+                    return Err(fields(faults));
+                }
+                let p = state
+                    .store
+                    .update_project(project_id, *base_version, project, &actor)
+                    .await
+                    .map_err(project_write_error)?;
+                crate::api::project::publish(state, &p).await?;
+            }
+        }
+    }
+    let recipients = people_of(state, &current.current().content).await?;
+    let summary = format!(
+        "{} a {} la proposition « {} »{} : {reason}",
+        who.name,
+        if accept { "accepté" } else { "refusé" },
+        proposal.change.label(),
+        subject(state, &proposal.change)
+    );
+    let now = now_rfc3339();
+    let (p, decided) = state
+        .store
+        .update_pact(id, None, Some(proposal_id), who.principal.person, |p, prop| {
+            let prop = prop.ok_or("proposition introuvable")?;
+            if prop.status != ProposalStatus::Open {
+                return Err(format!("cette proposition est déjà {}", prop.status.label().to_lowercase()));
+            }
+            match &action {
+                Some((true, pid)) => p.add_action(pid, &now).map_err(|e| e.to_string())?,
+                Some((false, pid)) => p.remove_action(pid, &now).map_err(|e| e.to_string())?,
+                None => {}
+            }
+            prop.status = if accept { ProposalStatus::Accepted } else { ProposalStatus::Declined };
+            prop.decided_by = Some(who.principal.person);
+            prop.decided_by_name = Some(who.name.clone());
+            prop.decision_reason = Some(reason.trim().to_owned());
+            prop.decided_at = Some(now.clone());
+            Ok(Told { kind: "decision", summary, recipients })
+        })
+        .await
+        .map_err(write_error)?;
+    let decided = decided.ok_or_else(|| ApiError::Internal("decided proposal missing".into()))?;
+    Ok((p, decided))
+}
+
+fn project_write_error(e: WriteError) -> ApiError {
+    match e {
+        WriteError::NotFound => ApiError::NotFound("the project of this proposal no longer exists".into()),
+        WriteError::Stale { expected, current } => ApiError::Conflict(format!(
+            "le projet a changé depuis la proposition (version {expected}, il est à la version {}) : rien n'a été \
+             écrit ; refusez cette proposition et demandez-en une nouvelle",
+            current.version
+        )),
+        WriteError::ExternalIdTaken { id, project } => {
+            ApiError::Conflict(format!("{}:{} already identifies project {project}", id.tool, id.id))
+        }
+        WriteError::Store(e) => e.into(),
+    }
+}
+
+/// A participant comments in a thread of the pact.
+pub async fn comment(state: &AppState, who: &Acting, id: &str, thread: &str, body: &str) -> Result<Comment, ApiError> {
+    let current = load(state, id).await?;
+    let content = &current.current().content;
+    if !who.is_participant(state, content) {
+        return Err(ApiError::Forbidden("only the parties of the pact comment on it".into()));
+    }
+    let mut faults = pact::cocon::check_text("body", body, true, 5_000);
+    if !pact::cocon::is_thread(thread) {
+        faults.push(fault("thread", format!("`{thread}`: pact, proposal:{{id}} or project:{{id}}")));
+    }
+    if !faults.is_empty() {
+        return Err(fields(faults));
+    }
+    if current.status() == PactStatus::Closed {
+        return Err(ApiError::Conflict("le pacte est clos".into()));
+    }
+    let c = Comment {
+        id: Uuid::now_v7().to_string(),
+        pact_id: id.to_owned(),
+        thread: thread.to_owned(),
+        author: who.principal.person,
+        author_name: who.name.clone(),
+        body: body.trim().to_owned(),
+        created_at: now_rfc3339(),
+    };
+    let excerpt: String = c.body.chars().take(140).collect();
+    let told = Told {
+        kind: "comment",
+        summary: format!(
+            "{} a commenté : « {excerpt}{} »",
+            who.name,
+            if c.body.chars().count() > 140 { "…" } else { "" }
+        ),
+        recipients: people_of(state, content).await?,
+    };
+    state.store.create_comment(&c, &told).await?;
+    Ok(c)
+}
+
+/// The difference between versions `from` and `to` of a pact.
+pub fn diff(state: &AppState, p: &Pact, from: u32, to: u32) -> Result<PactDiff, ApiError> {
+    let (Some(a), Some(b)) = (p.version(from), p.version(to)) else {
+        return Err(ApiError::NotFound(format!("the pact has versions 1 to {}", p.current().number)));
+    };
+    let (pa, pb) = (version_projects(state, a), version_projects(state, b));
+    Ok(pact::diff(
+        &Side { number: a.number, content: &a.content, projects: &pa },
+        &Side { number: b.number, content: &b.content, projects: &pb },
+    ))
+}
+
+/// The ids of the projects that are actions of the pact (its current version).
+pub async fn action_ids(state: &AppState, id: &str) -> Result<HashSet<String>, ApiError> {
+    Ok(load(state, id).await?.current().content.actions.iter().cloned().collect())
+}
