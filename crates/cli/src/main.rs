@@ -3,6 +3,7 @@
 mod data;
 mod data_programmes;
 mod db;
+mod digest;
 mod evaluate;
 mod evaluate_stored;
 mod import;
@@ -36,6 +37,9 @@ enum Command {
     /// Maintenance of the reference data shipped in the binary.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Pact digests: `digest send` mails the pending ones now.
+    #[command(subcommand)]
+    Digest(digest::DigestCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -58,5 +62,6 @@ fn main() -> anyhow::Result<()> {
         Command::User(cmd) => user::run(cmd),
         Command::Data(DataCommand::Programmes(args)) => data_programmes::compile(&args),
         Command::Data(DataCommand::Projects(args)) => projects::compile(&args),
+        Command::Digest(cmd) => digest::run(cmd),
     }
 }

@@ -1,0 +1,34 @@
+//! `cohesion digest send`: sends the pending pact digests now (the server sends them
+//! once a day at `COHESION_DIGEST_HOUR`); each event is told once either way.
+
+use cohesion_web::AppState;
+
+use crate::db::DbArgs;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum DigestCommand {
+    /// Send every pending digest now and print what was sent (JSON).
+    Send(SendArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+pub fn run(cmd: DigestCommand) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cmd {
+        DigestCommand::Send(args) => runtime.block_on(send(args)),
+    }
+}
+
+async fn send(args: SendArgs) -> anyhow::Result<()> {
+    let store = args.db.open().await?;
+    let state = AppState::load(store.clone()).await?;
+    let report = cohesion_web::digest::send_all(&state).await?;
+    println!("{}", serde_json::to_string(&report)?);
+    store.close().await;
+    Ok(())
+}
