@@ -173,3 +173,49 @@ async fn pact_postgres() {
     pact_story(&db.store).await;
     db.cleanup().await;
 }
+
+/// Eight people edit the same pact from the revision they all read, at once: exactly
+/// one write lands, the seven others are refused with the current pact.
+async fn concurrent_story(store: &Store) {
+    let alice = person(store, "alice@example.fr").await;
+    let pact = Pact::new(Uuid::now_v7().to_string(), content(), &cohesion_store::pact::now_rfc3339());
+    store.create_pact(&pact, alice, &told("created", vec![])).await.expect("create");
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (store, id) = (store.clone(), pact.id.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .update_pact(&id, Some(1), None, alice, move |p, _| {
+                    let mut c = p.current().content.clone();
+                    c.title = format!("Titre {i}");
+                    p.edit(c, "2026-11-30T09:00:00Z").map_err(|e| e.to_string())?;
+                    Ok(told("edited", vec![]))
+                })
+                .await
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.expect("join"));
+    }
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let stale = results.iter().filter(|r| matches!(r, Err(PactWriteError::Stale { .. }))).count();
+    assert_eq!((ok, stale), (1, 7), "{results:?}");
+    let now = store.pact(&pact.id).await.expect("read").expect("pact");
+    assert_eq!(now.revision, 2);
+    let winner = results.iter().find_map(|r| r.as_ref().ok()).expect("one");
+    assert_eq!(now.current().content.title, winner.0.current().content.title, "the landed write is the one stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pact_concurrent_sqlite() {
+    let db = TestDb::sqlite().await.expect("sqlite");
+    concurrent_story(&db.store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pact_concurrent_postgres() {
+    let Some(db) = postgres_or_skip().await else { return };
+    concurrent_story(&db.store).await;
+    db.cleanup().await;
+}
