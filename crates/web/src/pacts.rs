@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cohesion_core::access::Principal;
+use cohesion_core::access::{Principal, Role};
 use cohesion_core::pact::{
     self, Comment, OrganisationIds, Pact, PactContent, PactDiff, PactStatus, ProjectSnapshot, Proposal, ProposalChange,
     ProposalInput, ProposalStatus, Side, Step, VersionStatus,
@@ -65,20 +65,19 @@ async fn organisations(state: &AppState) -> Result<HashMap<Uuid, OrganisationIds
 /// The people acting for a party of `c`: those told of what happens on the pact.
 async fn people_of(state: &AppState, c: &PactContent) -> Result<Vec<Uuid>, ApiError> {
     let orgs = organisations(state).await?;
-    let mut by_person: HashMap<Uuid, Vec<cohesion_core::access::Role>> = HashMap::new();
+    // Admins see every pact but are told only of those they take part in through
+    // another role.
+    let mut by_person: HashMap<Uuid, Vec<Role>> = HashMap::new();
     for (person, role) in state.store.active_grants().await? {
-        by_person.entry(person).or_default().push(role);
+        if role != Role::Admin {
+            by_person.entry(person).or_default().push(role);
+        }
     }
     let snapshot = state.current();
     let mut out: Vec<Uuid> = by_person
         .into_iter()
         .filter(|(person, roles)| {
             let p = Principal { person: *person, roles: roles.clone() };
-            // Admins see every pact but are told only of those they take part in.
-            let p = Principal {
-                roles: p.roles.iter().filter(|r| !matches!(r, cohesion_core::access::Role::Admin)).cloned().collect(),
-                ..p
-            };
             !pact::parties_of(&p, c, &snapshot.referential, |id| orgs.get(&id).cloned()).is_empty()
         })
         .map(|(person, _)| person)
@@ -165,7 +164,8 @@ pub async fn edit(
 ) -> Result<Pact, ApiError> {
     check_content(state, &content)?;
     let current = load(state, id).await?;
-    if !who.is_owner(state, &current.current().content) || !who.is_owner(state, &content) {
+    // The owner may hand the pilot to another party: only the current text's owner counts.
+    if !who.is_owner(state, &current.current().content) {
         return Err(forbidden_owner());
     }
     let mut recipients = people_of(state, &current.current().content).await?;
@@ -257,6 +257,33 @@ pub async fn amend(state: &AppState, who: &Acting, id: &str) -> Result<Pact, Api
         .update_pact(id, None, None, who.principal.person, |p, _| {
             let n = p.amend(&now_rfc3339()).map_err(|e| e.to_string())?;
             let summary = format!("{} a ouvert l'avenant n° {} (version {n})", who.name, n - 1);
+            Ok(Told { kind: "amendment", summary, recipients })
+        })
+        .await
+        .map_err(write_error)?;
+    Ok(p)
+}
+
+/// Drops the amendment being written (number `number`); the signed text stays in force.
+pub async fn abandon(state: &AppState, who: &Acting, id: &str, number: u32) -> Result<Pact, ApiError> {
+    let current = load(state, id).await?;
+    if !who.is_owner(state, &current.current().content) {
+        return Err(forbidden_owner());
+    }
+    if current.pending_amendment().map(|v| v.number) != Some(number) {
+        return Err(ApiError::Conflict(format!(
+            "la version {number} n'est pas un avenant en cours : seules les versions non signées d'un pacte signé s'abandonnent"
+        )));
+    }
+    let recipients = people_of(state, &current.current().content).await?;
+    let (p, _) = state
+        .store
+        .update_pact(id, None, None, who.principal.person, |p, _| {
+            if p.pending_amendment().map(|v| v.number) != Some(number) {
+                return Err("cet avenant n'est plus en cours".to_owned());
+            }
+            let n = p.abandon_amendment(&now_rfc3339()).map_err(|e| e.to_string())?;
+            let summary = format!("{} a abandonné l'avenant n° {} (version {n})", who.name, n - 1);
             Ok(Told { kind: "amendment", summary, recipients })
         })
         .await

@@ -228,6 +228,12 @@ async fn story(app: &TestApp) {
     assert_eq!(versions.as_array().map(Vec::len), Some(2));
 
     assert_eq!(c.call("POST", &p("/status"), &prefect, Some(json!({"status": "in_execution"})), None).await.0, 200);
+    // An amendment can be abandoned before signature; signed versions never.
+    assert_eq!(c.call("DELETE", &p("/versions/2"), &prefect, None, None).await.0, 409, "version 2 is signed");
+    assert_eq!(c.call("POST", &p("/versions"), &prefect, None, None).await.0, 201);
+    assert_eq!(c.call("DELETE", &p("/versions/3"), &mayor, None, None).await.0, 403);
+    let (s, back) = c.call("DELETE", &p("/versions/3"), &prefect, None, None).await;
+    assert_eq!((s, back["versions"].as_array().map(Vec::len)), (200, Some(2)), "{back}");
 
     // Found by search, by territory (a département contains the commune), and as a project filter.
     let (_, found) = c.call("GET", "/api/v1/pacts?q=pactes%20cohesion%20saint-etienne", "", None, None).await;

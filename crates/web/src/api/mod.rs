@@ -135,7 +135,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(pact::set_status))
         .routes(routes!(pact::sign))
         .routes(routes!(pact::versions, pact::amend))
-        .routes(routes!(pact::version))
+        .routes(routes!(pact::version, pact::abandon))
         .routes(routes!(pact::diff))
         .routes(routes!(pact::proposals, pact::propose))
         .routes(routes!(pact::decide))

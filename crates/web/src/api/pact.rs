@@ -483,6 +483,24 @@ pub async fn version(
     Ok(Json(version_view(&state, v)))
 }
 
+/// Abandon the amendment being written (never a signed version).
+#[utoipa::path(delete, path = "/api/v1/pacts/{id}/versions/{number}", tag = "pacts",
+    params(("id" = String, Path, description = "UUID"), ("number" = u32, Path, description = "the amendment's version")),
+    responses((status = 200, body = PactView),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "Not an amendment being written", body = Problem, content_type = "application/problem+json")))]
+pub async fn abandon(
+    State(state): State<AppState>,
+    Actor(who): Actor,
+    Path((id, number)): Path<(String, u32)>,
+) -> Result<Response, ApiError> {
+    let who = Acting::of(&state, who).await?;
+    let p = pacts::abandon(&state, &who, &id, number).await?;
+    Ok(with_etag(&state, StatusCode::OK, &p))
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct DiffParams {
     /// A version number (default: the one before `to`).

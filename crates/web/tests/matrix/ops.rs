@@ -493,6 +493,15 @@ fn b_pact_amend<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+fn b_pact_abandon<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, "214202186", Stage::Signed).await;
+        let (s, body) = w.admin_call(reqwest::Method::POST, &format!("/api/v1/pacts/{id}/versions"), json!({})).await;
+        assert_eq!(s, 201, "amend: {body}");
+        api(format!("/api/v1/pacts/{id}/versions/2"), None)
+    })
+}
+
 fn b_pact_propose<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move {
         let (id, _) = pact_at(w, scope, pact_local(scope), Stage::CoConstruction).await;
@@ -703,6 +712,14 @@ pub fn ops() -> Vec<Op> {
             pact_owner_rule,
             b_pact_amend,
             "the owner party (`pact::is_owner`), once the pact is signed",
+        ),
+        op(
+            "DELETE",
+            "/api/v1/pacts/{id}/versions/{number}",
+            true,
+            pact_owner_rule,
+            b_pact_abandon,
+            "the owner party (`pact::is_owner`), an amendment not yet signed",
         ),
         op(
             "POST",
