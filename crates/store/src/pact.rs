@@ -172,7 +172,16 @@ macro_rules! pact_from_row {
     }};
 }
 
+const BUMP: &str = "UPDATE pact_state SET revision = revision + 1 WHERE id = 1";
+
 impl Store {
+    /// The revision of the pacts, bumped by every write of a pact.
+    pub async fn pact_revision(&self) -> Result<i64> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, (i64,)>("SELECT revision FROM pact_state WHERE id = 1").fetch_one(pool).await?.0)
+        })
+    }
+
     /// Stores a new pact (already validated) and tells its people.
     pub async fn create_pact(&self, pact: &Pact, actor: Uuid, told: &Told) -> Result<()> {
         let c = columns(pact)?;
@@ -195,6 +204,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            sqlx::query(BUMP).execute(&mut *tx).await?;
             insert!(&mut *tx, &audit(actor, &pact.id, "create", None, Some(pact)))?;
             tell!(tx, &pact.id, actor, told, now);
             tx.commit().await?;
@@ -306,6 +316,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query(BUMP).execute(&mut *tx).await?;
                 insert!(&mut *tx, &audit(actor, id, told.kind, Some(&before), Some(&after)))?;
             }
             if let Some(p) = &prop {

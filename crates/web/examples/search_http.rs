@@ -91,6 +91,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         store.create_pact(&pact, person, &told).await?;
     }
 
+    state.reload_pacts(true).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let app = cohesion_web::app(state.clone());
@@ -138,7 +139,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!();
-    println!("{} projects, {} pacts in the store.", catalog.len(), store.pact_rows().await?.len());
+    println!("{} projects, {} pacts in the store.", catalog.len(), state.pacts.load().pacts.len());
     store.close().await;
     Ok(())
 }

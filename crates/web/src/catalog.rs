@@ -117,22 +117,41 @@ pub fn places_of(referential: &Referential, territories: &[TerritoryRef]) -> Vec
     out
 }
 
-/// The search terms of `text` (lowercased, accents folded, French stems), without
-/// the common words: what the index stores and queries look for.
-pub fn terms(text: &str) -> Vec<String> {
-    let mut analyzer = analyzer();
-    let mut out = Vec::new();
-    for word in text.split(|c: char| !c.is_alphanumeric()) {
-        let lower = word.to_lowercase();
-        if lower.is_empty() || STOPWORDS.contains(&lower.as_str()) {
-            continue;
-        }
-        let mut stream = analyzer.token_stream(&lower);
-        while let Some(token) = stream.next() {
-            out.push(token.text.clone());
-        }
+/// Turns text into search terms (lowercased, accents folded, French stems), without
+/// the common words: what the index stores and queries look for. Keeps its analyzer,
+/// so that many texts cost one construction.
+pub struct Terms(TextAnalyzer);
+
+impl Default for Terms {
+    fn default() -> Self {
+        Terms::new()
     }
-    out
+}
+
+impl Terms {
+    pub fn new() -> Terms {
+        Terms(analyzer())
+    }
+
+    pub fn of(&mut self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            let lower = word.to_lowercase();
+            if lower.is_empty() || STOPWORDS.contains(&lower.as_str()) {
+                continue;
+            }
+            let mut stream = self.0.token_stream(&lower);
+            while let Some(token) = stream.next() {
+                out.push(token.text.clone());
+            }
+        }
+        out
+    }
+}
+
+/// The search terms of `text` (see [`Terms`]).
+pub fn terms(text: &str) -> Vec<String> {
+    Terms::new().of(text)
 }
 
 fn analyzer() -> TextAnalyzer {

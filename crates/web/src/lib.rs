@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod digest;
 pub mod error;
 pub mod indicators;
+pub mod pact_index;
 pub mod pacts;
 pub mod pages;
 pub mod snapshot;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub auth: Arc<auth::AuthConfig>,
     /// The projects and their search index (`catalog`).
     pub projects: Arc<ArcSwap<catalog::Catalog>>,
+    /// The pacts' list columns and search terms (`pact_index`).
+    pub pacts: Arc<ArcSwap<pact_index::PactIndex>>,
 }
 
 impl AppState {
@@ -49,11 +52,13 @@ impl AppState {
         let auth = auth::AuthConfig::from_env().map_err(snapshot::LoadError::Config)?;
         let snapshot = Snapshot::load(&store).await?;
         let projects = catalog::Catalog::load(&store, &snapshot.referential).await?;
+        let pacts = pact_index::PactIndex::load(&store, &snapshot.referential).await?;
         Ok(AppState {
             store,
             snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
             auth: Arc::new(auth),
             projects: Arc::new(ArcSwap::from_pointee(projects)),
+            pacts: Arc::new(ArcSwap::from_pointee(pacts)),
         })
     }
 
@@ -84,6 +89,17 @@ impl AppState {
         })
     }
 
+    /// Rebuilds the pact index from the store (`always`, after a write of this
+    /// instance), or only if the stored revision moved.
+    pub async fn reload_pacts(&self, always: bool) -> Result<(), cohesion_store::StoreError> {
+        let stored = self.store.pact_revision().await?;
+        if always || stored != self.pacts.load().revision {
+            let fresh = pact_index::PactIndex::load(&self.store, &self.current().referential).await?;
+            self.pacts.store(Arc::new(fresh));
+        }
+        Ok(())
+    }
+
     /// Reloads the snapshot if the stored revision moved, and rebuilds the project
     /// index if the projects' revision did. Returns whether the snapshot was reloaded.
     pub async fn refresh(&self) -> Result<bool, snapshot::LoadError> {
@@ -92,6 +108,7 @@ impl AppState {
             let fresh = catalog::Catalog::load(&self.store, &self.current().referential).await?;
             self.projects.store(Arc::new(fresh));
         }
+        self.reload_pacts(false).await.map_err(snapshot::LoadError::Store)?;
         let stored = self.store.referential_state().await.map_err(snapshot::LoadError::Store)?;
         let programmes = self.store.programme_revision().await.map_err(snapshot::LoadError::Store)?.unwrap_or(0);
         let current = self.current();

@@ -151,6 +151,7 @@ pub async fn create(state: &AppState, who: &Acting, content: PactContent) -> Res
         recipients: people_of(state, &p.current().content).await?,
     };
     state.store.create_pact(&p, who.principal.person, &told).await?;
+    state.reload_pacts(true).await?;
     Ok(p)
 }
 
@@ -179,6 +180,7 @@ pub async fn edit(
         })
         .await
         .map_err(write_error)?;
+    state.reload_pacts(true).await?;
     Ok(p)
 }
 
@@ -208,6 +210,7 @@ pub async fn step(state: &AppState, who: &Acting, id: &str, target: PactStatus) 
         })
         .await
         .map_err(write_error)?;
+    state.reload_pacts(true).await?;
     Ok(p)
 }
 
@@ -242,6 +245,7 @@ pub async fn sign(state: &AppState, who: &Acting, id: &str, party: &str) -> Resu
         })
         .await
         .map_err(write_error)?;
+    state.reload_pacts(true).await?;
     Ok(p)
 }
 
@@ -261,6 +265,7 @@ pub async fn amend(state: &AppState, who: &Acting, id: &str) -> Result<Pact, Api
         })
         .await
         .map_err(write_error)?;
+    state.reload_pacts(true).await?;
     Ok(p)
 }
 
@@ -288,6 +293,7 @@ pub async fn abandon(state: &AppState, who: &Acting, id: &str, number: u32) -> R
         })
         .await
         .map_err(write_error)?;
+    state.reload_pacts(true).await?;
     Ok(p)
 }
 
@@ -481,6 +487,7 @@ pub async fn decide(
         })
         .await
         .map_err(write_error)?;
+    state.reload_pacts(true).await?;
     let decided = decided.ok_or_else(|| ApiError::Internal("decided proposal missing".into()))?;
     Ok((p, decided))
 }

@@ -251,6 +251,18 @@ async fn story(app: &TestApp) {
     assert_eq!(c.call("GET", "/api/v1/projects?pact=nope", "", None, None).await.0, 400);
     assert_eq!(c.call("GET", "/api/v1/projects?programme=nope", "", None, None).await.0, 400);
 
+    // A pact written by another instance is listed once the store's revision is seen.
+    let mut elsewhere = cohesion_core::pact::Pact::new(Uuid::now_v7().to_string(), serde_json::from_value(json!({
+        "kind": "crte", "title": "Contrat de relance du Pilat", "perimeter": [{"kind": "commune", "code": "42218"}],
+        "parties": [{"kind": "state", "name": "Préfecture"}, {"kind": "local_authority", "name": "Saint-Étienne", "siren": COMMUNE}],
+        "owner": "state"})).expect("content"), "2026-11-30T08:00:00Z");
+    elsewhere.revision = 1;
+    let quiet = cohesion_store::pact::Told { kind: "created", summary: "ailleurs".into(), recipients: vec![] };
+    app.state.store.create_pact(&elsewhere, Uuid::nil(), &quiet).await.expect("other instance");
+    assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", "", None, None).await.1["total"], 0, "not seen yet");
+    app.state.refresh().await.expect("refresh");
+    assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", "", None, None).await.1["total"], 1);
+
     // The digest: one mail per person, each event once; a second run sends nothing.
     let report = cohesion_web::digest::send_all(&app.state).await.expect("digest");
     assert_eq!(report.sent, 2, "{report:?}");

@@ -66,3 +66,10 @@ CREATE TABLE digest_run (
     day         TEXT PRIMARY KEY,          -- YYYY-MM-DD, UTC
     started_at  TEXT        NOT NULL
 );
+
+-- Bumped by every pact write, so that every instance notices and reloads its pact index.
+CREATE TABLE pact_state (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    revision BIGINT NOT NULL
+);
+INSERT INTO pact_state (id, revision) VALUES (1, 0);

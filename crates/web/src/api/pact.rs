@@ -2,8 +2,6 @@
 //! the diff of two versions, proposals and comments. The rules live in
 //! `cohesion_core::pact`, the orchestration in [`crate::pacts`].
 
-use std::collections::HashSet;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -99,52 +97,37 @@ pub async fn find(state: &AppState, f: &PactFilter, offset: usize, limit: usize)
     let wanted: Vec<String> = f.q.as_deref().map(terms).unwrap_or_default();
     let snapshot = state.current();
     let r = &snapshot.referential;
-    let rows = state.store.pact_rows().await?;
-    let matching: Vec<_> = rows
-        .into_iter()
-        .filter(|row| status.is_none_or(|s| PactStatus::parse(s).is_some_and(|s| s.as_str() == row.status)))
-        .filter(|row| kind.is_none_or(|k| PactKind::parse(k).is_some_and(|k| k.as_str() == row.kind)))
-        .filter(|row| {
+    // The pacts covering `t`: those whose perimeter holds `t` or a territory containing it.
+    let around: Vec<TerritoryRef> =
+        territory.as_ref().map(|t| places_of(r, std::slice::from_ref(t))).unwrap_or_default();
+    let index = state.pacts.load();
+    let matching: Vec<_> = index
+        .pacts
+        .iter()
+        .filter(|p| status.is_none_or(|s| PactStatus::parse(s).is_some_and(|s| s.as_str() == p.row.status)))
+        .filter(|p| kind.is_none_or(|k| PactKind::parse(k).is_some_and(|k| k.as_str() == p.row.kind)))
+        .filter(|p| {
             territory.as_ref().is_none_or(|t| {
-                places_of(r, &row.perimeter).binary_search(t).is_ok()
-                    || r.get_ref(t).is_some_and(|_| {
-                        places_of(r, std::slice::from_ref(t)).iter().any(|p| row.perimeter.contains(p))
-                    })
+                p.places.binary_search(t).is_ok() || p.row.perimeter.iter().any(|x| around.binary_search(x).is_ok())
             })
         })
-        .filter(|row| {
-            if wanted.is_empty() {
-                return true;
-            }
-            let mut text = format!("{}\n{}\n", row.title, row.parties);
-            if let Some(k) = PactKind::parse(&row.kind) {
-                text.push_str(k.label());
-            }
-            for t in &row.perimeter {
-                if let Some(found) = r.get_ref(t) {
-                    text.push('\n');
-                    text.push_str(&found.name);
-                }
-            }
-            let have: HashSet<String> = terms(&text).into_iter().collect();
-            wanted.iter().all(|w| have.contains(w))
-        })
+        .filter(|p| wanted.iter().all(|w| p.terms.contains(w)))
         .collect();
     let total = matching.len();
     let items = matching
         .into_iter()
         .skip(offset)
         .take(limit)
-        .map(|row| PactSummary {
-            id: row.id,
-            kind: row.kind,
-            title: row.title,
-            status: row.status,
-            perimeter: row.perimeter.iter().map(ToString::to_string).collect(),
-            parties: row.parties.lines().map(str::to_owned).collect(),
-            actions: row.actions.len(),
-            revision: row.revision,
-            updated_at: row.updated_at,
+        .map(|p| PactSummary {
+            id: p.row.id.clone(),
+            kind: p.row.kind.clone(),
+            title: p.row.title.clone(),
+            status: p.row.status.clone(),
+            perimeter: p.row.perimeter.iter().map(ToString::to_string).collect(),
+            parties: p.row.parties.lines().map(str::to_owned).collect(),
+            actions: p.row.actions.len(),
+            revision: p.row.revision,
+            updated_at: p.row.updated_at.clone(),
         })
         .collect();
     Ok(PactPage { items, total })
