@@ -193,7 +193,9 @@ async fn story(app: &TestApp) {
     assert!(html.contains("<h1>Pacte de cohésion de Saint-Étienne</h1>"));
     assert!(html.contains("Brouillon") && html.contains("Le pacte est créé"));
     assert!(html.contains(r#"href="/territoires/commune/42218">Saint-Étienne</a>"#), "perimeter linked");
-    assert!(html.contains("Rénovation de l&#39;école Jules-Ferry") || html.contains("Rénovation de l'école Jules-Ferry"));
+    assert!(
+        html.contains("Rénovation de l&#39;école Jules-Ferry") || html.contains("Rénovation de l'école Jules-Ferry")
+    );
     assert!(html.contains("1\u{202f}000\u{202f}000\u{a0}€") && html.contains("40 %"), "money: {html}");
     assert!(html.contains("Ouvrir la co-construction"));
 
