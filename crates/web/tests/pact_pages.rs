@@ -141,6 +141,7 @@ async fn story(app: &TestApp) {
         .await;
     assert_eq!(s, 400);
     assert!(html.contains("Ligne 2 : « nimporte » n’est pas de la forme type:code"), "{html}");
+    assert!(html.contains("Donnez un titre au pacte."), "every fault at once: {html}");
     assert!(html.contains("Revitaliser le centre") && html.contains("123 ; Inconnue"), "kept");
     let (s, _, html) = prefect
         .post(

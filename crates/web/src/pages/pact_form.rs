@@ -268,6 +268,25 @@ fn french(errors: &[FieldError], at: &Lines, content: &PactContent) -> Faults {
     out
 }
 
+/// The faults of how the text is written, plus those the rules find in what could be
+/// read of it: every fault at once, not one round per kind.
+fn with_rules(state: &AppState, mut faults: Faults, content: &PactContent, at: &Lines) -> Faults {
+    let snapshot = state.current();
+    let catalog = state.projects.load();
+    let errors: Vec<FieldError> = cohesion_core::pact::validate(
+        content,
+        |t| snapshot.referential.get_ref(t).is_some(),
+        |id| catalog.get(id).is_some(),
+    )
+    .into_iter()
+    // A field whose lines could not be read is already explained.
+    .filter(|f| !(faults.has(f.field.as_str()) && !f.field.contains('[')))
+    .map(|f| FieldError { field: f.field, message: f.message })
+    .collect();
+    faults.0.extend(french(&errors, at, content).0);
+    faults
+}
+
 #[derive(Template)]
 #[template(path = "pact_form.html")]
 struct FormPage {
@@ -338,6 +357,7 @@ pub async fn create(
     let acting = Acting::of(&state, me.principal.clone()).await.map_err(|e| PageError::internal(&who.config, e))?;
     let (content, at, faults) = parse(&form);
     if !faults.is_empty() {
+        let faults = with_rules(&state, faults, &content, &at);
         return answer(&who, StatusCode::BAD_REQUEST, &form_page(&who, form, faults, None, None));
     }
     match pacts::create(&state, &acting, content.clone()).await {
@@ -412,6 +432,7 @@ pub async fn edit(
         return answer(&who, StatusCode::BAD_REQUEST, &form_page(&who, form, faults, alert, Some((&id, &title))));
     };
     if !faults.is_empty() {
+        let faults = with_rules(&state, faults, &content, &at);
         return answer(&who, StatusCode::BAD_REQUEST, &form_page(&who, form, faults, None, Some((&id, &title))));
     }
     let (status, alert) = match pacts::edit(&state, &acting, &id, expected, content.clone()).await {
