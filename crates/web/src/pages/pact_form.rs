@@ -280,7 +280,7 @@ fn with_rules(state: &AppState, mut faults: Faults, content: &PactContent, at: &
     )
     .into_iter()
     // A field whose lines could not be read is already explained.
-    .filter(|f| !(faults.has(f.field.as_str()) && !f.field.contains('[')))
+    .filter(|f| !faults.has(f.field.as_str()) || f.field.contains('['))
     .map(|f| FieldError { field: f.field, message: f.message })
     .collect();
     faults.0.extend(french(&errors, at, content).0);
