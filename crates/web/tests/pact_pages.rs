@@ -269,7 +269,18 @@ async fn story(app: &TestApp) {
     assert_eq!(mayor.post(app, &format!("{page}/signature"), &[("party", "state")]).await.0, 403);
     assert_eq!(mayor.post(app, &format!("{page}/signature"), &[("party", "214202186")]).await.0, 303);
     let (_, html) = mayor.get(app, &page).await;
-    assert!(html.contains("Signé par") && html.contains("Texte initial, signé"), "{html}");
+    assert!(html.contains("Signé</p> par ") && html.contains("Texte initial, signé"), "{html}");
+
+    // The health centre's cost grows after the signature: the signed version keeps the old one.
+    let r = reqwest::Client::new()
+        .patch(app.url(&format!("/api/v1/projects/{health}")))
+        .bearer_auth(&secret)
+        .header("if-match", "\"1\"")
+        .json(&json!({"total_cost_cents": 750_000_00}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status().as_u16(), 200);
 
     // An amendment: a new title and one project less, signed again.
     assert_eq!(prefect.post(app, &format!("{page}/avenant"), &[]).await.0, 303);
@@ -289,7 +300,13 @@ async fn story(app: &TestApp) {
     assert!(html.contains("Texte initial → Avenant n° 1"), "{html}");
     assert!(html.contains("Pacte de cohésion de Saint-Étienne, avenant 1"));
     assert!(html.contains("Retiré") && html.contains("Jules-Ferry"), "the school left: {html}");
-    assert!(html.contains("-1\u{202f}000\u{202f}000\u{a0}€"), "cost delta");
+    assert!(
+        html.contains("Projets modifiés") && html.contains("600\u{202f}000\u{a0}€ → 750\u{202f}000\u{a0}€"),
+        "{html}"
+    );
+    assert!(html.contains("-850\u{202f}000\u{a0}€"), "cost delta: 1,600,000 → 750,000");
+    let (_, html) = mayor.get(app, &format!("{page}/versions/1")).await;
+    assert!(html.contains("600\u{202f}000\u{a0}€") && !html.contains("750\u{202f}000"), "version 1 frozen");
     let (s, html) = mayor.get(app, &format!("{page}/versions/1")).await;
     assert_eq!(s, 200);
     assert!(html.contains("Jules-Ferry") && html.contains("signé par toutes les parties"));

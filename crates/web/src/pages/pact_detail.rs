@@ -26,7 +26,7 @@ pub struct PartyRow {
     pub kind: &'static str,
     pub siren: String,
     pub owner: bool,
-    /// "Signé par … le …", or empty.
+    /// "par … le …" (after a "Signé" badge), or empty.
     pub signature: String,
 }
 
@@ -98,7 +98,7 @@ pub fn version_part(state: &AppState, v: &PactVersion) -> VersionPart {
                     .signatures
                     .iter()
                     .find(|s| s.party == p.key())
-                    .map(|s| format!("Signé par {} le {}", s.name, french_time(&s.signed_at)))
+                    .map(|s| format!("par {} le {}", s.name, french_time(&s.signed_at)))
                     .unwrap_or_default(),
             })
             .collect(),
