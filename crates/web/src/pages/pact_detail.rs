@@ -354,7 +354,7 @@ pub async fn page(
             label: version_label(v.number),
             status: v.status.label(),
             when: match &v.signed_at {
-                Some(at) => format!("signée le {}", french_time(at)),
+                Some(at) => format!("le {}", french_time(at)),
                 None => format!("ouverte le {}", french_time(&v.created_at)),
             },
             href: format!("/pactes/{id}/versions/{}", v.number),
