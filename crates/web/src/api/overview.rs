@@ -3,7 +3,7 @@
 //!
 //! Each section is one optional field of [`Overview`], built by one function from the
 //! snapshot (`programmes_section`, `france_services_section`, `aggregates_section`).
-//! A later capability (projects, pacts, engineering, training, indicators) adds its
+//! A later capability (engineering, training) adds its
 //! section the same way: a field, a builder, a line in [`overview`]; the page of the
 //! territory calls the same builders.
 
@@ -123,6 +123,9 @@ pub struct Overview {
     /// The 5 newest projects in the territory (everything inside it included) and the
     /// totals (as `GET /api/v1/territories/{kind}/{code}/projects`).
     pub projects: super::project::TerritoryProjects,
+    /// The pacts covering the territory or a territory inside it: the 10 most recently
+    /// changed and the total (as `GET /api/v1/pacts?territory=kind:code`).
+    pub pacts: super::pact::PactPage,
 }
 
 pub fn programmes_section(s: &Snapshot, idx: u32) -> Vec<ProgrammeInvolvement> {
@@ -259,5 +262,12 @@ pub async fn overview(
         aggregates: aggregates_section(&s, idx),
         indicators: crate::indicators::territory_indicators(&state.store, r, t).await?,
         projects: super::project::territory_projects(&state, &tr, Some(5), None)?,
+        pacts: pacts_section(&state, &tr).await?,
     }))
+}
+
+/// The pacts of a territory: the 10 most recently changed, and how many in all.
+pub async fn pacts_section(state: &AppState, t: &TerritoryRef) -> Result<super::pact::PactPage, ApiError> {
+    let filter = super::pact::PactFilter { territory: Some(t.to_string()), ..Default::default() };
+    super::pact::find(state, &filter, 0, 10).await
 }

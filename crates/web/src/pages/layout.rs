@@ -15,6 +15,7 @@ pub enum Nav {
     Territories,
     Programmes,
     Projects,
+    Pacts,
     Indicators,
     None,
 }
@@ -77,13 +78,14 @@ impl Layout {
     }
 
     /// `aria-current` value for a navigation entry: "home", "territories", "programmes",
-    /// "projects" or "indicators".
+    /// "projects", "pacts" or "indicators".
     pub fn current(&self, entry: &str) -> &'static str {
         let nav = match entry {
             "home" => Nav::Home,
             "territories" => Nav::Territories,
             "programmes" => Nav::Programmes,
             "projects" => Nav::Projects,
+            "pacts" => Nav::Pacts,
             "indicators" => Nav::Indicators,
             _ => Nav::None,
         };

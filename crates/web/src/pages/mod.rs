@@ -19,6 +19,11 @@ mod indicator;
 mod layout;
 mod legal;
 mod map;
+mod pact;
+mod pact_actions;
+mod pact_detail;
+mod pact_diff;
+mod pact_form;
 mod proconnect;
 mod profile;
 mod programme;
@@ -59,6 +64,14 @@ pub const FORM_POSTS: &[&str] = &[
     "/profil/jetons/{id}/revoquer",
     "/administration/personnes",
     "/administration/organisations",
+    "/pactes/nouveau",
+    "/pactes/{id}/modifier",
+    "/pactes/{id}/etape",
+    "/pactes/{id}/signature",
+    "/pactes/{id}/avenant",
+    "/pactes/{id}/propositions",
+    "/pactes/{id}/propositions/{proposal}/decision",
+    "/pactes/{id}/commentaires",
 ];
 
 /// [`CONTENT_SECURITY_POLICY`] with one more origin allowed as a form's destination:
@@ -109,6 +122,18 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/evaluations/{id}", get(evaluation::evaluation))
         .route("/projets", get(projects::list))
         .route("/projets/{id}", get(projects::detail))
+        .route("/pactes", get(pact::list))
+        .route("/pactes/nouveau", get(pact_form::new_page).post(pact_form::create))
+        .route("/pactes/{id}", get(pact_detail::detail))
+        .route("/pactes/{id}/modifier", get(pact_form::edit_page).post(pact_form::edit))
+        .route("/pactes/{id}/versions/{number}", get(pact_detail::version))
+        .route("/pactes/{id}/comparaison", get(pact_diff::compare))
+        .route("/pactes/{id}/etape", post(pact_actions::step))
+        .route("/pactes/{id}/signature", post(pact_actions::sign))
+        .route("/pactes/{id}/avenant", post(pact_actions::amend))
+        .route("/pactes/{id}/propositions", post(pact_actions::propose))
+        .route("/pactes/{id}/propositions/{proposal}/decision", post(pact_actions::decide))
+        .route("/pactes/{id}/commentaires", post(pact_actions::comment))
         .route("/accessibilite", get(legal::accessibility))
         .route("/mentions-legales", get(legal::legal_notice))
         .route("/donnees-personnelles", get(legal::personal_data))

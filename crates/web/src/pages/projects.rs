@@ -83,6 +83,8 @@ struct Results {
     rows: Vec<Row>,
     first_shown: usize,
     pagination: Option<Pagination>,
+    /// Pacts matching the words, shown above the projects.
+    pacts: Option<super::pact::Section>,
 }
 
 /// `GET /projets`.
@@ -106,6 +108,11 @@ pub async fn list(
         .search(&filter, (page_no - 1) * PER_PAGE, PER_PAGE)
         .map_err(|e| PageError::internal(&config, e))?;
     let territory_code = territory.as_ref().map(ToString::to_string).unwrap_or_default();
+    let pacts = if q.is_empty() || page_no > 1 {
+        None
+    } else {
+        Some(super::pact::section(&state, &q, territory.as_ref(), 5).await).filter(|s| s.total > 0)
+    };
     let base = format!(
         "/projets?q={}&territoire={}&phase={}&transition={}",
         encode(&q),
@@ -139,6 +146,7 @@ pub async fn list(
         rows: found.items.iter().map(|p| row(r, p)).collect(),
         first_shown: (page_no - 1) * PER_PAGE + 1,
         pagination,
+        pacts,
     };
     render(&config, &page)
 }
@@ -184,7 +192,7 @@ struct Detail {
 }
 
 /// `2026-11-28T08:49:11.159Z` → `28/11/2026 à 08:49 UTC`.
-fn french_time(rfc3339: &str) -> String {
+pub fn french_time(rfc3339: &str) -> String {
     match (rfc3339.get(0..4), rfc3339.get(5..7), rfc3339.get(8..10), rfc3339.get(11..16)) {
         (Some(y), Some(m), Some(d), Some(hm)) => format!("{d}/{m}/{y} à {hm} UTC"),
         _ => rfc3339.to_owned(),

@@ -1,7 +1,7 @@
 //! `/territoires/{kind}/{code}`: a territory's identity, population, typologies,
 //! parents (as the breadcrumb), components (sortable, paginated table), its place on
 //! the map of France, for a département or a région the population by density level,
-//! and the sections later capabilities fill (programmes, pacts, indicators).
+//! and the sections of programmes, indicators, projects and pacts.
 
 use std::sync::Arc;
 
@@ -64,21 +64,15 @@ struct TerritoryPage {
     upcoming: &'static [(&'static str, &'static str)],
     indicators: super::territory_indicators::Section,
     projects: super::projects::Section,
+    pacts: super::pact::Section,
     vintage: String,
 }
 
 /// Sections later capabilities fill, announced meanwhile.
-const UPCOMING: [(&str, &str); 2] = [
-    (
-        "Pactes territoriaux",
-        "Contrats pour la réussite de la transition écologique, pactes de cohésion et de résilience, \
-         et les projets qui en sont les actions.",
-    ),
-    (
-        "Ingénierie et formation",
-        "Demandes d’ingénierie sur mesure, missions et recommandations ; formations suivies par les élus.",
-    ),
-];
+const UPCOMING: [(&str, &str); 1] = [(
+    "Ingénierie et formation",
+    "Demandes d’ingénierie sur mesure, missions et recommandations ; formations suivies par les élus.",
+)];
 
 /// `GET /territoires/{kind}/{code}`.
 pub async fn territory(
@@ -125,6 +119,8 @@ pub async fn territory(
     let indicators = crate::indicators::territory_indicators(&state.store, r, t)
         .await
         .map_err(|e| PageError::internal(&config, e))?;
+    let here = TerritoryRef { kind: t.kind, code: t.code.clone() };
+    let pacts = super::pact::section(&state, "", Some(&here), 10).await;
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);
     let page = TerritoryPage {
         layout,
@@ -144,7 +140,8 @@ pub async fn territory(
         programmes: programmes_block(&snapshot, idx),
         upcoming: &UPCOMING,
         indicators: super::territory_indicators::section(indicators),
-        projects: super::projects::section(&state, r, &TerritoryRef { kind: t.kind, code: t.code.clone() }),
+        projects: super::projects::section(&state, r, &here),
+        pacts,
         vintage: r.vintage().to_owned(),
     };
     render(&config, &page)

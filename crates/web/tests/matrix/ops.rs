@@ -534,6 +534,92 @@ fn b_pact_comment<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+fn pact_form_fields(scope: Scope, title: &str) -> Vec<(&'static str, String)> {
+    let code = if scope == Scope::In { "commune:42218" } else { "commune:01001" };
+    vec![
+        ("kind", "cohesion".into()),
+        ("title", title.into()),
+        ("perimeter", code.into()),
+        ("state_name", "Préfecture".into()),
+        ("parties", format!("{} ; Commune", pact_local(scope))),
+        ("owner", "État".into()),
+    ]
+}
+
+fn owned_form(path: String, fields: Vec<(&'static str, String)>) -> Req {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    form(path, &borrowed)
+}
+
+fn b_page_pact_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(
+        async move { owned_form("/pactes/nouveau".into(), pact_form_fields(scope, &format!("Pacte {}", w.fresh()))) },
+    )
+}
+
+fn b_page_pact_edit<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, revision) = pact_at(w, scope, pact_local(scope), Stage::Draft).await;
+        let mut fields = pact_form_fields(scope, "Titre revu");
+        fields.push(("revision", revision.to_string()));
+        owned_form(format!("/pactes/{id}/modifier"), fields)
+    })
+}
+
+fn b_page_pact_step<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::Draft).await;
+        form(format!("/pactes/{id}/etape"), &[("target", "co_construction")])
+    })
+}
+
+fn b_page_pact_sign<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::Ready).await;
+        form(format!("/pactes/{id}/signature"), &[("party", party_of(who, scope))])
+    })
+}
+
+fn b_page_pact_amend<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, "214202186", Stage::Signed).await;
+        form(format!("/pactes/{id}/avenant"), &[])
+    })
+}
+
+fn b_page_pact_propose<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::CoConstruction).await;
+        let (_, project) = w.admin_call(reqwest::Method::POST, "/api/v1/projects", project(w, scope)).await;
+        let pid = project["id"].as_str().expect("project").to_owned();
+        let fields =
+            [("party", party_of(who, scope)), ("type", "add_project"), ("project", &pid), ("message", "Utile")];
+        form(format!("/pactes/{id}/propositions"), &fields)
+    })
+}
+
+fn b_page_pact_decide<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::CoConstruction).await;
+        let (_, project) = w.admin_call(reqwest::Method::POST, "/api/v1/projects", project(w, scope)).await;
+        let body = json!({"party": "state", "change": {"type": "add_project", "project_id": project["id"]}});
+        let (s, proposal) = w.admin_call(reqwest::Method::POST, &format!("/api/v1/pacts/{id}/proposals"), body).await;
+        assert_eq!(s, 201, "proposal: {proposal}");
+        let pid = proposal["id"].as_str().expect("id");
+        form(
+            format!("/pactes/{id}/propositions/{pid}/decision"),
+            &[("decision", "decline"), ("reason", "Hors du périmètre financier")],
+        )
+    })
+}
+
+fn b_page_pact_comment<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::Draft).await;
+        form(format!("/pactes/{id}/commentaires"), &[("thread", "pact"), ("body", "Une remarque")])
+    })
+}
+
 pub fn ops() -> Vec<Op> {
     let op = |method, path, scoped, allowed, build, rule| Op { method, path, scoped, allowed, build, rule };
     vec![
@@ -744,6 +830,70 @@ pub fn ops() -> Vec<Op> {
             pact_party_rule,
             b_pact_comment,
             "who acts for a party of the pact, or admins (`pact::is_participant`)",
+        ),
+        op(
+            "POST",
+            "/pactes/nouveau",
+            true,
+            pact_owner_rule,
+            b_page_pact_create,
+            "as `POST /api/v1/pacts`: who acts for the owner party",
+        ),
+        op(
+            "POST",
+            "/pactes/{id}/modifier",
+            true,
+            pact_owner_rule,
+            b_page_pact_edit,
+            "as `PATCH /api/v1/pacts/{id}`: the owner party, with the revision read",
+        ),
+        op(
+            "POST",
+            "/pactes/{id}/etape",
+            true,
+            pact_owner_rule,
+            b_page_pact_step,
+            "as `POST /api/v1/pacts/{id}/status`: the owner party",
+        ),
+        op(
+            "POST",
+            "/pactes/{id}/signature",
+            true,
+            pact_party_rule,
+            b_page_pact_sign,
+            "as `POST /api/v1/pacts/{id}/signatures`: who acts for the party signing",
+        ),
+        op(
+            "POST",
+            "/pactes/{id}/avenant",
+            true,
+            pact_owner_rule,
+            b_page_pact_amend,
+            "as `POST /api/v1/pacts/{id}/versions`: the owner party, once signed",
+        ),
+        op(
+            "POST",
+            "/pactes/{id}/propositions",
+            true,
+            pact_party_rule,
+            b_page_pact_propose,
+            "as `POST /api/v1/pacts/{id}/proposals`: who acts for the proposing party",
+        ),
+        op(
+            "POST",
+            "/pactes/{id}/propositions/{proposal}/decision",
+            true,
+            pact_owner_rule,
+            b_page_pact_decide,
+            "as the API's decision: the owner party, a reason required",
+        ),
+        op(
+            "POST",
+            "/pactes/{id}/commentaires",
+            true,
+            pact_party_rule,
+            b_page_pact_comment,
+            "as `POST /api/v1/pacts/{id}/comments`: the parties, or admins",
         ),
     ]
 }

@@ -1,0 +1,270 @@
+//! The forms of a pact's page: lifecycle steps, signatures, amendments, proposals,
+//! decisions and comments. Each goes through [`crate::pacts`] (which checks who acts),
+//! then redirects to the pact with a notice; a refusal shows the pact again with the
+//! French reason next to the form, and what was typed kept.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use cohesion_core::pact::{PactStatus, ProposalChange, ProposalInput};
+use serde::Deserialize;
+
+use super::error::PageError;
+use super::pact_detail::{Fault, page};
+use super::pact_form::capitalised;
+use super::visitor::Who;
+use crate::AppState;
+use crate::error::{ApiError, FieldError};
+use crate::pacts::{self, Acting};
+
+/// The signed-in person as the pact rules see them, or the response to give instead.
+async fn acting(state: &AppState, who: &Who) -> Result<Acting, Response> {
+    let me = who.signed_in().map_err(IntoResponse::into_response)?;
+    Acting::of(state, me.principal.clone()).await.map_err(|e| PageError::internal(&who.config, e).into_response())
+}
+
+fn done(id: &str, info: &str, anchor: &str) -> Response {
+    Redirect::to(&format!("/pactes/{id}?info={info}{anchor}")).into_response()
+}
+
+/// The French of a validation fault of these forms.
+fn french(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| match e.field.as_str() {
+            "reason" => "Donnez le motif de la décision : il est communiqué aux parties.".to_owned(),
+            "body" if e.message.contains("at most") => {
+                "Le commentaire est trop long (5 000 caractères au plus).".into()
+            }
+            "body" => "Écrivez votre commentaire avant de le publier.".to_owned(),
+            "message" => "Le message est trop long (5 000 caractères au plus).".to_owned(),
+            "thread" => "Choisissez le sujet du commentaire.".to_owned(),
+            "change.project_id" if e.message.starts_with("no project") => {
+                "Aucun projet ne porte cet identifiant : copiez l’adresse de sa page.".to_owned()
+            }
+            "change.project_id" if e.message.contains("already") => "Ce projet est déjà une action du pacte.".into(),
+            "change.project_id" => "Ce projet n’est pas une action du pacte.".to_owned(),
+            other => format!("{other} : {}", e.message),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The pact shown again with `message` on `form`; or the error page for what is no form fault.
+async fn refused(state: &AppState, who: &Who, id: &str, e: ApiError, fault: Fault) -> Result<Response, PageError> {
+    let (status, message) = match e {
+        ApiError::BadRequest { errors, detail, .. } => {
+            (StatusCode::BAD_REQUEST, if errors.is_empty() { detail } else { french(&errors) })
+        }
+        ApiError::Conflict(m) => (StatusCode::CONFLICT, capitalised(&m)),
+        ApiError::Forbidden(_) | ApiError::Unauthenticated => return Err(PageError::forbidden(&who.config)),
+        ApiError::NotFound(_) => return Err(PageError::not_found(&who.config)),
+        e => return Err(PageError::internal(&who.config, e)),
+    };
+    page(state, who, id, None, Fault { message, ..fault }, status).await
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    target: String,
+}
+
+/// `POST /pactes/{id}/etape`: the owner moves the pact along its lifecycle.
+pub async fn step(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<StepForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let a = match acting(&state, &who).await {
+        Ok(a) => a,
+        Err(r) => return Ok(r),
+    };
+    let Some(target) = PactStatus::parse(&form.target) else {
+        let e = ApiError::Conflict("cette étape n’existe pas".into());
+        return refused(&state, &who, &id, e, Fault { form: "etape".into(), ..Fault::default() }).await;
+    };
+    match pacts::step(&state, &a, &id, target).await {
+        Ok(_) => Ok(done(&id, "etape", "")),
+        Err(e) => refused(&state, &who, &id, e, Fault { form: "etape".into(), ..Fault::default() }).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    party: String,
+}
+
+/// `POST /pactes/{id}/signature`: signs the version submitted for signature, for one party.
+pub async fn sign(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<SignForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let a = match acting(&state, &who).await {
+        Ok(a) => a,
+        Err(r) => return Ok(r),
+    };
+    match pacts::sign(&state, &a, &id, &form.party).await {
+        Ok(_) => Ok(done(&id, "signe", "")),
+        Err(e) => refused(&state, &who, &id, e, Fault { form: "signature".into(), ..Fault::default() }).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /pactes/{id}/avenant`: the owner opens an amendment of the signed pact.
+pub async fn amend(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let a = match acting(&state, &who).await {
+        Ok(a) => a,
+        Err(r) => return Ok(r),
+    };
+    match pacts::amend(&state, &a, &id).await {
+        Ok(_) => Ok(done(&id, "avenant", "")),
+        Err(e) => refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProposeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    party: String,
+    /// `add_project` or `remove_project`.
+    #[serde(rename = "type", default)]
+    kind: String,
+    /// A project id or address.
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// `POST /pactes/{id}/propositions`: a party proposes to add or remove a project.
+pub async fn propose(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<ProposeForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let a = match acting(&state, &who).await {
+        Ok(a) => a,
+        Err(r) => return Ok(r),
+    };
+    let raw = form.project.trim();
+    let path = raw.split(['?', '#']).next().unwrap_or(raw).trim_end_matches('/');
+    let project_id = path.rsplit('/').next().unwrap_or(path).to_owned();
+    let (change, name) = if form.kind == "remove_project" {
+        (ProposalChange::RemoveProject { project_id }, "retrait")
+    } else {
+        (ProposalChange::AddProject { project_id }, "ajout")
+    };
+    let fault = Fault { form: name.into(), kept: form.message.clone(), kept_other: raw.to_owned(), ..Fault::default() };
+    if raw.is_empty() {
+        let e = ApiError::invalid_fields(vec![FieldError {
+            field: "change.project_id".into(),
+            message: "no project ".into(),
+        }]);
+        return refused(&state, &who, &id, e, fault).await;
+    }
+    let input = ProposalInput { party: form.party, change, message: form.message.trim().to_owned() };
+    match pacts::propose(&state, &a, &id, input).await {
+        Ok(_) => Ok(done(&id, "proposition", "#propositions")),
+        Err(e) => refused(&state, &who, &id, e, fault).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    /// `accept` or `decline`.
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /pactes/{id}/propositions/{proposal}/decision`: the owner accepts or declines, with a reason.
+pub async fn decide(
+    State(state): State<AppState>,
+    who: Who,
+    Path((id, proposal)): Path<(String, String)>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let a = match acting(&state, &who).await {
+        Ok(a) => a,
+        Err(r) => return Ok(r),
+    };
+    let fault = Fault { form: format!("decision:{proposal}"), kept: form.reason.clone(), ..Fault::default() };
+    let accept = match form.decision.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => {
+            let e = ApiError::Conflict("choisissez d’accepter ou de refuser la proposition".into());
+            return refused(&state, &who, &id, e, fault).await;
+        }
+    };
+    match pacts::decide(&state, &a, &id, &proposal, accept, &form.reason).await {
+        Ok(_) => Ok(done(&id, "decision", "#propositions")),
+        Err(e) => refused(&state, &who, &id, e, fault).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    thread: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /pactes/{id}/commentaires`: a participant comments in a thread.
+pub async fn comment(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<CommentForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let a = match acting(&state, &who).await {
+        Ok(a) => a,
+        Err(r) => return Ok(r),
+    };
+    let thread = if form.thread.trim().is_empty() { "pact" } else { form.thread.trim() };
+    let fault = Fault {
+        form: "commentaire".into(),
+        kept: form.body.clone(),
+        kept_other: thread.to_owned(),
+        ..Fault::default()
+    };
+    match pacts::comment(&state, &a, &id, thread, &form.body).await {
+        Ok(_) => Ok(done(&id, "commentaire", "#commentaires")),
+        Err(e) => refused(&state, &who, &id, e, fault).await,
+    }
+}
