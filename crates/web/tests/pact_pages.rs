@@ -318,6 +318,9 @@ async fn story(app: &TestApp) {
     assert!(html.contains("1 pacte trouvé pour le territoire Loire"), "{html}");
     let (_, _, html) = anonymous.get(&app.url("/pactes?statut=closed")).await;
     assert!(html.contains("Aucun pacte"));
+    let (_, _, html) = anonymous.get(&app.url(&format!("/projets?pacte={id}"))).await;
+    assert!(html.contains("Maison de santé du centre") && !html.contains("Jules-Ferry</a>"), "actions of v2: {html}");
+    assert!(html.contains("Seulement les actions du pacte"));
     let (_, _, html) = anonymous.get(&app.url("/projets?q=cohesion%20saint-etienne")).await;
     assert!(html.contains("Pactes correspondants") && html.contains(&page), "{html}");
     let (_, _, html) = anonymous.get(&app.url("/territoires/commune/42218")).await;

@@ -140,7 +140,7 @@ pub fn filter_of(state: &AppState, p: &ListParams) -> Result<(Filter, usize, usi
 }
 
 /// The territories of a programme: its current members and the communes it covers.
-fn programme_territories(snapshot: &crate::Snapshot, code: &str) -> HashSet<TerritoryRef> {
+pub(crate) fn programme_territories(snapshot: &crate::Snapshot, code: &str) -> HashSet<TerritoryRef> {
     let r = &snapshot.referential;
     let idx = |i: u32| {
         let t = r.at(i);

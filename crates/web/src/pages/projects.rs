@@ -29,6 +29,8 @@ pub struct Params {
     territoire: Option<String>,
     phase: Option<String>,
     transition: Option<String>,
+    programme: Option<String>,
+    pacte: Option<String>,
     page: Option<String>,
 }
 
@@ -41,6 +43,12 @@ pub struct Row {
     pub status: &'static str,
     pub cost: String,
     pub grant: String,
+}
+
+pub struct ProgrammeChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
 }
 
 pub struct Choice {
@@ -83,6 +91,9 @@ struct Results {
     rows: Vec<Row>,
     first_shown: usize,
     pagination: Option<Pagination>,
+    programmes: Vec<ProgrammeChoice>,
+    /// The pact whose actions are listed (id, title), when filtered by pact.
+    pact: Option<(String, String)>,
     /// Pacts matching the words, shown above the projects.
     pacts: Option<super::pact::Section>,
 }
@@ -101,7 +112,19 @@ pub async fn list(
     let page_no = p.page.and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).max(1);
     let snapshot = state.current();
     let r = &snapshot.referential;
-    let filter = Filter { q: Some(q.clone()), territory: territory.clone(), phase, transition, ..Filter::default() };
+    let programme = p.programme.filter(|c| snapshot.programmes.programme(c).is_some());
+    let pact = match p.pacte.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => state.store.pact(id).await.map_err(|e| PageError::internal(&config, e))?,
+        None => None,
+    };
+    let filter = Filter {
+        q: Some(q.clone()),
+        territory: territory.clone(),
+        phase,
+        transition,
+        territories_any: programme.as_deref().map(|c| crate::api::project::programme_territories(&snapshot, c)),
+        ids: pact.as_ref().map(|x| x.current().content.actions.iter().cloned().collect()),
+    };
     let found = state
         .projects
         .load()
@@ -114,11 +137,13 @@ pub async fn list(
         Some(super::pact::section(&state, &q, territory.as_ref(), 5).await).filter(|s| s.total > 0)
     };
     let base = format!(
-        "/projets?q={}&territoire={}&phase={}&transition={}",
+        "/projets?q={}&territoire={}&phase={}&transition={}&programme={}&pacte={}",
         encode(&q),
         encode(&territory_code),
         phase.map(|x| x.as_str()).unwrap_or_default(),
-        transition.map(|x| x.as_str()).unwrap_or_default()
+        transition.map(|x| x.as_str()).unwrap_or_default(),
+        programme.as_deref().unwrap_or_default(),
+        pact.as_ref().map(|x| x.id.as_str()).unwrap_or_default()
     );
     let pagination = Pagination::new(found.total, PER_PAGE, page_no, |n| format!("{base}&page={n}"));
     let title = if q.is_empty() { "Projets".to_owned() } else { format!("Projets « {q} »") };
@@ -134,7 +159,19 @@ pub async fn list(
         label: x.label(),
         selected: transition == Some(x),
     }));
+    let mut programmes = vec![ProgrammeChoice {
+        value: String::new(),
+        label: "Tous les programmes".into(),
+        selected: programme.is_none(),
+    }];
+    programmes.extend(snapshot.programmes.programmes().iter().map(|x| ProgrammeChoice {
+        value: x.code.clone(),
+        label: x.name.clone(),
+        selected: programme.as_deref() == Some(x.code.as_str()),
+    }));
     let page = Results {
+        programmes,
+        pact: pact.map(|x| (x.id.clone(), x.current().content.title.clone())),
         layout: Layout::new(&config, title, Nav::Projects),
         query: q,
         territory_name: territory.as_ref().and_then(|t| r.get_ref(t)).map(|t| t.name.clone()),
