@@ -282,6 +282,16 @@ async fn story(app: &TestApp) {
         .expect("patch");
     assert_eq!(r.status().as_u16(), 200);
 
+    // An amendment opened then abandoned leaves the signed text; a second one goes on.
+    assert_eq!(prefect.post(app, &format!("{page}/avenant"), &[]).await.0, 303);
+    let (_, html) = prefect.get(app, &page).await;
+    assert!(html.contains("Abandonner l’avenant"), "{html}");
+    assert_eq!(mayor.post(app, &format!("{page}/avenant/abandonner"), &[]).await.0, 403);
+    let (s, to, _) = prefect.post(app, &format!("{page}/avenant/abandonner"), &[]).await;
+    assert_eq!((s, to), (303, format!("{page}?info=avenant-abandonne")));
+    let (_, html) = prefect.get(app, &format!("{page}?info=avenant-abandonne")).await;
+    assert!(html.contains("le texte signé reste en vigueur") && !html.contains("Abandonner l’avenant"));
+
     // An amendment: a new title and one project less, signed again.
     assert_eq!(prefect.post(app, &format!("{page}/avenant"), &[]).await.0, 303);
     let (_, html) = prefect.get(app, &format!("{page}/modifier")).await;

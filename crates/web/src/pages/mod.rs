@@ -69,6 +69,7 @@ pub const FORM_POSTS: &[&str] = &[
     "/pactes/{id}/etape",
     "/pactes/{id}/signature",
     "/pactes/{id}/avenant",
+    "/pactes/{id}/avenant/abandonner",
     "/pactes/{id}/propositions",
     "/pactes/{id}/propositions/{proposal}/decision",
     "/pactes/{id}/commentaires",
@@ -131,6 +132,7 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/pactes/{id}/etape", post(pact_actions::step))
         .route("/pactes/{id}/signature", post(pact_actions::sign))
         .route("/pactes/{id}/avenant", post(pact_actions::amend))
+        .route("/pactes/{id}/avenant/abandonner", post(pact_actions::abandon))
         .route("/pactes/{id}/propositions", post(pact_actions::propose))
         .route("/pactes/{id}/propositions/{proposal}/decision", post(pact_actions::decide))
         .route("/pactes/{id}/commentaires", post(pact_actions::comment))

@@ -145,6 +145,33 @@ pub async fn amend(
     }
 }
 
+/// `POST /pactes/{id}/avenant/abandonner`: the owner drops the amendment being
+/// written; the signed text stays in force.
+pub async fn abandon(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    let a = match acting(&state, &who).await {
+        Ok(a) => a,
+        Err(r) => return Ok(r),
+    };
+    let pending = match pacts::load(&state, &id).await {
+        Ok(p) => p.pending_amendment().map(|v| v.number),
+        Err(e) => return refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await,
+    };
+    let Some(number) = pending else {
+        let e = crate::error::ApiError::Conflict("aucun avenant n’est en cours d’écriture".into());
+        return refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await;
+    };
+    match pacts::abandon(&state, &a, &id, number).await {
+        Ok(_) => Ok(done(&id, "avenant-abandonne", "")),
+        Err(e) => refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await,
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ProposeForm {
     #[serde(default)]

@@ -208,6 +208,8 @@ struct Detail {
     can_edit: bool,
     steps: Vec<StepButton>,
     can_amend: bool,
+    /// An amendment is being written and the visitor pilots the pact.
+    can_abandon: bool,
     sign_for: Vec<(String, String)>,
     propose_for: Vec<(String, String)>,
     removable: Vec<(String, String)>,
@@ -226,6 +228,7 @@ fn info_text(code: Option<&str>) -> Option<&'static str> {
         "etape" => "Le pacte a changé d’étape.",
         "signe" => "Votre signature est enregistrée.",
         "avenant" => "L’avenant est ouvert, en brouillon : modifiez le texte puis soumettez-le à la signature.",
+        "avenant-abandonne" => "L’avenant est abandonné : le texte signé reste en vigueur.",
         "proposition" => "Votre proposition est envoyée au pilote du pacte.",
         "decision" => "La décision est enregistrée et les parties en sont informées.",
         "commentaire" => "Votre commentaire est publié.",
@@ -386,6 +389,7 @@ pub async fn page(
         can_edit: owner && matches!(working, Some(VersionStatus::Draft | VersionStatus::CoConstruction)),
         steps: if owner { steps(&p) } else { Vec::new() },
         can_amend: owner && working.is_none() && status_now != PactStatus::Closed,
+        can_abandon: owner && p.pending_amendment().is_some(),
         sign_for: if working == Some(VersionStatus::ReadyForSignature) {
             mine.iter()
                 .filter(|k| !current.signatures.iter().any(|s| &s.party == *k))

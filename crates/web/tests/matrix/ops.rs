@@ -587,6 +587,15 @@ fn b_page_pact_amend<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+fn b_page_pact_abandon<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, "214202186", Stage::Signed).await;
+        let (s, body) = w.admin_call(reqwest::Method::POST, &format!("/api/v1/pacts/{id}/versions"), json!({})).await;
+        assert_eq!(s, 201, "amend: {body}");
+        form(format!("/pactes/{id}/avenant/abandonner"), &[])
+    })
+}
+
 fn b_page_pact_propose<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move {
         let (id, _) = pact_at(w, scope, pact_local(scope), Stage::CoConstruction).await;
@@ -870,6 +879,14 @@ pub fn ops() -> Vec<Op> {
             pact_owner_rule,
             b_page_pact_amend,
             "as `POST /api/v1/pacts/{id}/versions`: the owner party, once signed",
+        ),
+        op(
+            "POST",
+            "/pactes/{id}/avenant/abandonner",
+            true,
+            pact_owner_rule,
+            b_page_pact_abandon,
+            "as `DELETE /api/v1/pacts/{id}/versions/{number}`: the owner party, an amendment not yet signed",
         ),
         op(
             "POST",
