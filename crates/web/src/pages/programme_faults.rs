@@ -40,13 +40,14 @@ fn quoted(message: &str) -> &str {
     message.split('`').nth(1).unwrap_or("")
 }
 
-fn kind_label(kind: &str) -> &str {
+/// "commune inconnue", "département inconnu"…
+fn unknown(kind: &str) -> String {
     match kind {
-        "commune" => "commune",
-        "epci" => "intercommunalité (SIREN)",
-        "departement" => "département",
-        "region" => "région",
-        other => other,
+        "commune" => "commune inconnue".into(),
+        "epci" => "intercommunalité (SIREN) inconnue".into(),
+        "departement" => "département inconnu".into(),
+        "region" => "région inconnue".into(),
+        other => format!("{other} inconnu(e)"),
     }
 }
 
@@ -55,7 +56,7 @@ fn french(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown ") {
         let kind = rest.split(' ').next().unwrap_or("");
         let vintage = message.split_once(" in the referential ").map_or("", |(_, v)| v);
-        return format!("{} « {q} » inconnu(e) du référentiel {vintage}", kind_label(kind));
+        return format!("« {q} » : {} dans le référentiel {vintage}", unknown(kind));
     }
     let known: &[(&str, &str)] = &[
         ("the file is empty", "le fichier est vide"),
@@ -96,7 +97,7 @@ mod tests {
     fn reasons_are_said_in_french() {
         assert_eq!(
             french("unknown commune `99999` in the referential COG 2026"),
-            "commune « 99999 » inconnu(e) du référentiel COG 2026"
+            "« 99999 » : commune inconnue dans le référentiel COG 2026"
         );
         assert_eq!(
             french("`31/02/x` is not a date (YYYY-MM-DD or DD/MM/YYYY)"),

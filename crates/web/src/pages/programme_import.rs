@@ -51,6 +51,8 @@ pub struct Preview {
     pub counts: [(String, &'static str); 4],
     pub more: bool,
     pub noop: bool,
+    /// Said before the button when current members would leave the programme.
+    pub removals: Option<String>,
     pub base_revision: i64,
     pub content: String,
     pub file_name: String,
@@ -125,6 +127,13 @@ fn preview(state: &AppState, d: &MembershipDiff, revision: i64, body: &[u8], fil
         ],
         more: d.added.len().max(d.removed.len()).max(d.changed.len()) > SHOWN,
         noop: d.is_noop(),
+        removals: (!d.removed.is_empty()).then(|| {
+            format!(
+                "{} membre(s) actuel(s) absent(s) du fichier seront marqués sortis à la date d’aujourd’hui (leur \
+                 historique est conservé). Le fichier doit contenir la liste complète des membres.",
+                fr_number(d.removed.len() as u64)
+            )
+        }),
         base_revision: revision,
         content: URL_SAFE_NO_PAD.encode(body),
         file_name,
@@ -237,7 +246,7 @@ pub async fn apply(
     };
     match apply_list(&state, &code, &body, base, &principal_name(&me.principal)).await {
         Ok(r) => Ok(Redirect::to(&format!(
-            "{}?info=import&ajouts={}&retraits={}&modifications={}#membres",
+            "{}?info=import&ajouts={}&retraits={}&modifications={}",
             programme_href(&code),
             r.added,
             r.removed,

@@ -189,7 +189,7 @@ async fn submit(state: AppState, who: Who, code: String, id: Option<String>, f: 
         Err(e) => Err(e),
     };
     let status = match saved {
-        Ok(_) => return Ok(Redirect::to(&format!("{}?info=action#plan-titre", programme_href(&code))).into_response()),
+        Ok(_) => return Ok(Redirect::to(&format!("{}?info=action", programme_href(&code))).into_response()),
         Err(ApiError::BadRequest { errors, .. }) => {
             for e in errors {
                 match e.field.as_str() {

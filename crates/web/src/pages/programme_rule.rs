@@ -162,7 +162,7 @@ pub async fn save(
     if errors.is_empty() {
         match store_rule(&state, &code, &rule, &principal_name(&me.principal)).await {
             Ok(()) => {
-                let to = format!("{}?info=eligibilite#eligibilite-titre", programme_href(&code));
+                let to = format!("{}?info=eligibilite", programme_href(&code));
                 return Ok(Redirect::to(&to).into_response());
             }
             Err(ApiError::BadRequest { errors: faults, .. }) => {
