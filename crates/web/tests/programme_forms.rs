@@ -6,30 +6,29 @@
 mod support;
 
 use cohesion_core::access::Role;
-use cohesion_core::programme::{Programme, ProgrammeStatus};
 use cohesion_store::testing::{TestDb, postgres_or_skip};
 use support::{Browser, TestApp, csrf_of, multipart};
 
 const ADMIN: &str = "admin@example.fr";
 const PASS: &str = "mot de passe du test";
 
+/// The app with an admin, who adds programme `pvd` through the API (session cookie
+/// and CSRF header).
 async fn app(db: TestDb) -> TestApp {
     let app = support::spawn_with(db, false, support::referential_with(5)).await;
-    let p = Programme {
-        code: "pvd".into(),
-        acronym: "PVD".into(),
-        name: "Petites villes de demain".into(),
-        description: String::new(),
-        domains: Vec::new(),
-        owner: None,
-        started_on: None,
-        ended_on: None,
-        status: ProgrammeStatus::Active,
-        source: "test".into(),
-    };
-    app.state.store.create_programme(&p, "test").await.expect("store").expect("created");
-    app.state.refresh().await.expect("refresh");
     app.person(ADMIN, &[Role::Admin], PASS).await;
+    let mut b = signed_in(&app, ADMIN).await;
+    let (_, _, html) = b.get(&app.url("/profil")).await;
+    let res = b
+        .client
+        .post(app.url("/api/v1/programmes"))
+        .header("cookie", b.cookie_header())
+        .header("x-csrf-token", csrf_of(&html))
+        .json(&serde_json::json!({"code": "pvd", "acronym": "PVD", "name": "Petites villes de demain"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 201);
     app
 }
 

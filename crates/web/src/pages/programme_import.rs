@@ -79,6 +79,12 @@ pub fn manager(who: &Who, code: &str) -> Result<Arc<Authenticated>, Box<Response
     }
 }
 
+/// A form's CSRF token checked, then [`manager`].
+pub fn form_manager(who: &Who, csrf: &str, code: &str) -> Result<Arc<Authenticated>, Box<Response>> {
+    who.check_csrf(csrf).map_err(|e| Box::new(e.into_response()))?;
+    manager(who, code)
+}
+
 fn page(who: &Who, code: &str, name: &str) -> ImportPage {
     ImportPage {
         layout: Layout::new(&who.config, format!("Mettre à jour la liste des membres : {name}"), Nav::Programmes)
@@ -180,8 +186,7 @@ pub async fn upload(
         Err(_) => None,
     };
     let Some(upload) = upload else { return Err(PageError::forbidden(&who.config)) };
-    who.check_csrf(&upload.csrf)?;
-    if let Err(r) = manager(&who, &code) {
+    if let Err(r) = form_manager(&who, &upload.csrf, &code) {
         return Ok(*r);
     }
     let s = state.current();
@@ -227,8 +232,7 @@ pub async fn apply(
     Path(code): Path<String>,
     Form(form): Form<ApplyForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    let me = match manager(&who, &code) {
+    let me = match form_manager(&who, &form.csrf, &code) {
         Ok(me) => me,
         Err(r) => return Ok(*r),
     };

@@ -14,7 +14,7 @@ use cohesion_core::programme::{Action, ActionStatus, Transition};
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav};
 use super::programme::{action_status_label, programme_href, transition_label};
-use super::programme_import::manager;
+use super::programme_import::{form_manager, manager};
 use super::visitor::Who;
 use crate::AppState;
 use crate::api::programme_write::{ActionInput, parse_action, principal_name, save, uuid_v7};
@@ -151,8 +151,7 @@ pub async fn update(
 }
 
 async fn submit(state: AppState, who: Who, code: String, id: Option<String>, f: Fields) -> Result<Response, PageError> {
-    who.check_csrf(f.get("csrf"))?;
-    let me = match manager(&who, &code) {
+    let me = match form_manager(&who, f.get("csrf"), &code) {
         Ok(me) => me,
         Err(r) => return Ok(*r),
     };

@@ -16,7 +16,7 @@ use cohesion_core::territory::{DENSITY_LEVELS, TerritoryKind};
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav};
 use super::programme::programme_href;
-use super::programme_import::manager;
+use super::programme_import::{form_manager, manager};
 use super::programme_plan::{Choice, Fields};
 use super::visitor::Who;
 use crate::AppState;
@@ -153,8 +153,7 @@ pub async fn save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let f = Fields(fields);
-    who.check_csrf(f.get("csrf"))?;
-    let me = match manager(&who, &code) {
+    let me = match form_manager(&who, f.get("csrf"), &code) {
         Ok(me) => me,
         Err(r) => return Ok(*r),
     };

@@ -325,16 +325,21 @@ fn b_action_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move { api(format!("/api/v1/programmes/{}/actions", programme_of(scope)), Some(action(w))) })
 }
 
+/// An action just created by the admin in programme `code`: its id and version.
+async fn created_action(w: &World, code: &str) -> (String, Value) {
+    let (status, created) =
+        w.admin_call(reqwest::Method::POST, &format!("/api/v1/programmes/{code}/actions"), action(w)).await;
+    assert_eq!(status, 201, "action: {created}");
+    (created["id"].as_str().expect("id").to_owned(), created["version"].clone())
+}
+
 fn b_action_update<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move {
         let code = programme_of(scope);
-        let (status, created) =
-            w.admin_call(reqwest::Method::POST, &format!("/api/v1/programmes/{code}/actions"), action(w)).await;
-        assert_eq!(status, 201, "action: {created}");
-        let id = created["id"].as_str().expect("id").to_owned();
+        let (id, version) = created_action(w, code).await;
         let mut body = action(w);
         body["status"] = json!("in_progress");
-        body["version"] = created["version"].clone();
+        body["version"] = version;
         api(format!("/api/v1/programmes/{code}/actions/{id}"), Some(body))
     })
 }
@@ -370,11 +375,8 @@ fn b_page_action_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
 fn b_page_action_update<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move {
         let code = programme_of(scope);
-        let (status, created) =
-            w.admin_call(reqwest::Method::POST, &format!("/api/v1/programmes/{code}/actions"), action(w)).await;
-        assert_eq!(status, 201, "action: {created}");
-        let id = created["id"].as_str().expect("id").to_owned();
-        let version = created["version"].to_string();
+        let (id, version) = created_action(w, code).await;
+        let version = version.to_string();
         let fields =
             [("title", "Changée"), ("transitions", "digital"), ("status", "in_progress"), ("version", &version)];
         form(format!("/programmes/{code}/actions/{id}"), &fields)
