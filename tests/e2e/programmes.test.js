@@ -60,3 +60,76 @@ describe('programme pages without JavaScript', () => {
     }
   });
 });
+
+// Updating a member list from the dashboard, as the admin run.sh creates: a bad file
+// shows its faulty lines with their numbers, a good one its preview, then applying it
+// changes the members. On `acv2` (Action cœur de ville 2), which no other test reads.
+describe('member list update (admin)', () => {
+  const EMAIL = process.env.E2E_ADMIN_EMAIL ?? 'admin@example.fr';
+  const PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? 'une phrase de passe pour les tests';
+  const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+  const current = async (page) => {
+    const text = await page.textContent('.cohesion-figures li:first-child');
+    return Number(text.replace(/\D/g, ''));
+  };
+
+  test('bad file, then preview and apply', TIMEOUT, async () => {
+    const { context, page, problems } = await open(browser, { viewport: 'desktop' });
+    try {
+      await page.goto(`${BASE_URL}/connexion`, { waitUntil: 'networkidle' });
+      await page.fill('#courriel', EMAIL);
+      await page.fill('#mot-de-passe-champ', PASSWORD);
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/connexion"] button[type=submit]')]);
+      await page.goto(`${BASE_URL}/programmes/acv2`, { waitUntil: 'networkidle' });
+      const before = await current(page);
+      assert.ok(before > 3, `acv2 has its shipped members (${before})`);
+      assert.match(await page.textContent('#import-titre'), /Mettre à jour la liste des membres/);
+
+      page.expectedStatus = 400;
+      await page.setInputFiles('#import-fichier', fixture('acv2-bad-test.csv'));
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/programmes/acv2/import"] button[type=submit]')]);
+      assert.match(await page.textContent('.fr-alert--error'), /2 erreur\(s\) : rien n’a été enregistré/);
+      const lines = await page.$$eval('table tbody tr td:first-child', (tds) => tds.map((td) => td.textContent.trim()));
+      assert.deepEqual(lines, ['3', '4']);
+      await screenshot(page, 'desktop-import-erreurs');
+      assert.deepEqual(await axe(page), [], 'axe-core on the faults page');
+
+      page.expectedStatus = undefined;
+      await page.setInputFiles('#import-fichier', fixture('acv2-list-test.csv'));
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/programmes/acv2/import"] button[type=submit]')]);
+      assert.match((await page.textContent('h1')).trim(), /^Mettre à jour la liste des membres/);
+      const figures = await page.textContent('.cohesion-figures');
+      assert.match(figures, /1\s*ajout\(s\)/);
+      assert.match(figures, /1\s*modification\(s\)/);
+      assert.match(await page.textContent('main'), /Régny/);
+      await screenshot(page, 'desktop-import-apercu');
+      assert.deepEqual(await axe(page), [], 'axe-core on the preview');
+
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('button:has-text("Appliquer ces changements")')]);
+      assert.match(page.url(), /\/programmes\/acv2\?info=import/);
+      assert.match(await page.textContent('.fr-alert--success'), /1 ajout\(s\), \d+ retrait\(s\), 1 modification\(s\)/);
+      assert.equal(await current(page), 3, 'the three listed territories are the current members');
+      await screenshot(page, 'desktop-import-applique');
+      assert.deepEqual(await axe(page), [], 'axe-core on the dashboard after the update');
+
+      // The action plan and the eligibility rule forms.
+      await page.goto(`${BASE_URL}/programmes/acv2/actions/nouvelle`, { waitUntil: 'networkidle' });
+      await page.fill('#action-intitule', 'Requalifier les entrées de ville');
+      await page.click('label[for="action-transition-ecological"]');
+      await page.selectOption('#action-statut', 'in_progress');
+      await screenshot(page, 'desktop-action-nouvelle');
+      assert.deepEqual(await axe(page), [], 'axe-core on the action form');
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/programmes/acv2/actions"] button[type=submit]')]);
+      assert.match(await page.textContent('#plan-titre + ul'), /Requalifier les entrées de ville — En cours ; transitions : écologique/);
+      await page.goto(`${BASE_URL}/programmes/acv2/eligibilite`, { waitUntil: 'networkidle' });
+      await page.fill('#regle-pop-min', '5000');
+      await screenshot(page, 'desktop-regle-eligibilite');
+      assert.deepEqual(await axe(page), [], 'axe-core on the eligibility form');
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/programmes/acv2/eligibilite"] button[type=submit]')]);
+      assert.match(await page.textContent('.fr-alert--success'), /La règle d’éligibilité est enregistrée/);
+      assert.deepEqual(problems, [], 'problems');
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -89,6 +89,61 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// One record of a delimited file and the 1-based line it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub line: usize,
+    pub cells: Vec<String>,
+}
+
+/// Reads a whole delimited text with the `csv` crate: RFC 4180 quoting (quoted fields
+/// may hold separators, `""` and newlines), `\n` or `\r\n`, a leading BOM dropped,
+/// blank lines skipped, records of any length, each with the line it starts on.
+/// `sep`: the separator, or `None` to take `;` when the first line holds more `;` than
+/// `,` (French spreadsheets), `,` otherwise.
+///
+/// `Err(line)`: a quoted field opened on that line is never closed. The `csv` crate
+/// reads such a field to the end of the text without complaint, so the last record is
+/// checked: an odd number of quotes from its start means its quote was never closed.
+pub fn read_csv(text: &str, sep: Option<u8>) -> Result<Vec<Record>, usize> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let sep = sep.unwrap_or_else(|| {
+        let header = text.lines().next().unwrap_or("");
+        if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' }
+    });
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(sep).from_reader(text.as_bytes());
+    // Lines are counted from byte offsets: the crate's own count skips blank lines.
+    let mut lines = LineCounter::new(text);
+    let mut records = Vec::new();
+    let mut last_start = None;
+    let mut row = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut row) {
+            Ok(true) => {}
+            Ok(false) => break,
+            // Invalid UTF-8 cannot occur in a `&str`; any other error ends the text.
+            Err(e) => return Err(e.position().map_or(1, |p| lines.line_at(p.byte() as usize))),
+        }
+        // The crate's position of a record after blank lines is where those begin.
+        let byte = row.position().map_or(0, |p| p.byte() as usize);
+        let byte =
+            byte + text.as_bytes().get(byte..).map_or(0, |r| r.iter().take_while(|b| b"\r\n".contains(b)).count());
+        let line = lines.line_at(byte);
+        last_start = Some((line, byte));
+        if row.len() == 1 && row[0].trim().is_empty() {
+            continue;
+        }
+        records.push(Record { line, cells: row.iter().map(str::to_owned).collect() });
+    }
+    if let Some((line, byte)) = last_start
+        && text.get(byte..).is_some_and(|rest| rest.matches('"').count() % 2 == 1)
+    {
+        return Err(line);
+    }
+    Ok(records)
+}
+
 /// Splits one line of a delimited file, honouring double quotes (`""` inside quotes is a
 /// quote); `Err` when a quote is never closed on the line.
 pub fn split_line(line: &str, sep: char) -> Result<Vec<String>, String> {
@@ -115,4 +170,32 @@ pub fn split_line(line: &str, sep: char) -> Result<Vec<String>, String> {
     }
     out.push(cur);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(records: &[Record]) -> Vec<(usize, Vec<&str>)> {
+        records.iter().map(|r| (r.line, r.cells.iter().map(String::as_str).collect())).collect()
+    }
+
+    #[test]
+    fn read_csv_keeps_lines_through_blank_lines_and_quoted_newlines() {
+        let text = "\u{feff}code;nom\r\n42218;\"Saint-\nÉtienne\"\r\n\r\n\n01001;\"L'A; \"\"B\"\"\"\n   \n42181\n";
+        let r = read_csv(text, None).expect("valid");
+        assert_eq!(
+            cells(&r),
+            [
+                (1, vec!["code", "nom"]),
+                (2, vec!["42218", "Saint-\nÉtienne"]),
+                (6, vec!["01001", "L'A; \"B\""]),
+                (8, vec!["42181"]),
+            ]
+        );
+        assert_eq!(read_csv("a,b;c\n1,2;3", None).expect("valid")[1].cells, ["1", "2;3"], "`,` when not fewer");
+        assert_eq!(read_csv("a;b\n1,5;2", Some(b',')).expect("valid")[1].cells, ["1", "5;2"], "separator given");
+        assert_eq!(read_csv("a\n\"ok\"\n\"open\nb,\"\"c\n", None), Err(3), "never closed: its first line");
+        assert_eq!(read_csv("", None), Ok(Vec::new()));
+    }
 }

@@ -1,61 +1,13 @@
-//! A small RFC 4180 reader (quoted fields may hold separators, quotes and newlines),
-//! keeping the line each record starts on for fault reports. The separator is `,` or
-//! `;` (French spreadsheets), detected from the header line.
+//! Programme lists as records with their lines (the shared reader,
+//! `import::read_csv`: RFC 4180 quoting, `,` or `;` detected from the header line),
+//! and the columns found by name.
 
-/// One record and the 1-based line it starts on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    pub line: usize,
-    pub cells: Vec<String>,
-}
+pub use crate::import::Record;
 
-/// Parses the whole text; `Err` names the line of an unterminated quote.
+/// Parses the whole text (`,` or `;`, told from the header line); `Err` names the
+/// line of an unterminated quote. See [`crate::import::read_csv`].
 pub fn parse(text: &str) -> Result<Vec<Record>, usize> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let header = text.lines().next().unwrap_or("");
-    let sep = if header.matches(';').count() > header.matches(',').count() { ';' } else { ',' };
-    let mut records = Vec::new();
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut line = 1;
-    let mut start = 1;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        any = true;
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            '"' if quoted => quoted = false,
-            '"' if cell.is_empty() => quoted = true,
-            '\n' if quoted => {
-                line += 1;
-                cell.push('\n');
-            }
-            '\r' if !quoted => {}
-            '\n' => {
-                cells.push(std::mem::take(&mut cell));
-                records.push(Record { line: start, cells: std::mem::take(&mut cells) });
-                line += 1;
-                start = line;
-                any = false;
-            }
-            c if c == sep && !quoted => cells.push(std::mem::take(&mut cell)),
-            c => cell.push(c),
-        }
-    }
-    if quoted {
-        return Err(start);
-    }
-    if any {
-        cells.push(cell);
-        records.push(Record { line: start, cells });
-    }
-    records.retain(|r| !(r.cells.len() == 1 && r.cells[0].trim().is_empty()));
-    Ok(records)
+    crate::import::read_csv(text, None)
 }
 
 /// Where each named column is, from a header record.

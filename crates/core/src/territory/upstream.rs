@@ -552,25 +552,20 @@ fn record_error(e: &serde_json::Error) -> String {
     msg.split(" at line ").next().unwrap_or(&msg).to_owned()
 }
 
-/// Splits one CSV line (RFC 4180 quoting; no newline inside a field in these files).
+/// Splits one CSV line (RFC 4180 quoting; no newline inside a field in these files),
+/// with the shared reader `import::read_csv`. An unterminated quote keeps the rest of
+/// the line in the last cell, as before.
 fn split_csv(line: &str) -> Vec<String> {
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => cells.push(std::mem::take(&mut cell)),
-            _ => cell.push(c),
+    match crate::import::read_csv(line, Some(b',')) {
+        Ok(mut records) if !records.is_empty() => records.swap_remove(0).cells,
+        _ => {
+            let closed = format!("{line}\"");
+            crate::import::read_csv(&closed, Some(b','))
+                .ok()
+                .and_then(|mut r| r.pop())
+                .map_or_else(Vec::new, |r| r.cells)
         }
     }
-    cells.push(cell);
-    cells
 }
 
 #[cfg(test)]

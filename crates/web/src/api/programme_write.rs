@@ -24,6 +24,7 @@ use super::programme::{ActionView, MemberView, find, member_view};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{ApiError, FieldError, Problem};
+use crate::snapshot::Snapshot;
 
 fn faults(f: Faults) -> ApiError {
     let errors =
@@ -47,7 +48,12 @@ fn forbidden(code: &str) -> ApiError {
 }
 
 fn actor_name(actor: &Actor) -> String {
-    format!("person:{}", actor.0.person)
+    principal_name(&actor.0)
+}
+
+/// How the audit names a person acting through the API or the pages.
+pub(crate) fn principal_name(p: &cohesion_core::access::Principal) -> String {
+    format!("person:{}", p.person)
 }
 
 fn today() -> String {
@@ -76,13 +82,25 @@ pub struct ImportPreview {
     pub unchanged: usize,
 }
 
-fn compute(state: &AppState, code: &str, body: &[u8]) -> Result<(MembershipDiff, i64, ImportPreview), ApiError> {
+/// Reads a list (CSV or XLSX) and checks it whole against the snapshot: the difference
+/// with the programme's stored list, or every faulty line.
+pub(crate) fn list_diff(s: &Snapshot, code: &str, body: &[u8]) -> Result<MembershipDiff, Faults> {
+    let records = table::read("upload", body)?;
+    let new = read_rows("upload", code, &records, &s.referential)?;
+    Ok(diff(s.programmes.members(code).map(|(m, _)| m), new))
+}
+
+/// Reads and checks a list against the current snapshot: the difference, the revision
+/// it was computed on, and its API view. Shared with the page forms.
+pub(crate) fn compute(
+    state: &AppState,
+    code: &str,
+    body: &[u8],
+) -> Result<(MembershipDiff, i64, ImportPreview), ApiError> {
     let s = state.current();
     find(&s.programmes, code)?;
     let r = &s.referential;
-    let records = table::read("upload", body).map_err(faults)?;
-    let new = read_rows("upload", code, &records, r).map_err(faults)?;
-    let d = diff(s.programmes.members(code).map(|(m, _)| m), new);
+    let d = list_diff(&s, code, body).map_err(faults)?;
     let view =
         |m: &cohesion_core::programme::Membership| member_view(r, m, r.index_of(m.territory.kind, &m.territory.code));
     let preview = ImportPreview {
@@ -152,17 +170,28 @@ pub async fn apply(
     if !programme::can_manage(&actor.0, &code) {
         return Err(forbidden(&code));
     }
+    apply_list(&state, &code, &body, params.base_revision, &actor_name(&actor)).await.map(Json)
+}
+
+/// Applies a list previewed at `base_revision`, or a conflict if the programmes moved
+/// since. Shared with the page forms.
+pub(crate) async fn apply_list(
+    state: &AppState,
+    code: &str,
+    body: &[u8],
+    base_revision: i64,
+    by: &str,
+) -> Result<ImportResult, ApiError> {
     // The difference must be computed on the revision the client previewed: catch up
     // with the store first (another instance may have applied a change).
     state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    let (d, revision, _) = compute(&state, &code, &body)?;
-    if revision != params.base_revision {
+    let (d, revision, _) = compute(state, code, body)?;
+    if revision != base_revision {
         return Err(ApiError::Conflict(format!(
-            "the programmes are at revision {revision}, not {}; preview again",
-            params.base_revision
+            "the programmes are at revision {revision}, not {base_revision}; preview again"
         )));
     }
-    let applied = state.store.apply_memberships(&code, &d, params.base_revision, &today(), &actor_name(&actor)).await?;
+    let applied = state.store.apply_memberships(code, &d, base_revision, &today(), by).await?;
     let revision = applied.map_err(|s| {
         ApiError::Conflict(format!(
             "the programmes changed since the preview (now revision {}); preview again",
@@ -170,13 +199,13 @@ pub async fn apply(
         ))
     })?;
     state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Json(ImportResult {
+    Ok(ImportResult {
         revision,
         added: d.added.len(),
         removed: d.removed.len(),
         changed: d.changed.len(),
         unchanged: d.unchanged,
-    }))
+    })
 }
 
 /// Sets the programme's eligibility rule (see docs/programmes.md for its format).
@@ -197,8 +226,15 @@ pub async fn set_eligibility(
         return Err(forbidden(&code));
     }
     let rule: Rule = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_rule", e.to_string()))?;
+    store_rule(&state, &code, &rule, &actor_name(&actor)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks a rule against the referential and the catalogue, then stores it. Shared
+/// with the page form.
+pub(crate) async fn store_rule(state: &AppState, code: &str, rule: &Rule, by: &str) -> Result<(), ApiError> {
     let s = state.current();
-    find(&s.programmes, &code)?;
+    find(&s.programmes, code)?;
     let codes: Vec<&str> = s.programmes.programmes().iter().map(|p| p.code.as_str()).collect();
     let problems = rule.check(&s.referential, &codes);
     if !problems.is_empty() {
@@ -206,9 +242,9 @@ pub async fn set_eligibility(
             problems.into_iter().map(|m| FieldError { field: "rule".into(), message: m }).collect(),
         ));
     }
-    state.store.set_eligibility(&code, &rule, &actor_name(&actor)).await?;
+    state.store.set_eligibility(code, rule, by).await?;
     state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// An action to create or update.
@@ -228,7 +264,7 @@ pub struct ActionInput {
     pub version: Option<i64>,
 }
 
-fn parse_action(code: &str, id: String, input: ActionInput) -> Result<(Action, Option<i64>), ApiError> {
+pub(crate) fn parse_action(code: &str, id: String, input: ActionInput) -> Result<(Action, Option<i64>), ApiError> {
     let mut errors = Vec::new();
     let mut err = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
     if input.title.trim().is_empty() {
@@ -258,8 +294,15 @@ fn parse_action(code: &str, id: String, input: ActionInput) -> Result<(Action, O
     Ok((action, input.version))
 }
 
-async fn save(state: &AppState, actor: &Actor, action: Action, version: Option<i64>) -> Result<ActionView, ApiError> {
-    let saved = state.store.save_action(&action, version, &actor_name(actor)).await?;
+/// Stores an action (a new one without `version`), or a conflict if stale. Shared with
+/// the page forms.
+pub(crate) async fn save(
+    state: &AppState,
+    by: &str,
+    action: Action,
+    version: Option<i64>,
+) -> Result<ActionView, ApiError> {
+    let saved = state.store.save_action(&action, version, by).await?;
     let saved = saved.map_err(|s| match s.current {
         0 => ApiError::NotFound(format!("no action {}", action.id)),
         v => ApiError::Conflict(format!("the action is at version {v}; read it again")),
@@ -287,7 +330,7 @@ pub async fn create_action(
     }
     find(&state.current().programmes, &code)?;
     let (action, _) = parse_action(&code, uuid_v7(), input)?;
-    Ok((StatusCode::CREATED, Json(save(&state, &actor, action, None).await?)))
+    Ok((StatusCode::CREATED, Json(save(&state, &actor_name(&actor), action, None).await?)))
 }
 
 /// Updates an action; `version` must be the one read.
@@ -310,10 +353,10 @@ pub async fn update_action(
     }
     let (action, version) = parse_action(&code, id, input)?;
     let version = version.ok_or_else(|| ApiError::bad_request("missing_version", "give the version you read"))?;
-    Ok(Json(save(&state, &actor, action, Some(version)).await?))
+    Ok(Json(save(&state, &actor_name(&actor), action, Some(version)).await?))
 }
 
-fn uuid_v7() -> String {
+pub(crate) fn uuid_v7() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 

@@ -27,6 +27,10 @@ mod pact_form;
 mod proconnect;
 mod profile;
 mod programme;
+mod programme_faults;
+mod programme_import;
+mod programme_plan;
+mod programme_rule;
 mod projects;
 mod search;
 mod territory;
@@ -37,6 +41,7 @@ mod visitor;
 use std::sync::Arc;
 
 use axum::Extension;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::AppState;
@@ -73,6 +78,11 @@ pub const FORM_POSTS: &[&str] = &[
     "/pactes/{id}/propositions",
     "/pactes/{id}/propositions/{proposal}/decision",
     "/pactes/{id}/commentaires",
+    "/programmes/{code}/import",
+    "/programmes/{code}/import/appliquer",
+    "/programmes/{code}/actions",
+    "/programmes/{code}/actions/{id}",
+    "/programmes/{code}/eligibilite",
 ];
 
 /// [`CONTENT_SECURITY_POLICY`] with one more origin allowed as a form's destination:
@@ -118,6 +128,17 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/territoires/{kind}/{code}", get(territory::territory))
         .route("/programmes", get(programme::catalogue))
         .route("/programmes/{code}", get(programme::dashboard))
+        .route("/programmes/{code}/import", post(programme_import::upload))
+        .route(
+            "/programmes/{code}/import/appliquer",
+            // The confirmation carries the file in base64 (4/3 of its size): room for
+            // a list as large as the upload accepts (the default 2 MB limit).
+            post(programme_import::apply).layer(DefaultBodyLimit::max(3 * 1024 * 1024)),
+        )
+        .route("/programmes/{code}/actions", post(programme_plan::create))
+        .route("/programmes/{code}/actions/nouvelle", get(programme_plan::new_page))
+        .route("/programmes/{code}/actions/{id}", get(programme_plan::edit_page).post(programme_plan::update))
+        .route("/programmes/{code}/eligibilite", get(programme_rule::page).post(programme_rule::save))
         .route("/indicateurs", get(indicator::catalogue))
         .route("/evaluations", get(indicator::evaluations))
         .route("/evaluations/{id}", get(evaluation::evaluation))

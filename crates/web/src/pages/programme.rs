@@ -12,7 +12,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use cohesion_core::programme::index::Share;
-use cohesion_core::programme::{Domain, MembershipStatus, Programme};
+use cohesion_core::programme::{Domain, Membership, MembershipStatus, Programme, can_manage};
 use cohesion_core::territory::{Referential, TerritoryKind};
 use serde::Deserialize;
 
@@ -20,6 +20,7 @@ use super::PagesConfig;
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav, Pagination, fr_number, kind_label, territory_href};
 use super::map::{CHART_WIDTH, Choropleth, DensityChart, choropleth, density_chart_of};
+use super::visitor::Who;
 use crate::AppState;
 
 const PER_PAGE: usize = 50;
@@ -132,6 +133,7 @@ pub struct MemberRow {
 }
 
 pub struct ActionRow {
+    pub edit: String,
     pub title: String,
     pub transitions: String,
     pub status: &'static str,
@@ -167,11 +169,35 @@ struct DashboardPage {
     csv: String,
     geojson: String,
     api: String,
+    /// The visitor may change this programme: the forms are shown.
+    manage: bool,
+    notice: Option<String>,
+    base: String,
+    import_action: String,
 }
 
 #[derive(Deserialize, Default)]
 pub struct Params {
     page: Option<String>,
+    info: Option<String>,
+    ajouts: Option<usize>,
+    retraits: Option<usize>,
+    modifications: Option<usize>,
+}
+
+/// The success notice after a form, from the redirection's query.
+fn notice(p: &Params) -> Option<String> {
+    match p.info.as_deref()? {
+        "import" => Some(format!(
+            "La liste des membres est mise à jour : {} ajout(s), {} retrait(s), {} modification(s).",
+            p.ajouts.unwrap_or(0),
+            p.retraits.unwrap_or(0),
+            p.modifications.unwrap_or(0)
+        )),
+        "action" => Some("L’action est enregistrée.".into()),
+        "eligibilite" => Some("La règle d’éligibilité est enregistrée.".into()),
+        _ => None,
+    }
 }
 
 fn area_rows(r: &Referential, kind: TerritoryKind, shares: &[Share]) -> Vec<AreaRow> {
@@ -199,11 +225,14 @@ fn percent(part: usize, total: usize) -> String {
 /// `GET /programmes/{code}`.
 pub async fn dashboard(
     State(state): State<AppState>,
-    Extension(config): Extension<Arc<PagesConfig>>,
+    who: Who,
     Path(code): Path<String>,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Html<String>, PageError> {
+    let config = who.config.clone();
+    let manage = who.auth.as_ref().is_some_and(|a| can_manage(&a.principal, &code));
     let params = params.ok().map(|Query(p)| p).unwrap_or_default();
+    let notice = notice(&params);
     let s = state.current();
     let (ix, r) = (&s.programmes, &s.referential);
     let p = ix.programme(&code).ok_or_else(|| PageError::not_found(&config))?.clone();
@@ -242,6 +271,7 @@ pub async fn dashboard(
     let actions = ix
         .actions(&code)
         .map(|a| ActionRow {
+            edit: format!("/programmes/{code}/actions/{}", a.id),
             title: a.title.clone(),
             transitions: a.transitions.iter().map(|t| transition_label(*t)).collect::<Vec<_>>().join(", "),
             status: action_status_label(a.status),
@@ -252,38 +282,7 @@ pub async fn dashboard(
     let page_no = params.page.and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
     let pages = all.len().div_ceil(PER_PAGE).max(1);
     let page_no = page_no.min(pages);
-    let members = all
-        .iter()
-        .skip((page_no - 1) * PER_PAGE)
-        .take(PER_PAGE)
-        .map(|(m, at)| {
-            let t = at.map(|i| r.at(i));
-            let dep = t.and_then(|t| match t.kind {
-                TerritoryKind::Epci => t.departements.first().cloned(),
-                TerritoryKind::Departement => Some(t.code.clone()),
-                _ => t.parents.departement.clone(),
-            });
-            let mut dates = Vec::new();
-            if let Some(d) = &m.signed_on {
-                dates.push(format!("signée le {}", fr_date(d)));
-            }
-            if let Some(d) = &m.labelled_on {
-                dates.push(format!("labellisé le {}", fr_date(d)));
-            }
-            if let Some(d) = &m.exited_on {
-                dates.push(format!("sortie le {}", fr_date(d)));
-            }
-            MemberRow {
-                href: t.map(territory_href),
-                name: t.map_or_else(|| m.territory.code.clone(), |t| t.name.clone()),
-                kind: kind_label(m.territory.kind),
-                departement: dep.unwrap_or_default(),
-                group: m.group_name.clone().or_else(|| m.group_id.clone()).unwrap_or_default(),
-                status: status_label(m.status),
-                dates: dates.join(", "),
-            }
-        })
-        .collect();
+    let members = all.iter().skip((page_no - 1) * PER_PAGE).take(PER_PAGE).map(|(m, _)| member_row(r, m)).collect();
     let base = programme_href(&code);
     let pagination = Pagination::new(all.len(), PER_PAGE, page_no, |n| format!("{base}?page={n}#membres"));
     let layout = Layout::new(&config, p.name.clone(), Nav::Programmes).crumb("Programmes", "/programmes");
@@ -306,12 +305,16 @@ pub async fn dashboard(
         csv: format!("/api/v1/programmes/{code}/members.csv"),
         geojson: format!("/api/v1/programmes/{code}/members.geojson"),
         api: format!("/api/v1/programmes/{code}"),
+        manage,
+        notice,
+        import_action: format!("{base}/import"),
+        base,
         p,
     };
     render(&config, &page)
 }
 
-fn transition_label(t: cohesion_core::programme::Transition) -> &'static str {
+pub fn transition_label(t: cohesion_core::programme::Transition) -> &'static str {
     use cohesion_core::programme::Transition as T;
     match t {
         T::Ecological => "écologique",
@@ -322,12 +325,41 @@ fn transition_label(t: cohesion_core::programme::Transition) -> &'static str {
     }
 }
 
-fn action_status_label(s: cohesion_core::programme::ActionStatus) -> &'static str {
+pub fn action_status_label(s: cohesion_core::programme::ActionStatus) -> &'static str {
     use cohesion_core::programme::ActionStatus as S;
     match s {
         S::Planned => "Prévue",
         S::InProgress => "En cours",
         S::Done => "Réalisée",
         S::Abandoned => "Abandonnée",
+    }
+}
+
+/// A membership as a row of the members table (and of the import preview).
+pub fn member_row(r: &Referential, m: &Membership) -> MemberRow {
+    let t = r.get(m.territory.kind, &m.territory.code);
+    let dep = t.and_then(|t| match t.kind {
+        TerritoryKind::Epci => t.departements.first().cloned(),
+        TerritoryKind::Departement => Some(t.code.clone()),
+        _ => t.parents.departement.clone(),
+    });
+    let mut dates = Vec::new();
+    if let Some(d) = &m.signed_on {
+        dates.push(format!("signée le {}", fr_date(d)));
+    }
+    if let Some(d) = &m.labelled_on {
+        dates.push(format!("labellisé le {}", fr_date(d)));
+    }
+    if let Some(d) = &m.exited_on {
+        dates.push(format!("sortie le {}", fr_date(d)));
+    }
+    MemberRow {
+        href: t.map(territory_href),
+        name: t.map_or_else(|| m.territory.code.clone(), |t| t.name.clone()),
+        kind: kind_label(m.territory.kind),
+        departement: dep.unwrap_or_default(),
+        group: m.group_name.clone().or_else(|| m.group_id.clone()).unwrap_or_default(),
+        status: status_label(m.status),
+        dates: dates.join(", "),
     }
 }

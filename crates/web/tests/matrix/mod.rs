@@ -67,6 +67,9 @@ pub struct Req {
     pub raw: Option<(&'static str, String)>,
     /// The version read, for writes guarded by `If-Match`.
     pub if_match: Option<String>,
+    /// The page form is sent as `multipart/form-data` (file uploads: the field
+    /// `fichier` is the file).
+    pub multipart: bool,
 }
 
 /// The status codes are read through `Debug` in failure messages.
@@ -241,7 +244,13 @@ impl World {
             };
             let mut fields = vec![("csrf".to_owned(), csrf)];
             fields.extend(form.iter().cloned());
-            browser.client.post(&url).header("cookie", browser.cookie_header()).form(&fields).send().await
+            let post = browser.client.post(&url).header("cookie", browser.cookie_header());
+            if req.multipart {
+                let (content_type, body) = support::multipart(&fields);
+                post.header("content-type", content_type).body(body).send().await
+            } else {
+                post.form(&fields).send().await
+            }
         } else {
             let mut r = browser.client.request(op.method.parse().expect("method"), &url);
             if let Some(token) = self.token_of(who) {

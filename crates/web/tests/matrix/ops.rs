@@ -19,7 +19,7 @@ use crate::support::Browser;
 type Fut<'a> = Pin<Box<dyn Future<Output = Req> + Send + 'a>>;
 
 fn api(path: String, json: Option<Value>) -> Req {
-    Req { path, json, form: None, raw: None, if_match: None }
+    Req { path, json, form: None, raw: None, if_match: None, multipart: false }
 }
 
 fn form(path: String, fields: &[(&str, &str)]) -> Req {
@@ -29,11 +29,17 @@ fn form(path: String, fields: &[(&str, &str)]) -> Req {
         form: Some(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
         raw: None,
         if_match: None,
+        multipart: false,
     }
 }
 
+/// A page form with a file (field `fichier`).
+fn upload(path: String, fields: &[(&str, &str)]) -> Req {
+    Req { multipart: true, ..form(path, fields) }
+}
+
 fn csv(path: String, body: &str) -> Req {
-    Req { path, json: None, form: None, raw: Some(("text/csv", body.to_owned())), if_match: None }
+    Req { path, json: None, form: None, raw: Some(("text/csv", body.to_owned())), if_match: None, multipart: false }
 }
 
 fn signed_in(who: Who) -> bool {
@@ -319,17 +325,69 @@ fn b_action_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move { api(format!("/api/v1/programmes/{}/actions", programme_of(scope)), Some(action(w))) })
 }
 
+/// An action just created by the admin in programme `code`: its id and version.
+async fn created_action(w: &World, code: &str) -> (String, Value) {
+    let (status, created) =
+        w.admin_call(reqwest::Method::POST, &format!("/api/v1/programmes/{code}/actions"), action(w)).await;
+    assert_eq!(status, 201, "action: {created}");
+    (created["id"].as_str().expect("id").to_owned(), created["version"].clone())
+}
+
 fn b_action_update<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move {
         let code = programme_of(scope);
-        let (status, created) =
-            w.admin_call(reqwest::Method::POST, &format!("/api/v1/programmes/{code}/actions"), action(w)).await;
-        assert_eq!(status, 201, "action: {created}");
-        let id = created["id"].as_str().expect("id").to_owned();
+        let (id, version) = created_action(w, code).await;
         let mut body = action(w);
         body["status"] = json!("in_progress");
-        body["version"] = created["version"].clone();
+        body["version"] = version;
         api(format!("/api/v1/programmes/{code}/actions/{id}"), Some(body))
+    })
+}
+
+fn b_page_import<'a>(_: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        upload(format!("/programmes/{}/import", programme_of(scope)), &[("fichier", "code\n42218\n01001\n")])
+    })
+}
+
+fn b_page_import_apply<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        use base64::Engine;
+        w.app.state.refresh().await.expect("refresh");
+        let revision = w.app.state.current().programme_revision.to_string();
+        let body = if w.fresh().is_multiple_of(2) { "code\n42218\n" } else { "code\n42218\n01001\n" };
+        let content = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body);
+        form(
+            format!("/programmes/{}/import/appliquer", programme_of(scope)),
+            &[("base_revision", &revision), ("contenu", &content)],
+        )
+    })
+}
+
+fn b_page_action_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let title = format!("Action {}", w.fresh());
+        let fields = [("title", title.as_str()), ("transitions", "ecological"), ("status", "planned")];
+        form(format!("/programmes/{}/actions", programme_of(scope)), &fields)
+    })
+}
+
+fn b_page_action_update<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let code = programme_of(scope);
+        let (id, version) = created_action(w, code).await;
+        let version = version.to_string();
+        let fields =
+            [("title", "Changée"), ("transitions", "digital"), ("status", "in_progress"), ("version", &version)];
+        form(format!("/programmes/{code}/actions/{id}"), &fields)
+    })
+}
+
+fn b_page_eligibility<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let max = (20_000 + w.fresh()).to_string();
+        let fields = [("population_max", max.as_str()), ("departements", "42"), ("density_levels", "5")];
+        form(format!("/programmes/{}/eligibilite", programme_of(scope)), &fields)
     })
 }
 
@@ -741,6 +799,46 @@ pub fn ops() -> Vec<Op> {
             true,
             programme_rule,
             b_action_update,
+            "admins; the programme's manager (`programme::can_manage`)",
+        ),
+        op(
+            "POST",
+            "/programmes/{code}/import",
+            true,
+            programme_rule,
+            b_page_import,
+            "admins; the programme's manager (`programme::can_manage`); shows the preview, writes nothing",
+        ),
+        op(
+            "POST",
+            "/programmes/{code}/import/appliquer",
+            true,
+            programme_rule,
+            b_page_import_apply,
+            "admins; the programme's manager (`programme::can_manage`), at the previewed revision",
+        ),
+        op(
+            "POST",
+            "/programmes/{code}/actions",
+            true,
+            programme_rule,
+            b_page_action_create,
+            "admins; the programme's manager (`programme::can_manage`)",
+        ),
+        op(
+            "POST",
+            "/programmes/{code}/actions/{id}",
+            true,
+            programme_rule,
+            b_page_action_update,
+            "admins; the programme's manager (`programme::can_manage`), with the version read",
+        ),
+        op(
+            "POST",
+            "/programmes/{code}/eligibilite",
+            true,
+            programme_rule,
+            b_page_eligibility,
             "admins; the programme's manager (`programme::can_manage`)",
         ),
         op(

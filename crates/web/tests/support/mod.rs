@@ -186,3 +186,18 @@ pub fn csrf_of(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").map(|i| i + "name=\"csrf\" value=\"".len()).unwrap_or(0);
     html[at..].split('"').next().unwrap_or("").to_owned()
 }
+
+/// A `multipart/form-data` body of these fields (the field `fichier` sent as a file
+/// named `liste.csv`): its content type and bytes.
+pub fn multipart(fields: &[(String, String)]) -> (String, Vec<u8>) {
+    let boundary = "----cohesion-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        let file = if name == "fichier" { "; filename=\"liste.csv\"\r\nContent-Type: text/csv" } else { "" };
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n").bytes());
+        body.extend(value.bytes());
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
