@@ -3,7 +3,7 @@
 
 use cohesion_web::AppState;
 
-use crate::db::DbArgs;
+use crate::db::{DbArgs, seed_if_empty};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum DigestCommand {
@@ -26,6 +26,7 @@ pub fn run(cmd: DigestCommand) -> anyhow::Result<()> {
 
 async fn send(args: SendArgs) -> anyhow::Result<()> {
     let store = args.db.open().await?;
+    seed_if_empty(&store).await?;
     let state = AppState::load(store.clone()).await?;
     let report = cohesion_web::digest::send_all(&state).await?;
     println!("{}", serde_json::to_string(&report)?);

@@ -1,21 +1,9 @@
 //! The `cohesion import` command, run as a process against a temporary data directory.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn cohesion(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cohesion"))
-        .args(args)
-        .env("COHESION_DATA_DIR", data_dir)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{cohesion, text};
 
 const REGIONS: &str =
     "[\n{\"code\":\"84\",\"chefLieu\":\"69123\",\"nom\":\"Auvergne-Rhône-Alpes\",\"zone\":\"metro\"}\n]\n";

@@ -1,24 +1,10 @@
 //! `cohesion import memberships`, run as a process against a temporary data directory
 //! (seeded with the shipped referential and programmes at first use).
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 const ACV2: &str = include_str!("../../../data/programmes/members/acv2.tsv");
 
-fn cohesion(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cohesion"))
-        .args(args)
-        .env("COHESION_DATA_DIR", data_dir)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{cohesion, text};
 
 /// The shipped ACV2 list as an import file, without its first member, plus Saint-Étienne.
 fn edited_list() -> String {

@@ -4,23 +4,11 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use cohesion_core::territory::{TerritoryKind, compact};
 
-fn cohesion(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cohesion"))
-        .args(args)
-        .env("COHESION_DATA_DIR", data_dir)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{cohesion, text};
 
 /// 120 communes of the Loire × 2015–2024: unit and year effects, +2 from adoption for
 /// the first 40 (adopting in 2019 or 2021), no noise: the robust estimators recover 2.

@@ -1,21 +1,7 @@
 //! `cohesion import projects`, run as a process against a temporary data directory.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn cohesion(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cohesion"))
-        .args(args)
-        .env("COHESION_DATA_DIR", data_dir)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{cohesion, text};
 
 const HEADER: &str = "id_projet,id_dep,id_terr,nom_terr,pop19,dotation,echelon,categorie,description,cout_total,montant_sub,pct_sub,lat,long\n";
 
