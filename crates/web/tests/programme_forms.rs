@@ -220,6 +220,62 @@ async fn plan_and_rule_story(app: &TestApp) {
     assert_eq!((status, headers.get("location").and_then(|v| v.to_str().ok())), (303, Some("/connexion")));
 }
 
+/// An admin adds a programme from the pages; faults in French, what was typed kept;
+/// a code taken is refused; a manager may not.
+async fn new_programme_story(app: &TestApp) {
+    let mut b = signed_in(app, ADMIN).await;
+    let (_, _, html) = b.get(&app.url("/programmes")).await;
+    assert!(html.contains("href=\"/programmes/nouveau\""), "the admin sees the button");
+    let (status, _, form) = b.get(&app.url("/programmes/nouveau")).await;
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&form);
+    let bad = [
+        ("csrf", csrf.as_str()),
+        ("code", "Pas Bon!"),
+        ("name", " "),
+        ("started_on", "2026-13-01"),
+        ("description", "Gardé"),
+    ];
+    let (status, _, html) = b.post(&app.url("/programmes/nouveau"), &bad).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("lettres et chiffres seulement") && html.contains("Donnez le nom du programme."), "{html}");
+    assert!(html.contains("AAAA-MM-JJ, par exemple") && html.contains(">Gardé</textarea>"), "typed text kept");
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("code", "fabr"),
+        ("acronym", "FT"),
+        ("name", "Fabriques de territoire"),
+        ("domains", "rurality"),
+        ("domains", "digital"),
+        ("started_on", "2019-07-01"),
+    ];
+    let (status, headers, _) = b.post(&app.url("/programmes/nouveau"), &good).await;
+    assert_eq!(
+        (status, headers.get("location").and_then(|v| v.to_str().ok())),
+        (303, Some("/programmes/fabr?info=cree"))
+    );
+    let (_, _, html) = b.get(&app.url("/programmes/fabr?info=cree")).await;
+    assert!(html.contains("Fabriques de territoire") && html.contains("Le programme est ajouté au catalogue"));
+    let (status, _, html) = b.post(&app.url("/programmes/nouveau"), &good).await;
+    assert_eq!(status, 409);
+    assert!(html.contains("Le code « fabr » est déjà celui d’un programme."));
+    let reserved = [("csrf", csrf.as_str()), ("code", "nouveau"), ("name", "Nouveau")];
+    assert_eq!(b.post(&app.url("/programmes/nouveau"), &reserved).await.0, 400);
+
+    app.person("gestion@example.fr", &[Role::ProgrammeManager { programme: "pvd".into() }], PASS).await;
+    let mut manager = signed_in(app, "gestion@example.fr").await;
+    assert_eq!(manager.get(&app.url("/programmes/nouveau")).await.0, 403);
+    let (_, _, html) = manager.get(&app.url("/programmes")).await;
+    assert!(!html.contains("href=\"/programmes/nouveau\""));
+}
+
+#[tokio::test]
+async fn new_programme_form() {
+    let app = app(TestDb::sqlite().await.expect("db")).await;
+    new_programme_story(&app).await;
+    app.db.cleanup().await;
+}
+
 #[tokio::test]
 async fn member_list_forms() {
     let app = app(TestDb::sqlite().await.expect("db")).await;
@@ -240,5 +296,6 @@ async fn programme_forms_postgres() {
     let app = app(db).await;
     import_story(&app).await;
     plan_and_rule_story(&app).await;
+    new_programme_story(&app).await;
     app.db.cleanup().await;
 }

@@ -391,13 +391,29 @@ pub async fn create_programme(
     actor: Actor,
     Json(input): Json<ProgrammeInput>,
 ) -> Result<StatusCode, ApiError> {
-    if !programme::can_create(&actor.0) {
+    add_programme(&state, &actor.0, input).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Codes that name pages under `/programmes/`, not programmes.
+const RESERVED_CODES: [&str; 1] = ["nouveau"];
+
+/// Adds a programme (admins): what the API and the page share. Every fault is
+/// reported by field; a code already taken is a conflict. Returns the code.
+pub async fn add_programme(
+    state: &AppState,
+    who: &cohesion_core::access::Principal,
+    input: ProgrammeInput,
+) -> Result<String, ApiError> {
+    if !programme::can_create(who) {
         return Err(ApiError::Forbidden("only an admin may add a programme".into()));
     }
     let mut errors = Vec::new();
     let mut err = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
     if input.code.is_empty() || !input.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
         err("code", "a lowercase acronym (letters and digits)".into());
+    } else if RESERVED_CODES.contains(&input.code.as_str()) {
+        err("code", format!("`{}` names a page, choose another code", input.code));
     }
     if input.name.trim().is_empty() {
         err("name", "required".into());
@@ -414,23 +430,24 @@ pub async fn create_programme(
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
+    let by = principal_name(who);
     let p = cohesion_core::programme::Programme {
         code: input.code,
         acronym: input.acronym,
         name: input.name.trim().to_owned(),
         description: input.description,
         domains,
-        owner: input.owner,
+        owner: input.owner.filter(|o| !o.trim().is_empty()),
         started_on,
         ended_on,
         status: cohesion_core::programme::ProgrammeStatus::Active,
-        source: format!("created through the API by {}", actor_name(&actor)),
+        source: format!("created on the platform by {by}"),
     };
-    match state.store.create_programme(&p, &actor_name(&actor)).await? {
+    match state.store.create_programme(&p, &by).await? {
         None => Err(ApiError::Conflict(format!("a programme with code `{}` exists", p.code))),
         Some(_) => {
             state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(StatusCode::CREATED)
+            Ok(p.code)
         }
     }
 }

@@ -29,6 +29,7 @@ mod profile;
 mod programme;
 mod programme_faults;
 mod programme_import;
+mod programme_new;
 mod programme_plan;
 mod programme_rule;
 mod projects;
@@ -78,6 +79,7 @@ pub const FORM_POSTS: &[&str] = &[
     "/pactes/{id}/propositions",
     "/pactes/{id}/propositions/{proposal}/decision",
     "/pactes/{id}/commentaires",
+    "/programmes/nouveau",
     "/programmes/{code}/import",
     "/programmes/{code}/import/appliquer",
     "/programmes/{code}/actions",
@@ -127,6 +129,7 @@ pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
         .route("/territoires", get(search::search))
         .route("/territoires/{kind}/{code}", get(territory::territory))
         .route("/programmes", get(programme::catalogue))
+        .route("/programmes/nouveau", get(programme_new::page).post(programme_new::create))
         .route("/programmes/{code}", get(programme::dashboard))
         .route("/programmes/{code}/import", post(programme_import::upload))
         .route(

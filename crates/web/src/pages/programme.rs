@@ -195,6 +195,7 @@ fn notice(p: &Params) -> Option<String> {
             p.modifications.unwrap_or(0)
         )),
         "action" => Some("L’action est enregistrée.".into()),
+        "cree" => Some("Le programme est ajouté au catalogue. Importez sa liste de membres ci-dessous.".into()),
         "eligibilite" => Some("La règle d’éligibilité est enregistrée.".into()),
         _ => None,
     }

@@ -287,6 +287,13 @@ fn programme_of(scope: Scope) -> &'static str {
     if scope == Scope::In { "pvd" } else { "acv" }
 }
 
+fn b_page_programme_create<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let code = format!("page{}", w.fresh());
+        form("/programmes/nouveau".into(), &[("code", &code), ("acronym", "P"), ("name", "Programme du test")])
+    })
+}
+
 fn b_programme_create<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
     Box::pin(async move {
         let code = format!("prog{}", w.fresh());
@@ -761,6 +768,14 @@ pub fn ops() -> Vec<Op> {
         op("POST", "/administration/personnes", false, admin_only, b_page_invite, "admins (`can_administer_people`)"),
         op("POST", "/administration/organisations", false, admin_only, b_page_org, "admins"),
         op("POST", "/api/v1/programmes", false, admin_only, b_programme_create, "admins (`programme::can_create`)"),
+        op(
+            "POST",
+            "/programmes/nouveau",
+            false,
+            admin_only,
+            b_page_programme_create,
+            "as `POST /api/v1/programmes`: admins",
+        ),
         op(
             "POST",
             "/api/v1/programmes/{code}/imports/preview",
