@@ -24,6 +24,34 @@ async fn acting(state: &AppState, who: &Who) -> Result<Acting, Response> {
     Acting::of(state, me.principal.clone()).await.map_err(|e| PageError::internal(&who.config, e).into_response())
 }
 
+/// Checks the form's CSRF token and takes the signed-in person as the pact rules see
+/// them; returns from the handler with the sign-in page or an error otherwise.
+macro_rules! signed_in {
+    ($state:expr, $who:expr, $csrf:expr) => {{
+        $who.check_csrf(&$csrf)?;
+        match acting(&$state, &$who).await {
+            Ok(a) => a,
+            Err(r) => return Ok(r),
+        }
+    }};
+}
+
+/// Redirects to the pact with the notice `info` when `result` is a success; shows the
+/// refusal next to `form` otherwise.
+async fn answer<T>(
+    state: &AppState,
+    who: &Who,
+    id: &str,
+    result: Result<T, ApiError>,
+    info: &str,
+    form: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(done(id, info, "")),
+        Err(e) => refused(state, who, id, e, Fault { form: form.into(), ..Fault::default() }).await,
+    }
+}
+
 fn done(id: &str, info: &str, anchor: &str) -> Response {
     Redirect::to(&format!("/pactes/{id}?info={info}{anchor}")).into_response()
 }
@@ -80,19 +108,12 @@ pub async fn step(
     Path(id): Path<String>,
     Form(form): Form<StepForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    let a = match acting(&state, &who).await {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
-    };
+    let a = signed_in!(state, who, form.csrf);
     let Some(target) = PactStatus::parse(&form.target) else {
         let e = ApiError::Conflict("cette étape n’existe pas".into());
         return refused(&state, &who, &id, e, Fault { form: "etape".into(), ..Fault::default() }).await;
     };
-    match pacts::step(&state, &a, &id, target).await {
-        Ok(_) => Ok(done(&id, "etape", "")),
-        Err(e) => refused(&state, &who, &id, e, Fault { form: "etape".into(), ..Fault::default() }).await,
-    }
+    answer(&state, &who, &id, pacts::step(&state, &a, &id, target).await, "etape", "etape").await
 }
 
 #[derive(Deserialize)]
@@ -110,15 +131,8 @@ pub async fn sign(
     Path(id): Path<String>,
     Form(form): Form<SignForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    let a = match acting(&state, &who).await {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
-    };
-    match pacts::sign(&state, &a, &id, &form.party).await {
-        Ok(_) => Ok(done(&id, "signe", "")),
-        Err(e) => refused(&state, &who, &id, e, Fault { form: "signature".into(), ..Fault::default() }).await,
-    }
+    let a = signed_in!(state, who, form.csrf);
+    answer(&state, &who, &id, pacts::sign(&state, &a, &id, &form.party).await, "signe", "signature").await
 }
 
 #[derive(Deserialize)]
@@ -134,15 +148,8 @@ pub async fn amend(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    let a = match acting(&state, &who).await {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
-    };
-    match pacts::amend(&state, &a, &id).await {
-        Ok(_) => Ok(done(&id, "avenant", "")),
-        Err(e) => refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await,
-    }
+    let a = signed_in!(state, who, form.csrf);
+    answer(&state, &who, &id, pacts::amend(&state, &a, &id).await, "avenant", "avenant").await
 }
 
 /// `POST /pactes/{id}/avenant/abandonner`: the owner drops the amendment being
@@ -153,11 +160,7 @@ pub async fn abandon(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    let a = match acting(&state, &who).await {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
-    };
+    let a = signed_in!(state, who, form.csrf);
     let pending = match pacts::load(&state, &id).await {
         Ok(p) => p.pending_amendment().map(|v| v.number),
         Err(e) => return refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await,
@@ -166,10 +169,7 @@ pub async fn abandon(
         let e = crate::error::ApiError::Conflict("aucun avenant n’est en cours d’écriture".into());
         return refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await;
     };
-    match pacts::abandon(&state, &a, &id, number).await {
-        Ok(_) => Ok(done(&id, "avenant-abandonne", "")),
-        Err(e) => refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await,
-    }
+    answer(&state, &who, &id, pacts::abandon(&state, &a, &id, number).await, "avenant-abandonne", "avenant").await
 }
 
 #[derive(Deserialize)]
@@ -195,11 +195,7 @@ pub async fn propose(
     Path(id): Path<String>,
     Form(form): Form<ProposeForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    let a = match acting(&state, &who).await {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
-    };
+    let a = signed_in!(state, who, form.csrf);
     let raw = form.project.trim();
     let path = raw.split(['?', '#']).next().unwrap_or(raw).trim_end_matches('/');
     let project_id = path.rsplit('/').next().unwrap_or(path).to_owned();
@@ -241,11 +237,7 @@ pub async fn decide(
     Path((id, proposal)): Path<(String, String)>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    let a = match acting(&state, &who).await {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
-    };
+    let a = signed_in!(state, who, form.csrf);
     let fault = Fault { form: format!("decision:{proposal}"), kept: form.reason.clone(), ..Fault::default() };
     let accept = match form.decision.as_str() {
         "accept" => true,
@@ -278,11 +270,7 @@ pub async fn comment(
     Path(id): Path<String>,
     Form(form): Form<CommentForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    let a = match acting(&state, &who).await {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
-    };
+    let a = signed_in!(state, who, form.csrf);
     let thread = if form.thread.trim().is_empty() { "pact" } else { form.thread.trim() };
     let fault = Fault {
         form: "commentaire".into(),
