@@ -384,6 +384,22 @@ impl Store {
         })
     }
 
+    /// One proposal of a pact.
+    pub async fn proposal(&self, pact: &str, id: &str) -> Result<Option<Proposal>> {
+        with_pool!(self, pool => {
+            use sqlx::Row;
+            let row = sqlx::query("SELECT document FROM pact_proposal WHERE id = $1 AND pact_id = $2")
+                .bind(id)
+                .bind(pact)
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                Some(r) => Ok(Some(from_json("pact_proposal.document", &r.try_get::<String, _>("document")?)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
     /// How many proposals on a pact await a decision.
     pub async fn open_proposals(&self, pact: &str) -> Result<usize> {
         with_pool!(self, pool => {

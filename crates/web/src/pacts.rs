@@ -3,7 +3,7 @@
 //! transaction with what to tell the pact's people, and answers an [`ApiError`] the
 //! API returns as is and the pages show in French.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use cohesion_core::access::{Principal, Role};
 use cohesion_core::pact::{
@@ -31,7 +31,14 @@ impl Acting {
             Some(p) => p.display_name(),
             None => return Err(ApiError::Unauthenticated),
         };
-        Ok(Acting { principal, name, organisations: organisations(state).await? })
+        // Only the organisations this person acts for matter to the rules.
+        let mut organisations = HashMap::new();
+        for id in principal.roles.iter().filter_map(cohesion_core::access::Role::organisation) {
+            if let Some(o) = state.store.organisation(id).await? {
+                organisations.insert(id, OrganisationIds { siren: o.siren, siret: o.siret });
+            }
+        }
+        Ok(Acting { principal, name, organisations })
     }
 
     fn lookup(&self) -> impl Fn(Uuid) -> Option<OrganisationIds> + '_ {
@@ -64,6 +71,11 @@ async fn organisations(state: &AppState) -> Result<HashMap<Uuid, OrganisationIds
 
 /// The people acting for a party of `c`: those told of what happens on the pact.
 async fn people_of(state: &AppState, c: &PactContent) -> Result<Vec<Uuid>, ApiError> {
+    people_of_any(state, &[c]).await
+}
+
+/// The people acting for a party of any of `texts` (a text and its replacement).
+async fn people_of_any(state: &AppState, texts: &[&PactContent]) -> Result<Vec<Uuid>, ApiError> {
     let orgs = organisations(state).await?;
     // Admins see every pact but are told only of those they take part in through
     // another role.
@@ -78,7 +90,9 @@ async fn people_of(state: &AppState, c: &PactContent) -> Result<Vec<Uuid>, ApiEr
         .into_iter()
         .filter(|(person, roles)| {
             let p = Principal { person: *person, roles: roles.clone() };
-            !pact::parties_of(&p, c, &snapshot.referential, |id| orgs.get(&id).cloned()).is_empty()
+            texts
+                .iter()
+                .any(|c| !pact::parties_of(&p, c, &snapshot.referential, |id| orgs.get(&id).cloned()).is_empty())
         })
         .map(|(person, _)| person)
         .collect();
@@ -169,8 +183,7 @@ pub async fn edit(
     if !who.is_owner(state, &current.current().content) {
         return Err(forbidden_owner());
     }
-    let mut recipients = people_of(state, &current.current().content).await?;
-    recipients.extend(people_of(state, &content).await?);
+    let recipients = people_of_any(state, &[&current.current().content, &content]).await?;
     let summary = format!("{} a modifié le texte de la version {}", who.name, current.current().number);
     let (p, _) = state
         .store
@@ -365,20 +378,8 @@ fn fault(field: &str, message: String) -> project::FieldFault {
 fn project_faults(state: &AppState, prefix: &str, p: &ProjectInput) -> Vec<project::FieldFault> {
     let snapshot = state.current();
     let mut faults = project::validate(p, |t| snapshot.referential.get_ref(t).is_some());
-    faults.extend(unknown_indicators(p));
+    faults.extend(project::unknown_indicators(p));
     faults.into_iter().map(|f| fault(&format!("{prefix}.{}", f.field), f.message)).collect()
-}
-
-/// Indicator codes of a project that the catalogue does not know.
-pub fn unknown_indicators(p: &ProjectInput) -> Vec<project::FieldFault> {
-    p.indicators
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| !i.code.trim().is_empty() && cohesion_core::indicator::find(&i.code).is_none())
-        .map(|(n, i)| {
-            fault(&format!("indicators[{n}].code"), format!("`{}` is not in the indicator catalogue", i.code))
-        })
-        .collect()
 }
 
 /// ` « name »` of the project a change is about.
@@ -413,10 +414,10 @@ pub async fn decide(
     if !faults.is_empty() {
         return Err(fields(faults));
     }
-    let proposals = state.store.proposals(id).await?;
-    let proposal = proposals
-        .into_iter()
-        .find(|p| p.id == proposal_id)
+    let proposal = state
+        .store
+        .proposal(id, proposal_id)
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("no proposal {proposal_id} on this pact")))?;
     if proposal.status != ProposalStatus::Open {
         return Err(ApiError::Conflict(format!(
@@ -557,9 +558,4 @@ pub fn diff(state: &AppState, p: &Pact, from: u32, to: u32) -> Result<PactDiff, 
         &Side { number: a.number, content: &a.content, projects: &pa },
         &Side { number: b.number, content: &b.content, projects: &pb },
     ))
-}
-
-/// The ids of the projects that are actions of the pact (its current version).
-pub async fn action_ids(state: &AppState, id: &str) -> Result<HashSet<String>, ApiError> {
-    Ok(load(state, id).await?.current().content.actions.iter().cloned().collect())
 }

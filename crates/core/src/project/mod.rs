@@ -12,7 +12,7 @@ pub mod rules;
 
 pub use csv::quote as csv_quote;
 pub use model::*;
-pub use rules::{FieldFault, can_create, can_edit, covers, validate, validate_change};
+pub use rules::{FieldFault, can_create, can_edit, covers, unknown_indicators, validate, validate_change};
 
 #[cfg(test)]
 pub(crate) mod tests;

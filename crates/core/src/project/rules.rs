@@ -148,6 +148,20 @@ pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<
     out
 }
 
+/// Indicator codes of a project that the indicator catalogue does not know (checked
+/// on writes through the API and pacts; imported files carry no indicators).
+pub fn unknown_indicators(p: &ProjectInput) -> Vec<FieldFault> {
+    p.indicators
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| !i.code.trim().is_empty() && crate::indicator::find(&i.code).is_none())
+        .map(|(n, i)| FieldFault {
+            field: format!("indicators[{n}].code"),
+            message: format!("`{}` is not in the indicator catalogue", i.code),
+        })
+        .collect()
+}
+
 /// Checks a change of an existing project: the phase moves forward only (Idée →
 /// Étude → Opération), and an abandoned or finished project keeps its phase.
 pub fn validate_change(old: &ProjectInput, new: &ProjectInput) -> Vec<FieldFault> {

@@ -76,18 +76,20 @@ pub async fn find(state: &AppState, f: &PactFilter, offset: usize, limit: usize)
             }
         },
     };
-    let status = f.status.as_deref().filter(|s| !s.is_empty());
-    if let Some(s) = status
-        && PactStatus::parse(s).is_none()
-    {
-        errors.push(FieldError { field: "status".into(), message: format!("`{s}` is not a pact status") });
-    }
-    let kind = f.kind.as_deref().filter(|s| !s.is_empty());
-    if let Some(k) = kind
-        && PactKind::parse(k).is_none()
-    {
-        errors.push(FieldError { field: "kind".into(), message: format!("`{k}` is not a pact kind") });
-    }
+    let status = match f.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => PactStatus::parse(s).map(Some).unwrap_or_else(|| {
+            errors.push(FieldError { field: "status".into(), message: format!("`{s}` is not a pact status") });
+            None
+        }),
+    };
+    let kind = match f.kind.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(k) => PactKind::parse(k).map(Some).unwrap_or_else(|| {
+            errors.push(FieldError { field: "kind".into(), message: format!("`{k}` is not a pact kind") });
+            None
+        }),
+    };
     if limit == 0 || limit > MAX_LIMIT {
         errors.push(FieldError { field: "limit".into(), message: format!("between 1 and {MAX_LIMIT}") });
     }
@@ -104,8 +106,8 @@ pub async fn find(state: &AppState, f: &PactFilter, offset: usize, limit: usize)
     let matching: Vec<_> = index
         .pacts
         .iter()
-        .filter(|p| status.is_none_or(|s| PactStatus::parse(s).is_some_and(|s| s.as_str() == p.row.status)))
-        .filter(|p| kind.is_none_or(|k| PactKind::parse(k).is_some_and(|k| k.as_str() == p.row.kind)))
+        .filter(|p| status.is_none_or(|s| s.as_str() == p.row.status))
+        .filter(|p| kind.is_none_or(|k| k.as_str() == p.row.kind))
         .filter(|p| {
             territory.as_ref().is_none_or(|t| {
                 p.places.binary_search(t).is_ok() || p.row.perimeter.iter().any(|x| around.binary_search(x).is_ok())

@@ -253,7 +253,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Re
 fn check(state: &AppState, input: &ProjectInput) -> Result<(), ApiError> {
     let snapshot = state.current();
     let mut faults = project::validate(input, |t| snapshot.referential.get_ref(t).is_some());
-    faults.extend(crate::pacts::unknown_indicators(input));
+    faults.extend(project::unknown_indicators(input));
     if faults.is_empty() {
         Ok(())
     } else {

@@ -62,12 +62,7 @@ pub struct InfoQuery {
 
 /// The signed-in admin, or the response to give instead.
 fn admin(who: &Who) -> Result<(), Box<Response>> {
-    let me = who.signed_in().map_err(|r| Box::new(r.into_response()))?;
-    if rules::can_administer_people(&me.principal) {
-        Ok(())
-    } else {
-        Err(Box::new(PageError::forbidden(&who.config).into_response()))
-    }
+    who.allowed(rules::can_administer_people).map(|_| ())
 }
 
 async fn people_page(

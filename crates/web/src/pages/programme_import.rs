@@ -71,12 +71,7 @@ struct ImportPage {
 
 /// The signed-in person who may change programme `code`, or the response to give.
 pub fn manager(who: &Who, code: &str) -> Result<Arc<Authenticated>, Box<Response>> {
-    let me = who.signed_in().map_err(|r| Box::new(r.into_response()))?;
-    if programme::can_manage(&me.principal, code) {
-        Ok(me.clone())
-    } else {
-        Err(Box::new(PageError::forbidden(&who.config).into_response()))
-    }
+    who.allowed(|p| programme::can_manage(p, code)).cloned()
 }
 
 /// A form's CSRF token checked, then [`manager`].

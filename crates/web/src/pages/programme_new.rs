@@ -7,8 +7,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use cohesion_core::access::rules;
-use cohesion_core::programme::Domain;
+use cohesion_core::programme::{self, Domain};
 
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav};
@@ -58,19 +57,9 @@ fn empty(who: &Who) -> NewPage {
     }
 }
 
-/// The signed-in admin, or the response to give instead.
-fn admin(who: &Who) -> Result<(), Box<Response>> {
-    let me = who.signed_in().map_err(|r| Box::new(r.into_response()))?;
-    if rules::can_administer_people(&me.principal) {
-        Ok(())
-    } else {
-        Err(Box::new(PageError::forbidden(&who.config).into_response()))
-    }
-}
-
 /// `GET /programmes/nouveau`.
 pub async fn page(who: Who) -> Result<Response, PageError> {
-    if let Err(r) = admin(&who) {
+    if let Err(r) = who.allowed(programme::can_create) {
         return Ok(*r);
     }
     Ok(render(&who.config, &empty(&who))?.into_response())

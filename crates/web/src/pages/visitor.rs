@@ -66,6 +66,16 @@ impl Who {
             _ => Err(Redirect::to("/connexion")),
         }
     }
+
+    /// The signed-in person if `rule` allows them; otherwise the response to give
+    /// instead (the sign-in page, or the 403 page).
+    pub fn allowed(
+        &self,
+        rule: impl FnOnce(&cohesion_core::access::Principal) -> bool,
+    ) -> Result<&Arc<Authenticated>, Box<Response>> {
+        let me = self.signed_in().map_err(|r| Box::new(r.into_response()))?;
+        if rule(&me.principal) { Ok(me) } else { Err(Box::new(PageError::forbidden(&self.config).into_response())) }
+    }
 }
 
 /// A 303 to `to` setting `cookie`.
