@@ -145,7 +145,8 @@ impl OrganisationInput {
         {
             faults.push(fault("name", "at most 200 characters"));
         }
-        let siren = siren.or_else(|| siret.as_ref().map(|s| s[..9].to_owned()));
+        // The SIREN of a partner is the start of its SIRET (only read once valid).
+        let siren = siren.or_else(|| siret.as_deref().and_then(|s| s.get(..9)).map(str::to_owned));
         match (kind, name, faults.is_empty()) {
             (Some(kind), Some(name), true) => Ok(Organisation { id, kind, name, siren, siret, territory, version }),
             _ => Err(faults),
@@ -201,6 +202,15 @@ mod tests {
             .expect_err("no siren");
         assert_eq!(faults[0].message, "the SIREN of departement:42 is required");
         assert!(input("club", None, None, None).validate(&r, Uuid::nil(), 1).is_err());
+    }
+
+    #[test]
+    fn a_short_siret_is_a_fault_not_a_panic() {
+        let r = referential();
+        let mut i = input("partner", None, None, Some("abc"));
+        i.name = Some("X".into());
+        let faults = i.validate(&r, Uuid::nil(), 1).expect_err("bad siret");
+        assert_eq!(faults.iter().filter_map(|f| f.field.as_deref()).collect::<Vec<_>>(), ["siret"]);
     }
 
     #[test]

@@ -8,15 +8,10 @@ use crate::territory::{Referential, TerritoryKind, TerritoryRef, is_valid_siren}
 
 use super::model::{Project, ProjectInput};
 
-/// A fault in a project, by field (`financing[2].amount_cents`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldFault {
-    pub field: String,
-    pub message: String,
-}
+use super::fault::{FieldFault, ProjectFault as F};
 
-fn fault(out: &mut Vec<FieldFault>, field: impl Into<String>, message: impl Into<String>) {
-    out.push(FieldFault { field: field.into(), message: message.into() });
+fn fault(out: &mut Vec<FieldFault>, field: impl Into<String>, code: F) {
+    out.push(FieldFault::new(field, code));
 }
 
 /// `YYYY-MM-DD` with a real month and day.
@@ -50,33 +45,33 @@ pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<
     let mut out = Vec::new();
     let f = &mut out;
     if p.name.trim().is_empty() {
-        fault(f, "name", "a project needs a name");
+        fault(f, "name", F::NameRequired);
     } else if p.name.chars().count() > 300 {
-        fault(f, "name", "at most 300 characters");
+        fault(f, "name", F::TooLong { max: 300 });
     }
     if p.territories.is_empty() {
-        fault(f, "territories", "a project concerns at least one territory");
+        fault(f, "territories", F::NoTerritory);
     }
     for (i, t) in p.territories.iter().enumerate() {
         if !known(t) {
-            fault(f, format!("territories[{i}]"), format!("{t} is not in the territory referential"));
+            fault(f, format!("territories[{i}]"), F::UnknownTerritory(t.clone()));
         }
     }
     if let Some(lead) = &p.lead {
         if lead.name.trim().is_empty() {
-            fault(f, "lead.name", "the lead organisation needs a name");
+            fault(f, "lead.name", F::LeadNameRequired);
         }
         if let Some(s) = &lead.siret
             && !is_siren_or_siret(s)
         {
-            fault(f, "lead.siret", format!("`{s}` is neither a SIREN (9 digits) nor a SIRET (14 digits)"));
+            fault(f, "lead.siret", F::NotSirenOrSiret(s.clone()));
         }
     }
     for (field, d) in [("start_date", &p.start_date), ("end_date", &p.end_date)] {
         if let Some(d) = d
             && !is_date(d)
         {
-            fault(f, field, format!("`{d}` is not a date YYYY-MM-DD"));
+            fault(f, field, F::NotADate(d.clone()));
         }
     }
     if let (Some(s), Some(e)) = (&p.start_date, &p.end_date)
@@ -84,51 +79,49 @@ pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<
         && is_date(e)
         && e < s
     {
-        fault(f, "end_date", "ends before it starts");
+        fault(f, "end_date", F::EndsBeforeStart);
     }
     if p.transitions.iter().collect::<HashSet<_>>().len() != p.transitions.len() {
-        fault(f, "transitions", "a transition is listed twice");
+        fault(f, "transitions", F::TransitionTwice);
     }
     if let Some(c) = p.total_cost_cents
         && c < 0
     {
-        fault(f, "total_cost_cents", "a cost cannot be negative");
+        fault(f, "total_cost_cents", F::NegativeCost);
     }
     for (i, l) in p.financing.iter().enumerate() {
         if l.financer.trim().is_empty() {
-            fault(f, format!("financing[{i}].financer"), "name the co-financer");
+            fault(f, format!("financing[{i}].financer"), F::FinancerRequired);
         }
         if l.amount_cents <= 0 {
-            fault(f, format!("financing[{i}].amount_cents"), "an amount must be positive");
+            fault(f, format!("financing[{i}].amount_cents"), F::AmountNotPositive);
         }
     }
     let financed = p.financing.iter().try_fold(0i64, |acc, l| acc.checked_add(l.amount_cents.max(0)));
     match (financed, p.total_cost_cents) {
-        (None, _) => fault(f, "financing", "the amounts overflow"),
-        (Some(sum), Some(cost)) if sum > cost => {
-            fault(f, "financing", format!("the financing plan ({sum} cents) exceeds the total cost ({cost} cents)"))
-        }
+        (None, _) => fault(f, "financing", F::AmountsOverflow),
+        (Some(sum), Some(cost)) if sum > cost => fault(f, "financing", F::FinancingExceedsCost { financed: sum, cost }),
         _ => {}
     }
     for (i, ind) in p.indicators.iter().enumerate() {
         if ind.code.trim().is_empty() {
-            fault(f, format!("indicators[{i}].code"), "name the indicator by its catalogue code");
+            fault(f, format!("indicators[{i}].code"), F::IndicatorCodeRequired);
         }
         if !ind.target.is_finite() || ind.baseline.is_some_and(|b| !b.is_finite()) {
-            fault(f, format!("indicators[{i}]"), "baseline and target must be numbers");
+            fault(f, format!("indicators[{i}]"), F::IndicatorNotNumber);
         }
         if let Some(d) = &ind.target_date
             && !is_date(d)
         {
-            fault(f, format!("indicators[{i}].target_date"), format!("`{d}` is not a date YYYY-MM-DD"));
+            fault(f, format!("indicators[{i}].target_date"), F::NotADate(d.clone()));
         }
     }
     for (i, b) in p.budget_lines.iter().enumerate() {
         if !(1900..=2100).contains(&b.year) {
-            fault(f, format!("budget_lines[{i}].year"), "a year between 1900 and 2100");
+            fault(f, format!("budget_lines[{i}].year"), F::BudgetYear);
         }
         if b.planned_cents < 0 || b.actual_cents.is_some_and(|a| a < 0) {
-            fault(f, format!("budget_lines[{i}]"), "amounts cannot be negative");
+            fault(f, format!("budget_lines[{i}]"), F::NegativeAmounts);
         }
     }
     let mut tools = HashSet::new();
@@ -136,13 +129,13 @@ pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<
         let ok =
             !x.tool.is_empty() && x.tool.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
-            fault(f, format!("external_ids[{i}].tool"), "a tool name in lowercase letters, digits and hyphens");
+            fault(f, format!("external_ids[{i}].tool"), F::ToolName);
         }
         if x.id.trim().is_empty() {
-            fault(f, format!("external_ids[{i}].id"), "the identifier in that tool");
+            fault(f, format!("external_ids[{i}].id"), F::ExternalIdRequired);
         }
         if !tools.insert(&x.tool) {
-            fault(f, format!("external_ids[{i}].tool"), "one identifier per tool");
+            fault(f, format!("external_ids[{i}].tool"), F::ToolTwice);
         }
     }
     out
@@ -155,10 +148,7 @@ pub fn unknown_indicators(p: &ProjectInput) -> Vec<FieldFault> {
         .iter()
         .enumerate()
         .filter(|(_, i)| !i.code.trim().is_empty() && crate::indicator::find(&i.code).is_none())
-        .map(|(n, i)| FieldFault {
-            field: format!("indicators[{n}].code"),
-            message: format!("`{}` is not in the indicator catalogue", i.code),
-        })
+        .map(|(n, i)| FieldFault::new(format!("indicators[{n}].code"), F::UnknownIndicator(i.code.clone())))
         .collect()
 }
 
@@ -167,14 +157,10 @@ pub fn unknown_indicators(p: &ProjectInput) -> Vec<FieldFault> {
 pub fn validate_change(old: &ProjectInput, new: &ProjectInput) -> Vec<FieldFault> {
     let mut out = Vec::new();
     if new.phase < old.phase {
-        fault(
-            &mut out,
-            "phase",
-            format!("a project does not go back from {} to {}", old.phase.label(), new.phase.label()),
-        );
+        fault(&mut out, "phase", F::PhaseBack { from: old.phase.label(), to: new.phase.label() });
     }
     if old.phase_status.is_final() && new.phase != old.phase {
-        fault(&mut out, "phase", format!("the project is {}: its phase no longer changes", old.phase_status.label()));
+        fault(&mut out, "phase", F::PhaseFrozen { status: old.phase_status.label() });
     }
     out
 }
@@ -213,13 +199,16 @@ pub fn can_create(p: &Principal, input: &ProjectInput, referential: &Referential
     p.is_admin() || input.territories.iter().all(|t| acts_on(p, std::slice::from_ref(t), referential))
 }
 
-/// May `p` change this project? It acts on one of its territories, and, if the change
-/// names new territories, on those too.
+/// May `p` change this project? Checked on the state before and after: it acts on one
+/// of its territories now and still after the change (removing territories cannot
+/// leave the project wholly outside its scope), and, if the change names new
+/// territories, on those too.
 pub fn can_edit(p: &Principal, project: &Project, new: &ProjectInput, referential: &Referential) -> bool {
     if p.is_admin() {
         return true;
     }
     acts_on(p, &project.input.territories, referential)
+        && acts_on(p, &new.territories, referential)
         && new
             .territories
             .iter()

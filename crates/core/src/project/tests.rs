@@ -213,3 +213,24 @@ fn every_fault_of_the_file_with_its_line() {
     );
     assert!(dotations::read("f.csv", "a,b\n", resolve).is_err(), "missing columns");
 }
+
+#[test]
+fn an_edit_cannot_leave_the_project_outside_the_editors_scope() {
+    let refs = referential();
+    let person = uuid::Uuid::nil();
+    let loire = Principal { person, roles: vec![Role::Delegate { departement: "42".into() }] };
+    let mut shared = sample();
+    shared.territories = vec![r("commune:42218"), r("departement:69")];
+    let stored = Project { id: "x".into(), input: shared.clone(), version: 1, ..sample_project() };
+    let mut only_rhone = shared.clone();
+    only_rhone.territories = vec![r("departement:69")];
+    assert!(!can_edit(&loire, &stored, &only_rhone, &refs), "removing its own territory leaves it outside");
+    let mut only_loire = shared;
+    only_loire.territories = vec![r("commune:42218")];
+    assert!(can_edit(&loire, &stored, &only_loire, &refs), "removing another territory keeps it in scope");
+}
+
+/// A stored project around `sample()`.
+fn sample_project() -> Project {
+    Project { id: "x".into(), input: sample(), version: 1, created_at: String::new(), updated_at: String::new() }
+}
