@@ -198,7 +198,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let job = store.create_evaluation(&serde_json::to_value(&request)?, "bench").await?;
         let claimed = store.claim_evaluation("bench", OffsetDateTime::now_utc()).await?.ok_or("no job")?;
         let t = Instant::now();
-        cohesion_web::worker::run_job(store, &r, &claimed, "bench").await?;
+        cohesion_app::evaluation::run_job(store, &r, &claimed, "bench").await?;
         let job_time = t.elapsed();
         let done = store.evaluation(&job.id).await?.ok_or("job")?;
         let estimate = done

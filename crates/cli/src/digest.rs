@@ -28,7 +28,7 @@ async fn send(args: SendArgs) -> anyhow::Result<()> {
     let store = args.db.open().await?;
     seed_if_empty(&store).await?;
     let state = AppState::load(store.clone()).await?;
-    let report = cohesion_web::digest::send_all(&state).await?;
+    let report = cohesion_app::digest::send_all(&state, &state.outbox()).await?;
     println!("{}", serde_json::to_string(&report)?);
     store.close().await;
     Ok(())

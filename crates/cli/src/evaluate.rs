@@ -61,9 +61,7 @@ pub enum ControlArg {
 
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     let Some(path) = &args.panel else {
-        crate::serve::init_tracing(false);
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        return runtime.block_on(crate::evaluate_stored::run(args));
+        anyhow::bail!("give --panel FILE, or --indicator to evaluate stored measurements");
     };
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let rows = parse_panel(&text).map_err(|errors| {

@@ -45,7 +45,7 @@ pub async fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     let job = store.create_evaluation(&serde_json::to_value(&request)?, &actor()).await?;
     let worker = format!("cli:{}", std::process::id());
     let claimed = store.claim_evaluation_id(&job.id, &worker).await?.context("the job was taken by another worker")?;
-    cohesion_web::worker::run_job(&store, &referential, &claimed, &worker).await?;
+    cohesion_app::evaluation::run_job(&store, &referential, &claimed, &worker).await?;
     let done = store.evaluation(&job.id).await?.context("the job disappeared")?;
     store.close().await;
     eprintln!("evaluation {} ({}): /evaluations/{}", done.id, done.status, done.id);

@@ -13,7 +13,7 @@ use cohesion_core::territory::upstream::{FileKind, Upstream};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::db::DbArgs;
-use crate::serve::init_tracing;
+use crate::log::init_tracing;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum ImportCommand {

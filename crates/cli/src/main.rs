@@ -8,6 +8,7 @@ mod evaluate;
 mod evaluate_stored;
 mod import;
 mod import_memberships;
+mod log;
 mod measurements;
 mod projects;
 mod serve;
@@ -57,6 +58,11 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Import(cmd) => import::run(cmd),
+        Command::Evaluate(args) if args.panel.is_none() => {
+            log::init_tracing(false);
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(evaluate_stored::run(&args))
+        }
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Data(DataCommand::Compile(args)) => data::compile(&args),
         Command::User(cmd) => user::run(cmd),

@@ -15,7 +15,7 @@ use cohesion_core::territory::{Referential, TerritoryKind, TerritoryRef, compact
 use cohesion_store::Store;
 
 use crate::db::DbArgs;
-use crate::serve::init_tracing;
+use crate::log::init_tracing;
 
 /// The demonstration set shipped in the binary (gzip of the compacted file).
 const SHIPPED: &[u8] = include_bytes!("../../../data/projects/dotations_2019.csv.gz");

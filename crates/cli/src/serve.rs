@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use cohesion_web::AppState;
-use tracing_subscriber::EnvFilter;
 
 use crate::db::{DbArgs, seed_if_empty, seed_indicators, seed_programmes_if_empty};
 
@@ -29,7 +28,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    init_tracing(args.log_json);
+    crate::log::init_tracing(args.log_json);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(serve(args))
 }
@@ -44,9 +43,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     crate::projects::seed_demo(&store, demo).await?;
     let state = AppState::load(store.clone()).await?;
     let _refresh = state.spawn_refresh(Duration::from_secs(args.refresh_secs.max(1)));
-    let _worker = cohesion_web::worker::spawn(state.clone(), Duration::from_secs(2));
-    let hour = cohesion_web::digest::hour_from_env().map_err(anyhow::Error::msg)?;
-    let _digest = cohesion_web::digest::spawn_daily(state.clone(), hour, Duration::from_secs(300));
+    let _worker = cohesion_app::evaluation::spawn(state.app.clone(), Duration::from_secs(2));
+    let hour = cohesion_app::digest::hour_from_env().map_err(anyhow::Error::msg)?;
+    let _digest = cohesion_app::digest::spawn_daily(
+        state.app.clone(),
+        std::sync::Arc::new(state.outbox()),
+        hour,
+        Duration::from_secs(300),
+    );
     let listener =
         tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
     tracing::info!(
@@ -84,10 +88,4 @@ async fn shutdown() {
         () = term => {},
     }
     tracing::info!("shutdown requested; finishing requests in flight");
-}
-
-pub fn init_tracing(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }

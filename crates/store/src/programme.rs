@@ -31,11 +31,11 @@ pub struct MembershipVersion {
     pub valid_to: Option<OffsetDateTime>,
 }
 
-fn corrupt(what: &str) -> impl Fn(String) -> StoreError + '_ {
+fn corrupt<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> StoreError + '_ {
     move |e| StoreError::Corrupt(format!("{what}: {e}"))
 }
 
-fn parse_list<T: std::str::FromStr<Err = String>>(what: &str, s: &str) -> Result<Vec<T>> {
+fn parse_list<T: std::str::FromStr<Err: std::fmt::Display>>(what: &str, s: &str) -> Result<Vec<T>> {
     s.split(' ').filter(|p| !p.is_empty()).map(|p| p.parse::<T>().map_err(corrupt(what))).collect()
 }
 

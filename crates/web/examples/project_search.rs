@@ -5,10 +5,10 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
+use cohesion_app::project::catalog::{Catalog, Filter};
 use cohesion_core::project::dotations::{self, Resolution};
 use cohesion_core::project::{Phase, Project, Transition};
 use cohesion_core::territory::{TerritoryRef, compact};
-use cohesion_web::catalog::{Catalog, Filter};
 
 const DATA: &[u8] = include_bytes!("../../../data/projects/dotations_2019.csv.gz");
 

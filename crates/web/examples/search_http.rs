@@ -9,13 +9,13 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
+use cohesion_app::project::catalog::Filter;
 use cohesion_core::pact::{Pact, PactContent, PactKind, Party, PartyKind, STATE_PARTY};
 use cohesion_core::project::dotations::{self, Resolution};
 use cohesion_core::territory::{TerritoryKind, TerritoryRef, compact};
 use cohesion_store::pact::Told;
 use cohesion_store::{DatabaseUrl, Store, StoreOptions};
 use cohesion_web::AppState;
-use cohesion_web::catalog::Filter;
 
 const DATA: &[u8] = include_bytes!("../../../data/projects/dotations_2019.csv.gz");
 const PACTS: usize = 850;

@@ -16,7 +16,7 @@
 //! whether the principal may act (403 otherwise).
 
 pub mod config;
-pub mod mail;
+pub use cohesion_app::mail;
 pub mod password;
 pub mod proconnect;
 pub mod secret;

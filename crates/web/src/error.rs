@@ -85,6 +85,55 @@ impl From<cohesion_store::StoreError> for ApiError {
     }
 }
 
+impl From<cohesion_app::AppError> for ApiError {
+    /// The use cases' errors in English: faults with their field and message.
+    fn from(e: cohesion_app::AppError) -> Self {
+        use cohesion_app::AppError as E;
+        match e {
+            E::NotFound(m) => ApiError::NotFound(m),
+            E::Unauthenticated => ApiError::Unauthenticated,
+            E::Forbidden(m) => ApiError::Forbidden(m),
+            E::Conflict(m) => ApiError::Conflict(m),
+            E::Invalid(faults) => ApiError::invalid_fields(
+                faults.iter().map(|f| FieldError { field: f.field.clone(), message: f.message() }).collect(),
+            ),
+            E::InvalidFile(faults) => {
+                let errors = faults
+                    .0
+                    .into_iter()
+                    .map(|f| FieldError {
+                        field: match (&f.field, f.line) {
+                            (Some(field), 0) => field.clone(),
+                            (Some(field), line) => format!("line {line}: {field}"),
+                            (None, 0) => "file".into(),
+                            (None, line) => format!("line {line}"),
+                        },
+                        message: f.message,
+                    })
+                    .collect::<Vec<_>>();
+                let detail = format!("{} fault(s) in the file; nothing was written", errors.len());
+                ApiError::BadRequest { code: "invalid_file", detail, errors }
+            }
+            E::BadRequest { code, detail } => ApiError::bad_request(code, detail),
+            // The whole chain goes to the log, never to the response.
+            E::Store(e) => ApiError::Internal(error_chain(&e)),
+            E::Internal(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+/// An error and its sources, for the log.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, title) = self.parts();

@@ -1,5 +1,5 @@
 //! The authorisation matrix: every operation that changes something (each non-GET
-//! operation of the OpenAPI document, and each page form of `pages::FORM_POSTS`) ×
+//! operation of the OpenAPI document, and each page form of `pages::form_posts()`) ×
 //! every role × in scope / out of scope, checked against the expected answer.
 //!
 //! The test fails when an operation has no entry in [`ops`]: an endpoint added by any
@@ -41,7 +41,7 @@ async fn matrix_on(db: TestDb) {
             }
         }
     }
-    for path in cohesion_web::pages::FORM_POSTS {
+    for path in cohesion_web::pages::form_posts() {
         documented.insert(format!("POST {path}"));
     }
     let declared: BTreeSet<String> = ops.iter().map(|o| format!("{} {}", o.method, o.path)).collect();

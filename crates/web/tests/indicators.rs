@@ -143,7 +143,7 @@ async fn story(db: &TestDb) {
     assert_eq!((queued["status"].as_str(), queued["percent"].as_i64()), (Some("queued"), Some(0)));
 
     // The worker the server runs: claims both in order, one done, one failed.
-    let worker = cohesion_web::worker::spawn(state.clone(), std::time::Duration::from_millis(50));
+    let worker = cohesion_app::evaluation::spawn(state.app.clone(), std::time::Duration::from_millis(50));
     let mut done = Value::Null;
     for _ in 0..200 {
         let (_, a) = get(addr, &format!("/api/v1/evaluations/{}", ok.id)).await;

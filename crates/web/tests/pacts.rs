@@ -264,9 +264,13 @@ async fn story(app: &TestApp) {
     assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", "", None, None).await.1["total"], 1);
 
     // The digest: one mail per person, each event once; a second run sends nothing.
-    let report = cohesion_web::digest::send_all(&app.state).await.expect("digest");
+    let report = cohesion_app::digest::send_all(&app.state, &app.state.outbox()).await.expect("digest");
     assert_eq!(report.sent, 2, "{report:?}");
-    assert_eq!(cohesion_web::digest::send_all(&app.state).await.expect("digest").sent, 0, "never twice");
+    assert_eq!(
+        cohesion_app::digest::send_all(&app.state, &app.state.outbox()).await.expect("digest").sent,
+        0,
+        "never twice"
+    );
     let mails = app.mail.all();
     let to_mayor: Vec<_> = mails.iter().filter(|m| m.to.iter().any(|t| t.contains("maire@"))).collect();
     assert_eq!(to_mayor.len(), 1);

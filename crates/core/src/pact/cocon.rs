@@ -6,6 +6,8 @@ use uuid::Uuid;
 
 use crate::project::{FieldFault, ProjectInput};
 
+use super::fault::PactFault;
+
 /// What a party proposes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -102,13 +104,13 @@ pub struct Proposal {
 }
 
 /// Checks the free text of a proposal, a decision or a comment.
-pub fn check_text(field: &str, text: &str, required: bool, max: usize) -> Vec<FieldFault> {
+pub fn check_text(field: &str, text: &str, required: bool, max: usize) -> Vec<FieldFault<PactFault>> {
     let mut out = Vec::new();
     if required && text.trim().is_empty() {
-        out.push(FieldFault { field: field.into(), message: "this text is required".into() });
+        out.push(FieldFault::new(field, PactFault::TextRequired));
     }
     if text.chars().count() > max {
-        out.push(FieldFault { field: field.into(), message: format!("at most {max} characters") });
+        out.push(FieldFault::new(field, PactFault::TooLong { max }));
     }
     out
 }

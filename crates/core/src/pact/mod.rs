@@ -7,12 +7,14 @@
 
 pub mod cocon;
 pub mod diff;
+pub mod fault;
 pub mod lifecycle;
 pub mod model;
 pub mod rules;
 
 pub use cocon::{Comment, PactEvent, Proposal, ProposalChange, ProposalInput, ProposalStatus};
 pub use diff::{Money, PactDiff, Side, diff};
+pub use fault::PactFault;
 pub use lifecycle::{LifecycleError, Step};
 pub use model::*;
 pub use rules::{OrganisationIds, acts_for, is_owner, is_participant, parties_of, validate};

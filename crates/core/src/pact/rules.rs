@@ -8,12 +8,14 @@ use uuid::Uuid;
 use crate::access::{Principal, Role};
 use crate::project::rules::is_siren_or_siret;
 use crate::project::{FieldFault, covers};
+
+use super::fault::PactFault as F;
 use crate::territory::{Referential, TerritoryKind, TerritoryRef};
 
 use super::model::{PactContent, Party, PartyKind};
 
-fn fault(out: &mut Vec<FieldFault>, field: impl Into<String>, message: impl Into<String>) {
-    out.push(FieldFault { field: field.into(), message: message.into() });
+fn fault(out: &mut Vec<FieldFault<F>>, field: impl Into<String>, code: F) {
+    out.push(FieldFault::new(field, code));
 }
 
 /// Checks a pact text; `known` says whether a territory exists, `project_exists`
@@ -22,57 +24,57 @@ pub fn validate(
     c: &PactContent,
     known: impl Fn(&TerritoryRef) -> bool,
     project_exists: impl Fn(&str) -> bool,
-) -> Vec<FieldFault> {
+) -> Vec<FieldFault<F>> {
     let mut out = Vec::new();
     let f = &mut out;
     if c.title.trim().is_empty() {
-        fault(f, "title", "a pact needs a title");
+        fault(f, "title", F::TitleRequired);
     } else if c.title.chars().count() > 300 {
-        fault(f, "title", "at most 300 characters");
+        fault(f, "title", F::TooLong { max: 300 });
     }
     if c.description.chars().count() > 20_000 {
-        fault(f, "description", "at most 20,000 characters");
+        fault(f, "description", F::TooLong { max: 20_000 });
     }
     if c.perimeter.is_empty() {
-        fault(f, "perimeter", "a pact covers at least one territory");
+        fault(f, "perimeter", F::NoTerritory);
     }
     for (i, t) in c.perimeter.iter().enumerate() {
         if !known(t) {
-            fault(f, format!("perimeter[{i}]"), format!("{t} is not in the territory referential"));
+            fault(f, format!("perimeter[{i}]"), F::UnknownTerritory(t.clone()));
         }
     }
     if c.parties.len() < 2 {
-        fault(f, "parties", "a pact binds at least two parties");
+        fault(f, "parties", F::TooFewParties);
     }
     let mut keys = HashSet::new();
     for (i, p) in c.parties.iter().enumerate() {
         if p.name.trim().is_empty() {
-            fault(f, format!("parties[{i}].name"), "name the party");
+            fault(f, format!("parties[{i}].name"), F::PartyNameRequired);
         }
         match (p.kind, &p.siren) {
             (PartyKind::State, Some(_)) => {
-                fault(f, format!("parties[{i}].siren"), "the State party has no SIREN");
+                fault(f, format!("parties[{i}].siren"), F::StateHasNoSiren);
             }
             (PartyKind::State, None) => {}
-            (_, None) => fault(f, format!("parties[{i}].siren"), "a local authority or partner is known by its SIREN"),
+            (_, None) => fault(f, format!("parties[{i}].siren"), F::SirenRequired),
             (_, Some(s)) if !is_siren_or_siret(s) => {
-                fault(f, format!("parties[{i}].siren"), format!("`{s}` is neither a SIREN nor a SIRET"));
+                fault(f, format!("parties[{i}].siren"), F::NotSirenOrSiret(s.clone()));
             }
             _ => {}
         }
         if !keys.insert(p.key().to_owned()) {
-            fault(f, format!("parties[{i}]"), "a party is listed twice");
+            fault(f, format!("parties[{i}]"), F::PartyTwice);
         }
     }
     if !c.parties.iter().any(|p| p.key() == c.owner) {
-        fault(f, "owner", format!("`{}` is not one of the parties (`state` or a party's SIREN)", c.owner));
+        fault(f, "owner", F::OwnerNotParty(c.owner.clone()));
     }
     let mut seen = HashSet::new();
     for (i, a) in c.actions.iter().enumerate() {
         if !seen.insert(a) {
-            fault(f, format!("actions[{i}]"), "a project is listed twice");
+            fault(f, format!("actions[{i}]"), F::ActionTwice);
         } else if !project_exists(a) {
-            fault(f, format!("actions[{i}]"), format!("no project {a}"));
+            fault(f, format!("actions[{i}]"), F::NoProject(a.clone()));
         }
     }
     out

@@ -197,7 +197,7 @@ pub fn read_catalogue(source: &str, text: &str) -> Result<Vec<Programme>, Faults
                 .filter(|d| !d.is_empty())
                 .map(|d| d.parse::<Domain>())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| ("domains", e))?;
+                .map_err(|e| ("domains", e.to_string()))?;
             Ok(Programme {
                 code: code.to_owned(),
                 acronym: c[1].to_owned(),
@@ -206,7 +206,7 @@ pub fn read_catalogue(source: &str, text: &str) -> Result<Vec<Programme>, Faults
                 owner: some(c[4]),
                 started_on: date(c[5], "started_on")?,
                 ended_on: date(c[6], "ended_on")?,
-                status: c[7].parse::<ProgrammeStatus>().map_err(|e| ("status", e))?,
+                status: c[7].parse::<ProgrammeStatus>().map_err(|e| ("status", e.to_string()))?,
                 source: c[9].to_owned(),
                 description: c[10].to_owned(),
             })
@@ -257,7 +257,7 @@ pub fn read_members(source: &str, programme: &str, text: &str) -> Result<Vec<Mem
                 territory: TerritoryRef::parse(c[0], c[1]).map_err(|e| ("code", e.to_string()))?,
                 group_id: some(c[2]),
                 group_name: some(c[3]),
-                status: c[4].parse::<MembershipStatus>().map_err(|e| ("status", e))?,
+                status: c[4].parse::<MembershipStatus>().map_err(|e| ("status", e.to_string()))?,
                 signed_on: date(c[5], "signed_on")?,
                 labelled_on: date(c[6], "labelled_on")?,
                 exited_on: date(c[7], "exited_on")?,

@@ -49,26 +49,26 @@ pub struct Rule {
 
 impl Rule {
     /// Every fault of the rule against this referential and these programme codes.
-    pub fn check(&self, r: &Referential, programmes: &[&str]) -> Vec<String> {
+    pub fn check(&self, r: &Referential, programmes: &[&str]) -> Vec<RuleFault> {
         let mut faults = Vec::new();
         if let (Some(min), Some(max)) = (self.population_min, self.population_max)
             && min > max
         {
-            faults.push(format!("population_min {min} is above population_max {max}"));
+            faults.push(RuleFault::PopulationRange { min, max });
         }
         for l in &self.density_levels {
             if !(1..=7).contains(l) {
-                faults.push(format!("density level {l} is not between 1 and 7"));
+                faults.push(RuleFault::DensityLevel(*l));
             }
         }
         for d in &self.departements {
             if r.get(TerritoryKind::Departement, d).is_none() {
-                faults.push(format!("unknown département `{d}`"));
+                faults.push(RuleFault::UnknownDepartement(d.clone()));
             }
         }
         for p in self.member_of.iter().chain(&self.not_member_of) {
             if !programmes.contains(&p.as_str()) {
-                faults.push(format!("unknown programme `{p}`"));
+                faults.push(RuleFault::UnknownProgramme(p.clone()));
             }
         }
         faults
@@ -161,4 +161,17 @@ mod tests {
         let parsed: Result<Rule, _> = serde_json::from_str(r#"{"population_minimum": 3}"#);
         assert!(parsed.is_err(), "unknown criteria are refused, not ignored");
     }
+}
+
+/// A fault of a rule (`Rule::check`): `Display` is the English message the API answers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleFault {
+    #[error("population_min {min} is above population_max {max}")]
+    PopulationRange { min: u64, max: u64 },
+    #[error("density level {0} is not between 1 and 7")]
+    DensityLevel(u8),
+    #[error("unknown département `{0}`")]
+    UnknownDepartement(String),
+    #[error("unknown programme `{0}`")]
+    UnknownProgramme(String),
 }

@@ -7,6 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::territory::TerritoryRef;
 
+/// A value outside a closed vocabulary, with the vocabulary's wire names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not one of {}", .expected.join(", "))]
+pub struct NotInVocabulary {
+    pub value: String,
+    pub expected: Vec<&'static str>,
+}
+
 /// Defines a closed vocabulary with its stable wire names.
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
@@ -30,12 +38,12 @@ macro_rules! vocabulary {
         }
 
         impl FromStr for $name {
-            type Err = String;
+            type Err = NotInVocabulary;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == s.trim()).ok_or_else(|| {
-                    let all: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                    format!("`{s}` is not one of {}", all.join(", "))
+                $name::ALL.iter().copied().find(|v| v.as_str() == s.trim()).ok_or_else(|| NotInVocabulary {
+                    value: s.to_owned(),
+                    expected: $name::ALL.iter().map(|v| v.as_str()).collect(),
                 })
             }
         }

@@ -6,13 +6,15 @@
 
 pub mod csv;
 pub mod dotations;
+pub mod fault;
 pub mod model;
 pub mod money;
 pub mod rules;
 
 pub use csv::quote as csv_quote;
+pub use fault::{FieldFault, ProjectFault};
 pub use model::*;
-pub use rules::{FieldFault, can_create, can_edit, covers, unknown_indicators, validate, validate_change};
+pub use rules::{can_create, can_edit, covers, unknown_indicators, validate, validate_change};
 
 #[cfg(test)]
 pub(crate) mod tests;

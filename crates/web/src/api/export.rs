@@ -10,9 +10,9 @@ use cohesion_core::project::{Project, STATE, csv_quote};
 use serde_json::{Value, json};
 
 use super::ApiQuery;
-use super::project::{ListParams, filter_of, with_pact};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use cohesion_app::project::{ListParams, filter_of, with_pact};
 
 /// Columns of the projects export, named after the `projets-territoire` schema.
 const COLUMNS: [&str; 15] = [

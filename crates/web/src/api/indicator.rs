@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::indicators::{RollupView, SourceView, TerritoryIndicators, rollup_for, territory_indicators};
+use cohesion_app::indicator::{RollupView, SourceView, TerritoryIndicators, rollup_for, territory_indicators};
 
 /// One indicator of the catalogue (a definition; values are measurements).
 #[derive(Serialize, ToSchema)]

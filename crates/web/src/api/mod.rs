@@ -2,6 +2,7 @@
 //! document generated from the handlers (`/api/v1/openapi.json`).
 
 pub mod audit;
+pub mod etag;
 pub mod evaluation;
 pub mod export;
 pub mod health;

@@ -3,35 +3,19 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use cohesion_core::access::organisation::{Organisation, OrganisationInput};
+use cohesion_core::access::organisation::Organisation;
 use cohesion_core::access::rules;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+use cohesion_app::access::OrganisationBody;
 
 use super::ApiJson;
 use crate::AppState;
 use crate::access::accounts::conflict;
 use crate::auth::{Actor, AuditContext};
 use crate::error::{ApiError, FieldError, Problem};
-
-/// An organisation to create, or its new state.
-#[derive(Deserialize, ToSchema)]
-pub struct OrganisationBody {
-    /// `local_authority`, `state_service` or `partner`.
-    pub kind: String,
-    /// Required, except for a local authority (the territory's name by default).
-    pub name: Option<String>,
-    /// Local authorities: taken from the referential for communes and EPCI, required
-    /// for départements and régions.
-    pub siren: Option<String>,
-    /// Partners: required (14 digits, Luhn checksum).
-    pub siret: Option<String>,
-    /// Local authorities: `kind:code` (e.g. `commune:42218`).
-    pub territory: Option<String>,
-    /// For an update: the version read (a stale one answers 409).
-    pub version: Option<i64>,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationView {
@@ -64,16 +48,9 @@ impl From<&Organisation> for OrganisationView {
     }
 }
 
-/// Validates a body into the organisation to store.
-pub fn validated(state: &AppState, body: &OrganisationBody, id: Uuid, version: i64) -> Result<Organisation, ApiError> {
-    let input = OrganisationInput {
-        kind: body.kind.clone(),
-        name: body.name.clone(),
-        siren: body.siren.clone(),
-        siret: body.siret.clone(),
-        territory: body.territory.clone(),
-    };
-    input.validate(&state.current().referential, id, version).map_err(|faults| {
+/// Validates a body into the organisation to store, every fault by field.
+fn validated(state: &AppState, body: &OrganisationBody, id: Uuid, version: i64) -> Result<Organisation, ApiError> {
+    cohesion_app::access::validated(state, body, id, version).map_err(|faults| {
         ApiError::invalid_fields(
             faults.into_iter().map(|f| FieldError { field: f.field.unwrap_or_default(), message: f.message }).collect(),
         )

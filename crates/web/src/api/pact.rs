@@ -1,139 +1,26 @@
 //! `/api/v1/pacts`: territorial pacts, their versions and amendments, signatures,
 //! the diff of two versions, proposals and comments. The rules live in
-//! `cohesion_core::pact`, the orchestration in [`crate::pacts`].
+//! `cohesion_core::pact`, the orchestration in [`cohesion_app::pact`].
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cohesion_core::pact::{
-    Comment, Money, Pact, PactContent, PactDiff, PactKind, PactStatus, PactVersion, ProjectSnapshot, Proposal,
-    ProposalInput, Signature,
+    Comment, Money, Pact, PactContent, PactDiff, PactStatus, PactVersion, ProjectSnapshot, Proposal, ProposalInput,
+    Signature,
 };
-use cohesion_core::territory::TerritoryRef;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiQuery;
+use cohesion_app::pact::read::{PactFilter, PactPage, find};
+use cohesion_app::pact::{self as pacts, Acting};
+
+use super::{ApiQuery, etag};
 use crate::AppState;
 use crate::auth::Actor;
-use crate::catalog::{places_of, terms};
-use crate::error::{ApiError, FieldError, Problem};
-use crate::pacts::{self, Acting};
-
-const MAX_LIMIT: usize = 200;
-
-/// A pact in a list.
-#[derive(Serialize, ToSchema)]
-pub struct PactSummary {
-    pub id: String,
-    /// cohesion, resilience, crte, contrat_de_ville or other
-    pub kind: String,
-    pub title: String,
-    /// draft, co_construction, ready_for_signature, signed, in_execution or closed
-    pub status: String,
-    /// `commune:42218`, …
-    pub perimeter: Vec<String>,
-    /// The parties' names.
-    pub parties: Vec<String>,
-    /// How many projects are its actions.
-    pub actions: usize,
-    pub revision: i64,
-    pub updated_at: String,
-}
-
-#[derive(Serialize, ToSchema, Default)]
-pub struct PactPage {
-    pub items: Vec<PactSummary>,
-    pub total: usize,
-}
-
-#[derive(Deserialize, IntoParams, Default, Clone)]
-pub struct PactFilter {
-    /// Words, in French (title, kind, parties, perimeter).
-    pub q: Option<String>,
-    /// `kind:code`: the pacts covering that territory or lying inside it.
-    pub territory: Option<String>,
-    /// draft, co_construction, ready_for_signature, signed, in_execution or closed
-    pub status: Option<String>,
-    /// cohesion, resilience, crte, contrat_de_ville or other
-    pub kind: Option<String>,
-    pub limit: Option<usize>,
-    pub offset: Option<usize>,
-}
-
-/// The pacts matching `f`, most recently changed first.
-pub async fn find(state: &AppState, f: &PactFilter, offset: usize, limit: usize) -> Result<PactPage, ApiError> {
-    let mut errors = Vec::new();
-    let territory = match f.territory.as_deref().filter(|t| !t.is_empty()) {
-        None => None,
-        Some(t) => match t.parse::<TerritoryRef>() {
-            Ok(t) => Some(t),
-            Err(e) => {
-                errors.push(FieldError { field: "territory".into(), message: e.to_string() });
-                None
-            }
-        },
-    };
-    let status = match f.status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => PactStatus::parse(s).map(Some).unwrap_or_else(|| {
-            errors.push(FieldError { field: "status".into(), message: format!("`{s}` is not a pact status") });
-            None
-        }),
-    };
-    let kind = match f.kind.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(k) => PactKind::parse(k).map(Some).unwrap_or_else(|| {
-            errors.push(FieldError { field: "kind".into(), message: format!("`{k}` is not a pact kind") });
-            None
-        }),
-    };
-    if limit == 0 || limit > MAX_LIMIT {
-        errors.push(FieldError { field: "limit".into(), message: format!("between 1 and {MAX_LIMIT}") });
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
-    }
-    let wanted: Vec<String> = f.q.as_deref().map(terms).unwrap_or_default();
-    let snapshot = state.current();
-    let r = &snapshot.referential;
-    // The pacts covering `t`: those whose perimeter holds `t` or a territory containing it.
-    let around: Vec<TerritoryRef> =
-        territory.as_ref().map(|t| places_of(r, std::slice::from_ref(t))).unwrap_or_default();
-    let index = state.pacts.load();
-    let matching: Vec<_> = index
-        .pacts
-        .iter()
-        .filter(|p| status.is_none_or(|s| s.as_str() == p.row.status))
-        .filter(|p| kind.is_none_or(|k| k.as_str() == p.row.kind))
-        .filter(|p| {
-            territory.as_ref().is_none_or(|t| {
-                p.places.binary_search(t).is_ok() || p.row.perimeter.iter().any(|x| around.binary_search(x).is_ok())
-            })
-        })
-        .filter(|p| wanted.iter().all(|w| p.terms.contains(w)))
-        .collect();
-    let total = matching.len();
-    let items = matching
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|p| PactSummary {
-            id: p.row.id.clone(),
-            kind: p.row.kind.clone(),
-            title: p.row.title.clone(),
-            status: p.row.status.clone(),
-            perimeter: p.row.perimeter.iter().map(ToString::to_string).collect(),
-            parties: p.row.parties.lines().map(str::to_owned).collect(),
-            actions: p.row.actions.len(),
-            revision: p.row.revision,
-            updated_at: p.row.updated_at.clone(),
-        })
-        .collect();
-    Ok(PactPage { items, total })
-}
+use crate::error::{ApiError, Problem};
 
 /// Find pacts (words in French, territory, status, kind).
 #[utoipa::path(get, path = "/api/v1/pacts", tag = "pacts", params(PactFilter),
@@ -297,11 +184,7 @@ pub fn view(state: &AppState, p: &Pact) -> PactView {
 }
 
 fn with_etag(state: &AppState, status: StatusCode, p: &Pact) -> Response {
-    let mut response = (status, Json(view(state, p))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", p.revision)) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    response
+    etag::with(p.revision, (status, Json(view(state, p))).into_response())
 }
 
 /// Create a pact, in draft (its creator acts for the owner party).
@@ -330,11 +213,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Re
 }
 
 fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
-    headers
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse().ok())
-        .ok_or_else(|| ApiError::bad_request("if_match_required", "send the revision you read (the ETag) as If-Match"))
+    etag::if_match(headers, "send the revision you read (the ETag) as If-Match")
 }
 
 /// Change the text of the version being written (JSON merge patch over kind, title,
@@ -359,7 +238,7 @@ pub async fn update(
     let who = Acting::of(&state, who).await?;
     let current = pacts::load(&state, &id).await?;
     let mut doc = serde_json::to_value(&current.current().content).map_err(|e| ApiError::Internal(e.to_string()))?;
-    super::project::merge(&mut doc, &patch);
+    cohesion_app::project::merge(&mut doc, &patch);
     let content: PactContent =
         serde_json::from_value(doc).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
     let p = pacts::edit(&state, &who, &id, expected, content).await?;
@@ -389,10 +268,13 @@ pub async fn set_status(
     Json(body): Json<StatusBody>,
 ) -> Result<Response, ApiError> {
     let target = PactStatus::parse(&body.status).ok_or_else(|| {
-        ApiError::invalid_fields(vec![FieldError {
-            field: "status".into(),
-            message: format!("`{}`: co_construction, ready_for_signature, in_execution or closed", body.status),
-        }])
+        ApiError::from(cohesion_app::AppError::invalid(
+            "status",
+            cohesion_app::param::ParamFault::NotOneOf {
+                value: body.status.clone(),
+                expected: "co_construction, ready_for_signature, in_execution or closed",
+            },
+        ))
     })?;
     let who = Acting::of(&state, who).await?;
     let p = pacts::step(&state, &who, &id, target).await?;

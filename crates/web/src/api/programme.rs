@@ -276,7 +276,7 @@ pub(crate) fn parse_status(status: &Option<String>, errors: &mut Vec<FieldError>
         Some(s) => match s.parse() {
             Ok(st) => Some(st),
             Err(e) => {
-                errors.push(FieldError { field: "status".into(), message: e });
+                errors.push(FieldError { field: "status".into(), message: e.to_string() });
                 None
             }
         },

@@ -11,57 +11,17 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use cohesion_core::import::Faults;
+use cohesion_app::programme::{self as use_case, ActionInput, ImportResult, ProgrammeInput};
 use cohesion_core::programme::eligibility::Rule;
-use cohesion_core::programme::membership_import::{MembershipDiff, diff, read_rows};
-use cohesion_core::programme::{self, Action, ActionStatus, Transition, table};
-use cohesion_core::territory::TerritoryRef;
+use cohesion_core::programme::membership_import::MembershipDiff;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiQuery;
-use super::programme::{ActionView, MemberView, find, member_view};
+use super::programme::{ActionView, MemberView, member_view};
 use crate::AppState;
 use crate::auth::Actor;
-use crate::error::{ApiError, FieldError, Problem};
-use crate::snapshot::Snapshot;
-
-fn faults(f: Faults) -> ApiError {
-    let errors =
-        f.0.into_iter()
-            .map(|f| FieldError {
-                field: match (&f.field, f.line) {
-                    (Some(field), 0) => field.clone(),
-                    (Some(field), line) => format!("line {line}: {field}"),
-                    (None, 0) => "file".into(),
-                    (None, line) => format!("line {line}"),
-                },
-                message: f.message,
-            })
-            .collect::<Vec<_>>();
-    let detail = format!("{} fault(s) in the file; nothing was written", errors.len());
-    ApiError::BadRequest { code: "invalid_file", detail, errors }
-}
-
-fn forbidden(code: &str) -> ApiError {
-    ApiError::Forbidden(format!("only an admin or a manager of programme `{code}` may change it"))
-}
-
-fn actor_name(actor: &Actor) -> String {
-    principal_name(&actor.0)
-}
-
-/// How the audit names a person acting through the API or the pages.
-pub(crate) fn principal_name(p: &cohesion_core::access::Principal) -> String {
-    format!("person:{}", p.person)
-}
-
-fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    programme::date_of_unix_seconds(secs)
-}
+use crate::error::{ApiError, Problem};
 
 /// A membership before and after.
 #[derive(Serialize, ToSchema)]
@@ -82,35 +42,18 @@ pub struct ImportPreview {
     pub unchanged: usize,
 }
 
-/// Reads a list (CSV or XLSX) and checks it whole against the snapshot: the difference
-/// with the programme's stored list, or every faulty line.
-pub(crate) fn list_diff(s: &Snapshot, code: &str, body: &[u8]) -> Result<MembershipDiff, Faults> {
-    let records = table::read("upload", body)?;
-    let new = read_rows("upload", code, &records, &s.referential)?;
-    Ok(diff(s.programmes.members(code).map(|(m, _)| m), new))
-}
-
-/// Reads and checks a list against the current snapshot: the difference, the revision
-/// it was computed on, and its API view. Shared with the page forms.
-pub(crate) fn compute(
-    state: &AppState,
-    code: &str,
-    body: &[u8],
-) -> Result<(MembershipDiff, i64, ImportPreview), ApiError> {
-    let s = state.current();
-    find(&s.programmes, code)?;
+/// The API view of a difference computed on `s`.
+pub fn preview_view(s: &cohesion_app::Snapshot, d: &MembershipDiff, base_revision: i64) -> ImportPreview {
     let r = &s.referential;
-    let d = list_diff(&s, code, body).map_err(faults)?;
     let view =
         |m: &cohesion_core::programme::Membership| member_view(r, m, r.index_of(m.territory.kind, &m.territory.code));
-    let preview = ImportPreview {
-        base_revision: s.programme_revision,
+    ImportPreview {
+        base_revision,
         added: d.added.iter().map(view).collect(),
         removed: d.removed.iter().map(view).collect(),
         changed: d.changed.iter().map(|(b, a)| ChangeView { before: view(b), after: view(a) }).collect(),
         unchanged: d.unchanged,
-    };
-    Ok((d, s.programme_revision, preview))
+    }
 }
 
 /// Checks a membership list (CSV or XLSX body, keyed by INSEE code or SIREN) and
@@ -129,26 +72,14 @@ pub async fn preview(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Json<ImportPreview>, ApiError> {
-    if !programme::can_manage(&actor.0, &code) {
-        return Err(forbidden(&code));
-    }
-    compute(&state, &code, &body).map(|(_, _, p)| Json(p))
+    let (d, revision) = use_case::preview(&state, &actor.0, &code, &body)?;
+    Ok(Json(preview_view(&state.current(), &d, revision)))
 }
 
 #[derive(Deserialize, IntoParams)]
 pub struct ApplyParams {
     /// The `base_revision` the preview answered.
     pub base_revision: i64,
-}
-
-/// What was applied.
-#[derive(Serialize, ToSchema)]
-pub struct ImportResult {
-    pub revision: i64,
-    pub added: usize,
-    pub removed: usize,
-    pub changed: usize,
-    pub unchanged: usize,
 }
 
 /// Applies a membership list previewed at `base_revision` (the same file again).
@@ -167,45 +98,7 @@ pub async fn apply(
     ApiQuery(params): ApiQuery<ApplyParams>,
     body: Bytes,
 ) -> Result<Json<ImportResult>, ApiError> {
-    if !programme::can_manage(&actor.0, &code) {
-        return Err(forbidden(&code));
-    }
-    apply_list(&state, &code, &body, params.base_revision, &actor_name(&actor)).await.map(Json)
-}
-
-/// Applies a list previewed at `base_revision`, or a conflict if the programmes moved
-/// since. Shared with the page forms.
-pub(crate) async fn apply_list(
-    state: &AppState,
-    code: &str,
-    body: &[u8],
-    base_revision: i64,
-    by: &str,
-) -> Result<ImportResult, ApiError> {
-    // The difference must be computed on the revision the client previewed: catch up
-    // with the store first (another instance may have applied a change).
-    state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    let (d, revision, _) = compute(state, code, body)?;
-    if revision != base_revision {
-        return Err(ApiError::Conflict(format!(
-            "the programmes are at revision {revision}, not {base_revision}; preview again"
-        )));
-    }
-    let applied = state.store.apply_memberships(code, &d, base_revision, &today(), by).await?;
-    let revision = applied.map_err(|s| {
-        ApiError::Conflict(format!(
-            "the programmes changed since the preview (now revision {}); preview again",
-            s.current
-        ))
-    })?;
-    state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(ImportResult {
-        revision,
-        added: d.added.len(),
-        removed: d.removed.len(),
-        changed: d.changed.len(),
-        unchanged: d.unchanged,
-    })
+    Ok(Json(use_case::apply(&state, &actor.0, &code, &body, params.base_revision).await?))
 }
 
 /// Sets the programme's eligibility rule (see docs/programmes.md for its format).
@@ -222,93 +115,11 @@ pub async fn set_eligibility(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    if !programme::can_manage(&actor.0, &code) {
-        return Err(forbidden(&code));
-    }
+    // Refused before the body is read: who may not change it learns nothing of it.
+    use_case::may_manage(&actor.0, &code)?;
     let rule: Rule = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_rule", e.to_string()))?;
-    store_rule(&state, &code, &rule, &actor_name(&actor)).await?;
+    use_case::set_rule(&state, &actor.0, &code, &rule).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Checks a rule against the referential and the catalogue, then stores it. Shared
-/// with the page form.
-pub(crate) async fn store_rule(state: &AppState, code: &str, rule: &Rule, by: &str) -> Result<(), ApiError> {
-    let s = state.current();
-    find(&s.programmes, code)?;
-    let codes: Vec<&str> = s.programmes.programmes().iter().map(|p| p.code.as_str()).collect();
-    let problems = rule.check(&s.referential, &codes);
-    if !problems.is_empty() {
-        return Err(ApiError::invalid_fields(
-            problems.into_iter().map(|m| FieldError { field: "rule".into(), message: m }).collect(),
-        ));
-    }
-    state.store.set_eligibility(code, rule, by).await?;
-    state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(())
-}
-
-/// An action to create or update.
-#[derive(Deserialize, ToSchema)]
-pub struct ActionInput {
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    /// ecological, digital, democratic, demographic, recovery
-    pub transitions: Vec<String>,
-    /// planned, in_progress, done, abandoned
-    pub status: String,
-    pub owner: Option<String>,
-    /// `kind:code`
-    pub territory: Option<String>,
-    /// For an update: the version read (a stale one is refused with 409).
-    pub version: Option<i64>,
-}
-
-pub(crate) fn parse_action(code: &str, id: String, input: ActionInput) -> Result<(Action, Option<i64>), ApiError> {
-    let mut errors = Vec::new();
-    let mut err = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
-    if input.title.trim().is_empty() {
-        err("title", "required".into());
-    }
-    let transitions: Vec<Transition> =
-        input.transitions.iter().filter_map(|t| t.parse().map_err(|e| err("transitions", e)).ok()).collect();
-    let status: Option<ActionStatus> = input.status.parse().map_err(|e| err("status", e)).ok();
-    let territory: Option<TerritoryRef> = match input.territory.as_deref() {
-        None | Some("") => None,
-        Some(t) => t.parse().map_err(|e: cohesion_core::territory::CodeError| err("territory", e.to_string())).ok(),
-    };
-    let Some(status) = status.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::invalid_fields(errors));
-    };
-    let action = Action {
-        id,
-        programme: code.to_owned(),
-        title: input.title.trim().to_owned(),
-        description: input.description,
-        transitions,
-        status,
-        owner: input.owner,
-        territory,
-        version: 0,
-    };
-    Ok((action, input.version))
-}
-
-/// Stores an action (a new one without `version`), or a conflict if stale. Shared with
-/// the page forms.
-pub(crate) async fn save(
-    state: &AppState,
-    by: &str,
-    action: Action,
-    version: Option<i64>,
-) -> Result<ActionView, ApiError> {
-    let saved = state.store.save_action(&action, version, by).await?;
-    let saved = saved.map_err(|s| match s.current {
-        0 => ApiError::NotFound(format!("no action {}", action.id)),
-        v => ApiError::Conflict(format!("the action is at version {v}; read it again")),
-    })?;
-    state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(ActionView::from(&saved))
 }
 
 /// Adds an action to the programme's plan.
@@ -325,12 +136,8 @@ pub async fn create_action(
     Path(code): Path<String>,
     Json(input): Json<ActionInput>,
 ) -> Result<(StatusCode, Json<ActionView>), ApiError> {
-    if !programme::can_manage(&actor.0, &code) {
-        return Err(forbidden(&code));
-    }
-    find(&state.current().programmes, &code)?;
-    let (action, _) = parse_action(&code, uuid_v7(), input)?;
-    Ok((StatusCode::CREATED, Json(save(&state, &actor_name(&actor), action, None).await?)))
+    let action = use_case::add_action(&state, &actor.0, &code, input).await?;
+    Ok((StatusCode::CREATED, Json(ActionView::from(&action))))
 }
 
 /// Updates an action; `version` must be the one read.
@@ -348,34 +155,8 @@ pub async fn update_action(
     Path((code, id)): Path<(String, String)>,
     Json(input): Json<ActionInput>,
 ) -> Result<Json<ActionView>, ApiError> {
-    if !programme::can_manage(&actor.0, &code) {
-        return Err(forbidden(&code));
-    }
-    let (action, version) = parse_action(&code, id, input)?;
-    let version = version.ok_or_else(|| ApiError::bad_request("missing_version", "give the version you read"))?;
-    Ok(Json(save(&state, &actor_name(&actor), action, Some(version)).await?))
-}
-
-pub(crate) fn uuid_v7() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-/// A programme to add to the catalogue.
-#[derive(Deserialize, ToSchema)]
-pub struct ProgrammeInput {
-    /// Lowercase acronym (letters and digits), unique.
-    pub code: String,
-    pub acronym: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    /// rurality, urban_policy, digital
-    #[serde(default)]
-    pub domains: Vec<String>,
-    pub owner: Option<String>,
-    /// YYYY-MM-DD
-    pub started_on: Option<String>,
-    pub ended_on: Option<String>,
+    let action = use_case::change_action(&state, &actor.0, &code, &id, input).await?;
+    Ok(Json(ActionView::from(&action)))
 }
 
 /// Adds a programme to the catalogue (admins).
@@ -391,63 +172,6 @@ pub async fn create_programme(
     actor: Actor,
     Json(input): Json<ProgrammeInput>,
 ) -> Result<StatusCode, ApiError> {
-    add_programme(&state, &actor.0, input).await?;
+    use_case::add(&state, &actor.0, input).await?;
     Ok(StatusCode::CREATED)
-}
-
-/// Codes that name pages under `/programmes/`, not programmes.
-const RESERVED_CODES: [&str; 1] = ["nouveau"];
-
-/// Adds a programme (admins): what the API and the page share. Every fault is
-/// reported by field; a code already taken is a conflict. Returns the code.
-pub async fn add_programme(
-    state: &AppState,
-    who: &cohesion_core::access::Principal,
-    input: ProgrammeInput,
-) -> Result<String, ApiError> {
-    if !programme::can_create(who) {
-        return Err(ApiError::Forbidden("only an admin may add a programme".into()));
-    }
-    let mut errors = Vec::new();
-    let mut err = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
-    if input.code.is_empty() || !input.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
-        err("code", "a lowercase acronym (letters and digits)".into());
-    } else if RESERVED_CODES.contains(&input.code.as_str()) {
-        err("code", format!("`{}` names a page, choose another code", input.code));
-    }
-    if input.name.trim().is_empty() {
-        err("name", "required".into());
-    }
-    let domains = input.domains.iter().filter_map(|d| d.parse().map_err(|e| err("domains", e)).ok()).collect();
-    let mut date = |field: &str, d: &Option<String>| match d.as_deref() {
-        None | Some("") => None,
-        Some(raw) => programme::parse_date(raw).or_else(|| {
-            err(field, format!("`{raw}` is not a date (YYYY-MM-DD)"));
-            None
-        }),
-    };
-    let (started_on, ended_on) = (date("started_on", &input.started_on), date("ended_on", &input.ended_on));
-    if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
-    }
-    let by = principal_name(who);
-    let p = cohesion_core::programme::Programme {
-        code: input.code,
-        acronym: input.acronym,
-        name: input.name.trim().to_owned(),
-        description: input.description,
-        domains,
-        owner: input.owner.filter(|o| !o.trim().is_empty()),
-        started_on,
-        ended_on,
-        status: cohesion_core::programme::ProgrammeStatus::Active,
-        source: format!("created on the platform by {by}"),
-    };
-    match state.store.create_programme(&p, &by).await? {
-        None => Err(ApiError::Conflict(format!("a programme with code `{}` exists", p.code))),
-        Some(_) => {
-            state.refresh().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(p.code)
-        }
-    }
 }

@@ -17,8 +17,8 @@ use super::visitor::Who;
 use crate::AppState;
 use crate::access::RoleView;
 use crate::access::accounts::{self, Invitation};
-use crate::api::organisations::{OrganisationBody, validated};
 use crate::error::ApiError;
+use cohesion_app::access::{OrganisationBody, validated};
 
 pub struct PersonRow {
     pub name: String,
@@ -274,10 +274,7 @@ pub async fn create_organisation(
             }
             Err(e) => return Err(PageError::internal(&who.config, e)),
         },
-        Err(ApiError::BadRequest { errors, .. }) => {
-            errors.into_iter().map(|e| format!("{} : {}", e.field, e.message)).collect()
-        }
-        Err(e) => return Err(PageError::internal(&who.config, e)),
+        Err(faults) => faults.into_iter().map(|e| format!("{} : {}", e.field.unwrap_or_default(), e.message)).collect(),
     };
     let page = organisations_page(&state, &who, None, errors).await?;
     Ok((StatusCode::BAD_REQUEST, render(&who.config, &page)?).into_response())

@@ -134,3 +134,22 @@ fn key_name(key: Key) -> &'static str {
         Key::Density => "densite",
     }
 }
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+pub struct Link {
+    pub label: String,
+    pub href: Option<String>,
+}
+
+/// `2026-11-28T08:49:11.159Z` → `28/11/2026 à 08:49 UTC`.
+pub fn french_time(rfc3339: &str) -> String {
+    match (rfc3339.get(0..4), rfc3339.get(5..7), rfc3339.get(8..10), rfc3339.get(11..16)) {
+        (Some(y), Some(m), Some(d), Some(hm)) => format!("{d}/{m}/{y} à {hm} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}

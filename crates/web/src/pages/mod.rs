@@ -14,6 +14,7 @@ mod components;
 mod error;
 mod evaluation;
 mod explain;
+mod fault;
 mod home;
 mod indicator;
 mod layout;
@@ -43,7 +44,8 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::routing::{MethodRouter, get, post};
 
 use crate::AppState;
 
@@ -55,37 +57,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; \
      base-uri 'self'; form-action 'self'";
 
-/// Every address where the pages accept a form (POST). The authorisation matrix test
-/// (`crates/web/tests/access_matrix.rs`) must declare each one.
-pub const FORM_POSTS: &[&str] = &[
-    "/connexion",
-    "/deconnexion",
-    "/connexion/proconnect",
-    "/mot-de-passe-oublie",
-    "/mot-de-passe",
-    "/profil/deconnexion-partout",
-    "/profil/courriel",
-    "/profil/courriel/confirmer",
-    "/profil/jetons",
-    "/profil/jetons/{id}/revoquer",
-    "/administration/personnes",
-    "/administration/organisations",
-    "/pactes/nouveau",
-    "/pactes/{id}/modifier",
-    "/pactes/{id}/etape",
-    "/pactes/{id}/signature",
-    "/pactes/{id}/avenant",
-    "/pactes/{id}/avenant/abandonner",
-    "/pactes/{id}/propositions",
-    "/pactes/{id}/propositions/{proposal}/decision",
-    "/pactes/{id}/commentaires",
-    "/programmes/nouveau",
-    "/programmes/{code}/import",
-    "/programmes/{code}/import/appliquer",
-    "/programmes/{code}/actions",
-    "/programmes/{code}/actions/{id}",
-    "/programmes/{code}/eligibilite",
-];
+/// Every address where the pages accept a form (POST), read from the table the
+/// router is built from: the authorisation matrix test must declare each one.
+pub fn form_posts() -> Vec<&'static str> {
+    table().forms
+}
 
 /// [`CONTENT_SECURITY_POLICY`] with one more origin allowed as a form's destination:
 /// ProConnect's, since signing in and out with it are forms answered by a redirection
@@ -123,63 +99,94 @@ pub fn router() -> axum::Router<AppState> {
     router_with(PagesConfig::from_env())
 }
 
-pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/", get(home::home))
-        .route("/territoires", get(search::search))
-        .route("/territoires/{kind}/{code}", get(territory::territory))
-        .route("/programmes", get(programme::catalogue))
-        .route("/programmes/nouveau", get(programme_new::page).post(programme_new::create))
-        .route("/programmes/{code}", get(programme::dashboard))
-        .route("/programmes/{code}/import", post(programme_import::upload))
-        .route(
+/// The table of the pages: a page answers GET; a form answers POST (and may have its
+/// page). Only `form` and `form_page` take a POST handler, so every form is listed.
+struct Table {
+    router: axum::Router<AppState>,
+    forms: Vec<&'static str>,
+}
+
+impl Table {
+    fn page<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Table {
+        self.router = self.router.route(path, get(handler));
+        self
+    }
+
+    fn form(mut self, path: &'static str, post: MethodRouter<AppState>) -> Table {
+        self.forms.push(path);
+        self.router = self.router.route(path, post);
+        self
+    }
+
+    fn form_page<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        page: H,
+        post: MethodRouter<AppState>,
+    ) -> Table {
+        self.form(path, get(page).merge(post))
+    }
+}
+
+fn table() -> Table {
+    Table { router: axum::Router::new(), forms: Vec::new() }
+        .page("/", home::home)
+        .page("/territoires", search::search)
+        .page("/territoires/{kind}/{code}", territory::territory)
+        .page("/programmes", programme::catalogue)
+        .form_page("/programmes/nouveau", programme_new::page, post(programme_new::create))
+        .page("/programmes/{code}", programme::dashboard)
+        .form("/programmes/{code}/import", post(programme_import::upload))
+        .form(
             "/programmes/{code}/import/appliquer",
             // The confirmation carries the file in base64 (4/3 of its size): room for
             // a list as large as the upload accepts (the default 2 MB limit).
             post(programme_import::apply).layer(DefaultBodyLimit::max(3 * 1024 * 1024)),
         )
-        .route("/programmes/{code}/actions", post(programme_plan::create))
-        .route("/programmes/{code}/actions/nouvelle", get(programme_plan::new_page))
-        .route("/programmes/{code}/actions/{id}", get(programme_plan::edit_page).post(programme_plan::update))
-        .route("/programmes/{code}/eligibilite", get(programme_rule::page).post(programme_rule::save))
-        .route("/indicateurs", get(indicator::catalogue))
-        .route("/evaluations", get(indicator::evaluations))
-        .route("/evaluations/{id}", get(evaluation::evaluation))
-        .route("/projets", get(projects::list))
-        .route("/projets/{id}", get(projects::detail))
-        .route("/pactes", get(pact::list))
-        .route("/pactes/nouveau", get(pact_form::new_page).post(pact_form::create))
-        .route("/pactes/{id}", get(pact_detail::detail))
-        .route("/pactes/{id}/modifier", get(pact_form::edit_page).post(pact_form::edit))
-        .route("/pactes/{id}/versions/{number}", get(pact_detail::version))
-        .route("/pactes/{id}/comparaison", get(pact_diff::compare))
-        .route("/pactes/{id}/etape", post(pact_actions::step))
-        .route("/pactes/{id}/signature", post(pact_actions::sign))
-        .route("/pactes/{id}/avenant", post(pact_actions::amend))
-        .route("/pactes/{id}/avenant/abandonner", post(pact_actions::abandon))
-        .route("/pactes/{id}/propositions", post(pact_actions::propose))
-        .route("/pactes/{id}/propositions/{proposal}/decision", post(pact_actions::decide))
-        .route("/pactes/{id}/commentaires", post(pact_actions::comment))
-        .route("/accessibilite", get(legal::accessibility))
-        .route("/mentions-legales", get(legal::legal_notice))
-        .route("/donnees-personnelles", get(legal::personal_data))
-        .route("/plan-du-site", get(legal::sitemap))
-        .route("/connexion", get(account::sign_in_page).post(account::sign_in))
-        .route("/deconnexion", post(account::sign_out))
-        .route("/connexion/proconnect", post(proconnect::start))
-        .route(proconnect::CALLBACK, get(proconnect::callback))
-        .route("/mot-de-passe-oublie", get(account::forgot_page).post(account::forgot))
-        .route("/mot-de-passe", get(account::set_password_page).post(account::set_password))
-        .route("/profil", get(profile::profile))
-        .route("/profil/deconnexion-partout", post(profile::end_sessions))
-        .route("/profil/courriel", get(profile::confirm_email_page).post(profile::change_email))
-        .route("/profil/courriel/confirmer", post(profile::confirm_email))
-        .route("/profil/jetons", post(profile::create_token))
-        .route("/profil/jetons/{id}/revoquer", post(profile::revoke_token))
-        .route("/administration/personnes", get(admin::people).post(admin::invite))
-        .route("/administration/organisations", get(admin::organisations).post(admin::create_organisation))
-        .route("/static/{*path}", get(assets::serve))
-        .route("/favicon.ico", get(assets::favicon))
-        .fallback(error::not_found)
-        .layer(Extension(Arc::new(config)))
+        .form("/programmes/{code}/actions", post(programme_plan::create))
+        .page("/programmes/{code}/actions/nouvelle", programme_plan::new_page)
+        .form_page("/programmes/{code}/actions/{id}", programme_plan::edit_page, post(programme_plan::update))
+        .form_page("/programmes/{code}/eligibilite", programme_rule::page, post(programme_rule::save))
+        .page("/indicateurs", indicator::catalogue)
+        .page("/evaluations", indicator::evaluations)
+        .page("/evaluations/{id}", evaluation::evaluation)
+        .page("/projets", projects::list)
+        .page("/projets/{id}", projects::detail)
+        .page("/pactes", pact::list)
+        .form_page("/pactes/nouveau", pact_form::new_page, post(pact_form::create))
+        .page("/pactes/{id}", pact_detail::detail)
+        .form_page("/pactes/{id}/modifier", pact_form::edit_page, post(pact_form::edit))
+        .page("/pactes/{id}/versions/{number}", pact_detail::version)
+        .page("/pactes/{id}/comparaison", pact_diff::compare)
+        .form("/pactes/{id}/etape", post(pact_actions::step))
+        .form("/pactes/{id}/signature", post(pact_actions::sign))
+        .form("/pactes/{id}/avenant", post(pact_actions::amend))
+        .form("/pactes/{id}/avenant/abandonner", post(pact_actions::abandon))
+        .form("/pactes/{id}/propositions", post(pact_actions::propose))
+        .form("/pactes/{id}/propositions/{proposal}/decision", post(pact_actions::decide))
+        .form("/pactes/{id}/commentaires", post(pact_actions::comment))
+        .page("/accessibilite", legal::accessibility)
+        .page("/mentions-legales", legal::legal_notice)
+        .page("/donnees-personnelles", legal::personal_data)
+        .page("/plan-du-site", legal::sitemap)
+        .form_page("/connexion", account::sign_in_page, post(account::sign_in))
+        .form("/deconnexion", post(account::sign_out))
+        .form("/connexion/proconnect", post(proconnect::start))
+        .page(proconnect::CALLBACK, proconnect::callback)
+        .form_page("/mot-de-passe-oublie", account::forgot_page, post(account::forgot))
+        .form_page("/mot-de-passe", account::set_password_page, post(account::set_password))
+        .page("/profil", profile::profile)
+        .form("/profil/deconnexion-partout", post(profile::end_sessions))
+        .form_page("/profil/courriel", profile::confirm_email_page, post(profile::change_email))
+        .form("/profil/courriel/confirmer", post(profile::confirm_email))
+        .form("/profil/jetons", post(profile::create_token))
+        .form("/profil/jetons/{id}/revoquer", post(profile::revoke_token))
+        .form_page("/administration/personnes", admin::people, post(admin::invite))
+        .form_page("/administration/organisations", admin::organisations, post(admin::create_organisation))
+        .page("/static/{*path}", assets::serve)
+        .page("/favicon.ico", assets::favicon)
+}
+
+pub fn router_with(config: PagesConfig) -> axum::Router<AppState> {
+    table().router.fallback(error::not_found).layer(Extension(Arc::new(config)))
 }

@@ -15,12 +15,12 @@ use cohesion_core::territory::{Referential, TerritoryRef};
 use serde::Deserialize;
 
 use super::PagesConfig;
+use super::components::Choice;
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav, Pagination, encode, fr_number};
-use super::projects::Choice;
 use super::visitor::Who;
 use crate::AppState;
-use crate::api::pact::{PactFilter, PactSummary, find};
+use cohesion_app::pact::read::{PactFilter, PactSummary, find};
 
 const PER_PAGE: usize = 20;
 

@@ -1,5 +1,5 @@
 //! The forms of a pact's page: lifecycle steps, signatures, amendments, proposals,
-//! decisions and comments. Each goes through [`crate::pacts`] (which checks who acts),
+//! decisions and comments. Each goes through [`cohesion_app::pact`] (which checks who acts),
 //! then redirects to the pact with a notice; a refusal shows the pact again with the
 //! French reason next to the form, and what was typed kept.
 
@@ -15,8 +15,8 @@ use super::pact_detail::{Fault, page};
 use super::pact_form::capitalised;
 use super::visitor::Who;
 use crate::AppState;
-use crate::error::{ApiError, FieldError};
-use crate::pacts::{self, Acting};
+use cohesion_app::AppError;
+use cohesion_app::pact::{self as pacts, Acting};
 
 /// The signed-in person as the pact rules see them, or the response to give instead.
 async fn acting(state: &AppState, who: &Who) -> Result<Acting, Response> {
@@ -42,7 +42,7 @@ async fn answer<T>(
     state: &AppState,
     who: &Who,
     id: &str,
-    result: Result<T, ApiError>,
+    result: Result<T, AppError>,
     info: &str,
     form: &str,
 ) -> Result<Response, PageError> {
@@ -56,38 +56,14 @@ fn done(id: &str, info: &str, anchor: &str) -> Response {
     Redirect::to(&format!("/pactes/{id}?info={info}{anchor}")).into_response()
 }
 
-/// The French of a validation fault of these forms.
-fn french(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| match e.field.as_str() {
-            "reason" => "Donnez le motif de la décision : il est communiqué aux parties.".to_owned(),
-            "body" if e.message.contains("at most") => {
-                "Le commentaire est trop long (5 000 caractères au plus).".into()
-            }
-            "body" => "Écrivez votre commentaire avant de le publier.".to_owned(),
-            "message" => "Le message est trop long (5 000 caractères au plus).".to_owned(),
-            "thread" => "Choisissez le sujet du commentaire.".to_owned(),
-            "change.project_id" if e.message.starts_with("no project") => {
-                "Aucun projet ne porte cet identifiant : copiez l’adresse de sa page.".to_owned()
-            }
-            "change.project_id" if e.message.contains("already") => "Ce projet est déjà une action du pacte.".into(),
-            "change.project_id" => "Ce projet n’est pas une action du pacte.".to_owned(),
-            other => format!("{other} : {}", e.message),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The pact shown again with `message` on `form`; or the error page for what is no form fault.
-async fn refused(state: &AppState, who: &Who, id: &str, e: ApiError, fault: Fault) -> Result<Response, PageError> {
+async fn refused(state: &AppState, who: &Who, id: &str, e: AppError, fault: Fault) -> Result<Response, PageError> {
     let (status, message) = match e {
-        ApiError::BadRequest { errors, detail, .. } => {
-            (StatusCode::BAD_REQUEST, if errors.is_empty() { detail } else { french(&errors) })
-        }
-        ApiError::Conflict(m) => (StatusCode::CONFLICT, capitalised(&m)),
-        ApiError::Forbidden(_) | ApiError::Unauthenticated => return Err(PageError::forbidden(&who.config)),
-        ApiError::NotFound(_) => return Err(PageError::not_found(&who.config)),
+        AppError::Invalid(faults) => (StatusCode::BAD_REQUEST, super::fault::sentences(&faults)),
+        AppError::BadRequest { detail, .. } => (StatusCode::BAD_REQUEST, detail),
+        AppError::Conflict(m) => (StatusCode::CONFLICT, capitalised(&m)),
+        AppError::Forbidden(_) | AppError::Unauthenticated => return Err(PageError::forbidden(&who.config)),
+        AppError::NotFound(_) => return Err(PageError::not_found(&who.config)),
         e => return Err(PageError::internal(&who.config, e)),
     };
     page(state, who, id, None, Fault { message, ..fault }, status).await
@@ -110,7 +86,7 @@ pub async fn step(
 ) -> Result<Response, PageError> {
     let a = signed_in!(state, who, form.csrf);
     let Some(target) = PactStatus::parse(&form.target) else {
-        let e = ApiError::Conflict("cette étape n’existe pas".into());
+        let e = AppError::Conflict("cette étape n’existe pas".into());
         return refused(&state, &who, &id, e, Fault { form: "etape".into(), ..Fault::default() }).await;
     };
     answer(&state, &who, &id, pacts::step(&state, &a, &id, target).await, "etape", "etape").await
@@ -166,7 +142,7 @@ pub async fn abandon(
         Err(e) => return refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await,
     };
     let Some(number) = pending else {
-        let e = crate::error::ApiError::Conflict("aucun avenant n’est en cours d’écriture".into());
+        let e = AppError::Conflict("aucun avenant n’est en cours d’écriture".into());
         return refused(&state, &who, &id, e, Fault { form: "avenant".into(), ..Fault::default() }).await;
     };
     answer(&state, &who, &id, pacts::abandon(&state, &a, &id, number).await, "avenant-abandonne", "avenant").await
@@ -206,10 +182,7 @@ pub async fn propose(
     };
     let fault = Fault { form: name.into(), kept: form.message.clone(), kept_other: raw.to_owned(), ..Fault::default() };
     if raw.is_empty() {
-        let e = ApiError::invalid_fields(vec![FieldError {
-            field: "change.project_id".into(),
-            message: "no project ".into(),
-        }]);
+        let e = AppError::invalid("change.project_id", cohesion_core::pact::PactFault::NoProject(String::new()));
         return refused(&state, &who, &id, e, fault).await;
     }
     let input = ProposalInput { party: form.party, change, message: form.message.trim().to_owned() };
@@ -243,7 +216,7 @@ pub async fn decide(
         "accept" => true,
         "decline" => false,
         _ => {
-            let e = ApiError::Conflict("choisissez d’accepter ou de refuser la proposition".into());
+            let e = AppError::Conflict("choisissez d’accepter ou de refuser la proposition".into());
             return refused(&state, &who, &id, e, fault).await;
         }
     };

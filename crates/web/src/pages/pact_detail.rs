@@ -11,14 +11,14 @@ use cohesion_core::pact::{Pact, PactStatus, PactVersion, ProposalChange, Proposa
 use cohesion_core::project::money::{format_euros, share};
 use serde::Deserialize;
 
+use super::components::{Link, french_time};
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav, territory_href};
 use super::pact::badge;
-use super::projects::{Link, french_time};
 use super::visitor::Who;
 use crate::AppState;
-use crate::error::ApiError;
-use crate::pacts::{self, Acting};
+use cohesion_app::AppError;
+use cohesion_app::pact::{self as pacts, Acting};
 
 /// A party and its signature of the version shown.
 pub struct PartyRow {
@@ -266,7 +266,7 @@ pub async fn page(
     let fail = |e: &dyn std::fmt::Display| PageError::internal(&who.config, e);
     let p = match pacts::load(state, id).await {
         Ok(p) => p,
-        Err(ApiError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(fail(&e)),
     };
     let acting = match &who.auth {
@@ -438,7 +438,7 @@ pub async fn version(
 ) -> Result<Response, PageError> {
     let p = match pacts::load(&state, &id).await {
         Ok(p) => p,
-        Err(ApiError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     let Some(v) = number.parse::<u32>().ok().and_then(|n| p.version(n)) else {

@@ -11,14 +11,14 @@ use cohesion_core::project::money::format_euros;
 use cohesion_core::territory::TerritoryRef;
 use serde::Deserialize;
 
+use super::components::Link;
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav, territory_href};
 use super::pact_detail::version_label;
-use super::projects::Link;
 use super::visitor::Who;
 use crate::AppState;
-use crate::error::ApiError;
-use crate::pacts;
+use cohesion_app::AppError;
+use cohesion_app::pact as pacts;
 
 #[derive(Deserialize, Default)]
 pub struct Params {
@@ -148,14 +148,14 @@ pub async fn compare(
     let q = params.ok().map(|Query(q)| q).unwrap_or_default();
     let p = match pacts::load(&state, &id).await {
         Ok(p) => p,
-        Err(ApiError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     let to = q.a.and_then(|n| n.parse::<u32>().ok()).unwrap_or(p.current().number);
     let from = q.de.and_then(|n| n.parse::<u32>().ok()).unwrap_or(to.saturating_sub(1).max(1));
     let d = match pacts::diff(&state, &p, from, to) {
         Ok(d) => d,
-        Err(ApiError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     let snapshot = state.current();

@@ -12,14 +12,16 @@ use cohesion_core::pact::{PactContent, PactKind, Party, PartyKind, STATE_PARTY, 
 use cohesion_core::territory::TerritoryRef;
 use serde::Deserialize;
 
+use super::components::Choice;
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav};
 use super::pact::may_create;
-use super::projects::Choice;
 use super::visitor::Who;
 use crate::AppState;
-use crate::error::{ApiError, FieldError};
-use crate::pacts::{self, Acting};
+use cohesion_app::error::FaultCode;
+use cohesion_app::pact::{self as pacts, Acting};
+use cohesion_app::{AppError, Fault};
+use cohesion_core::pact::PactFault;
 
 /// What the form sends (and shows back when something is wrong).
 #[derive(Deserialize, Default, Clone)]
@@ -218,14 +220,25 @@ fn party_place(at: &Lines, field: &str) -> String {
     }
 }
 
-/// The validation faults of the text (field + English reason), in French on their field.
-fn french(errors: &[FieldError], at: &Lines, content: &PactContent) -> Faults {
+/// The validation faults of the text, in French on their field (the rows of the
+/// text areas where they are).
+fn french(errors: &[Fault], at: &Lines, content: &PactContent) -> Faults {
     let mut out = Faults::default();
     for e in errors {
         let f = e.field.as_str();
-        let m = e.message.as_str();
+        let FaultCode::Pact(code) = &e.code else {
+            out.push("title", super::fault::french(e));
+            continue;
+        };
         if f == "title" {
-            out.push("title", if m.contains("300") { "300 caractères au plus." } else { "Donnez un titre au pacte." });
+            out.push(
+                "title",
+                if matches!(code, PactFault::TooLong { .. }) {
+                    "300 caractères au plus."
+                } else {
+                    "Donnez un titre au pacte."
+                },
+            );
         } else if f == "description" {
             out.push("description", "20 000 caractères au plus.");
         } else if f == "perimeter" {
@@ -240,14 +253,12 @@ fn french(errors: &[FieldError], at: &Lines, content: &PactContent) -> Faults {
             out.push("parties", "Un pacte lie au moins deux parties (l’État et une collectivité, par exemple).");
         } else if f.starts_with("parties[") {
             let place = party_place(at, f);
-            let what = if f.ends_with(".name") {
-                "nommez la partie.".to_owned()
-            } else if f.ends_with(".siren") && m.contains("neither") {
-                "ce n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide.".to_owned()
-            } else if f.ends_with(".siren") {
-                "une collectivité ou un partenaire se désigne par son SIREN.".to_owned()
-            } else {
-                "cette partie figure deux fois.".to_owned()
+            let what = match code {
+                PactFault::PartyNameRequired => "nommez la partie.",
+                PactFault::NotSirenOrSiret(_) => "ce n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide.",
+                PactFault::SirenRequired => "une collectivité ou un partenaire se désigne par son SIREN.",
+                PactFault::StateHasNoSiren => "la partie État n’a pas de SIREN.",
+                _ => "cette partie figure deux fois.",
             };
             let key = if place == "Partie État" { "state_name" } else { "parties" };
             out.push(key, format!("{place} : {what}"));
@@ -255,14 +266,14 @@ fn french(errors: &[FieldError], at: &Lines, content: &PactContent) -> Faults {
             out.push("owner", "Le pilote doit être l’une des parties : « État », ou le SIREN d’une autre partie.");
         } else if f.starts_with("actions[") {
             let n = line_of(&at.actions, f).map_or_else(String::new, |n| format!("Ligne {n} : "));
-            let what = if m.contains("twice") {
+            let what = if matches!(code, PactFault::ActionTwice) {
                 "ce projet figure deux fois."
             } else {
                 "aucun projet ne porte cet identifiant."
             };
             out.push("actions", format!("{n}{what}"));
         } else {
-            out.push("title", format!("{f} : {m}"));
+            out.push("title", super::fault::french(e));
         }
     }
     out
@@ -273,7 +284,7 @@ fn french(errors: &[FieldError], at: &Lines, content: &PactContent) -> Faults {
 fn with_rules(state: &AppState, mut faults: Faults, content: &PactContent, at: &Lines) -> Faults {
     let snapshot = state.current();
     let catalog = state.projects.load();
-    let errors: Vec<FieldError> = cohesion_core::pact::validate(
+    let errors: Vec<Fault> = cohesion_core::pact::validate(
         content,
         |t| snapshot.referential.get_ref(t).is_some(),
         |id| catalog.get(id).is_some(),
@@ -281,7 +292,7 @@ fn with_rules(state: &AppState, mut faults: Faults, content: &PactContent, at: &
     .into_iter()
     // A field whose lines could not be read is already explained.
     .filter(|f| !faults.has(f.field.as_str()) || f.field.contains('['))
-    .map(|f| FieldError { field: f.field, message: f.message })
+    .map(|f| Fault::new(f.field, f.fault))
     .collect();
     faults.0.extend(french(&errors, at, content).0);
     faults
@@ -362,11 +373,11 @@ pub async fn create(
     }
     match pacts::create(&state, &acting, content.clone()).await {
         Ok(p) => Ok(Redirect::to(&format!("/pactes/{}?info=cree", p.id)).into_response()),
-        Err(ApiError::BadRequest { errors, .. }) => {
+        Err(AppError::Invalid(errors)) => {
             let faults = french(&errors, &at, &content);
             answer(&who, StatusCode::BAD_REQUEST, &form_page(&who, form, faults, None, None))
         }
-        Err(ApiError::Forbidden(_)) => {
+        Err(AppError::Forbidden(_)) => {
             let mut faults = Faults::default();
             faults.push(
                 "owner",
@@ -387,7 +398,7 @@ pub async fn edit_page(State(state): State<AppState>, who: Who, Path(id): Path<S
     };
     let p = match pacts::load(&state, &id).await {
         Ok(p) => p,
-        Err(ApiError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     let acting = Acting::of(&state, me.principal.clone()).await.map_err(|e| PageError::internal(&who.config, e))?;
@@ -418,7 +429,7 @@ pub async fn edit(
     };
     let current = match pacts::load(&state, &id).await {
         Ok(p) => p,
-        Err(ApiError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     let title = current.current().content.title.clone();
@@ -437,16 +448,16 @@ pub async fn edit(
     }
     let (status, alert) = match pacts::edit(&state, &acting, &id, expected, content.clone()).await {
         Ok(_) => return Ok(Redirect::to(&format!("/pactes/{id}?info=texte")).into_response()),
-        Err(ApiError::BadRequest { errors, .. }) => {
+        Err(AppError::Invalid(errors)) => {
             faults = french(&errors, &at, &content);
             (StatusCode::BAD_REQUEST, None)
         }
-        Err(ApiError::Conflict(message)) => (StatusCode::CONFLICT, Some(capitalised(&message))),
-        Err(ApiError::Forbidden(_)) => {
+        Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, Some(capitalised(&message))),
+        Err(AppError::Forbidden(_)) => {
             faults.push("owner", "Le pilote doit rester une partie pour laquelle vous agissez.");
             (StatusCode::FORBIDDEN, None)
         }
-        Err(ApiError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     answer(&who, status, &form_page(&who, form, faults, alert, Some((&id, &title))))
@@ -508,9 +519,9 @@ mod tests {
         };
         let (c, at, _) = parse(&form);
         let errors = vec![
-            FieldError { field: "parties[2].siren".into(), message: "`123` is neither a SIREN nor a SIRET".into() },
-            FieldError { field: "actions[1]".into(), message: "no project b".into() },
-            FieldError { field: "title".into(), message: "a pact needs a title".into() },
+            Fault::new("parties[2].siren", PactFault::NotSirenOrSiret("123".into())),
+            Fault::new("actions[1]", PactFault::NoProject("b".into())),
+            Fault::new("title", PactFault::TitleRequired),
         ];
         let f = french(&errors, &at, &c);
         assert_eq!(f.of("parties"), ["Ligne 2 : ce n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide."]);

@@ -2,7 +2,7 @@
 //! (multipart: the file) shows what would change, or every faulty line, and writes
 //! nothing; `POST /programmes/{code}/import/appliquer` applies it if the programmes
 //! are still at the previewed revision. Same rule and same core functions as the API
-//! (`programme::can_manage`, `api::programme_write::{list_diff, apply_list}`).
+//! (`programme::can_manage`, `cohesion_app::programme::{list_diff, apply}`).
 //!
 //! The confirmation form carries the file itself (base64url, in a hidden field) and
 //! the `base_revision`, rather than a server-side stash keyed by a random id: nothing
@@ -31,9 +31,9 @@ use super::programme::{MemberRow, member_row, programme_href};
 use super::programme_faults::{FaultRow, fault_rows};
 use super::visitor::Who;
 use crate::AppState;
-use crate::api::programme_write::{apply_list, list_diff, principal_name};
 use crate::auth::Authenticated;
-use crate::error::ApiError;
+use cohesion_app::AppError;
+use cohesion_app::programme::{apply as apply_list, list_diff};
 
 /// Rows shown per table of the preview; the counts are always whole.
 const SHOWN: usize = 300;
@@ -243,7 +243,7 @@ pub async fn apply(
             Vec::new(),
         );
     };
-    match apply_list(&state, &code, &body, base, &principal_name(&me.principal)).await {
+    match apply_list(&state, &me.principal, &code, &body, base).await {
         Ok(r) => Ok(Redirect::to(&format!(
             "{}?info=import&ajouts={}&retraits={}&modifications={}",
             programme_href(&code),
@@ -252,7 +252,7 @@ pub async fn apply(
             r.changed
         ))
         .into_response()),
-        Err(ApiError::Conflict(_)) => {
+        Err(AppError::Conflict(_)) => {
             let mut p = p;
             p.error = Some(
                 "La liste n’a pas été appliquée : les programmes ont été modifiés depuis l’aperçu (par une autre \
@@ -261,13 +261,13 @@ pub async fn apply(
             );
             Ok((StatusCode::CONFLICT, render(&who.config, &p)?).into_response())
         }
-        Err(ApiError::BadRequest { .. }) => {
+        Err(AppError::InvalidFile(faults)) => {
             // The list was checked at the preview: only a change of the referential
             // since then can make it faulty now. Show the faults as a new preview would.
-            let faults = list_diff(&state.current(), &code, &body).err().map(|f| fault_rows(&f)).unwrap_or_default();
+            let faults = fault_rows(&faults);
             bad_request(&who, p, "Le fichier n’est plus valide : rien n’a été enregistré.".into(), faults)
         }
-        Err(ApiError::NotFound(_)) => Err(PageError::not_found(&who.config)),
+        Err(AppError::NotFound(_)) => Err(PageError::not_found(&who.config)),
         Err(e) => Err(PageError::internal(&who.config, e)),
     }
 }

@@ -1,6 +1,6 @@
 //! `/programmes/nouveau`: an admin adds a programme to the catalogue from the pages
 //! (the API's `POST /api/v1/programmes`, same rule and checks:
-//! `api::programme_write::add_programme`). Faults are shown on their field, in French,
+//! `cohesion_app::programme::add`). Faults are shown on their field, in French,
 //! with what was typed kept.
 
 use askama::Template;
@@ -15,8 +15,9 @@ use super::programme::{domain_label, programme_href};
 use super::programme_plan::{Choice, Fields};
 use super::visitor::Who;
 use crate::AppState;
-use crate::api::programme_write::{ProgrammeInput, add_programme};
-use crate::error::ApiError;
+use cohesion_app::AppError;
+use cohesion_app::error::FaultCode;
+use cohesion_app::programme::{ProgrammeFault, ProgrammeInput, add as add_programme};
 
 #[derive(Template)]
 #[template(path = "programme_new.html")]
@@ -101,10 +102,10 @@ pub async fn create(
     }
     let status = match add_programme(&state, &me.principal, input).await {
         Ok(code) => return Ok(Redirect::to(&format!("{}?info=cree", programme_href(&code))).into_response()),
-        Err(ApiError::BadRequest { errors, .. }) => {
+        Err(AppError::Invalid(errors)) => {
             for e in errors {
                 match e.field.as_str() {
-                    "code" if e.message.contains("names a page") => {
+                    "code" if matches!(e.code, FaultCode::Programme(ProgrammeFault::CodeReserved(_))) => {
                         page.code_error = Some("Ce code est réservé par la plateforme : choisissez-en un autre.".into())
                     }
                     "code" => {
@@ -122,11 +123,11 @@ pub async fn create(
             }
             axum::http::StatusCode::BAD_REQUEST
         }
-        Err(ApiError::Conflict(_)) => {
+        Err(AppError::Conflict(_)) => {
             page.code_error = Some(format!("Le code « {} » est déjà celui d’un programme.", page.code));
             axum::http::StatusCode::CONFLICT
         }
-        Err(ApiError::Forbidden(_)) => return Ok(PageError::forbidden(&who.config).into_response()),
+        Err(AppError::Forbidden(_)) => return Ok(PageError::forbidden(&who.config).into_response()),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     Ok((status, render(&who.config, &page)?).into_response())

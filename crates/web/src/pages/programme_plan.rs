@@ -2,7 +2,7 @@
 //! (`/programmes/{code}/actions/nouvelle`, POST `/programmes/{code}/actions`) and
 //! changing one (`/programmes/{code}/actions/{id}`, with the version read: a stale
 //! one is refused, never overwritten). Same rule and functions as the API
-//! (`programme::can_manage`, `api::programme_write::{parse_action, save}`).
+//! (`programme::can_manage`, `cohesion_app::programme::{parse_action, save_action}`).
 
 use askama::Template;
 use axum::Form;
@@ -17,8 +17,8 @@ use super::programme::{action_status_label, programme_href, transition_label};
 use super::programme_import::{form_manager, manager};
 use super::visitor::Who;
 use crate::AppState;
-use crate::api::programme_write::{ActionInput, parse_action, principal_name, save, uuid_v7};
-use crate::error::ApiError;
+use cohesion_app::AppError;
+use cohesion_app::programme::{ActionInput, parse_action, save_action};
 
 /// A form's fields as sent, repeated names kept (checkboxes).
 pub struct Fields(pub Vec<(String, String)>);
@@ -180,16 +180,16 @@ async fn submit(state: AppState, who: Who, code: String, id: Option<String>, f: 
     for c in &mut page.statuses {
         c.checked = c.value == input.status;
     }
-    let id = id.unwrap_or_else(uuid_v7);
+    let id = id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let saved = match parse_action(&code, id, input) {
         Ok((action, _)) => {
-            save(&state, &principal_name(&me.principal), action, current.as_ref().map(|_| version.unwrap_or(0))).await
+            save_action(&state, &me.principal, action, current.as_ref().map(|_| version.unwrap_or(0))).await
         }
         Err(e) => Err(e),
     };
     let status = match saved {
         Ok(_) => return Ok(Redirect::to(&format!("{}?info=action", programme_href(&code))).into_response()),
-        Err(ApiError::BadRequest { errors, .. }) => {
+        Err(AppError::Invalid(errors)) => {
             for e in errors {
                 match e.field.as_str() {
                     "title" => page.title_error = Some("Donnez un intitulé à l’action.".into()),
@@ -202,7 +202,7 @@ async fn submit(state: AppState, who: Who, code: String, id: Option<String>, f: 
             }
             StatusCode::BAD_REQUEST
         }
-        Err(ApiError::Conflict(_)) => {
+        Err(AppError::Conflict(_)) => {
             page.error = Some(
                 "L’action a été modifiée par quelqu’un d’autre depuis que vous l’avez ouverte : rien n’a été \
                  écrasé. Rechargez la page de l’action pour repartir de sa version actuelle."
@@ -210,7 +210,7 @@ async fn submit(state: AppState, who: Who, code: String, id: Option<String>, f: 
             );
             StatusCode::CONFLICT
         }
-        Err(ApiError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     Ok((status, render(&who.config, &page)?).into_response())

@@ -20,8 +20,8 @@ use super::programme_import::{form_manager, manager};
 use super::programme_plan::{Choice, Fields};
 use super::visitor::Who;
 use crate::AppState;
-use crate::api::programme_write::{principal_name, store_rule};
-use crate::error::ApiError;
+use cohesion_app::AppError;
+use cohesion_app::programme::set_rule;
 
 #[derive(Template)]
 #[template(path = "programme_eligibilite.html")]
@@ -131,20 +131,6 @@ fn read_rule(f: &Fields) -> (Rule, Vec<String>) {
     (rule, errors)
 }
 
-/// A fault of `Rule::check` in French.
-fn french(message: &str) -> String {
-    let q = message.split('`').nth(1).unwrap_or("");
-    if message.starts_with("population_min") {
-        "La population minimale dépasse la population maximale.".into()
-    } else if message.starts_with("unknown département") {
-        format!("Département « {q} » inconnu : donnez des codes INSEE séparés par des virgules (42, 2A, 971…).")
-    } else if message.starts_with("unknown programme") {
-        format!("Programme « {q} » inconnu.")
-    } else {
-        format!("Niveau de densité invalide ({message}).")
-    }
-}
-
 /// `POST /programmes/{code}/eligibilite`.
 pub async fn save(
     State(state): State<AppState>,
@@ -159,15 +145,13 @@ pub async fn save(
     };
     let (rule, mut errors) = read_rule(&f);
     if errors.is_empty() {
-        match store_rule(&state, &code, &rule, &principal_name(&me.principal)).await {
+        match set_rule(&state, &me.principal, &code, &rule).await {
             Ok(()) => {
                 let to = format!("{}?info=eligibilite", programme_href(&code));
                 return Ok(Redirect::to(&to).into_response());
             }
-            Err(ApiError::BadRequest { errors: faults, .. }) => {
-                errors.extend(faults.iter().map(|e| french(&e.message)))
-            }
-            Err(ApiError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+            Err(AppError::Invalid(faults)) => errors.extend(faults.iter().map(super::fault::french)),
+            Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
             Err(e) => return Err(PageError::internal(&who.config, e)),
         }
     }

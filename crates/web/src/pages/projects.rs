@@ -15,10 +15,11 @@ use cohesion_core::territory::{Referential, TerritoryRef};
 use serde::Deserialize;
 
 use super::PagesConfig;
+use super::components::{Choice, Link, french_time};
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav, Pagination, encode, fr_number, territory_href};
 use crate::AppState;
-use crate::catalog::{Filter, Totals};
+use cohesion_app::project::catalog::{Filter, Totals};
 
 const PER_PAGE: usize = 20;
 
@@ -48,12 +49,6 @@ pub struct Row {
 pub struct ProgrammeChoice {
     pub value: String,
     pub label: String,
-    pub selected: bool,
-}
-
-pub struct Choice {
-    pub value: &'static str,
-    pub label: &'static str,
     pub selected: bool,
 }
 
@@ -122,7 +117,7 @@ pub async fn list(
         territory: territory.clone(),
         phase,
         transition,
-        territories_any: programme.as_deref().map(|c| crate::api::project::programme_territories(&snapshot, c)),
+        territories_any: programme.as_deref().map(|c| cohesion_app::project::programme_territories(&snapshot, c)),
         ids: pact.as_ref().map(|x| x.current().content.actions.iter().cloned().collect()),
     };
     let found = state
@@ -195,11 +190,6 @@ pub struct FinancingRow {
     pub share: String,
 }
 
-pub struct Link {
-    pub label: String,
-    pub href: Option<String>,
-}
-
 pub struct HistoryRow {
     pub at: String,
     pub actor: String,
@@ -226,14 +216,6 @@ struct Detail {
     external: Vec<String>,
     history: Vec<HistoryRow>,
     updated: String,
-}
-
-/// `2026-11-28T08:49:11.159Z` → `28/11/2026 à 08:49 UTC`.
-pub fn french_time(rfc3339: &str) -> String {
-    match (rfc3339.get(0..4), rfc3339.get(5..7), rfc3339.get(8..10), rfc3339.get(11..16)) {
-        (Some(y), Some(m), Some(d), Some(hm)) => format!("{d}/{m}/{y} à {hm} UTC"),
-        _ => rfc3339.to_owned(),
-    }
 }
 
 fn pct(part: i64, whole: Option<i64>) -> String {

@@ -116,7 +116,7 @@ pub async fn territory(
             current: Some(k) == list,
         })
         .collect();
-    let indicators = crate::indicators::territory_indicators(&state.store, r, t)
+    let indicators = cohesion_app::indicator::territory_indicators(&state.store, r, t)
         .await
         .map_err(|e| PageError::internal(&config, e))?;
     let here = TerritoryRef { kind: t.kind, code: t.code.clone() };

@@ -1,9 +1,9 @@
-//! The indicators section of a territory's page, from `crate::indicators`.
+//! The indicators section of a territory's page, from `cohesion_app::indicator`.
 
 use cohesion_core::territory::TerritoryRef;
 
 use super::explain::{fr_date, fr_decimal, fr_value};
-use crate::indicators::{DatedValue, TerritoryIndicators};
+use cohesion_app::indicator::{DatedValue, TerritoryIndicators};
 
 pub struct Line {
     pub date: String,

@@ -4,7 +4,7 @@
 use super::layout::fr_number;
 use super::programme::{fr_date, programme_href, status_label};
 use crate::Snapshot;
-use crate::api::overview::{aggregates_section, france_services_section, programmes_section};
+use cohesion_app::territory::{aggregates_section, france_services_section, programmes_section};
 
 pub struct ProgrammeLine {
     pub href: String,

@@ -14,7 +14,14 @@ use std::time::Duration;
 use cohesion_core::pact::cocon;
 use time::OffsetDateTime;
 
-use crate::AppState;
+use crate::App;
+use crate::mail::Mailer;
+
+/// Where the digests go: the mail transport, and the address links start with.
+pub struct Outbox {
+    pub mailer: Mailer,
+    pub public_url: String,
+}
 
 /// What a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -30,7 +37,7 @@ pub struct DigestReport {
 }
 
 /// Builds and sends every pending digest now.
-pub async fn send_all(state: &AppState) -> Result<DigestReport, cohesion_store::StoreError> {
+pub async fn send_all(state: &App, outbox: &Outbox) -> Result<DigestReport, cohesion_store::StoreError> {
     let mut report = DigestReport::default();
     for person in state.store.people_with_pending_notifications().await? {
         let Some(digest) = state.store.take_digest(person).await? else { continue };
@@ -40,8 +47,8 @@ pub async fn send_all(state: &AppState) -> Result<DigestReport, cohesion_store::
             report.skipped += 1;
             continue;
         };
-        let (subject, body) = cocon::digest(&who.display_name(), &digest.events, &state.auth.public_url);
-        match state.auth.mailer.send(who.email.as_str(), &subject, &body).await {
+        let (subject, body) = cocon::digest(&who.display_name(), &digest.events, &outbox.public_url);
+        match outbox.mailer.send(who.email.as_str(), &subject, &body).await {
             Ok(()) => {
                 state.store.digest_sent(&digest.id).await?;
                 report.sent += 1;
@@ -58,7 +65,12 @@ pub async fn send_all(state: &AppState) -> Result<DigestReport, cohesion_store::
 }
 
 /// Sends the digests once a day, at `hour` (UTC) or the first check after it.
-pub fn spawn_daily(state: AppState, hour: u8, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_daily(
+    state: App,
+    outbox: std::sync::Arc<Outbox>,
+    hour: u8,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -70,7 +82,7 @@ pub fn spawn_daily(state: AppState, hour: u8, every: Duration) -> tokio::task::J
             }
             let day = format!("{:04}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day());
             match state.store.start_digest_run(&day).await {
-                Ok(true) => match send_all(&state).await {
+                Ok(true) => match send_all(&state, &outbox).await {
                     Ok(r) => tracing::info!(day, sent = r.sent, events = r.events, failed = r.failed, "daily digest"),
                     Err(e) => tracing::error!(error = %e, day, "daily digest failed"),
                 },

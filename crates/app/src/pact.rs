@@ -1,22 +1,23 @@
-//! What the API and the pages do with pacts, in one place: each operation checks who
-//! acts (`cohesion_core::pact::rules`), validates, writes through the store in one
-//! transaction with what to tell the pact's people, and answers an [`ApiError`] the
-//! API returns as is and the pages show in French.
+//! Pacts: each operation checks who acts (`cohesion_core::pact::rules`) on the state
+//! before and after, validates, writes through the store in one transaction with what
+//! to tell the pact's people, and rebuilds the pact index (`index`).
+
+pub mod index;
+pub mod read;
 
 use std::collections::HashMap;
 
 use cohesion_core::access::{Principal, Role};
 use cohesion_core::pact::{
-    self, Comment, OrganisationIds, Pact, PactContent, PactDiff, PactStatus, ProjectSnapshot, Proposal, ProposalChange,
-    ProposalInput, ProposalStatus, Side, Step, VersionStatus,
+    self, Comment, OrganisationIds, Pact, PactContent, PactDiff, PactFault, PactStatus, ProjectSnapshot, Proposal,
+    ProposalChange, ProposalInput, ProposalStatus, Side, Step, VersionStatus,
 };
-use cohesion_core::project::{self, ProjectInput};
+use cohesion_core::project::{FieldFault, ProjectInput};
 use cohesion_store::pact::{PactWriteError, Told, now_rfc3339};
 use cohesion_store::project::WriteError;
 use uuid::Uuid;
 
-use crate::AppState;
-use crate::error::{ApiError, FieldError};
+use crate::{App, AppError, Fault};
 
 /// Who acts, with what the rules need to know about the organisations.
 pub struct Acting {
@@ -26,10 +27,10 @@ pub struct Acting {
 }
 
 impl Acting {
-    pub async fn of(state: &AppState, principal: Principal) -> Result<Acting, ApiError> {
+    pub async fn of(state: &App, principal: Principal) -> Result<Acting, AppError> {
         let name = match state.store.person(principal.person).await? {
             Some(p) => p.display_name(),
-            None => return Err(ApiError::Unauthenticated),
+            None => return Err(AppError::Unauthenticated),
         };
         // Only the organisations this person acts for matter to the rules.
         let mut organisations = HashMap::new();
@@ -46,20 +47,20 @@ impl Acting {
     }
 
     /// The parties of `c` this person acts for.
-    pub fn parties(&self, state: &AppState, c: &PactContent) -> Vec<String> {
+    pub fn parties(&self, state: &App, c: &PactContent) -> Vec<String> {
         pact::parties_of(&self.principal, c, &state.current().referential, self.lookup())
     }
 
-    pub fn is_owner(&self, state: &AppState, c: &PactContent) -> bool {
+    pub fn is_owner(&self, state: &App, c: &PactContent) -> bool {
         pact::is_owner(&self.principal, c, &state.current().referential, self.lookup())
     }
 
-    pub fn is_participant(&self, state: &AppState, c: &PactContent) -> bool {
+    pub fn is_participant(&self, state: &App, c: &PactContent) -> bool {
         pact::is_participant(&self.principal, c, &state.current().referential, self.lookup())
     }
 }
 
-async fn organisations(state: &AppState) -> Result<HashMap<Uuid, OrganisationIds>, ApiError> {
+async fn organisations(state: &App) -> Result<HashMap<Uuid, OrganisationIds>, AppError> {
     Ok(state
         .store
         .organisations()
@@ -70,12 +71,12 @@ async fn organisations(state: &AppState) -> Result<HashMap<Uuid, OrganisationIds
 }
 
 /// The people acting for a party of `c`: those told of what happens on the pact.
-async fn people_of(state: &AppState, c: &PactContent) -> Result<Vec<Uuid>, ApiError> {
+async fn people_of(state: &App, c: &PactContent) -> Result<Vec<Uuid>, AppError> {
     people_of_any(state, &[c]).await
 }
 
 /// The people acting for a party of any of `texts` (a text and its replacement).
-async fn people_of_any(state: &AppState, texts: &[&PactContent]) -> Result<Vec<Uuid>, ApiError> {
+async fn people_of_any(state: &App, texts: &[&PactContent]) -> Result<Vec<Uuid>, AppError> {
     let orgs = organisations(state).await?;
     // Admins see every pact but are told only of those they take part in through
     // another role.
@@ -100,24 +101,24 @@ async fn people_of_any(state: &AppState, texts: &[&PactContent]) -> Result<Vec<U
     Ok(out)
 }
 
-fn fields(faults: Vec<project::FieldFault>) -> ApiError {
-    ApiError::invalid_fields(faults.into_iter().map(|f| FieldError { field: f.field, message: f.message }).collect())
+fn fields(faults: Vec<FieldFault<PactFault>>) -> AppError {
+    AppError::Invalid(faults.into_iter().map(|f| Fault::new(f.field, f.fault)).collect())
 }
 
-fn write_error(e: PactWriteError) -> ApiError {
+fn write_error(e: PactWriteError) -> AppError {
     match e {
-        PactWriteError::NotFound => ApiError::NotFound("no such pact".into()),
-        PactWriteError::NoProposal => ApiError::NotFound("no such proposal on this pact".into()),
-        PactWriteError::Stale { current, .. } => ApiError::Conflict(format!(
+        PactWriteError::NotFound => AppError::NotFound("no such pact".into()),
+        PactWriteError::NoProposal => AppError::NotFound("no such proposal on this pact".into()),
+        PactWriteError::Stale { current, .. } => AppError::Conflict(format!(
             "le pacte a changé entre-temps : il est à la révision {} ; relisez-le et refaites votre modification",
             current.revision
         )),
-        PactWriteError::Refused(why) => ApiError::Conflict(why),
+        PactWriteError::Refused(why) => AppError::Conflict(why),
         PactWriteError::Store(e) => e.into(),
     }
 }
 
-fn check_content(state: &AppState, c: &PactContent) -> Result<(), ApiError> {
+fn check_content(state: &App, c: &PactContent) -> Result<(), AppError> {
     let snapshot = state.current();
     let catalog = state.projects.load();
     let faults = pact::validate(c, |t| snapshot.referential.get_ref(t).is_some(), |id| catalog.get(id).is_some());
@@ -125,13 +126,13 @@ fn check_content(state: &AppState, c: &PactContent) -> Result<(), ApiError> {
 }
 
 /// The pact's projects as they are now (for a version not yet frozen).
-pub fn live_snapshots(state: &AppState, actions: &[String]) -> Vec<ProjectSnapshot> {
+pub fn live_snapshots(state: &App, actions: &[String]) -> Vec<ProjectSnapshot> {
     let catalog = state.projects.load();
     actions.iter().filter_map(|id| catalog.get(id)).map(|p| ProjectSnapshot::of(&p)).collect()
 }
 
 /// What a version shows of its projects: frozen once put to signature, live before.
-pub fn version_projects(state: &AppState, v: &pact::PactVersion) -> Vec<ProjectSnapshot> {
+pub fn version_projects(state: &App, v: &pact::PactVersion) -> Vec<ProjectSnapshot> {
     if matches!(v.status, VersionStatus::ReadyForSignature | VersionStatus::Signed) {
         v.snapshots.clone()
     } else {
@@ -139,19 +140,19 @@ pub fn version_projects(state: &AppState, v: &pact::PactVersion) -> Vec<ProjectS
     }
 }
 
-pub async fn load(state: &AppState, id: &str) -> Result<Pact, ApiError> {
-    state.store.pact(id).await?.ok_or_else(|| ApiError::NotFound(format!("no pact {id}")))
+pub async fn load(state: &App, id: &str) -> Result<Pact, AppError> {
+    state.store.pact(id).await?.ok_or_else(|| AppError::NotFound(format!("no pact {id}")))
 }
 
-fn forbidden_owner() -> ApiError {
-    ApiError::Forbidden("only the party that pilots the pact (its owner) may do this".into())
+fn forbidden_owner() -> AppError {
+    AppError::Forbidden("only the party that pilots the pact (its owner) may do this".into())
 }
 
 /// Creates a pact in draft; the creator must act for its owner party.
-pub async fn create(state: &AppState, who: &Acting, content: PactContent) -> Result<Pact, ApiError> {
+pub async fn create(state: &App, who: &Acting, content: PactContent) -> Result<Pact, AppError> {
     check_content(state, &content)?;
     if !who.is_owner(state, &content) {
-        return Err(ApiError::Forbidden(
+        return Err(AppError::Forbidden(
             "you do not act for the party named as owner (the State's delegate of the perimeter, or the local \
              authority of that SIREN)"
                 .into(),
@@ -170,18 +171,20 @@ pub async fn create(state: &AppState, who: &Acting, content: PactContent) -> Res
 }
 
 /// Replaces the text of the version being written; `expected` is the revision read.
-pub async fn edit(
-    state: &AppState,
-    who: &Acting,
-    id: &str,
-    expected: i64,
-    content: PactContent,
-) -> Result<Pact, ApiError> {
+pub async fn edit(state: &App, who: &Acting, id: &str, expected: i64, content: PactContent) -> Result<Pact, AppError> {
     check_content(state, &content)?;
     let current = load(state, id).await?;
-    // The owner may hand the pilot to another party: only the current text's owner counts.
+    // The owner may hand the pilot to another party: only the current text's owner
+    // counts. After the edit, the person must still act for a party of the new text
+    // (a delegate cannot move the perimeter out of their département).
     if !who.is_owner(state, &current.current().content) {
         return Err(forbidden_owner());
+    }
+    if !who.is_participant(state, &content) {
+        return Err(AppError::Forbidden(
+            "after this change you would act for none of the pact's parties (perimeter or parties outside your scope)"
+                .into(),
+        ));
     }
     let recipients = people_of_any(state, &[&current.current().content, &content]).await?;
     let summary = format!("{} a modifié le texte de la version {}", who.name, current.current().number);
@@ -199,13 +202,13 @@ pub async fn edit(
 
 /// Moves the pact to `target` (`co_construction`, `ready_for_signature`,
 /// `in_execution`, `closed`).
-pub async fn step(state: &AppState, who: &Acting, id: &str, target: PactStatus) -> Result<Pact, ApiError> {
+pub async fn step(state: &App, who: &Acting, id: &str, target: PactStatus) -> Result<Pact, AppError> {
     let current = load(state, id).await?;
     if !who.is_owner(state, &current.current().content) {
         return Err(forbidden_owner());
     }
     let step = Step::to(&current, target).ok_or_else(|| {
-        ApiError::Conflict(format!(
+        AppError::Conflict(format!(
             "le pacte ({}) ne peut pas passer à « {} »",
             current.status().label(),
             target.label()
@@ -236,11 +239,11 @@ pub fn status_label(p: &Pact) -> String {
 }
 
 /// One party signs the version submitted for signature.
-pub async fn sign(state: &AppState, who: &Acting, id: &str, party: &str) -> Result<Pact, ApiError> {
+pub async fn sign(state: &App, who: &Acting, id: &str, party: &str) -> Result<Pact, AppError> {
     let current = load(state, id).await?;
     let content = &current.current().content;
     if !who.parties(state, content).iter().any(|p| p == party) {
-        return Err(ApiError::Forbidden(format!("you do not act for the party `{party}`")));
+        return Err(AppError::Forbidden(format!("you do not act for the party `{party}`")));
     }
     let party_name = content.party(party).map(|p| p.name.clone()).unwrap_or_default();
     let recipients = people_of(state, content).await?;
@@ -263,7 +266,7 @@ pub async fn sign(state: &AppState, who: &Acting, id: &str, party: &str) -> Resu
 }
 
 /// Starts an amendment of a signed pact.
-pub async fn amend(state: &AppState, who: &Acting, id: &str) -> Result<Pact, ApiError> {
+pub async fn amend(state: &App, who: &Acting, id: &str) -> Result<Pact, AppError> {
     let current = load(state, id).await?;
     if !who.is_owner(state, &current.current().content) {
         return Err(forbidden_owner());
@@ -283,13 +286,13 @@ pub async fn amend(state: &AppState, who: &Acting, id: &str) -> Result<Pact, Api
 }
 
 /// Drops the amendment being written (number `number`); the signed text stays in force.
-pub async fn abandon(state: &AppState, who: &Acting, id: &str, number: u32) -> Result<Pact, ApiError> {
+pub async fn abandon(state: &App, who: &Acting, id: &str, number: u32) -> Result<Pact, AppError> {
     let current = load(state, id).await?;
     if !who.is_owner(state, &current.current().content) {
         return Err(forbidden_owner());
     }
     if current.pending_amendment().map(|v| v.number) != Some(number) {
-        return Err(ApiError::Conflict(format!(
+        return Err(AppError::Conflict(format!(
             "la version {number} n'est pas un avenant en cours : seules les versions non signées d'un pacte signé s'abandonnent"
         )));
     }
@@ -311,14 +314,14 @@ pub async fn abandon(state: &AppState, who: &Acting, id: &str, number: u32) -> R
 }
 
 /// A party proposes a change while the text is in co-construction.
-pub async fn propose(state: &AppState, who: &Acting, id: &str, input: ProposalInput) -> Result<Proposal, ApiError> {
+pub async fn propose(state: &App, who: &Acting, id: &str, input: ProposalInput) -> Result<Proposal, AppError> {
     let current = load(state, id).await?;
     let working = current
         .working()
         .filter(|v| v.status == VersionStatus::CoConstruction)
-        .ok_or_else(|| ApiError::Conflict("les propositions se font pendant la co-construction du texte".into()))?;
+        .ok_or_else(|| AppError::Conflict("les propositions se font pendant la co-construction du texte".into()))?;
     if !who.parties(state, &working.content).contains(&input.party) {
-        return Err(ApiError::Forbidden(format!("you do not act for the party `{}`", input.party)));
+        return Err(AppError::Forbidden(format!("you do not act for the party `{}`", input.party)));
     }
     let mut faults = pact::cocon::check_text("message", &input.message, false, 5_000);
     let catalog = state.projects.load();
@@ -326,19 +329,19 @@ pub async fn propose(state: &AppState, who: &Acting, id: &str, input: ProposalIn
     match &input.change {
         ProposalChange::AddProject { project_id } => {
             if catalog.get(project_id).is_none() {
-                faults.push(fault("change.project_id", format!("no project {project_id}")));
+                faults.push(fault("change.project_id", PactFault::NoProject(project_id.clone())));
             } else if in_pact(project_id) {
-                faults.push(fault("change.project_id", "this project is already an action of the pact".into()));
+                faults.push(fault("change.project_id", PactFault::AlreadyAction));
             }
         }
         ProposalChange::RemoveProject { project_id } if !in_pact(project_id) => {
-            faults.push(fault("change.project_id", "this project is not an action of the pact".into()));
+            faults.push(fault("change.project_id", PactFault::NotAnAction));
         }
         ProposalChange::RemoveProject { .. } => {}
         ProposalChange::NewProject { project } => faults.extend(project_faults(state, "change.project", project)),
         ProposalChange::ChangeProject { project_id, project, .. } => {
             if !in_pact(project_id) {
-                faults.push(fault("change.project_id", "this project is not an action of the pact".into()));
+                faults.push(fault("change.project_id", PactFault::NotAnAction));
             }
             faults.extend(project_faults(state, "change.project", project));
         }
@@ -371,19 +374,19 @@ pub async fn propose(state: &AppState, who: &Acting, id: &str, input: ProposalIn
     Ok(proposal)
 }
 
-fn fault(field: &str, message: String) -> project::FieldFault {
-    project::FieldFault { field: field.into(), message }
+fn fault(field: &str, code: PactFault) -> FieldFault<PactFault> {
+    FieldFault::new(field, code)
 }
 
-fn project_faults(state: &AppState, prefix: &str, p: &ProjectInput) -> Vec<project::FieldFault> {
-    let snapshot = state.current();
-    let mut faults = project::validate(p, |t| snapshot.referential.get_ref(t).is_some());
-    faults.extend(project::unknown_indicators(p));
-    faults.into_iter().map(|f| fault(&format!("{prefix}.{}", f.field), f.message)).collect()
+fn project_faults(state: &App, prefix: &str, p: &ProjectInput) -> Vec<FieldFault<PactFault>> {
+    crate::project::faults_of(state, p)
+        .into_iter()
+        .map(|f| FieldFault::new(format!("{prefix}.{}", f.field), PactFault::Project(f.fault)))
+        .collect()
 }
 
 /// ` « name »` of the project a change is about.
-fn subject(state: &AppState, change: &ProposalChange) -> String {
+fn subject(state: &App, change: &ProposalChange) -> String {
     match change {
         ProposalChange::NewProject { project } => format!(" « {} »", project.name),
         other => other
@@ -399,13 +402,13 @@ fn subject(state: &AppState, change: &ProposalChange) -> String {
 /// proposal was made from (refused with 409 if it moved since), then the pact's
 /// actions change, the proposal is marked decided, and the parties are told.
 pub async fn decide(
-    state: &AppState,
+    state: &App,
     who: &Acting,
     id: &str,
     proposal_id: &str,
     accept: bool,
     reason: &str,
-) -> Result<(Pact, Proposal), ApiError> {
+) -> Result<(Pact, Proposal), AppError> {
     let current = load(state, id).await?;
     if !who.is_owner(state, &current.current().content) {
         return Err(forbidden_owner());
@@ -418,15 +421,15 @@ pub async fn decide(
         .store
         .proposal(id, proposal_id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no proposal {proposal_id} on this pact")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no proposal {proposal_id} on this pact")))?;
     if proposal.status != ProposalStatus::Open {
-        return Err(ApiError::Conflict(format!(
+        return Err(AppError::Conflict(format!(
             "cette proposition est déjà {}",
             proposal.status.label().to_lowercase()
         )));
     }
     if current.working().is_none_or(|v| v.status != VersionStatus::CoConstruction) {
-        return Err(ApiError::Conflict("les décisions se prennent pendant la co-construction du texte".into()));
+        return Err(AppError::Conflict("les décisions se prennent pendant la co-construction du texte".into()));
     }
     let actor = format!("person:{}", who.principal.person);
     // The project side of an accepted proposal, written first (its own versioned write).
@@ -441,7 +444,7 @@ pub async fn decide(
                     return Err(fields(faults));
                 }
                 let p = state.store.create_project(project, &actor).await.map_err(project_write_error)?;
-                crate::api::project::publish(state, &p).await?;
+                crate::project::publish(state, &p).await?;
                 action = Some((true, p.id));
             }
             ProposalChange::ChangeProject { project_id, base_version, project } => {
@@ -454,7 +457,7 @@ pub async fn decide(
                     .update_project(project_id, *base_version, project, &actor)
                     .await
                     .map_err(project_write_error)?;
-                crate::api::project::publish(state, &p).await?;
+                crate::project::publish(state, &p).await?;
             }
         }
     }
@@ -489,41 +492,41 @@ pub async fn decide(
         .await
         .map_err(write_error)?;
     state.reload_pacts(true).await?;
-    let decided = decided.ok_or_else(|| ApiError::Internal("decided proposal missing".into()))?;
+    let decided = decided.ok_or_else(|| AppError::Internal("decided proposal missing".into()))?;
     Ok((p, decided))
 }
 
-fn project_write_error(e: WriteError) -> ApiError {
+fn project_write_error(e: WriteError) -> AppError {
     match e {
-        WriteError::NotFound => ApiError::NotFound("the project of this proposal no longer exists".into()),
-        WriteError::Stale { expected, current } => ApiError::Conflict(format!(
+        WriteError::NotFound => AppError::NotFound("the project of this proposal no longer exists".into()),
+        WriteError::Stale { expected, current } => AppError::Conflict(format!(
             "le projet a changé depuis la proposition (version {expected}, il est à la version {}) : rien n'a été \
              écrit ; refusez cette proposition et demandez-en une nouvelle",
             current.version
         )),
         WriteError::ExternalIdTaken { id, project } => {
-            ApiError::Conflict(format!("{}:{} already identifies project {project}", id.tool, id.id))
+            AppError::Conflict(format!("{}:{} already identifies project {project}", id.tool, id.id))
         }
         WriteError::Store(e) => e.into(),
     }
 }
 
 /// A participant comments in a thread of the pact.
-pub async fn comment(state: &AppState, who: &Acting, id: &str, thread: &str, body: &str) -> Result<Comment, ApiError> {
+pub async fn comment(state: &App, who: &Acting, id: &str, thread: &str, body: &str) -> Result<Comment, AppError> {
     let current = load(state, id).await?;
     let content = &current.current().content;
     if !who.is_participant(state, content) {
-        return Err(ApiError::Forbidden("only the parties of the pact comment on it".into()));
+        return Err(AppError::Forbidden("only the parties of the pact comment on it".into()));
     }
     let mut faults = pact::cocon::check_text("body", body, true, 5_000);
     if !pact::cocon::is_thread(thread) {
-        faults.push(fault("thread", format!("`{thread}`: pact, proposal:{{id}} or project:{{id}}")));
+        faults.push(fault("thread", PactFault::NotAThread(thread.to_owned())));
     }
     if !faults.is_empty() {
         return Err(fields(faults));
     }
     if current.status() == PactStatus::Closed {
-        return Err(ApiError::Conflict("le pacte est clos".into()));
+        return Err(AppError::Conflict("le pacte est clos".into()));
     }
     let c = Comment {
         id: Uuid::now_v7().to_string(),
@@ -549,9 +552,9 @@ pub async fn comment(state: &AppState, who: &Acting, id: &str, thread: &str, bod
 }
 
 /// The difference between versions `from` and `to` of a pact.
-pub fn diff(state: &AppState, p: &Pact, from: u32, to: u32) -> Result<PactDiff, ApiError> {
+pub fn diff(state: &App, p: &Pact, from: u32, to: u32) -> Result<PactDiff, AppError> {
     let (Some(a), Some(b)) = (p.version(from), p.version(to)) else {
-        return Err(ApiError::NotFound(format!("the pact has versions 1 to {}", p.current().number)));
+        return Err(AppError::NotFound(format!("the pact has versions 1 to {}", p.current().number)));
     };
     let (pa, pb) = (version_projects(state, a), version_projects(state, b));
     Ok(pact::diff(

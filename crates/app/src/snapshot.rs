@@ -28,7 +28,7 @@ pub enum LoadError {
     #[error("configuration: {0}")]
     Config(String),
     #[error(transparent)]
-    Catalog(#[from] crate::catalog::CatalogError),
+    Catalog(#[from] crate::project::catalog::CatalogError),
 }
 
 impl Snapshot {

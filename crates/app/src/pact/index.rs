@@ -1,7 +1,7 @@
 //! Every pact's list columns in memory, with their search terms and the territories
 //! they lie in, so that lists and searches never touch the database. Rebuilt from the
 //! store at start, after each write of this instance, and when the stored revision
-//! moves (a write by another instance, seen by `AppState::refresh`). Pacts number in
+//! moves (a write by another instance, seen by `App::refresh`). Pacts number in
 //! the hundreds or thousands: a rebuild takes milliseconds.
 
 use std::collections::HashSet;
@@ -10,7 +10,7 @@ use cohesion_core::territory::{Referential, TerritoryRef};
 use cohesion_store::pact::PactRow;
 use cohesion_store::{Store, StoreError};
 
-use crate::catalog::{Terms, places_of};
+use crate::project::catalog::{Terms, places_of};
 
 /// One pact as lists and searches read it.
 pub struct Indexed {

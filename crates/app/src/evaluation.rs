@@ -18,7 +18,7 @@ use cohesion_store::{Store, StoreError};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::AppState;
+use crate::App;
 
 /// A running job whose heartbeat is older than this is taken over by another worker.
 pub const STALE_AFTER: Duration = Duration::from_secs(600);
@@ -30,7 +30,7 @@ pub fn worker_name() -> String {
 }
 
 /// Polls for jobs every `every` (immediately again after a job), until the runtime stops.
-pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(state: App, every: Duration) -> tokio::task::JoinHandle<()> {
     let worker = worker_name();
     tokio::spawn(async move {
         loop {

@@ -1,0 +1,112 @@
+//! The use cases of Cohésion, between the store and the adapters (`web`, `cli`):
+//! `core ← store ← app ← web, cli`.
+//!
+//! Each operation is one function of one shape, `domain::operation(&App, &who, input)
+//! -> Result<Output, AppError>`: it authorises (the rule from `core`, on the state
+//! before and after), validates, applies the `core` rule, writes through the store
+//! (audit and notifications in the same transaction) and updates what is derived (the
+//! in-memory snapshot and search indexes held by [`App`]). Faults are typed
+//! ([`error::Fault`]); the adapters render them, in English for the API and in French
+//! for the pages. `docs/architecture.md` has the checklist for a new domain.
+
+pub mod access;
+pub mod digest;
+pub mod error;
+pub mod evaluation;
+pub mod indicator;
+pub mod mail;
+pub mod pact;
+pub mod param;
+pub mod programme;
+pub mod project;
+pub mod snapshot;
+pub mod territory;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use cohesion_store::Store;
+
+pub use error::{AppError, Fault};
+pub use snapshot::{LoadError, Snapshot};
+
+/// What every use case reaches: the store, and the derived data kept in memory.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub snapshot: Arc<ArcSwap<Snapshot>>,
+    /// The projects and their search index (`project::catalog`).
+    pub projects: Arc<ArcSwap<project::catalog::Catalog>>,
+    /// The pacts' list columns and search terms (`pact::index`).
+    pub pacts: Arc<ArcSwap<pact::index::PactIndex>>,
+}
+
+impl App {
+    /// Loads the referential, the projects and the pacts from the store (which must
+    /// hold a referential) into memory.
+    pub async fn load(store: Store) -> Result<App, LoadError> {
+        let snapshot = Snapshot::load(&store).await?;
+        let projects = project::catalog::Catalog::load(&store, &snapshot.referential).await?;
+        let pacts = pact::index::PactIndex::load(&store, &snapshot.referential).await?;
+        Ok(App {
+            store,
+            snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
+            projects: Arc::new(ArcSwap::from_pointee(projects)),
+            pacts: Arc::new(ArcSwap::from_pointee(pacts)),
+        })
+    }
+
+    /// The snapshot in force now; cheap (an atomic load).
+    pub fn current(&self) -> Arc<Snapshot> {
+        self.snapshot.load_full()
+    }
+
+    /// Watches the stored revisions every `every` and swaps in fresh derived data when
+    /// they change. Runs until the runtime stops.
+    pub fn spawn_refresh(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = app.refresh().await {
+                    tracing::warn!(error = %e, "referential refresh failed");
+                }
+            }
+        })
+    }
+
+    /// Rebuilds the pact index from the store (`always`, after a write of this
+    /// instance), or only if the stored revision moved.
+    pub async fn reload_pacts(&self, always: bool) -> Result<(), cohesion_store::StoreError> {
+        let stored = self.store.pact_revision().await?;
+        if always || stored != self.pacts.load().revision {
+            let fresh = pact::index::PactIndex::load(&self.store, &self.current().referential).await?;
+            self.pacts.store(Arc::new(fresh));
+        }
+        Ok(())
+    }
+
+    /// Reloads the snapshot if the stored revision moved, and rebuilds the project
+    /// index if the projects' revision did. Returns whether the snapshot was reloaded.
+    pub async fn refresh(&self) -> Result<bool, LoadError> {
+        let stored = self.store.project_revision().await.map_err(LoadError::Store)?;
+        if stored != self.projects.load().revision() {
+            let fresh = project::catalog::Catalog::load(&self.store, &self.current().referential).await?;
+            self.projects.store(Arc::new(fresh));
+        }
+        self.reload_pacts(false).await.map_err(LoadError::Store)?;
+        let stored = self.store.referential_state().await.map_err(LoadError::Store)?;
+        let programmes = self.store.programme_revision().await.map_err(LoadError::Store)?.unwrap_or(0);
+        let current = self.current();
+        if stored.map(|(_, r)| r) == Some(current.revision) && programmes == current.programme_revision {
+            return Ok(false);
+        }
+        let fresh = Snapshot::load(&self.store).await?;
+        tracing::info!(revision = fresh.revision, vintage = fresh.referential.vintage(), "referential reloaded");
+        self.snapshot.store(Arc::new(fresh));
+        Ok(true)
+    }
+}

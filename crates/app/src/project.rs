@@ -1,0 +1,296 @@
+//! Projects: finding them (from the in-memory catalog), reading one, creating and
+//! changing one. Writes are authorised by `cohesion_core::project::can_…` on the state
+//! before and after, carry the version read (a stale one is a conflict), and update
+//! the catalog in place.
+
+pub mod catalog;
+
+use std::collections::HashSet;
+
+use cohesion_core::access::Principal;
+use cohesion_core::project::{self, FieldFault, Phase, Project, ProjectInput, Transition};
+use cohesion_core::territory::TerritoryRef;
+use cohesion_store::project::WriteError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::param::{self, ParamFault};
+use crate::{App, AppError, Fault, Snapshot};
+use catalog::{Filter, Found, Totals};
+
+/// A project in a list.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectSummary {
+    pub id: String,
+    pub name: String,
+    /// `commune:42218`, …
+    pub territories: Vec<String>,
+    /// idea, study or operation
+    pub phase: String,
+    /// in_progress, late, paused, blocked, abandoned or done
+    pub phase_status: String,
+    pub transitions: Vec<String>,
+    pub domain: Option<String>,
+    pub total_cost_cents: Option<i64>,
+    /// What the State pays (investment grants), in cents.
+    pub grant_cents: i64,
+    pub version: i64,
+}
+
+impl From<&Project> for ProjectSummary {
+    fn from(p: &Project) -> Self {
+        ProjectSummary {
+            id: p.id.clone(),
+            name: p.input.name.clone(),
+            territories: p.input.territories.iter().map(ToString::to_string).collect(),
+            phase: p.input.phase.as_str().into(),
+            phase_status: p.input.phase_status.as_str().into(),
+            transitions: p.input.transitions.iter().map(|t| t.as_str().to_owned()).collect(),
+            domain: p.input.domain.clone(),
+            total_cost_cents: p.input.total_cost_cents,
+            grant_cents: p.input.state_grant_cents(),
+            version: p.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectPage {
+    pub items: Vec<ProjectSummary>,
+    pub total: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TerritoryProjects {
+    pub items: Vec<ProjectSummary>,
+    pub total: usize,
+    pub totals: Totals,
+}
+
+#[derive(Deserialize, IntoParams, Default, Clone)]
+pub struct ListParams {
+    /// Words, in French: accents, plurals and verb forms do not matter.
+    pub q: Option<String>,
+    /// `kind:code`: the projects lying in that territory, everything inside it included.
+    pub territory: Option<String>,
+    /// idea, study or operation
+    pub phase: Option<String>,
+    /// ecological, digital, democratic or demographic
+    pub transition: Option<String>,
+    /// A programme code (`pvd`, `acv`, …): the projects lying in one of its member
+    /// territories (or the communes they cover).
+    pub programme: Option<String>,
+    /// A pact id: the projects that are actions of its current version.
+    pub pact: Option<String>,
+    /// Page size, 1 to 200 (default 20).
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+/// Turns the query parameters into a filter, reporting every bad one.
+pub fn filter_of(app: &App, p: &ListParams) -> Result<(Filter, usize, usize), AppError> {
+    let mut faults = Vec::new();
+    let mut bad = |field: &str, f: ParamFault| faults.push(Fault::new(field, f));
+    let territory = match p.territory.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => t.parse::<TerritoryRef>().map_err(|e| bad("territory", e.into())).ok(),
+    };
+    let phase = match p.phase.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(s) => Phase::parse(s).or_else(|| {
+            bad("phase", ParamFault::NotOneOf { value: s.into(), expected: "idea, study or operation" });
+            None
+        }),
+    };
+    let transition = match p.transition.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(s) => Transition::parse(s).or_else(|| {
+            bad(
+                "transition",
+                ParamFault::NotOneOf { value: s.into(), expected: "ecological, digital, democratic or demographic" },
+            );
+            None
+        }),
+    };
+    let territories_any = match p.programme.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(code) => {
+            let snapshot = app.current();
+            if snapshot.programmes.programme(code).is_none() {
+                bad("programme", ParamFault::Unknown { value: code.into(), what: "a programme code" });
+                None
+            } else {
+                Some(programme_territories(&snapshot, code))
+            }
+        }
+    };
+    let limit = p.limit.unwrap_or(20);
+    param::limit(limit, &mut faults);
+    if !faults.is_empty() {
+        return Err(AppError::Invalid(faults));
+    }
+    let filter = Filter { q: p.q.clone(), territory, phase, transition, territories_any, ids: None };
+    Ok((filter, limit, p.offset.unwrap_or(0)))
+}
+
+/// The territories of a programme: its current members and the communes it covers.
+pub fn programme_territories(snapshot: &Snapshot, code: &str) -> HashSet<TerritoryRef> {
+    let r = &snapshot.referential;
+    let idx = |i: u32| {
+        let t = r.at(i);
+        TerritoryRef { kind: t.kind, code: t.code.clone() }
+    };
+    let mut out: HashSet<TerritoryRef> = snapshot.programmes.covered_communes(code).into_iter().map(idx).collect();
+    out.extend(snapshot.programmes.members(code).filter(|(m, _)| m.is_current()).filter_map(|(_, at)| at).map(idx));
+    out
+}
+
+/// Narrows `filter` to the actions of the pact named in `p`, if any.
+pub async fn with_pact(app: &App, p: &ListParams, filter: &mut Filter) -> Result<(), AppError> {
+    if let Some(id) = p.pact.as_deref().filter(|t| !t.is_empty()) {
+        match app.store.pact(id).await? {
+            Some(pact) => filter.ids = Some(pact.current().content.actions.iter().cloned().collect()),
+            None => return Err(AppError::invalid("pact", ParamFault::NoSuch { what: "pact", id: id.into() })),
+        }
+    }
+    Ok(())
+}
+
+fn page(found: Found) -> ProjectPage {
+    ProjectPage { items: found.items.iter().map(|p| ProjectSummary::from(p.as_ref())).collect(), total: found.total }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// The projects matching the parameters (best match first with words, newest first
+/// without), a page of them and their count.
+pub async fn list(app: &App, params: &ListParams) -> Result<ProjectPage, AppError> {
+    let (mut filter, limit, offset) = filter_of(app, params)?;
+    with_pact(app, params, &mut filter).await?;
+    search(app, &filter, offset, limit)
+}
+
+/// A page of the projects matching `filter`.
+pub fn search(app: &App, filter: &Filter, offset: usize, limit: usize) -> Result<ProjectPage, AppError> {
+    Ok(page(app.projects.load().search(filter, offset, limit).map_err(internal)?))
+}
+
+/// One project, as stored (its current version).
+pub async fn get(app: &App, id: &str) -> Result<Project, AppError> {
+    app.store.project(id).await?.ok_or_else(|| AppError::NotFound(format!("no project {id}")))
+}
+
+/// A project's faults, and the indicator codes the catalogue does not know.
+pub fn faults_of(app: &App, input: &ProjectInput) -> Vec<FieldFault> {
+    let snapshot = app.current();
+    let mut faults = project::validate(input, |t| snapshot.referential.get_ref(t).is_some());
+    faults.extend(project::unknown_indicators(input));
+    faults
+}
+
+/// The faults of a project as the use cases answer them (`prefix` for a project
+/// inside another input, e.g. `change.project.`).
+pub fn fields(prefix: &str, faults: Vec<FieldFault>) -> Vec<Fault> {
+    faults.into_iter().map(|f| Fault::new(format!("{prefix}{}", f.field), f.fault)).collect()
+}
+
+fn check(app: &App, input: &ProjectInput) -> Result<(), AppError> {
+    let faults = faults_of(app, input);
+    if faults.is_empty() { Ok(()) } else { Err(AppError::Invalid(fields("", faults))) }
+}
+
+/// A store write's failure, as the use cases answer it.
+pub fn write_error(e: WriteError) -> AppError {
+    match e {
+        WriteError::NotFound => AppError::NotFound("no such project".into()),
+        WriteError::Stale { current, .. } => AppError::Conflict(format!(
+            "the project changed meanwhile: it is at version {}; read it again and reapply your change",
+            current.version
+        )),
+        WriteError::ExternalIdTaken { id, project } => {
+            AppError::Conflict(format!("{}:{} already identifies project {project}", id.tool, id.id))
+        }
+        WriteError::Store(e) => e.into(),
+    }
+}
+
+/// Puts a written project into the catalog.
+pub async fn publish(app: &App, p: &Project) -> Result<(), AppError> {
+    let revision = app.store.project_revision().await?;
+    app.projects.load().apply(p.clone(), &app.current().referential, revision).map_err(internal)
+}
+
+/// How the audit names a person acting through the API or the pages.
+pub fn actor(who: &Principal) -> String {
+    format!("person:{}", who.person)
+}
+
+/// Creates a project (local authority of its territories, the State's delegate, or admin).
+pub async fn create(app: &App, who: &Principal, input: ProjectInput) -> Result<Project, AppError> {
+    check(app, &input)?;
+    if !project::can_create(who, &input, &app.current().referential) {
+        return Err(AppError::Forbidden("you do not act on every territory of this project".into()));
+    }
+    let p = app.store.create_project(&input, &actor(who)).await.map_err(write_error)?;
+    publish(app, &p).await?;
+    Ok(p)
+}
+
+/// RFC 7396 JSON merge patch.
+pub fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// Changes a project by a JSON merge patch against the version read (`expected`).
+pub async fn update(app: &App, who: &Principal, id: &str, expected: i64, patch: &Value) -> Result<Project, AppError> {
+    let current = get(app, id).await?;
+    if current.version != expected {
+        return Err(write_error(WriteError::Stale { expected, current: Box::new(current) }));
+    }
+    let mut doc = serde_json::to_value(&current.input).map_err(internal)?;
+    merge(&mut doc, patch);
+    let input: ProjectInput =
+        serde_json::from_value(doc).map_err(|e| AppError::bad_request("invalid_body", e.to_string()))?;
+    check(app, &input)?;
+    let change = project::validate_change(&current.input, &input);
+    if !change.is_empty() {
+        return Err(AppError::Invalid(fields("", change)));
+    }
+    if !project::can_edit(who, &current, &input, &app.current().referential) {
+        return Err(AppError::Forbidden("you do not act on this project's territories".into()));
+    }
+    let p = app.store.update_project(id, expected, &input, &actor(who)).await.map_err(write_error)?;
+    publish(app, &p).await?;
+    Ok(p)
+}
+
+/// The projects section of a territory (also in its overview): the newest first, and
+/// the totals of everything inside it.
+pub fn territory_projects(
+    app: &App,
+    t: &TerritoryRef,
+    limit: Option<usize>,
+    offset: Option<usize>,
+) -> Result<TerritoryProjects, AppError> {
+    let params = ListParams { territory: Some(t.to_string()), limit, offset, ..ListParams::default() };
+    let (filter, limit, offset) = filter_of(app, &params)?;
+    let catalog = app.projects.load();
+    let found = catalog.search(&filter, offset, limit).map_err(internal)?;
+    let totals = catalog.totals(t);
+    let ProjectPage { items, total } = page(found);
+    Ok(TerritoryProjects { items, total, totals })
+}

@@ -1,0 +1,75 @@
+//! The faults of a project input, as typed codes: `Display` is the English message
+//! the API answers; the pages say each one in French (`web::pages::fault`).
+
+use crate::territory::TerritoryRef;
+
+/// A fault at a field (`financing[2].amount_cents`); `F` is the domain's code enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFault<F = ProjectFault> {
+    pub field: String,
+    pub fault: F,
+}
+
+impl<F: std::fmt::Display> FieldFault<F> {
+    pub fn new(field: impl Into<String>, fault: F) -> Self {
+        FieldFault { field: field.into(), fault }
+    }
+
+    /// The English message.
+    pub fn message(&self) -> String {
+        self.fault.to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProjectFault {
+    #[error("a project needs a name")]
+    NameRequired,
+    #[error("at most {max} characters")]
+    TooLong { max: usize },
+    #[error("a project concerns at least one territory")]
+    NoTerritory,
+    #[error("{0} is not in the territory referential")]
+    UnknownTerritory(TerritoryRef),
+    #[error("the lead organisation needs a name")]
+    LeadNameRequired,
+    #[error("`{0}` is neither a SIREN (9 digits) nor a SIRET (14 digits)")]
+    NotSirenOrSiret(String),
+    #[error("`{0}` is not a date YYYY-MM-DD")]
+    NotADate(String),
+    #[error("ends before it starts")]
+    EndsBeforeStart,
+    #[error("a transition is listed twice")]
+    TransitionTwice,
+    #[error("a cost cannot be negative")]
+    NegativeCost,
+    #[error("name the co-financer")]
+    FinancerRequired,
+    #[error("an amount must be positive")]
+    AmountNotPositive,
+    #[error("the amounts overflow")]
+    AmountsOverflow,
+    #[error("the financing plan ({financed} cents) exceeds the total cost ({cost} cents)")]
+    FinancingExceedsCost { financed: i64, cost: i64 },
+    #[error("name the indicator by its catalogue code")]
+    IndicatorCodeRequired,
+    #[error("baseline and target must be numbers")]
+    IndicatorNotNumber,
+    #[error("`{0}` is not in the indicator catalogue")]
+    UnknownIndicator(String),
+    #[error("a year between 1900 and 2100")]
+    BudgetYear,
+    #[error("amounts cannot be negative")]
+    NegativeAmounts,
+    #[error("a tool name in lowercase letters, digits and hyphens")]
+    ToolName,
+    #[error("the identifier in that tool")]
+    ExternalIdRequired,
+    #[error("one identifier per tool")]
+    ToolTwice,
+    /// The phase goes back (labels in French, as the model names them).
+    #[error("a project does not go back from {from} to {to}")]
+    PhaseBack { from: &'static str, to: &'static str },
+    #[error("the project is {status}: its phase no longer changes")]
+    PhaseFrozen { status: &'static str },
+}

@@ -1,0 +1,204 @@
+//! The faults of the use cases in French, in one place. Every code of every domain
+//! has its sentence here, by an exhaustive `match`: a new fault without its French
+//! text does not compile. The forms place each sentence next to its field; a few
+//! fields say more than the code alone (`in_context`).
+
+use cohesion_app::Fault;
+use cohesion_app::error::FaultCode;
+use cohesion_app::param::ParamFault;
+use cohesion_app::programme::ProgrammeFault;
+use cohesion_core::pact::PactFault;
+use cohesion_core::programme::NotInVocabulary;
+use cohesion_core::programme::eligibility::RuleFault;
+use cohesion_core::project::ProjectFault;
+use cohesion_core::territory::{CodeError, TerritoryKind};
+
+/// "commune", "intercommunalité"…
+fn kind(k: TerritoryKind) -> &'static str {
+    match k {
+        TerritoryKind::Commune => "commune",
+        TerritoryKind::ArrondissementMunicipal => "arrondissement municipal",
+        TerritoryKind::Epci => "intercommunalité",
+        TerritoryKind::Departement => "département",
+        TerritoryKind::Region => "région",
+    }
+}
+
+/// A fault in French, with its field's context where it says more.
+pub fn french(f: &Fault) -> String {
+    in_context(&f.field, &f.code).unwrap_or_else(|| code(&f.code))
+}
+
+/// Every fault of a list, in French, in one sentence each, joined.
+pub fn sentences(faults: &[Fault]) -> String {
+    faults.iter().map(french).collect::<Vec<_>>().join(" ")
+}
+
+/// Sentences that depend on the field as well as the code.
+fn in_context(field: &str, c: &FaultCode) -> Option<String> {
+    let s = match (field, c) {
+        ("reason", FaultCode::Pact(PactFault::TextRequired)) => {
+            "Donnez le motif de la décision : il est communiqué aux parties."
+        }
+        ("body", FaultCode::Pact(PactFault::TooLong { .. })) => {
+            "Le commentaire est trop long (5 000 caractères au plus)."
+        }
+        ("body", FaultCode::Pact(PactFault::TextRequired)) => "Écrivez votre commentaire avant de le publier.",
+        ("message", FaultCode::Pact(PactFault::TooLong { .. })) => {
+            "Le message est trop long (5 000 caractères au plus)."
+        }
+        ("thread", _) => "Choisissez le sujet du commentaire.",
+        ("change.project_id", FaultCode::Pact(PactFault::NoProject(_))) => {
+            "Aucun projet ne porte cet identifiant : copiez l’adresse de sa page."
+        }
+        ("title", FaultCode::Pact(PactFault::TitleRequired)) => "Donnez un titre au pacte.",
+        ("code", FaultCode::Programme(ProgrammeFault::CodeFormat)) => {
+            "Le code est l’acronyme en minuscules, lettres et chiffres seulement (par exemple pvd)."
+        }
+        ("name", FaultCode::Programme(ProgrammeFault::Required)) => "Donnez le nom du programme.",
+        ("title", FaultCode::Programme(ProgrammeFault::Required)) => "Donnez un intitulé à l’action.",
+        _ => return None,
+    };
+    Some(s.to_owned())
+}
+
+/// The French of a code alone.
+pub fn code(c: &FaultCode) -> String {
+    match c {
+        FaultCode::Project(f) => project(f),
+        FaultCode::Pact(f) => pact(f),
+        FaultCode::Programme(f) => programme(f),
+        FaultCode::Rule(f) => rule(f),
+        FaultCode::Param(f) => param(f),
+    }
+}
+
+pub fn territory_code(e: &CodeError) -> String {
+    match e {
+        CodeError::UnknownKind(k) => format!("« {k} » n’est pas un type de territoire."),
+        CodeError::Malformed { kind: k, code } => format!("« {code} » n’est pas un code de {} valide.", kind(*k)),
+        CodeError::NotARef(s) => format!("« {s} » ne désigne pas un territoire (choisissez-le dans la liste)."),
+    }
+}
+
+fn vocabulary(e: &NotInVocabulary) -> String {
+    format!("« {} » n’est pas une valeur possible ({}).", e.value, e.expected.join(", "))
+}
+
+pub fn project(f: &ProjectFault) -> String {
+    use ProjectFault as F;
+    match f {
+        F::NameRequired => "Donnez un nom au projet.".into(),
+        F::TooLong { max } => format!("{max} caractères au plus."),
+        F::NoTerritory => "Un projet concerne au moins un territoire.".into(),
+        F::UnknownTerritory(t) => format!("« {t} » n’est pas dans le référentiel des territoires."),
+        F::LeadNameRequired => "Nommez la structure porteuse.".into(),
+        F::NotSirenOrSiret(s) => format!("« {s} » n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide."),
+        F::NotADate(d) => format!("« {d} » n’est pas une date (AAAA-MM-JJ)."),
+        F::EndsBeforeStart => "La fin précède le début.".into(),
+        F::TransitionTwice => "Une transition figure deux fois.".into(),
+        F::NegativeCost => "Un coût ne peut pas être négatif.".into(),
+        F::FinancerRequired => "Nommez le cofinanceur.".into(),
+        F::AmountNotPositive => "Un montant doit être positif.".into(),
+        F::AmountsOverflow => "Les montants sont trop grands.".into(),
+        F::FinancingExceedsCost { .. } => "Le plan de financement dépasse le coût total du projet.".into(),
+        F::IndicatorCodeRequired => "Choisissez l’indicateur dans le catalogue.".into(),
+        F::IndicatorNotNumber => "La valeur de départ et la cible sont des nombres.".into(),
+        F::UnknownIndicator(c) => format!("« {c} » n’est pas un indicateur du catalogue."),
+        F::BudgetYear => "Une année entre 1900 et 2100.".into(),
+        F::NegativeAmounts => "Les montants ne peuvent pas être négatifs.".into(),
+        F::ToolName => "Le nom de l’outil s’écrit en minuscules, chiffres et tirets.".into(),
+        F::ExternalIdRequired => "Donnez l’identifiant du projet dans cet outil.".into(),
+        F::ToolTwice => "Un seul identifiant par outil.".into(),
+        F::PhaseBack { from, to } => format!("Un projet ne revient pas de la phase « {from} » à « {to} »."),
+        F::PhaseFrozen { status } => format!("Le projet est « {status} » : sa phase ne change plus."),
+    }
+}
+
+pub fn pact(f: &PactFault) -> String {
+    use PactFault as F;
+    match f {
+        F::TitleRequired => "Donnez un titre au pacte.".into(),
+        F::TooLong { max } => format!("{} caractères au plus.", thousands(*max)),
+        F::NoTerritory => "Le pacte couvre au moins un territoire.".into(),
+        F::UnknownTerritory(t) => format!("« {t} » n’est pas dans le référentiel des territoires."),
+        F::TooFewParties => "Un pacte lie au moins deux parties (l’État et une collectivité, par exemple).".into(),
+        F::PartyNameRequired => "Nommez la partie.".into(),
+        F::StateHasNoSiren => "La partie État n’a pas de SIREN.".into(),
+        F::SirenRequired => "Une collectivité ou un partenaire se désigne par son SIREN.".into(),
+        F::NotSirenOrSiret(_) => "Ce n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide.".into(),
+        F::PartyTwice => "Cette partie figure deux fois.".into(),
+        F::OwnerNotParty(_) => {
+            "Le pilote doit être l’une des parties : « État », ou le SIREN d’une autre partie.".into()
+        }
+        F::ActionTwice => "Ce projet figure deux fois.".into(),
+        F::NoProject(_) => "Aucun projet ne porte cet identifiant.".into(),
+        F::TextRequired => "Ce texte est obligatoire.".into(),
+        F::AlreadyAction => "Ce projet est déjà une action du pacte.".into(),
+        F::NotAnAction => "Ce projet n’est pas une action du pacte.".into(),
+        F::NotAThread(_) => "Choisissez le sujet du commentaire.".into(),
+        F::Project(p) => project(p),
+    }
+}
+
+pub fn programme(f: &ProgrammeFault) -> String {
+    use ProgrammeFault as F;
+    match f {
+        F::CodeFormat => "Le code est l’acronyme en minuscules, lettres et chiffres seulement.".into(),
+        F::CodeReserved(c) => format!("« {c} » désigne une page du site : choisissez un autre code."),
+        F::NotADate(d) => format!("« {d} » n’est pas une date (AAAA-MM-JJ)."),
+        F::Vocabulary(v) => vocabulary(v),
+        F::Territory(e) => territory_code(e),
+        F::Required => "Ce champ est obligatoire.".into(),
+    }
+}
+
+pub fn rule(f: &RuleFault) -> String {
+    match f {
+        RuleFault::PopulationRange { .. } => "La population minimale dépasse la population maximale.".into(),
+        RuleFault::DensityLevel(l) => format!("Niveau de densité invalide ({l} : entre 1 et 7)."),
+        RuleFault::UnknownDepartement(d) => {
+            format!("Département « {d} » inconnu : donnez des codes INSEE séparés par des virgules (42, 2A, 971…).")
+        }
+        RuleFault::UnknownProgramme(p) => format!("Programme « {p} » inconnu."),
+    }
+}
+
+pub fn param(f: &ParamFault) -> String {
+    match f {
+        ParamFault::Territory(e) => territory_code(e),
+        ParamFault::Limit { max } => format!("Entre 1 et {max} par page."),
+        ParamFault::NotOneOf { value, .. } | ParamFault::Unknown { value, .. } => {
+            format!("« {value} » n’est pas une valeur possible.")
+        }
+        ParamFault::NoSuch { id, .. } => format!("« {id} » n’existe pas."),
+        ParamFault::Required => "Ce champ est obligatoire.".into(),
+    }
+}
+
+/// 20000 → "20 000" (with a narrow no-break space).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_domain_speaks_french() {
+        let f = Fault::new("rule", RuleFault::UnknownDepartement("99".into()));
+        assert!(french(&f).starts_with("Département « 99 » inconnu"));
+        let f = Fault::new("reason", PactFault::TextRequired);
+        assert!(french(&f).contains("motif"));
+        assert_eq!(thousands(20_000), "20\u{202f}000");
+    }
+}
