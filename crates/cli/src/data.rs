@@ -1,6 +1,7 @@
 //! `cohesion data compile`: regenerates the compact referential shipped in `data/`
 //! from the upstream files (see `data/README.md` and `data/build.sh`).
 
+use crate::output::outln;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -33,6 +34,6 @@ pub fn compile(args: &CompileArgs) -> anyhow::Result<()> {
     };
     let text = compact::write(&referential);
     std::fs::write(&args.out, &text).with_context(|| format!("writing {}", args.out.display()))?;
-    println!("{}: {} territories, {} bytes", args.out.display(), referential.len(), text.len());
+    outln!("{}: {} territories, {} bytes", args.out.display(), referential.len(), text.len());
     Ok(())
 }

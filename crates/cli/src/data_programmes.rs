@@ -4,6 +4,7 @@
 //! The catalogue (`data/programmes/catalogue.tsv`) is edited by hand and names, for
 //! each programme, the upstream file(s) it is compiled from.
 
+use crate::output::outln;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -57,15 +58,15 @@ pub fn compile(args: &ProgrammesArgs) -> anyhow::Result<()> {
     std::fs::write(args.out.join("fs_lieux.tsv"), compact::write_places(&places))?;
     std::fs::write(args.out.join("codes.tsv"), report.to_tsv())?;
     for (code, n) in &counts {
-        println!("{code}: {n} memberships");
+        outln!("{code}: {n} memberships");
     }
-    println!("fs places: {}", places.len());
+    outln!("fs places: {}", places.len());
     let mapped = report.notes.iter().filter(|n| n.mapped_to.is_some()).count();
     let mut unmapped: BTreeMap<&str, usize> = BTreeMap::new();
     for n in report.notes.iter().filter(|n| n.mapped_to.is_none()) {
         *unmapped.entry(n.file.as_str()).or_default() += 1;
     }
-    println!("codes mapped to the referential: {mapped}; left out (see codes.tsv): {unmapped:?}");
-    println!("duplicate lines merged: {:?}", report.duplicates);
+    outln!("codes mapped to the referential: {mapped}; left out (see codes.tsv): {unmapped:?}");
+    outln!("duplicate lines merged: {:?}", report.duplicates);
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `cohesion digest send`: sends the pending pact digests now (the server sends them
 //! once a day at `COHESION_DIGEST_HOUR`); each event is told once either way.
 
+use crate::output::outln;
 use cohesion_web::AppState;
 
 use crate::db::{DbArgs, seed_if_empty};
@@ -29,7 +30,7 @@ async fn send(args: SendArgs) -> anyhow::Result<()> {
     seed_if_empty(&store).await?;
     let state = AppState::load(store.clone()).await?;
     let report = cohesion_app::digest::send_all(&state, &state.outbox()).await?;
-    println!("{}", serde_json::to_string(&report)?);
+    outln!("{}", serde_json::to_string(&report)?);
     store.close().await;
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! commas), optional double quotes, optional UTF-8 BOM. Every faulty line is
 //! reported with its number and reason, and nothing is estimated if any is faulty.
 
+use crate::output::{out, outln};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -98,9 +99,9 @@ pub fn control_of(c: ControlArg) -> ControlGroup {
 
 pub fn print_result(result: &ImpactEstimate, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(result)?);
+        outln!("{}", serde_json::to_string_pretty(result)?);
     } else {
-        print!("{}", summary(result));
+        out!("{}", summary(result));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! before anything is written; then the store applies the difference in one
 //! transaction. Importing the same files twice changes nothing the second time.
 
+use crate::output::outln;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -133,7 +134,7 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     };
     if common.dry_run {
         bar.finish_and_clear();
-        println!("valid: {} territories ({}); dry run, nothing written", new.len(), new.vintage());
+        outln!("valid: {} territories ({}); dry run, nothing written", new.len(), new.vintage());
         return Ok(());
     }
     bar.set_message("writing the changes");
@@ -142,9 +143,9 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     bar.finish_and_clear();
     store.close().await;
     if change.is_noop() {
-        println!("nothing to change: the database already holds this referential ({})", new.vintage());
+        outln!("nothing to change: the database already holds this referential ({})", new.vintage());
     } else {
-        println!(
+        outln!(
             "{}: {} added, {} changed, {} retired, {} unchanged (revision {})",
             new.vintage(),
             change.added,

@@ -7,6 +7,7 @@
 //! without asking; otherwise the command asks for confirmation when run in a terminal
 //! and applies nothing when it cannot ask.
 
+use crate::output::{out, outln};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -50,7 +51,7 @@ fn line(m: &Membership) -> String {
 }
 
 fn print(d: &MembershipDiff) {
-    println!(
+    outln!(
         "{} added, {} removed (they become exited), {} changed, {} unchanged",
         d.added.len(),
         d.removed.len(),
@@ -58,13 +59,13 @@ fn print(d: &MembershipDiff) {
         d.unchanged
     );
     for m in &d.added {
-        println!("  + {}", line(m));
+        outln!("  + {}", line(m));
     }
     for m in &d.removed {
-        println!("  - {}", line(m));
+        outln!("  - {}", line(m));
     }
     for (before, after) in &d.changed {
-        println!("  ~ {}\n    → {}", line(before), line(after));
+        outln!("  ~ {}\n    → {}", line(before), line(after));
     }
 }
 
@@ -93,31 +94,31 @@ pub async fn run(args: MembershipsArgs) -> anyhow::Result<()> {
     let d = diff(data.memberships.iter().filter(|m| m.programme == args.programme), new);
     print(&d);
     if d.is_noop() {
-        println!("nothing to change");
+        outln!("nothing to change");
         return Ok(());
     }
     if args.dry_run {
-        println!("dry run: nothing written");
+        outln!("dry run: nothing written");
         return Ok(());
     }
     if !args.apply {
         if !std::io::stdin().is_terminal() {
-            println!("not applied: run again with --apply (or in a terminal to be asked)");
+            outln!("not applied: run again with --apply (or in a terminal to be asked)");
             return Ok(());
         }
-        print!("Apply these changes? [y/N] ");
+        out!("Apply these changes? [y/N] ");
         std::io::stdout().flush()?;
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "o" | "oui") {
-            println!("not applied");
+            outln!("not applied");
             return Ok(());
         }
     }
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
     match store.apply_memberships(&args.programme, &d, revision, &date_of_unix_seconds(secs), &actor).await? {
-        Ok(rev) => println!("applied (programmes revision {rev})"),
+        Ok(rev) => outln!("applied (programmes revision {rev})"),
         Err(stale) => {
             bail!("the programmes changed meanwhile (revision {}); nothing written, run again", stale.current)
         }

@@ -10,6 +10,7 @@ mod import;
 mod import_memberships;
 mod log;
 mod measurements;
+mod output;
 mod projects;
 mod serve;
 mod user;

@@ -5,6 +5,7 @@
 //! before anything is written; then every value goes in one transaction with its
 //! source version and audit event.
 
+use crate::output::outln;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -133,7 +134,7 @@ pub async fn import_measurements(file: &FileArgs, source: &SourceArgs) -> anyhow
     let (store, r) = referential(&file.db).await?;
     let parsed = read_checked(file, &r).await?;
     if file.dry_run {
-        println!(
+        outln!(
             "valid: {} value(s), {} empty cell(s) skipped; dry run, nothing written",
             parsed.values.len(),
             parsed.skipped_empty
@@ -142,7 +143,7 @@ pub async fn import_measurements(file: &FileArgs, source: &SourceArgs) -> anyhow
     }
     let summary = store.import_measurements(&file.indicator, &info, origin, version, &parsed.values, &actor()).await?;
     store.close().await;
-    println!(
+    outln!(
         "{}: {} value(s) written from {} {} ({}){}; {} empty cell(s) skipped",
         file.indicator,
         summary.written,
@@ -159,12 +160,12 @@ pub async fn import_objectives(file: &FileArgs) -> anyhow::Result<()> {
     let (store, r) = referential(&file.db).await?;
     let parsed = read_checked(file, &r).await?;
     if file.dry_run {
-        println!("valid: {} objective(s); dry run, nothing written", parsed.values.len());
+        outln!("valid: {} objective(s); dry run, nothing written", parsed.values.len());
         return Ok(());
     }
     let changed = store.set_objectives(&file.indicator, &parsed.values, &actor()).await?;
     store.close().await;
-    println!("{}: {changed} objective(s) set or changed, {} unchanged", file.indicator, parsed.values.len() - changed);
+    outln!("{}: {changed} objective(s) set or changed, {} unchanged", file.indicator, parsed.values.len() - changed);
     Ok(())
 }
 

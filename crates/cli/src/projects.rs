@@ -3,6 +3,7 @@
 //! start, and `cohesion data projects`, which compacts the upstream file into
 //! `data/projects/` (see `data/README.md`).
 
+use crate::output::outln;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -94,7 +95,7 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
         let (rows, notes) = read_rows(&args.file.display().to_string(), &text, &referential)?;
         report_notes(&notes);
         if args.dry_run {
-            println!("valid: {} projects ({} notes); dry run, nothing written", rows.len(), notes.len());
+            outln!("valid: {} projects ({} notes); dry run, nothing written", rows.len(), notes.len());
             return Ok(());
         }
         let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
@@ -102,7 +103,7 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
         let inputs: Vec<_> = rows.into_iter().map(|r| r.input).collect();
         let change = store.import_projects(dotations::TOOL, &inputs, &actor).await?;
         store.close().await;
-        println!(
+        outln!(
             "{} projects: {} added, {} changed, {} unchanged ({} notes) in {} ms",
             inputs.len(),
             change.added,
@@ -225,7 +226,7 @@ pub fn compile(args: &CompileArgs) -> anyhow::Result<()> {
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
     let mapped = notes.iter().filter(|n| n.message.contains("merged since 2019")).count();
     let unknown = notes.iter().filter(|n| n.message.contains("is not in the referential")).count();
-    println!(
+    outln!(
         "{}: {} projects, {} bytes; {} merged communes mapped to today's, {} territories unknown (filed under their département), {} notes in all",
         args.out.display(),
         rows.len(),

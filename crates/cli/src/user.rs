@@ -4,6 +4,7 @@
 //! `COHESION_PUBLIC_URL`; with `--password-stdin` reads the password from standard
 //! input instead (one line) and prints nothing secret.
 
+use crate::output::outln;
 use std::io::BufRead;
 
 use anyhow::{Context, bail};
@@ -70,13 +71,13 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
     match password {
         Some(hash) => {
             store.set_password(person.id, &hash, &by).await?;
-            println!("Admin {} created, with the password given.", person.email);
+            outln!("Admin {} created, with the password given.", person.email);
         }
         None => {
             let link = send_link(&store, &config, &person, LinkPurpose::Invitation, None, &by)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("Admin {} created. Single-use link to choose the password (valid 7 days):\n{link}", person.email);
+            outln!("Admin {} created. Single-use link to choose the password (valid 7 days):\n{link}", person.email);
         }
     }
     store.close().await;

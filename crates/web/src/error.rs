@@ -134,6 +134,17 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// The answer to a handler that panicked (`tower_http::catch_panic`): logged, then a
+/// 500 problem document.
+pub fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    ApiError::Internal(format!("handler panicked: {what}")).into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, title) = self.parts();

@@ -9,6 +9,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod input;
 pub mod pages;
 
 use std::ops::Deref;
@@ -18,6 +19,7 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use cohesion_app::App;
 use cohesion_store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -73,10 +75,14 @@ pub fn app(state: AppState) -> Router {
         Some(origin) => HeaderValue::from_str(&pages::content_security_policy_with_form_target(&origin)).ok(),
         None => Some(HeaderValue::from_static(pages::CONTENT_SECURITY_POLICY)),
     };
+    let pages_config = std::sync::Arc::new(pages::PagesConfig::from_env());
     api::router()
         .merge(pages::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(pages_config, input::guard))
+        // A panic in a handler is a logged 500 problem document, never a dropped connection.
+        .layer(CatchPanicLayer::custom(error::panicked))
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

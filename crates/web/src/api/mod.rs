@@ -175,9 +175,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        Json::<T>::from_request(req, state)
+        let Json(value) = Json::<serde_json::Value>::from_request(req, state)
             .await
-            .map(|Json(v)| ApiJson(v))
-            .map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))
+            .map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))?;
+        if let Some(field) = crate::input::json_fault(&value) {
+            return Err(ApiError::BadRequest {
+                code: "invalid_parameter",
+                detail: format!("{field}: control characters are not accepted"),
+                errors: vec![crate::error::FieldError { field, message: "control characters are not accepted".into() }],
+            });
+        }
+        serde_json::from_value(value).map(ApiJson).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_body",
+                format!("Failed to deserialize the JSON body into the target type: {e}"),
+            )
+        })
     }
 }

@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use cohesion_app::pact::read::{PactFilter, PactPage, find};
 use cohesion_app::pact::{self as pacts, Acting};
 
+use super::ApiJson;
 use super::{ApiQuery, etag};
 use crate::AppState;
 use crate::auth::Actor;
@@ -196,7 +197,7 @@ fn with_etag(state: &AppState, status: StatusCode, p: &Pact) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     Actor(who): Actor,
-    Json(content): Json<PactContent>,
+    ApiJson(content): ApiJson<PactContent>,
 ) -> Result<Response, ApiError> {
     let who = Acting::of(&state, who).await?;
     let p = pacts::create(&state, &who, content).await?;
@@ -232,7 +233,7 @@ pub async fn update(
     Actor(who): Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(patch): Json<Value>,
+    ApiJson(patch): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let expected = if_match(&headers)?;
     let who = Acting::of(&state, who).await?;
@@ -265,7 +266,7 @@ pub async fn set_status(
     State(state): State<AppState>,
     Actor(who): Actor,
     Path(id): Path<String>,
-    Json(body): Json<StatusBody>,
+    ApiJson(body): ApiJson<StatusBody>,
 ) -> Result<Response, ApiError> {
     let target = PactStatus::parse(&body.status).ok_or_else(|| {
         ApiError::from(cohesion_app::AppError::invalid(
@@ -299,7 +300,7 @@ pub async fn sign(
     State(state): State<AppState>,
     Actor(who): Actor,
     Path(id): Path<String>,
-    Json(body): Json<SignBody>,
+    ApiJson(body): ApiJson<SignBody>,
 ) -> Result<Response, ApiError> {
     let who = Acting::of(&state, who).await?;
     let p = pacts::sign(&state, &who, &id, &body.party).await?;
@@ -416,7 +417,7 @@ pub async fn propose(
     State(state): State<AppState>,
     Actor(who): Actor,
     Path(id): Path<String>,
-    Json(input): Json<ProposalInput>,
+    ApiJson(input): ApiJson<ProposalInput>,
 ) -> Result<(StatusCode, Json<Proposal>), ApiError> {
     let who = Acting::of(&state, who).await?;
     Ok((StatusCode::CREATED, Json(pacts::propose(&state, &who, &id, input).await?)))
@@ -442,7 +443,7 @@ pub async fn decide(
     State(state): State<AppState>,
     Actor(who): Actor,
     Path((id, proposal)): Path<(String, String)>,
-    Json(body): Json<DecisionBody>,
+    ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<Proposal>, ApiError> {
     let who = Acting::of(&state, who).await?;
     let (_, decided) = pacts::decide(&state, &who, &id, &proposal, body.accept, &body.reason).await?;
@@ -477,7 +478,7 @@ pub async fn comment(
     State(state): State<AppState>,
     Actor(who): Actor,
     Path(id): Path<String>,
-    Json(body): Json<CommentBody>,
+    ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<(StatusCode, Json<Comment>), ApiError> {
     let who = Acting::of(&state, who).await?;
     let thread = body.thread.as_deref().unwrap_or("pact");

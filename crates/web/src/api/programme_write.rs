@@ -17,6 +17,7 @@ use cohesion_core::programme::membership_import::MembershipDiff;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::ApiJson;
 use super::ApiQuery;
 use super::programme::{ActionView, MemberView, member_view};
 use crate::AppState;
@@ -134,7 +135,7 @@ pub async fn create_action(
     State(state): State<AppState>,
     actor: Actor,
     Path(code): Path<String>,
-    Json(input): Json<ActionInput>,
+    ApiJson(input): ApiJson<ActionInput>,
 ) -> Result<(StatusCode, Json<ActionView>), ApiError> {
     let action = use_case::add_action(&state, &actor.0, &code, input).await?;
     Ok((StatusCode::CREATED, Json(ActionView::from(&action))))
@@ -153,7 +154,7 @@ pub async fn update_action(
     State(state): State<AppState>,
     actor: Actor,
     Path((code, id)): Path<(String, String)>,
-    Json(input): Json<ActionInput>,
+    ApiJson(input): ApiJson<ActionInput>,
 ) -> Result<Json<ActionView>, ApiError> {
     let action = use_case::change_action(&state, &actor.0, &code, &id, input).await?;
     Ok(Json(ActionView::from(&action)))
@@ -170,7 +171,7 @@ pub async fn update_action(
 pub async fn create_programme(
     State(state): State<AppState>,
     actor: Actor,
-    Json(input): Json<ProgrammeInput>,
+    ApiJson(input): ApiJson<ProgrammeInput>,
 ) -> Result<StatusCode, ApiError> {
     use_case::add(&state, &actor.0, input).await?;
     Ok(StatusCode::CREATED)

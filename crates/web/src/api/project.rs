@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::ApiJson;
 use super::{ApiQuery, etag};
 use crate::AppState;
 use crate::auth::Actor;
@@ -89,7 +90,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Re
 pub async fn create(
     State(state): State<AppState>,
     Actor(who): Actor,
-    Json(input): Json<ProjectInput>,
+    ApiJson(input): ApiJson<ProjectInput>,
 ) -> Result<Response, ApiError> {
     let p = project::create(&state, &who, input).await?;
     Ok(with_etag(StatusCode::CREATED, &p))
@@ -110,7 +111,7 @@ pub async fn update(
     Actor(who): Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(patch): Json<Value>,
+    ApiJson(patch): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let expected = etag::if_match(&headers, "send the version you read as If-Match")?;
     let p = project::update(&state, &who, &id, expected, &patch).await?;

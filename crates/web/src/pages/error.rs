@@ -18,7 +18,7 @@ struct ErrorPage {
     layout: Layout,
     status: u16,
     lead: &'static str,
-    detail: &'static str,
+    detail: String,
 }
 
 /// Why a page could not be shown.
@@ -26,21 +26,28 @@ struct ErrorPage {
 pub struct PageError {
     config: Arc<PagesConfig>,
     status: StatusCode,
+    /// For a refused input: the field at fault.
+    field: Option<String>,
 }
 
 impl PageError {
     pub fn not_found(config: &Arc<PagesConfig>) -> PageError {
-        PageError { config: config.clone(), status: StatusCode::NOT_FOUND }
+        PageError { config: config.clone(), status: StatusCode::NOT_FOUND, field: None }
     }
 
     /// A form without its CSRF token, or a page beyond the visitor's roles.
     pub fn forbidden(config: &Arc<PagesConfig>) -> PageError {
-        PageError { config: config.clone(), status: StatusCode::FORBIDDEN }
+        PageError { config: config.clone(), status: StatusCode::FORBIDDEN, field: None }
     }
 
     pub fn internal(config: &Arc<PagesConfig>, cause: impl std::fmt::Display) -> PageError {
         tracing::error!(error = %cause, "page failed");
-        PageError { config: config.clone(), status: StatusCode::INTERNAL_SERVER_ERROR }
+        PageError { config: config.clone(), status: StatusCode::INTERNAL_SERVER_ERROR, field: None }
+    }
+
+    /// A form or an address holding characters no text accepts (`crate::input`).
+    pub fn bad_input(config: &Arc<PagesConfig>, field: &str) -> PageError {
+        PageError { config: config.clone(), status: StatusCode::BAD_REQUEST, field: Some(field.to_owned()) }
     }
 }
 
@@ -61,6 +68,13 @@ impl IntoResponse for PageError {
                 "Rechargez la page du formulaire puis envoyez-le à nouveau. Si vous pensez devoir y accéder, \
                  adressez-vous à la personne qui vous a invité(e).",
             )
+        } else if self.status == StatusCode::BAD_REQUEST {
+            (
+                "Saisie refusée",
+                "Le formulaire ou l’adresse contient des caractères invisibles (caractères de contrôle) qui ne sont \
+                 acceptés dans aucun champ. Rien n’a été enregistré.",
+                "Retirez ces caractères (souvent collés depuis un autre logiciel) puis envoyez à nouveau le formulaire.",
+            )
         } else {
             (
                 "Erreur inattendue",
@@ -72,7 +86,10 @@ impl IntoResponse for PageError {
             layout: Layout::new(&self.config, title, Nav::None),
             status: self.status.as_u16(),
             lead,
-            detail,
+            detail: match &self.field {
+                Some(f) => format!("{detail} Champ concerné : « {f} »."),
+                None => detail.to_owned(),
+            },
         };
         match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),

@@ -1,0 +1,138 @@
+//! Regression tests of the security review (issue 15), on both databases: scope
+//! escapes closed on the state after an edit, no panic and no 500 on hostile input.
+
+mod support;
+
+use cohesion_core::access::Role;
+use cohesion_store::access::NewApiToken;
+use cohesion_store::audit::By;
+use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_web::auth::secret;
+use serde_json::{Value, json};
+use support::{TestApp, spawn};
+
+async fn token(app: &TestApp, email: &str, roles: Vec<Role>) -> String {
+    let person = app.person(email, &roles, "correct horse battery staple").await;
+    let secret = secret::generate().expect("random");
+    let t = NewApiToken { person, name: "t".into(), token_hash: secret::hash(&secret), roles, expires_at: None };
+    app.state.store.create_api_token(&t, &By::new("test", None)).await.expect("token");
+    secret
+}
+
+async fn send(app: &TestApp, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = reqwest::Client::new().request(method, app.url(path));
+    if !token.is_empty() {
+        req = req.bearer_auth(token);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("an answer, not a dropped connection");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn story(app: &TestApp) {
+    let admin = token(app, "admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let loire = token(app, "prefete@loire.gouv.fr", vec![Role::Delegate { departement: "42".into() }]).await;
+
+    // A SIRET too short to hold a SIREN was sliced unchecked: a dropped connection.
+    let (s, problem) = send(
+        app,
+        "POST",
+        "/api/v1/organisations",
+        &admin,
+        Some(json!({"kind": "partner", "name": "X", "siret": "abc"})),
+    )
+    .await;
+    assert_eq!(s, 400, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "siret", "{problem}");
+
+    // NUL in text: refused with the field, the same on both databases.
+    let project = json!({
+        "name": "École\u{0}",
+        "territories": [{"kind": "commune", "code": "42218"}],
+        "phase": "study",
+        "phase_status": "in_progress",
+    });
+    let (s, problem) = send(app, "POST", "/api/v1/projects", &admin, Some(project)).await;
+    assert_eq!(s, 400, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "name", "{problem}");
+    let (s, problem) = send(app, "GET", "/api/v1/audit?actor=a%00b", &admin, None).await;
+    assert_eq!((s, problem["errors"][0]["field"].as_str()), (400, Some("actor")), "{problem}");
+    let (s, _) = send(app, "GET", "/api/v1/projects/a%00b", "", None).await;
+    assert_eq!(s, 400);
+    let form = reqwest::Client::new()
+        .post(app.url("/connexion"))
+        .form(&[("email", "a\u{0}@b.fr"), ("password", "x"), ("csrf", "x")])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(form.status().as_u16(), 400);
+    let html = form.text().await.expect("page");
+    assert!(html.contains("Saisie refusée") && html.contains("« email »"), "the page names the field");
+    // A body that is not JSON is a problem document too.
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/pacts"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+    // A delegate pilots a pact of the Loire, then moves its perimeter out of the Loire.
+    let (s, a) = send(
+        app,
+        "POST",
+        "/api/v1/projects",
+        &loire,
+        Some(json!({"name": "École", "territories": [{"kind": "commune", "code": "42218"}],
+                    "phase": "study", "phase_status": "in_progress"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    let text = json!({
+        "kind": "cohesion",
+        "title": "Pacte de la Loire",
+        "perimeter": [{"kind": "departement", "code": "42"}],
+        "parties": [
+            {"kind": "state", "name": "Préfecture de la Loire"},
+            {"kind": "local_authority", "name": "Saint-Étienne", "siren": "214202186"}
+        ],
+        "owner": "state",
+        "actions": [a["id"]],
+    });
+    let (s, pact) = send(app, "POST", "/api/v1/pacts", &loire, Some(text)).await;
+    assert_eq!(s, 201, "{pact}");
+    let id = pact["id"].as_str().expect("id");
+    let res = reqwest::Client::new()
+        .patch(app.url(&format!("/api/v1/pacts/{id}")))
+        .bearer_auth(&loire)
+        .header("if-match", format!("\"{}\"", pact["revision"]))
+        .json(&json!({"perimeter": [{"kind": "departement", "code": "01"}]}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(res.status().as_u16(), 403, "the text after the edit is outside the delegate's scope");
+    let (_, stored) = send(app, "GET", &format!("/api/v1/pacts/{id}"), &admin, None).await;
+    assert_eq!(stored["revision"], pact["revision"], "nothing was written");
+}
+
+#[tokio::test]
+async fn hardening_sqlite() {
+    let app = spawn(TestDb::sqlite().await.expect("db"), false).await;
+    story(&app).await;
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn hardening_postgres() {
+    let Some(db) = postgres_or_skip().await else { return };
+    let app = spawn(db, false).await;
+    story(&app).await;
+    app.db.cleanup().await;
+}
