@@ -38,3 +38,14 @@ fn an_xlsx_list_is_read_and_checked_with_its_row_numbers() {
     let ok = read_rows("liste.xlsx", "pvd", &records[..3], &referential()).expect("rows 1 to 3 are valid");
     assert_eq!(ok[0].signed_on.as_deref(), Some("2021-05-28"));
 }
+
+#[test]
+fn a_cell_far_away_is_refused_before_any_grid_is_built() {
+    // The fixture is `liste.xlsx` plus one cell at XFD2000 (column 16,384, row 2,000):
+    // read as a dense grid it took 1 GB for a 2 KB file.
+    let bytes = include_bytes!("fixtures/far-cell.xlsx");
+    let faults = table::read("far-cell.xlsx", bytes).expect_err("refused").0;
+    assert_eq!(faults.len(), 1);
+    assert_eq!(faults[0].line, 2000);
+    assert!(faults[0].message.contains("column 16384"), "{}", faults[0].message);
+}

@@ -1,6 +1,7 @@
 //! An uploaded list (CSV or XLSX) as records with line numbers, so that the same
 //! validation serves the command line, the API and (later) the page.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
@@ -23,19 +24,56 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
     csv::parse(text).map_err(|line| Faults(vec![Fault::new(source, line, None, "a quoted field is never closed")]))
 }
 
+/// The widest list read: a cell beyond this column is refused (a member list has a
+/// handful of columns; a cell at `XFD2000` once made a dense grid of 1 GB).
+pub const MAX_COLUMNS: u32 = 256;
+/// The most non-empty cells read from a sheet.
+pub const MAX_CELLS: usize = 2_000_000;
+
+/// Reads the first sheet cell by cell (never as a dense grid): memory follows the
+/// cells that hold something, bounded by [`MAX_COLUMNS`] and [`MAX_CELLS`].
 fn read_xlsx(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
     let fail = |m: String| Faults(vec![Fault::file(source, m)]);
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| fail(format!("unreadable XLSX file: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| fail("the workbook has no sheet".into()))?
-        .map_err(|e| fail(format!("unreadable first sheet: {e}")))?;
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| Record { line: first_row + i + 1, cells: row.iter().map(cell_text).collect() })
-        .filter(|r| r.cells.iter().any(|c| !c.trim().is_empty()))
+    let name = book.sheet_names().first().cloned().ok_or_else(|| fail("the workbook has no sheet".into()))?;
+    let mut cells = book.worksheet_cells_reader(&name).map_err(|e| fail(format!("unreadable first sheet: {e}")))?;
+    let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
+    let (mut count, mut first_col, mut last_col) = (0usize, u32::MAX, 0u32);
+    while let Some(cell) = cells.next_cell().map_err(|e| fail(format!("unreadable first sheet: {e}")))? {
+        let (row, col) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.trim().is_empty() {
+            continue;
+        }
+        if col >= MAX_COLUMNS {
+            return Err(Faults(vec![Fault::new(
+                source,
+                row as usize + 1,
+                None,
+                format!("a cell lies in column {} (at most {MAX_COLUMNS} columns are read)", col + 1),
+            )]));
+        }
+        count += 1;
+        if count > MAX_CELLS {
+            return Err(fail(format!("more than {MAX_CELLS} filled cells: split the list")));
+        }
+        first_col = first_col.min(col);
+        last_col = last_col.max(col);
+        rows.entry(row).or_default().push((col, text));
+    }
+    // Cells from the first filled column, as the sheet's used range starts there.
+    let width = if count == 0 { 0 } else { (last_col - first_col + 1) as usize };
+    Ok(rows
+        .into_iter()
+        .map(|(row, filled)| {
+            let mut out = vec![String::new(); width];
+            for (col, text) in filled {
+                if let Some(slot) = out.get_mut((col - first_col) as usize) {
+                    *slot = text;
+                }
+            }
+            Record { line: row as usize + 1, cells: out }
+        })
         .collect())
 }
 
