@@ -21,7 +21,7 @@ pub struct NewEvent {
 }
 
 /// A recorded event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Event {
     pub id: String,
     pub at: OffsetDateTime,
@@ -30,7 +30,9 @@ pub struct Event {
     pub entity_type: String,
     pub entity_id: String,
     pub action: String,
+    #[sqlx(json(nullable))]
     pub before: Option<Value>,
+    #[sqlx(json(nullable))]
     pub after: Option<Value>,
 }
 
@@ -63,23 +65,7 @@ impl Store {
         const SQL: &str = "SELECT id, at, actor, request_id, entity_type, entity_id, action, before, after \
              FROM audit_event WHERE entity_type = $1 AND entity_id = $2 ORDER BY at, id";
         with_pool!(self, pool => {
-            use sqlx::Row;
-            let rows = sqlx::query(SQL).bind(entity_type).bind(entity_id).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Event {
-                        id: r.try_get("id")?,
-                        at: r.try_get("at")?,
-                        actor: r.try_get("actor")?,
-                        request_id: r.try_get("request_id")?,
-                        entity_type: r.try_get("entity_type")?,
-                        entity_id: r.try_get("entity_id")?,
-                        action: r.try_get("action")?,
-                        before: r.try_get::<Option<sqlx::types::Json<Value>>, _>("before")?.map(|j| j.0),
-                        after: r.try_get::<Option<sqlx::types::Json<Value>>, _>("after")?.map(|j| j.0),
-                    })
-                })
-                .collect()
+            Ok(sqlx::query_as(SQL).bind(entity_type).bind(entity_id).fetch_all(pool).await?)
         })
     }
 }
@@ -144,17 +130,15 @@ impl Store {
              AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5) \
              ORDER BY at DESC, id DESC LIMIT $6 OFFSET $7";
         with_pool!(self, pool => {
-            use sqlx::Row;
-            let total: i64 = sqlx::query(COUNT)
+            let (total,): (i64,) = sqlx::query_as(COUNT)
                 .bind(&filter.entity_type)
                 .bind(&filter.entity_id)
                 .bind(&filter.actor)
                 .bind(filter.from)
                 .bind(filter.to)
                 .fetch_one(pool)
-                .await?
-                .try_get("n")?;
-            let rows = sqlx::query(SELECT)
+                .await?;
+            let events: Vec<Event> = sqlx::query_as(SELECT)
                 .bind(&filter.entity_type)
                 .bind(&filter.entity_id)
                 .bind(&filter.actor)
@@ -164,22 +148,6 @@ impl Store {
                 .bind(i64::from(offset))
                 .fetch_all(pool)
                 .await?;
-            let events = rows
-                .iter()
-                .map(|r| {
-                    Ok(Event {
-                        id: r.try_get("id")?,
-                        at: r.try_get("at")?,
-                        actor: r.try_get("actor")?,
-                        request_id: r.try_get("request_id")?,
-                        entity_type: r.try_get("entity_type")?,
-                        entity_id: r.try_get("entity_id")?,
-                        action: r.try_get("action")?,
-                        before: r.try_get::<Option<sqlx::types::Json<Value>>, _>("before")?.map(|j| j.0),
-                        after: r.try_get::<Option<sqlx::types::Json<Value>>, _>("after")?.map(|j| j.0),
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
             Ok((events, u64::try_from(total).unwrap_or(0)))
         })
     }

@@ -19,11 +19,12 @@ use crate::{Result, Store, with_pool};
 pub const MAX_ATTEMPTS: i64 = 3;
 
 /// A job as stored (the panel text is read separately: it can be large).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct EvaluationJob {
     pub id: String,
     /// queued, running, done, failed
     pub status: String,
+    #[sqlx(json)]
     pub request: Value,
     pub requested_by: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -38,41 +39,20 @@ pub struct EvaluationJob {
     pub attempts: i64,
     pub stage: String,
     pub percent: i16,
+    #[sqlx(json(nullable))]
     pub inputs: Option<Value>,
+    #[sqlx(json(nullable))]
     pub result: Option<Value>,
     pub error: Option<String>,
 }
 
+/// The columns of [`EvaluationJob`] (a literal, so that statements are `concat!`ed at
+/// compile time).
 macro_rules! job_columns {
     () => {
         "id, status, request, requested_by, created_at, updated_at, started_at, finished_at, worker, attempts, \
          stage, percent, inputs, result, error"
     };
-}
-
-macro_rules! job_from_row {
-    ($r:expr) => {{
-        use sqlx::Row;
-        let r = $r;
-        let json = |c: &str| r.try_get::<Option<sqlx::types::Json<Value>>, _>(c).map(|j| j.map(|j| j.0));
-        EvaluationJob {
-            id: r.try_get("id")?,
-            status: r.try_get("status")?,
-            request: r.try_get::<sqlx::types::Json<Value>, _>("request")?.0,
-            requested_by: r.try_get("requested_by")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-            started_at: r.try_get("started_at")?,
-            finished_at: r.try_get("finished_at")?,
-            worker: r.try_get("worker")?,
-            attempts: r.try_get("attempts")?,
-            stage: r.try_get("stage")?,
-            percent: r.try_get("percent")?,
-            inputs: json("inputs")?,
-            result: json("result")?,
-            error: r.try_get("error")?,
-        }
-    }};
 }
 
 const CLAIM_TAIL: &str = "status = 'queued' OR (status = 'running' AND updated_at < $3 AND attempts < $4) \
@@ -89,10 +69,9 @@ impl Store {
         let id = uuid::Uuid::now_v7().to_string();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let row = sqlx::query(SQL)
+            let job = sqlx::query_as::<_, EvaluationJob>(SQL)
                 .bind(&id).bind(sqlx::types::Json(request)).bind(requested_by).bind(OffsetDateTime::now_utc())
                 .fetch_one(&mut *tx).await?;
-            let job = job_from_row!(&row);
             let event = NewEvent {
                 actor: requested_by.to_owned(),
                 request_id: None,
@@ -117,19 +96,19 @@ impl Store {
         match self {
             Store::Postgres(pool) => {
                 let sql = format!("{HEAD}{CLAIM_TAIL} FOR UPDATE SKIP LOCKED) RETURNING {}", job_columns!());
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                let job = sqlx::query_as::<_, EvaluationJob>(sqlx::AssertSqlSafe(sql))
                     .bind(worker)
                     .bind(now)
                     .bind(stale_before)
                     .bind(MAX_ATTEMPTS)
                     .fetch_optional(pool)
                     .await?;
-                row.map(|r| Ok(job_from_row!(&r))).transpose()
+                Ok(job)
             }
             Store::Sqlite(pool) => {
                 let sql = format!("{HEAD}{CLAIM_TAIL}) RETURNING {}", job_columns!());
                 let mut tx = pool.begin().await?;
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                let job = sqlx::query_as::<_, EvaluationJob>(sqlx::AssertSqlSafe(sql))
                     .bind(worker)
                     .bind(now)
                     .bind(stale_before)
@@ -137,7 +116,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                row.map(|r| Ok(job_from_row!(&r))).transpose()
+                Ok(job)
             }
         }
     }
@@ -150,8 +129,7 @@ impl Store {
             job_columns!()
         );
         with_pool!(self, pool => {
-            let row = sqlx::query(SQL).bind(id).bind(worker).bind(OffsetDateTime::now_utc()).fetch_optional(pool).await?;
-            row.map(|r| Ok(job_from_row!(&r))).transpose()
+            Ok(sqlx::query_as(SQL).bind(id).bind(worker).bind(OffsetDateTime::now_utc()).fetch_optional(pool).await?)
         })
     }
 
@@ -231,8 +209,7 @@ impl Store {
     pub async fn evaluation(&self, id: &str) -> Result<Option<EvaluationJob>> {
         const SQL: &str = concat!("SELECT ", job_columns!(), " FROM evaluation WHERE id = $1");
         with_pool!(self, pool => {
-            let row = sqlx::query(SQL).bind(id).fetch_optional(pool).await?;
-            row.map(|r| Ok(job_from_row!(&r))).transpose()
+            Ok(sqlx::query_as(SQL).bind(id).fetch_optional(pool).await?)
         })
     }
 
@@ -250,9 +227,8 @@ impl Store {
         const SQL: &str =
             concat!("SELECT ", job_columns!(), " FROM evaluation ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2");
         with_pool!(self, pool => {
-            let rows = sqlx::query(SQL).bind(limit).bind(offset).fetch_all(pool).await?;
+            let jobs: Vec<EvaluationJob> = sqlx::query_as(SQL).bind(limit).bind(offset).fetch_all(pool).await?;
             let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM evaluation").fetch_one(pool).await?;
-            let jobs = rows.iter().map(|r| Ok(job_from_row!(r))).collect::<Result<Vec<_>>>()?;
             Ok((jobs, total))
         })
     }

@@ -22,7 +22,7 @@ use crate::{Result, Store, StoreError, with_pool};
 const CHUNK: usize = 2_000;
 
 /// One stored version of a source.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct SourceVersion {
     pub id: String,
     pub source: String,
@@ -66,7 +66,7 @@ pub struct TerritoryValue {
     pub in_force: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Objective {
     pub id: String,
     pub indicator: String,
@@ -81,24 +81,14 @@ pub struct Objective {
 const SOURCE_COLUMNS: &str = "s.id, s.source, s.version_date, s.origin, s.name, s.producer, s.distributor, \
      s.methodology, s.limits, s.imported_at, s.imported_by";
 
-macro_rules! source_from_row {
-    ($r:expr) => {{
-        use sqlx::Row;
-        let r = $r;
-        SourceVersion {
-            id: r.try_get("id")?,
-            source: r.try_get("source")?,
-            version_date: r.try_get("version_date")?,
-            origin: r.try_get("origin")?,
-            name: r.try_get("name")?,
-            producer: r.try_get("producer")?,
-            distributor: r.try_get("distributor")?,
-            methodology: r.try_get("methodology")?,
-            limits: r.try_get("limits")?,
-            imported_at: r.try_get("imported_at")?,
-            imported_by: r.try_get("imported_by")?,
-        }
-    }};
+/// A measurement row with its source version.
+#[derive(sqlx::FromRow)]
+struct ValueRow {
+    indicator: String,
+    date: String,
+    value: f64,
+    #[sqlx(flatten)]
+    source: SourceVersion,
 }
 
 fn aggregation_columns(a: &Aggregation) -> (&'static str, Option<&str>) {
@@ -307,17 +297,19 @@ impl Store {
              FROM measurement m JOIN source_version s ON s.id = m.source_version \
              WHERE m.territory_kind = $1 AND m.territory_code = $2 \
              ORDER BY m.indicator, m.date DESC, s.origin, s.version_date DESC, s.imported_at DESC, s.id DESC";
-        let mut out: Vec<TerritoryValue> = with_pool!(self, pool => {
-            use sqlx::Row;
-            let rows = sqlx::query(SQL).bind(territory.kind.as_str()).bind(&territory.code).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(TerritoryValue {
-                indicator: r.try_get("indicator")?,
-                date: r.try_get("date")?,
-                value: r.try_get("value")?,
-                source: source_from_row!(r),
-                in_force: false,
-            })).collect::<Result<Vec<_>>>()?
+        let rows = with_pool!(self, pool => {
+            sqlx::query_as::<_, ValueRow>(SQL).bind(territory.kind.as_str()).bind(&territory.code).fetch_all(pool).await?
         });
+        let mut out: Vec<TerritoryValue> = rows
+            .into_iter()
+            .map(|r| TerritoryValue {
+                indicator: r.indicator,
+                date: r.date,
+                value: r.value,
+                source: r.source,
+                in_force: false,
+            })
+            .collect();
         // Rows come sorted with the newest version first inside each cell.
         let mut previous: Option<(String, String, String)> = None;
         for v in &mut out {
@@ -332,8 +324,7 @@ impl Store {
     pub async fn source_versions(&self) -> Result<Vec<SourceVersion>> {
         let sql = format!("SELECT {SOURCE_COLUMNS} FROM source_version s ORDER BY s.version_date DESC, s.source");
         with_pool!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(source_from_row!(r))).collect()
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?)
         })
     }
 
@@ -393,17 +384,7 @@ impl Store {
         const SQL: &str = "SELECT id, indicator, date, value, version, updated_at, updated_by FROM objective \
              WHERE territory_kind = $1 AND territory_code = $2 ORDER BY indicator, date";
         with_pool!(self, pool => {
-            use sqlx::Row;
-            let rows = sqlx::query(SQL).bind(territory.kind.as_str()).bind(&territory.code).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(Objective {
-                id: r.try_get("id")?,
-                indicator: r.try_get("indicator")?,
-                date: r.try_get("date")?,
-                value: r.try_get("value")?,
-                version: r.try_get("version")?,
-                updated_at: r.try_get("updated_at")?,
-                updated_by: r.try_get("updated_by")?,
-            })).collect()
+            Ok(sqlx::query_as(SQL).bind(territory.kind.as_str()).bind(&territory.code).fetch_all(pool).await?)
         })
     }
 }

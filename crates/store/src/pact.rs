@@ -164,12 +164,97 @@ macro_rules! tell {
     }};
 }
 
-macro_rules! pact_from_row {
-    ($row:expr) => {{
-        use sqlx::Row;
-        let document: String = $row.try_get("document")?;
-        from_json::<Pact>("pact.document", &document)
-    }};
+/// A `pact` row as lists read it.
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: String,
+    kind: String,
+    title: String,
+    status: String,
+    perimeter: String,
+    parties: String,
+    actions: String,
+    revision: i64,
+    updated_at: OffsetDateTime,
+}
+
+impl TryFrom<ListRow> for PactRow {
+    type Error = StoreError;
+
+    fn try_from(r: ListRow) -> Result<PactRow> {
+        let perimeter: Vec<String> = from_json("pact.perimeter", &r.perimeter)?;
+        let perimeter = perimeter
+            .iter()
+            .map(|t| t.parse().map_err(|e| StoreError::Corrupt(format!("pact.perimeter {t}: {e}"))))
+            .collect::<Result<Vec<TerritoryRef>>>()?;
+        Ok(PactRow {
+            id: r.id,
+            kind: r.kind,
+            title: r.title,
+            status: r.status,
+            perimeter,
+            parties: r.parties,
+            actions: from_json("pact.actions", &r.actions)?,
+            revision: r.revision,
+            updated_at: rfc3339(r.updated_at),
+        })
+    }
+}
+
+/// A `pact_comment` row as stored.
+#[derive(sqlx::FromRow)]
+struct CommentRow {
+    id: String,
+    pact_id: String,
+    thread: String,
+    author_id: String,
+    author_name: String,
+    body: String,
+    created_at: OffsetDateTime,
+}
+
+impl TryFrom<CommentRow> for Comment {
+    type Error = StoreError;
+
+    fn try_from(r: CommentRow) -> Result<Comment> {
+        Ok(Comment {
+            id: r.id,
+            pact_id: r.pact_id,
+            thread: r.thread,
+            author: uuid(&r.author_id)?,
+            author_name: r.author_name,
+            body: r.body,
+            created_at: rfc3339(r.created_at),
+        })
+    }
+}
+
+/// A `pact_event` row with its pact's title.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: i64,
+    pact_id: String,
+    title: String,
+    kind: String,
+    summary: String,
+    actor_id: String,
+    created_at: OffsetDateTime,
+}
+
+impl TryFrom<EventRow> for PactEvent {
+    type Error = StoreError;
+
+    fn try_from(r: EventRow) -> Result<PactEvent> {
+        Ok(PactEvent {
+            id: r.id,
+            pact_id: r.pact_id,
+            pact_title: r.title,
+            kind: r.kind,
+            summary: r.summary,
+            actor: uuid(&r.actor_id)?,
+            created_at: rfc3339(r.created_at),
+        })
+    }
 }
 
 const BUMP: &str = "UPDATE pact_state SET revision = revision + 1 WHERE id = 1";
@@ -213,43 +298,18 @@ impl Store {
     }
 
     pub async fn pact(&self, id: &str) -> Result<Option<Pact>> {
-        with_pool!(self, pool => {
-            match sqlx::query("SELECT document FROM pact WHERE id = $1").bind(id).fetch_optional(pool).await? {
-                Some(r) => Ok(Some(pact_from_row!(r)?)),
-                None => Ok(None),
-            }
-        })
+        let row: Option<(String,)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT document FROM pact WHERE id = $1").bind(id).fetch_optional(pool).await?
+        });
+        row.map(|(document,)| from_json("pact.document", &document)).transpose()
     }
 
     /// Every pact as lists show it, the most recently changed first.
     pub async fn pact_rows(&self) -> Result<Vec<PactRow>> {
         const SQL: &str = "SELECT id, kind, title, status, perimeter, parties, actions, revision, updated_at \
              FROM pact ORDER BY updated_at DESC, id DESC";
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            let rows = sqlx::query(SQL).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    let perimeter: Vec<String> = from_json("pact.perimeter", &r.try_get::<String, _>("perimeter")?)?;
-                    let perimeter = perimeter
-                        .iter()
-                        .map(|t| t.parse().map_err(|e| StoreError::Corrupt(format!("pact.perimeter {t}: {e}"))))
-                        .collect::<Result<Vec<TerritoryRef>>>()?;
-                    let updated: OffsetDateTime = r.try_get("updated_at")?;
-                    Ok(PactRow {
-                        id: r.try_get("id")?,
-                        kind: r.try_get("kind")?,
-                        title: r.try_get("title")?,
-                        status: r.try_get("status")?,
-                        perimeter,
-                        parties: r.try_get("parties")?,
-                        actions: from_json("pact.actions", &r.try_get::<String, _>("actions")?)?,
-                        revision: r.try_get("revision")?,
-                        updated_at: rfc3339(updated),
-                    })
-                })
-                .collect()
-        })
+        let rows = with_pool!(self, pool => sqlx::query_as::<_, ListRow>(SQL).fetch_all(pool).await?);
+        rows.into_iter().map(PactRow::try_from).collect()
     }
 
     /// Changes a pact (and, if named, one of its proposals) through `change`, which
@@ -276,8 +336,9 @@ impl Store {
             if taken.rows_affected() == 0 {
                 return Err(PactWriteError::NotFound);
             }
-            let row = sqlx::query("SELECT document FROM pact WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-            let before = pact_from_row!(row)?;
+            let (document,): (String,) =
+                sqlx::query_as("SELECT document FROM pact WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+            let before: Pact = from_json("pact.document", &document)?;
             if let Some(expected) = expected
                 && before.revision != expected
             {
@@ -286,14 +347,14 @@ impl Store {
             let mut prop = match proposal {
                 None => None,
                 Some(pid) => {
-                    let row = sqlx::query("SELECT document FROM pact_proposal WHERE id = $1 AND pact_id = $2")
-                        .bind(pid)
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .ok_or(PactWriteError::NoProposal)?;
-                    use sqlx::Row;
-                    Some(from_json::<Proposal>("pact_proposal.document", &row.try_get::<String, _>("document")?)?)
+                    let (document,): (String,) =
+                        sqlx::query_as("SELECT document FROM pact_proposal WHERE id = $1 AND pact_id = $2")
+                            .bind(pid)
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .ok_or(PactWriteError::NoProposal)?;
+                    Some(from_json::<Proposal>("pact_proposal.document", &document)?)
                 }
             };
             let mut after = before.clone();
@@ -374,30 +435,25 @@ impl Store {
 
     /// A pact's proposals, oldest first.
     pub async fn proposals(&self, pact: &str) -> Result<Vec<Proposal>> {
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            let rows = sqlx::query("SELECT document FROM pact_proposal WHERE pact_id = $1 ORDER BY created_at, id")
+        let rows: Vec<(String,)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT document FROM pact_proposal WHERE pact_id = $1 ORDER BY created_at, id")
                 .bind(pact)
                 .fetch_all(pool)
-                .await?;
-            rows.iter().map(|r| from_json("pact_proposal.document", &r.try_get::<String, _>("document")?)).collect()
-        })
+                .await?
+        });
+        rows.iter().map(|(document,)| from_json("pact_proposal.document", document)).collect()
     }
 
     /// One proposal of a pact.
     pub async fn proposal(&self, pact: &str, id: &str) -> Result<Option<Proposal>> {
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            let row = sqlx::query("SELECT document FROM pact_proposal WHERE id = $1 AND pact_id = $2")
+        let row: Option<(String,)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT document FROM pact_proposal WHERE id = $1 AND pact_id = $2")
                 .bind(id)
                 .bind(pact)
                 .fetch_optional(pool)
-                .await?;
-            match row {
-                Some(r) => Ok(Some(from_json("pact_proposal.document", &r.try_get::<String, _>("document")?)?)),
-                None => Ok(None),
-            }
-        })
+                .await?
+        });
+        row.map(|(document,)| from_json("pact_proposal.document", &document)).transpose()
     }
 
     /// How many proposals on a pact await a decision.
@@ -450,24 +506,8 @@ impl Store {
     pub async fn comments(&self, pact: &str) -> Result<Vec<Comment>> {
         const SQL: &str = "SELECT id, pact_id, thread, author_id, author_name, body, created_at FROM pact_comment \
              WHERE pact_id = $1 ORDER BY created_at, id";
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            let rows = sqlx::query(SQL).bind(pact).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    let at: OffsetDateTime = r.try_get("created_at")?;
-                    Ok(Comment {
-                        id: r.try_get("id")?,
-                        pact_id: r.try_get("pact_id")?,
-                        thread: r.try_get("thread")?,
-                        author: uuid(&r.try_get::<String, _>("author_id")?)?,
-                        author_name: r.try_get("author_name")?,
-                        body: r.try_get("body")?,
-                        created_at: rfc3339(at),
-                    })
-                })
-                .collect()
-        })
+        let rows = with_pool!(self, pool => sqlx::query_as::<_, CommentRow>(SQL).bind(pact).fetch_all(pool).await?);
+        rows.into_iter().map(Comment::try_from).collect()
     }
 
     /// Marks `day` (`YYYY-MM-DD`) as the day of a digest run; false if some instance
@@ -503,28 +543,13 @@ impl Store {
              FROM notification n JOIN pact_event e ON e.id = n.event_id JOIN pact p ON p.id = e.pact_id \
              WHERE n.digest_id = $1 ORDER BY e.id";
         with_pool!(self, pool => {
-            use sqlx::Row;
             sqlx::query("UPDATE notification SET digest_id = $1 WHERE person_id = $2 AND digest_id IS NULL")
                 .bind(&id)
                 .bind(person.to_string())
                 .execute(pool)
                 .await?;
-            let rows = sqlx::query(EVENTS).bind(&id).fetch_all(pool).await?;
-            let events = rows
-                .iter()
-                .map(|r| {
-                    let at: OffsetDateTime = r.try_get("created_at")?;
-                    Ok(PactEvent {
-                        id: r.try_get("id")?,
-                        pact_id: r.try_get("pact_id")?,
-                        pact_title: r.try_get("title")?,
-                        kind: r.try_get("kind")?,
-                        summary: r.try_get("summary")?,
-                        actor: uuid(&r.try_get::<String, _>("actor_id")?)?,
-                        created_at: rfc3339(at),
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let rows = sqlx::query_as::<_, EventRow>(EVENTS).bind(&id).fetch_all(pool).await?;
+            let events = rows.into_iter().map(PactEvent::try_from).collect::<Result<Vec<_>>>()?;
             Ok((!events.is_empty()).then_some(Digest { id, person, events }))
         })
     }

@@ -46,70 +46,160 @@ fn join<T: std::fmt::Display>(items: &[T]) -> String {
 const MEMBERSHIP_COLUMNS: &str = "programme, territory_kind, territory_code, group_id, group_name, status, \
      signed_on, labelled_on, exited_on, convention";
 
-macro_rules! membership_from_row {
-    ($r:expr) => {{
-        use sqlx::Row;
-        let r = $r;
-        let kind: String = r.try_get("territory_kind")?;
-        let code: String = r.try_get("territory_code")?;
-        let group: String = r.try_get("group_id")?;
-        let status: String = r.try_get("status")?;
-        Ok::<_, StoreError>(Membership {
-            programme: r.try_get("programme")?,
-            territory: TerritoryRef::parse(&kind, &code).map_err(|e| corrupt("membership territory")(e.to_string()))?,
-            group_id: (!group.is_empty()).then_some(group),
-            group_name: r.try_get("group_name")?,
-            status: status.parse().map_err(corrupt("membership status"))?,
-            signed_on: r.try_get("signed_on")?,
-            labelled_on: r.try_get("labelled_on")?,
-            exited_on: r.try_get("exited_on")?,
-            convention: r.try_get("convention")?,
-        })
-    }};
+/// A `programme_membership` row as stored.
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    programme: String,
+    territory_kind: String,
+    territory_code: String,
+    group_id: String,
+    group_name: Option<String>,
+    status: String,
+    signed_on: Option<String>,
+    labelled_on: Option<String>,
+    exited_on: Option<String>,
+    convention: Option<String>,
 }
 
-macro_rules! programme_from_row {
-    ($r:expr) => {{
-        use sqlx::Row;
-        let r = $r;
-        let domains: String = r.try_get("domains")?;
-        let status: String = r.try_get("status")?;
-        Ok::<_, StoreError>(Programme {
-            code: r.try_get("code")?,
-            acronym: r.try_get("acronym")?,
-            name: r.try_get("name")?,
-            description: r.try_get("description")?,
-            domains: parse_list("programme domains", &domains)?,
-            owner: r.try_get("owner")?,
-            started_on: r.try_get("started_on")?,
-            ended_on: r.try_get("ended_on")?,
-            status: status.parse().map_err(corrupt("programme status"))?,
-            source: r.try_get("source")?,
+impl TryFrom<MembershipRow> for Membership {
+    type Error = StoreError;
+
+    fn try_from(r: MembershipRow) -> Result<Membership> {
+        Ok(Membership {
+            programme: r.programme,
+            territory: TerritoryRef::parse(&r.territory_kind, &r.territory_code)
+                .map_err(|e| corrupt("membership territory")(e.to_string()))?,
+            group_id: (!r.group_id.is_empty()).then_some(r.group_id),
+            group_name: r.group_name,
+            status: r.status.parse().map_err(corrupt("membership status"))?,
+            signed_on: r.signed_on,
+            labelled_on: r.labelled_on,
+            exited_on: r.exited_on,
+            convention: r.convention,
         })
-    }};
+    }
 }
 
-macro_rules! action_from_row {
-    ($r:expr) => {{
-        use sqlx::Row;
-        let r = $r;
-        let transitions: String = r.try_get("transitions")?;
-        let status: String = r.try_get("status")?;
-        let territory: Option<String> = r.try_get("territory")?;
-        Ok::<_, StoreError>(Action {
-            id: r.try_get("id")?,
-            programme: r.try_get("programme")?,
-            title: r.try_get("title")?,
-            description: r.try_get("description")?,
-            transitions: parse_list("action transitions", &transitions)?,
-            status: status.parse().map_err(corrupt("action status"))?,
-            owner: r.try_get("owner")?,
-            territory: territory
+/// A membership row with the period its version was current.
+#[derive(sqlx::FromRow)]
+struct MembershipVersionRow {
+    #[sqlx(flatten)]
+    membership: MembershipRow,
+    valid_from: OffsetDateTime,
+    valid_to: Option<OffsetDateTime>,
+}
+
+/// A `programme` row as stored.
+#[derive(sqlx::FromRow)]
+struct ProgrammeRow {
+    code: String,
+    acronym: String,
+    name: String,
+    description: String,
+    domains: String,
+    owner: Option<String>,
+    started_on: Option<String>,
+    ended_on: Option<String>,
+    status: String,
+    source: String,
+}
+
+impl TryFrom<ProgrammeRow> for Programme {
+    type Error = StoreError;
+
+    fn try_from(r: ProgrammeRow) -> Result<Programme> {
+        Ok(Programme {
+            code: r.code,
+            acronym: r.acronym,
+            name: r.name,
+            description: r.description,
+            domains: parse_list("programme domains", &r.domains)?,
+            owner: r.owner,
+            started_on: r.started_on,
+            ended_on: r.ended_on,
+            status: r.status.parse().map_err(corrupt("programme status"))?,
+            source: r.source,
+        })
+    }
+}
+
+/// A `programme_action` row as stored.
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    id: String,
+    programme: String,
+    title: String,
+    description: String,
+    transitions: String,
+    status: String,
+    owner: Option<String>,
+    territory: Option<String>,
+    version: i64,
+}
+
+impl TryFrom<ActionRow> for Action {
+    type Error = StoreError;
+
+    fn try_from(r: ActionRow) -> Result<Action> {
+        Ok(Action {
+            id: r.id,
+            programme: r.programme,
+            title: r.title,
+            description: r.description,
+            transitions: parse_list("action transitions", &r.transitions)?,
+            status: r.status.parse().map_err(corrupt("action status"))?,
+            owner: r.owner,
+            territory: r
+                .territory
                 .map(|t| t.parse::<TerritoryRef>().map_err(|e| corrupt("action territory")(e.to_string())))
                 .transpose()?,
-            version: r.try_get("version")?,
+            version: r.version,
         })
-    }};
+    }
+}
+
+/// A `france_services_place` row as stored.
+#[derive(sqlx::FromRow)]
+struct PlaceRow {
+    id: String,
+    name: String,
+    address: String,
+    address_complement: Option<String>,
+    postcode: String,
+    commune: String,
+    lat: f64,
+    lon: f64,
+    hours: String,
+    place_type: String,
+    format: String,
+    labelled_on: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+impl TryFrom<PlaceRow> for Place {
+    type Error = StoreError;
+
+    fn try_from(r: PlaceRow) -> Result<Place> {
+        let hours: [Option<String>; 6] =
+            serde_json::from_str(&r.hours).map_err(|e| corrupt("place hours")(e.to_string()))?;
+        Ok(Place {
+            id: r.id,
+            name: r.name,
+            address: r.address,
+            address_complement: r.address_complement,
+            postcode: r.postcode,
+            commune: r.commune,
+            lat: r.lat,
+            lon: r.lon,
+            hours,
+            place_type: r.place_type,
+            format: r.format,
+            labelled_on: r.labelled_on,
+            phone: r.phone,
+            email: r.email,
+        })
+    }
 }
 
 /// Inserts memberships as current rows, through `$tx`.
@@ -194,44 +284,30 @@ impl Store {
 
     /// Everything about programmes, current memberships only.
     pub async fn load_programmes(&self) -> Result<ProgrammeData> {
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            let mut data = ProgrammeData::default();
-            for r in sqlx::query("SELECT * FROM programme ORDER BY code").fetch_all(pool).await? {
-                data.catalogue.push(programme_from_row!(&r)?);
-            }
-            let sql = "SELECT * FROM programme_membership WHERE valid_to IS NULL ORDER BY programme, territory_kind, territory_code, group_id";
-            for r in sqlx::query(sql).fetch_all(pool).await? {
-                data.memberships.push(membership_from_row!(&r)?);
-            }
-            for r in sqlx::query("SELECT * FROM france_services_place ORDER BY id").fetch_all(pool).await? {
-                let hours: [Option<String>; 6] = serde_json::from_str(&r.try_get::<String, _>("hours")?)
-                    .map_err(|e| corrupt("place hours")(e.to_string()))?;
-                data.places.push(Place {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    address: r.try_get("address")?,
-                    address_complement: r.try_get("address_complement")?,
-                    postcode: r.try_get("postcode")?,
-                    commune: r.try_get("commune")?,
-                    lat: r.try_get("lat")?,
-                    lon: r.try_get("lon")?,
-                    hours,
-                    place_type: r.try_get("place_type")?,
-                    format: r.try_get("format")?,
-                    labelled_on: r.try_get("labelled_on")?,
-                    phone: r.try_get("phone")?,
-                    email: r.try_get("email")?,
-                });
-            }
-            for r in sqlx::query("SELECT programme, rule FROM programme_eligibility ORDER BY programme").fetch_all(pool).await? {
-                let rule: Rule = serde_json::from_str(&r.try_get::<String, _>("rule")?).map_err(|e| corrupt("eligibility rule")(e.to_string()))?;
-                data.rules.push((r.try_get("programme")?, rule));
-            }
-            for r in sqlx::query("SELECT * FROM programme_action ORDER BY programme, id").fetch_all(pool).await? {
-                data.actions.push(action_from_row!(&r)?);
-            }
-            Ok(data)
+        const MEMBERSHIPS: &str = "SELECT * FROM programme_membership WHERE valid_to IS NULL \
+             ORDER BY programme, territory_kind, territory_code, group_id";
+        let (catalogue, memberships, places, rules, actions) = with_pool!(self, pool => {
+            let catalogue: Vec<ProgrammeRow> = sqlx::query_as("SELECT * FROM programme ORDER BY code").fetch_all(pool).await?;
+            let memberships: Vec<MembershipRow> = sqlx::query_as(MEMBERSHIPS).fetch_all(pool).await?;
+            let places: Vec<PlaceRow> = sqlx::query_as("SELECT * FROM france_services_place ORDER BY id").fetch_all(pool).await?;
+            let rules: Vec<(String, String)> =
+                sqlx::query_as("SELECT programme, rule FROM programme_eligibility ORDER BY programme").fetch_all(pool).await?;
+            let actions: Vec<ActionRow> = sqlx::query_as("SELECT * FROM programme_action ORDER BY programme, id").fetch_all(pool).await?;
+            (catalogue, memberships, places, rules, actions)
+        });
+        Ok(ProgrammeData {
+            catalogue: catalogue.into_iter().map(Programme::try_from).collect::<Result<_>>()?,
+            memberships: memberships.into_iter().map(Membership::try_from).collect::<Result<_>>()?,
+            places: places.into_iter().map(Place::try_from).collect::<Result<_>>()?,
+            rules: rules
+                .into_iter()
+                .map(|(code, rule)| {
+                    let rule: Rule =
+                        serde_json::from_str(&rule).map_err(|e| corrupt("eligibility rule")(e.to_string()))?;
+                    Ok((code, rule))
+                })
+                .collect::<Result<_>>()?,
+            actions: actions.into_iter().map(Action::try_from).collect::<Result<_>>()?,
         })
     }
 
@@ -406,19 +482,23 @@ impl Store {
     pub async fn membership_history(&self, code: &str, territory: &TerritoryRef) -> Result<Vec<MembershipVersion>> {
         const SQL: &str = "SELECT * FROM programme_membership WHERE programme = $1 AND territory_kind = $2 \
              AND territory_code = $3 ORDER BY valid_from, id";
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            let rows = sqlx::query(SQL).bind(code).bind(territory.kind.as_str()).bind(&territory.code).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(MembershipVersion {
-                        membership: membership_from_row!(r)?,
-                        valid_from: r.try_get("valid_from")?,
-                        valid_to: r.try_get("valid_to")?,
-                    })
+        let rows = with_pool!(self, pool => {
+            sqlx::query_as::<_, MembershipVersionRow>(SQL)
+                .bind(code)
+                .bind(territory.kind.as_str())
+                .bind(&territory.code)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(MembershipVersion {
+                    membership: Membership::try_from(r.membership)?,
+                    valid_from: r.valid_from,
+                    valid_to: r.valid_to,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
     /// Sets (or replaces) a programme's eligibility rule; returns the new revision.
@@ -471,12 +551,15 @@ impl Store {
             let before = match expected_version {
                 None => None,
                 Some(expected) => {
-                    let row = sqlx::query("SELECT * FROM programme_action WHERE id = $1").bind(&action.id).fetch_optional(&mut *tx).await?;
+                    let row = sqlx::query_as::<_, ActionRow>("SELECT * FROM programme_action WHERE id = $1")
+                        .bind(&action.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
                     let Some(row) = row else {
                         tx.rollback().await?;
                         return Ok(Err(Stale { current: 0 }));
                     };
-                    let old = action_from_row!(&row)?;
+                    let old = Action::try_from(row)?;
                     if old.version != expected {
                         tx.rollback().await?;
                         return Ok(Err(Stale { current: old.version }));

@@ -44,23 +44,38 @@ pub struct ImportChange {
 /// Rows per multi-row INSERT (10 parameters each at most: under both backends' limits).
 const CHUNK: usize = 500;
 
-macro_rules! project_from_row {
-    ($row:expr) => {{
-        use sqlx::Row;
-        let r = $row;
-        let document: String = r.try_get("document")?;
+/// A `project` row as stored.
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    id: String,
+    document: String,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl TryFrom<ProjectRow> for Project {
+    type Error = StoreError;
+
+    fn try_from(r: ProjectRow) -> Result<Project> {
         let input: ProjectInput =
-            serde_json::from_str(&document).map_err(|e| StoreError::Corrupt(format!("project.document: {e}")))?;
-        let created: OffsetDateTime = r.try_get("created_at")?;
-        let updated: OffsetDateTime = r.try_get("updated_at")?;
-        Ok::<_, StoreError>(Project {
-            id: r.try_get("id")?,
+            serde_json::from_str(&r.document).map_err(|e| StoreError::Corrupt(format!("project.document: {e}")))?;
+        Ok(Project {
+            id: r.id,
             input,
-            version: r.try_get("version")?,
-            created_at: rfc3339(created),
-            updated_at: rfc3339(updated),
+            version: r.version,
+            created_at: rfc3339(r.created_at),
+            updated_at: rfc3339(r.updated_at),
         })
-    }};
+    }
+}
+
+/// A project row with the identifier it has in the tool being imported.
+#[derive(sqlx::FromRow)]
+struct ImportedRow {
+    external_id: String,
+    #[sqlx(flatten)]
+    project: ProjectRow,
 }
 
 /// Now, to the microsecond: what PostgreSQL keeps, so that a project reads back equal.
@@ -141,6 +156,8 @@ macro_rules! taken_external_id {
     }};
 }
 
+const BY_ID: &str = "SELECT id, document, version, created_at, updated_at FROM project WHERE id = $1";
+
 const BUMP: &str = "UPDATE project_state SET revision = revision + 1 WHERE id = 1";
 
 impl Store {
@@ -152,12 +169,8 @@ impl Store {
     }
 
     pub async fn project(&self, id: &str) -> Result<Option<Project>> {
-        const SQL: &str = "SELECT id, document, version, created_at, updated_at FROM project WHERE id = $1";
         with_pool!(self, pool => {
-            match sqlx::query(SQL).bind(id).fetch_optional(pool).await? {
-                Some(r) => Ok(Some(project_from_row!(&r)?)),
-                None => Ok(None),
-            }
+            sqlx::query_as::<_, ProjectRow>(BY_ID).bind(id).fetch_optional(pool).await?.map(Project::try_from).transpose()
         })
     }
 
@@ -165,8 +178,8 @@ impl Store {
     pub async fn all_projects(&self) -> Result<Vec<Project>> {
         const SQL: &str = "SELECT id, document, version, created_at, updated_at FROM project ORDER BY id";
         with_pool!(self, pool => {
-            let rows = sqlx::query(SQL).fetch_all(pool).await?;
-            rows.iter().map(|r| project_from_row!(r)).collect()
+            let rows = sqlx::query_as::<_, ProjectRow>(SQL).fetch_all(pool).await?;
+            rows.into_iter().map(Project::try_from).collect()
         })
     }
 
@@ -175,10 +188,8 @@ impl Store {
         const SQL: &str = "SELECT p.id, p.document, p.version, p.created_at, p.updated_at FROM project p \
              JOIN project_external_id e ON e.project_id = p.id WHERE e.tool = $1 AND e.external_id = $2";
         with_pool!(self, pool => {
-            match sqlx::query(SQL).bind(tool).bind(id).fetch_optional(pool).await? {
-                Some(r) => Ok(Some(project_from_row!(&r)?)),
-                None => Ok(None),
-            }
+            let row = sqlx::query_as::<_, ProjectRow>(SQL).bind(tool).bind(id).fetch_optional(pool).await?;
+            row.map(Project::try_from).transpose()
         })
     }
 
@@ -240,8 +251,8 @@ impl Store {
             // could not upgrade under a concurrent writer) and serialises project
             // writers on PostgreSQL, which makes the checks below race-free.
             sqlx::query(BUMP).execute(&mut *tx).await?;
-            let before = match sqlx::query(concat_select_by_id()).bind(id).fetch_optional(&mut *tx).await? {
-                Some(r) => project_from_row!(&r)?,
+            let before = match sqlx::query_as::<_, ProjectRow>(BY_ID).bind(id).fetch_optional(&mut *tx).await? {
+                Some(r) => Project::try_from(r)?,
                 None => return Err(WriteError::NotFound),
             };
             if before.version != expected {
@@ -317,7 +328,7 @@ impl Store {
             // could not upgrade under a concurrent writer) and serialises project
             // writers on PostgreSQL, which makes the checks below race-free.
             sqlx::query(BUMP).execute(&mut *tx).await?;
-            let rows = sqlx::query(
+            let rows = sqlx::query_as::<_, ImportedRow>(
                 "SELECT e.external_id, p.id, p.document, p.version, p.created_at, p.updated_at FROM project p \
                  JOIN project_external_id e ON e.project_id = p.id WHERE e.tool = $1",
             )
@@ -325,10 +336,8 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             let mut existing: HashMap<String, Project> = HashMap::with_capacity(rows.len());
-            for r in &rows {
-                use sqlx::Row;
-                let ext: String = r.try_get("external_id")?;
-                existing.insert(ext, project_from_row!(r)?);
+            for r in rows {
+                existing.insert(r.external_id, Project::try_from(r.project)?);
             }
             let mut change = ImportChange::default();
             let mut added = Vec::new();
@@ -434,8 +443,4 @@ impl Store {
             Ok(change)
         })
     }
-}
-
-const fn concat_select_by_id() -> &'static str {
-    "SELECT id, document, version, created_at, updated_at FROM project WHERE id = $1"
 }

@@ -31,15 +31,9 @@ const COLUMNS: &str = "kind, code, name, population, siren, postcodes, parent_co
      parent_departement, parent_region, departements, zone, chef_lieu, category, financing, density_level, \
      rurality, centrality, mountain, lon, lat";
 
-macro_rules! select_territories {
-    () => {
-        "SELECT kind, code, name, population, siren, postcodes, parent_commune, parent_epci, \
+const SELECT: &str = "SELECT kind, code, name, population, siren, postcodes, parent_commune, parent_epci, \
      parent_departement, parent_region, departements, zone, chef_lieu, category, financing, density_level, \
-     rurality, centrality, mountain, lon, lat, retired_in FROM territory"
-    };
-}
-const SELECT_ALL: &str = select_territories!();
-const SELECT_CURRENT: &str = concat!(select_territories!(), " WHERE retired_in IS NULL");
+     rurality, centrality, mountain, lon, lat, retired_in FROM territory";
 
 const UPSERT_TAIL: &str = " ON CONFLICT (kind, code) DO UPDATE SET name = excluded.name, \
      population = excluded.population, siren = excluded.siren, postcodes = excluded.postcodes, \
@@ -53,50 +47,69 @@ const UPSERT_TAIL: &str = " ON CONFLICT (kind, code) DO UPDATE SET name = exclud
 /// Rows per multi-row INSERT: 21 parameters each, under both backends' limits.
 const CHUNK: usize = 1_000;
 
-/// Reads one `territory` row on either backend; yields (territory, retired_in).
-macro_rules! territory_from_row {
-    ($row:expr) => {{
-        use sqlx::Row;
-        let r = $row;
-        let kind: String = r.try_get("kind")?;
-        let kind: TerritoryKind = kind.parse().map_err(|e| StoreError::Corrupt(format!("territory.kind: {e}")))?;
+/// A `territory` row as stored.
+#[derive(sqlx::FromRow)]
+struct TerritoryRow {
+    kind: String,
+    code: String,
+    name: String,
+    population: Option<i64>,
+    siren: Option<String>,
+    postcodes: String,
+    parent_commune: Option<String>,
+    parent_epci: Option<String>,
+    parent_departement: Option<String>,
+    parent_region: Option<String>,
+    departements: String,
+    zone: Option<String>,
+    chef_lieu: Option<String>,
+    category: Option<String>,
+    financing: Option<String>,
+    density_level: Option<i16>,
+    rurality: Option<String>,
+    centrality: Option<String>,
+    mountain: Option<String>,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    retired_in: Option<String>,
+}
+
+impl TerritoryRow {
+    /// The territory, and the vintage it left the COG in (`None` while current).
+    fn into_territory(self) -> Result<(Territory, Option<String>)> {
+        let kind: TerritoryKind = self.kind.parse().map_err(|e| StoreError::Corrupt(format!("territory.kind: {e}")))?;
         let list = |s: String| s.split(' ').filter(|p| !p.is_empty()).map(str::to_owned).collect::<Vec<_>>();
-        let population: Option<i64> = r.try_get("population")?;
-        let density: Option<i16> = r.try_get("density_level")?;
-        let lon: Option<f64> = r.try_get("lon")?;
-        let lat: Option<f64> = r.try_get("lat")?;
-        let retired: Option<String> = r.try_get("retired_in")?;
         let t = Territory {
             kind,
-            code: r.try_get("code")?,
-            name: r.try_get("name")?,
-            population: population.and_then(|p| u64::try_from(p).ok()),
-            siren: r.try_get("siren")?,
-            postcodes: list(r.try_get("postcodes")?),
+            code: self.code,
+            name: self.name,
+            population: self.population.and_then(|p| u64::try_from(p).ok()),
+            siren: self.siren,
+            postcodes: list(self.postcodes),
             parents: Parents {
-                commune: r.try_get("parent_commune")?,
-                epci: r.try_get("parent_epci")?,
-                departement: r.try_get("parent_departement")?,
-                region: r.try_get("parent_region")?,
+                commune: self.parent_commune,
+                epci: self.parent_epci,
+                departement: self.parent_departement,
+                region: self.parent_region,
             },
-            departements: list(r.try_get("departements")?),
-            zone: r.try_get("zone")?,
-            chef_lieu: r.try_get("chef_lieu")?,
-            category: r.try_get("category")?,
-            financing: r.try_get("financing")?,
+            departements: list(self.departements),
+            zone: self.zone,
+            chef_lieu: self.chef_lieu,
+            category: self.category,
+            financing: self.financing,
             typology: Typology {
-                density_level: density.and_then(|d| u8::try_from(d).ok()),
-                rurality: r.try_get("rurality")?,
-                centrality: r.try_get("centrality")?,
-                mountain: r.try_get("mountain")?,
+                density_level: self.density_level.and_then(|d| u8::try_from(d).ok()),
+                rurality: self.rurality,
+                centrality: self.centrality,
+                mountain: self.mountain,
             },
-            centroid: match (lon, lat) {
+            centroid: match (self.lon, self.lat) {
                 (Some(lon), Some(lat)) => Some(Centroid { lon, lat }),
                 _ => None,
             },
         };
-        Ok::<_, StoreError>((t, retired))
-    }};
+        Ok((t, self.retired_in))
+    }
 }
 
 impl Store {
@@ -132,11 +145,17 @@ impl Store {
     /// The current referential read from the `territory` rows.
     pub async fn load_referential_rows(&self) -> Result<Option<Referential>> {
         let Some((vintage, _)) = self.referential_state().await? else { return Ok(None) };
-        let rows = with_pool!(self, pool => {
-            let rows = sqlx::query(SELECT_CURRENT).fetch_all(pool).await?;
-            rows.iter().map(|r| territory_from_row!(r).map(|(t, _)| t)).collect::<Result<Vec<_>>>()?
-        });
-        Referential::new(vintage, rows).map(Some).map_err(|e| StoreError::Corrupt(e.to_string()))
+        // Retired territories are few beside the current ones (and this is the fallback
+        // when the snapshot is unreadable): filtered here, so that one statement and one
+        // column list serve both readers.
+        let rows = with_pool!(self, pool => sqlx::query_as::<_, TerritoryRow>(SELECT).fetch_all(pool).await?);
+        let mut current = Vec::with_capacity(rows.len());
+        for r in rows {
+            if let (t, None) = r.into_territory()? {
+                current.push(t);
+            }
+        }
+        Referential::new(vintage, current).map(Some).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
     /// Makes the stored referential equal to `new`: inserts what is new, updates what
@@ -145,10 +164,10 @@ impl Store {
     pub async fn replace_referential(&self, new: &Referential, actor: &str) -> Result<ReferentialChange> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let rows = sqlx::query(SELECT_ALL).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query_as::<_, TerritoryRow>(SELECT).fetch_all(&mut *tx).await?;
             let mut current: HashMap<(TerritoryKind, String), (Territory, Option<String>)> = HashMap::with_capacity(rows.len());
-            for r in &rows {
-                let (t, retired) = territory_from_row!(r)?;
+            for r in rows {
+                let (t, retired) = r.into_territory()?;
                 current.insert((t.kind, t.code.clone()), (t, retired));
             }
             let state = sqlx::query_as::<_, (String, i64)>("SELECT vintage, revision FROM referential_state WHERE id = 1")

@@ -7,25 +7,36 @@ use super::uuid;
 use crate::audit::{By, insert};
 use crate::{Result, Store, StoreError, with_pool};
 
-macro_rules! organisation_row {
-    ($r:expr) => {{
-        use sqlx::Row;
-        let r = $r;
-        let kind: String = r.try_get("kind")?;
-        let territory: Option<String> = r.try_get("territory")?;
-        Organisation {
-            id: uuid(&r.try_get::<String, _>("id")?)?,
-            kind: OrganisationKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("organisation kind {kind}")))?,
-            name: r.try_get("name")?,
-            siren: r.try_get("siren")?,
-            siret: r.try_get("siret")?,
-            territory: territory
+/// An `organisation` row as stored.
+#[derive(sqlx::FromRow)]
+struct OrganisationRow {
+    id: String,
+    kind: String,
+    name: String,
+    siren: Option<String>,
+    siret: Option<String>,
+    territory: Option<String>,
+    version: i64,
+}
+
+impl TryFrom<OrganisationRow> for Organisation {
+    type Error = StoreError;
+
+    fn try_from(r: OrganisationRow) -> Result<Organisation> {
+        Ok(Organisation {
+            id: uuid(&r.id)?,
+            kind: OrganisationKind::parse(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("organisation kind {}", r.kind)))?,
+            name: r.name,
+            siren: r.siren,
+            siret: r.siret,
+            territory: r
+                .territory
                 .map(|t| t.parse().map_err(|e| StoreError::Corrupt(format!("organisation territory {t}: {e}"))))
                 .transpose()?,
-            version: r.try_get("version")?,
-        }
-    }};
+            version: r.version,
+        })
+    }
 }
 
 fn json(o: &Organisation) -> serde_json::Value {
@@ -95,10 +106,8 @@ impl Store {
     pub async fn organisation(&self, id: uuid::Uuid) -> Result<Option<Organisation>> {
         const SQL: &str = "SELECT id, kind, name, siren, siret, territory, version FROM organisation WHERE id = $1";
         with_pool!(self, pool => {
-            match sqlx::query(SQL).bind(id.to_string()).fetch_optional(pool).await? {
-                Some(r) => Ok(Some(organisation_row!(&r))),
-                None => Ok(None),
-            }
+            let row = sqlx::query_as::<_, OrganisationRow>(SQL).bind(id.to_string()).fetch_optional(pool).await?;
+            row.map(Organisation::try_from).transpose()
         })
     }
 
@@ -109,10 +118,8 @@ impl Store {
              WHERE siret = $1 OR (siret IS NULL AND siren = $2) ORDER BY siret IS NULL LIMIT 1";
         let siren = siret.get(..9).unwrap_or(siret);
         with_pool!(self, pool => {
-            match sqlx::query(SQL).bind(siret).bind(siren).fetch_optional(pool).await? {
-                Some(r) => Ok(Some(organisation_row!(&r))),
-                None => Ok(None),
-            }
+            let row = sqlx::query_as::<_, OrganisationRow>(SQL).bind(siret).bind(siren).fetch_optional(pool).await?;
+            row.map(Organisation::try_from).transpose()
         })
     }
 
@@ -120,8 +127,8 @@ impl Store {
     pub async fn organisations(&self) -> Result<Vec<Organisation>> {
         const SQL: &str = "SELECT id, kind, name, siren, siret, territory, version FROM organisation ORDER BY name, id";
         with_pool!(self, pool => {
-            let rows = sqlx::query(SQL).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(organisation_row!(r))).collect()
+            let rows = sqlx::query_as::<_, OrganisationRow>(SQL).fetch_all(pool).await?;
+            rows.into_iter().map(Organisation::try_from).collect()
         })
     }
 }

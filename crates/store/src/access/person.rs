@@ -28,18 +28,18 @@ pub struct Grant {
 /// Inserts a grant unless held; evaluates to its id. Used inside transactions.
 macro_rules! grant {
     ($tx:expr, $person:expr, $role:expr, $by:expr) => {{
-        use sqlx::Row;
         let role: &Role = $role;
         let by: &By = $by;
         let person: Uuid = $person;
-        let existing = sqlx::query("SELECT id FROM role_grant WHERE person_id = $1 AND role = $2 AND scope = $3")
-            .bind(person.to_string())
-            .bind(role.name())
-            .bind(role.scope())
-            .fetch_optional(&mut *$tx)
-            .await?;
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM role_grant WHERE person_id = $1 AND role = $2 AND scope = $3")
+                .bind(person.to_string())
+                .bind(role.name())
+                .bind(role.scope())
+                .fetch_optional(&mut *$tx)
+                .await?;
         match existing {
-            Some(r) => uuid(&r.try_get::<String, _>("id")?)?,
+            Some((id,)) => uuid(&id)?,
             None => {
                 let id = Uuid::now_v7();
                 sqlx::query(
@@ -60,22 +60,36 @@ macro_rules! grant {
     }};
 }
 
-macro_rules! person_row {
-    ($r:expr) => {{
-        use sqlx::Row;
-        let r = $r;
-        let email: String = r.try_get("email")?;
-        Person {
-            id: uuid(&r.try_get::<String, _>("id")?)?,
-            email: Email::parse(&email).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            given_name: r.try_get("given_name")?,
-            usual_name: r.try_get("usual_name")?,
-            has_password: r.try_get::<Option<String>, _>("password_hash")?.is_some(),
-            active: r.try_get("active")?,
-            version: r.try_get("version")?,
-        }
-    }};
+/// A `person` row as stored.
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: String,
+    email: String,
+    given_name: String,
+    usual_name: String,
+    password_hash: Option<String>,
+    active: bool,
+    version: i64,
 }
+
+impl TryFrom<PersonRow> for Person {
+    type Error = StoreError;
+
+    fn try_from(r: PersonRow) -> Result<Person> {
+        Ok(Person {
+            id: uuid(&r.id)?,
+            email: Email::parse(&r.email).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            given_name: r.given_name,
+            usual_name: r.usual_name,
+            has_password: r.password_hash.is_some(),
+            active: r.active,
+            version: r.version,
+        })
+    }
+}
+
+/// A grant as read with its organisation's territory: (id or person, role, scope, territory).
+type GrantRow = (String, String, String, Option<String>);
 
 fn public(p: &Person) -> serde_json::Value {
     json!({"email": p.email, "given_name": p.given_name, "usual_name": p.usual_name, "active": p.active})
@@ -124,10 +138,8 @@ impl Store {
         const SQL: &str =
             "SELECT id, email, given_name, usual_name, password_hash, active, version FROM person WHERE id = $1";
         with_pool!(self, pool => {
-            match sqlx::query(SQL).bind(id.to_string()).fetch_optional(pool).await? {
-                Some(r) => Ok(Some(person_row!(&r))),
-                None => Ok(None),
-            }
+            let row = sqlx::query_as::<_, PersonRow>(SQL).bind(id.to_string()).fetch_optional(pool).await?;
+            row.map(Person::try_from).transpose()
         })
     }
 
@@ -135,29 +147,29 @@ impl Store {
     pub async fn person_by_email(&self, email: &Email) -> Result<Option<(Person, Option<String>)>> {
         const SQL: &str =
             "SELECT id, email, given_name, usual_name, password_hash, active, version FROM person WHERE email_key = $1";
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            match sqlx::query(SQL).bind(email.key()).fetch_optional(pool).await? {
-                Some(r) => {
-                    let hash: Option<String> = r.try_get("password_hash")?;
-                    Ok(Some((person_row!(&r), hash)))
-                }
-                None => Ok(None),
+        let row = with_pool!(self, pool => {
+            sqlx::query_as::<_, PersonRow>(SQL).bind(email.key()).fetch_optional(pool).await?
+        });
+        match row {
+            Some(r) => {
+                let hash = r.password_hash.clone();
+                Ok(Some((Person::try_from(r)?, hash)))
             }
-        })
+            None => Ok(None),
+        }
     }
 
     /// People by name, a page of them, and how many there are.
     pub async fn people(&self, limit: u32, offset: u32) -> Result<(Vec<Person>, u64)> {
         const SQL: &str = "SELECT id, email, given_name, usual_name, password_hash, active, version FROM person \
              ORDER BY usual_name, given_name, email_key LIMIT $1 OFFSET $2";
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM person").fetch_one(pool).await?.try_get("n")?;
-            let rows = sqlx::query(SQL).bind(i64::from(limit)).bind(i64::from(offset)).fetch_all(pool).await?;
-            let people = rows.iter().map(|r| Ok(person_row!(r))).collect::<Result<Vec<_>>>()?;
-            Ok((people, u64::try_from(total).unwrap_or(0)))
-        })
+        let (total, rows) = with_pool!(self, pool => {
+            let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) AS n FROM person").fetch_one(pool).await?;
+            let rows = sqlx::query_as::<_, PersonRow>(SQL).bind(i64::from(limit)).bind(i64::from(offset)).fetch_all(pool).await?;
+            (total, rows)
+        });
+        let people = rows.into_iter().map(Person::try_from).collect::<Result<Vec<_>>>()?;
+        Ok((people, u64::try_from(total).unwrap_or(0)))
     }
 
     /// Sets (or replaces) a person's password hash; ends their other sessions.
@@ -204,18 +216,12 @@ impl Store {
         const SQL: &str = "SELECT g.id, g.role, g.scope, o.territory FROM role_grant g \
              LEFT JOIN organisation o ON g.role = 'local' AND o.id = g.scope \
              WHERE g.person_id = $1 ORDER BY g.role, g.scope";
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            let rows = sqlx::query(SQL).bind(person.to_string()).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    let name: String = r.try_get("role")?;
-                    let scope: String = r.try_get("scope")?;
-                    let territory: Option<String> = r.try_get("territory")?;
-                    Ok(Grant { id: uuid(&r.try_get::<String, _>("id")?)?, role: role_from(&name, scope, territory)? })
-                })
-                .collect()
-        })
+        let rows = with_pool!(self, pool => {
+            sqlx::query_as::<_, GrantRow>(SQL).bind(person.to_string()).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(id, name, scope, territory)| Ok(Grant { id: uuid(&id)?, role: role_from(&name, scope, territory)? }))
+            .collect()
     }
 
     /// Every role of every active person (who is told of what happens on a pact).
@@ -224,18 +230,10 @@ impl Store {
              JOIN person p ON p.id = g.person_id \
              LEFT JOIN organisation o ON g.role = 'local' AND o.id = g.scope \
              WHERE p.active ORDER BY g.person_id";
-        with_pool!(self, pool => {
-            use sqlx::Row;
-            let rows = sqlx::query(SQL).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    let name: String = r.try_get("role")?;
-                    let scope: String = r.try_get("scope")?;
-                    let territory: Option<String> = r.try_get("territory")?;
-                    Ok((uuid(&r.try_get::<String, _>("person_id")?)?, role_from(&name, scope, territory)?))
-                })
-                .collect()
-        })
+        let rows = with_pool!(self, pool => sqlx::query_as::<_, GrantRow>(SQL).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|(person, name, scope, territory)| Ok((uuid(&person)?, role_from(&name, scope, territory)?)))
+            .collect()
     }
 
     /// Grants a role (no-op when already held); returns the grant's id.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::uuid;
 use crate::audit::{By, insert};
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, StoreError, with_pool};
 
 /// A token to store (its secret already hashed).
 #[derive(Debug, Clone)]
@@ -39,22 +39,35 @@ impl ApiToken {
     }
 }
 
-macro_rules! token_row {
-    ($r:expr) => {{
-        use sqlx::Row;
-        let r = $r;
-        let roles: sqlx::types::Json<Vec<Role>> = r.try_get("roles")?;
-        ApiToken {
-            id: uuid(&r.try_get::<String, _>("id")?)?,
-            person: uuid(&r.try_get::<String, _>("person_id")?)?,
-            name: r.try_get("name")?,
-            roles: roles.0,
-            created_at: r.try_get("created_at")?,
-            expires_at: r.try_get("expires_at")?,
-            revoked_at: r.try_get("revoked_at")?,
-            last_used_at: r.try_get("last_used_at")?,
-        }
-    }};
+/// An `api_token` row as stored (without its hash).
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: String,
+    person_id: String,
+    name: String,
+    #[sqlx(json)]
+    roles: Vec<Role>,
+    created_at: OffsetDateTime,
+    expires_at: Option<OffsetDateTime>,
+    revoked_at: Option<OffsetDateTime>,
+    last_used_at: Option<OffsetDateTime>,
+}
+
+impl TryFrom<TokenRow> for ApiToken {
+    type Error = StoreError;
+
+    fn try_from(r: TokenRow) -> Result<ApiToken> {
+        Ok(ApiToken {
+            id: uuid(&r.id)?,
+            person: uuid(&r.person_id)?,
+            name: r.name,
+            roles: r.roles,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+        })
+    }
 }
 
 const LAST_USE_EVERY: Duration = Duration::minutes(1);
@@ -97,8 +110,8 @@ impl Store {
         const SQL: &str = "SELECT id, person_id, name, roles, created_at, expires_at, revoked_at, last_used_at \
              FROM api_token WHERE person_id = $1 ORDER BY created_at DESC, id DESC";
         with_pool!(self, pool => {
-            let rows = sqlx::query(SQL).bind(person.to_string()).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(token_row!(r))).collect()
+            let rows = sqlx::query_as::<_, TokenRow>(SQL).bind(person.to_string()).fetch_all(pool).await?;
+            rows.into_iter().map(ApiToken::try_from).collect()
         })
     }
 
@@ -106,10 +119,8 @@ impl Store {
         const SQL: &str = "SELECT id, person_id, name, roles, created_at, expires_at, revoked_at, last_used_at \
              FROM api_token WHERE id = $1";
         with_pool!(self, pool => {
-            match sqlx::query(SQL).bind(id.to_string()).fetch_optional(pool).await? {
-                Some(r) => Ok(Some(token_row!(&r))),
-                None => Ok(None),
-            }
+            let row = sqlx::query_as::<_, TokenRow>(SQL).bind(id.to_string()).fetch_optional(pool).await?;
+            row.map(ApiToken::try_from).transpose()
         })
     }
 
@@ -119,11 +130,9 @@ impl Store {
              t.last_used_at FROM api_token t JOIN person p ON p.id = t.person_id WHERE t.token_hash = $1 AND p.active";
         let now = OffsetDateTime::now_utc();
         let found = with_pool!(self, pool => {
-            match sqlx::query(SQL).bind(token_hash).fetch_optional(pool).await? {
-                Some(r) => Some(token_row!(&r)),
-                None => None,
-            }
+            sqlx::query_as::<_, TokenRow>(SQL).bind(token_hash).fetch_optional(pool).await?
         });
+        let found = found.map(ApiToken::try_from).transpose()?;
         let Some(mut token) = found.filter(|t| t.is_live(now)) else { return Ok(None) };
         if token.last_used_at.is_none_or(|t| now - t > LAST_USE_EVERY) {
             with_pool!(self, pool => {
