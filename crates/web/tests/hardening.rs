@@ -9,7 +9,7 @@ use cohesion_store::audit::By;
 use cohesion_store::testing::{TestDb, postgres_or_skip};
 use cohesion_web::auth::secret;
 use serde_json::{Value, json};
-use support::{TestApp, spawn};
+use support::{Browser, TestApp, spawn};
 
 async fn token(app: &TestApp, email: &str, roles: Vec<Role>) -> String {
     let person = app.person(email, &roles, "correct horse battery staple").await;
@@ -120,6 +120,47 @@ async fn story(app: &TestApp) {
     assert_eq!(res.status().as_u16(), 403, "the text after the edit is outside the delegate's scope");
     let (_, stored) = send(app, "GET", &format!("/api/v1/pacts/{id}"), &admin, None).await;
     assert_eq!(stored["revision"], pact["revision"], "nothing was written");
+}
+
+/// 30 wrong passwords at once on one account: at most 5 are checked, the rest wait.
+async fn parallel_sign_ins(app: &TestApp) {
+    app.person("cible@example.fr", &[], "correct horse battery staple").await;
+    let base = app.url("");
+    let tries: Vec<_> = (0..30)
+        .map(|_| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let mut b = Browser::new();
+                let (_, _, html) = b.get(&format!("{base}/connexion")).await;
+                let csrf = support::csrf_of(&html);
+                let form = [("csrf", csrf.as_str()), ("email", "cible@example.fr"), ("password", "mauvais")];
+                b.post(&format!("{base}/connexion"), &form).await.0
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tries {
+        statuses.push(t.await.expect("task"));
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked + throttled, 30, "{statuses:?}");
+    assert!(checked <= 5, "{checked} passwords checked in parallel, at most 5 allowed: {statuses:?}");
+}
+
+#[tokio::test]
+async fn sign_ins_in_parallel_are_throttled_sqlite() {
+    let app = spawn(TestDb::sqlite().await.expect("db"), false).await;
+    parallel_sign_ins(&app).await;
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sign_ins_in_parallel_are_throttled_postgres() {
+    let Some(db) = postgres_or_skip().await else { return };
+    let app = spawn(db, false).await;
+    parallel_sign_ins(&app).await;
+    app.db.cleanup().await;
 }
 
 #[tokio::test]

@@ -137,6 +137,39 @@ impl Store {
         Ok(())
     }
 
+    /// Records a sign-in attempt as failed before its password is checked, so that
+    /// parallel attempts all count (each sees at least every attempt recorded before
+    /// its own count: at most the allowed number get through). Returns its id, for
+    /// [`Store::login_attempt_succeeded`].
+    pub async fn begin_login_attempt(&self, email_key: &str, address: &str) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let now = OffsetDateTime::now_utc();
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO login_attempt (id, at, email_key, address, success) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id.to_string())
+                .bind(now)
+                .bind(email_key)
+                .bind(address)
+                .bind(false)
+                .execute(pool)
+                .await?;
+            sqlx::query("DELETE FROM login_attempt WHERE at < $1").bind(now - Duration::days(1)).execute(pool).await?;
+        });
+        Ok(id)
+    }
+
+    /// The attempt `id` (from [`Store::begin_login_attempt`]) gave the right password.
+    pub async fn login_attempt_succeeded(&self, id: Uuid) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE login_attempt SET success = $1 WHERE id = $2")
+                .bind(true)
+                .bind(id.to_string())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Failed sign-ins within `window` for this account and from this address. An
     /// account's count restarts at its last success.
     pub async fn login_failures(&self, email_key: &str, address: &str, window: Duration) -> Result<Throttle> {

@@ -39,9 +39,12 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 pub async fn login(state: &AppState, email: &str, password_given: &str, address: &str) -> Result<String, LoginError> {
     let config = &state.auth;
     let key = email.trim().to_lowercase();
+    // The attempt counts before the password is checked (and stays a failure unless
+    // it succeeds), so parallel attempts cannot all pass the check.
+    let attempt = state.store.begin_login_attempt(&key, address).await?;
     let throttle = state.store.login_failures(&key, address, config.throttle_window).await?;
-    if throttle.account_failures >= config.max_account_failures
-        || throttle.address_failures >= config.max_address_failures
+    if throttle.account_failures > config.max_account_failures
+        || throttle.address_failures > config.max_address_failures
     {
         tracing::warn!(address, "sign-in throttled");
         return Err(LoginError::Throttled);
@@ -55,7 +58,9 @@ pub async fn login(state: &AppState, email: &str, password_given: &str, address:
         _ => (None, None),
     };
     let ok = password::verify(password_given, hash);
-    state.store.record_login_attempt(&key, address, ok).await?;
+    if ok {
+        state.store.login_attempt_succeeded(attempt).await?;
+    }
     match person {
         Some(p) if ok => open_session(&state.store, config, p.id).await.map_err(LoginError::Internal),
         _ => Err(LoginError::Invalid),

@@ -74,7 +74,9 @@ fn french(message: &str) -> String {
     }
     if let Some(rest) = message.strip_prefix("a cell lies in column ") {
         let column = rest.split(' ').next().unwrap_or("");
-        return format!("une cellule est remplie en colonne {column} : une liste en a 256 au plus, vérifiez la feuille");
+        return format!(
+            "une cellule est remplie en colonne {column} : une liste en a 256 au plus, vérifiez la feuille"
+        );
     }
     if message.starts_with("more than") && message.contains("filled cells") {
         return "la feuille a trop de cellules remplies : découpez la liste".into();
