@@ -51,6 +51,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_pact.sql"),
         include_str!("../migrations/postgres/0007_pact.sql"),
     ),
+    (
+        8,
+        "token_lineage",
+        include_str!("../migrations/sqlite/0008_token_lineage.sql"),
+        include_str!("../migrations/postgres/0008_token_lineage.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -47,6 +47,9 @@ pub struct MaybeActor(pub Option<Principal>);
 /// Who made the request and its id, as the audit trail records them.
 pub struct AuditContext(pub By);
 
+/// The API token the request is authenticated with, if it is one (not a session).
+pub struct ByToken(pub Option<Uuid>);
+
 /// What the credentials of a request resolved to.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
@@ -241,6 +244,18 @@ impl FromRequestParts<AppState> for Actor {
             }
         }
         Ok(Actor(found.principal.clone()))
+    }
+}
+
+impl FromRequestParts<AppState> for ByToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let via = credentials(parts)?.map(|a| a.via.clone());
+        Ok(ByToken(match via {
+            Some(Via::Token { id }) => Some(id),
+            _ => None,
+        }))
     }
 }
 

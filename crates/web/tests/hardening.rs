@@ -163,6 +163,57 @@ async fn sign_ins_in_parallel_are_throttled_postgres() {
     app.db.cleanup().await;
 }
 
+/// A token never mints a token that outlives it, and revoking it revokes its children.
+async fn token_lineage(app: &TestApp) {
+    let person = app.person("jetons@example.fr", &[Role::Admin], "correct horse battery staple").await;
+    let secret = secret::generate().expect("random");
+    let day = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let t = NewApiToken {
+        person,
+        name: "un jour".into(),
+        token_hash: secret::hash(&secret),
+        roles: vec![Role::Admin],
+        expires_at: Some(day),
+    };
+    app.state.store.create_api_token(&t, &By::new("test", None)).await.expect("token");
+    let (s, _) = send(app, "POST", "/api/v1/tokens", &secret, Some(json!({"name": "sans fin"}))).await;
+    assert_eq!(s, 403, "no expiry: it would outlive its parent");
+    let (s, _) =
+        send(app, "POST", "/api/v1/tokens", &secret, Some(json!({"name": "long", "expires_in_days": 30}))).await;
+    assert_eq!(s, 403, "30 days: it would outlive its parent");
+    let grandparent = secret::generate().expect("random");
+    let g = NewApiToken {
+        person,
+        name: "racine".into(),
+        token_hash: secret::hash(&grandparent),
+        roles: vec![Role::Admin],
+        expires_at: None,
+    };
+    let root = app.state.store.create_api_token(&g, &By::new("test", None)).await.expect("token");
+    let (s, made) = send(app, "POST", "/api/v1/tokens", &grandparent, Some(json!({"name": "enfant"}))).await;
+    assert_eq!(s, 201, "{made}");
+    let child_secret = made["secret"].as_str().expect("secret").to_owned();
+    assert_eq!(send(app, "GET", "/api/v1/me", &child_secret, None).await.0, 200);
+    let (s, _) = send(app, "DELETE", &format!("/api/v1/tokens/{}", root.id), &secret, None).await;
+    assert_eq!(s, 204);
+    assert_eq!(send(app, "GET", "/api/v1/me", &child_secret, None).await.0, 401, "revoked with its parent");
+}
+
+#[tokio::test]
+async fn tokens_never_outlive_their_parent_sqlite() {
+    let app = spawn(TestDb::sqlite().await.expect("db"), false).await;
+    token_lineage(&app).await;
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn tokens_never_outlive_their_parent_postgres() {
+    let Some(db) = postgres_or_skip().await else { return };
+    let app = spawn(db, false).await;
+    token_lineage(&app).await;
+    app.db.cleanup().await;
+}
+
 #[tokio::test]
 async fn hardening_sqlite() {
     let app = spawn(TestDb::sqlite().await.expect("db"), false).await;

@@ -74,8 +74,14 @@ const LAST_USE_EVERY: Duration = Duration::minutes(1);
 
 impl Store {
     pub async fn create_api_token(&self, new: &NewApiToken, by: &By) -> Result<ApiToken> {
-        const SQL: &str = "INSERT INTO api_token (id, person_id, name, token_hash, roles, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        self.create_api_token_from(new, None, by).await
+    }
+
+    /// Stores a token created by a request authenticated with token `parent`:
+    /// revoking `parent` revokes it ([`Store::revoke_api_token`]).
+    pub async fn create_api_token_from(&self, new: &NewApiToken, parent: Option<Uuid>, by: &By) -> Result<ApiToken> {
+        const SQL: &str = "INSERT INTO api_token (id, person_id, name, token_hash, roles, created_at, expires_at, \
+             created_by_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         let token = ApiToken {
             id: Uuid::now_v7(),
             person: new.person,
@@ -96,6 +102,7 @@ impl Store {
                 .bind(sqlx::types::Json(&token.roles))
                 .bind(token.created_at)
                 .bind(token.expires_at)
+                .bind(parent.map(|p| p.to_string()))
                 .execute(&mut *tx)
                 .await?;
             let after = json!({"person": token.person, "name": token.name, "roles": token.roles});
@@ -147,16 +154,22 @@ impl Store {
         Ok(Some(token))
     }
 
-    /// Revokes a token; `false` when it was already revoked.
+    /// Revokes a token and every token created from it (at any depth); `false` when
+    /// the token was already revoked.
     pub async fn revoke_api_token(&self, id: Uuid, by: &By) -> Result<bool> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let n = sqlx::query("UPDATE api_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            // The token and every token created from it, at any depth.
+            const SQL: &str = "WITH RECURSIVE lineage (id) AS (SELECT id FROM api_token WHERE id = $1 \
+                 UNION SELECT t.id FROM api_token t JOIN lineage l ON t.created_by_token = l.id) \
+                 UPDATE api_token SET revoked_at = $2 WHERE id IN (SELECT id FROM lineage) AND revoked_at IS NULL";
+            let root = sqlx::query("SELECT id FROM api_token WHERE id = $1 AND revoked_at IS NULL")
                 .bind(id.to_string())
-                .bind(OffsetDateTime::now_utc())
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?
-                .rows_affected();
+                .is_some();
+            sqlx::query(SQL).bind(id.to_string()).bind(OffsetDateTime::now_utc()).execute(&mut *tx).await?;
+            let n = u64::from(root);
             if n == 1 {
                 insert!(&mut *tx, &by.event("api_token", id, "revoke", None, None))?;
             }

@@ -218,10 +218,15 @@ pub async fn request_email_change(state: &AppState, person: &Person, new_email: 
 
 /// A new API token carrying `roles` (all of the owner's when `None`); returns it and
 /// its secret, shown this once.
+///
+/// Created through another token (`parent`), it carries no role that token lacks (its
+/// principal holds the token's roles), never outlives it, and is revoked with it.
+#[allow(clippy::too_many_arguments)]
 pub async fn create_token(
     state: &AppState,
     p: &Principal,
     by: &By,
+    parent: Option<Uuid>,
     name: &str,
     roles: Option<&[RoleView]>,
     expires_in_days: Option<u32>,
@@ -242,9 +247,20 @@ pub async fn create_token(
     }
     let secret = secret::generate().map_err(internal)?;
     let expires_at = expires_in_days.map(|d| OffsetDateTime::now_utc() + Duration::days(i64::from(d.clamp(1, 3650))));
+    if let Some(parent) = parent {
+        let from = state.store.api_token(parent).await?.ok_or(ApiError::Unauthenticated)?;
+        if let Some(limit) = from.expires_at
+            && expires_at.is_none_or(|e| e > limit)
+        {
+            return Err(ApiError::Forbidden(format!(
+                "a token cannot outlive the token that creates it (it expires {}): ask for fewer days",
+                limit.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+            )));
+        }
+    }
     let new =
         NewApiToken { person: p.person, name: name.to_owned(), token_hash: secret::hash(&secret), roles, expires_at };
-    let token = state.store.create_api_token(&new, by).await?;
+    let token = state.store.create_api_token_from(&new, parent, by).await?;
     Ok((token, secret))
 }
 

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::ApiJson;
 use crate::AppState;
 use crate::access::{RoleView, accounts};
-use crate::auth::{Actor, AuditContext};
+use crate::auth::{Actor, AuditContext, ByToken};
 use crate::error::{ApiError, Problem};
 
 #[derive(Deserialize, ToSchema)]
@@ -79,10 +79,12 @@ pub async fn create(
     State(state): State<AppState>,
     Actor(p): Actor,
     AuditContext(by): AuditContext,
+    ByToken(parent): ByToken,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let (token, secret) =
-        accounts::create_token(&state, &p, &by, &body.name, body.roles.as_deref(), body.expires_in_days).await?;
+        accounts::create_token(&state, &p, &by, parent, &body.name, body.roles.as_deref(), body.expires_in_days)
+            .await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token: TokenView::from(&token), secret })))
 }
 

@@ -243,7 +243,7 @@ pub async fn create_token(
         Ok(a) => a.clone(),
         Err(redirect) => return Ok(redirect.into_response()),
     };
-    match accounts::create_token(&state, &me.principal, &who.by(), &form.name, None, None).await {
+    match accounts::create_token(&state, &me.principal, &who.by(), None, &form.name, None, None).await {
         Ok((_, secret)) => {
             let mut page = message(
                 &who,
