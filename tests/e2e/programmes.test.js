@@ -105,6 +105,8 @@ describe('member list update (admin)', () => {
       await screenshot(page, 'desktop-import-apercu');
       assert.deepEqual(await axe(page), [], 'axe-core on the preview');
 
+      // Most members leave: applying asks for the confirmation box (required).
+      await page.check('#confirmer-retraits');
       await Promise.all([page.waitForLoadState('networkidle'), page.click('button:has-text("Appliquer ces changements")')]);
       assert.match(page.url(), /\/programmes\/acv2\?info=import/);
       assert.match(await page.textContent('.fr-alert--success'), /1 ajout\(s\), \d+ retrait\(s\), 1 modification\(s\)/);

@@ -88,13 +88,15 @@ pub struct ImportResult {
 }
 
 /// Applies a list previewed at `base_revision`, or a conflict if the programmes moved
-/// since.
+/// since. A list removing more than a tenth of the current members is refused unless
+/// `confirm_removals` (`MembershipDiff::is_mass_removal`).
 pub async fn apply(
     app: &App,
     who: &Principal,
     code: &str,
     body: &[u8],
     base_revision: i64,
+    confirm_removals: bool,
 ) -> Result<ImportResult, AppError> {
     may_manage(who, code)?;
     // The difference must be computed on the revision the client previewed: catch up
@@ -105,6 +107,18 @@ pub async fn apply(
         return Err(AppError::Conflict(format!(
             "the programmes are at revision {revision}, not {base_revision}; preview again"
         )));
+    }
+    if d.is_mass_removal() && !confirm_removals {
+        return Err(AppError::bad_request(
+            "mass_removal",
+            format!(
+                "the list marks {} of the {} current members exited (more than {} %): send confirm_removals=true \
+                 to apply it",
+                d.removed.len(),
+                d.current_before(),
+                cohesion_core::programme::membership_import::MAX_UNCONFIRMED_REMOVAL_PERCENT
+            ),
+        ));
     }
     let applied = app.store.apply_memberships(code, &d, base_revision, &today(), &actor(who)).await?;
     let revision = applied.map_err(|s| {

@@ -28,6 +28,9 @@ pub struct MembershipsArgs {
     /// Apply the changes without asking.
     #[arg(long)]
     pub apply: bool,
+    /// Needed to apply a list that marks more than a tenth of the current members exited.
+    #[arg(long)]
+    pub allow_mass_removal: bool,
     #[command(flatten)]
     pub db: DbArgs,
     /// The list: CSV (UTF-8, `,` or `;`) or XLSX (first sheet).
@@ -100,6 +103,15 @@ pub async fn run(args: MembershipsArgs) -> anyhow::Result<()> {
     if args.dry_run {
         outln!("dry run: nothing written");
         return Ok(());
+    }
+    if d.is_mass_removal() && !args.allow_mass_removal {
+        bail!(
+            "the list marks {} of the {} current members exited (more than {} %); nothing written: check the file, \
+             or run again with --allow-mass-removal",
+            d.removed.len(),
+            d.current_before(),
+            cohesion_core::programme::membership_import::MAX_UNCONFIRMED_REMOVAL_PERCENT
+        );
     }
     if !args.apply {
         if !std::io::stdin().is_terminal() {

@@ -214,6 +214,52 @@ async fn tokens_never_outlive_their_parent_postgres() {
     app.db.cleanup().await;
 }
 
+/// A list that would empty a programme is refused unless confirmed.
+async fn mass_removal(app: &TestApp) {
+    let admin = token(app, "admin-liste@anct.gouv.fr", vec![Role::Admin]).await;
+    let body = json!({"code": "tst", "acronym": "TST", "name": "Programme test"});
+    assert_eq!(send(app, "POST", "/api/v1/programmes", &admin, Some(body)).await.0, 201);
+    let upload = |csv: &'static str, path: String| {
+        reqwest::Client::new().post(app.url(&path)).bearer_auth(&admin).header("content-type", "text/csv").body(csv)
+    };
+    let preview = |csv: &'static str| async move {
+        let r = upload(csv, "/api/v1/programmes/tst/imports/preview".into()).send().await.expect("answer");
+        let v: Value = r.json().await.expect("json");
+        v["base_revision"].as_i64().expect("revision")
+    };
+    let apply = |csv: &'static str, base: i64, confirm: bool| async move {
+        let path = format!("/api/v1/programmes/tst/imports/apply?base_revision={base}&confirm_removals={confirm}");
+        let r = upload(csv, path).send().await.expect("answer");
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let two = "code\n42218\n01001\n";
+    let base = preview(two).await;
+    assert_eq!(apply(two, base, false).await.0, 200, "adding members needs no confirmation");
+    let header_only = "code\n";
+    let base = preview(header_only).await;
+    let (s, problem) = apply(header_only, base, false).await;
+    assert_eq!((s, problem["code"].as_str()), (400, Some("mass_removal")), "{problem}");
+    let (s, done) = apply(header_only, base, true).await;
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(done["removed"], 2);
+}
+
+#[tokio::test]
+async fn a_list_that_empties_a_programme_needs_a_confirmation_sqlite() {
+    let app = spawn(TestDb::sqlite().await.expect("db"), false).await;
+    mass_removal(&app).await;
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_list_that_empties_a_programme_needs_a_confirmation_postgres() {
+    let Some(db) = postgres_or_skip().await else { return };
+    let app = spawn(db, false).await;
+    mass_removal(&app).await;
+    app.db.cleanup().await;
+}
+
 #[tokio::test]
 async fn hardening_sqlite() {
     let app = spawn(TestDb::sqlite().await.expect("db"), false).await;

@@ -36,9 +36,25 @@ pub struct MembershipDiff {
     pub unchanged: usize,
 }
 
+/// A list may mark at most this share of the current members exited (in percent)
+/// unless its author confirms it: a header-only file once proposed to mark every
+/// member of Petites villes de demain exited.
+pub const MAX_UNCONFIRMED_REMOVAL_PERCENT: usize = 10;
+
 impl MembershipDiff {
     pub fn is_noop(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+
+    /// The current members before the list: those it removes, changes or keeps.
+    pub fn current_before(&self) -> usize {
+        self.removed.len() + self.changed.len() + self.unchanged
+    }
+
+    /// Whether the list removes more than [`MAX_UNCONFIRMED_REMOVAL_PERCENT`] of the
+    /// current members, so that applying it needs an explicit confirmation.
+    pub fn is_mass_removal(&self) -> bool {
+        self.removed.len() * 100 > self.current_before() * MAX_UNCONFIRMED_REMOVAL_PERCENT
     }
 }
 

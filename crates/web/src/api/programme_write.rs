@@ -81,6 +81,10 @@ pub async fn preview(
 pub struct ApplyParams {
     /// The `base_revision` the preview answered.
     pub base_revision: i64,
+    /// Required (`true`) when the list marks more than a tenth of the current members
+    /// exited; otherwise such a list is refused (400 `mass_removal`).
+    #[serde(default)]
+    pub confirm_removals: bool,
 }
 
 /// Applies a membership list previewed at `base_revision` (the same file again).
@@ -99,7 +103,7 @@ pub async fn apply(
     ApiQuery(params): ApiQuery<ApplyParams>,
     body: Bytes,
 ) -> Result<Json<ImportResult>, ApiError> {
-    Ok(Json(use_case::apply(&state, &actor.0, &code, &body, params.base_revision).await?))
+    Ok(Json(use_case::apply(&state, &actor.0, &code, &body, params.base_revision, params.confirm_removals).await?))
 }
 
 /// Sets the programme's eligibility rule (see docs/programmes.md for its format).

@@ -53,6 +53,8 @@ pub struct Preview {
     pub noop: bool,
     /// Said before the button when current members would leave the programme.
     pub removals: Option<String>,
+    /// More than a tenth of the members removed: the confirmation asks for a tick.
+    pub mass_removal: bool,
     pub base_revision: i64,
     pub content: String,
     pub file_name: String,
@@ -128,6 +130,7 @@ fn preview(state: &AppState, d: &MembershipDiff, revision: i64, body: &[u8], fil
         ],
         more: d.added.len().max(d.removed.len()).max(d.changed.len()) > SHOWN,
         noop: d.is_noop(),
+        mass_removal: d.is_mass_removal(),
         removals: (!d.removed.is_empty()).then(|| {
             format!(
                 "{} membre(s) actuel(s) absent(s) du fichier seront marqués sortis à la date d’aujourd’hui (leur \
@@ -217,6 +220,9 @@ pub struct ApplyForm {
     base_revision: String,
     #[serde(default)]
     contenu: String,
+    /// The box confirming the removal of many members (`MembershipDiff::is_mass_removal`).
+    #[serde(default)]
+    confirmer_retraits: String,
 }
 
 /// `POST /programmes/{code}/import/appliquer`: applies the previewed file if nothing
@@ -243,7 +249,7 @@ pub async fn apply(
             Vec::new(),
         );
     };
-    match apply_list(&state, &me.principal, &code, &body, base).await {
+    match apply_list(&state, &me.principal, &code, &body, base, form.confirmer_retraits == "oui").await {
         Ok(r) => Ok(Redirect::to(&format!(
             "{}?info=import&ajouts={}&retraits={}&modifications={}",
             programme_href(&code),
@@ -261,6 +267,14 @@ pub async fn apply(
             );
             Ok((StatusCode::CONFLICT, render(&who.config, &p)?).into_response())
         }
+        Err(AppError::BadRequest { code: "mass_removal", .. }) => bad_request(
+            &who,
+            p,
+            "La liste n’a pas été appliquée : elle retire plus d’un dixième des membres actuels. Envoyez à nouveau le \
+             fichier et cochez la case qui confirme ces retraits."
+                .into(),
+            Vec::new(),
+        ),
         Err(AppError::InvalidFile(faults)) => {
             // The list was checked at the preview: only a change of the referential
             // since then can make it faulty now. Show the faults as a new preview would.
