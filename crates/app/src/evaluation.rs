@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use cohesion_core::date;
 use cohesion_core::evaluation::{EvaluationRequest, observations};
 use cohesion_core::impact::{self, Panel};
-use cohesion_core::indicator::{self, Date};
+use cohesion_core::indicator;
 use cohesion_core::territory::Referential;
 use cohesion_store::evaluation::EvaluationJob;
 use cohesion_store::{Store, StoreError};
@@ -94,7 +95,7 @@ async fn compute(
         }
     };
     store.evaluation_progress(&job.id, worker, "panel", 10).await?;
-    let (Some(from), Some(to)) = (Date::year_start(request.from), Date::new(request.to, 12, 31)) else {
+    let (Some(from), Some(to)) = (date::year_start(request.from), date::ymd(request.to, 12, 31)) else {
         return Ok(Err("période invalide".into()));
     };
     let values = store.effective_values(&request.indicator, valid.unit_kind, from, to).await?;

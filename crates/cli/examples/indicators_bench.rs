@@ -13,11 +13,12 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use cohesion_core::date;
 use cohesion_core::evaluation::{EvaluationRequest, TreatedSet, TreatedTerritory};
 use cohesion_core::impact::{ControlGroup, EffectShape, Method, SimConfig, simulate};
 use cohesion_core::indicator::measure_file::ParsedValue;
 use cohesion_core::indicator::rollup::rollup_all;
-use cohesion_core::indicator::{Date, Origin, catalogue, find, find_source, populations};
+use cohesion_core::indicator::{Origin, catalogue, find, find_source, populations};
 use cohesion_core::territory::{TerritoryKind, TerritoryRef, compact};
 use cohesion_store::testing::TestDb;
 use time::OffsetDateTime;
@@ -51,7 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     store.import_measurements("population", &source, Origin::OpenData, version, &pops, "bench").await?;
     let import_pop = t.elapsed();
-    let date = Date::year_start(2023).ok_or("date")?;
+    let date = date::year_start(2023).ok_or("date")?;
     let rate: Vec<ParsedValue> = communes
         .iter()
         .enumerate()
@@ -68,7 +69,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "gp_accessibility",
             &apl,
             Origin::OpenData,
-            Date::year_start(2024).ok_or("d")?,
+            date::year_start(2024).ok_or("d")?,
             &rate,
             "bench",
         )
@@ -143,7 +144,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|o| ParsedValue {
             line: 0,
             territory: TerritoryRef { kind: TerritoryKind::Commune, code: code_of[o.unit.as_str()].to_owned() },
-            date: Date::year_start(o.year).unwrap_or(date),
+            date: date::year_start(o.year).unwrap_or(date),
             value: 100.0 + o.outcome,
         })
         .collect();
@@ -154,7 +155,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "business_creations",
             &src,
             Origin::OpenData,
-            Date::year_start(2025).ok_or("d")?,
+            date::year_start(2025).ok_or("d")?,
             &values,
             "bench",
         )
@@ -189,8 +190,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .effective_values(
                 "business_creations",
                 TerritoryKind::Commune,
-                Date::year_start(2015).ok_or("d")?,
-                Date::new(2024, 12, 31).ok_or("d")?,
+                date::year_start(2015).ok_or("d")?,
+                date::ymd(2024, 12, 31).ok_or("d")?,
             )
             .await?
             .len();

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use calamine::{Data, Reader, open_workbook_auto};
+use cohesion_core::date;
 use cohesion_core::import::{Fault, Faults};
 use cohesion_core::indicator::measure_file::{ParsedFile, Rows, csv_rows, parse_rows};
 use cohesion_core::indicator::{self, Date, Origin, SourceInfo};
@@ -66,7 +67,8 @@ impl SourceArgs {
     fn resolve(&self) -> anyhow::Result<(SourceInfo, Origin, Date)> {
         let origin =
             Origin::parse(&self.origin).with_context(|| format!("--origin `{}`: open_data or local", self.origin))?;
-        let version: Date = self.version.parse().with_context(|| format!("--version `{}`", self.version))?;
+        let version: Date =
+            date::iso_or_year(&self.version).with_context(|| format!("--version `{}`", self.version))?;
         let mut info = match indicator::find_source(&self.source) {
             Some(known) => known.to_info(),
             None => SourceInfo { code: self.source.clone(), ..SourceInfo::default() },

@@ -23,6 +23,7 @@ macro_rules! labels {
 pub(crate) use labels;
 
 pub mod access;
+pub mod date;
 pub mod evaluation;
 pub mod impact;
 pub mod import;

@@ -285,7 +285,7 @@ impl Store {
              WHERE m.indicator = $1 AND m.territory_kind = $2 AND s.origin = 'open_data'";
         with_pool!(self, pool => {
             let (d,): (Option<String>,) = sqlx::query_as(SQL).bind(indicator).bind(kind.as_str()).fetch_one(pool).await?;
-            d.map(|d| d.parse::<Date>().map_err(|e| StoreError::Corrupt(format!("measurement.date: {e}")))).transpose()
+            d.map(|d| cohesion_core::date::iso_or_year(&d).map_err(|e| StoreError::Corrupt(format!("measurement.date: {e}")))).transpose()
         })
     }
 

@@ -28,7 +28,7 @@ fn value(code: &str, date: &str, value: f64) -> ParsedValue {
     ParsedValue {
         line: 2,
         territory: TerritoryRef { kind: TerritoryKind::Commune, code: code.into() },
-        date: date.parse().expect("date"),
+        date: day(date),
         value,
     }
 }
@@ -38,7 +38,7 @@ fn source(code: &str) -> SourceInfo {
 }
 
 fn day(s: &str) -> Date {
-    s.parse().expect("date")
+    cohesion_core::date::iso_or_year(s).expect("date")
 }
 
 async fn measurements_story(store: &Store) {

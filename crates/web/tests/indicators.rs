@@ -109,13 +109,13 @@ async fn story(db: &TestDb) {
             values.push(ParsedValue {
                 line: 0,
                 territory: TerritoryRef { kind: TerritoryKind::Commune, code: (*code).into() },
-                date: Date::year_start(year).expect("date"),
+                date: cohesion_core::date::year_start(year).expect("date"),
                 value: 10.0 + i as f64 + f64::from(year - 2016) + effect,
             });
         }
     }
     let source = find_source("insee-sirene-creations").expect("source").to_info();
-    let version: Date = "2024-01-31".parse().expect("date");
+    let version: Date = cohesion_core::date::iso_or_year("2024-01-31").expect("date");
     db.store
         .import_measurements("business_creations", &source, Origin::OpenData, version, &values, "test")
         .await

@@ -149,7 +149,7 @@ pub fn parse_rows(
                 None
             }
         };
-        let date = match get(date_col).parse::<Date>() {
+        let date = match crate::date::iso_or_year(get(date_col)) {
             Ok(d) => Some(d),
             Err(e) => {
                 faults.push(Fault::new(source, line, Some(&names[date_col]), e.to_string()));

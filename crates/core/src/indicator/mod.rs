@@ -7,7 +7,6 @@
 //! that a figure shown anywhere can be traced to its publication.
 
 mod catalogue;
-mod date;
 pub mod measure_file;
 pub mod populations;
 pub mod rollup;
@@ -16,8 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::territory::TerritoryKind;
 
+/// Measurement dates are calendar days (see [`crate::date`]).
+pub use crate::date::{Date, DateError};
 pub use catalogue::{SOURCES, SourceDef, catalogue, find, find_source};
-pub use date::{Date, DateError};
 
 /// Whether a higher value is better for the territory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@
 
 use super::measure_file::ParsedValue;
 use super::{Date, SourceInfo, find_source};
+use crate::date::year_start;
 use crate::territory::{Referential, TerritoryKind, TerritoryRef};
 
 pub const POPULATION_SOURCE: &str = "insee-populations-legales";
@@ -21,9 +22,9 @@ pub const MAYOTTE_CENSUS_YEAR: i32 = 2017;
 /// vintage does not end with a year.
 pub fn legal_populations(referential: &Referential) -> Option<(SourceInfo, Date, Vec<ParsedValue>)> {
     let year: i32 = referential.vintage().rsplit(' ').next()?.parse().ok()?;
-    let in_force = Date::year_start(year)?;
-    let reference = Date::year_start(year - 3)?;
-    let mayotte = Date::year_start(MAYOTTE_CENSUS_YEAR)?;
+    let in_force = year_start(year)?;
+    let reference = year_start(year - 3)?;
+    let mayotte = year_start(MAYOTTE_CENSUS_YEAR)?;
     let mut source = find_source(POPULATION_SOURCE)?.to_info();
     source.name = format!("Populations légales en vigueur au 1er janvier {year} ({})", referential.vintage());
     let values = referential
@@ -62,6 +63,6 @@ mod tests {
         assert!(values.iter().all(|v| v.value >= 0.0));
         let se = communes.iter().find(|v| v.territory.code == "42218").expect("Saint-Étienne");
         assert_eq!(se.date.to_string(), "2023-01-01");
-        assert!(communes.iter().filter(|v| v.territory.code.starts_with("976")).all(|v| v.date.year == 2017));
+        assert!(communes.iter().filter(|v| v.territory.code.starts_with("976")).all(|v| v.date.year() == 2017));
     }
 }

@@ -49,10 +49,10 @@ pub fn fr_date(iso: &str) -> String {
         "novembre",
         "décembre",
     ];
-    match iso.parse::<cohesion_core::indicator::Date>() {
+    match cohesion_core::date::iso_or_year(iso) {
         Ok(d) => {
-            let day = if d.day == 1 { "1er".to_owned() } else { d.day.to_string() };
-            format!("{day} {} {}", MONTHS[usize::from(d.month - 1)], d.year)
+            let day = if d.day() == 1 { "1er".to_owned() } else { d.day().to_string() };
+            format!("{day} {} {}", MONTHS[usize::from(u8::from(d.month()) - 1)], d.year())
         }
         Err(_) => iso.to_owned(),
     }
