@@ -5,7 +5,7 @@ use cohesion_core::indicator::measure_file::ParsedValue;
 use cohesion_core::indicator::{Date, Origin, SourceInfo, catalogue, find_source};
 use cohesion_core::territory::{Parents, Referential, Territory, TerritoryKind, TerritoryRef};
 use cohesion_store::Store;
-use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_store::testing::{TestDb, storage_test};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
@@ -194,30 +194,6 @@ async fn jobs_story(store: &Store) {
     assert_eq!(claimed, ids, "each queued job claimed exactly once");
 }
 
-#[tokio::test]
-async fn measurements_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    measurements_story(&db.store).await;
-    db.cleanup().await;
-}
+storage_test!(measurements, |db: TestDb| async move { measurements_story(&db.store).await });
 
-#[tokio::test]
-async fn measurements_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    measurements_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn evaluation_jobs_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    jobs_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn evaluation_jobs_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    jobs_story(&db.store).await;
-    db.cleanup().await;
-}
+storage_test!(evaluation_jobs, threads = 4, |db: TestDb| async move { jobs_story(&db.store).await });

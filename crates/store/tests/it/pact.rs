@@ -10,7 +10,7 @@ use cohesion_store::Store;
 use cohesion_store::access::NewPerson;
 use cohesion_store::audit::By;
 use cohesion_store::pact::{PactWriteError, Told};
-use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_store::testing::{TestDb, storage_test};
 use uuid::Uuid;
 
 async fn person(store: &Store, email: &str) -> Uuid {
@@ -161,18 +161,7 @@ async fn pact_story(store: &Store) {
     assert_eq!(audit.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["create", "edited", "decision"]);
 }
 
-#[tokio::test]
-async fn pact_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    pact_story(&db.store).await;
-}
-
-#[tokio::test]
-async fn pact_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    pact_story(&db.store).await;
-    db.cleanup().await;
-}
+storage_test!(pact, |db: TestDb| async move { pact_story(&db.store).await });
 
 /// Eight people edit the same pact from the revision they all read, at once: exactly
 /// one write lands, the seven others are refused with the current pact.
@@ -207,15 +196,4 @@ async fn concurrent_story(store: &Store) {
     assert_eq!(now.current().content.title, winner.0.current().content.title, "the landed write is the one stored");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pact_concurrent_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    concurrent_story(&db.store).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pact_concurrent_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    concurrent_story(&db.store).await;
-    db.cleanup().await;
-}
+storage_test!(pact_concurrent, threads = 2, |db: TestDb| async move { concurrent_story(&db.store).await });

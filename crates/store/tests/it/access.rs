@@ -6,7 +6,7 @@ use cohesion_core::access::organisation::{Organisation, OrganisationKind};
 use cohesion_core::access::person::Email;
 use cohesion_store::access::{LinkPurpose, NewApiToken, NewPerson};
 use cohesion_store::audit::{By, Filter};
-use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_store::testing::{TestDb, storage_test};
 use cohesion_store::{Store, StoreError};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -273,24 +273,6 @@ async fn total_of(store: &Store) -> u64 {
     store.audit_search(&Filter::default(), 1, 0).await.expect("search").1
 }
 
-macro_rules! on_both {
-    ($story:ident, $sqlite:ident, $postgres:ident) => {
-        #[tokio::test]
-        async fn $sqlite() {
-            let db = TestDb::sqlite().await.expect("sqlite");
-            $story(&db.store).await;
-            db.cleanup().await;
-        }
-
-        #[tokio::test]
-        async fn $postgres() {
-            let Some(db) = postgres_or_skip().await else { return };
-            $story(&db.store).await;
-            db.cleanup().await;
-        }
-    };
-}
-
-on_both!(organisations_story, access_organisations_sqlite, access_organisations_postgres);
-on_both!(people_story, access_people_sqlite, access_people_postgres);
-on_both!(sessions_story, access_sessions_sqlite, access_sessions_postgres);
+storage_test!(access_organisations, |db: TestDb| async move { organisations_story(&db.store).await });
+storage_test!(access_people, |db: TestDb| async move { people_story(&db.store).await });
+storage_test!(access_sessions, |db: TestDb| async move { sessions_story(&db.store).await });

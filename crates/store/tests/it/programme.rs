@@ -8,7 +8,7 @@ use cohesion_core::programme::{Action, ActionStatus, MembershipStatus, Transitio
 use cohesion_core::territory::{TerritoryKind, TerritoryRef};
 use cohesion_store::Store;
 use cohesion_store::programme::Stale;
-use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_store::testing::{TestDb, storage_test};
 
 async fn programme_story(store: &Store) {
     assert_eq!(store.programme_revision().await.expect("revision"), None);
@@ -95,16 +95,4 @@ async fn programme_story(store: &Store) {
     assert_eq!(store.load_programmes().await.expect("load").catalogue.len(), 17);
 }
 
-#[tokio::test]
-async fn programme_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    programme_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn programme_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    programme_story(&db.store).await;
-    db.cleanup().await;
-}
+storage_test!(programme, |db: TestDb| async move { programme_story(&db.store).await });

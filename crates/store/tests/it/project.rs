@@ -4,7 +4,7 @@
 use cohesion_core::project::{ExternalId, Financing, Phase, PhaseStatus, ProjectInput, STATE};
 use cohesion_store::Store;
 use cohesion_store::project::WriteError;
-use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_store::testing::{TestDb, storage_test};
 
 fn input(name: &str, ext: &str) -> ProjectInput {
     ProjectInput {
@@ -119,44 +119,8 @@ async fn concurrent_story(store: &Store) {
     assert_eq!(store.project(&p.id).await.expect("get").expect("present").version, 2);
 }
 
-#[tokio::test]
-async fn project_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    project_story(&db.store).await;
-    db.cleanup().await;
-}
+storage_test!(project, |db: TestDb| async move { project_story(&db.store).await });
 
-#[tokio::test]
-async fn project_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    project_story(&db.store).await;
-    db.cleanup().await;
-}
+storage_test!(project_import, |db: TestDb| async move { import_story(&db.store).await });
 
-#[tokio::test]
-async fn project_import_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    import_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn project_import_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    import_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn project_concurrent_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    concurrent_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn project_concurrent_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    concurrent_story(&db.store).await;
-    db.cleanup().await;
-}
+storage_test!(project_concurrent, threads = 2, |db: TestDb| async move { concurrent_story(&db.store).await });

@@ -1,9 +1,10 @@
-//! One store test suite, run on SQLite always and on PostgreSQL when
-//! `COHESION_TEST_DATABASE_URL` is set.
+//! The territory referential on both backends: imports counted and audited,
+//! retirements, the snapshot and the rows read back equal to what was written, and
+//! the whole shipped country round-tripping.
 
 use cohesion_core::territory::{Parents, Referential, Territory, TerritoryKind, compact};
 use cohesion_store::Store;
-use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_store::testing::{TestDb, storage_test};
 
 fn territory(kind: TerritoryKind, code: &str, name: &str, parents: Parents) -> Territory {
     let mut t = Territory::new(kind, code, name);
@@ -88,48 +89,6 @@ async fn shipped_story(store: &Store) {
     assert_eq!(rows.all(), shipped.all(), "the rows and the snapshot hold the same referential");
 }
 
-#[tokio::test]
-async fn referential_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    referential_story(&db.store).await;
-    db.cleanup().await;
-}
+storage_test!(referential, |db: TestDb| async move { referential_story(&db.store).await });
 
-#[tokio::test]
-async fn referential_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    referential_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn shipped_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    shipped_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn shipped_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    shipped_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn migrations_are_idempotent_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    db.store.migrate().await.expect("second migration run is a no-op");
-    db.store.ping().await.expect("ping");
-    assert_eq!(db.store.backend(), "sqlite");
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn migrations_are_idempotent_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    db.store.migrate().await.expect("second migration run is a no-op");
-    db.store.ping().await.expect("ping");
-    assert_eq!(db.store.backend(), "postgres");
-    db.cleanup().await;
-}
+storage_test!(shipped, |db: TestDb| async move { shipped_story(&db.store).await });
