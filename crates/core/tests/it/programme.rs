@@ -1,6 +1,6 @@
 //! An XLSX list read through `programme::table` and checked like a CSV one: row
 //! numbers as in the spreadsheet, codes typed as numbers, date serials.
-//! The fixture (`fixtures/liste.xlsx`) is a minimal workbook written by hand.
+//! The fixture (`tests/fixtures/liste.xlsx`) is a minimal workbook written by hand.
 
 use cohesion_core::programme::membership_import::read_rows;
 use cohesion_core::programme::table;
@@ -27,7 +27,7 @@ fn referential() -> Referential {
 
 #[test]
 fn an_xlsx_list_is_read_and_checked_with_its_row_numbers() {
-    let bytes = include_bytes!("fixtures/liste.xlsx");
+    let bytes = include_bytes!("../fixtures/liste.xlsx");
     let records = table::read("liste.xlsx", bytes).expect("readable workbook");
     assert_eq!(records.len(), 4);
     assert_eq!(records[1].cells, ["42218", "actif", "2021-05-28"], "date serial read as a date");
