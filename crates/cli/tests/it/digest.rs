@@ -1,8 +1,7 @@
 //! `cohesion digest send` on a fresh data directory: nothing pending, nothing sent,
 //! the report as JSON.
 
-mod common;
-use common::{cohesion, text};
+use crate::support::{cohesion, text};
 
 #[test]
 fn digest_send_reports_what_it_sent() {

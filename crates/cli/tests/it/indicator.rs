@@ -7,8 +7,7 @@ use std::path::Path;
 
 use cohesion_core::territory::{TerritoryKind, compact};
 
-mod common;
-use common::{cohesion, text};
+use crate::support::{cohesion, text};
 
 /// 120 communes of the Loire × 2015–2024: unit and year effects, +2 from adoption for
 /// the first 40 (adopting in 2019 or 2021), no noise: the robust estimators recover 2.

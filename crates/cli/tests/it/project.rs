@@ -1,7 +1,6 @@
 //! `cohesion import projects`, run as a process against a temporary data directory.
 
-mod common;
-use common::{cohesion, text};
+use crate::support::{cohesion, text};
 
 const HEADER: &str = "id_projet,id_dep,id_terr,nom_terr,pop19,dotation,echelon,categorie,description,cout_total,montant_sub,pct_sub,lat,long\n";
 

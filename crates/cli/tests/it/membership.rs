@@ -1,10 +1,9 @@
 //! `cohesion import memberships`, run as a process against a temporary data directory
 //! (seeded with the shipped referential and programmes at first use).
 
-const ACV2: &str = include_str!("../../../data/programmes/members/acv2.tsv");
+const ACV2: &str = include_str!("../../../../data/programmes/members/acv2.tsv");
 
-mod common;
-use common::{cohesion, text};
+use crate::support::{cohesion, text};
 
 /// The shipped ACV2 list as an import file, without its first member, plus Saint-Étienne.
 fn edited_list() -> String {

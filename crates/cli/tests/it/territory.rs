@@ -1,9 +1,9 @@
-//! The `cohesion import` command, run as a process against a temporary data directory.
+//! `cohesion import territories|typologies` (the referential), run as a process against a
+//! temporary data directory.
 
 use std::path::Path;
 
-mod common;
-use common::{cohesion, text};
+use crate::support::{cohesion, text};
 
 const REGIONS: &str =
     "[\n{\"code\":\"84\",\"chefLieu\":\"69123\",\"nom\":\"Auvergne-Rhône-Alpes\",\"zone\":\"metro\"}\n]\n";
