@@ -4,21 +4,11 @@
 
 #![allow(clippy::inconsistent_digit_grouping)] // amounts written euros_cents (`250_000_00` is 250,000.00 €)
 
-use std::net::SocketAddr;
-
 use cohesion_core::project::{ExternalId, Financing, Lead, Phase, PhaseStatus, ProjectInput, STATE, Transition};
-use cohesion_core::territory::compact;
-use cohesion_store::testing::{TestDb, postgres_or_skip};
-use cohesion_web::AppState;
+use cohesion_store::testing::{TestDb, storage_test};
 use serde_json::{Value, json};
 
-struct TestApp {
-    addr: SocketAddr,
-    state: AppState,
-    client: reqwest::Client,
-    db: TestDb,
-    ids: Vec<String>,
-}
+use crate::support::TestApp;
 
 fn project(name: &str, description: &str, territory: &str, phase: Phase, cost: i64, grant: i64) -> ProjectInput {
     ProjectInput {
@@ -40,9 +30,10 @@ fn project(name: &str, description: &str, territory: &str, phase: Phase, cost: i
     }
 }
 
-async fn spawn_app(db: TestDb) -> TestApp {
-    let referential = compact::read("territories.tsv", compact::SHIPPED).expect("shipped");
-    db.store.replace_referential(&referential, "test").await.expect("seed");
+/// The app over `db` with the shipped referential and four projects, and their ids.
+async fn app_with_projects(db: TestDb) -> (TestApp, Vec<String>) {
+    let mut app = TestApp::builder(db).shipped();
+    let store = app.store().await;
     let mut ids = Vec::new();
     for p in [
         project(
@@ -71,17 +62,19 @@ async fn spawn_app(db: TestDb) -> TestApp {
         ),
         project("Chaufferie bois", "Réseau de chaleur", "epci:244200770", Phase::Operation, 400_000_00, 100_000_00),
     ] {
-        ids.push(db.store.create_project(&p, "test").await.expect("create").id);
+        ids.push(store.create_project(&p, "test").await.expect("create").id);
     }
-    let state = AppState::load(db.store.clone()).await.expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = cohesion_web::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    TestApp { addr, state, client: reqwest::Client::new(), db, ids }
+    (app.start().await, ids)
 }
 
-impl TestApp {
+/// Reading the answers.
+trait Http {
+    async fn get(&self, path: &str) -> reqwest::Response;
+    async fn json(&self, path: &str) -> Value;
+    async fn text(&self, path: &str) -> String;
+}
+
+impl Http for TestApp {
     async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("http://{}{path}", self.addr)).send().await.expect("request")
     }
@@ -103,7 +96,7 @@ fn names(page: &Value) -> Vec<String> {
     page["items"].as_array().expect("items").iter().map(|i| i["name"].as_str().unwrap_or("").to_owned()).collect()
 }
 
-async fn story(app: &TestApp) {
+async fn story(app: &TestApp, ids: &[String]) {
     // French search: accents, plurals, verb forms; stop words do not narrow it.
     let found = app.json("/api/v1/projects?q=r%C3%A9novation%20%C3%A9cole").await;
     assert_eq!(found["total"], 2, "{found}");
@@ -136,7 +129,7 @@ async fn story(app: &TestApp) {
     assert_eq!(app.get("/api/v1/territories/commune/00000/projects").await.status(), 404);
 
     // One project, its version as ETag; writes need credentials.
-    let id = &app.ids[0];
+    let id = &ids[0];
     let res = app.get(&format!("/api/v1/projects/{id}")).await;
     assert_eq!(res.headers().get("etag").and_then(|v| v.to_str().ok()), Some("\"1\""));
     let body: Value = res.json().await.expect("json");
@@ -237,20 +230,10 @@ async fn story(app: &TestApp) {
     assert!(doc["paths"]["/api/v1/projects/{id}"]["patch"].is_object());
 }
 
-#[tokio::test]
-async fn projects_http_sqlite() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
-    story(&app).await;
-    app.db.cleanup().await;
-}
-
-#[tokio::test]
-async fn projects_http_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    let app = spawn_app(db).await;
-    story(&app).await;
-    app.db.cleanup().await;
-}
+storage_test!(projects_http, |db: TestDb| async move {
+    let (app, ids) = app_with_projects(db).await;
+    story(&app, &ids).await;
+});
 
 /// An API token of a fresh admin.
 async fn admin_token(app: &TestApp) -> String {

@@ -2,12 +2,11 @@
 //! from a local SMTP sink), CSRF, throttling, API tokens, audit, security headers.
 //! The main story runs on SQLite and on PostgreSQL.
 
-mod support;
-
 use cohesion_core::access::Role;
-use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_store::testing::{TestDb, storage_test};
 use serde_json::{Value, json};
-use support::{Browser, TestApp, csrf_of, spawn};
+
+use crate::support::{Browser, TestApp, csrf_of};
 
 const PASS: &str = "une phrase de passe solide";
 
@@ -144,30 +143,16 @@ async fn story(app: TestApp) {
     app.db.cleanup().await;
 }
 
-#[tokio::test]
-async fn accounts_story_sqlite() {
-    story(spawn(TestDb::sqlite().await.expect("db"), false).await).await;
-}
+storage_test!(accounts_story, |db: TestDb| async move { story(TestApp::builder(db).start().await).await });
 
-#[tokio::test]
-async fn accounts_story_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    story(spawn(db, false).await).await;
-}
-
-#[tokio::test]
-async fn forms_without_their_csrf_token_are_refused() {
-    forms_without_their_csrf_token_are_refused_on(TestDb::sqlite().await.expect("db")).await;
-}
-
-#[tokio::test]
-async fn forms_without_their_csrf_token_are_refused_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    forms_without_their_csrf_token_are_refused_on(db).await;
-}
+storage_test!(
+    sqlite = forms_without_their_csrf_token_are_refused,
+    postgres = forms_without_their_csrf_token_are_refused_postgres,
+    forms_without_their_csrf_token_are_refused_on
+);
 
 async fn forms_without_their_csrf_token_are_refused_on(db: TestDb) {
-    let app = spawn(db, false).await;
+    let app = TestApp::builder(db).start().await;
     app.person("a@example.fr", &[Role::Admin], PASS).await;
     let mut b = Browser::new();
     let (_, _, html) = b.get(&app.url("/connexion")).await;
@@ -193,19 +178,14 @@ async fn forms_without_their_csrf_token_are_refused_on(db: TestDb) {
     app.db.cleanup().await;
 }
 
-#[tokio::test]
-async fn sign_in_is_throttled_per_account() {
-    sign_in_is_throttled_per_account_on(TestDb::sqlite().await.expect("db")).await;
-}
-
-#[tokio::test]
-async fn sign_in_is_throttled_per_account_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    sign_in_is_throttled_per_account_on(db).await;
-}
+storage_test!(
+    sqlite = sign_in_is_throttled_per_account,
+    postgres = sign_in_is_throttled_per_account_postgres,
+    sign_in_is_throttled_per_account_on
+);
 
 async fn sign_in_is_throttled_per_account_on(db: TestDb) {
-    let app = spawn(db, false).await;
+    let app = TestApp::builder(db).start().await;
     app.person("a@example.fr", &[], PASS).await;
     let mut b = Browser::new();
     for _ in 0..5 {
@@ -216,19 +196,14 @@ async fn sign_in_is_throttled_per_account_on(db: TestDb) {
     app.db.cleanup().await;
 }
 
-#[tokio::test]
-async fn api_tokens_carry_their_scope_and_die_when_revoked() {
-    api_tokens_carry_their_scope_and_die_when_revoked_on(TestDb::sqlite().await.expect("db")).await;
-}
-
-#[tokio::test]
-async fn api_tokens_carry_their_scope_and_die_when_revoked_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    api_tokens_carry_their_scope_and_die_when_revoked_on(db).await;
-}
+storage_test!(
+    sqlite = api_tokens_carry_their_scope_and_die_when_revoked,
+    postgres = api_tokens_carry_their_scope_and_die_when_revoked_postgres,
+    api_tokens_carry_their_scope_and_die_when_revoked_on
+);
 
 async fn api_tokens_carry_their_scope_and_die_when_revoked_on(db: TestDb) {
-    let app = spawn(db, false).await;
+    let app = TestApp::builder(db).start().await;
     app.person(
         "d@example.fr",
         &[Role::Delegate { departement: "42".into() }, Role::ProgrammeManager { programme: "pvd".into() }],
@@ -274,7 +249,7 @@ async fn api_tokens_carry_their_scope_and_die_when_revoked_on(db: TestDb) {
 
 #[tokio::test]
 async fn security_headers_on_every_response_and_tls_settings() {
-    let app = spawn(TestDb::sqlite().await.expect("db"), false).await;
+    let app = TestApp::sqlite().await.start().await;
     let mut b = Browser::new();
     for path in ["/", "/connexion", "/api/v1/territories?q=loire", "/api/v1/nowhere", "/static/nothing"] {
         let (_, h, _) = b.get(&app.url(path)).await;
@@ -300,7 +275,7 @@ async fn security_headers_on_every_response_and_tls_settings() {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"), "{cookie}");
     app.db.cleanup().await;
 
-    let tls = spawn(TestDb::sqlite().await.expect("db"), true).await;
+    let tls = TestApp::sqlite().await.https().start().await;
     let (_, h, _) = b.get(&tls.url("/connexion")).await;
     assert!(h.get("strict-transport-security").is_some_and(|v| v.to_str().unwrap_or("").contains("max-age=")));
     let cookie = h

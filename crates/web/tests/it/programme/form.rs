@@ -3,11 +3,10 @@
 //! preview → a French message, nothing written), the action plan and the
 //! eligibility rule; forms hidden from who may not use them.
 
-mod support;
-
 use cohesion_core::access::Role;
 use cohesion_store::testing::{TestDb, postgres_or_skip};
-use support::{Browser, TestApp, csrf_of, multipart};
+
+use crate::support::{self, Browser, TestApp, csrf_of, multipart};
 
 const ADMIN: &str = "admin@example.fr";
 const PASS: &str = "mot de passe du test";
@@ -15,7 +14,7 @@ const PASS: &str = "mot de passe du test";
 /// The app with an admin, who adds programme `pvd` through the API (session cookie
 /// and CSRF header).
 async fn app(db: TestDb) -> TestApp {
-    let app = support::spawn_with(db, false, support::referential_with(5)).await;
+    let app = TestApp::builder(db).referential(support::referential_with(5)).start().await;
     app.person(ADMIN, &[Role::Admin], PASS).await;
     let mut b = signed_in(&app, ADMIN).await;
     let (_, _, html) = b.get(&app.url("/profil")).await;

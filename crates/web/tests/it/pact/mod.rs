@@ -5,17 +5,18 @@
 
 #![allow(clippy::inconsistent_digit_grouping)] // amounts written euros_cents (`250_000_00` is 250,000.00 €)
 
-mod support;
+mod page;
 
 use cohesion_core::access::Role;
 use cohesion_core::access::organisation::{Organisation, OrganisationKind};
 use cohesion_store::access::NewApiToken;
 use cohesion_store::audit::By;
-use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_store::testing::{TestDb, storage_test};
 use cohesion_web::auth::secret;
 use serde_json::{Value, json};
-use support::{TestApp, spawn};
 use uuid::Uuid;
+
+use crate::support::TestApp;
 
 const COMMUNE: &str = "214202186";
 
@@ -276,15 +277,4 @@ async fn story(app: &TestApp) {
     assert!(mails.iter().all(|m| !m.to.iter().any(|t| t.contains("prefet@ain"))), "the other département is not told");
 }
 
-#[tokio::test]
-async fn pacts_sqlite() {
-    story(&spawn(TestDb::sqlite().await.expect("sqlite"), false).await).await;
-}
-
-#[tokio::test]
-async fn pacts_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    let app = spawn(db, false).await;
-    story(&app).await;
-    app.db.cleanup().await;
-}
+storage_test!(pacts, |db: TestDb| async move { story(&TestApp::builder(db).start().await).await });

@@ -1,35 +1,20 @@
-//! HTTP tests of the JSON API: the real app on a random port, a temporary database
-//! holding the whole shipped referential.
+//! HTTP tests of the territory API (search, filters, detail, children, errors as
+//! problem documents, the snapshot following imports), health and the OpenAPI
+//! document: the real app on a random port, a temporary database holding the whole
+//! shipped referential.
 
-use std::net::SocketAddr;
-
-use cohesion_core::territory::{Referential, TerritoryKind, compact};
-use cohesion_store::testing::{TestDb, postgres_or_skip};
-use cohesion_web::AppState;
+use cohesion_core::territory::{Referential, TerritoryKind};
 use serde_json::Value;
 
-struct TestApp {
-    addr: SocketAddr,
-    state: AppState,
-    client: reqwest::Client,
-    db: TestDb,
+use crate::support::{TestApp, shipped};
+
+/// Reading the JSON API's answers.
+trait Api {
+    async fn get(&self, path: &str) -> (u16, String, Value);
+    async fn ok(&self, path: &str) -> Value;
 }
 
-fn shipped() -> Referential {
-    compact::read("territories.tsv", compact::SHIPPED).expect("valid shipped referential")
-}
-
-async fn spawn_app(db: TestDb) -> TestApp {
-    db.store.replace_referential(&shipped(), "test").await.expect("seed");
-    let state = AppState::load(db.store.clone()).await.expect("snapshot");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = cohesion_web::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    TestApp { addr, state, client: reqwest::Client::new(), db }
-}
-
-impl TestApp {
+impl Api for TestApp {
     async fn get(&self, path: &str) -> (u16, String, Value) {
         let res = self.client.get(format!("http://{}{path}", self.addr)).send().await.expect("request");
         let status = res.status().as_u16();
@@ -51,7 +36,7 @@ fn codes(page: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn search_by_name_code_and_postcode() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     for q in ["saint%20etienne", "ST%20ETIENNE", "st-%C3%A9tienne", "Saint-%C3%89tienne"] {
         let page = app.ok(&format!("/api/v1/territories?q={q}")).await;
         assert_eq!(page["items"][0]["code"], "42218", "{q}");
@@ -75,7 +60,7 @@ async fn search_by_name_code_and_postcode() {
 
 #[tokio::test]
 async fn filters_and_pagination() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     let all = app.ok("/api/v1/territories?kind=commune&limit=1").await;
     assert_eq!(all["total"], 34_969);
     assert_eq!(all["items"][0]["code"], "75056", "the most populated first");
@@ -99,7 +84,7 @@ async fn filters_and_pagination() {
 
 #[tokio::test]
 async fn territory_detail_and_children() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     let se = app.ok("/api/v1/territories/commune/42218").await;
     assert_eq!(se["name"], "Saint-Étienne");
     let chain: Vec<&str> =
@@ -139,7 +124,7 @@ async fn territory_detail_and_children() {
 
 #[tokio::test]
 async fn errors_are_problem_documents() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     let cases = [
         ("/api/v1/territories/commune/99999", 404, "not_found"),
         ("/api/v1/territories/canton/42218", 400, "invalid_territory"),
@@ -167,7 +152,7 @@ async fn errors_are_problem_documents() {
 
 #[tokio::test]
 async fn health_and_openapi() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     let health = app.ok("/health").await;
     assert_eq!((health["status"].as_str(), health["database"].as_str()), (Some("ok"), Some("sqlite")));
     let doc = app.ok("/api/v1/openapi.json").await;
@@ -186,7 +171,7 @@ async fn health_and_openapi() {
 
 #[tokio::test]
 async fn snapshot_follows_imports() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     assert!(!app.state.refresh().await.expect("refresh"), "nothing changed yet");
     let mut next = shipped().all().to_vec();
     if let Some(t) = next.iter_mut().find(|t| t.kind == TerritoryKind::Commune && t.code == "42218") {
@@ -202,8 +187,8 @@ async fn snapshot_follows_imports() {
 
 #[tokio::test]
 async fn serves_from_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    let app = spawn_app(db).await;
+    let Some(app) = TestApp::postgres().await else { return };
+    let app = app.shipped().start().await;
     let health = app.ok("/health").await;
     assert_eq!(health["database"], "postgres");
     let page = app.ok("/api/v1/territories?q=st%20etienne").await;

@@ -5,27 +5,20 @@
 //! The test fails when an operation has no entry in [`ops`]: an endpoint added by any
 //! branch must be declared here with its rule. The outcome is written to
 //! `docs/access-matrix.md`; the test compares that file with what it generated
-//! (`COHESION_WRITE_ACCESS_MATRIX=1` rewrites it).
+//! (`COHESION_WRITE_ACCESS_MATRIX=1` rewrites it). The world the requests run in and
+//! how they are sent are in [`world`], the operations and their rules in [`ops`].
 
-mod support;
-
-mod matrix;
+mod ops;
+mod world;
 
 use std::collections::BTreeSet;
 
-use cohesion_store::testing::{TestDb, postgres_or_skip};
-use matrix::{Outcome, Scope, WHO, World, ops};
+use cohesion_store::testing::{TestDb, storage_test};
+use ops::ops;
+pub use world::{Build, Op, Req, Scope, Who, World, by};
+use world::{Outcome, WHO, document};
 
-#[tokio::test]
-async fn every_change_is_allowed_exactly_as_the_rules_say() {
-    matrix_on(TestDb::sqlite().await.expect("db")).await;
-}
-
-#[tokio::test]
-async fn access_matrix_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    matrix_on(db).await;
-}
+storage_test!(sqlite = every_change_is_allowed_exactly_as_the_rules_say, postgres = access_matrix_postgres, matrix_on);
 
 async fn matrix_on(db: TestDb) {
     let world = World::new(db).await;
@@ -49,7 +42,7 @@ async fn matrix_on(db: TestDb) {
     let stale: Vec<_> = declared.difference(&documented).collect();
     assert!(
         missing.is_empty(),
-        "operations missing from the authorisation matrix (crates/web/tests/matrix/): {missing:?}"
+        "operations missing from the authorisation matrix (crates/web/tests/it/matrix/): {missing:?}"
     );
     assert!(stale.is_empty(), "operations in the matrix that no longer exist: {stale:?}");
 
@@ -83,7 +76,7 @@ async fn matrix_on(db: TestDb) {
     world.cleanup().await;
     assert!(failures.is_empty(), "{} unexpected answers:\n{}", failures.len(), failures.join("\n"));
 
-    let doc = matrix::document(&rows);
+    let doc = document(&rows);
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/access-matrix.md");
     if std::env::var("COHESION_WRITE_ACCESS_MATRIX").is_ok_and(|v| v == "1") {
         std::fs::write(path, &doc).expect("write docs/access-matrix.md");

@@ -1,7 +1,6 @@
-//! Test helpers of the access tests: the real app on a random port with a small
-//! referential, a local SMTP sink receiving its mail, and a cookie-keeping client.
-
-#![allow(dead_code)]
+//! What the web tests share: [`TestApp`], the real app on a random port over a fresh
+//! database (with its referential, its mail going to a local SMTP sink), and
+//! [`Browser`], a cookie-keeping client.
 
 pub mod smtp;
 
@@ -9,10 +8,11 @@ use std::net::SocketAddr;
 
 use cohesion_core::access::Role;
 use cohesion_core::access::person::Email;
-use cohesion_core::territory::{Parents, Referential, Territory, TerritoryKind};
+use cohesion_core::territory::{Parents, Referential, Territory, TerritoryKind, compact};
+use cohesion_store::Store;
 use cohesion_store::access::NewPerson;
 use cohesion_store::audit::By;
-use cohesion_store::testing::TestDb;
+use cohesion_store::testing::{TestDb, postgres_or_skip};
 use cohesion_web::AppState;
 use cohesion_web::auth::mail::Mailer;
 use cohesion_web::auth::{AuthConfig, password};
@@ -82,33 +82,99 @@ pub fn referential() -> Referential {
     .expect("consistent")
 }
 
+/// The whole shipped referential (COG 2026).
+pub fn shipped() -> Referential {
+    compact::read("territories.tsv", compact::SHIPPED).expect("valid shipped referential")
+}
+
+/// The real app on a random port, its database, the SMTP sink its mail goes to, and a
+/// plain HTTP client (following redirects; [`Browser`] does not).
 pub struct TestApp {
     pub addr: SocketAddr,
     pub state: AppState,
     pub db: TestDb,
     pub mail: smtp::Sink,
+    pub client: reqwest::Client,
 }
 
-/// The app with its mail going to a fresh SMTP sink; `public_url` `http://<addr>`
-/// unless `https` (then cookies are Secure and HSTS is sent).
-pub async fn spawn(db: TestDb, https: bool) -> TestApp {
-    spawn_with(db, https, referential()).await
+/// How a [`TestApp`] starts: [`referential`] unless told otherwise, `public_url`
+/// `http://<addr>` unless [`Builder::https`] (then cookies are Secure and HSTS is sent).
+pub struct Builder {
+    db: TestDb,
+    /// Written on [`Builder::store`] or [`Builder::start`], whichever comes first.
+    referential: Option<Referential>,
+    https: bool,
+    configure: Option<fn(&mut AuthConfig)>,
 }
 
-pub async fn spawn_with(db: TestDb, https: bool, referential: Referential) -> TestApp {
-    db.store.replace_referential(&referential, "test").await.expect("seed");
-    let mail = smtp::Sink::start().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let mut config = AuthConfig::new(if https { format!("https://{addr}") } else { format!("http://{addr}") });
-    config.mailer = Mailer::smtp(&format!("smtp://{}", mail.addr), "Cohésion <cohesion@example.fr>").expect("mailer");
-    let state = AppState::load(db.store.clone()).await.expect("state").with_auth(config);
-    let app = cohesion_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    TestApp { addr, state, db, mail }
+impl Builder {
+    /// This referential instead of the small one.
+    pub fn referential(mut self, referential: Referential) -> Builder {
+        self.referential = Some(referential);
+        self
+    }
+
+    /// The whole shipped referential.
+    pub fn shipped(self) -> Builder {
+        self.referential(shipped())
+    }
+
+    pub fn https(mut self) -> Builder {
+        self.https = true;
+        self
+    }
+
+    /// Changes the access settings (after the public URL and the mailer are set).
+    pub fn auth(mut self, configure: fn(&mut AuthConfig)) -> Builder {
+        self.configure = Some(configure);
+        self
+    }
+
+    /// The store, with the referential written: what a test writes here before
+    /// [`Builder::start`] is in the app's first snapshot.
+    pub async fn store(&mut self) -> &Store {
+        if let Some(referential) = self.referential.take() {
+            self.db.store.replace_referential(&referential, "test").await.expect("seed");
+        }
+        &self.db.store
+    }
+
+    pub async fn start(mut self) -> TestApp {
+        self.store().await;
+        let mail = smtp::Sink::start().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let scheme = if self.https { "https" } else { "http" };
+        let mut config = AuthConfig::new(format!("{scheme}://{addr}"));
+        config.mailer =
+            Mailer::smtp(&format!("smtp://{}", mail.addr), "Cohésion <cohesion@example.fr>").expect("mailer");
+        if let Some(configure) = self.configure {
+            configure(&mut config);
+        }
+        let state = AppState::load(self.db.store.clone()).await.expect("state").with_auth(config);
+        let app = cohesion_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        TestApp { addr, state, db: self.db, mail, client: reqwest::Client::new() }
+    }
 }
 
 impl TestApp {
+    /// The app over `db`, to be started.
+    pub fn builder(db: TestDb) -> Builder {
+        Builder { db, referential: Some(referential()), https: false, configure: None }
+    }
+
+    /// The app over a fresh SQLite database, to be started.
+    pub async fn sqlite() -> Builder {
+        TestApp::builder(TestDb::sqlite().await.expect("db"))
+    }
+
+    /// The app over a fresh PostgreSQL schema, to be started; `None` (the test is
+    /// skipped) when PostgreSQL is not configured ([`postgres_or_skip`]).
+    pub async fn postgres() -> Option<Builder> {
+        postgres_or_skip().await.map(TestApp::builder)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

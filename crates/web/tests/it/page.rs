@@ -1,18 +1,9 @@
 //! HTTP tests of the HTML pages: the real app on a random port, a temporary SQLite
 //! database holding the whole shipped referential.
 
-use std::net::SocketAddr;
-
-use cohesion_core::territory::compact;
-use cohesion_store::testing::TestDb;
-use cohesion_web::AppState;
 use cohesion_web::pages::CONTENT_SECURITY_POLICY;
 
-struct TestApp {
-    addr: SocketAddr,
-    client: reqwest::Client,
-    _db: TestDb,
-}
+use crate::support::TestApp;
 
 struct Answer {
     status: u16,
@@ -26,18 +17,13 @@ impl Answer {
     }
 }
 
-async fn spawn_app() -> TestApp {
-    let db = TestDb::sqlite().await.expect("db");
-    let referential = compact::read("territories.tsv", compact::SHIPPED).expect("valid shipped referential");
-    db.store.replace_referential(&referential, "test").await.expect("seed");
-    let state = AppState::load(db.store.clone()).await.expect("snapshot");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, cohesion_web::app(state)).await });
-    TestApp { addr, client: reqwest::Client::new(), _db: db }
+/// Reading the pages' answers.
+trait Pages {
+    async fn get(&self, path: &str) -> Answer;
+    async fn page(&self, path: &str) -> String;
 }
 
-impl TestApp {
+impl Pages for TestApp {
     async fn get(&self, path: &str) -> Answer {
         let res = self.client.get(format!("http://{}{path}", self.addr)).send().await.expect("request");
         let status = res.status().as_u16();
@@ -62,7 +48,7 @@ impl TestApp {
 
 #[tokio::test]
 async fn every_page_type_answers_in_french_with_the_csp() {
-    let app = spawn_app().await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     let home = app.page("/").await;
     assert!(home.contains("Chiffres clés"));
     assert!(home.contains("Agence nationale de la cohésion des territoires"), "default operator");
@@ -80,7 +66,7 @@ async fn every_page_type_answers_in_french_with_the_csp() {
 
 #[tokio::test]
 async fn search_results_are_paginated_and_filtered() {
-    let app = spawn_app().await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     let body = app.page("/territoires?q=saint%20etienne").await;
     assert!(body.contains("href=\"/territoires/commune/42218\""), "Saint-Étienne found");
     assert!(body.contains("Recherche « saint etienne »"));
@@ -94,7 +80,7 @@ async fn search_results_are_paginated_and_filtered() {
 
 #[tokio::test]
 async fn territory_pages_show_identity_map_children_and_chart() {
-    let app = spawn_app().await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     let commune = app.page("/territoires/commune/42218").await;
     assert!(commune.contains("<h1>Saint-Étienne</h1>"));
     assert!(commune.contains("Population municipale"));
@@ -132,7 +118,7 @@ async fn territory_pages_show_identity_map_children_and_chart() {
 
 #[tokio::test]
 async fn unknown_addresses_answer_the_html_404() {
-    let app = spawn_app().await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     for path in ["/nulle-part", "/territoires/commune/99999", "/territoires/planete/42"] {
         let a = app.get(path).await;
         assert_eq!(a.status, 404, "{path}");
@@ -147,7 +133,7 @@ async fn unknown_addresses_answer_the_html_404() {
 
 #[tokio::test]
 async fn static_files_are_embedded_immutable_and_compressed() {
-    let app = spawn_app().await;
+    let app = TestApp::sqlite().await.shipped().start().await;
     let home = app.page("/").await;
     let css =
         home.split("href=\"").map(|s| s.split('"').next().unwrap_or_default()).find(|h| h.ends_with("dsfr.min.css"));

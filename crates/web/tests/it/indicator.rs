@@ -8,23 +8,22 @@ use cohesion_core::evaluation::{EvaluationRequest, TreatedSet, TreatedTerritory}
 use cohesion_core::impact::{ControlGroup, Method};
 use cohesion_core::indicator::measure_file::ParsedValue;
 use cohesion_core::indicator::{Date, Origin, catalogue, find_source, populations};
-use cohesion_core::territory::{TerritoryKind, TerritoryRef, compact};
-use cohesion_store::testing::{TestDb, postgres_or_skip};
-use cohesion_web::AppState;
+use cohesion_core::territory::{TerritoryKind, TerritoryRef};
+use cohesion_store::testing::{TestDb, storage_test};
 use serde_json::Value;
 
-async fn spawn_app(db: &TestDb) -> (SocketAddr, AppState) {
-    let shipped = compact::read("territories.tsv", compact::SHIPPED).expect("shipped");
-    db.store.replace_referential(&shipped, "test").await.expect("seed");
-    db.store.sync_catalogue(catalogue(), "test").await.expect("catalogue");
+use crate::support::{TestApp, shipped};
+
+/// The app over `db` with the shipped referential, the indicator catalogue and the
+/// legal populations.
+async fn spawn_app(db: TestDb) -> TestApp {
+    let shipped = shipped();
     let (source, version, values) = populations::legal_populations(&shipped).expect("populations");
-    db.store.import_measurements("population", &source, Origin::OpenData, version, &values, "test").await.expect("pop");
-    let state = AppState::load(db.store.clone()).await.expect("snapshot");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = cohesion_web::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (addr, state)
+    let mut app = TestApp::builder(db).referential(shipped);
+    let store = app.store().await;
+    store.sync_catalogue(catalogue(), "test").await.expect("catalogue");
+    store.import_measurements("population", &source, Origin::OpenData, version, &values, "test").await.expect("pop");
+    app.start().await
 }
 
 async fn get(addr: SocketAddr, path: &str) -> (u16, Value) {
@@ -33,8 +32,9 @@ async fn get(addr: SocketAddr, path: &str) -> (u16, Value) {
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn story(db: &TestDb) {
-    let (addr, state) = spawn_app(db).await;
+async fn story(db: TestDb) {
+    let app = spawn_app(db).await;
+    let (addr, state, db) = (app.addr, &app.state, &app.db);
     let r = state.current();
     let r = &r.referential;
 
@@ -198,16 +198,4 @@ async fn html(addr: SocketAddr, path: &str, status: u16) -> String {
     res.text().await.expect("body")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn indicators_and_evaluations_sqlite() {
-    let db = TestDb::sqlite().await.expect("sqlite");
-    story(&db).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn indicators_and_evaluations_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    story(&db).await;
-    db.cleanup().await;
-}
+storage_test!(indicators_and_evaluations, threads = 2, story);

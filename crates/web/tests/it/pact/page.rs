@@ -7,17 +7,16 @@
 
 #![allow(clippy::inconsistent_digit_grouping)] // amounts written euros_cents
 
-mod support;
-
 use cohesion_core::access::Role;
 use cohesion_core::access::organisation::{Organisation, OrganisationKind};
 use cohesion_store::access::NewApiToken;
 use cohesion_store::audit::By;
-use cohesion_store::testing::{TestDb, postgres_or_skip};
+use cohesion_store::testing::{TestDb, storage_test};
 use cohesion_web::auth::secret;
 use serde_json::{Value, json};
-use support::{Browser, TestApp, csrf_of, spawn};
 use uuid::Uuid;
+
+use crate::support::{Browser, TestApp, csrf_of};
 
 const PASS: &str = "correct horse battery staple";
 
@@ -344,15 +343,4 @@ async fn story(app: &TestApp) {
     assert_eq!(overview["pacts"]["total"], 1, "{}", overview["pacts"]);
 }
 
-#[tokio::test]
-async fn pact_pages_sqlite() {
-    story(&spawn(TestDb::sqlite().await.expect("sqlite"), false).await).await;
-}
-
-#[tokio::test]
-async fn pact_pages_postgres() {
-    let Some(db) = postgres_or_skip().await else { return };
-    let app = spawn(db, false).await;
-    story(&app).await;
-    app.db.cleanup().await;
-}
+storage_test!(pact_pages, |db: TestDb| async move { story(&TestApp::builder(db).start().await).await });

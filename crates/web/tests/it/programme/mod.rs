@@ -1,34 +1,31 @@
-//! HTTP tests of the programme API and the territory overview: the real app on a
-//! random port, a temporary database holding the shipped referential and programmes.
+//! HTTP tests of the programme API, its pages and the territory overview: the real
+//! app on a random port, a temporary database holding the shipped referential and
+//! programmes. The programme forms are in [`form`].
 
-use std::net::SocketAddr;
+mod form;
 
 use cohesion_core::programme::compact as programmes;
-use cohesion_core::territory::compact;
 use cohesion_store::testing::{TestDb, postgres_or_skip};
-use cohesion_web::AppState;
 use serde_json::Value;
 
-struct TestApp {
-    addr: SocketAddr,
-    client: reqwest::Client,
-    db: TestDb,
-}
+use crate::support::TestApp;
 
-async fn spawn_app(db: TestDb) -> TestApp {
-    let referential = compact::read("territories.tsv", compact::SHIPPED).expect("valid referential");
-    db.store.replace_referential(&referential, "test").await.expect("referential");
+/// The app over `db` with the shipped referential and programmes.
+async fn app_with_programmes(db: TestDb) -> TestApp {
+    let mut app = TestApp::builder(db).shipped();
     let data = programmes::shipped().expect("valid programmes");
-    assert!(db.store.seed_programmes(&data, "test").await.expect("programmes"));
-    let state = AppState::load(db.store.clone()).await.expect("snapshot");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = cohesion_web::app(state);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    TestApp { addr, client: reqwest::Client::new(), db }
+    assert!(app.store().await.seed_programmes(&data, "test").await.expect("programmes"));
+    app.start().await
 }
 
-impl TestApp {
+/// Reading the programme API's answers, and sending it CSV.
+trait Api {
+    async fn get(&self, path: &str) -> (u16, String, String);
+    async fn ok(&self, path: &str) -> Value;
+    async fn send(&self, method: reqwest::Method, path: &str, body: &str) -> (u16, Value);
+}
+
+impl Api for TestApp {
     async fn get(&self, path: &str) -> (u16, String, String) {
         let res = self.client.get(format!("http://{}{path}", self.addr)).send().await.expect("request");
         let status = res.status().as_u16();
@@ -97,7 +94,7 @@ async fn overview_story(app: &TestApp) {
 
 #[tokio::test]
 async fn catalogue_members_and_overview() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = app_with_programmes(TestDb::sqlite().await.expect("db")).await;
     let list = app.ok("/api/v1/programmes").await;
     assert_eq!(list["total"], 16);
     let pvd = find(&list["items"], "pvd");
@@ -130,7 +127,7 @@ async fn catalogue_members_and_overview() {
 
 #[tokio::test]
 async fn dashboards_overlap_eligibility_exports() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = app_with_programmes(TestDb::sqlite().await.expect("db")).await;
     let d = app.ok("/api/v1/programmes/pvd/dashboard").await;
     assert_eq!(d["figures"]["communes"], 1645);
     let by_dep: u64 = d["by_departement"].as_array().expect("deps").iter().filter_map(|s| s["communes"].as_u64()).sum();
@@ -176,7 +173,7 @@ async fn dashboards_overlap_eligibility_exports() {
 
 #[tokio::test]
 async fn changes_need_credentials() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = app_with_programmes(TestDb::sqlite().await.expect("db")).await;
     use reqwest::Method;
     for (method, path) in [
         (Method::POST, "/api/v1/programmes/pvd/imports/preview"),
@@ -211,7 +208,7 @@ async fn changes_need_credentials() {
 #[tokio::test]
 async fn programmes_from_postgres() {
     let Some(db) = postgres_or_skip().await else { return };
-    let app = spawn_app(db).await;
+    let app = app_with_programmes(db).await;
     overview_story(&app).await;
     let list = app.ok("/api/v1/programmes").await;
     assert_eq!(find(&list["items"], "ti")["figures"]["members"], 638);
@@ -220,7 +217,7 @@ async fn programmes_from_postgres() {
 
 #[tokio::test]
 async fn pages_show_the_catalogue_dashboards_and_the_territory_section() {
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = app_with_programmes(TestDb::sqlite().await.expect("db")).await;
     let (status, ctype, catalogue) = app.get("/programmes").await;
     assert_eq!((status, ctype.as_str()), (200, "text/html; charset=utf-8"));
     assert!(catalogue.contains("href=\"/programmes/pvd\">Petites villes de demain</a>"));
@@ -258,7 +255,7 @@ async fn an_evaluation_of_a_programme_freezes_its_members() {
     use cohesion_store::audit::By;
     use cohesion_web::auth::secret;
 
-    let app = spawn_app(TestDb::sqlite().await.expect("db")).await;
+    let app = app_with_programmes(TestDb::sqlite().await.expect("db")).await;
     let store = &app.db.store;
     let by = By::new("test", None);
     let new = NewPerson {
