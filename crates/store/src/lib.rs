@@ -18,6 +18,7 @@ pub mod pact;
 pub mod programme;
 pub mod project;
 pub mod territory;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use sqlx::{PgPool, SqlitePool};

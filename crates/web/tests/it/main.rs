@@ -1,0 +1,14 @@
+//! The web crate's tests, as one binary: the real app on a random port over a fresh
+//! database ([`support::TestApp`]), one module per concept. Tests that depend on the
+//! database run on SQLite and on PostgreSQL (`cohesion_store::testing::storage_test!`).
+
+mod access;
+mod hardening;
+mod indicator;
+mod matrix;
+mod pact;
+mod page;
+mod programme;
+mod project;
+mod support;
+mod territory;
