@@ -1,6 +1,6 @@
 //! The authorisation rules of the access use cases, one `can_…` function each. The
 //! web layer calls exactly one of these per operation; the authorisation matrix test
-//! (`crates/web/tests/access_matrix.rs`) checks the outcome for every role.
+//! (`crates/web/tests/it/matrix/`) checks the outcome for every role.
 //!
 //! Who may grant what (invitations and role grants):
 //!

@@ -1,11 +1,12 @@
 //! Pacts over HTTP, on both databases: two parties co-build a pact from draft to
 //! signature (proposal, decision with a reason, comment), amend it, see the diff; the
 //! signed version never changes; stale edits get 409; search finds pacts; projects
-//! filter by pact; the daily digest tells each event once.
+//! filter by pact; the daily digest tells each event once. The pages and their forms
+//! are in [`form`].
 
 #![allow(clippy::inconsistent_digit_grouping)] // amounts written euros_cents (`250_000_00` is 250,000.00 €)
 
-mod page;
+mod form;
 
 use cohesion_core::access::Role;
 use cohesion_core::access::organisation::{Organisation, OrganisationKind};
