@@ -106,7 +106,8 @@ describe('member list update (admin)', () => {
       assert.deepEqual(await axe(page), [], 'axe-core on the preview');
 
       // Most members leave: applying asks for the confirmation box (required).
-      await page.check('#confirmer-retraits');
+      await page.click('label[for="confirmer-retraits"]');
+      assert.ok(await page.isChecked('#confirmer-retraits'), 'the box is ticked through its label');
       await Promise.all([page.waitForLoadState('networkidle'), page.click('button:has-text("Appliquer ces changements")')]);
       assert.match(page.url(), /\/programmes\/acv2\?info=import/);
       assert.match(await page.textContent('.fr-alert--success'), /1 ajout\(s\), \d+ retrait\(s\), 1 modification\(s\)/);
