@@ -9,14 +9,6 @@ use cohesion_store::testing::{TestDb, storage_test};
 use cohesion_web::auth::secret;
 use serde_json::{Value, json};
 
-async fn token(app: &TestApp, email: &str, roles: Vec<Role>) -> String {
-    let person = app.person(email, &roles, "correct horse battery staple").await;
-    let secret = secret::generate().expect("random");
-    let t = NewApiToken { person, name: "t".into(), token_hash: secret::hash(&secret), roles, expires_at: None };
-    app.state.store.create_api_token(&t, &By::new("test", None)).await.expect("token");
-    secret
-}
-
 async fn send(app: &TestApp, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let mut req = reqwest::Client::new().request(method, app.url(path));
@@ -32,8 +24,8 @@ async fn send(app: &TestApp, method: &str, path: &str, token: &str, body: Option
 }
 
 async fn story(app: &TestApp) {
-    let admin = token(app, "admin@anct.gouv.fr", vec![Role::Admin]).await;
-    let loire = token(app, "prefete@loire.gouv.fr", vec![Role::Delegate { departement: "42".into() }]).await;
+    let admin = app.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let loire = app.token("prefete@loire.gouv.fr", vec![Role::Delegate { departement: "42".into() }]).await;
 
     // A SIRET too short to hold a SIREN was sliced unchecked: a dropped connection.
     let (s, problem) = send(
@@ -192,7 +184,7 @@ storage_test!(tokens_never_outlive_their_parent, |db: TestDb| async move {
 
 /// A list that would empty a programme is refused unless confirmed.
 async fn mass_removal(app: &TestApp) {
-    let admin = token(app, "admin-liste@anct.gouv.fr", vec![Role::Admin]).await;
+    let admin = app.token("admin-liste@anct.gouv.fr", vec![Role::Admin]).await;
     let body = json!({"code": "tst", "acronym": "TST", "name": "Programme test"});
     assert_eq!(send(app, "POST", "/api/v1/programmes", &admin, Some(body)).await.0, 201);
     let upload = |csv: &'static str, path: String| {

@@ -10,10 +10,8 @@ mod form;
 
 use cohesion_core::access::Role;
 use cohesion_core::access::organisation::{Organisation, OrganisationKind};
-use cohesion_store::access::NewApiToken;
 use cohesion_store::audit::By;
 use cohesion_store::testing::{TestDb, storage_test};
-use cohesion_web::auth::secret;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -52,14 +50,6 @@ impl Client {
     }
 }
 
-async fn token(app: &TestApp, email: &str, roles: Vec<Role>) -> String {
-    let person = app.person(email, &roles, "correct horse battery staple").await;
-    let secret = secret::generate().expect("random");
-    let t = NewApiToken { person, name: "t".into(), token_hash: secret::hash(&secret), roles, expires_at: None };
-    app.state.store.create_api_token(&t, &By::new("test", None)).await.expect("token");
-    secret
-}
-
 fn project(name: &str, cost: i64, grant: i64) -> Value {
     json!({
         "name": name,
@@ -83,14 +73,14 @@ async fn story(app: &TestApp) {
         version: 1,
     };
     let org = app.state.store.create_organisation(&org, &by).await.expect("organisation");
-    let prefect = token(app, "prefete@loire.gouv.fr", vec![Role::Delegate { departement: "42".into() }]).await;
-    let other = token(app, "prefet@ain.gouv.fr", vec![Role::Delegate { departement: "01".into() }]).await;
-    let mayor = token(
-        app,
-        "maire@saint-etienne.fr",
-        vec![Role::Local { organisation: org.id, territory: "commune:42218".parse().expect("ref") }],
-    )
-    .await;
+    let prefect = app.token("prefete@loire.gouv.fr", vec![Role::Delegate { departement: "42".into() }]).await;
+    let other = app.token("prefet@ain.gouv.fr", vec![Role::Delegate { departement: "01".into() }]).await;
+    let mayor = app
+        .token(
+            "maire@saint-etienne.fr",
+            vec![Role::Local { organisation: org.id, territory: "commune:42218".parse().expect("ref") }],
+        )
+        .await;
     let c = Client { http: reqwest::Client::new(), base: app.url("") };
 
     // Two projects of the commune, filed by the mayor.

@@ -179,6 +179,22 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
+    /// A person with these roles, and an API token (without expiry) carrying them:
+    /// its secret.
+    pub async fn token(&self, email: &str, roles: Vec<Role>) -> String {
+        let person = self.person(email, &roles, "correct horse battery staple").await;
+        let secret = cohesion_web::auth::secret::generate().expect("random");
+        let t = cohesion_store::access::NewApiToken {
+            person,
+            name: "t".into(),
+            token_hash: cohesion_web::auth::secret::hash(&secret),
+            roles,
+            expires_at: None,
+        };
+        self.state.store.create_api_token(&t, &By::new("test", None)).await.expect("token");
+        secret
+    }
+
     /// A person with these roles and this password, created directly in the store.
     pub async fn person(&self, email: &str, roles: &[Role], pass: &str) -> Uuid {
         let new = NewPerson {
