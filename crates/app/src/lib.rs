@@ -78,6 +78,52 @@ impl App {
         })
     }
 
+    /// Follows the database's feed of committed changes (PostgreSQL; on SQLite there is
+    /// none and this returns at once), so that a write of another instance is seen
+    /// within a second: a project written at the next revision is put into the catalog
+    /// alone; anything else (a gap, an import, the pacts, the programmes, the
+    /// referential, a lost connection) goes through [`App::refresh`], which reloads
+    /// what moved. The poll of [`App::spawn_refresh`] stays as the fallback.
+    pub fn spawn_follow(&self) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut wait = Duration::from_millis(500);
+            loop {
+                match app.follow().await {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "change feed interrupted");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(Duration::from_secs(30));
+                    }
+                }
+            }
+        })
+    }
+
+    /// The loop of [`App::spawn_follow`]; `Ok` only on SQLite (no feed).
+    async fn follow(&self) -> Result<(), AppError> {
+        use cohesion_store::change::Change;
+        let Some(mut feed) = self.store.change_feed().await? else { return Ok(()) };
+        // What was written while no one listened.
+        self.refresh().await?;
+        loop {
+            let change = feed.next().await?;
+            match change {
+                Change::Project { revision, id } if revision == self.projects.load().revision() + 1 => {
+                    if let Some(p) = self.store.project(&id).await? {
+                        project::publish_at(self, p, revision)?;
+                    }
+                }
+                // Our own write, already in the catalog.
+                Change::Project { revision, .. } if revision <= self.projects.load().revision() => {}
+                _ => {
+                    self.refresh().await?;
+                }
+            }
+        }
+    }
+
     /// Rebuilds the pact index from the store (`always`, after a write of this
     /// instance), or only if the stored revision moved.
     pub async fn reload_pacts(&self, always: bool) -> Result<(), cohesion_store::StoreError> {

@@ -69,6 +69,7 @@ pub struct TerritoryProjects {
 }
 
 #[derive(Deserialize, IntoParams, Default, Clone)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Words, in French: accents, plurals and verb forms do not matter.
     pub q: Option<String>,
@@ -220,7 +221,12 @@ pub fn write_error(e: WriteError) -> AppError {
 /// Puts a written project into the catalog.
 pub async fn publish(app: &App, p: &Project) -> Result<(), AppError> {
     let revision = app.store.project_revision().await?;
-    app.projects.load().apply(p.clone(), &app.current().referential, revision).map_err(internal)
+    publish_at(app, p.clone(), revision)
+}
+
+/// Puts a project written at `revision` (by this instance or another) into the catalog.
+pub fn publish_at(app: &App, p: Project, revision: i64) -> Result<(), AppError> {
+    app.projects.load().apply(p, &app.current().referential, revision).map_err(internal)
 }
 
 /// How the audit names a person acting through the API or the pages.

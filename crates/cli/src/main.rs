@@ -1,5 +1,6 @@
 //! `cohesion`: the platform's single binary.
 
+mod backup;
 mod data;
 mod data_programmes;
 mod db;
@@ -42,6 +43,10 @@ enum Command {
     /// Pact digests: `digest send` mails the pending ones now.
     #[command(subcommand)]
     Digest(digest::DigestCommand),
+    /// Write a consistent copy of the whole database, while the platform serves.
+    Backup(backup::BackupArgs),
+    /// Replace the whole database by a backup (then restart the servers).
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,5 +75,7 @@ fn main() -> anyhow::Result<()> {
         Command::Data(DataCommand::Programmes(args)) => data_programmes::compile(&args),
         Command::Data(DataCommand::Projects(args)) => projects::compile(&args),
         Command::Digest(cmd) => digest::run(cmd),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
     }
 }

@@ -43,6 +43,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     crate::projects::seed_demo(&store, demo).await?;
     let state = AppState::load(store.clone()).await?;
     let _refresh = state.spawn_refresh(Duration::from_secs(args.refresh_secs.max(1)));
+    let _follow = state.spawn_follow();
     let _worker = cohesion_app::evaluation::spawn(state.app.clone(), Duration::from_secs(2));
     let hour = cohesion_app::digest::hour_from_env().map_err(anyhow::Error::msg)?;
     let _digest = cohesion_app::digest::spawn_daily(

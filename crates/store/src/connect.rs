@@ -32,6 +32,19 @@ impl DatabaseUrl {
         self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
     }
 
+    /// The URL without its password, and the password (percent-decoded), for a tool
+    /// that takes the password from its environment (`PGPASSWORD`).
+    pub fn split_password(&self) -> (String, Option<String>) {
+        if let (Some(scheme), Some(at)) = (self.0.find("://"), self.0.rfind('@'))
+            && at > scheme
+            && let Some((user, password)) = self.0[scheme + 3..at].split_once(':')
+        {
+            let without = format!("{}{user}{}", &self.0[..scheme + 3], &self.0[at..]);
+            return (without, Some(percent_decode(password)));
+        }
+        (self.0.clone(), None)
+    }
+
     fn redacted(&self) -> String {
         match (self.0.find("://"), self.0.rfind('@')) {
             (Some(scheme), Some(at)) if at > scheme => {
@@ -44,6 +57,27 @@ impl DatabaseUrl {
             _ => self.0.clone(),
         }
     }
+}
+
+/// `%XX` sequences decoded (a URL's userinfo); anything else kept as it is.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl fmt::Debug for DatabaseUrl {
@@ -128,5 +162,17 @@ mod tests {
         assert_eq!(format!("{url:?}"), "DatabaseUrl(postgres://app:***@db.local:5432/cohesion)");
         assert!(!url.to_string().contains("s3cret"));
         assert_eq!(DatabaseUrl::new("sqlite://x.db").to_string(), "sqlite://x.db");
+    }
+
+    #[test]
+    fn the_password_is_taken_out_for_the_client_tools() {
+        let url = DatabaseUrl::new("postgres://app:s3%40cr%3At@db.local:5432/cohesion?sslmode=disable");
+        assert_eq!(
+            url.split_password(),
+            ("postgres://app@db.local:5432/cohesion?sslmode=disable".to_owned(), Some("s3@cr:t".to_owned()))
+        );
+        let none = DatabaseUrl::new("postgres://postgres@127.0.0.1:5432/test");
+        assert_eq!(none.split_password(), ("postgres://postgres@127.0.0.1:5432/test".to_owned(), None));
+        assert_eq!(percent_decode("a%zz%4"), "a%zz%4", "broken escapes are kept");
     }
 }

@@ -10,6 +10,8 @@
 
 pub mod access;
 pub mod audit;
+pub mod backup;
+pub mod change;
 mod connect;
 pub mod evaluation;
 pub mod indicator;
@@ -60,6 +62,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A backup or a restore could not be made (the file, the tool, the content).
+    #[error("backup: {0}")]
+    Backup(String),
 }
 
 impl StoreError {

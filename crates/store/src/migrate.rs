@@ -57,6 +57,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_token_lineage.sql"),
         include_str!("../migrations/postgres/0008_token_lineage.sql"),
     ),
+    (
+        10,
+        "change_notify",
+        include_str!("../migrations/sqlite/0010_change_notify.sql"),
+        include_str!("../migrations/postgres/0010_change_notify.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

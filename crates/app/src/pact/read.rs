@@ -35,6 +35,7 @@ pub struct PactPage {
 }
 
 #[derive(Deserialize, IntoParams, Default, Clone)]
+#[into_params(parameter_in = Query)]
 pub struct PactFilter {
     /// Words, in French (title, kind, parties, perimeter).
     pub q: Option<String>,

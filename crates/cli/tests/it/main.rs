@@ -2,6 +2,7 @@
 //! a temporary data directory ([`support`]), one module per concept (fixtures in
 //! `tests/fixtures/`).
 
+mod backup;
 mod digest;
 mod indicator;
 mod membership;

@@ -16,6 +16,7 @@ use crate::auth::Actor;
 use crate::error::{ApiError, FieldError, Problem};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// e.g. `person`, `organisation`, `api_token`, `territory`.
     entity_type: Option<String>,

@@ -148,6 +148,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Re
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1 to 100 (default 20).
     limit: Option<i64>,

@@ -370,6 +370,7 @@ pub async fn abandon(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiffParams {
     /// A version number (default: the one before `to`).
     pub from: Option<u32>,

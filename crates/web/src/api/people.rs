@@ -38,6 +38,7 @@ pub struct PeoplePage {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1 to 200 (default 50).
     limit: Option<u32>,

@@ -221,6 +221,7 @@ pub(crate) fn main_area(t: &Territory) -> (Option<String>, Option<String>) {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MembersParams {
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<usize>,

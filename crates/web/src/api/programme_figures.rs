@@ -151,6 +151,7 @@ pub struct EligibilityView {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size of both lists, 1 to 500 (default 50).
     pub limit: Option<usize>,

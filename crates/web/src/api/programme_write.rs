@@ -78,6 +78,7 @@ pub async fn preview(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ApplyParams {
     /// The `base_revision` the preview answered.
     pub base_revision: i64,

@@ -67,6 +67,7 @@ impl From<&Territory> for TerritorySummary {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Name (case, accents, hyphens, apostrophes ignored; "st"/"ste" understood),
     /// INSEE code, SIREN or postcode. Empty: every territory, most populated first.
@@ -227,6 +228,7 @@ pub async fn detail(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChildrenParams {
     /// Kind of the children; default: the next level down (région → départements,
     /// département → EPCI, EPCI → communes, commune → arrondissements municipaux).

@@ -5,6 +5,7 @@
 mod access;
 mod hardening;
 mod indicator;
+mod instances;
 mod matrix;
 mod pact;
 mod page;
