@@ -85,6 +85,7 @@ pub struct ListParams {
     /// A pact id: the projects that are actions of its current version.
     pub pact: Option<String>,
     /// Page size, 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }

@@ -47,6 +47,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String, errors: Vec<FieldError> },
+    /// A body over the size limit: 413.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -70,6 +73,7 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code, "Bad request"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", "Payload too large"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
@@ -143,6 +147,49 @@ pub fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .or_else(|| cause.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     ApiError::Internal(format!("handler panicked: {what}")).into_response()
+}
+
+/// Every error answer under `/api/` is a problem document: what a layer or an
+/// extractor answered in plain text (a body over the limit: 413; a wrong content
+/// type: 415; an unknown method: 405; an unreadable path) is said again as one, with
+/// the same status and its text as the detail.
+pub async fn problems_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !api || is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // What the layer said, kept short; it is never more than a sentence.
+    let text = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let detail = text.ok().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| status.to_string());
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_FOUND => "not_found",
+        s if s.is_server_error() => "internal",
+        _ => "invalid_request",
+    };
+    let problem = Problem {
+        kind: format!("/problems/{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail: if status.is_server_error() { "Internal error".into() } else { detail },
+        code: code.to_owned(),
+        errors: Vec::new(),
+    };
+    let mut answer = (status, Json(problem)).into_response();
+    for (name, value) in parts.headers.iter().filter(|(n, _)| *n == header::ALLOW) {
+        answer.headers_mut().insert(name, value.clone());
+    }
+    answer.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    answer
 }
 
 impl IntoResponse for ApiError {

@@ -81,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(pages_config, input::guard))
+        .layer(axum::middleware::from_fn(error::problems_only))
         // A panic in a handler is a logged 500 problem document, never a dropped connection.
         .layer(CatchPanicLayer::custom(error::panicked))
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))

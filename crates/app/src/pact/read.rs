@@ -45,6 +45,7 @@ pub struct PactFilter {
     pub status: Option<String>,
     /// cohesion, resilience, crte, contrat_de_ville or other
     pub kind: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }

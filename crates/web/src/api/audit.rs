@@ -28,6 +28,7 @@ pub struct AuditParams {
     /// RFC 3339, exclusive.
     to: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     offset: Option<u32>,
 }

@@ -151,6 +151,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Re
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Items to skip (default 0).
     offset: Option<i64>,

@@ -90,7 +90,7 @@ pub async fn projects_csv(
 
 /// Projects in the `projets-territoire` schema, JSON (same fields as the CSV).
 #[utoipa::path(get, path = "/api/v1/exports/projects.json", tag = "projects", params(ListParams),
-    responses((status = 200, description = "JSON array", body = Object),
+    responses((status = 200, description = "An array of projects, one object per project with the CSV's columns", body = [Object]),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn projects_json(
     State(state): State<AppState>,

@@ -110,7 +110,7 @@ pub async fn detail(
 /// (local) values apart, superseded versions, objectives, the roll-up from its
 /// communes with coverage, and its most similar peers' values.
 #[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}/indicators", tag = "indicators",
-    params(("kind" = String, Path, description = "commune, arrondissement_municipal, epci, departement or region"),
+    params(("kind" = crate::api::territory::KindName, Path, description = "commune, arrondissement_municipal, epci, departement or region"),
            ("code" = String, Path, description = "INSEE code, or SIREN for an EPCI")),
     responses((status = 200, body = TerritoryIndicators),
               (status = 400, body = Problem, content_type = "application/problem+json"),

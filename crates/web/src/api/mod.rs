@@ -2,6 +2,7 @@
 //! document generated from the handlers (`/api/v1/openapi.json`).
 
 pub mod audit;
+pub mod doc;
 pub mod etag;
 pub mod evaluation;
 pub mod export;
@@ -145,11 +146,14 @@ fn documented() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of this build.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().into_openapi()
+    let mut doc = documented().into_openapi();
+    utoipa::Modify::modify(&doc::CommonAnswers, &mut doc);
+    doc
 }
 
 pub fn router() -> axum::Router<AppState> {
-    let (router, doc) = documented().split_for_parts();
+    let (router, mut doc) = documented().split_for_parts();
+    utoipa::Modify::modify(&doc::CommonAnswers, &mut doc);
     let doc = std::sync::Arc::new(doc);
     router.route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
 }
@@ -175,9 +179,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Json(value) = Json::<serde_json::Value>::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))?;
+        let Json(value) = Json::<serde_json::Value>::from_request(req, state).await.map_err(|e| match e.status() {
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(e.body_text()),
+            _ => ApiError::bad_request("invalid_body", e.body_text()),
+        })?;
         if let Some(field) = crate::input::json_fault(&value) {
             return Err(ApiError::BadRequest {
                 code: "invalid_parameter",

@@ -13,7 +13,7 @@ use crate::error::{ApiError, Problem};
 /// exited ones with their period), France services places in it or the nearest ones,
 /// and for a département or région the communes and population in each programme.
 #[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}/overview", tag = "territories",
-    params(("kind" = String, Path, description = "commune, arrondissement_municipal, epci, departement or region"),
+    params(("kind" = crate::api::territory::KindName, Path, description = "commune, arrondissement_municipal, epci, departement or region"),
            ("code" = String, Path, description = "INSEE code, or SIREN for an EPCI")),
     responses((status = 200, body = Overview),
               (status = 400, body = Problem, content_type = "application/problem+json"),

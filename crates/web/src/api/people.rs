@@ -41,6 +41,7 @@ pub struct PeoplePage {
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     offset: Option<u32>,
 }

@@ -224,6 +224,7 @@ pub(crate) fn main_area(t: &Territory) -> (Option<String>, Option<String>) {
 #[into_params(parameter_in = Query)]
 pub struct MembersParams {
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// Items to skip (default 0).
     pub offset: Option<usize>,

@@ -154,6 +154,7 @@ pub struct EligibilityView {
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size of both lists, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// Items to skip in both lists (default 0).
     pub offset: Option<usize>,

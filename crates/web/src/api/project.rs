@@ -41,6 +41,7 @@ pub async fn list(
 pub struct SearchParams {
     /// Words, in French.
     pub q: String,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }
@@ -122,9 +123,9 @@ pub async fn update(
 /// The projects lying in a territory (everything inside it included), newest first,
 /// with their totals.
 #[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}/projects", tag = "projects",
-    params(("kind" = String, Path, description = "commune, epci, departement or region"),
+    params(("kind" = crate::api::territory::KindName, Path, description = "commune, epci, departement or region"),
            ("code" = String, Path, description = "INSEE code, or SIREN for an EPCI"),
-           ("limit" = Option<usize>, Query, description = "1 to 200 (default 20)"),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "1 to 200 (default 20)"),
            ("offset" = Option<usize>, Query, description = "items to skip")),
     responses((status = 200, body = TerritoryProjects),
               (status = 400, body = Problem, content_type = "application/problem+json"),

@@ -66,6 +66,17 @@ impl From<&Territory> for TerritorySummary {
     }
 }
 
+/// The kinds of territory, as the API names them (documentation of the parameters).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KindName {
+    Commune,
+    ArrondissementMunicipal,
+    Epci,
+    Departement,
+    Region,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
@@ -73,10 +84,12 @@ pub struct SearchParams {
     /// INSEE code, SIREN or postcode. Empty: every territory, most populated first.
     q: Option<String>,
     /// Keep only this kind.
+    #[param(value_type = Option<KindName>)]
     kind: Option<String>,
     /// Keep only territories inside this one, as `kind:code` (e.g. `departement:42`).
     parent: Option<String>,
     /// Page size, 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
     /// Items to skip (default 0).
     offset: Option<usize>,
@@ -189,7 +202,7 @@ fn link(t: &Territory) -> TerritoryLink {
 
 /// One territory.
 #[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}", tag = "territories",
-    params(("kind" = String, Path, description = "commune, arrondissement_municipal, epci, departement or region"),
+    params(("kind" = crate::api::territory::KindName, Path, description = "commune, arrondissement_municipal, epci, departement or region"),
            ("code" = String, Path, description = "INSEE code, or SIREN for an EPCI")),
     responses((status = 200, body = TerritoryDetail),
               (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -232,8 +245,10 @@ pub async fn detail(
 pub struct ChildrenParams {
     /// Kind of the children; default: the next level down (région → départements,
     /// département → EPCI, EPCI → communes, commune → arrondissements municipaux).
+    #[param(value_type = Option<KindName>)]
     kind: Option<String>,
     /// Page size, 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
     /// Items to skip (default 0).
     offset: Option<usize>,
@@ -241,7 +256,7 @@ pub struct ChildrenParams {
 
 /// Territories inside one territory, sorted by name.
 #[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}/children", tag = "territories",
-    params(("kind" = String, Path, description = "Kind of the containing territory"),
+    params(("kind" = crate::api::territory::KindName, Path, description = "Kind of the containing territory"),
            ("code" = String, Path, description = "Its INSEE code or SIREN"),
            ChildrenParams),
     responses((status = 200, body = TerritoryPage),

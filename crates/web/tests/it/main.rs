@@ -7,6 +7,7 @@ mod hardening;
 mod indicator;
 mod instances;
 mod matrix;
+mod openapi;
 mod pact;
 mod page;
 mod programme;
