@@ -14,7 +14,7 @@ use cohesion_core::evaluation::{EvaluationRequest, observations};
 use cohesion_core::impact::{self, Panel};
 use cohesion_core::indicator;
 use cohesion_core::territory::Referential;
-use cohesion_store::evaluation::EvaluationJob;
+pub use cohesion_store::evaluation::EvaluationJob;
 use cohesion_store::{Store, StoreError};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -167,4 +167,43 @@ pub fn panel_text(rows: &[impact::Observation]) -> String {
 /// FNV-1a, 64 bits: a checksum of the stored panel, not a security measure.
 fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// Queues an evaluation request (validated by the caller) for the worker; the job as
+/// recorded.
+pub async fn queue(
+    app: &App,
+    who: &cohesion_core::access::Principal,
+    request: &serde_json::Value,
+) -> Result<EvaluationJob, crate::AppError> {
+    Ok(app.store.create_evaluation(request, &format!("person:{}", who.person)).await?)
+}
+
+/// One evaluation job, if any.
+pub async fn get(app: &App, id: &str) -> Result<Option<EvaluationJob>, crate::AppError> {
+    Ok(app.store.evaluation(id).await?)
+}
+
+/// Evaluation jobs, newest first, and how many there are.
+pub async fn list(app: &App, limit: i64, offset: i64) -> Result<(Vec<EvaluationJob>, i64), crate::AppError> {
+    Ok(app.store.evaluations(limit, offset).await?)
+}
+
+/// Queues a (validated) request as a job, then claims and runs it at once in this
+/// process with the worker's code (`cohesion evaluate`): the job as it ended.
+pub async fn run_now(
+    db: &crate::database::Database,
+    referential: &Referential,
+    request: &serde_json::Value,
+    actor: &str,
+    worker: &str,
+) -> Result<EvaluationJob, crate::AppError> {
+    let store = &db.store;
+    let job = store.create_evaluation(request, actor).await?;
+    let claimed = store
+        .claim_evaluation_id(&job.id, worker)
+        .await?
+        .ok_or_else(|| crate::AppError::Conflict("the job was taken by another worker".into()))?;
+    run_job(store, referential, &claimed, worker).await?;
+    store.evaluation(&job.id).await?.ok_or_else(|| crate::AppError::NotFound("the job disappeared".into()))
 }

@@ -4,9 +4,11 @@
 //! fields say more than the code alone (`in_context`).
 
 use cohesion_app::Fault;
+use cohesion_app::access::AccessFault;
 use cohesion_app::error::FaultCode;
 use cohesion_app::param::ParamFault;
 use cohesion_app::programme::ProgrammeFault;
+use cohesion_core::access::organisation::OrganisationFault;
 use cohesion_core::pact::PactFault;
 use cohesion_core::programme::NotInVocabulary;
 use cohesion_core::programme::eligibility::RuleFault;
@@ -70,6 +72,8 @@ pub fn code(c: &FaultCode) -> String {
         FaultCode::Programme(f) => programme(f),
         FaultCode::Rule(f) => rule(f),
         FaultCode::Param(f) => param(f),
+        FaultCode::Access(f) => access(f),
+        FaultCode::Organisation(f) => organisation(f),
     }
 }
 
@@ -173,6 +177,45 @@ pub fn param(f: &ParamFault) -> String {
         }
         ParamFault::NoSuch { id, .. } => format!("« {id} » n’existe pas."),
         ParamFault::Required => "Ce champ est obligatoire.".into(),
+    }
+}
+
+pub fn access(f: &AccessFault) -> String {
+    use AccessFault as F;
+    match f {
+        F::ProgrammeCode => "Le code du programme s’écrit en minuscules, chiffres, - ou _ (par exemple pvd).".into(),
+        F::Code(e) => territory_code(e),
+        F::UnknownDepartement(d) => format!("Le département « {d} » n’est pas dans le référentiel."),
+        F::Required => "Ce champ est obligatoire.".into(),
+        F::NoOrganisation(_) => "Cette organisation n’existe pas.".into(),
+        F::LocalNeedsLocalAuthority => "Un rôle de collectivité va avec une collectivité territoriale.".into(),
+        F::PartnerNeedsPartner => "Un rôle de partenaire va avec une organisation partenaire.".into(),
+        F::UnknownRole(r) => format!("« {r} » n’est pas un rôle."),
+        F::Email(e) => format!("« {} » n’est pas une adresse électronique.", e.0),
+        F::NameLength => "De 1 à 100 caractères.".into(),
+        F::NotRfc3339(t) => format!("« {t} » n’est pas un instant RFC 3339 (2026-01-31T12:00:00Z)."),
+        F::Limit => "Entre 1 et 200.".into(),
+    }
+}
+
+pub fn organisation(f: &OrganisationFault) -> String {
+    use OrganisationFault as F;
+    match f {
+        F::Kind => "Choisissez le type d’organisation.".into(),
+        F::Siren(s) => format!("« {s} » n’est pas un SIREN valide (9 chiffres, clé de Luhn)."),
+        F::Siret(s) => format!("« {s} » n’est pas un SIRET valide (14 chiffres, clé de Luhn)."),
+        F::TerritoryRequired => "Une collectivité territoriale a un territoire (type:code).".into(),
+        F::Territory(e) => territory_code(e),
+        F::NotInReferential(t) => format!("« {t} » n’est pas dans le référentiel des territoires."),
+        F::Arrondissement => "Un arrondissement municipal n’est pas une collectivité territoriale.".into(),
+        F::SirenMismatch { territory, known, given } => {
+            format!("Le SIREN de {territory} est {known} dans le référentiel, pas {given}.")
+        }
+        F::SirenRequired(t) => format!("Donnez le SIREN de {t}."),
+        F::SiretRequired => "Un partenaire se désigne par son SIRET.".into(),
+        F::TerritoryNotAllowed => "Seule une collectivité territoriale a un territoire.".into(),
+        F::NameRequired => "Donnez le nom de l’organisation.".into(),
+        F::NameTooLong => "Le nom compte 200 caractères au plus.".into(),
     }
 }
 
