@@ -225,8 +225,8 @@ pub fn compile(args: &CompileArgs) -> anyhow::Result<()> {
     gz.write_all(out.as_bytes())?;
     let bytes = gz.finish()?;
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
-    let mapped = notes.iter().filter(|n| n.message.contains("merged since 2019")).count();
-    let unknown = notes.iter().filter(|n| n.message.contains("is not in the referential")).count();
+    let mapped = notes.iter().filter(|n| n.message().contains("merged since 2019")).count();
+    let unknown = notes.iter().filter(|n| n.message().contains("is not in the referential")).count();
     outln!(
         "{}: {} projects, {} bytes; {} merged communes mapped to today's, {} territories unknown (filed under their département), {} notes in all",
         args.out.display(),

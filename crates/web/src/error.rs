@@ -99,7 +99,7 @@ impl From<cohesion_app::AppError> for ApiError {
                             (None, 0) => "file".into(),
                             (None, line) => format!("line {line}"),
                         },
-                        message: f.message,
+                        message: f.message(),
                     })
                     .collect::<Vec<_>>();
                 let detail = format!("{} fault(s) in the file; nothing was written", errors.len());

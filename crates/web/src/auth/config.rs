@@ -56,7 +56,7 @@ impl AuthConfig {
         config.session_absolute = Duration::hours(number("COHESION_SESSION_HOURS", 12)?);
         if let Some(url) = var("COHESION_SMTP_URL") {
             let from = var("COHESION_MAIL_FROM").unwrap_or_else(|| "Cohésion <ne-pas-repondre@localhost>".into());
-            config.mailer = Mailer::smtp(&url, &from)?;
+            config.mailer = Mailer::smtp(&url, &from).map_err(|e| e.to_string())?;
         }
         if let Some(discovery) = var("COHESION_PROCONNECT_DISCOVERY_URL") {
             let id = var("COHESION_PROCONNECT_CLIENT_ID")

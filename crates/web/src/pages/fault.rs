@@ -9,9 +9,12 @@ use cohesion_app::error::FaultCode;
 use cohesion_app::param::ParamFault;
 use cohesion_app::programme::ProgrammeFault;
 use cohesion_core::access::organisation::OrganisationFault;
+use cohesion_core::import::LineFault;
 use cohesion_core::pact::PactFault;
 use cohesion_core::programme::NotInVocabulary;
 use cohesion_core::programme::eligibility::RuleFault;
+use cohesion_core::programme::membership_import::MembershipFault;
+use cohesion_core::programme::table::TableFault;
 use cohesion_core::project::ProjectFault;
 use cohesion_core::territory::{CodeError, TerritoryKind};
 
@@ -216,6 +219,61 @@ pub fn organisation(f: &OrganisationFault) -> String {
         F::TerritoryNotAllowed => "Seule une collectivité territoriale a un territoire.".into(),
         F::NameRequired => "Donnez le nom de l’organisation.".into(),
         F::NameTooLong => "Le nom compte 200 caractères au plus.".into(),
+    }
+}
+
+/// The reason of a faulty line (or file) of a list, as a fragment of sentence:
+/// the import page shows it in a table next to the line's number and column.
+pub fn line(f: &LineFault) -> String {
+    match f {
+        LineFault::Table(t) => table(t),
+        LineFault::Membership(m) => membership(m),
+        // The command line's readers never reach the pages; said as they are.
+        LineFault::Text(m) => format!("code ou valeur invalide ({m})"),
+    }
+}
+
+fn table(f: &TableFault) -> String {
+    use TableFault as F;
+    match f {
+        F::NotUtf8(_) => "le fichier n’est pas du texte UTF-8 : enregistrez le CSV en UTF-8".into(),
+        F::UnclosedQuote => "un champ ouvert par un guillemet n’est jamais fermé".into(),
+        F::UnreadableXlsx(_) => "fichier XLSX illisible".into(),
+        F::NoSheet => "le classeur n’a aucune feuille".into(),
+        F::UnreadableSheet(_) => "la première feuille du classeur est illisible".into(),
+        F::FarColumn { column } => {
+            format!("une cellule est remplie en colonne {column} : une liste en a 256 au plus, vérifiez la feuille")
+        }
+        F::TooManyCells => "la feuille a trop de cellules remplies : découpez la liste".into(),
+    }
+}
+
+/// "commune inconnue", "département inconnu"…
+fn unknown(k: TerritoryKind) -> String {
+    match k {
+        TerritoryKind::Commune => "commune inconnue".into(),
+        TerritoryKind::Epci => "intercommunalité (SIREN) inconnue".into(),
+        TerritoryKind::Departement => "département inconnu".into(),
+        TerritoryKind::Region => "région inconnue".into(),
+        TerritoryKind::ArrondissementMunicipal => "arrondissement municipal inconnu".into(),
+    }
+}
+
+fn membership(f: &MembershipFault) -> String {
+    use MembershipFault as F;
+    match f {
+        F::Empty => "le fichier est vide".into(),
+        F::NoCodeColumn => "aucune colonne « code » (code INSEE ou SIREN) dans la première ligne".into(),
+        F::EmptyCode => "code vide".into(),
+        F::NeedsKind(code) => format!(
+            "« {code} » : ajoutez une colonne « kind » pour un code qui n’est ni un code INSEE de commune ni un SIREN"
+        ),
+        F::Code(e) => territory_code(e),
+        F::Unknown { kind, code, vintage } => format!("« {code} » : {} dans le référentiel {vintage}", unknown(*kind)),
+        F::NotADate(d) => format!("« {d} » n’est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA)"),
+        F::Status(s) => format!("« {s} » n’est pas un statut connu (candidat, labellisé, actif, sorti)"),
+        F::ExitDate => "une date de sortie va avec le statut « sorti », et seulement avec lui".into(),
+        F::Twice(t) => format!("{t} figure deux fois dans le fichier (même territoire de projet)"),
     }
 }
 
