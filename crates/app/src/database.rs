@@ -12,6 +12,7 @@ use cohesion_core::territory::{Referential, compact};
 use cohesion_store::{Store, StoreOptions};
 
 pub use cohesion_store::DatabaseUrl;
+pub use cohesion_store::backup::BackupReport;
 
 use crate::{App, AppError, LoadError};
 
@@ -42,6 +43,17 @@ impl Database {
     /// Closes the connections.
     pub async fn close(&self) {
         self.store.close().await;
+    }
+
+    /// Writes a consistent copy of the whole database at `url` (this one) to `to`,
+    /// while the platform serves.
+    pub async fn backup(&self, url: &DatabaseUrl, to: &std::path::Path) -> Result<BackupReport, AppError> {
+        Ok(self.store.backup(url, to).await?)
+    }
+
+    /// Replaces the whole database at `url` (this one) by the backup `from`.
+    pub async fn restore(&self, url: &DatabaseUrl, from: &std::path::Path) -> Result<BackupReport, AppError> {
+        Ok(self.store.restore(url, from).await?)
     }
 
     /// The stored referential, if any.
