@@ -94,12 +94,17 @@ pub fn spawn_daily(
 }
 
 /// `COHESION_DIGEST_HOUR` (0–23, UTC; default 6).
-pub fn hour_from_env() -> Result<u8, String> {
+pub fn hour_from_env() -> Result<u8, BadHour> {
     match std::env::var("COHESION_DIGEST_HOUR") {
         Err(_) => Ok(6),
         Ok(v) => match v.trim().parse::<u8>() {
             Ok(h) if h < 24 => Ok(h),
-            _ => Err(format!("COHESION_DIGEST_HOUR must be an hour from 0 to 23, not `{v}`")),
+            _ => Err(BadHour(v)),
         },
     }
 }
+
+/// `COHESION_DIGEST_HOUR` holds no hour.
+#[derive(Debug, thiserror::Error)]
+#[error("COHESION_DIGEST_HOUR must be an hour from 0 to 23, not `{0}`")]
+pub struct BadHour(String);

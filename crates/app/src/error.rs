@@ -41,6 +41,10 @@ pub enum FaultCode {
     Rule(#[from] cohesion_core::programme::eligibility::RuleFault),
     #[error(transparent)]
     Param(#[from] crate::param::ParamFault),
+    #[error(transparent)]
+    Access(#[from] crate::access::AccessFault),
+    #[error(transparent)]
+    Organisation(#[from] cohesion_core::access::organisation::OrganisationFault),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +70,9 @@ pub enum AppError {
     /// A request the use case cannot read, with a stable code.
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
+    /// A service the use case needs does not answer (the mail relay).
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
     /// The store failed: never the caller's fault, its source goes to the log.
     #[error(transparent)]
     Store(StoreError),

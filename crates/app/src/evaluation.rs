@@ -14,7 +14,7 @@ use cohesion_core::evaluation::{EvaluationRequest, observations};
 use cohesion_core::impact::{self, Panel};
 use cohesion_core::indicator;
 use cohesion_core::territory::Referential;
-use cohesion_store::evaluation::EvaluationJob;
+pub use cohesion_store::evaluation::EvaluationJob;
 use cohesion_store::{Store, StoreError};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -68,7 +68,7 @@ pub async fn run_job(
             tracing::info!(job = %job.id, ms = started.elapsed().as_millis() as u64, "evaluation done");
         }
         Err(reason) => {
-            store.fail_evaluation(&job.id, worker, &reason).await?;
+            store.fail_evaluation(&job.id, worker, &reason.0).await?;
             tracing::info!(job = %job.id, reason = %reason, "evaluation failed");
         }
     }
@@ -77,26 +77,35 @@ pub async fn run_job(
 
 type Computed = (serde_json::Value, String, serde_json::Value);
 
+/// Why a job failed, in French: recorded with the job and shown on its page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct JobFailure(String);
+
+fn failed(reason: impl Into<String>) -> Result<Computed, JobFailure> {
+    Err(JobFailure(reason.into()))
+}
+
 async fn compute(
     store: &Store,
     referential: &Referential,
     job: &EvaluationJob,
     worker: &str,
-) -> Result<Result<Computed, String>, StoreError> {
+) -> Result<Result<Computed, JobFailure>, StoreError> {
     let request: EvaluationRequest = match serde_json::from_value(job.request.clone()) {
         Ok(r) => r,
-        Err(e) => return Ok(Err(format!("demande illisible : {e}"))),
+        Err(e) => return Ok(failed(format!("demande illisible : {e}"))),
     };
     let valid = match request.validate(referential) {
         Ok(v) => v,
         Err(faults) => {
             let text: Vec<String> = faults.iter().map(|(f, m)| format!("{f} : {m}")).collect();
-            return Ok(Err(format!("demande invalide : {}", text.join(" ; "))));
+            return Ok(failed(format!("demande invalide : {}", text.join(" ; "))));
         }
     };
     store.evaluation_progress(&job.id, worker, "panel", 10).await?;
     let (Some(from), Some(to)) = (date::year_start(request.from), date::ymd(request.to, 12, 31)) else {
-        return Ok(Err("période invalide".into()));
+        return Ok(failed("période invalide"));
     };
     let values = store.effective_values(&request.indicator, valid.unit_kind, from, to).await?;
     // One value per territory and year: the last date of the year (values come sorted).
@@ -111,7 +120,7 @@ async fn compute(
     let units: BTreeSet<&str> = rows.iter().map(|r| r.unit.as_str()).collect();
     let missing_treated: Vec<&String> = valid.treated.keys().filter(|c| !units.contains(c.as_str())).collect();
     if rows.is_empty() {
-        return Ok(Err(format!(
+        return Ok(failed(format!(
             "aucune valeur ouverte de « {} » pour les {} entre {} et {}",
             request.indicator, valid.unit_kind, request.from, request.to
         )));
@@ -126,7 +135,7 @@ async fn compute(
     .map_err(|e| StoreError::Corrupt(format!("estimator task: {e}")))?;
     let mut result = match estimated {
         Ok(r) => r,
-        Err(e) => return Ok(Err(format!("estimation impossible : {e}"))),
+        Err(e) => return Ok(failed(format!("estimation impossible : {e}"))),
     };
     if !missing_treated.is_empty() {
         result.notes.push(format!(
@@ -167,4 +176,43 @@ pub fn panel_text(rows: &[impact::Observation]) -> String {
 /// FNV-1a, 64 bits: a checksum of the stored panel, not a security measure.
 fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// Queues an evaluation request (validated by the caller) for the worker; the job as
+/// recorded.
+pub async fn queue(
+    app: &App,
+    who: &cohesion_core::access::Principal,
+    request: &serde_json::Value,
+) -> Result<EvaluationJob, crate::AppError> {
+    Ok(app.store.create_evaluation(request, &format!("person:{}", who.person)).await?)
+}
+
+/// One evaluation job, if any.
+pub async fn get(app: &App, id: &str) -> Result<Option<EvaluationJob>, crate::AppError> {
+    Ok(app.store.evaluation(id).await?)
+}
+
+/// Evaluation jobs, newest first, and how many there are.
+pub async fn list(app: &App, limit: i64, offset: i64) -> Result<(Vec<EvaluationJob>, i64), crate::AppError> {
+    Ok(app.store.evaluations(limit, offset).await?)
+}
+
+/// Queues a (validated) request as a job, then claims and runs it at once in this
+/// process with the worker's code (`cohesion evaluate`): the job as it ended.
+pub async fn run_now(
+    db: &crate::database::Database,
+    referential: &Referential,
+    request: &serde_json::Value,
+    actor: &str,
+    worker: &str,
+) -> Result<EvaluationJob, crate::AppError> {
+    let store = &db.store;
+    let job = store.create_evaluation(request, actor).await?;
+    let claimed = store
+        .claim_evaluation_id(&job.id, worker)
+        .await?
+        .ok_or_else(|| crate::AppError::Conflict("the job was taken by another worker".into()))?;
+    run_job(store, referential, &claimed, worker).await?;
+    store.evaluation(&job.id).await?.ok_or_else(|| crate::AppError::NotFound("the job disappeared".into()))
 }

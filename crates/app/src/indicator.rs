@@ -9,10 +9,13 @@ use cohesion_core::impact::{FeatureSpace, TerritoryFeatures};
 use cohesion_core::indicator::rollup::{CommuneValues, rollup_one};
 use cohesion_core::indicator::{self, Aggregation, Date, Indicator};
 use cohesion_core::territory::{Referential, Territory, TerritoryKind, TerritoryRef};
-use cohesion_store::indicator::{SourceVersion, TerritoryValue};
+pub use cohesion_store::indicator::SourceVersion;
+use cohesion_store::indicator::TerritoryValue;
 use cohesion_store::{Store, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::{App, AppError};
 
 /// Open-data values in force keyed by (indicator, date).
 type ByCell = HashMap<(String, String), f64>;
@@ -309,4 +312,48 @@ pub async fn territory_indicators(
         ),
         items,
     })
+}
+
+/// The roll-up of `ind` for France at the latest date with commune values, or why
+/// none is computed.
+pub async fn france_rollup(
+    app: &App,
+    r: &Referential,
+    ind: &Indicator,
+) -> Result<(Option<RollupView>, Option<String>), AppError> {
+    Ok(rollup_for(&app.store, r, None, ind).await?)
+}
+
+/// Every indicator's values for territory `t`, with its peers' and its objectives.
+pub async fn of_territory(app: &App, r: &Referential, t: &Territory) -> Result<TerritoryIndicators, AppError> {
+    Ok(territory_indicators(&app.store, r, t).await?)
+}
+
+/// The versions of the sources loaded, newest first.
+pub async fn source_versions(app: &App) -> Result<Vec<SourceVersion>, AppError> {
+    Ok(app.store.source_versions().await?)
+}
+
+/// Writes validated values of one indicator from one source version, with its audit
+/// event; the same file again rewrites the same rows.
+pub async fn import_measurements(
+    db: &crate::database::Database,
+    indicator: &str,
+    source: &cohesion_core::indicator::SourceInfo,
+    origin: cohesion_core::indicator::Origin,
+    version: Date,
+    values: &[cohesion_core::indicator::measure_file::ParsedValue],
+    actor: &str,
+) -> Result<cohesion_store::indicator::ImportSummary, AppError> {
+    Ok(db.store.import_measurements(indicator, source, origin, version, values, actor).await?)
+}
+
+/// Sets the objectives of one indicator; how many were set or changed.
+pub async fn set_objectives(
+    db: &crate::database::Database,
+    indicator: &str,
+    values: &[cohesion_core::indicator::measure_file::ParsedValue],
+    actor: &str,
+) -> Result<usize, AppError> {
+    Ok(db.store.set_objectives(indicator, values, actor).await?)
 }

@@ -10,6 +10,7 @@
 //! for the pages. `docs/architecture.md` has the checklist for a new domain.
 
 pub mod access;
+pub mod database;
 pub mod digest;
 pub mod error;
 pub mod evaluation;
@@ -34,7 +35,8 @@ pub use snapshot::{LoadError, Snapshot};
 /// What every use case reaches: the store, and the derived data kept in memory.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    /// Only the use cases reach the store: the adapters call them.
+    pub(crate) store: Store,
     pub snapshot: Arc<ArcSwap<Snapshot>>,
     /// The projects and their search index (`project::catalog`).
     pub projects: Arc<ArcSwap<project::catalog::Catalog>>,
@@ -55,6 +57,21 @@ impl App {
             projects: Arc::new(ArcSwap::from_pointee(projects)),
             pacts: Arc::new(ArcSwap::from_pointee(pacts)),
         })
+    }
+
+    /// Whether the database answers (the health check).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// Closes the database's connections (the command line, before it exits).
+    pub async fn close(&self) {
+        self.store.close().await;
     }
 
     /// The snapshot in force now; cheap (an atomic load).

@@ -29,41 +29,51 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     /// `smtp://host[:port]` (port 25 by default).
-    pub fn smtp(url: &str, from: &str) -> Result<Mailer, String> {
+    pub fn smtp(url: &str, from: &str) -> Result<Mailer, MailError> {
+        let bad = |m: String| MailError::Config(m);
         let rest = url
             .strip_prefix("smtp://")
-            .ok_or_else(|| format!("COHESION_SMTP_URL must be smtp://host:port, not {url}"))?;
+            .ok_or_else(|| bad(format!("COHESION_SMTP_URL must be smtp://host:port, not {url}")))?;
         let rest = rest.trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| format!("bad SMTP port in {url}"))?),
+            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad(format!("bad SMTP port in {url}")))?),
             None => (rest, 25),
         };
         if host.is_empty() || host.contains('@') {
-            return Err(format!("COHESION_SMTP_URL: expected smtp://host:port without credentials, not {url}"));
+            return Err(bad(format!("COHESION_SMTP_URL: expected smtp://host:port without credentials, not {url}")));
         }
-        let from: Mailbox = from.parse().map_err(|e| format!("COHESION_MAIL_FROM: {e}"))?;
+        let from: Mailbox = from.parse().map_err(|e| bad(format!("COHESION_MAIL_FROM: {e}")))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).build();
         Ok(Mailer::Smtp { transport, from })
     }
 
     /// Sends a plain-text message.
-    pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+    pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), MailError> {
         match self {
             Mailer::Log => {
                 tracing::info!(to, subject, body, "mail not sent (no COHESION_SMTP_URL): logged instead");
                 Ok(())
             }
             Mailer::Smtp { transport, from } => {
-                let to: Mailbox = to.parse().map_err(|e| format!("recipient {to}: {e}"))?;
+                let to: Mailbox = to.parse().map_err(|e| MailError::Send(format!("recipient {to}: {e}")))?;
                 let message = Message::builder()
                     .from(from.clone())
                     .to(to)
                     .subject(subject)
                     .header(ContentType::TEXT_PLAIN)
                     .body(body.to_owned())
-                    .map_err(|e| e.to_string())?;
-                transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                transport.send(message).await.map(|_| ()).map_err(|e| MailError::Send(e.to_string()))
             }
         }
     }
+}
+
+/// A mailer that cannot be set up (its settings), or a message not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Send(String),
 }

@@ -62,18 +62,39 @@ pub fn find<'a>(programmes: &'a ProgrammeIndex, code: &str) -> Result<&'a Progra
 /// Reads a list (CSV or XLSX) and checks it whole against the snapshot: the difference
 /// with the programme's stored list, or every faulty line.
 pub fn list_diff(s: &Snapshot, code: &str, body: &[u8]) -> Result<MembershipDiff, Faults> {
-    let records = table::read("upload", body)?;
-    let new = read_rows("upload", code, &records, &s.referential)?;
+    list_diff_of(s, code, &ListFile { source: "upload", bytes: body })
+}
+
+/// A member list as read: what its faults name it (a file name; `upload` for the API
+/// and the pages) and its bytes.
+pub struct ListFile<'a> {
+    pub source: &'a str,
+    pub bytes: &'a [u8],
+}
+
+fn list_diff_of(s: &Snapshot, code: &str, file: &ListFile<'_>) -> Result<MembershipDiff, Faults> {
+    let records = table::read(file.source, file.bytes)?;
+    let new = read_rows(file.source, code, &records, &s.referential)?;
     Ok(diff(s.programmes.members(code).map(|(m, _)| m), new))
 }
 
 /// What applying a list would change, computed on the snapshot in force, with the
 /// programmes' revision it was computed on. Writes nothing.
 pub fn preview(app: &App, who: &Principal, code: &str, body: &[u8]) -> Result<(MembershipDiff, i64), AppError> {
+    preview_file(app, who, code, &ListFile { source: "upload", bytes: body })
+}
+
+/// [`preview`] of a list named `file.source` (the command line names the file).
+pub fn preview_file(
+    app: &App,
+    who: &Principal,
+    code: &str,
+    file: &ListFile<'_>,
+) -> Result<(MembershipDiff, i64), AppError> {
     may_manage(who, code)?;
     let s = app.current();
     find(&s.programmes, code)?;
-    let d = list_diff(&s, code, body).map_err(AppError::InvalidFile)?;
+    let d = list_diff_of(&s, code, file).map_err(AppError::InvalidFile)?;
     Ok((d, s.programme_revision))
 }
 
@@ -98,11 +119,26 @@ pub async fn apply(
     base_revision: i64,
     confirm_removals: bool,
 ) -> Result<ImportResult, AppError> {
+    let file = ListFile { source: "upload", bytes: body };
+    apply_file(app, who, &actor(who), code, &file, base_revision, confirm_removals).await
+}
+
+/// [`apply`] of a list named `file.source`, recorded in the audit as `actor` (the
+/// command line: `cli:<user>`, acting as [`crate::access::command_line`]).
+pub async fn apply_file(
+    app: &App,
+    who: &Principal,
+    actor: &str,
+    code: &str,
+    file: &ListFile<'_>,
+    base_revision: i64,
+    confirm_removals: bool,
+) -> Result<ImportResult, AppError> {
     may_manage(who, code)?;
     // The difference must be computed on the revision the client previewed: catch up
     // with the store first (another instance may have applied a change).
     app.refresh().await?;
-    let (d, revision) = preview(app, who, code, body)?;
+    let (d, revision) = preview_file(app, who, code, file)?;
     if revision != base_revision {
         return Err(AppError::Conflict(format!(
             "the programmes are at revision {revision}, not {base_revision}; preview again"
@@ -120,7 +156,7 @@ pub async fn apply(
             ),
         ));
     }
-    let applied = app.store.apply_memberships(code, &d, base_revision, &today(), &actor(who)).await?;
+    let applied = app.store.apply_memberships(code, &d, base_revision, &today(), actor).await?;
     let revision = applied.map_err(|s| {
         AppError::Conflict(format!(
             "the programmes changed since the preview (now revision {}); preview again",

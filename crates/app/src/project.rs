@@ -301,3 +301,19 @@ pub fn territory_projects(
     let ProjectPage { items, total } = page(found);
     Ok(TerritoryProjects { items, total, totals })
 }
+
+/// Writes the projects of an import from `tool` (checked whole by the caller), matched
+/// on their identifier in that tool: what was added, changed, left unchanged.
+pub async fn import(
+    db: &crate::database::Database,
+    tool: &str,
+    inputs: &[ProjectInput],
+    actor: &str,
+) -> Result<cohesion_store::project::ImportChange, AppError> {
+    Ok(db.store.import_projects(tool, inputs, actor).await?)
+}
+
+/// Whether no project was ever written (the demonstration set is loaded only then).
+pub async fn never_written(db: &crate::database::Database) -> Result<bool, AppError> {
+    Ok(db.store.project_revision().await? == 0)
+}

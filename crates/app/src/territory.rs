@@ -254,3 +254,14 @@ pub async fn pacts_section(app: &App, t: &TerritoryRef) -> Result<crate::pact::r
     let filter = crate::pact::read::PactFilter { territory: Some(t.to_string()), ..Default::default() };
     crate::pact::read::find(app, &filter, 0, 10).await
 }
+
+/// Replaces the stored referential with `new` (checked whole by the caller), as one
+/// change with its audit event: what was added, changed, retired. Running instances
+/// see the new revision at their next refresh.
+pub async fn import_referential(
+    db: &crate::database::Database,
+    new: &cohesion_core::territory::Referential,
+    actor: &str,
+) -> Result<cohesion_store::territory::ReferentialChange, AppError> {
+    Ok(db.store.replace_referential(new, actor).await?)
+}

@@ -33,9 +33,9 @@ pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let url = args.db.url()?;
-        let store = args.db.open().await?;
-        let report = store.backup(&url, &args.file).await.with_context(|| format!("backing up {url}"))?;
-        store.close().await;
+        let db = args.db.open().await?;
+        let report = db.backup(&url, &args.file).await.with_context(|| format!("backing up {url}"))?;
+        db.close().await;
         outln!("backup written: {} ({} bytes)", report.file.display(), report.bytes);
         Ok(())
     })
@@ -52,9 +52,9 @@ pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let url = args.db.url()?;
-        let store = args.db.open().await?;
-        let report = store.restore(&url, &args.file).await.with_context(|| format!("restoring into {url}"))?;
-        store.close().await;
+        let db = args.db.open().await?;
+        let report = db.restore(&url, &args.file).await.with_context(|| format!("restoring into {url}"))?;
+        db.close().await;
         outln!("restored from {} into {url}; restart the servers to load it", report.file.display());
         Ok(())
     })

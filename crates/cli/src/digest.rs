@@ -4,7 +4,7 @@
 use crate::output::outln;
 use cohesion_web::AppState;
 
-use crate::db::{DbArgs, seed_if_empty};
+use crate::db::DbArgs;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum DigestCommand {
@@ -26,11 +26,11 @@ pub fn run(cmd: DigestCommand) -> anyhow::Result<()> {
 }
 
 async fn send(args: SendArgs) -> anyhow::Result<()> {
-    let store = args.db.open().await?;
-    seed_if_empty(&store).await?;
-    let state = AppState::load(store.clone()).await?;
+    let db = args.db.open().await?;
+    db.seed_if_empty().await?;
+    let state = AppState::new(db.load().await?)?;
     let report = cohesion_app::digest::send_all(&state, &state.outbox()).await?;
     outln!("{}", serde_json::to_string(&report)?);
-    store.close().await;
+    db.close().await;
     Ok(())
 }

@@ -32,22 +32,20 @@ pub async fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
         to,
         anticipation: args.anticipation,
     };
-    let store = args.db.open().await?;
-    crate::db::seed_if_empty(&store).await?;
-    crate::db::seed_indicators(&store).await?;
-    let referential = store.load_referential().await?.context("the database holds no referential")?;
+    let db = args.db.open().await?;
+    db.seed_if_empty().await?;
+    db.seed_indicators().await?;
+    let referential = db.referential().await?.context("the database holds no referential")?;
     if let Err(faults) = request.validate(&referential) {
         for (field, message) in &faults {
             eprintln!("{field}: {message}");
         }
         bail!("{} fault(s) in the request; nothing evaluated", faults.len());
     }
-    let job = store.create_evaluation(&serde_json::to_value(&request)?, &actor()).await?;
     let worker = format!("cli:{}", std::process::id());
-    let claimed = store.claim_evaluation_id(&job.id, &worker).await?.context("the job was taken by another worker")?;
-    cohesion_app::evaluation::run_job(&store, &referential, &claimed, &worker).await?;
-    let done = store.evaluation(&job.id).await?.context("the job disappeared")?;
-    store.close().await;
+    let request = serde_json::to_value(&request)?;
+    let done = cohesion_app::evaluation::run_now(&db, &referential, &request, &actor(), &worker).await?;
+    db.close().await;
     eprintln!("evaluation {} ({}): /evaluations/{}", done.id, done.status, done.id);
     match (done.status.as_str(), done.result) {
         ("done", Some(result)) => {

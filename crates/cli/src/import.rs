@@ -115,8 +115,8 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
         }
     }
     bar.set_message("opening the database");
-    let store = common.db.open().await?;
-    let base = match store.load_referential().await? {
+    let db = common.db.open().await?;
+    let base = match db.referential().await? {
         Some(r) => r,
         None => compact::read("data/territories.tsv", compact::SHIPPED)
             .map_err(|f| anyhow::anyhow!("the shipped referential is invalid:\n{f}"))?,
@@ -139,9 +139,9 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     }
     bar.set_message("writing the changes");
     let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
-    let change = store.replace_referential(&new, &actor).await?;
+    let change = cohesion_app::territory::import_referential(&db, &new, &actor).await?;
     bar.finish_and_clear();
-    store.close().await;
+    db.close().await;
     if change.is_noop() {
         outln!("nothing to change: the database already holds this referential ({})", new.vintage());
     } else {

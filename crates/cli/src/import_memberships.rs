@@ -12,10 +12,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use cohesion_core::programme::membership_import::{MembershipDiff, diff, read_rows};
-use cohesion_core::programme::{Membership, date_of_unix_seconds, table};
+use cohesion_app::AppError;
+use cohesion_app::programme::{self, ListFile};
+use cohesion_core::programme::Membership;
+use cohesion_core::programme::membership_import::MembershipDiff;
 
-use crate::db::{DbArgs, seed_if_empty, seed_programmes_if_empty};
+use crate::db::DbArgs;
 
 #[derive(clap::Args, Debug)]
 pub struct MembershipsArgs {
@@ -75,26 +77,23 @@ fn print(d: &MembershipDiff) {
 pub async fn run(args: MembershipsArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let source = args.file.display().to_string();
-    let store = args.db.open().await?;
-    seed_if_empty(&store).await?;
-    seed_programmes_if_empty(&store).await?;
-    let r = store.load_referential().await?.context("the database holds no referential")?;
-    let revision = store.programme_revision().await?.unwrap_or(0);
-    let data = store.load_programmes().await?;
-    if !data.catalogue.iter().any(|p| p.code == args.programme) {
-        bail!("no programme with code `{}`", args.programme);
-    }
-    let checked = table::read(&source, &bytes).and_then(|records| read_rows(&source, &args.programme, &records, &r));
-    let new = match checked {
-        Ok(new) => new,
-        Err(faults) => {
+    let db = args.db.open().await?;
+    db.seed_if_empty().await?;
+    db.seed_programmes_if_empty().await?;
+    let app = db.load().await?;
+    // The same use case as the API's preview and apply, acting as an admin.
+    let who = cohesion_app::access::command_line();
+    let file = ListFile { source: &source, bytes: &bytes };
+    let (d, revision) = match programme::preview_file(&app, &who, &args.programme, &file) {
+        Ok(found) => found,
+        Err(AppError::InvalidFile(faults)) => {
             for f in &faults.0 {
                 eprintln!("{f}");
             }
             bail!("{} fault(s) found; nothing was written", faults.0.len());
         }
+        Err(e) => bail!("{e}"),
     };
-    let d = diff(data.memberships.iter().filter(|m| m.programme == args.programme), new);
     print(&d);
     if d.is_noop() {
         outln!("nothing to change");
@@ -127,14 +126,12 @@ pub async fn run(args: MembershipsArgs) -> anyhow::Result<()> {
             return Ok(());
         }
     }
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
-    match store.apply_memberships(&args.programme, &d, revision, &date_of_unix_seconds(secs), &actor).await? {
-        Ok(rev) => outln!("applied (programmes revision {rev})"),
-        Err(stale) => {
-            bail!("the programmes changed meanwhile (revision {}); nothing written, run again", stale.current)
-        }
+    match programme::apply_file(&app, &who, &actor, &args.programme, &file, revision, true).await {
+        Ok(applied) => outln!("applied (programmes revision {})", applied.revision),
+        Err(AppError::Conflict(why)) => bail!("{why}; nothing written, run again"),
+        Err(e) => return Err(e.into()),
     }
-    store.close().await;
+    db.close().await;
     Ok(())
 }

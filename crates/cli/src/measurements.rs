@@ -17,6 +17,8 @@ use cohesion_core::indicator::{self, Date, Origin, SourceInfo};
 use cohesion_core::territory::{Referential, TerritoryKind, compact};
 
 use crate::db::DbArgs;
+use cohesion_app::database::Database;
+use cohesion_app::indicator as indicators;
 
 #[derive(clap::Args, Debug)]
 pub struct FileArgs {
@@ -121,10 +123,10 @@ fn report(faults: &Faults) -> anyhow::Error {
     anyhow::anyhow!("{} fault(s) found; nothing was written", faults.0.len())
 }
 
-async fn referential(db: &DbArgs) -> anyhow::Result<(cohesion_store::Store, Referential)> {
+async fn referential(db: &DbArgs) -> anyhow::Result<(Database, Referential)> {
     let store = db.open().await?;
-    crate::db::seed_if_empty(&store).await?;
-    let r = match store.load_referential().await? {
+    store.seed_if_empty().await?;
+    let r = match store.referential().await? {
         Some(r) => r,
         None => compact::read("data/territories.tsv", compact::SHIPPED).map_err(|f| anyhow::anyhow!("{f}"))?,
     };
@@ -143,7 +145,9 @@ pub async fn import_measurements(file: &FileArgs, source: &SourceArgs) -> anyhow
         );
         return Ok(());
     }
-    let summary = store.import_measurements(&file.indicator, &info, origin, version, &parsed.values, &actor()).await?;
+    let summary =
+        indicators::import_measurements(&store, &file.indicator, &info, origin, version, &parsed.values, &actor())
+            .await?;
     store.close().await;
     outln!(
         "{}: {} value(s) written from {} {} ({}){}; {} empty cell(s) skipped",
@@ -165,7 +169,7 @@ pub async fn import_objectives(file: &FileArgs) -> anyhow::Result<()> {
         outln!("valid: {} objective(s); dry run, nothing written", parsed.values.len());
         return Ok(());
     }
-    let changed = store.set_objectives(&file.indicator, &parsed.values, &actor()).await?;
+    let changed = indicators::set_objectives(&store, &file.indicator, &parsed.values, &actor()).await?;
     store.close().await;
     outln!("{}: {changed} objective(s) set or changed, {} unchanged", file.indicator, parsed.values.len() - changed);
     Ok(())

@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use cohesion_app::database::Database;
+use cohesion_app::project;
 use cohesion_core::import::Fault;
 use cohesion_core::project::dotations::{self, Resolution, Row};
 use cohesion_core::territory::{Referential, TerritoryKind, TerritoryRef, compact};
-use cohesion_store::Store;
 
 use crate::db::DbArgs;
 use crate::log::init_tracing;
@@ -89,9 +90,9 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let text = read_text(&args.file)?;
-        let store = args.db.open().await?;
-        crate::db::seed_if_empty(&store).await?;
-        let referential = store.load_referential().await?.context("the database holds no referential")?;
+        let db = args.db.open().await?;
+        db.seed_if_empty().await?;
+        let referential = db.referential().await?.context("the database holds no referential")?;
         let (rows, notes) = read_rows(&args.file.display().to_string(), &text, &referential)?;
         report_notes(&notes);
         if args.dry_run {
@@ -101,8 +102,8 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
         let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
         let started = Instant::now();
         let inputs: Vec<_> = rows.into_iter().map(|r| r.input).collect();
-        let change = store.import_projects(dotations::TOOL, &inputs, &actor).await?;
-        store.close().await;
+        let change = project::import(&db, dotations::TOOL, &inputs, &actor).await?;
+        db.close().await;
         outln!(
             "{} projects: {} added, {} changed, {} unchanged ({} notes) in {} ms",
             inputs.len(),
@@ -118,16 +119,16 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
 
 /// At first start (no project ever written), loads the shipped demonstration set
 /// unless told not to.
-pub async fn seed_demo(store: &Store, demo: bool) -> anyhow::Result<()> {
-    if !demo || store.project_revision().await? != 0 {
+pub async fn seed_demo(db: &Database, demo: bool) -> anyhow::Result<()> {
+    if !demo || !project::never_written(db).await? {
         return Ok(());
     }
     let started = Instant::now();
-    let referential = store.load_referential().await?.context("the database holds no referential")?;
+    let referential = db.referential().await?.context("the database holds no referential")?;
     let text = gunzip(SHIPPED)?;
     let (rows, notes) = read_rows(SHIPPED_NAME, &text, &referential)?;
     let inputs: Vec<_> = rows.into_iter().map(|r| r.input).collect();
-    let change = store.import_projects(dotations::TOOL, &inputs, "system:first-start").await?;
+    let change = project::import(db, dotations::TOOL, &inputs, "system:first-start").await?;
     tracing::info!(
         projects = change.added,
         notes = notes.len(),
@@ -224,8 +225,8 @@ pub fn compile(args: &CompileArgs) -> anyhow::Result<()> {
     gz.write_all(out.as_bytes())?;
     let bytes = gz.finish()?;
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
-    let mapped = notes.iter().filter(|n| n.message.contains("merged since 2019")).count();
-    let unknown = notes.iter().filter(|n| n.message.contains("is not in the referential")).count();
+    let mapped = notes.iter().filter(|n| n.message().contains("merged since 2019")).count();
+    let unknown = notes.iter().filter(|n| n.message().contains("is not in the referential")).count();
     outln!(
         "{}: {} projects, {} bytes; {} merged communes mapped to today's, {} territories unknown (filed under their département), {} notes in all",
         args.out.display(),

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use cohesion_web::AppState;
 
-use crate::db::{DbArgs, seed_if_empty, seed_indicators, seed_programmes_if_empty};
+use crate::db::DbArgs;
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -35,13 +35,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let store = args.db.open().await?;
-    seed_if_empty(&store).await?;
-    seed_programmes_if_empty(&store).await?;
-    seed_indicators(&store).await?;
+    let db = args.db.open().await?;
+    db.seed_if_empty().await?;
+    db.seed_programmes_if_empty().await?;
+    db.seed_indicators().await?;
     let demo = !args.no_demo_projects && std::env::var("COHESION_DEMO_PROJECTS").map_or(true, |v| v != "0");
-    crate::projects::seed_demo(&store, demo).await?;
-    let state = AppState::load(store.clone()).await?;
+    crate::projects::seed_demo(&db, demo).await?;
+    let state = AppState::new(db.load().await?)?;
     let _refresh = state.spawn_refresh(Duration::from_secs(args.refresh_secs.max(1)));
     let _follow = state.spawn_follow();
     let _worker = cohesion_app::evaluation::spawn(state.app.clone(), Duration::from_secs(2));
@@ -63,7 +63,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // The client address feeds sign-in throttling per address.
     let app = cohesion_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
-    store.close().await;
+    db.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -8,12 +8,9 @@ use crate::output::outln;
 use std::io::BufRead;
 
 use anyhow::{Context, bail};
-use cohesion_core::access::Role;
+use cohesion_app::access::{By, NewPerson, account, password};
 use cohesion_core::access::person::{Email, check_password};
-use cohesion_store::access::{LinkPurpose, NewPerson};
-use cohesion_store::audit::By;
-use cohesion_web::access::accounts::send_link;
-use cohesion_web::auth::{AuthConfig, password};
+use cohesion_web::auth::AuthConfig;
 
 use crate::db::DbArgs;
 
@@ -63,23 +60,18 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
         None
     };
     let config = AuthConfig::from_env().map_err(|e| anyhow::anyhow!(e))?;
-    let store = args.db.open().await?;
+    let db = args.db.open().await?;
     let by = By::new("cli", None);
     let new = NewPerson { email, given_name: args.given_name, usual_name: args.usual_name };
-    let person =
-        store.create_person(&new, &[Role::Admin], &by).await.with_context(|| format!("creating {}", new.email))?;
-    match password {
-        Some(hash) => {
-            store.set_password(person.id, &hash, &by).await?;
-            outln!("Admin {} created, with the password given.", person.email);
-        }
-        None => {
-            let link = send_link(&store, &config, &person, LinkPurpose::Invitation, None, &by)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (person, link) = account::create_admin(&db, &config, &new, password.as_deref(), &by)
+        .await
+        .with_context(|| format!("creating {}", new.email))?;
+    match link {
+        None => outln!("Admin {} created, with the password given.", person.email),
+        Some(link) => {
             outln!("Admin {} created. Single-use link to choose the password (valid 7 days):\n{link}", person.email);
         }
     }
-    store.close().await;
+    db.close().await;
     Ok(())
 }

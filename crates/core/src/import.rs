@@ -7,24 +7,65 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// One fault in an input file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One fault in an input file: where (file, line, field) and what, as a typed code.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     /// File name (or other label) of the input.
     pub source: String,
     /// 1-based line number; 0 when the fault concerns the file as a whole.
     pub line: usize,
     pub field: Option<String>,
-    pub message: String,
+    pub code: LineFault,
+}
+
+/// What is wrong with a line (or a file), by reader. `Display` is the English message
+/// the command line prints and the API answers; the pages say the typed codes in
+/// French (`web::pages::fault::line`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineFault {
+    /// Reading an uploaded list (CSV or XLSX).
+    #[error(transparent)]
+    Table(#[from] crate::programme::table::TableFault),
+    /// A programme's member list.
+    #[error(transparent)]
+    Membership(#[from] crate::programme::membership_import::MembershipFault),
+    /// The readers only the command line runs (territory files, the shipped data,
+    /// the DETR/DSIL file, measure files), whose reasons are still sentences.
+    #[error("{0}")]
+    Text(String),
 }
 
 impl Fault {
+    /// A fault said in a sentence (the command line's readers).
     pub fn new(source: &str, line: usize, field: Option<&str>, message: impl Into<String>) -> Self {
-        Fault { source: source.to_owned(), line, field: field.map(str::to_owned), message: message.into() }
+        Fault::coded(source, line, field, LineFault::Text(message.into()))
+    }
+
+    /// A fault with its typed code.
+    pub fn coded(source: &str, line: usize, field: Option<&str>, code: impl Into<LineFault>) -> Self {
+        Fault { source: source.to_owned(), line, field: field.map(str::to_owned), code: code.into() }
     }
 
     pub fn file(source: &str, message: impl Into<String>) -> Self {
         Fault::new(source, 0, None, message)
+    }
+
+    /// The English message.
+    pub fn message(&self) -> String {
+        self.code.to_string()
+    }
+}
+
+/// Serialised as before codes were typed: `{source, line, field, message}`.
+impl Serialize for Fault {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Fault", 4)?;
+        st.serialize_field("source", &self.source)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("field", &self.field)?;
+        st.serialize_field("message", &self.message())?;
+        st.end()
     }
 }
 
@@ -37,7 +78,7 @@ impl fmt::Display for Fault {
         if let Some(field) = &self.field {
             write!(f, ", field `{field}`")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.code)
     }
 }
 
@@ -144,9 +185,15 @@ pub fn read_csv(text: &str, sep: Option<u8>) -> Result<Vec<Record>, usize> {
     Ok(records)
 }
 
+/// A quote opened on a line is never closed there (`Display`: in French, as the
+/// measure files' readers say it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("guillemet non fermé")]
+pub struct UnclosedQuote;
+
 /// Splits one line of a delimited file, honouring double quotes (`""` inside quotes is a
 /// quote); `Err` when a quote is never closed on the line.
-pub fn split_line(line: &str, sep: char) -> Result<Vec<String>, String> {
+pub fn split_line(line: &str, sep: char) -> Result<Vec<String>, UnclosedQuote> {
     let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
@@ -166,7 +213,7 @@ pub fn split_line(line: &str, sep: char) -> Result<Vec<String>, String> {
         }
     }
     if quoted {
-        return Err("guillemet non fermé".into());
+        return Err(UnclosedQuote);
     }
     out.push(cur);
     Ok(out)

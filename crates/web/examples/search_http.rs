@@ -65,7 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     let inputs: Vec<_> = rows.into_iter().map(|r| r.input).collect();
     store.import_projects("dotations-2019", &inputs, "bench").await?;
-    let state = AppState::load(store.clone()).await?;
+    let state = AppState::new(cohesion_app::App::load(store.clone()).await?)?;
 
     let epcis: Vec<_> =
         referential.all().iter().filter(|t| t.kind == TerritoryKind::Epci).take(PACTS).cloned().collect();

@@ -1,7 +1,7 @@
 //! Authentication at the edge: turns a request's credentials into a [`Principal`].
 //!
 //! Credentials are a session cookie (pages and API; sessions live in the database,
-//! see `cohesion_store::access`) or `Authorization: Bearer <API token>` (API). The
+//! see `cohesion_app::access::session`) or `Authorization: Bearer <API token>` (API). The
 //! [`authenticate`] middleware resolves them once per request and leaves the result in
 //! the request's extensions; the extractors read it:
 //!
@@ -16,10 +16,9 @@
 //! whether the principal may act (403 otherwise).
 
 pub mod config;
+pub use cohesion_app::access::{password, secret};
 pub use cohesion_app::mail;
-pub mod password;
 pub mod proconnect;
-pub mod secret;
 
 use std::sync::Arc;
 
@@ -28,9 +27,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use cohesion_app::access::{By, session};
+use cohesion_core::access::Principal;
 use cohesion_core::access::person::Person;
-use cohesion_core::access::{Principal, Role};
-use cohesion_store::audit::By;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -169,34 +168,28 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 }
 
 async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Arc<Authenticated>>, Rejected> {
-    let internal = |e: cohesion_store::StoreError| Rejected::Internal(e.to_string());
+    let internal = |e: cohesion_app::AppError| Rejected::Internal(e.to_string());
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
     if let Some(token) = bearer {
-        let Some(found) = state.store.api_token_by_hash(&secret::hash(token.trim())).await.map_err(internal)? else {
+        let Some((found, id)) = session::by_token(state, token).await.map_err(internal)? else {
             return Err(Rejected::BadToken);
         };
-        let Some(person) = state.store.person(found.person).await.map_err(internal)? else {
-            return Err(Rejected::BadToken);
-        };
-        // A token keeps only the roles its owner still holds.
-        let held: Vec<Role> =
-            state.store.grants(person.id).await.map_err(internal)?.into_iter().map(|g| g.role).collect();
-        let roles = found.roles.into_iter().filter(|r| held.contains(r)).collect();
-        let principal = Principal { person: person.id, roles };
-        return Ok(Some(Arc::new(Authenticated { principal, person, via: Via::Token { id: found.id } })));
+        let (principal, person) = (found.principal, found.person);
+        return Ok(Some(Arc::new(Authenticated { principal, person, via: Via::Token { id } })));
     }
     let Some(id) = cookie(headers, state.auth.session_cookie()) else { return Ok(None) };
-    let id_hash = secret::hash(id);
-    let Some(session) = state.store.session(&id_hash, state.auth.session_idle).await.map_err(internal)? else {
+    let Some((found, keys)) = session::by_session(state, &state.auth, id).await.map_err(internal)? else {
         return Ok(None);
     };
-    let Some(person) = state.store.person(session.person).await.map_err(internal)? else { return Ok(None) };
-    let roles = state.store.grants(person.id).await.map_err(internal)?.into_iter().map(|g| g.role).collect();
-    let principal = Principal { person: person.id, roles };
-    Ok(Some(Arc::new(Authenticated { principal, person, via: Via::Session { id_hash, csrf: session.csrf_token } })))
+    let (principal, person) = (found.principal, found.person);
+    Ok(Some(Arc::new(Authenticated {
+        principal,
+        person,
+        via: Via::Session { id_hash: keys.id_hash, csrf: keys.csrf },
+    })))
 }
 
 /// The request's resolved credentials (anonymous when the middleware did not run).

@@ -80,15 +80,6 @@ impl ApiError {
     }
 }
 
-impl From<cohesion_store::StoreError> for ApiError {
-    fn from(e: cohesion_store::StoreError) -> Self {
-        match e {
-            cohesion_store::StoreError::Conflict(m) => ApiError::Conflict(m),
-            other => ApiError::Internal(other.to_string()),
-        }
-    }
-}
-
 impl From<cohesion_app::AppError> for ApiError {
     /// The use cases' errors in English: faults with their field and message.
     fn from(e: cohesion_app::AppError) -> Self {
@@ -112,13 +103,14 @@ impl From<cohesion_app::AppError> for ApiError {
                             (None, 0) => "file".into(),
                             (None, line) => format!("line {line}"),
                         },
-                        message: f.message,
+                        message: f.message(),
                     })
                     .collect::<Vec<_>>();
                 let detail = format!("{} fault(s) in the file; nothing was written", errors.len());
                 ApiError::BadRequest { code: "invalid_file", detail, errors }
             }
             E::BadRequest { code, detail } => ApiError::bad_request(code, detail),
+            E::Unavailable(m) => ApiError::Unavailable(m),
             // The whole chain goes to the log, never to the response.
             E::Store(e) => ApiError::Internal(error_chain(&e)),
             E::Internal(m) => ApiError::Internal(m),

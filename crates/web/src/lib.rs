@@ -18,7 +18,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use cohesion_app::App;
-use cohesion_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -45,11 +44,11 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Loads the application from the store (which must hold a referential).
-    /// Access settings come from the environment (`auth::AuthConfig::from_env`).
-    pub async fn load(store: Store) -> Result<AppState, LoadError> {
+    /// The application (loaded, `App::load`) with the access settings of the
+    /// environment (`auth::AuthConfig::from_env`).
+    pub fn new(app: App) -> Result<AppState, LoadError> {
         let auth = auth::AuthConfig::from_env().map_err(LoadError::Config)?;
-        Ok(AppState { app: App::load(store).await?, auth: Arc::new(auth) })
+        Ok(AppState { app, auth: Arc::new(auth) })
     }
 
     /// The same state with these access settings (tests, the CLI).

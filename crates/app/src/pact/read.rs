@@ -119,3 +119,18 @@ pub async fn find(state: &App, f: &PactFilter, offset: usize, limit: usize) -> R
         .collect();
     Ok(PactPage { items, total })
 }
+
+/// The pact stored under `id`, if any.
+pub async fn get(app: &App, id: &str) -> Result<Option<cohesion_core::pact::Pact>, AppError> {
+    Ok(app.store.pact(id).await?)
+}
+
+/// The proposals made on a pact, oldest first.
+pub async fn proposals(app: &App, id: &str) -> Result<Vec<cohesion_core::pact::Proposal>, AppError> {
+    Ok(app.store.proposals(id).await?)
+}
+
+/// The comments on a pact, oldest first.
+pub async fn comments(app: &App, id: &str) -> Result<Vec<cohesion_core::pact::Comment>, AppError> {
+    Ok(app.store.comments(id).await?)
+}

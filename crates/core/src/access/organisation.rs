@@ -4,9 +4,41 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::import::Fault;
+use crate::project::FieldFault;
 use crate::territory::code::{is_valid_siren, luhn};
-use crate::territory::{Referential, TerritoryKind, TerritoryRef};
+use crate::territory::{CodeError, Referential, TerritoryKind, TerritoryRef};
+
+/// What is wrong with an organisation's input. `Display` is the English message the
+/// API answers; the pages say it in French (`web::pages::fault`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrganisationFault {
+    #[error("expected local_authority, state_service or partner")]
+    Kind,
+    #[error("`{0}` is not a valid SIREN (nine digits, Luhn checksum)")]
+    Siren(String),
+    #[error("`{0}` is not a valid SIRET (fourteen digits, Luhn checksum)")]
+    Siret(String),
+    #[error("a local authority needs its territory (kind:code)")]
+    TerritoryRequired,
+    #[error(transparent)]
+    Territory(#[from] CodeError),
+    #[error("{0} is not in the referential")]
+    NotInReferential(TerritoryRef),
+    #[error("a municipal arrondissement is not a local authority")]
+    Arrondissement,
+    #[error("{territory} has SIREN {known} in the referential, not {given}")]
+    SirenMismatch { territory: TerritoryRef, known: String, given: String },
+    #[error("the SIREN of {0} is required")]
+    SirenRequired(TerritoryRef),
+    #[error("a partner is identified by its SIRET")]
+    SiretRequired,
+    #[error("only local authorities have a territory")]
+    TerritoryNotAllowed,
+    #[error("required")]
+    NameRequired,
+    #[error("at most 200 characters")]
+    NameTooLong,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,8 +103,8 @@ pub fn is_valid_siret(code: &str) -> bool {
     is_valid_siren(&code[..9]) && luhn(code)
 }
 
-fn fault(field: &str, message: impl Into<String>) -> Fault {
-    Fault::new("request", 0, Some(field), message)
+fn fault(field: &str, code: OrganisationFault) -> FieldFault<OrganisationFault> {
+    FieldFault::new(field, code)
 }
 
 impl OrganisationInput {
@@ -80,12 +112,17 @@ impl OrganisationInput {
     /// to store (with `id` and `version` given), or every fault. A local authority of a
     /// commune or an EPCI takes its SIREN from the referential (a SIREN given must
     /// match it); départements and régions carry no SIREN there, so one is required.
-    pub fn validate(&self, referential: &Referential, id: Uuid, version: i64) -> Result<Organisation, Vec<Fault>> {
+    pub fn validate(
+        &self,
+        referential: &Referential,
+        id: Uuid,
+        version: i64,
+    ) -> Result<Organisation, Vec<FieldFault<OrganisationFault>>> {
         let mut faults = Vec::new();
         let clean = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         let kind = OrganisationKind::parse(&self.kind);
         if kind.is_none() {
-            faults.push(fault("kind", "expected local_authority, state_service or partner"));
+            faults.push(fault("kind", OrganisationFault::Kind));
         }
         let mut name = clean(&self.name);
         let mut siren = clean(&self.siren).map(|s| s.replace(' ', ""));
@@ -94,28 +131,34 @@ impl OrganisationInput {
         if let Some(s) = &siren
             && !is_valid_siren(s)
         {
-            faults.push(fault("siren", format!("`{s}` is not a valid SIREN (nine digits, Luhn checksum)")));
+            faults.push(fault("siren", OrganisationFault::Siren(s.clone())));
         }
         if let Some(s) = &siret
             && !is_valid_siret(s)
         {
-            faults.push(fault("siret", format!("`{s}` is not a valid SIRET (fourteen digits, Luhn checksum)")));
+            faults.push(fault("siret", OrganisationFault::Siret(s.clone())));
         }
         match kind {
             Some(OrganisationKind::LocalAuthority) => match clean(&self.territory).map(|t| t.parse::<TerritoryRef>()) {
-                None => faults.push(fault("territory", "a local authority needs its territory (kind:code)")),
-                Some(Err(e)) => faults.push(fault("territory", e.to_string())),
+                None => faults.push(fault("territory", OrganisationFault::TerritoryRequired)),
+                Some(Err(e)) => faults.push(fault("territory", e.into())),
                 Some(Ok(t)) => match referential.get_ref(&t) {
-                    None => faults.push(fault("territory", format!("{t} is not in the referential"))),
+                    None => faults.push(fault("territory", OrganisationFault::NotInReferential(t.clone()))),
                     Some(_) if t.kind == TerritoryKind::ArrondissementMunicipal => {
-                        faults.push(fault("territory", "a municipal arrondissement is not a local authority"))
+                        faults.push(fault("territory", OrganisationFault::Arrondissement))
                     }
                     Some(found) => {
                         match (&found.siren, &siren) {
-                            (Some(known), Some(given)) if known != given => faults
-                                .push(fault("siren", format!("{t} has SIREN {known} in the referential, not {given}"))),
+                            (Some(known), Some(given)) if known != given => faults.push(fault(
+                                "siren",
+                                OrganisationFault::SirenMismatch {
+                                    territory: t.clone(),
+                                    known: known.clone(),
+                                    given: given.clone(),
+                                },
+                            )),
                             (Some(known), _) => siren = Some(known.clone()),
-                            (None, None) => faults.push(fault("siren", format!("the SIREN of {t} is required"))),
+                            (None, None) => faults.push(fault("siren", OrganisationFault::SirenRequired(t.clone()))),
                             (None, Some(_)) => {}
                         }
                         name = name.or_else(|| Some(found.name.clone()));
@@ -125,25 +168,25 @@ impl OrganisationInput {
             },
             Some(OrganisationKind::Partner) => {
                 if siret.is_none() {
-                    faults.push(fault("siret", "a partner is identified by its SIRET"));
+                    faults.push(fault("siret", OrganisationFault::SiretRequired));
                 }
                 if self.territory.is_some() {
-                    faults.push(fault("territory", "only local authorities have a territory"));
+                    faults.push(fault("territory", OrganisationFault::TerritoryNotAllowed));
                 }
             }
             Some(OrganisationKind::StateService) if self.territory.is_some() => {
-                faults.push(fault("territory", "only local authorities have a territory"));
+                faults.push(fault("territory", OrganisationFault::TerritoryNotAllowed));
             }
             Some(OrganisationKind::StateService) => {}
             None => {}
         }
         if name.is_none() {
-            faults.push(fault("name", "required"));
+            faults.push(fault("name", OrganisationFault::NameRequired));
         }
         if let Some(n) = &name
             && n.chars().count() > 200
         {
-            faults.push(fault("name", "at most 200 characters"));
+            faults.push(fault("name", OrganisationFault::NameTooLong));
         }
         // The SIREN of a partner is the start of its SIRET (only read once valid).
         let siren = siren.or_else(|| siret.as_deref().and_then(|s| s.get(..9)).map(str::to_owned));
@@ -187,7 +230,7 @@ mod tests {
         let faults = input("local_authority", Some("commune:42218"), Some("200046977"), None)
             .validate(&r, Uuid::nil(), 1)
             .expect_err("wrong SIREN");
-        assert_eq!(faults[0].field.as_deref(), Some("siren"));
+        assert_eq!(faults[0].field, "siren");
     }
 
     #[test]
@@ -195,12 +238,12 @@ mod tests {
         let r = referential();
         let faults =
             input("partner", Some("commune:42218"), Some("123"), None).validate(&r, Uuid::nil(), 1).expect_err("bad");
-        let fields: Vec<_> = faults.iter().filter_map(|f| f.field.as_deref()).collect();
+        let fields: Vec<_> = faults.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["siren", "siret", "territory", "name"]);
         let faults = input("local_authority", Some("departement:42"), None, None)
             .validate(&r, Uuid::nil(), 1)
             .expect_err("no siren");
-        assert_eq!(faults[0].message, "the SIREN of departement:42 is required");
+        assert_eq!(faults[0].message(), "the SIREN of departement:42 is required");
         assert!(input("club", None, None, None).validate(&r, Uuid::nil(), 1).is_err());
     }
 
@@ -210,7 +253,7 @@ mod tests {
         let mut i = input("partner", None, None, Some("abc"));
         i.name = Some("X".into());
         let faults = i.validate(&r, Uuid::nil(), 1).expect_err("bad siret");
-        assert_eq!(faults.iter().filter_map(|f| f.field.as_deref()).collect::<Vec<_>>(), ["siret"]);
+        assert_eq!(faults.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["siret"]);
     }
 
     #[test]

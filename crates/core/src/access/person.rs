@@ -88,12 +88,22 @@ impl Person {
 
 /// Password rule: 12 to 128 characters (ANSSI's and NIST's length-first advice; no
 /// composition rules, which push people to predictable patterns).
-pub fn check_password(password: &str) -> Result<(), &'static str> {
+pub fn check_password(password: &str) -> Result<(), PasswordFault> {
     match password.chars().count() {
-        n if n < 12 => Err("au moins 12 caractères"),
-        n if n > 128 => Err("au plus 128 caractères"),
+        n if n < 12 => Err(PasswordFault::TooShort),
+        n if n > 128 => Err(PasswordFault::TooLong),
         _ => Ok(()),
     }
+}
+
+/// Why a password is refused (`Display`: the reason in French, as the command line
+/// has always said it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordFault {
+    #[error("au moins 12 caractères")]
+    TooShort,
+    #[error("au plus 128 caractères")]
+    TooLong,
 }
 
 #[cfg(test)]

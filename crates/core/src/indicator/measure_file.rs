@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use super::{Date, Indicator};
+use super::{Date, Indicator, ValueFault};
 use crate::import::{Fault, Faults};
 use crate::territory::{Referential, TerritoryKind, TerritoryRef};
 
@@ -52,7 +52,8 @@ pub fn csv_rows(source: &str, text: &str) -> Result<(Rows, char), Fault> {
         if line.trim().is_empty() {
             continue;
         }
-        let fields = crate::import::split_line(line, sep).map_err(|m| Fault::new(source, i + 1, None, m))?;
+        let fields =
+            crate::import::split_line(line, sep).map_err(|m| Fault::new(source, i + 1, None, m.to_string()))?;
         rows.push((i + 1, fields));
     }
     Ok((rows, sep))
@@ -165,13 +166,12 @@ pub fn parse_rows(
         let number: String =
             number.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}').collect();
         let value = match number.parse::<f64>() {
-            Ok(v) => match indicator.map_or_else(
-                || if v.is_finite() { Ok(()) } else { Err("valeur non finie".into()) },
-                |i| i.check_value(v),
-            ) {
+            Ok(v) => match indicator
+                .map_or_else(|| if v.is_finite() { Ok(()) } else { Err(ValueFault::NotFinite) }, |i| i.check_value(v))
+            {
                 Ok(()) => Some(v),
                 Err(m) => {
-                    faults.push(Fault::new(source, line, Some(&names[value_col]), m));
+                    faults.push(Fault::new(source, line, Some(&names[value_col]), m.to_string()));
                     None
                 }
             },
@@ -257,7 +257,7 @@ mod tests {
             ]
         );
         let share = parse("code_insee,date,valeur\n42218,2022,120\n", "vacant_dwellings_share").expect_err("over 100");
-        assert!(share.0[0].message.contains("pourcentage"));
+        assert!(share.0[0].message().contains("pourcentage"));
         assert!(parse("code_insee,siren,date,valeur\n", "population").is_err());
         assert!(
             parse("code_insee,valeur\n42218,1\n", "population").expect_err("no date").0[0].field.as_deref()

@@ -126,18 +126,30 @@ pub struct Indicator {
 
 impl Indicator {
     /// Counts cannot be negative and shares lie between 0 and 100: checked on import.
-    pub fn check_value(&self, value: f64) -> Result<(), String> {
+    pub fn check_value(&self, value: f64) -> Result<(), ValueFault> {
         if !value.is_finite() {
-            return Err("valeur non finie".into());
+            return Err(ValueFault::NotFinite);
         }
         if self.unit == "%" && !(0.0..=100.0).contains(&value) {
-            return Err(format!("{value} n’est pas un pourcentage entre 0 et 100"));
+            return Err(ValueFault::NotAPercentage(value));
         }
         if self.aggregation == Aggregation::Sum && value < 0.0 {
-            return Err(format!("{value} : un effectif ne peut pas être négatif"));
+            return Err(ValueFault::NegativeCount(value));
         }
         Ok(())
     }
+}
+
+/// Why a value cannot be an indicator's (`Display`: in French, as the measure files'
+/// readers say it).
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum ValueFault {
+    #[error("valeur non finie")]
+    NotFinite,
+    #[error("{0} n’est pas un pourcentage entre 0 et 100")]
+    NotAPercentage(f64),
+    #[error("{0} : un effectif ne peut pas être négatif")]
+    NegativeCount(f64),
 }
 
 /// A source and what must be known to use it well.

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::import::{Fault, Faults};
-use crate::territory::{Referential, TerritoryKind, TerritoryRef, is_valid_siren};
+use crate::territory::{CodeError, Referential, TerritoryKind, TerritoryRef, is_valid_siren};
 
 use super::csv::{Header, Record, cell};
 use super::{Membership, MembershipStatus, parse_date};
@@ -69,6 +69,31 @@ fn status_alias(raw: &str) -> Option<MembershipStatus> {
     })
 }
 
+/// What is wrong with a line of a member list. `Display` is the English message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MembershipFault {
+    #[error("the file is empty")]
+    Empty,
+    #[error("no `code` column (INSEE code or SIREN)")]
+    NoCodeColumn,
+    #[error("empty code")]
+    EmptyCode,
+    #[error("`{0}`: give a `kind` column for codes that are neither INSEE commune codes nor SIREN")]
+    NeedsKind(String),
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    #[error("unknown {kind} `{code}` in the referential {vintage}")]
+    Unknown { kind: TerritoryKind, code: String, vintage: String },
+    #[error("`{0}` is not a date (YYYY-MM-DD or DD/MM/YYYY)")]
+    NotADate(String),
+    #[error("`{0}` is not one of candidate, labelled, active, exited")]
+    Status(String),
+    #[error("an exit date goes with the status `exited`, and only with it")]
+    ExitDate,
+    #[error("{0} appears twice in this file (same group)")]
+    Twice(TerritoryRef),
+}
+
 /// Reads the rows of an import file (the header first) into the programme's new list.
 pub fn read_rows(
     source: &str,
@@ -77,17 +102,12 @@ pub fn read_rows(
     r: &Referential,
 ) -> Result<Vec<Membership>, Faults> {
     let Some(head) = records.first() else {
-        return Err(Faults(vec![Fault::file(source, "the file is empty")]));
+        return Err(Faults(vec![Fault::coded(source, 0, None, MembershipFault::Empty)]));
     };
     let h = Header::new(head);
     let code = h.find(&["code", "insee", "code_insee", "insee_com", "siren", "code_geo", "codgeo"]);
     if code.is_none() {
-        return Err(Faults(vec![Fault::new(
-            source,
-            head.line,
-            Some("code"),
-            "no `code` column (INSEE code or SIREN)",
-        )]));
+        return Err(Faults(vec![Fault::coded(source, head.line, Some("code"), MembershipFault::NoCodeColumn)]));
     }
     let kind = h.find(&["kind", "niveau", "echelon"]);
     let group_id = h.find(&["group_id", "id_territoire"]);
@@ -108,7 +128,7 @@ pub fn read_rows(
     let mut out = Vec::new();
     for rec in &records[1..] {
         let line = rec.line;
-        let mut fault = |field: &str, msg: String| faults.push(Fault::new(source, line, Some(field), msg));
+        let mut fault = |field: &str, code: MembershipFault| faults.push(Fault::coded(source, line, Some(field), code));
         let raw = cell(rec, code);
         let territory = match resolve(r, &commune_siren, cell(rec, kind), raw) {
             Ok(t) => t,
@@ -121,9 +141,7 @@ pub fn read_rows(
             [(signed, "signed_on"), (labelled, "labelled_on"), (exited, "exited_on")].map(|(col, field)| {
                 match cell(rec, col) {
                     "" => Ok(None),
-                    d => parse_date(d)
-                        .map(Some)
-                        .ok_or((field, format!("`{d}` is not a date (YYYY-MM-DD or DD/MM/YYYY)"))),
+                    d => parse_date(d).map(Some).ok_or((field, MembershipFault::NotADate(d.to_owned()))),
                 }
             });
         let mut bad = false;
@@ -134,7 +152,7 @@ pub fn read_rows(
             }
         }
         let Some(st) = status_alias(cell(rec, status)) else {
-            fault("status", format!("`{}` is not one of candidate, labelled, active, exited", cell(rec, status)));
+            fault("status", MembershipFault::Status(cell(rec, status).to_owned()));
             continue;
         };
         if bad {
@@ -143,7 +161,7 @@ pub fn read_rows(
         let [signed_on, labelled_on, exited_on] =
             std::mem::replace(&mut dates, [Ok(None), Ok(None), Ok(None)]).map(|d| d.ok().flatten());
         if (st == MembershipStatus::Exited) != exited_on.is_some() {
-            fault("exited_on", "an exit date goes with the status `exited`, and only with it".into());
+            fault("exited_on", MembershipFault::ExitDate);
             continue;
         }
         let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
@@ -159,7 +177,7 @@ pub fn read_rows(
             convention: some(cell(rec, convention)),
         };
         if !seen.insert(m.key()) {
-            fault("code", format!("{} appears twice in this file (same group)", m.territory));
+            fault("code", MembershipFault::Twice(m.territory.clone()));
             continue;
         }
         out.push(m);
@@ -172,21 +190,19 @@ fn resolve(
     commune_siren: &HashMap<&str, &str>,
     kind: &str,
     raw: &str,
-) -> Result<TerritoryRef, String> {
+) -> Result<TerritoryRef, MembershipFault> {
     if raw.is_empty() {
-        return Err("empty code".into());
+        return Err(MembershipFault::EmptyCode);
     }
     let kind = match kind.trim() {
         "" if raw.len() == 9 => TerritoryKind::Epci,
         "" if raw.len() == 5 => TerritoryKind::Commune,
         "" => {
-            return Err(format!(
-                "`{raw}`: give a `kind` column for codes that are neither INSEE commune codes nor SIREN"
-            ));
+            return Err(MembershipFault::NeedsKind(raw.to_owned()));
         }
-        k => k.parse::<TerritoryKind>().map_err(|e| e.to_string())?,
+        k => k.parse::<TerritoryKind>()?,
     };
-    let code = kind.parse_code(raw).map_err(|e| e.to_string())?;
+    let code = kind.parse_code(raw)?;
     if r.get(kind, &code).is_some() {
         return Ok(TerritoryRef { kind, code });
     }
@@ -196,7 +212,7 @@ fn resolve(
     {
         return Ok(TerritoryRef { kind: TerritoryKind::Commune, code: (*c).to_owned() });
     }
-    Err(format!("unknown {kind} `{code}` in the referential {}", r.vintage()))
+    Err(MembershipFault::Unknown { kind, code, vintage: r.vintage().to_owned() })
 }
 
 /// The difference between the programme's current memberships and the new list.

@@ -19,9 +19,32 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
     if bytes.starts_with(ZIP_MAGIC) {
         return read_xlsx(source, bytes);
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| Faults(vec![Fault::file(source, format!("not UTF-8 text (save the CSV as UTF-8): {e}"))]))?;
-    csv::parse(text).map_err(|line| Faults(vec![Fault::new(source, line, None, "a quoted field is never closed")]))
+    let text = std::str::from_utf8(bytes).map_err(|e| file_fault(source, TableFault::NotUtf8(e.to_string())))?;
+    csv::parse(text).map_err(|line| Faults(vec![Fault::coded(source, line, None, TableFault::UnclosedQuote)]))
+}
+
+/// Why an uploaded list cannot be read. `Display` is the English message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableFault {
+    #[error("not UTF-8 text (save the CSV as UTF-8): {0}")]
+    NotUtf8(String),
+    #[error("a quoted field is never closed")]
+    UnclosedQuote,
+    #[error("unreadable XLSX file: {0}")]
+    UnreadableXlsx(String),
+    #[error("the workbook has no sheet")]
+    NoSheet,
+    #[error("unreadable first sheet: {0}")]
+    UnreadableSheet(String),
+    /// A filled cell beyond [`MAX_COLUMNS`] (1-based column).
+    #[error("a cell lies in column {column} (at most {MAX_COLUMNS} columns are read)")]
+    FarColumn { column: u32 },
+    #[error("more than {MAX_CELLS} filled cells: split the list")]
+    TooManyCells,
+}
+
+fn file_fault(source: &str, code: TableFault) -> Faults {
+    Faults(vec![Fault::coded(source, 0, None, code)])
 }
 
 /// The widest list read: a cell beyond this column is refused (a member list has a
@@ -33,29 +56,30 @@ pub const MAX_CELLS: usize = 2_000_000;
 /// Reads the first sheet cell by cell (never as a dense grid): memory follows the
 /// cells that hold something, bounded by [`MAX_COLUMNS`] and [`MAX_CELLS`].
 fn read_xlsx(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
-    let fail = |m: String| Faults(vec![Fault::file(source, m)]);
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| fail(format!("unreadable XLSX file: {e}")))?;
-    let name = book.sheet_names().first().cloned().ok_or_else(|| fail("the workbook has no sheet".into()))?;
-    let mut cells = book.worksheet_cells_reader(&name).map_err(|e| fail(format!("unreadable first sheet: {e}")))?;
+    let fail = |code: TableFault| file_fault(source, code);
+    let mut book: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| fail(TableFault::UnreadableXlsx(e.to_string())))?;
+    let name = book.sheet_names().first().cloned().ok_or_else(|| fail(TableFault::NoSheet))?;
+    let mut cells = book.worksheet_cells_reader(&name).map_err(|e| fail(TableFault::UnreadableSheet(e.to_string())))?;
     let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
     let (mut count, mut first_col, mut last_col) = (0usize, u32::MAX, 0u32);
-    while let Some(cell) = cells.next_cell().map_err(|e| fail(format!("unreadable first sheet: {e}")))? {
+    while let Some(cell) = cells.next_cell().map_err(|e| fail(TableFault::UnreadableSheet(e.to_string())))? {
         let (row, col) = cell.get_position();
         let text = cell_text(&Data::from(cell.get_value().clone()));
         if text.trim().is_empty() {
             continue;
         }
         if col >= MAX_COLUMNS {
-            return Err(Faults(vec![Fault::new(
+            return Err(Faults(vec![Fault::coded(
                 source,
                 row as usize + 1,
                 None,
-                format!("a cell lies in column {} (at most {MAX_COLUMNS} columns are read)", col + 1),
+                TableFault::FarColumn { column: col + 1 },
             )]));
         }
         count += 1;
         if count > MAX_CELLS {
-            return Err(fail(format!("more than {MAX_CELLS} filled cells: split the list")));
+            return Err(fail(TableFault::TooManyCells));
         }
         first_col = first_col.min(col);
         last_col = last_col.max(col);
@@ -108,7 +132,7 @@ mod tests {
         let r = read("l.csv", "code;statut\n42218;actif\n".as_bytes()).expect("csv");
         assert_eq!(r[1].cells, ["42218", "actif"]);
         let err = read("l.xlsx", b"PK\x03\x04not really a zip").expect_err("broken xlsx");
-        assert!(err.0[0].message.contains("XLSX"), "{}", err);
+        assert!(err.0[0].message().contains("XLSX"), "{}", err);
         assert!(read("l.csv", &[0xff, 0xfe, 0x00]).is_err());
         assert_eq!(excel_date(44_344.0), "2021-05-28");
         assert_eq!(excel_date(45_351.5), "2024-02-29");

@@ -52,7 +52,7 @@ impl Report {
 }
 
 /// The COG's former communes (delegated, associated) and the commune each belongs to.
-pub fn former_communes(communes_json: &str) -> Result<HashMap<String, String>, String> {
+pub fn former_communes(communes_json: &str) -> Result<HashMap<String, String>, serde_json::Error> {
     #[derive(Deserialize)]
     struct C {
         code: String,
@@ -61,12 +61,31 @@ pub fn former_communes(communes_json: &str) -> Result<HashMap<String, String>, S
         #[serde(rename = "chefLieu")]
         chef_lieu: Option<String>,
     }
-    let all: Vec<C> = serde_json::from_str(communes_json).map_err(|e| e.to_string())?;
+    let all: Vec<C> = serde_json::from_str(communes_json)?;
     Ok(all
         .into_iter()
         .filter(|c| c.kind == "commune-deleguee" || c.kind == "commune-associee")
         .filter_map(|c| Some((c.code, c.chef_lieu?)))
         .collect())
+}
+
+/// Why an upstream code resolves to no territory (`Display`: the note's reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unresolved {
+    #[error(transparent)]
+    Code(#[from] crate::territory::CodeError),
+    #[error("INSEE code not in the COG referential, and not a former commune of it")]
+    Commune,
+    #[error(
+        "SIREN of no current EPCI or commune (a dissolved EPCI, a commune merged since, a PETR, an EPT or another syndicate)"
+    )]
+    Siren,
+    #[error("unknown département")]
+    Departement,
+    #[error("unknown région")]
+    Region,
+    #[error("unknown level `{0}`")]
+    Level(String),
 }
 
 /// Resolves upstream codes against the referential.
@@ -89,7 +108,7 @@ impl<'a> Resolver<'a> {
 
     /// `Ok((territory, Some(reason)))` when mapped, `Ok((territory, None))` when found
     /// as is, `Err(reason)` when unknown.
-    pub fn resolve(&self, kind: &str, code: &str) -> Result<(TerritoryRef, Option<String>), String> {
+    pub fn resolve(&self, kind: &str, code: &str) -> Result<(TerritoryRef, Option<String>), Unresolved> {
         let r = self.r;
         let found = |k: TerritoryKind, c: &str| r.get(k, c).map(|t| TerritoryRef { kind: k, code: t.code.clone() });
         match kind {
@@ -97,7 +116,7 @@ impl<'a> Resolver<'a> {
                 // Spreadsheets drop the leading zero of codes such as 01053.
                 let unpadded = code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit());
                 let padded = if unpadded { format!("0{code}") } else { code.to_owned() };
-                let code = TerritoryKind::Commune.parse_code(&padded).map_err(|e| e.to_string())?;
+                let code = TerritoryKind::Commune.parse_code(&padded)?;
                 if let Some(t) = found(TerritoryKind::Commune, &code) {
                     return Ok((t, unpadded.then(|| "INSEE code without its leading zero".to_owned())));
                 }
@@ -115,7 +134,7 @@ impl<'a> Resolver<'a> {
                         Some("former commune (delegated or associated in the COG) merged into this one".into()),
                     ));
                 }
-                Err("INSEE code not in the COG referential, and not a former commune of it".into())
+                Err(Unresolved::Commune)
             }
             "epci" | "siren" => {
                 if let Some(t) = found(TerritoryKind::Epci, code) {
@@ -124,18 +143,18 @@ impl<'a> Resolver<'a> {
                 if let Some(c) = self.commune_siren.get(code).and_then(|c| found(TerritoryKind::Commune, c)) {
                     return Ok((c, Some("SIREN of a commune".into())));
                 }
-                Err("SIREN of no current EPCI or commune (a dissolved EPCI, a commune merged since, a PETR, an EPT or another syndicate)".into())
+                Err(Unresolved::Siren)
             }
             "departement" => {
                 let padded = if code.len() == 1 { format!("0{code}") } else { code.to_owned() };
                 match found(TerritoryKind::Departement, &padded) {
                     Some(t) if padded != code => Ok((t, Some("département code without its leading zero".into()))),
                     Some(t) => Ok((t, None)),
-                    None => Err("unknown département".into()),
+                    None => Err(Unresolved::Departement),
                 }
             }
-            "region" => found(TerritoryKind::Region, code).map(|t| (t, None)).ok_or_else(|| "unknown région".into()),
-            other => Err(format!("unknown level `{other}`")),
+            "region" => found(TerritoryKind::Region, code).map(|t| (t, None)).ok_or(Unresolved::Region),
+            other => Err(Unresolved::Level(other.to_owned())),
         }
     }
 }
@@ -222,7 +241,7 @@ pub fn read_list(
                 t
             }
             Err(reason) => {
-                report.notes.push(note(file, rec.line, raw, cell(rec, label), None, reason));
+                report.notes.push(note(file, rec.line, raw, cell(rec, label), None, reason.to_string()));
                 continue;
             }
         };
@@ -299,7 +318,7 @@ pub fn read_places(file: &str, text: &str, resolver: &Resolver, report: &mut Rep
                 t.code
             }
             Err(reason) => {
-                report.notes.push(note(file, rec.line, raw, get("lib_fs"), None, reason));
+                report.notes.push(note(file, rec.line, raw, get("lib_fs"), None, reason.to_string()));
                 continue;
             }
         };

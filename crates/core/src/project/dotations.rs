@@ -179,8 +179,8 @@ pub fn read(
                 continue;
             }
         };
-        let cost = parse_euros_rounding(cell("cout_total")).map_err(|m| bad("cout_total", m));
-        let grant = parse_euros_rounding(cell("montant_sub")).map_err(|m| bad("montant_sub", m));
+        let cost = parse_euros_rounding(cell("cout_total")).map_err(|m| bad("cout_total", m.to_string()));
+        let grant = parse_euros_rounding(cell("montant_sub")).map_err(|m| bad("montant_sub", m.to_string()));
         let (Ok((cost, cost_rounded)), Ok((grant, grant_rounded))) = (cost, grant) else { continue };
         for (field, rounded) in [("cout_total", cost_rounded), ("montant_sub", grant_rounded)] {
             if rounded {

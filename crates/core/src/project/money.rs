@@ -3,27 +3,38 @@
 
 /// Parses a non-negative amount in euros written `123`, `123.4` or `123.45` (a comma
 /// is accepted as the decimal separator) into cents.
-pub fn parse_euros(raw: &str) -> Result<i64, String> {
+pub fn parse_euros(raw: &str) -> Result<i64, AmountError> {
     let s = raw.trim();
     let (whole, frac) = match s.split_once(['.', ',']) {
         Some((w, f)) => (w, f),
         None => (s, ""),
     };
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{raw}` is not an amount in euros (e.g. 1250.50)"));
+        return Err(AmountError::NotAnAmount(raw.to_owned()));
     }
     if frac.len() > 2 {
-        return Err(format!("`{raw}` has more than two decimals: amounts are in euro cents"));
+        return Err(AmountError::Decimals(raw.to_owned()));
     }
-    let euros: i64 = whole.parse().map_err(|_| format!("`{raw}` is too large"))?;
+    let euros: i64 = whole.parse().map_err(|_| AmountError::TooLarge(raw.to_owned()))?;
     let cents: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().unwrap_or(0) };
-    euros.checked_mul(100).and_then(|e| e.checked_add(cents)).ok_or_else(|| format!("`{raw}` is too large"))
+    euros.checked_mul(100).and_then(|e| e.checked_add(cents)).ok_or_else(|| AmountError::TooLarge(raw.to_owned()))
+}
+
+/// Why a text is not an amount in euros (`Display`: the English message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("`{0}` is not an amount in euros (e.g. 1250.50)")]
+    NotAnAmount(String),
+    #[error("`{0}` has more than two decimals: amounts are in euro cents")]
+    Decimals(String),
+    #[error("`{0}` is too large")]
+    TooLarge(String),
 }
 
 /// Like [`parse_euros`], but an amount with more than two decimals (954 grants of the
 /// 2019 file are a cost times a rate) is rounded to the nearest cent, half up, on the
 /// decimal digits themselves. Returns the cents and whether it rounded.
-pub fn parse_euros_rounding(raw: &str) -> Result<(i64, bool), String> {
+pub fn parse_euros_rounding(raw: &str) -> Result<(i64, bool), AmountError> {
     let s = raw.trim();
     match s.split_once(['.', ',']) {
         Some((whole, frac)) if frac.len() > 2 && frac.bytes().all(|b| b.is_ascii_digit()) => {

@@ -624,7 +624,7 @@ mod tests {
         u.add_file("communes.json", COMMUNES);
         assert_eq!(u.add_file("notes.txt", "hello"), None);
         let err = u.build(None, None).expect_err("incomplete");
-        assert!(err.0.iter().any(|f| f.message.contains("epci.json is missing")), "{err}");
+        assert!(err.0.iter().any(|f| f.message().contains("epci.json is missing")), "{err}");
         assert!(err.0.iter().any(|f| f.source == "notes.txt"), "{err}");
     }
 

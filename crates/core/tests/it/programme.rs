@@ -47,5 +47,5 @@ fn a_cell_far_away_is_refused_before_any_grid_is_built() {
     let faults = table::read("far-cell.xlsx", bytes).expect_err("refused").0;
     assert_eq!(faults.len(), 1);
     assert_eq!(faults[0].line, 2000);
-    assert!(faults[0].message.contains("column 16384"), "{}", faults[0].message);
+    assert!(faults[0].message().contains("column 16384"), "{}", faults[0].message());
 }

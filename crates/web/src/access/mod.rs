@@ -1,8 +1,4 @@
-//! The access use cases shared by the API and the pages: sign-in, invitations,
-//! password links, email change, API tokens. Each checks its `can_…` rule
-//! (`cohesion_core::access::rules`) and writes through the store with its audit event.
+//! The access use cases live in `cohesion_app::access`; what the HTTP side names
+//! from them.
 
-pub mod accounts;
-pub mod roles;
-
-pub use roles::RoleView;
+pub use cohesion_app::access::RoleView;

@@ -2,18 +2,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use cohesion_core::access::rules;
-use cohesion_store::audit::Filter;
+use cohesion_app::access::audit;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiQuery;
 use super::tokens::rfc3339;
 use crate::AppState;
 use crate::auth::Actor;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -52,17 +49,6 @@ pub struct AuditPage {
     pub total: u64,
 }
 
-fn time_param(name: &str, v: &Option<String>, faults: &mut Vec<FieldError>) -> Option<OffsetDateTime> {
-    let v = v.as_deref()?;
-    match OffsetDateTime::parse(v, &Rfc3339) {
-        Ok(t) => Some(t),
-        Err(_) => {
-            faults.push(FieldError { field: name.into(), message: format!("`{v}` is not an RFC 3339 time") });
-            None
-        }
-    }
-}
-
 /// Changes, newest first, filtered by entity, actor and time range.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "access", params(AuditParams),
     security(("session" = []), ("token" = [])),
@@ -75,21 +61,16 @@ pub async fn search(
     Actor(p): Actor,
     ApiQuery(q): ApiQuery<AuditParams>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    if !rules::can_read_audit(&p) {
-        return Err(ApiError::Forbidden("the audit trail is for admins".into()));
-    }
-    let mut faults = Vec::new();
-    let from = time_param("from", &q.from, &mut faults);
-    let to = time_param("to", &q.to, &mut faults);
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        faults.push(FieldError { field: "limit".into(), message: "1 to 200".into() });
-    }
-    if !faults.is_empty() {
-        return Err(ApiError::invalid_fields(faults));
-    }
-    let filter = Filter { entity_type: q.entity_type, entity_id: q.entity_id, actor: q.actor, from, to };
-    let (events, total) = state.store.audit_search(&filter, limit, q.offset.unwrap_or(0)).await?;
+    let query = audit::Query {
+        entity_type: q.entity_type,
+        entity_id: q.entity_id,
+        actor: q.actor,
+        from: q.from,
+        to: q.to,
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let (events, total) = audit::search(&state, &p, query).await?;
     let items = events
         .into_iter()
         .map(|e| AuditEvent {

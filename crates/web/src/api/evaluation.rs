@@ -12,8 +12,8 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use cohesion_app::evaluation::{self as evaluations, EvaluationJob};
 use cohesion_core::evaluation::{self, EvaluationRequest, TreatedSet};
-use cohesion_store::evaluation::EvaluationJob;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -131,7 +131,7 @@ pub async fn create(
         ));
     }
     let value = serde_json::to_value(&request).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let job = state.store.create_evaluation(&value, &format!("person:{}", principal.person)).await?;
+    let job = evaluations::queue(&state, &principal, &value).await?;
     let view = EvaluationView::from(job);
     let location = format!("/api/v1/evaluations/{}", view.id);
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(view)).into_response())
@@ -143,7 +143,7 @@ pub async fn create(
     responses((status = 200, body = EvaluationView),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<EvaluationView>, ApiError> {
-    let job = state.store.evaluation(&id).await?.ok_or_else(|| ApiError::NotFound(format!("no evaluation {id}")))?;
+    let job = evaluations::get(&state, &id).await?.ok_or_else(|| ApiError::NotFound(format!("no evaluation {id}")))?;
     Ok(Json(EvaluationView::from(job)))
 }
 
@@ -179,6 +179,6 @@ pub async fn list(
             message: "limit between 1 and 100, offset ≥ 0".into(),
         }]));
     }
-    let (jobs, total) = state.store.evaluations(limit, offset).await?;
+    let (jobs, total) = evaluations::list(&state, limit, offset).await?;
     Ok(Json(EvaluationPage { items: jobs.into_iter().map(EvaluationView::from).collect(), total }))
 }

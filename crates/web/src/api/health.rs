@@ -24,11 +24,11 @@ pub struct Health {
 #[utoipa::path(get, path = "/health", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    state.store.ping().await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    state.ping().await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let snapshot = state.current();
     Ok(Json(Health {
         status: "ok",
-        database: state.store.backend(),
+        database: state.backend(),
         referential: snapshot.referential.vintage().to_owned(),
         referential_revision: snapshot.revision,
         version: env!("CARGO_PKG_VERSION"),

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use cohesion_app::indicator::{RollupView, SourceView, TerritoryIndicators, rollup_for, territory_indicators};
+use cohesion_app::indicator::{RollupView, SourceView, TerritoryIndicators, france_rollup, of_territory};
 
 /// One indicator of the catalogue (a definition; values are measurements).
 #[derive(Serialize, ToSchema)]
@@ -102,7 +102,7 @@ pub async fn detail(
 ) -> Result<Json<IndicatorDetail>, ApiError> {
     let ind = indicator::find(&code).ok_or_else(|| ApiError::NotFound(format!("no indicator `{code}`")))?;
     let snapshot = state.current();
-    let (france, rollup_refused) = rollup_for(&state.store, &snapshot.referential, None, ind).await?;
+    let (france, rollup_refused) = france_rollup(&state, &snapshot.referential, ind).await?;
     Ok(Json(IndicatorDetail { indicator: IndicatorView::from(ind), france, rollup_refused }))
 }
 
@@ -124,5 +124,5 @@ pub async fn territory(
     let snapshot = state.current();
     let r = &snapshot.referential;
     let t = r.get_ref(&tr).ok_or_else(|| ApiError::NotFound(format!("no {tr} in {}", r.vintage())))?;
-    Ok(Json(territory_indicators(&state.store, r, t).await?))
+    Ok(Json(of_territory(&state, r, t).await?))
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use cohesion_core::access::rules;
+use cohesion_app::access::{person, session};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -49,7 +49,7 @@ pub struct Me {
     security(("session" = []), ("token" = [])),
     responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn me(State(state): State<AppState>, Actor(p): Actor) -> Result<Json<Me>, ApiError> {
-    let person = state.store.person(p.person).await?.ok_or(ApiError::Unauthenticated)?;
+    let person = person::me(&state, &p).await?.ok_or(ApiError::Unauthenticated)?;
     Ok(Json(Me { person: PersonView::from(&person), roles: p.roles.iter().map(RoleView::from).collect() }))
 }
 
@@ -64,9 +64,6 @@ pub async fn end_sessions(
     Actor(p): Actor,
     AuditContext(by): AuditContext,
 ) -> Result<StatusCode, ApiError> {
-    if !rules::can_edit_self(&p, p.person) {
-        return Err(ApiError::Forbidden("not yours".into()));
-    }
-    state.store.delete_sessions_of(p.person, &by).await?;
+    session::close_all(&state, &p, &by).await?;
     Ok(StatusCode::NO_CONTENT)
 }

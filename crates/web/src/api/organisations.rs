@@ -4,18 +4,17 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cohesion_core::access::organisation::Organisation;
-use cohesion_core::access::rules;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use cohesion_app::access::OrganisationBody;
+use cohesion_app::access::organisation;
 
 use super::ApiJson;
 use crate::AppState;
-use crate::access::accounts::conflict;
 use crate::auth::{Actor, AuditContext};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationView {
@@ -48,20 +47,11 @@ impl From<&Organisation> for OrganisationView {
     }
 }
 
-/// Validates a body into the organisation to store, every fault by field.
-fn validated(state: &AppState, body: &OrganisationBody, id: Uuid, version: i64) -> Result<Organisation, ApiError> {
-    cohesion_app::access::validated(state, body, id, version).map_err(|faults| {
-        ApiError::invalid_fields(
-            faults.into_iter().map(|f| FieldError { field: f.field.unwrap_or_default(), message: f.message }).collect(),
-        )
-    })
-}
-
 /// Every organisation, by name (public: they are public bodies and partners).
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "access",
     responses((status = 200, body = OrganisationList)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<OrganisationList>, ApiError> {
-    let items: Vec<OrganisationView> = state.store.organisations().await?.iter().map(OrganisationView::from).collect();
+    let items: Vec<OrganisationView> = organisation::list(&state).await?.iter().map(OrganisationView::from).collect();
     Ok(Json(OrganisationList { total: items.len(), items }))
 }
 
@@ -79,11 +69,7 @@ pub async fn create(
     AuditContext(by): AuditContext,
     ApiJson(body): ApiJson<OrganisationBody>,
 ) -> Result<(StatusCode, Json<OrganisationView>), ApiError> {
-    let org = validated(&state, &body, Uuid::now_v7(), 1)?;
-    if !rules::can_write_organisation(&p, &org, &state.current().referential) {
-        return Err(ApiError::Forbidden("this organisation is outside your scope".into()));
-    }
-    let org = state.store.create_organisation(&org, &by).await.map_err(conflict)?;
+    let org = organisation::create(&state, &p, &by, &body).await?;
     Ok((StatusCode::CREATED, Json(OrganisationView::from(&org))))
 }
 
@@ -106,16 +92,6 @@ pub async fn update(
     ApiJson(body): ApiJson<OrganisationBody>,
 ) -> Result<Json<OrganisationView>, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound(format!("no organisation {id}")))?;
-    let current =
-        state.store.organisation(id).await?.ok_or_else(|| ApiError::NotFound(format!("no organisation {id}")))?;
-    let referential = state.current();
-    if !rules::can_write_organisation(&p, &current, &referential.referential) {
-        return Err(ApiError::Forbidden("this organisation is outside your scope".into()));
-    }
-    let org = validated(&state, &body, id, body.version.unwrap_or(current.version))?;
-    if !rules::can_write_organisation(&p, &org, &referential.referential) {
-        return Err(ApiError::Forbidden("the change would take it outside your scope".into()));
-    }
-    let org = state.store.update_organisation(&org, &by).await.map_err(conflict)?;
+    let org = organisation::update(&state, &p, &by, id, &body).await?;
     Ok(Json(OrganisationView::from(&org)))
 }

@@ -401,7 +401,7 @@ pub async fn diff(
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn proposals(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<Proposal>>, ApiError> {
     pacts::load(&state, &id).await?;
-    Ok(Json(state.store.proposals(&id).await?))
+    Ok(Json(cohesion_app::pact::read::proposals(&state, &id).await?))
 }
 
 /// A party proposes a change (add an existing project, a new project, remove or
@@ -457,7 +457,7 @@ pub async fn decide(
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn comments(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<Comment>>, ApiError> {
     pacts::load(&state, &id).await?;
-    Ok(Json(state.store.comments(&id).await?))
+    Ok(Json(cohesion_app::pact::read::comments(&state, &id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

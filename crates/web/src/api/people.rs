@@ -3,16 +3,15 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use cohesion_core::access::rules;
+use cohesion_app::access::account::{self, Invitation};
+use cohesion_app::access::person as people;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::me::PersonView;
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
 use crate::access::RoleView;
-use crate::access::accounts::{self, Invitation};
 use crate::auth::{Actor, AuditContext};
 use crate::error::{ApiError, Problem};
 
@@ -46,10 +45,6 @@ pub struct PageParams {
     offset: Option<u32>,
 }
 
-fn parse_id(id: &str, what: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id).map_err(|_| ApiError::NotFound(format!("no {what} {id}")))
-}
-
 /// Everyone with an account, and their roles (admins).
 #[utoipa::path(get, path = "/api/v1/people", tag = "access", params(PageParams),
     security(("session" = []), ("token" = [])),
@@ -61,13 +56,9 @@ pub async fn list(
     Actor(p): Actor,
     ApiQuery(q): ApiQuery<PageParams>,
 ) -> Result<Json<PeoplePage>, ApiError> {
-    if !rules::can_administer_people(&p) {
-        return Err(ApiError::Forbidden("listing people is for admins".into()));
-    }
-    let (people, total) = state.store.people(q.limit.unwrap_or(50).clamp(1, 200), q.offset.unwrap_or(0)).await?;
-    let mut items = Vec::with_capacity(people.len());
-    for person in &people {
-        let roles = state.store.grants(person.id).await?;
+    let (found, total) = people::list(&state, &p, q.limit.unwrap_or(50).clamp(1, 200), q.offset.unwrap_or(0)).await?;
+    let mut items = Vec::with_capacity(found.len());
+    for (person, roles) in &found {
         items.push(PersonWithRoles {
             person: PersonView::from(person),
             roles: roles.iter().map(|g| GrantView { id: g.id.to_string(), role: RoleView::from(&g.role) }).collect(),
@@ -92,7 +83,7 @@ pub async fn invite(
     AuditContext(by): AuditContext,
     ApiJson(body): ApiJson<Invitation>,
 ) -> Result<(StatusCode, Json<PersonView>), ApiError> {
-    let person = accounts::invite(&state, &p, &by, &body).await?;
+    let person = account::invite(&state, &state.auth, &p, &by, &body).await?;
     Ok((StatusCode::CREATED, Json(PersonView::from(&person))))
 }
 
@@ -112,13 +103,7 @@ pub async fn grant(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RoleView>,
 ) -> Result<(StatusCode, Json<GrantView>), ApiError> {
-    let person = parse_id(&id, "person")?;
-    let role = body.resolve(&state, "role").await?;
-    if !rules::can_grant(&p, &role, &state.current().referential) {
-        return Err(ApiError::Forbidden("this role is beyond what you may grant".into()));
-    }
-    state.store.person(person).await?.ok_or_else(|| ApiError::NotFound(format!("no person {id}")))?;
-    let grant = state.store.grant_role(person, &role, &by).await?;
+    let (grant, role) = people::grant(&state, &p, &by, &id, &body).await?;
     Ok((StatusCode::CREATED, Json(GrantView { id: grant.to_string(), role: RoleView::from(&role) })))
 }
 
@@ -136,14 +121,7 @@ pub async fn revoke(
     AuditContext(by): AuditContext,
     Path((id, grant)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let (person, grant_id) = (parse_id(&id, "person")?, parse_id(&grant, "grant")?);
-    let grants = state.store.grants(person).await?;
-    let found =
-        grants.iter().find(|g| g.id == grant_id).ok_or_else(|| ApiError::NotFound(format!("no grant {grant}")))?;
-    if !rules::can_revoke(&p, &found.role, &state.current().referential) {
-        return Err(ApiError::Forbidden("this role is beyond what you may revoke".into()));
-    }
-    state.store.revoke_grant(person, grant_id, &by).await?;
+    people::revoke(&state, &p, &by, &id, &grant).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -169,13 +147,6 @@ pub async fn set_active(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Activation>,
 ) -> Result<StatusCode, ApiError> {
-    if !rules::can_administer_people(&p) {
-        return Err(ApiError::Forbidden("deactivating accounts is for admins".into()));
-    }
-    let person = parse_id(&id, "person")?;
-    if state.store.set_person_active(person, body.active, &by).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound(format!("no person {id}")))
-    }
+    people::set_active(&state, &p, &by, &id, body.active).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::ApiJson;
 use crate::AppState;
-use crate::access::{RoleView, accounts};
+use cohesion_app::access::token;
+
+use crate::access::RoleView;
 use crate::auth::{Actor, AuditContext, ByToken};
 use crate::error::{ApiError, Problem};
 
@@ -54,8 +56,8 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-impl From<&cohesion_store::access::ApiToken> for TokenView {
-    fn from(t: &cohesion_store::access::ApiToken) -> Self {
+impl From<&cohesion_app::access::ApiToken> for TokenView {
+    fn from(t: &cohesion_app::access::ApiToken) -> Self {
         TokenView {
             id: t.id.to_string(),
             name: t.name.clone(),
@@ -82,9 +84,13 @@ pub async fn create(
     ByToken(parent): ByToken,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let (token, secret) =
-        accounts::create_token(&state, &p, &by, parent, &body.name, body.roles.as_deref(), body.expires_in_days)
-            .await?;
+    let input = token::NewToken {
+        name: &body.name,
+        roles: body.roles.as_deref(),
+        expires_in_days: body.expires_in_days,
+        parent,
+    };
+    let (token, secret) = token::create(&state, &p, &by, input).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token: TokenView::from(&token), secret })))
 }
 
@@ -93,7 +99,7 @@ pub async fn create(
     security(("session" = []), ("token" = [])),
     responses((status = 200, body = TokenList), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(State(state): State<AppState>, Actor(p): Actor) -> Result<Json<TokenList>, ApiError> {
-    let items: Vec<TokenView> = state.store.api_tokens_of(p.person).await?.iter().map(TokenView::from).collect();
+    let items: Vec<TokenView> = token::mine(&state, &p).await?.iter().map(TokenView::from).collect();
     Ok(Json(TokenList { total: items.len(), items }))
 }
 
@@ -112,6 +118,6 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound(format!("no token {id}")))?;
-    accounts::revoke_token(&state, &p, &by, id).await?;
+    token::revoke(&state, &p, &by, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,50 +1,41 @@
 //! Access settings, read once from the environment (`AuthConfig::from_env`) or
 //! given explicitly by tests.
 
+use std::ops::{Deref, DerefMut};
+
+use cohesion_app::access::Settings;
 use time::Duration;
 
 use super::mail::Mailer;
 
-/// How sessions, links and sign-in throttling behave, and where mail goes.
+/// The access settings of the use cases (sessions, links, throttling, mail:
+/// [`Settings`], reached through `Deref`), and what is the HTTP edge's: ProConnect.
 #[derive(Clone, Debug)]
 pub struct AuthConfig {
-    /// The address people reach the service at (`COHESION_PUBLIC_URL`), used in the
-    /// links mailed to them. When it is `https://…`, cookies are `Secure` (and named
-    /// `__Host-…`) and every response carries HSTS.
-    pub public_url: String,
-    /// A session ends after this long without a request (`COHESION_SESSION_IDLE_MINUTES`, 120).
-    pub session_idle: Duration,
-    /// …and in any case this long after sign-in (`COHESION_SESSION_HOURS`, 12).
-    pub session_absolute: Duration,
-    /// Failed sign-ins allowed per account within [`AuthConfig::throttle_window`] (5).
-    pub max_account_failures: u64,
-    /// Failed sign-ins allowed per client address within the window (50).
-    pub max_address_failures: u64,
-    pub throttle_window: Duration,
-    /// Invitation links last 7 days; reset and email-change links 1 hour.
-    pub invitation_ttl: Duration,
-    pub reset_ttl: Duration,
-    pub mailer: Mailer,
+    pub access: Settings,
     /// ProConnect, when `COHESION_PROCONNECT_DISCOVERY_URL`, `…_CLIENT_ID` and
     /// `…_CLIENT_SECRET` are set.
     pub proconnect: Option<std::sync::Arc<super::proconnect::ProConnect>>,
 }
 
+impl Deref for AuthConfig {
+    type Target = Settings;
+
+    fn deref(&self) -> &Settings {
+        &self.access
+    }
+}
+
+impl DerefMut for AuthConfig {
+    fn deref_mut(&mut self) -> &mut Settings {
+        &mut self.access
+    }
+}
+
 impl AuthConfig {
     /// Defaults for `public_url`, mail logged instead of sent.
     pub fn new(public_url: impl Into<String>) -> AuthConfig {
-        AuthConfig {
-            public_url: public_url.into().trim_end_matches('/').to_owned(),
-            session_idle: Duration::minutes(120),
-            session_absolute: Duration::hours(12),
-            max_account_failures: 5,
-            max_address_failures: 50,
-            throttle_window: Duration::minutes(15),
-            invitation_ttl: Duration::days(7),
-            reset_ttl: Duration::hours(1),
-            mailer: Mailer::Log,
-            proconnect: None,
-        }
+        AuthConfig { access: Settings::new(public_url), proconnect: None }
     }
 
     /// Reads `COHESION_PUBLIC_URL` (default `http://127.0.0.1:8080`),
@@ -65,7 +56,7 @@ impl AuthConfig {
         config.session_absolute = Duration::hours(number("COHESION_SESSION_HOURS", 12)?);
         if let Some(url) = var("COHESION_SMTP_URL") {
             let from = var("COHESION_MAIL_FROM").unwrap_or_else(|| "Cohésion <ne-pas-repondre@localhost>".into());
-            config.mailer = Mailer::smtp(&url, &from)?;
+            config.mailer = Mailer::smtp(&url, &from).map_err(|e| e.to_string())?;
         }
         if let Some(discovery) = var("COHESION_PROCONNECT_DISCOVERY_URL") {
             let id = var("COHESION_PROCONNECT_CLIENT_ID")

@@ -19,7 +19,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::secret;
-use cohesion_store::Store;
+use cohesion_app::App;
+use cohesion_app::access::session;
 
 /// Accepted `acr` values (ProConnect's eIDAS levels).
 const ACR: [&str; 3] = ["eidas1", "eidas2", "eidas3"];
@@ -129,11 +130,10 @@ impl ProConnect {
 
     /// Starts a sign-in: records state, nonce and PKCE verifier; returns the address
     /// to send the browser to.
-    pub async fn start(&self, store: &Store, redirect_uri: &str) -> Result<String, String> {
+    pub async fn start(&self, app: &App, redirect_uri: &str) -> Result<String, String> {
         let meta = self.metadata().await?;
         let (state, nonce, verifier) = (random()?, random()?, random()?);
-        store
-            .create_oidc_login(&secret::hash(&state), &nonce, &verifier, time::Duration::minutes(10))
+        session::begin_oidc(app, &state, &nonce, &verifier, time::Duration::minutes(10))
             .await
             .map_err(|e| fail("state", e))?;
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
@@ -153,10 +153,9 @@ impl ProConnect {
     }
 
     /// Completes a sign-in from the provider's redirection.
-    pub async fn finish(&self, store: &Store, redirect_uri: &str, state: &str, code: &str) -> Result<Identity, String> {
+    pub async fn finish(&self, app: &App, redirect_uri: &str, state: &str, code: &str) -> Result<Identity, String> {
         let meta = self.metadata().await?;
-        let (nonce, verifier) = store
-            .take_oidc_login(&secret::hash(state))
+        let (nonce, verifier) = session::take_oidc(app, state)
             .await
             .map_err(|e| fail("state", e))?
             .ok_or("ProConnect: unknown, used or expired state")?;

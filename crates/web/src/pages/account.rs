@@ -6,14 +6,15 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use cohesion_store::access::LinkPurpose;
+use cohesion_app::access::account::{self as accounts, LoginError, SetPasswordError};
+use cohesion_app::access::{LinkPurpose, session};
+use cohesion_core::access::person::PasswordFault;
 use serde::Deserialize;
 
 use super::error::{PageError, render};
 use super::layout::{Layout, Nav};
 use super::visitor::{Who, redirect_with_cookie};
 use crate::AppState;
-use crate::access::accounts::{self, LoginError, SetPasswordError};
 use crate::auth::Via;
 
 #[derive(Template)]
@@ -100,7 +101,7 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, PageError> {
     who.check_csrf(&form.csrf)?;
-    let (status, error) = match accounts::login(&state, &form.email, &form.password, &who.address).await {
+    let (status, error) = match accounts::login(&state, &state.auth, &form.email, &form.password, &who.address).await {
         Ok(id) => {
             let cookie = state.auth.cookie(state.auth.session_cookie(), &id, Some(state.auth.session_absolute));
             return Ok(redirect_with_cookie("/profil", &cookie));
@@ -110,7 +111,7 @@ pub async fn sign_in(
             StatusCode::TOO_MANY_REQUESTS,
             "Trop de tentatives de connexion échouées : réessayez dans un quart d’heure, ou choisissez un nouveau mot de passe.",
         ),
-        Err(LoginError::Internal(e)) => return Err(PageError::internal(&who.config, e)),
+        Err(LoginError::Failed(e)) => return Err(PageError::internal(&who.config, e)),
     };
     let page = SignIn {
         layout: Layout::new(&who.config, "Connexion", Nav::None),
@@ -139,9 +140,7 @@ pub async fn sign_out(
     let after = "/connexion?info=deconnexion";
     let mut to = after.to_owned();
     if let Some(Via::Session { id_hash, .. }) = who.auth.as_deref().map(|a| &a.via) {
-        let fail = |e: cohesion_store::StoreError| PageError::internal(&who.config, e);
-        let id_token = state.store.session_id_token(id_hash).await.map_err(fail)?;
-        state.store.delete_session(id_hash).await.map_err(fail)?;
+        let id_token = session::close(&state, id_hash).await.map_err(|e| PageError::internal(&who.config, e))?;
         if let (Some(token), Some(pc)) = (id_token, &state.auth.proconnect)
             && let Some(url) = pc.logout_url(&token, &format!("{}{after}", state.auth.public_url)).await
         {
@@ -173,7 +172,9 @@ pub async fn forgot(
     Form(form): Form<ForgotForm>,
 ) -> Result<Response, PageError> {
     who.check_csrf(&form.csrf)?;
-    accounts::request_reset(&state, &form.email, &who.by()).await.map_err(|e| PageError::internal(&who.config, e))?;
+    accounts::request_reset(&state, &state.auth, &form.email, &who.by())
+        .await
+        .map_err(|e| PageError::internal(&who.config, e))?;
     let page = Message {
         layout: Layout::new(&who.config, "Mot de passe oublié", Nav::None),
         kind: "info",
@@ -244,10 +245,9 @@ pub async fn set_password(
         Ok(_) => Ok(Redirect::to("/connexion?info=mot-de-passe").into_response()),
         Err(SetPasswordError::BadLink) => expired_link(&who),
         Err(SetPasswordError::Weak(why)) => {
-            let error = if why.contains("12") {
-                "Le mot de passe doit compter au moins 12 caractères."
-            } else {
-                "Le mot de passe doit compter au plus 128 caractères."
+            let error = match why {
+                PasswordFault::TooShort => "Le mot de passe doit compter au moins 12 caractères.",
+                PasswordFault::TooLong => "Le mot de passe doit compter au plus 128 caractères.",
             };
             let page = SetPassword {
                 layout: Layout::new(&who.config, "Choisir votre mot de passe", Nav::None),
@@ -256,6 +256,6 @@ pub async fn set_password(
             };
             Ok((StatusCode::BAD_REQUEST, render(&who.config, &page)?).into_response())
         }
-        Err(SetPasswordError::Internal(e)) => Err(PageError::internal(&who.config, e)),
+        Err(SetPasswordError::Failed(e)) => Err(PageError::internal(&who.config, e)),
     }
 }

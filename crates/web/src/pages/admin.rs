@@ -16,9 +16,9 @@ use super::profile::role_label;
 use super::visitor::Who;
 use crate::AppState;
 use crate::access::RoleView;
-use crate::access::accounts::{self, Invitation};
-use crate::error::ApiError;
-use cohesion_app::access::{OrganisationBody, validated};
+use cohesion_app::AppError;
+use cohesion_app::access::account::{self, Invitation};
+use cohesion_app::access::{OrganisationBody, organisation, person};
 
 pub struct PersonRow {
     pub name: String,
@@ -71,12 +71,13 @@ async fn people_page(
     info: Option<&'static str>,
     error: Option<String>,
 ) -> Result<People, PageError> {
-    let fail = |e: cohesion_store::StoreError| PageError::internal(&who.config, e);
-    let (people, total) = state.store.people(500, 0).await.map_err(fail)?;
+    let fail = |e: AppError| PageError::internal(&who.config, e);
+    let Some(me) = who.auth.as_ref() else { return Err(PageError::forbidden(&who.config)) };
+    let (people, total) = person::list(state, &me.principal, 500, 0).await.map_err(fail)?;
     let mut rows = Vec::with_capacity(people.len());
-    for p in &people {
+    for (p, grants) in &people {
         let mut labels = Vec::new();
-        for g in state.store.grants(p.id).await.map_err(fail)? {
+        for g in grants {
             labels.push(role_label(state, &g.role).await);
         }
         rows.push(PersonRow {
@@ -93,7 +94,7 @@ async fn people_page(
         });
     }
     let organisations =
-        state.store.organisations().await.map_err(fail)?.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
+        organisation::list(state).await.map_err(fail)?.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
     Ok(People {
         layout: Layout::new(&who.config, "Administration des personnes", Nav::None),
         info,
@@ -158,14 +159,14 @@ pub async fn invite(
     };
     let invitation =
         Invitation { email: form.email, given_name: form.given_name, usual_name: form.usual_name, roles: vec![role] };
-    let error = match accounts::invite(&state, &me.principal, &who.by(), &invitation).await {
+    let error = match account::invite(&state, &state.auth, &me.principal, &who.by(), &invitation).await {
         Ok(_) => return Ok(Redirect::to("/administration/personnes?info=invitation").into_response()),
-        Err(ApiError::BadRequest { errors, .. }) => {
-            let fields: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        Err(AppError::Invalid(faults)) => {
+            let fields: Vec<String> = faults.iter().map(|e| e.field.clone()).collect();
             format!("Invitation non envoyée : vérifiez {}.", french_fields(&fields))
         }
-        Err(ApiError::Conflict(_)) => "Invitation non envoyée : cette adresse a déjà un compte.".into(),
-        Err(ApiError::Forbidden(_)) => return Err(PageError::forbidden(&who.config)),
+        Err(AppError::Conflict(_)) => "Invitation non envoyée : cette adresse a déjà un compte.".into(),
+        Err(AppError::Forbidden(_)) => return Err(PageError::forbidden(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     let page = people_page(&state, &who, None, Some(error)).await?;
@@ -200,7 +201,7 @@ async fn organisations_page(
     info: Option<&'static str>,
     errors: Vec<String>,
 ) -> Result<Organisations, PageError> {
-    let all = state.store.organisations().await.map_err(|e| PageError::internal(&who.config, e))?;
+    let all = organisation::list(state).await.map_err(|e| PageError::internal(&who.config, e))?;
     let snapshot = state.current();
     let organisations = all
         .iter()
@@ -266,15 +267,13 @@ pub async fn create_organisation(
         territory: nonempty(&form.territory),
         version: None,
     };
-    let errors = match validated(&state, &body, Uuid::now_v7(), 1) {
-        Ok(org) => match state.store.create_organisation(&org, &who.by()).await {
-            Ok(_) => return Ok(Redirect::to("/administration/organisations?info=ajout").into_response()),
-            Err(cohesion_store::StoreError::Conflict(_)) => {
-                vec!["Une organisation a déjà ce SIRET ou ce territoire.".to_owned()]
-            }
-            Err(e) => return Err(PageError::internal(&who.config, e)),
-        },
-        Err(faults) => faults.into_iter().map(|e| format!("{} : {}", e.field.unwrap_or_default(), e.message)).collect(),
+    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let errors = match organisation::create(&state, &me.principal, &who.by(), &body).await {
+        Ok(_) => return Ok(Redirect::to("/administration/organisations?info=ajout").into_response()),
+        Err(AppError::Conflict(_)) => vec!["Une organisation a déjà ce SIRET ou ce territoire.".to_owned()],
+        Err(AppError::Invalid(faults)) => faults.iter().map(super::fault::french).collect(),
+        Err(AppError::Forbidden(_)) => return Err(PageError::forbidden(&who.config)),
+        Err(e) => return Err(PageError::internal(&who.config, e)),
     };
     let page = organisations_page(&state, &who, None, errors).await?;
     Ok((StatusCode::BAD_REQUEST, render(&who.config, &page)?).into_response())

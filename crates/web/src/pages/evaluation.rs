@@ -148,9 +148,7 @@ pub async fn evaluation(
     Extension(config): Extension<Arc<PagesConfig>>,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    let job = state
-        .store
-        .evaluation(&id)
+    let job = cohesion_app::evaluation::get(&state, &id)
         .await
         .map_err(|e| PageError::internal(&config, e))?
         .ok_or_else(|| PageError::not_found(&config))?;

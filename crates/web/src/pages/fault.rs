@@ -4,12 +4,17 @@
 //! fields say more than the code alone (`in_context`).
 
 use cohesion_app::Fault;
+use cohesion_app::access::AccessFault;
 use cohesion_app::error::FaultCode;
 use cohesion_app::param::ParamFault;
 use cohesion_app::programme::ProgrammeFault;
+use cohesion_core::access::organisation::OrganisationFault;
+use cohesion_core::import::LineFault;
 use cohesion_core::pact::PactFault;
 use cohesion_core::programme::NotInVocabulary;
 use cohesion_core::programme::eligibility::RuleFault;
+use cohesion_core::programme::membership_import::MembershipFault;
+use cohesion_core::programme::table::TableFault;
 use cohesion_core::project::ProjectFault;
 use cohesion_core::territory::{CodeError, TerritoryKind};
 
@@ -70,6 +75,8 @@ pub fn code(c: &FaultCode) -> String {
         FaultCode::Programme(f) => programme(f),
         FaultCode::Rule(f) => rule(f),
         FaultCode::Param(f) => param(f),
+        FaultCode::Access(f) => access(f),
+        FaultCode::Organisation(f) => organisation(f),
     }
 }
 
@@ -173,6 +180,100 @@ pub fn param(f: &ParamFault) -> String {
         }
         ParamFault::NoSuch { id, .. } => format!("« {id} » n’existe pas."),
         ParamFault::Required => "Ce champ est obligatoire.".into(),
+    }
+}
+
+pub fn access(f: &AccessFault) -> String {
+    use AccessFault as F;
+    match f {
+        F::ProgrammeCode => "Le code du programme s’écrit en minuscules, chiffres, - ou _ (par exemple pvd).".into(),
+        F::Code(e) => territory_code(e),
+        F::UnknownDepartement(d) => format!("Le département « {d} » n’est pas dans le référentiel."),
+        F::Required => "Ce champ est obligatoire.".into(),
+        F::NoOrganisation(_) => "Cette organisation n’existe pas.".into(),
+        F::LocalNeedsLocalAuthority => "Un rôle de collectivité va avec une collectivité territoriale.".into(),
+        F::PartnerNeedsPartner => "Un rôle de partenaire va avec une organisation partenaire.".into(),
+        F::UnknownRole(r) => format!("« {r} » n’est pas un rôle."),
+        F::Email(e) => format!("« {} » n’est pas une adresse électronique.", e.0),
+        F::NameLength => "De 1 à 100 caractères.".into(),
+        F::NotRfc3339(t) => format!("« {t} » n’est pas un instant RFC 3339 (2026-01-31T12:00:00Z)."),
+        F::Limit => "Entre 1 et 200.".into(),
+    }
+}
+
+pub fn organisation(f: &OrganisationFault) -> String {
+    use OrganisationFault as F;
+    match f {
+        F::Kind => "Choisissez le type d’organisation.".into(),
+        F::Siren(s) => format!("« {s} » n’est pas un SIREN valide (9 chiffres, clé de Luhn)."),
+        F::Siret(s) => format!("« {s} » n’est pas un SIRET valide (14 chiffres, clé de Luhn)."),
+        F::TerritoryRequired => "Une collectivité territoriale a un territoire (type:code).".into(),
+        F::Territory(e) => territory_code(e),
+        F::NotInReferential(t) => format!("« {t} » n’est pas dans le référentiel des territoires."),
+        F::Arrondissement => "Un arrondissement municipal n’est pas une collectivité territoriale.".into(),
+        F::SirenMismatch { territory, known, given } => {
+            format!("Le SIREN de {territory} est {known} dans le référentiel, pas {given}.")
+        }
+        F::SirenRequired(t) => format!("Donnez le SIREN de {t}."),
+        F::SiretRequired => "Un partenaire se désigne par son SIRET.".into(),
+        F::TerritoryNotAllowed => "Seule une collectivité territoriale a un territoire.".into(),
+        F::NameRequired => "Donnez le nom de l’organisation.".into(),
+        F::NameTooLong => "Le nom compte 200 caractères au plus.".into(),
+    }
+}
+
+/// The reason of a faulty line (or file) of a list, as a fragment of sentence:
+/// the import page shows it in a table next to the line's number and column.
+pub fn line(f: &LineFault) -> String {
+    match f {
+        LineFault::Table(t) => table(t),
+        LineFault::Membership(m) => membership(m),
+        // The command line's readers never reach the pages; said as they are.
+        LineFault::Text(m) => format!("code ou valeur invalide ({m})"),
+    }
+}
+
+fn table(f: &TableFault) -> String {
+    use TableFault as F;
+    match f {
+        F::NotUtf8(_) => "le fichier n’est pas du texte UTF-8 : enregistrez le CSV en UTF-8".into(),
+        F::UnclosedQuote => "un champ ouvert par un guillemet n’est jamais fermé".into(),
+        F::UnreadableXlsx(_) => "fichier XLSX illisible".into(),
+        F::NoSheet => "le classeur n’a aucune feuille".into(),
+        F::UnreadableSheet(_) => "la première feuille du classeur est illisible".into(),
+        F::FarColumn { column } => {
+            format!("une cellule est remplie en colonne {column} : une liste en a 256 au plus, vérifiez la feuille")
+        }
+        F::TooManyCells => "la feuille a trop de cellules remplies : découpez la liste".into(),
+    }
+}
+
+/// "commune inconnue", "département inconnu"…
+fn unknown(k: TerritoryKind) -> String {
+    match k {
+        TerritoryKind::Commune => "commune inconnue".into(),
+        TerritoryKind::Epci => "intercommunalité (SIREN) inconnue".into(),
+        TerritoryKind::Departement => "département inconnu".into(),
+        TerritoryKind::Region => "région inconnue".into(),
+        TerritoryKind::ArrondissementMunicipal => "arrondissement municipal inconnu".into(),
+    }
+}
+
+fn membership(f: &MembershipFault) -> String {
+    use MembershipFault as F;
+    match f {
+        F::Empty => "le fichier est vide".into(),
+        F::NoCodeColumn => "aucune colonne « code » (code INSEE ou SIREN) dans la première ligne".into(),
+        F::EmptyCode => "code vide".into(),
+        F::NeedsKind(code) => format!(
+            "« {code} » : ajoutez une colonne « kind » pour un code qui n’est ni un code INSEE de commune ni un SIREN"
+        ),
+        F::Code(e) => territory_code(e),
+        F::Unknown { kind, code, vintage } => format!("« {code} » : {} dans le référentiel {vintage}", unknown(*kind)),
+        F::NotADate(d) => format!("« {d} » n’est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA)"),
+        F::Status(s) => format!("« {s} » n’est pas un statut connu (candidat, labellisé, actif, sorti)"),
+        F::ExitDate => "une date de sortie va avec le statut « sorti », et seulement avec lui".into(),
+        F::Twice(t) => format!("{t} figure deux fois dans le fichier (même territoire de projet)"),
     }
 }
 

@@ -77,9 +77,7 @@ pub async fn catalogue(
             }
         })
         .collect();
-    let versions = state
-        .store
-        .source_versions()
+    let versions = cohesion_app::indicator::source_versions(&state)
         .await
         .map_err(|e| PageError::internal(&config, e))?
         .into_iter()
@@ -120,7 +118,8 @@ pub async fn evaluations(
     State(state): State<AppState>,
     Extension(config): Extension<Arc<PagesConfig>>,
 ) -> Result<Html<String>, PageError> {
-    let (jobs, total) = state.store.evaluations(100, 0).await.map_err(|e| PageError::internal(&config, e))?;
+    let (jobs, total) =
+        cohesion_app::evaluation::list(&state, 100, 0).await.map_err(|e| PageError::internal(&config, e))?;
     let rows = jobs
         .into_iter()
         .map(|j| {

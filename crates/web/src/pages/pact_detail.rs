@@ -283,7 +283,7 @@ pub async fn page(
     let catalog = state.projects.load();
     let project_name = |pid: &str| catalog.get(pid).map(|p| p.input.name.clone());
 
-    let proposals = state.store.proposals(id).await.map_err(|e| fail(&e))?;
+    let proposals = cohesion_app::pact::read::proposals(state, id).await.map_err(|e| fail(&e))?;
     let rows: Vec<ProposalRow> = proposals
         .iter()
         .map(|pr| {
@@ -317,7 +317,7 @@ pub async fn page(
         .collect();
     let (open, decided): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.status == ProposalStatus::Open.label());
 
-    let comments = state.store.comments(id).await.map_err(|e| fail(&e))?;
+    let comments = cohesion_app::pact::read::comments(state, id).await.map_err(|e| fail(&e))?;
     let thread_label = |thread: &str| -> String {
         if let Some(pid) = thread.strip_prefix("proposal:") {
             let what = open.iter().chain(&decided).find(|r| r.id == pid).map_or("une proposition", |r| r.what.as_str());

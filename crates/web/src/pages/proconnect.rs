@@ -7,9 +7,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use cohesion_core::access::person::Email;
-use cohesion_store::access::NewPerson;
-use cohesion_store::audit::By;
+use cohesion_app::access::account::{self, Vouched};
 use serde::Deserialize;
 
 use super::account::{CsrfOnly, Message};
@@ -17,8 +15,6 @@ use super::error::{PageError, render};
 use super::layout::{Layout, Nav};
 use super::visitor::{Who, redirect_with_cookie};
 use crate::AppState;
-use crate::access::accounts::open_session;
-use crate::auth::secret;
 
 pub const CALLBACK: &str = "/connexion/proconnect/retour";
 
@@ -28,7 +24,7 @@ pub async fn start(State(state): State<AppState>, who: Who, Form(form): Form<Csr
     let Some(pc) = state.auth.proconnect.clone() else {
         return Ok(Redirect::to("/connexion?info=proconnect-indisponible").into_response());
     };
-    match pc.start(&state.store, &format!("{}{CALLBACK}", state.auth.public_url)).await {
+    match pc.start(&state, &format!("{}{CALLBACK}", state.auth.public_url)).await {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
         Err(e) => {
             tracing::error!(error = %e, "ProConnect unavailable");
@@ -68,35 +64,26 @@ pub async fn callback(
         tracing::warn!(error = ?q.error, "ProConnect returned without a code");
         return refused(&who);
     };
-    let identity = match pc.finish(&state.store, &format!("{}{CALLBACK}", state.auth.public_url), &st, &code).await {
+    let identity = match pc.finish(&state, &format!("{}{CALLBACK}", state.auth.public_url), &st, &code).await {
         Ok(i) => i,
         Err(e) => {
             tracing::warn!(error = %e, "ProConnect sign-in refused");
             return refused(&who);
         }
     };
-    let fail = |e: cohesion_store::StoreError| PageError::internal(&who.config, e);
-    let Ok(email) = Email::parse(&identity.email) else { return refused(&who) };
-    let person = match state.store.person_by_email(&email).await.map_err(fail)? {
-        Some((p, _)) if p.active => p,
-        Some(_) => return refused(&who),
-        None => {
-            let new =
-                NewPerson { email, given_name: identity.given_name.clone(), usual_name: identity.usual_name.clone() };
-            let by = By::new(format!("proconnect:{}", identity.sub), who.request_id.clone());
-            state.store.create_person(&new, &[], &by).await.map_err(fail)?
-        }
+    let vouched = Vouched {
+        sub: identity.sub.clone(),
+        email: identity.email.clone(),
+        given_name: identity.given_name.clone(),
+        usual_name: identity.usual_name.clone(),
+        siret: identity.siret.clone(),
+        id_token: identity.id_token.clone(),
     };
-    let by = By::new(format!("person:{}", person.id), who.request_id.clone());
-    let organisation = match &identity.siret {
-        Some(siret) => state.store.organisation_by_siret(siret).await.map_err(fail)?.map(|o| o.id),
-        None => None,
-    };
-    state.store.set_person_organisation(person.id, organisation, &by).await.map_err(fail)?;
-    tracing::info!(person = %person.id, acr = ?identity.acr, amr = ?identity.amr, uid = ?identity.uid, siret = ?identity.siret, "ProConnect sign-in");
-    let id =
-        open_session(&state.store, &state.auth, person.id).await.map_err(|e| PageError::internal(&who.config, e))?;
-    state.store.set_session_id_token(&secret::hash(&id), &identity.id_token).await.map_err(fail)?;
+    let signed_in = account::proconnect_sign_in(&state, &state.auth, &vouched, who.request_id.clone())
+        .await
+        .map_err(|e| PageError::internal(&who.config, e))?;
+    let Some((person, id)) = signed_in else { return refused(&who) };
+    tracing::info!(person = %person, acr = ?identity.acr, amr = ?identity.amr, uid = ?identity.uid, siret = ?identity.siret, "ProConnect sign-in");
     let cookie = state.auth.cookie(state.auth.session_cookie(), &id, Some(state.auth.session_absolute));
     Ok(redirect_with_cookie("/profil", &cookie))
 }

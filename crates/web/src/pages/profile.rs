@@ -6,6 +6,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use cohesion_app::AppError;
+use cohesion_app::access::{account, organisation, person, session, token};
 use cohesion_core::access::Role;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -16,8 +18,6 @@ use super::error::{PageError, render};
 use super::layout::{Layout, Nav};
 use super::visitor::Who;
 use crate::AppState;
-use crate::access::accounts;
-use crate::error::ApiError;
 
 pub struct TokenRow {
     pub id: String,
@@ -46,9 +46,7 @@ struct Profile {
 
 /// A role as a person reads it.
 pub async fn role_label(state: &AppState, role: &Role) -> String {
-    let org_name = |id: Uuid| async move {
-        state.store.organisation(id).await.ok().flatten().map_or_else(|| id.to_string(), |o| o.name)
-    };
+    let org_name = |id: Uuid| organisation::name(state, id);
     match role {
         Role::Admin => "Administrateur de la plateforme (agence)".into(),
         Role::ProgrammeManager { programme } => format!("Responsable du programme « {programme} »"),
@@ -87,7 +85,7 @@ pub async fn profile(
         roles.push(role_label(&state, r).await);
     }
     let now = OffsetDateTime::now_utc();
-    let tokens = state.store.api_tokens_of(me.person.id).await.map_err(|e| fail(&who, e))?;
+    let tokens = token::mine(&state, &me.principal).await.map_err(|e| fail(&who, e))?;
     let tokens = tokens
         .iter()
         .map(|t| TokenRow {
@@ -114,14 +112,11 @@ pub async fn profile(
     let page = Profile {
         layout: Layout::new(&who.config, "Mon profil", Nav::None),
         info,
-        organisation: match state.store.person_organisation(me.person.id).await.map_err(|e| fail(&who, e))? {
-            Some(id) => state.store.organisation(id).await.map_err(|e| fail(&who, e))?.map(|o| o.name),
-            None => None,
-        },
+        organisation: person::my_organisation(&state, &me.principal).await.map_err(|e| fail(&who, e))?,
         name: me.person.display_name(),
         email: me.person.email.to_string(),
         roles,
-        sessions: state.store.session_count(me.person.id).await.map_err(|e| fail(&who, e))?,
+        sessions: session::count(&state, me.person.id).await.map_err(|e| fail(&who, e))?,
         idle_minutes: state.auth.session_idle.whole_minutes(),
         absolute_hours: state.auth.session_absolute.whole_hours(),
         tokens,
@@ -140,7 +135,7 @@ pub async fn end_sessions(
         Ok(a) => a.clone(),
         Err(redirect) => return Ok(redirect.into_response()),
     };
-    state.store.delete_sessions_of(me.person.id, &who.by()).await.map_err(|e| fail(&who, e))?;
+    session::close_all(&state, &me.principal, &who.by()).await.map_err(|e| fail(&who, e))?;
     Ok(Redirect::to("/connexion?info=deconnexion").into_response())
 }
 
@@ -174,12 +169,10 @@ pub async fn change_email(
         Ok(a) => a.clone(),
         Err(redirect) => return Ok(redirect.into_response()),
     };
-    let text = match accounts::request_email_change(&state, &me.person, &form.email, &who.by()).await {
+    let text = match account::request_email_change(&state, &state.auth, &me.person, &form.email, &who.by()).await {
         Ok(()) => return Ok(Redirect::to("/profil?info=courriel-envoye").into_response()),
-        Err(ApiError::BadRequest { .. }) => {
-            "Cette adresse électronique n’est pas valide (format attendu : nom@domaine.fr)."
-        }
-        Err(ApiError::Conflict(_)) => "Cette adresse électronique est déjà celle d’un autre compte.",
+        Err(AppError::Invalid(_)) => "Cette adresse électronique n’est pas valide (format attendu : nom@domaine.fr).",
+        Err(AppError::Conflict(_)) => "Cette adresse électronique est déjà celle d’un autre compte.",
         Err(e) => return Err(fail(&who, e)),
     };
     let page = message(&who, "Changer d’adresse électronique", "error", text);
@@ -213,11 +206,10 @@ pub async fn confirm_email(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, PageError> {
     who.check_csrf(&form.csrf)?;
-    let hash = crate::auth::secret::hash(&form.jeton);
-    let text = match state.store.use_email_change_link(&hash, &who.by()).await {
+    let text = match account::confirm_email_change(&state, &form.jeton, &who.by()).await {
         Ok(Some(_)) => return Ok(Redirect::to("/profil?info=courriel-change").into_response()),
         Ok(None) => "Ce lien n’est plus valable : il a déjà servi, ou il a expiré.",
-        Err(cohesion_store::StoreError::Conflict(_)) => "Cette adresse électronique est déjà celle d’un autre compte.",
+        Err(AppError::Conflict(_)) => "Cette adresse électronique est déjà celle d’un autre compte.",
         Err(e) => return Err(fail(&who, e)),
     };
     let page = message(&who, "Confirmer la nouvelle adresse", "error", text);
@@ -243,7 +235,8 @@ pub async fn create_token(
         Ok(a) => a.clone(),
         Err(redirect) => return Ok(redirect.into_response()),
     };
-    match accounts::create_token(&state, &me.principal, &who.by(), None, &form.name, None, None).await {
+    let input = token::NewToken { name: &form.name, ..Default::default() };
+    match token::create(&state, &me.principal, &who.by(), input).await {
         Ok((_, secret)) => {
             let mut page = message(
                 &who,
@@ -254,7 +247,7 @@ pub async fn create_token(
             page.secret = Some(secret);
             Ok(render(&who.config, &page)?.into_response())
         }
-        Err(ApiError::BadRequest { .. }) => {
+        Err(AppError::Invalid(_)) => {
             let page = message(&who, "Créer un jeton", "error", "Donnez au jeton un nom de 1 à 100 caractères.");
             Ok((StatusCode::BAD_REQUEST, render(&who.config, &page)?).into_response())
         }
@@ -275,10 +268,10 @@ pub async fn revoke_token(
         Err(redirect) => return Ok(redirect.into_response()),
     };
     let Ok(id) = Uuid::parse_str(&id) else { return Err(PageError::not_found(&who.config)) };
-    match accounts::revoke_token(&state, &me.principal, &who.by(), id).await {
+    match token::revoke(&state, &me.principal, &who.by(), id).await {
         Ok(()) => Ok(Redirect::to("/profil?info=jeton-revoque").into_response()),
-        Err(ApiError::NotFound(_)) => Err(PageError::not_found(&who.config)),
-        Err(ApiError::Forbidden(_)) => Err(PageError::forbidden(&who.config)),
+        Err(AppError::NotFound(_)) => Err(PageError::not_found(&who.config)),
+        Err(AppError::Forbidden(_)) => Err(PageError::forbidden(&who.config)),
         Err(e) => Err(fail(&who, e)),
     }
 }

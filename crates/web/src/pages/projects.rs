@@ -109,7 +109,7 @@ pub async fn list(
     let r = &snapshot.referential;
     let programme = p.programme.filter(|c| snapshot.programmes.programme(c).is_some());
     let pact = match p.pacte.as_deref().filter(|id| !id.is_empty()) {
-        Some(id) => state.store.pact(id).await.map_err(|e| PageError::internal(&config, e))?,
+        Some(id) => cohesion_app::pact::read::get(&state, id).await.map_err(|e| PageError::internal(&config, e))?,
         None => None,
     };
     let filter = Filter {
@@ -240,13 +240,13 @@ pub async fn detail(
     Extension(config): Extension<Arc<PagesConfig>>,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    let p = state
-        .store
-        .project(&id)
-        .await
-        .map_err(|e| PageError::internal(&config, e))?
-        .ok_or_else(|| PageError::not_found(&config))?;
-    let events = state.store.audit_for("project", &id).await.map_err(|e| PageError::internal(&config, e))?;
+    let p = match cohesion_app::project::get(&state, &id).await {
+        Ok(p) => p,
+        Err(cohesion_app::AppError::NotFound(_)) => return Err(PageError::not_found(&config)),
+        Err(e) => return Err(PageError::internal(&config, e)),
+    };
+    let events =
+        cohesion_app::access::audit::of(&state, "project", &id).await.map_err(|e| PageError::internal(&config, e))?;
     let snapshot = state.current();
     let r = &snapshot.referential;
     let i = &p.input;

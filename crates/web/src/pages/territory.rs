@@ -116,9 +116,8 @@ pub async fn territory(
             current: Some(k) == list,
         })
         .collect();
-    let indicators = cohesion_app::indicator::territory_indicators(&state.store, r, t)
-        .await
-        .map_err(|e| PageError::internal(&config, e))?;
+    let indicators =
+        cohesion_app::indicator::of_territory(&state, r, t).await.map_err(|e| PageError::internal(&config, e))?;
     let here = TerritoryRef { kind: t.kind, code: t.code.clone() };
     let pacts = super::pact::section(&state, "", Some(&here), 10).await;
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use cohesion_store::audit::By;
+use cohesion_app::access::By;
 
 use super::{PageError, PagesConfig};
 use crate::AppState;

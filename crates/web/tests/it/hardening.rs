@@ -154,7 +154,7 @@ async fn token_lineage(app: &TestApp) {
         roles: vec![Role::Admin],
         expires_at: Some(day),
     };
-    app.state.store.create_api_token(&t, &By::new("test", None)).await.expect("token");
+    app.db.store.create_api_token(&t, &By::new("test", None)).await.expect("token");
     let (s, _) = send(app, "POST", "/api/v1/tokens", &secret, Some(json!({"name": "sans fin"}))).await;
     assert_eq!(s, 403, "no expiry: it would outlive its parent");
     let (s, _) =
@@ -168,7 +168,7 @@ async fn token_lineage(app: &TestApp) {
         roles: vec![Role::Admin],
         expires_at: None,
     };
-    let root = app.state.store.create_api_token(&g, &By::new("test", None)).await.expect("token");
+    let root = app.db.store.create_api_token(&g, &By::new("test", None)).await.expect("token");
     let (s, made) = send(app, "POST", "/api/v1/tokens", &grandparent, Some(json!({"name": "enfant"}))).await;
     assert_eq!(s, 201, "{made}");
     let child_secret = made["secret"].as_str().expect("secret").to_owned();

@@ -32,7 +32,8 @@ async fn eventually(what: &str, mut seen: impl FnMut() -> bool) {
 async fn two_instances(app: &TestApp) {
     // The other instance: its own catalog and pact index over the same database; no
     // poll runs, only the feed (which on SQLite returns at once).
-    let other = AppState::load(app.db.store.clone()).await.expect("second instance");
+    let other = cohesion_app::App::load(app.db.store.clone()).await.expect("second instance");
+    let other = AppState::new(other).expect("second instance");
     let follow = other.spawn_follow();
     let postgres = app.db.backend() == "postgres";
     if postgres {

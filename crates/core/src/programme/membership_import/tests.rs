@@ -22,7 +22,7 @@ fn every_faulty_line_is_reported_with_its_number() {
         lines,
         [(3, Some("code")), (4, Some("status")), (5, Some("signed_on")), (6, Some("exited_on")), (7, Some("code"))]
     );
-    assert!(faults[0].message.contains("unknown commune `99999`"), "{}", faults[0].message);
+    assert!(faults[0].message().contains("unknown commune `99999`"), "{}", faults[0].message());
 }
 
 #[test]

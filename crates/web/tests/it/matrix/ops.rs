@@ -96,7 +96,7 @@ fn role_json(role: &Role) -> Value {
 async fn fresh_person(w: &World, roles: &[Role]) -> Uuid {
     let email = Email::parse(&format!("p{}@example.fr", w.fresh())).expect("email");
     let new = NewPerson { email, given_name: String::new(), usual_name: String::new() };
-    w.app.state.store.create_person(&new, roles, &by()).await.expect("person").id
+    w.app.db.store.create_person(&new, roles, &by()).await.expect("person").id
 }
 
 async fn fresh_token(w: &World, owner: Uuid) -> Uuid {
@@ -107,7 +107,7 @@ async fn fresh_token(w: &World, owner: Uuid) -> Uuid {
         roles: Vec::new(),
         expires_at: None,
     };
-    w.app.state.store.create_api_token(&new, &by()).await.expect("token").id
+    w.app.db.store.create_api_token(&new, &by()).await.expect("token").id
 }
 
 /// A token of `who` (in scope) or of someone else (out of scope, or anonymous).
@@ -166,7 +166,7 @@ fn b_org_update<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
             territory: Some(t),
             version: 1,
         };
-        let org = w.app.state.store.create_organisation(&org, &by()).await.expect("org");
+        let org = w.app.db.store.create_organisation(&org, &by()).await.expect("org");
         let body = json!({"kind": "local_authority", "name": "Après", "territory": territory, "version": 1});
         api(format!("/api/v1/organisations/{}", org.id), Some(body))
     })
@@ -190,7 +190,7 @@ fn b_revoke<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move {
         let role = grantable(w, who, scope);
         let target = fresh_person(w, std::slice::from_ref(&role)).await;
-        let grant = w.app.state.store.grants(target).await.expect("grants")[0].id;
+        let grant = w.app.db.store.grants(target).await.expect("grants")[0].id;
         api(format!("/api/v1/people/{target}/roles/{grant}"), None)
     })
 }
@@ -229,7 +229,7 @@ async fn link(w: &World, purpose: LinkPurpose) -> String {
     let new_email = Email::parse(&format!("new{}@example.fr", w.fresh())).expect("email");
     let new_email = (purpose == LinkPurpose::EmailChange).then_some(&new_email);
     w.app
-        .state
+        .db
         .store
         .create_link(purpose, person, new_email, &secret::hash(&token), Duration::hours(1), &by())
         .await

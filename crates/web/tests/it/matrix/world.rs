@@ -116,7 +116,7 @@ impl World {
             .start()
             .await;
 
-        let store = &app.state.store;
+        let store = &app.db.store;
         let local_42 = store
             .create_organisation(
                 &org(OrganisationKind::LocalAuthority, "Saint-Étienne", Some("commune:42218"), "214202186", None),
@@ -153,7 +153,7 @@ impl World {
                 roles,
                 expires_at: None,
             };
-            world.app.state.store.create_api_token(&new, &by()).await.expect("token");
+            world.app.db.store.create_api_token(&new, &by()).await.expect("token");
             world.people.push((who, id, secret));
         }
         for code in ["pvd", "acv"] {
@@ -222,12 +222,7 @@ impl World {
                     let id = secret::generate().expect("random");
                     let csrf = secret::generate().expect("random");
                     let until = OffsetDateTime::now_utc() + Duration::hours(1);
-                    self.app
-                        .state
-                        .store
-                        .create_session(&secret::hash(&id), person, &csrf, until)
-                        .await
-                        .expect("session");
+                    self.app.db.store.create_session(&secret::hash(&id), person, &csrf, until).await.expect("session");
                     browser.cookies.push(("cohesion_session".into(), id));
                     csrf
                 }

@@ -89,7 +89,7 @@ async fn story(app: &TestApp) {
         territory: Some("commune:42218".parse().expect("ref")),
         version: 1,
     };
-    let org = app.state.store.create_organisation(&org, &by).await.expect("organisation");
+    let org = app.db.store.create_organisation(&org, &by).await.expect("organisation");
     let local = Role::Local { organisation: org.id, territory: "commune:42218".parse().expect("ref") };
     app.person("prefete@loire.gouv.fr", &[Role::Delegate { departement: "42".into() }], PASS).await;
     let mayor_id = app.person("maire@saint-etienne.fr", std::slice::from_ref(&local), PASS).await;
@@ -102,7 +102,7 @@ async fn story(app: &TestApp) {
         roles: vec![local],
         expires_at: None,
     };
-    app.state.store.create_api_token(&t, &by).await.expect("token");
+    app.db.store.create_api_token(&t, &by).await.expect("token");
     let school = project(app, &secret, "Rénovation de l'école Jules-Ferry", 1_000_000_00, 400_000_00).await;
     let health = project(app, &secret, "Maison de santé du centre", 600_000_00, 200_000_00).await;
 

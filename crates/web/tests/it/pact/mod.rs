@@ -72,7 +72,7 @@ async fn story(app: &TestApp) {
         territory: Some("commune:42218".parse().expect("ref")),
         version: 1,
     };
-    let org = app.state.store.create_organisation(&org, &by).await.expect("organisation");
+    let org = app.db.store.create_organisation(&org, &by).await.expect("organisation");
     let prefect = app.token("prefete@loire.gouv.fr", vec![Role::Delegate { departement: "42".into() }]).await;
     let other = app.token("prefet@ain.gouv.fr", vec![Role::Delegate { departement: "01".into() }]).await;
     let mayor = app
@@ -250,7 +250,7 @@ async fn story(app: &TestApp) {
         "owner": "state"})).expect("content"), "2026-11-30T08:00:00Z");
     elsewhere.revision = 1;
     let quiet = cohesion_store::pact::Told { kind: "created", summary: "ailleurs".into(), recipients: vec![] };
-    app.state.store.create_pact(&elsewhere, Uuid::nil(), &quiet).await.expect("other instance");
+    app.db.store.create_pact(&elsewhere, Uuid::nil(), &quiet).await.expect("other instance");
     assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", "", None, None).await.1["total"], 0, "not seen yet");
     app.state.refresh().await.expect("refresh");
     assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", "", None, None).await.1["total"], 1);

@@ -151,7 +151,8 @@ impl Builder {
         if let Some(configure) = self.configure {
             configure(&mut config);
         }
-        let state = AppState::load(self.db.store.clone()).await.expect("state").with_auth(config);
+        let app = cohesion_app::App::load(self.db.store.clone()).await.expect("app");
+        let state = AppState::new(app).expect("state").with_auth(config);
         let app = cohesion_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         TestApp { addr, state, db: self.db, mail, client: reqwest::Client::new() }
@@ -191,7 +192,7 @@ impl TestApp {
             roles,
             expires_at: None,
         };
-        self.state.store.create_api_token(&t, &By::new("test", None)).await.expect("token");
+        self.db.store.create_api_token(&t, &By::new("test", None)).await.expect("token");
         secret
     }
 
@@ -203,8 +204,8 @@ impl TestApp {
             usual_name: email.into(),
         };
         let by = By::new("test", None);
-        let p = self.state.store.create_person(&new, roles, &by).await.expect("person");
-        self.state.store.set_password(p.id, &password::hash(pass).expect("hash"), &by).await.expect("password");
+        let p = self.db.store.create_person(&new, roles, &by).await.expect("person");
+        self.db.store.set_password(p.id, &password::hash(pass).expect("hash"), &by).await.expect("password");
         p.id
     }
 }

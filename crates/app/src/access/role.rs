@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::AppState;
-use crate::error::{ApiError, FieldError};
+use super::AccessFault;
+use crate::{App, AppError, Fault};
 
 /// A role with its scope. `programme` for `programme_manager`, `departement` for
 /// `delegate`, `organisation` for `local` and `partner`; `territory` (`kind:code`) is
@@ -52,10 +52,6 @@ impl From<&Role> for RoleView {
     }
 }
 
-fn field(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.into() }
-}
-
 /// A programme code: 1 to 32 lowercase letters, digits, `-` or `_` (e.g. `pvd`).
 fn valid_programme(code: &str) -> bool {
     (1..=32).contains(&code.len())
@@ -64,55 +60,54 @@ fn valid_programme(code: &str) -> bool {
 
 impl RoleView {
     /// The role this asks for, checked against the referential and the stored
-    /// organisations. `at` names the field in errors (`roles[0]`).
-    pub async fn resolve(&self, state: &AppState, at: &str) -> Result<Role, ApiError> {
-        let bad = |f: &str, m: String| ApiError::invalid_fields(vec![field(&format!("{at}.{f}"), m)]);
+    /// organisations. `at` names the field in faults (`roles[0]`).
+    pub async fn resolve(&self, app: &App, at: &str) -> Result<Role, AppError> {
+        let bad = |f: &str, code: AccessFault| AppError::invalid(format!("{at}.{f}"), code);
         match self.role.as_str() {
             "admin" => Ok(Role::Admin),
             "programme_manager" => match self.programme.as_deref() {
                 Some(p) if valid_programme(p) => Ok(Role::ProgrammeManager { programme: p.to_owned() }),
-                _ => Err(bad("programme", "a programme code (lowercase letters, digits, - or _)".into())),
+                _ => Err(bad("programme", AccessFault::ProgrammeCode)),
             },
             "delegate" => {
                 let code = self.departement.as_deref().unwrap_or("");
-                let code =
-                    TerritoryKind::Departement.parse_code(code).map_err(|e| bad("departement", e.to_string()))?;
-                if state.current().referential.get(TerritoryKind::Departement, &code).is_none() {
-                    return Err(bad("departement", format!("département {code} is not in the referential")));
+                let code = TerritoryKind::Departement.parse_code(code).map_err(|e| bad("departement", e.into()))?;
+                if app.current().referential.get(TerritoryKind::Departement, &code).is_none() {
+                    return Err(bad("departement", AccessFault::UnknownDepartement(code)));
                 }
                 Ok(Role::Delegate { departement: code })
             }
             "local" | "partner" => {
-                let id = self.organisation.ok_or_else(|| bad("organisation", "required".into()))?;
-                let org = state
+                let id = self.organisation.ok_or_else(|| bad("organisation", AccessFault::Required))?;
+                let org = app
                     .store
                     .organisation(id)
                     .await?
-                    .ok_or_else(|| bad("organisation", format!("no organisation {id}")))?;
+                    .ok_or_else(|| bad("organisation", AccessFault::NoOrganisation(id)))?;
                 match (self.role.as_str(), org.kind, org.territory) {
                     ("local", OrganisationKind::LocalAuthority, Some(territory)) => {
                         Ok(Role::Local { organisation: id, territory })
                     }
                     ("partner", OrganisationKind::Partner, _) => Ok(Role::Partner { organisation: id }),
-                    ("local", ..) => Err(bad("organisation", "a local role needs a local authority".into())),
-                    _ => Err(bad("organisation", "a partner role needs a partner organisation".into())),
+                    ("local", ..) => Err(bad("organisation", AccessFault::LocalNeedsLocalAuthority)),
+                    _ => Err(bad("organisation", AccessFault::PartnerNeedsPartner)),
                 }
             }
-            other => Err(bad("role", format!("unknown role `{other}`"))),
+            other => Err(bad("role", AccessFault::UnknownRole(other.to_owned()))),
         }
     }
 }
 
 /// Resolves every role of a request, reporting every fault.
-pub async fn resolve_all(state: &AppState, views: &[RoleView]) -> Result<Vec<Role>, ApiError> {
+pub async fn resolve_all(app: &App, views: &[RoleView]) -> Result<Vec<Role>, AppError> {
     let mut roles = Vec::new();
-    let mut faults = Vec::new();
+    let mut faults: Vec<Fault> = Vec::new();
     for (i, v) in views.iter().enumerate() {
-        match v.resolve(state, &format!("roles[{i}]")).await {
+        match v.resolve(app, &format!("roles[{i}]")).await {
             Ok(r) => roles.push(r),
-            Err(ApiError::BadRequest { errors, .. }) => faults.extend(errors),
+            Err(AppError::Invalid(f)) => faults.extend(f),
             Err(e) => return Err(e),
         }
     }
-    if faults.is_empty() { Ok(roles) } else { Err(ApiError::invalid_fields(faults)) }
+    if faults.is_empty() { Ok(roles) } else { Err(AppError::Invalid(faults)) }
 }
