@@ -14,6 +14,7 @@ mod measurements;
 mod output;
 mod projects;
 mod serve;
+mod token;
 mod user;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +44,9 @@ enum Command {
     /// Pact digests: `digest send` mails the pending ones now.
     #[command(subcommand)]
     Digest(digest::DigestCommand),
+    /// API tokens: `token create EMAIL --name NAME` prints a new token's secret.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Write a consistent copy of the whole database, while the platform serves.
     Backup(backup::BackupArgs),
     /// Replace the whole database by a backup (then restart the servers).
@@ -75,6 +79,7 @@ fn main() -> anyhow::Result<()> {
         Command::Data(DataCommand::Programmes(args)) => data_programmes::compile(&args),
         Command::Data(DataCommand::Projects(args)) => projects::compile(&args),
         Command::Digest(cmd) => digest::run(cmd),
+        Command::Token(cmd) => token::run(cmd),
         Command::Backup(args) => backup::backup(args),
         Command::Restore(args) => backup::restore(args),
     }

@@ -67,7 +67,10 @@ pub async fn revoke(app: &App, who: &Principal, by: &By, person: &str, grant: &s
     let grants = app.store.grants(person).await?;
     let found =
         grants.iter().find(|g| g.id == grant_id).ok_or_else(|| AppError::NotFound(format!("no grant {grant}")))?;
-    if !rules::can_revoke(who, &found.role, &app.current().referential) {
+    if person == who.person {
+        return Err(AppError::Forbidden("your own roles are revoked by another person".into()));
+    }
+    if !rules::can_revoke(who, person, &found.role, &app.current().referential) {
         return Err(AppError::Forbidden("this role is beyond what you may revoke".into()));
     }
     app.store.revoke_grant(person, grant_id, by).await?;
@@ -79,7 +82,11 @@ pub async fn set_active(app: &App, who: &Principal, by: &By, person: &str, activ
     if !rules::can_administer_people(who) {
         return Err(AppError::Forbidden("deactivating accounts is for admins".into()));
     }
-    if app.store.set_person_active(parse_id(person, "person")?, active, by).await? {
+    let id = parse_id(person, "person")?;
+    if !rules::can_set_active(who, id) {
+        return Err(AppError::Forbidden("your own account is deactivated by another admin".into()));
+    }
+    if app.store.set_person_active(id, active, by).await? {
         Ok(())
     } else {
         Err(AppError::NotFound(format!("no person {person}")))

@@ -73,3 +73,22 @@ pub async fn revoke(app: &App, who: &Principal, by: &By, id: Uuid) -> Result<(),
 pub async fn mine(app: &App, who: &Principal) -> Result<Vec<ApiToken>, AppError> {
     Ok(app.store.api_tokens_of(who.person).await?)
 }
+
+/// A token for the active person of `email`, with every role they hold, made by the
+/// command line (whoever runs it holds the database itself): a machine client's first
+/// access, or a test campaign's. Recorded as made by `by`.
+pub async fn create_for(
+    app: &App,
+    email: &cohesion_core::access::person::Email,
+    by: &By,
+    name: &str,
+    expires_in_days: Option<u32>,
+) -> Result<(ApiToken, String), AppError> {
+    let person = match app.store.person_by_email(email).await? {
+        Some((p, _)) if p.active => p,
+        _ => return Err(AppError::NotFound(format!("no active person {email}"))),
+    };
+    let roles = app.store.grants(person.id).await?.into_iter().map(|g| g.role).collect();
+    let who = Principal { person: person.id, roles };
+    create(app, &who, by, NewToken { name, roles: None, expires_in_days, parent: None }).await
+}

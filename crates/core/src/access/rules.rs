@@ -42,8 +42,15 @@ pub fn can_invite(p: &Principal, roles: &[Role], referential: &Referential) -> b
 }
 
 /// Revoking a role follows the same rule as granting it.
-pub fn can_revoke(p: &Principal, role: &Role, referential: &Referential) -> bool {
-    can_grant(p, role, referential)
+pub fn can_revoke(p: &Principal, person: Uuid, role: &Role, referential: &Referential) -> bool {
+    p.person != person && can_grant(p, role, referential)
+}
+
+/// Deactivating or reactivating an account: admins, never their own (an admin who
+/// deactivates themselves, or revokes their own roles, may leave the agency with no
+/// one able to sign in; another admin does it).
+pub fn can_set_active(p: &Principal, person: Uuid) -> bool {
+    p.person != person && can_administer_people(p)
 }
 
 /// Listing people and their roles, deactivating accounts: the agency.
@@ -118,6 +125,17 @@ mod tests {
         assert!(!can_invite(&partner, &[], &r), "an invitation carries at least one role");
         assert!(!can_invite(&partner, &[Role::Partner { organisation: a }, Role::Admin], &r));
         assert!(can_invite(&who(vec![Role::Admin]), &[Role::Admin], &r));
+    }
+
+    #[test]
+    fn no_one_locks_themselves_out() {
+        let r = referential();
+        let admin = who(vec![Role::Admin]);
+        assert!(!can_set_active(&admin, admin.person), "not one's own account");
+        assert!(can_set_active(&admin, Uuid::now_v7()));
+        assert!(!can_set_active(&who(vec![Role::Delegate { departement: "42".into() }]), Uuid::now_v7()));
+        assert!(!can_revoke(&admin, admin.person, &Role::Admin, &r), "not one's own roles");
+        assert!(can_revoke(&admin, Uuid::now_v7(), &Role::Admin, &r));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! - 400 on every operation: `input::guard` refuses control characters in the path,
 //!   the query and form fields, and unreadable path or query parameters are refused
 //!   before the handler runs;
+//! - 404 on every operation whose path names something (`{id}`, `{code}`…): it may not
+//!   exist;
 //! - 413 on every operation with a body: a body over the limit;
 //! - 401 and 403 on every operation that takes an identity (it documents 401), with
 //!   the two security schemes (a bearer token, or the session cookie with its CSRF
@@ -23,7 +25,7 @@ fn problem(description: &str) -> RefOr<Response> {
     RefOr::T(ResponseBuilder::new().description(description).content("application/problem+json", content).build())
 }
 
-fn complete(op: &mut Operation) {
+fn complete(path: &str, op: &mut Operation) {
     let answers = &mut op.responses.responses;
     let mut add = |status: &str, description: &str| {
         answers.entry(status.to_owned()).or_insert_with(|| problem(description));
@@ -33,6 +35,9 @@ fn complete(op: &mut Operation) {
         "The request cannot be read: a control character in the path, the query or a field, or a parameter of the wrong form",
     );
     add("500", "A failure that is not the client's (logged with the request id)");
+    if path.contains('{') {
+        add("404", "Nothing is known by this identifier or code");
+    }
     if op.request_body.is_some() {
         add("413", "The body is over the size limit");
     }
@@ -48,7 +53,7 @@ fn complete(op: &mut Operation) {
 
 impl utoipa::Modify for CommonAnswers {
     fn modify(&self, openapi: &mut OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             let ops = [
                 &mut item.get,
                 &mut item.put,
@@ -60,7 +65,7 @@ impl utoipa::Modify for CommonAnswers {
                 &mut item.trace,
             ];
             for op in ops.into_iter().flatten() {
-                complete(op);
+                complete(path, op);
             }
         }
     }

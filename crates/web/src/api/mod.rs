@@ -55,6 +55,7 @@ use crate::error::ApiError;
         (name = "pacts", description = "Territorial pacts: versions and amendments, signatures, diff, \
                                         co-construction (proposals, decisions, comments)"),
     ),
+    components(schemas(territory::KindName)),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;

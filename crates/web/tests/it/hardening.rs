@@ -218,3 +218,33 @@ storage_test!(a_list_that_empties_a_programme_needs_a_confirmation, |db: TestDb|
 });
 
 storage_test!(hardening, |db: TestDb| async move { story(&TestApp::builder(db).start().await).await });
+
+/// Found by schemathesis with an admin token: an admin could deactivate their own
+/// account or revoke their own roles (a lone admin then locks the agency out).
+async fn self_lockout(app: &TestApp) {
+    let admin = app.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let other = app.token("autre.admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let (s, me) = send(app, "GET", "/api/v1/me", &admin, None).await;
+    assert_eq!(s, 200, "{me}");
+    let id = me["person"]["id"].as_str().expect("person id").to_owned();
+    let (s, people) = send(app, "GET", "/api/v1/people", &admin, None).await;
+    assert_eq!(s, 200, "{people}");
+    let mine = people["items"].as_array().into_iter().flatten().find(|p| p["id"] == id.as_str());
+    let grant =
+        mine.and_then(|p| p["roles"][0]["id"].as_str()).unwrap_or_else(|| panic!("own grant: {people}")).to_owned();
+    let (s, problem) =
+        send(app, "PUT", &format!("/api/v1/people/{id}/active"), &admin, Some(json!({"active": false}))).await;
+    assert_eq!(s, 403, "{problem}");
+    let (s, problem) = send(app, "DELETE", &format!("/api/v1/people/{id}/roles/{grant}"), &admin, None).await;
+    assert_eq!(s, 403, "{problem}");
+    assert_eq!(send(app, "GET", "/api/v1/people", &admin, None).await.0, 200, "still an admin");
+    // Another admin may.
+    let (s, problem) =
+        send(app, "PUT", &format!("/api/v1/people/{id}/active"), &other, Some(json!({"active": false}))).await;
+    assert_eq!(s, 204, "{problem}");
+    assert_eq!(send(app, "GET", "/api/v1/people", &admin, None).await.0, 401, "deactivated");
+}
+
+storage_test!(no_one_locks_themselves_out, |db: TestDb| async move {
+    self_lockout(&TestApp::builder(db).start().await).await
+});

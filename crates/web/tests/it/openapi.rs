@@ -40,6 +40,9 @@ async fn the_document_says_what_the_server_does() {
                 let content = &answers.get(status).unwrap_or(&Value::Null)["content"];
                 assert!(content["application/problem+json"].is_object(), "{at}: {status} is a problem document");
             }
+            if path.contains('{') {
+                assert!(answers.contains_key("404"), "{at}: 404 documented");
+            }
             if op.get("requestBody").is_some() {
                 assert!(answers.contains_key("413"), "{at}: 413 documented");
             }
@@ -49,6 +52,25 @@ async fn the_document_says_what_the_server_does() {
         }
     }
     assert!(operations > 60, "{operations} operations");
+    // Every reference resolves.
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r);
+                }
+                map.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(items) => items.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let name = r.strip_prefix("#/components/schemas/").expect("a schema reference");
+        assert!(doc["components"]["schemas"][name].is_object(), "{r} does not resolve");
+    }
     let export = &doc["paths"]["/api/v1/exports/projects.json"]["get"]["responses"]["200"]["content"];
     assert_eq!(export["application/json"]["schema"]["type"], "array", "the export is an array");
     let kind = &doc["paths"]["/api/v1/territories"]["get"]["parameters"];
