@@ -42,7 +42,7 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
     let db = args.db.open().await?;
     db.seed_if_empty().await?;
     let app = db.load().await?;
-    let by = By::new(&format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())), None);
+    let by = By::new(format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())), None);
     let (_, secret) = token::create_for(&app, &email, &by, &args.name, args.days)
         .await
         .with_context(|| format!("creating a token for {email}"))?;
