@@ -37,7 +37,11 @@ pub struct ImportArgs {
 /// Reads a file, gunzipping it when its name ends in `.gz`.
 fn read_text(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "gz") { gunzip(&bytes) } else { Ok(String::from_utf8(bytes)?) }
+    if path.extension().is_some_and(|e| e == "gz") {
+        gunzip(&bytes)
+    } else {
+        cohesion_core::import::utf8(&path.display().to_string(), bytes).map_err(|fault| anyhow::anyhow!("{fault}"))
+    }
 }
 
 fn gunzip(bytes: &[u8]) -> anyhow::Result<String> {
@@ -80,7 +84,7 @@ fn read_rows(source: &str, text: &str, referential: &Referential) -> anyhow::Res
             for f in &faults.0 {
                 eprintln!("{f}");
             }
-            bail!("{} fault(s) found; nothing was written", faults.0.len())
+            bail!("{} fault(s) found; nothing was written", cohesion_core::import::count(&faults.0))
         }
     }
 }

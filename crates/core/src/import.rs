@@ -33,6 +33,58 @@ pub enum LineFault {
     /// the DETR/DSIL file, measure files), whose reasons are still sentences.
     #[error("{0}")]
     Text(String),
+    /// The faults past the first [`LISTED`], counted and not listed.
+    #[error("… and {0} more faults, not listed (the first {LISTED} are)")]
+    More(usize),
+}
+
+/// How many faults of a file are listed; the rest are counted ([`FaultLog`]).
+pub const LISTED: usize = 100;
+
+/// The faults (or notes) of a file as a reader finds them: the first [`LISTED`] kept
+/// whole, the others only counted, so that a file of millions of faulty lines costs
+/// the memory of a hundred faults and its report stays readable.
+#[derive(Debug, Default)]
+pub struct FaultLog {
+    kept: Vec<Fault>,
+    more: usize,
+}
+
+impl FaultLog {
+    pub fn new() -> FaultLog {
+        FaultLog::default()
+    }
+
+    pub fn push(&mut self, fault: Fault) {
+        if self.kept.len() < LISTED {
+            self.kept.push(fault);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// Every fault found, listed or not.
+    pub fn len(&self) -> usize {
+        self.kept.len() + self.more
+    }
+
+    /// The faults listed, then one saying how many more there were (file-level, on
+    /// the source of the last one listed).
+    pub fn into_vec(mut self) -> Vec<Fault> {
+        if self.more > 0 {
+            let source = self.kept.last().map(|f| f.source.clone()).unwrap_or_default();
+            self.kept.push(Fault::coded(&source, 0, None, LineFault::More(self.more)));
+        }
+        self.kept
+    }
+
+    pub fn into_faults(self) -> Faults {
+        Faults(self.into_vec())
+    }
 }
 
 impl Fault {
@@ -78,7 +130,38 @@ impl fmt::Display for Fault {
         if let Some(field) = &self.field {
             write!(f, ", field `{field}`")?;
         }
-        write!(f, ": {}", self.code)
+        write!(f, ": {}", shortened(&self.code.to_string(), 300))
+    }
+}
+
+/// How many faults `faults` stands for: a [`LineFault::More`] counts for those it
+/// counted.
+pub fn count(faults: &[Fault]) -> usize {
+    faults.iter().map(|f| if let LineFault::More(n) = f.code { n } else { 1 }).sum()
+}
+
+/// The text of a file that must be UTF-8; otherwise the fault names the file and the
+/// line of the first byte that is not, and says what to do.
+pub fn utf8(source: &str, bytes: Vec<u8>) -> Result<String, Fault> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = 1 + bytes.get(..at).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        Fault::new(
+            source,
+            line,
+            None,
+            "the file is not UTF-8 text (probably Latin-1 or Windows-1252): save it as UTF-8 (CSV UTF-8 in a spreadsheet)",
+        )
+    })
+}
+
+/// `text` cut to `max` characters with an ellipsis: a fault quotes the value at fault,
+/// which may be a whole megabyte cell.
+pub fn shortened(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
     }
 }
 
@@ -147,42 +230,76 @@ pub struct Record {
 /// reads such a field to the end of the text without complaint, so the last record is
 /// checked: an odd number of quotes from its start means its quote was never closed.
 pub fn read_csv(text: &str, sep: Option<u8>) -> Result<Vec<Record>, usize> {
+    csv_records(text, sep).collect()
+}
+
+/// The records of [`read_csv`] one at a time, so that a reader holds one record of a
+/// large file at a time rather than all of them. An unclosed quote comes last, as
+/// `Err(line)`, after the record it swallowed: a reader stops at the first `Err`.
+pub fn csv_records(text: &str, sep: Option<u8>) -> CsvRecords<'_> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let sep = sep.unwrap_or_else(|| {
         let header = text.lines().next().unwrap_or("");
         if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' }
     });
-    let mut reader =
+    let reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(sep).from_reader(text.as_bytes());
+    CsvRecords {
+        text,
+        reader,
+        lines: LineCounter::new(text),
+        row: csv::StringRecord::new(),
+        last_start: None,
+        done: false,
+    }
+}
+
+/// See [`csv_records`].
+pub struct CsvRecords<'a> {
+    text: &'a str,
+    reader: csv::Reader<&'a [u8]>,
     // Lines are counted from byte offsets: the crate's own count skips blank lines.
-    let mut lines = LineCounter::new(text);
-    let mut records = Vec::new();
-    let mut last_start = None;
-    let mut row = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut row) {
-            Ok(true) => {}
-            Ok(false) => break,
-            // Invalid UTF-8 cannot occur in a `&str`; any other error ends the text.
-            Err(e) => return Err(e.position().map_or(1, |p| lines.line_at(p.byte() as usize))),
+    lines: LineCounter<'a>,
+    row: csv::StringRecord,
+    last_start: Option<(usize, usize)>,
+    done: bool,
+}
+
+impl Iterator for CsvRecords<'_> {
+    type Item = Result<Record, usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.reader.read_record(&mut self.row) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.done = true;
+                    if let Some((line, byte)) = self.last_start
+                        && self.text.get(byte..).is_some_and(|rest| rest.matches('"').count() % 2 == 1)
+                    {
+                        return Some(Err(line));
+                    }
+                    return None;
+                }
+                // Invalid UTF-8 cannot occur in a `&str`; any other error ends the text.
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e.position().map_or(1, |p| self.lines.line_at(p.byte() as usize))));
+                }
+            }
+            // The crate's position of a record after blank lines is where those begin.
+            let byte = self.row.position().map_or(0, |p| p.byte() as usize);
+            let byte = byte
+                + self.text.as_bytes().get(byte..).map_or(0, |r| r.iter().take_while(|b| b"\r\n".contains(b)).count());
+            let line = self.lines.line_at(byte);
+            self.last_start = Some((line, byte));
+            if self.row.len() == 1 && self.row[0].trim().is_empty() {
+                continue;
+            }
+            return Some(Ok(Record { line, cells: self.row.iter().map(str::to_owned).collect() }));
         }
-        // The crate's position of a record after blank lines is where those begin.
-        let byte = row.position().map_or(0, |p| p.byte() as usize);
-        let byte =
-            byte + text.as_bytes().get(byte..).map_or(0, |r| r.iter().take_while(|b| b"\r\n".contains(b)).count());
-        let line = lines.line_at(byte);
-        last_start = Some((line, byte));
-        if row.len() == 1 && row[0].trim().is_empty() {
-            continue;
-        }
-        records.push(Record { line, cells: row.iter().map(str::to_owned).collect() });
+        None
     }
-    if let Some((line, byte)) = last_start
-        && text.get(byte..).is_some_and(|rest| rest.matches('"').count() % 2 == 1)
-    {
-        return Err(line);
-    }
-    Ok(records)
 }
 
 /// A quote opened on a line is never closed there (`Display`: in French, as the
@@ -222,6 +339,33 @@ pub fn split_line(line: &str, sep: char) -> Result<Vec<String>, UnclosedQuote> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_of_many_faults_keeps_a_hundred_and_counts_the_rest() {
+        let mut log = FaultLog::new();
+        for line in 1..=5_000 {
+            log.push(Fault::new("f.csv", line, Some("code"), "x".repeat(1000)));
+        }
+        assert_eq!(log.len(), 5_000);
+        let faults = log.into_vec();
+        assert_eq!(faults.len(), LISTED + 1);
+        assert_eq!(faults[LISTED].code, LineFault::More(4_900));
+        assert_eq!(count(&faults), 5_000);
+        assert!(faults[LISTED].to_string().contains("4900 more faults, not listed"));
+        let shown = faults[0].to_string();
+        assert!(shown.chars().count() < 360 && shown.ends_with('…'), "a long value is cut: {shown}");
+        assert_eq!(shortened("Saint-Étienne", 5), "Saint…");
+        assert_eq!(shortened("Lyon", 5), "Lyon");
+    }
+
+    #[test]
+    fn a_latin1_file_names_its_line() {
+        let bytes = b"code;nom\n42218;Saint-\xc9tienne\n".to_vec();
+        let fault = utf8("liste.csv", bytes).expect_err("not UTF-8");
+        assert_eq!((fault.source.as_str(), fault.line), ("liste.csv", 2));
+        assert!(fault.to_string().starts_with("liste.csv, line 2: the file is not UTF-8"), "{fault}");
+        assert_eq!(utf8("ok.csv", "é".as_bytes().to_vec()).expect("UTF-8"), "é");
+    }
 
     fn cells(records: &[Record]) -> Vec<(usize, Vec<&str>)> {
         records.iter().map(|r| (r.line, r.cells.iter().map(String::as_str).collect())).collect()

@@ -15,6 +15,7 @@
 //! markers `s`, `nd`, `n.d.`) are skipped and counted, never read as zero. Every fault is
 //! reported with its line and column; the caller writes nothing unless there is none.
 
+use crate::import::FaultLog;
 use std::collections::HashMap;
 
 use super::{Date, Indicator, ValueFault};
@@ -92,7 +93,7 @@ pub fn parse_rows(
     .collect();
     let date_col = col(&["date", "annee", "année", "year"]);
     let value_col = col(&["valeur", "value"]);
-    let mut faults = Vec::new();
+    let mut faults = FaultLog::new();
     if keys.len() != 1 {
         faults.push(Fault::new(
             source,
@@ -108,10 +109,10 @@ pub fn parse_rows(
         faults.push(Fault::new(source, 1, Some("valeur"), "colonne manquante"));
     }
     let (Some(&(key, key_col)), Some(date_col), Some(value_col)) = (keys.first(), date_col, value_col) else {
-        return Err(Faults(faults));
+        return Err(faults.into_faults());
     };
     if !faults.is_empty() {
-        return Err(Faults(faults));
+        return Err(faults.into_faults());
     }
     let key_name = names[key_col].clone();
     let by_siren: HashMap<&str, TerritoryRef> = if key == KeyColumn::Siren {
@@ -195,7 +196,7 @@ pub fn parse_rows(
     if out.values.is_empty() && faults.is_empty() {
         faults.push(Fault::file(source, "aucune valeur"));
     }
-    if faults.is_empty() { Ok(out) } else { Err(Faults(faults)) }
+    if faults.is_empty() { Ok(out) } else { Err(faults.into_faults()) }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 //! `signed_on` (`date_signature`), `labelled_on` (`date_labellisation`), `exited_on`
 //! (`date_sortie`), `convention`. Dates `YYYY-MM-DD` or `DD/MM/YYYY`.
 
+use crate::import::FaultLog;
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
@@ -123,7 +124,7 @@ pub fn read_rows(
         .filter(|t| t.kind == TerritoryKind::Commune)
         .filter_map(|t| Some((t.siren.as_deref()?, t.code.as_str())))
         .collect();
-    let mut faults = Vec::new();
+    let mut faults = FaultLog::new();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for rec in &records[1..] {
@@ -182,7 +183,7 @@ pub fn read_rows(
         }
         out.push(m);
     }
-    if faults.is_empty() { Ok(out) } else { Err(Faults(faults)) }
+    if faults.is_empty() { Ok(out) } else { Err(faults.into_faults()) }
 }
 
 fn resolve(

@@ -9,6 +9,7 @@
 //! cost of zero read as unknown, a line without its description cell) comes back as
 //! notes, so that nothing is dropped or changed silently.
 
+use crate::import::FaultLog;
 use std::collections::HashSet;
 
 use crate::import::{Fault, Faults};
@@ -73,11 +74,16 @@ pub fn read(
     text: &str,
     resolve: impl Fn(&TerritoryRef) -> Resolution,
 ) -> Result<(Vec<Row>, Vec<Fault>), Faults> {
-    let mut faults = Vec::new();
+    let mut faults = FaultLog::new();
     let mut notes = Vec::new();
-    let records = records(text).map_err(|(line, m)| Faults(vec![Fault::new(source, line, None, m)]))?;
-    let mut it = records.into_iter();
-    let Some(header) = it.next() else { return Err(Faults(vec![Fault::file(source, "the file is empty")])) };
+    // One record at a time: a large file costs its rows, not its records too.
+    let unclosed = |line| Faults(vec![Fault::new(source, line, None, "a quoted field is never closed")]);
+    let mut it = crate::import::csv_records(text, Some(b','));
+    let header = match it.next() {
+        None => return Err(Faults(vec![Fault::file(source, "the file is empty")])),
+        Some(Err(line)) => return Err(unclosed(line)),
+        Some(Ok(header)) => header,
+    };
     let col = |name: &str| header.cells.iter().position(|h| h.trim() == name);
     let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| col(c).is_none()).collect();
     if !missing.is_empty() {
@@ -87,7 +93,8 @@ pub fn read(
     let description_at = idx("description");
     let mut seen = HashSet::new();
     let mut rows = Vec::new();
-    for mut rec in it {
+    for rec in it {
+        let mut rec = rec.map_err(unclosed)?;
         let line = rec.line;
         // Four lines of the 2019 file lack the description cell (one cell short, the
         // numbers right after the category): read them with an empty description.
@@ -225,7 +232,7 @@ pub fn read(
             },
         });
     }
-    if faults.is_empty() { Ok((rows, notes)) } else { Err(Faults(faults)) }
+    if faults.is_empty() { Ok((rows, notes)) } else { Err(faults.into_faults()) }
 }
 
 /// A project's name from its description: the first 140 characters, cut at a word,

@@ -9,7 +9,7 @@ use cohesion_app::error::FaultCode;
 use cohesion_app::param::ParamFault;
 use cohesion_app::programme::ProgrammeFault;
 use cohesion_core::access::organisation::OrganisationFault;
-use cohesion_core::import::LineFault;
+use cohesion_core::import::{LISTED, LineFault};
 use cohesion_core::pact::PactFault;
 use cohesion_core::programme::NotInVocabulary;
 use cohesion_core::programme::eligibility::RuleFault;
@@ -230,6 +230,10 @@ pub fn line(f: &LineFault) -> String {
         LineFault::Membership(m) => membership(m),
         // The command line's readers never reach the pages; said as they are.
         LineFault::Text(m) => format!("code ou valeur invalide ({m})"),
+        LineFault::More(1) => format!("… et 1 autre anomalie, non listée (les {LISTED} premières le sont)"),
+        LineFault::More(n) => {
+            format!("… et {} autres anomalies, non listées (les {LISTED} premières le sont)", thousands(*n))
+        }
     }
 }
 
