@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiQuery;
-use super::tokens::rfc3339;
+use super::token::rfc3339;
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{ApiError, Problem};

@@ -1,9 +1,9 @@
 //! The programmes section of a territory page (and its France services block), built
 //! from the same section builders as the API's overview.
 
-use super::layout::fr_number;
-use super::programme::{fr_date, programme_href, status_label};
 use crate::Snapshot;
+use crate::pages::layout::fr_number;
+use crate::pages::programme::{fr_date, programme_href, status_label};
 use cohesion_app::territory::{aggregates_section, france_services_section, programmes_section};
 
 pub struct ProgrammeLine {

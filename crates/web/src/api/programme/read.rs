@@ -1,7 +1,6 @@
-//! `/api/v1/programmes`: the catalogue, one programme, its members (paginated,
-//! filterable), read from the in-memory snapshot; the figures are in
-//! `programme_figures`, the exports in `programme_export`, the changes in
-//! `programme_write`.
+//! The reads of `/api/v1/programmes`: the catalogue, one programme, its members
+//! (paginated, filterable), read from the in-memory snapshot; the views the other
+//! programme modules share.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -11,8 +10,8 @@ use cohesion_core::territory::{Referential, Territory, TerritoryKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiQuery;
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::error::{ApiError, FieldError, Problem};
 
 const DEFAULT_LIMIT: usize = 50;

@@ -8,9 +8,9 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::ApiQuery;
-use super::programme::{MembersParams, filtered, find, main_area, parse_status};
+use super::read::{MembersParams, filtered, find, main_area, parse_status};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::error::{ApiError, Problem};
 
 /// CSV columns, in order.

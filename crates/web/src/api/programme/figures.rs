@@ -8,9 +8,9 @@ use cohesion_core::territory::{DENSITY_LEVELS, Referential};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiQuery;
-use super::programme::{Figures, find, paging, view};
+use super::read::{Figures, find, paging, view};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::error::{ApiError, Problem};
 
 /// Members, communes and population of a programme in one area.

@@ -9,12 +9,12 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use cohesion_core::programme::{self, Domain};
 
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav};
-use super::programme::{domain_label, programme_href};
-use super::programme_plan::{Choice, Fields};
-use super::visitor::Who;
 use crate::AppState;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav};
+use crate::pages::programme::plan::{Choice, Fields};
+use crate::pages::programme::{domain_label, programme_href};
+use crate::pages::visitor::Who;
 use cohesion_app::AppError;
 use cohesion_app::error::FaultCode;
 use cohesion_app::programme::{ProgrammeFault, ProgrammeInput, add as add_programme};

@@ -1,7 +1,7 @@
 //! `/pactes`: territorial pacts, searched in French and filtered (territory, status,
 //! kind), paginated; the pacts part of the projects search and of a territory page.
-//! A pact's own pages are in [`super::pact_detail`], its forms in
-//! [`super::pact_form`] and [`super::pact_actions`].
+//! A pact's own pages are in [`crate::pages::pact::detail`], its forms in
+//! [`crate::pages::pact::form`] and [`crate::pages::pact::actions`].
 
 use std::sync::Arc;
 
@@ -14,12 +14,12 @@ use cohesion_core::pact::{PactKind, PactStatus};
 use cohesion_core::territory::{Referential, TerritoryRef};
 use serde::Deserialize;
 
-use super::PagesConfig;
-use super::components::Choice;
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav, Pagination, encode, fr_number};
-use super::visitor::Who;
 use crate::AppState;
+use crate::pages::PagesConfig;
+use crate::pages::components::Choice;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav, Pagination, encode, fr_number};
+use crate::pages::visitor::Who;
 use cohesion_app::pact::read::{PactFilter, PactSummary, find};
 
 const PER_PAGE: usize = 20;

@@ -3,6 +3,9 @@
 //! the map of France, for a département or a région the population by density level,
 //! and the sections of programmes, indicators, projects and pacts.
 
+pub mod indicators;
+pub mod programmes;
+
 use std::sync::Arc;
 
 use askama::Template;
@@ -13,13 +16,13 @@ use axum::response::Html;
 use cohesion_core::territory::{Referential, Territory, TerritoryKind, TerritoryRef};
 use serde::Deserialize;
 
-use super::PagesConfig;
-use super::components::{ChildRow, Column, Sort, children_table};
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav, Pagination, kind_label, kind_plural, population, territory_href};
-use super::map::{CHART_WIDTH, DensityChart, Map, density_chart, departements_map};
-use super::territory_programmes::{ProgrammesBlock, programmes_block};
 use crate::AppState;
+use crate::pages::PagesConfig;
+use crate::pages::components::{ChildRow, Column, Sort, children_table};
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav, Pagination, kind_label, kind_plural, population, territory_href};
+use crate::pages::map::{CHART_WIDTH, DensityChart, Map, density_chart, departements_map};
+use crate::pages::territory::programmes::{ProgrammesBlock, programmes_block};
 
 /// Query parameters of the components table; malformed values fall back to defaults.
 #[derive(Deserialize, Default)]
@@ -62,9 +65,9 @@ struct TerritoryPage {
     chart_width: u32,
     programmes: ProgrammesBlock,
     upcoming: &'static [(&'static str, &'static str)],
-    indicators: super::territory_indicators::Section,
-    projects: super::projects::Section,
-    pacts: super::pact::Section,
+    indicators: crate::pages::territory::indicators::Section,
+    projects: crate::pages::project::Section,
+    pacts: crate::pages::pact::Section,
     vintage: String,
 }
 
@@ -119,7 +122,7 @@ pub async fn territory(
     let indicators =
         cohesion_app::indicator::of_territory(&state, r, t).await.map_err(|e| PageError::internal(&config, e))?;
     let here = TerritoryRef { kind: t.kind, code: t.code.clone() };
-    let pacts = super::pact::section(&state, "", Some(&here), 10).await;
+    let pacts = crate::pages::pact::section(&state, "", Some(&here), 10).await;
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);
     let page = TerritoryPage {
         layout,
@@ -138,8 +141,8 @@ pub async fn territory(
         chart_width: CHART_WIDTH,
         programmes: programmes_block(&snapshot, idx),
         upcoming: &UPCOMING,
-        indicators: super::territory_indicators::section(indicators),
-        projects: super::projects::section(&state, r, &here),
+        indicators: crate::pages::territory::indicators::section(indicators),
+        projects: crate::pages::project::section(&state, r, &here),
         pacts,
         vintage: r.vintage().to_owned(),
     };

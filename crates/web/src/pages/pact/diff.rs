@@ -11,12 +11,12 @@ use cohesion_core::project::money::format_euros;
 use cohesion_core::territory::TerritoryRef;
 use serde::Deserialize;
 
-use super::components::Link;
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav, territory_href};
-use super::pact_detail::version_label;
-use super::visitor::Who;
 use crate::AppState;
+use crate::pages::components::Link;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav, territory_href};
+use crate::pages::pact::detail::version_label;
+use crate::pages::visitor::Who;
 use cohesion_app::AppError;
 use cohesion_app::pact as pacts;
 

@@ -17,10 +17,10 @@ use cohesion_core::programme::membership_import::MembershipDiff;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiJson;
-use super::ApiQuery;
-use super::programme::{ActionView, MemberView, member_view};
+use super::read::{ActionView, MemberView, member_view};
 use crate::AppState;
+use crate::api::ApiJson;
+use crate::api::ApiQuery;
 use crate::auth::Actor;
 use crate::error::{ApiError, Problem};
 

@@ -1,192 +1,22 @@
-//! `/api/v1/pacts`: territorial pacts, their versions and amendments, signatures,
-//! the diff of two versions, proposals and comments. The rules live in
-//! `cohesion_core::pact`, the orchestration in [`cohesion_app::pact`].
+//! The writes of `/api/v1/pacts`: create, edit the text (`If-Match`), lifecycle steps,
+//! signatures, amendments, proposals and decisions, comments.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use cohesion_core::pact::{
-    Comment, Money, Pact, PactContent, PactDiff, PactStatus, PactVersion, ProjectSnapshot, Proposal, ProposalInput,
-    Signature,
-};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
-
-use cohesion_app::pact::read::{PactFilter, PactPage, find};
+use axum::response::Response;
 use cohesion_app::pact::{self as pacts, Acting};
+use cohesion_core::pact::{Comment, PactContent, PactStatus, Proposal, ProposalInput};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
-use super::ApiJson;
-use super::{ApiQuery, etag};
+use super::views::{PactView, with_etag};
 use crate::AppState;
+use crate::api::ApiJson;
+use crate::api::etag;
 use crate::auth::Actor;
 use crate::error::{ApiError, Problem};
-
-/// Find pacts (words in French, territory, status, kind).
-#[utoipa::path(get, path = "/api/v1/pacts", tag = "pacts", params(PactFilter),
-    responses((status = 200, body = PactPage),
-              (status = 400, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(
-    State(state): State<AppState>,
-    ApiQuery(f): ApiQuery<PactFilter>,
-) -> Result<Json<PactPage>, ApiError> {
-    let (offset, limit) = (f.offset.unwrap_or(0), f.limit.unwrap_or(20));
-    Ok(Json(find(&state, &f, offset, limit).await?))
-}
-
-/// A party, with its signature of the version shown.
-#[derive(Serialize, ToSchema)]
-pub struct PartyView {
-    /// `state`, or the SIREN/SIRET.
-    pub key: String,
-    /// state, local_authority or partner
-    pub kind: String,
-    pub name: String,
-    pub siren: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub signature: Option<Signature>,
-}
-
-/// A project as a version shows it, with its money.
-#[derive(Serialize, ToSchema)]
-pub struct ActionView {
-    pub id: String,
-    pub name: String,
-    /// The project's own version (frozen once the pact version is put to signature).
-    pub version: i64,
-    pub phase: String,
-    pub phase_status: String,
-    pub total_cost_cents: Option<i64>,
-    pub financed_cents: i64,
-}
-
-impl From<&ProjectSnapshot> for ActionView {
-    fn from(p: &ProjectSnapshot) -> Self {
-        ActionView {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            version: p.version,
-            phase: p.phase.as_str().into(),
-            phase_status: p.phase_status.as_str().into(),
-            total_cost_cents: p.total_cost_cents,
-            financed_cents: p.financed_cents(),
-        }
-    }
-}
-
-/// One version of a pact.
-#[derive(Serialize, ToSchema)]
-pub struct VersionView {
-    /// 1 for the first text, 2 for the first amendment, …
-    pub number: u32,
-    /// draft, co_construction, ready_for_signature or signed
-    pub status: String,
-    pub kind: String,
-    pub title: String,
-    pub description: String,
-    pub perimeter: Vec<String>,
-    /// The key of the party that pilots the pact.
-    pub owner: String,
-    pub parties: Vec<PartyView>,
-    pub actions: Vec<ActionView>,
-    #[schema(value_type = Object)]
-    pub money: Money,
-    /// Whether its projects are frozen (put to signature or signed) or shown as they are now.
-    pub frozen: bool,
-    pub created_at: String,
-    pub signed_at: Option<String>,
-}
-
-fn version_view(state: &AppState, v: &PactVersion) -> VersionView {
-    let projects = pacts::version_projects(state, v);
-    let actions: Vec<ActionView> =
-        v.content.actions.iter().filter_map(|id| projects.iter().find(|p| &p.id == id)).map(ActionView::from).collect();
-    let money = Money {
-        cost_cents: actions.iter().map(|a| a.total_cost_cents.unwrap_or(0)).sum(),
-        financed_cents: actions.iter().map(|a| a.financed_cents).sum(),
-    };
-    let c = &v.content;
-    VersionView {
-        number: v.number,
-        status: v.status.as_str().into(),
-        kind: c.kind.as_str().into(),
-        title: c.title.clone(),
-        description: c.description.clone(),
-        perimeter: c.perimeter.iter().map(ToString::to_string).collect(),
-        owner: c.owner.clone(),
-        parties: c
-            .parties
-            .iter()
-            .map(|p| PartyView {
-                key: p.key().to_owned(),
-                kind: p.kind.as_str().into(),
-                name: p.name.clone(),
-                siren: p.siren.clone(),
-                signature: v.signatures.iter().find(|s| s.party == p.key()).cloned(),
-            })
-            .collect(),
-        actions,
-        money,
-        frozen: !v.snapshots.is_empty() || v.status == cohesion_core::pact::VersionStatus::Signed,
-        created_at: v.created_at.clone(),
-        signed_at: v.signed_at.clone(),
-    }
-}
-
-/// A pact: where it stands, its newest version in full, and its versions.
-#[derive(Serialize, ToSchema)]
-pub struct PactView {
-    pub id: String,
-    /// draft, co_construction, ready_for_signature, signed, in_execution or closed
-    pub status: String,
-    /// Bumped by every change: send it back as If-Match to edit the text.
-    pub revision: i64,
-    /// The newest version: the one being written, or the one in force.
-    pub current: VersionView,
-    /// The number of the version in force (signed), if any.
-    pub in_force: Option<u32>,
-    /// Every version: number, status, signed_at.
-    pub versions: Vec<VersionSummary>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct VersionSummary {
-    pub number: u32,
-    pub status: String,
-    pub signatures: usize,
-    pub created_at: String,
-    pub signed_at: Option<String>,
-}
-
-pub fn view(state: &AppState, p: &Pact) -> PactView {
-    PactView {
-        id: p.id.clone(),
-        status: p.status().as_str().into(),
-        revision: p.revision,
-        current: version_view(state, p.current()),
-        in_force: p.in_force().map(|v| v.number),
-        versions: p
-            .versions
-            .iter()
-            .map(|v| VersionSummary {
-                number: v.number,
-                status: v.status.as_str().into(),
-                signatures: v.signatures.len(),
-                created_at: v.created_at.clone(),
-                signed_at: v.signed_at.clone(),
-            })
-            .collect(),
-        created_at: p.created_at.clone(),
-        updated_at: p.updated_at.clone(),
-    }
-}
-
-fn with_etag(state: &AppState, status: StatusCode, p: &Pact) -> Response {
-    etag::with(p.revision, (status, Json(view(state, p))).into_response())
-}
 
 /// Create a pact, in draft (its creator acts for the owner party).
 #[utoipa::path(post, path = "/api/v1/pacts", tag = "pacts", request_body = Object,
@@ -202,15 +32,6 @@ pub async fn create(
     let who = Acting::of(&state, who).await?;
     let p = pacts::create(&state, &who, content).await?;
     Ok(with_etag(&state, StatusCode::CREATED, &p))
-}
-
-/// One pact, with its revision as ETag.
-#[utoipa::path(get, path = "/api/v1/pacts/{id}", tag = "pacts", params(("id" = String, Path, description = "UUID")),
-    responses((status = 200, body = PactView),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let p = pacts::load(&state, &id).await?;
-    Ok(with_etag(&state, StatusCode::OK, &p))
 }
 
 fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
@@ -307,18 +128,6 @@ pub async fn sign(
     Ok(with_etag(&state, StatusCode::OK, &p))
 }
 
-/// Every version of a pact, oldest first, in full.
-#[utoipa::path(get, path = "/api/v1/pacts/{id}/versions", tag = "pacts", params(("id" = String, Path, description = "UUID")),
-    responses((status = 200, body = Vec<VersionView>),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn versions(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<VersionView>>, ApiError> {
-    let p = pacts::load(&state, &id).await?;
-    Ok(Json(p.versions.iter().map(|v| version_view(&state, v)).collect()))
-}
-
 /// Start an amendment (avenant) of a signed pact: a new version, in draft.
 #[utoipa::path(post, path = "/api/v1/pacts/{id}/versions", tag = "pacts",
     params(("id" = String, Path, description = "UUID")),
@@ -337,20 +146,6 @@ pub async fn amend(
     Ok(with_etag(&state, StatusCode::CREATED, &p))
 }
 
-/// One version of a pact.
-#[utoipa::path(get, path = "/api/v1/pacts/{id}/versions/{number}", tag = "pacts",
-    params(("id" = String, Path, description = "UUID"), ("number" = u32, Path, description = "1, 2, …")),
-    responses((status = 200, body = VersionView),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn version(
-    State(state): State<AppState>,
-    Path((id, number)): Path<(String, u32)>,
-) -> Result<Json<VersionView>, ApiError> {
-    let p = pacts::load(&state, &id).await?;
-    let v = p.version(number).ok_or_else(|| ApiError::NotFound(format!("the pact has no version {number}")))?;
-    Ok(Json(version_view(&state, v)))
-}
-
 /// Abandon the amendment being written (never a signed version).
 #[utoipa::path(delete, path = "/api/v1/pacts/{id}/versions/{number}", tag = "pacts",
     params(("id" = String, Path, description = "UUID"), ("number" = u32, Path, description = "the amendment's version")),
@@ -367,41 +162,6 @@ pub async fn abandon(
     let who = Acting::of(&state, who).await?;
     let p = pacts::abandon(&state, &who, &id, number).await?;
     Ok(with_etag(&state, StatusCode::OK, &p))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DiffParams {
-    /// A version number (default: the one before `to`).
-    pub from: Option<u32>,
-    /// A version number (default: the newest).
-    pub to: Option<u32>,
-}
-
-/// What changed between two versions: text, perimeter, parties, projects added,
-/// removed and changed, and the money before and after.
-#[utoipa::path(get, path = "/api/v1/pacts/{id}/diff", tag = "pacts",
-    params(("id" = String, Path, description = "UUID"), DiffParams),
-    responses((status = 200, body = Object),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn diff(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<DiffParams>,
-) -> Result<Json<PactDiff>, ApiError> {
-    let p = pacts::load(&state, &id).await?;
-    let to = q.to.unwrap_or(p.current().number);
-    let from = q.from.unwrap_or(to.saturating_sub(1).max(1));
-    Ok(Json(pacts::diff(&state, &p, from, to)?))
-}
-
-/// The proposals made on a pact, oldest first.
-#[utoipa::path(get, path = "/api/v1/pacts/{id}/proposals", tag = "pacts", params(("id" = String, Path, description = "UUID")),
-    responses((status = 200, body = Vec<Object>),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn proposals(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<Proposal>>, ApiError> {
-    pacts::load(&state, &id).await?;
-    Ok(Json(cohesion_app::pact::read::proposals(&state, &id).await?))
 }
 
 /// A party proposes a change (add an existing project, a new project, remove or
@@ -449,15 +209,6 @@ pub async fn decide(
     let who = Acting::of(&state, who).await?;
     let (_, decided) = pacts::decide(&state, &who, &id, &proposal, body.accept, &body.reason).await?;
     Ok(Json(decided))
-}
-
-/// The comments on a pact, oldest first (group them by `thread`).
-#[utoipa::path(get, path = "/api/v1/pacts/{id}/comments", tag = "pacts", params(("id" = String, Path, description = "UUID")),
-    responses((status = 200, body = Vec<Object>),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn comments(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<Comment>>, ApiError> {
-    pacts::load(&state, &id).await?;
-    Ok(Json(cohesion_app::pact::read::comments(&state, &id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -16,12 +16,12 @@ use cohesion_core::programme::{Domain, Membership, MembershipStatus, Programme, 
 use cohesion_core::territory::{Referential, TerritoryKind};
 use serde::Deserialize;
 
-use super::PagesConfig;
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav, Pagination, fr_number, kind_label, territory_href};
-use super::map::{CHART_WIDTH, Choropleth, DensityChart, choropleth, density_chart_of};
-use super::visitor::Who;
 use crate::AppState;
+use crate::pages::PagesConfig;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav, Pagination, fr_number, kind_label, territory_href};
+use crate::pages::map::{CHART_WIDTH, Choropleth, DensityChart, choropleth, density_chart_of};
+use crate::pages::visitor::Who;
 
 const PER_PAGE: usize = 50;
 

@@ -25,13 +25,13 @@ use cohesion_core::programme::membership_import::MembershipDiff;
 use cohesion_core::programme::{self, Membership};
 use serde::Deserialize;
 
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav, fr_number};
-use super::programme::{MemberRow, member_row, programme_href};
-use super::programme_faults::{FaultRow, fault_rows};
-use super::visitor::Who;
 use crate::AppState;
 use crate::auth::Authenticated;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav, fr_number};
+use crate::pages::programme::faults::{FaultRow, fault_rows};
+use crate::pages::programme::{MemberRow, member_row, programme_href};
+use crate::pages::visitor::Who;
 use cohesion_app::AppError;
 use cohesion_app::programme::{apply as apply_list, list_diff};
 
@@ -109,7 +109,7 @@ fn changes(before: &Membership, after: &Membership) -> String {
     field("sortie", &before.exited_on, &after.exited_on);
     field("convention", &before.convention, &after.convention);
     if before.status != after.status {
-        let label = super::programme::status_label;
+        let label = crate::pages::programme::status_label;
         out.push(format!("statut : {} → {}", label(before.status), label(after.status)));
     }
     out.join(" ; ")

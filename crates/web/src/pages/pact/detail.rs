@@ -11,12 +11,12 @@ use cohesion_core::pact::{Pact, PactStatus, PactVersion, ProposalChange, Proposa
 use cohesion_core::project::money::{format_euros, share};
 use serde::Deserialize;
 
-use super::components::{Link, french_time};
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav, territory_href};
-use super::pact::badge;
-use super::visitor::Who;
 use crate::AppState;
+use crate::pages::components::{Link, french_time};
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav, territory_href};
+use crate::pages::pact::badge;
+use crate::pages::visitor::Who;
 use cohesion_app::AppError;
 use cohesion_app::pact::{self as pacts, Acting};
 

@@ -1,26 +1,19 @@
-//! `/api/v1/projects`, `/api/v1/search`, a territory's projects, and the exports.
-//!
-//! Reads come from the in-memory catalog (search, filters, totals) or, for one
-//! project, from the store (its current version, as `ETag`). Writes take an
-//! authenticated [`Actor`], ask `cohesion_core::project::can_…`, and carry the version
-//! they read (`If-Match`): a stale one is refused with 409 and the current version.
+//! The reads of `/api/v1/projects`: search (with the matching pacts), one project with
+//! its version as `ETag`, a territory's projects.
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cohesion_app::pact::read::{PactFilter, PactPage, find as find_pacts};
 use cohesion_app::project::{self, ListParams, ProjectPage, ProjectSummary, TerritoryProjects};
-use cohesion_core::project::{Project, ProjectInput};
+use cohesion_core::project::Project;
 use cohesion_core::territory::TerritoryRef;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiJson;
-use super::{ApiQuery, etag};
 use crate::AppState;
-use crate::auth::Actor;
+use crate::api::{ApiQuery, etag};
 use crate::error::{ApiError, Problem};
 
 /// Find projects (full-text in French, territory, phase, transition).
@@ -69,7 +62,7 @@ pub async fn search(
     Ok(Json(SearchResults { items, total, pacts }))
 }
 
-fn with_etag(status: StatusCode, p: &Project) -> Response {
+pub(crate) fn with_etag(status: StatusCode, p: &Project) -> Response {
     etag::with(p.version, (status, Json(p)).into_response())
 }
 
@@ -80,44 +73,6 @@ fn with_etag(status: StatusCode, p: &Project) -> Response {
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     Ok(with_etag(StatusCode::OK, &project::get(&state, &id).await?))
-}
-
-/// Create a project (local authority of its territories, the State's delegate, or admin).
-#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = Object,
-    responses((status = 201, description = "Created, with its version as ETag", body = Object),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn create(
-    State(state): State<AppState>,
-    Actor(who): Actor,
-    ApiJson(input): ApiJson<ProjectInput>,
-) -> Result<Response, ApiError> {
-    let p = project::create(&state, &who, input).await?;
-    Ok(with_etag(StatusCode::CREATED, &p))
-}
-
-/// Change a project (JSON merge patch), naming the version read in `If-Match`.
-#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects", request_body = Object,
-    params(("id" = String, Path, description = "UUID"),
-           ("If-Match" = String, Header, description = "The version read (its ETag)")),
-    responses((status = 200, description = "Changed, with its new version as ETag", body = Object),
-              (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, description = "Stale version: the detail names the current one", body = Problem, content_type = "application/problem+json")))]
-pub async fn update(
-    State(state): State<AppState>,
-    Actor(who): Actor,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    ApiJson(patch): ApiJson<Value>,
-) -> Result<Response, ApiError> {
-    let expected = etag::if_match(&headers, "send the version you read as If-Match")?;
-    let p = project::update(&state, &who, &id, expected, &patch).await?;
-    Ok(with_etag(StatusCode::OK, &p))
 }
 
 /// The projects lying in a territory (everything inside it included), newest first,

@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cohesion_core::pact::{PactStatus, ProposalChange, ProposalInput};
 use serde::Deserialize;
 
-use super::error::PageError;
-use super::pact_detail::{Fault, page};
-use super::pact_form::capitalised;
-use super::visitor::Who;
 use crate::AppState;
+use crate::pages::error::PageError;
+use crate::pages::pact::detail::{Fault, page};
+use crate::pages::pact::form::capitalised;
+use crate::pages::visitor::Who;
 use cohesion_app::AppError;
 use cohesion_app::pact::{self as pacts, Acting};
 
@@ -59,7 +59,7 @@ fn done(id: &str, info: &str, anchor: &str) -> Response {
 /// The pact shown again with `message` on `form`; or the error page for what is no form fault.
 async fn refused(state: &AppState, who: &Who, id: &str, e: AppError, fault: Fault) -> Result<Response, PageError> {
     let (status, message) = match e {
-        AppError::Invalid(faults) => (StatusCode::BAD_REQUEST, super::fault::sentences(&faults)),
+        AppError::Invalid(faults) => (StatusCode::BAD_REQUEST, crate::pages::fault::sentences(&faults)),
         AppError::BadRequest { detail, .. } => (StatusCode::BAD_REQUEST, detail),
         AppError::Conflict(m) => (StatusCode::CONFLICT, capitalised(&m)),
         AppError::Forbidden(_) | AppError::Unauthenticated => return Err(PageError::forbidden(&who.config)),

@@ -9,8 +9,8 @@ use cohesion_core::project::money::euros_decimal;
 use cohesion_core::project::{Project, STATE, csv_quote};
 use serde_json::{Value, json};
 
-use super::ApiQuery;
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::error::{ApiError, Problem};
 use cohesion_app::project::{ListParams, filter_of, with_pact};
 

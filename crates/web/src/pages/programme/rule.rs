@@ -13,13 +13,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cohesion_core::programme::eligibility::Rule;
 use cohesion_core::territory::{DENSITY_LEVELS, TerritoryKind};
 
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav};
-use super::programme::programme_href;
-use super::programme_import::{form_manager, manager};
-use super::programme_plan::{Choice, Fields};
-use super::visitor::Who;
 use crate::AppState;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav};
+use crate::pages::programme::import::{form_manager, manager};
+use crate::pages::programme::plan::{Choice, Fields};
+use crate::pages::programme::programme_href;
+use crate::pages::visitor::Who;
 use cohesion_app::AppError;
 use cohesion_app::programme::set_rule;
 
@@ -150,7 +150,7 @@ pub async fn save(
                 let to = format!("{}?info=eligibilite", programme_href(&code));
                 return Ok(Redirect::to(&to).into_response());
             }
-            Err(AppError::Invalid(faults)) => errors.extend(faults.iter().map(super::fault::french)),
+            Err(AppError::Invalid(faults)) => errors.extend(faults.iter().map(crate::pages::fault::french)),
             Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
             Err(e) => return Err(PageError::internal(&who.config, e)),
         }

@@ -3,7 +3,7 @@
 
 use cohesion_core::import::Faults;
 
-use super::fault;
+use crate::pages::fault;
 
 pub struct FaultRow {
     /// "12", or "—" for the file as a whole.

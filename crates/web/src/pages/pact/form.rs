@@ -12,12 +12,12 @@ use cohesion_core::pact::{PactContent, PactKind, Party, PartyKind, STATE_PARTY, 
 use cohesion_core::territory::TerritoryRef;
 use serde::Deserialize;
 
-use super::components::Choice;
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav};
-use super::pact::may_create;
-use super::visitor::Who;
 use crate::AppState;
+use crate::pages::components::Choice;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav};
+use crate::pages::pact::may_create;
+use crate::pages::visitor::Who;
 use cohesion_app::error::FaultCode;
 use cohesion_app::pact::{self as pacts, Acting};
 use cohesion_app::{AppError, Fault};
@@ -227,7 +227,7 @@ fn french(errors: &[Fault], at: &Lines, content: &PactContent) -> Faults {
     for e in errors {
         let f = e.field.as_str();
         let FaultCode::Pact(code) = &e.code else {
-            out.push("title", super::fault::french(e));
+            out.push("title", crate::pages::fault::french(e));
             continue;
         };
         if f == "title" {
@@ -273,7 +273,7 @@ fn french(errors: &[Fault], at: &Lines, content: &PactContent) -> Faults {
             };
             out.push("actions", format!("{n}{what}"));
         } else {
-            out.push("title", super::fault::french(e));
+            out.push("title", crate::pages::fault::french(e));
         }
     }
     out

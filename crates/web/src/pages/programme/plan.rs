@@ -11,12 +11,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cohesion_core::programme::{Action, ActionStatus, Transition};
 
-use super::error::{PageError, render};
-use super::layout::{Layout, Nav};
-use super::programme::{action_status_label, programme_href, transition_label};
-use super::programme_import::{form_manager, manager};
-use super::visitor::Who;
 use crate::AppState;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav};
+use crate::pages::programme::import::{form_manager, manager};
+use crate::pages::programme::{action_status_label, programme_href, transition_label};
+use crate::pages::visitor::Who;
 use cohesion_app::AppError;
 use cohesion_app::programme::{ActionInput, parse_action, save_action};
 

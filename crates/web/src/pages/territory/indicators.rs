@@ -2,7 +2,7 @@
 
 use cohesion_core::territory::TerritoryRef;
 
-use super::explain::{fr_date, fr_decimal, fr_value};
+use crate::pages::explain::{fr_date, fr_decimal, fr_value};
 use cohesion_app::indicator::{DatedValue, TerritoryIndicators};
 
 pub struct Line {
