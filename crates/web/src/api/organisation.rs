@@ -15,6 +15,7 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::{Actor, AuditContext};
 use crate::error::{ApiError, Problem};
+use cohesion_app::Page;
 
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationView {
@@ -25,12 +26,6 @@ pub struct OrganisationView {
     pub siret: Option<String>,
     pub territory: Option<String>,
     pub version: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct OrganisationList {
-    pub items: Vec<OrganisationView>,
-    pub total: usize,
 }
 
 impl From<&Organisation> for OrganisationView {
@@ -49,10 +44,10 @@ impl From<&Organisation> for OrganisationView {
 
 /// Every organisation, by name (public: they are public bodies and partners).
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "access",
-    responses((status = 200, body = OrganisationList)))]
-pub async fn list(State(state): State<AppState>) -> Result<Json<OrganisationList>, ApiError> {
+    responses((status = 200, body = Page<OrganisationView>)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Page<OrganisationView>>, ApiError> {
     let items: Vec<OrganisationView> = organisation::list(&state).await?.iter().map(OrganisationView::from).collect();
-    Ok(Json(OrganisationList { total: items.len(), items }))
+    Ok(Json(Page::all(items)))
 }
 
 /// Creates an organisation (admins; delegates: local authorities of their département).

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::access::RoleView;
 use crate::auth::{Actor, AuditContext};
 use crate::error::{ApiError, Problem};
+use cohesion_app::Page;
 
 #[derive(Serialize, ToSchema)]
 pub struct GrantView {
@@ -30,12 +31,6 @@ pub struct PersonWithRoles {
     pub roles: Vec<GrantView>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct PeoplePage {
-    pub items: Vec<PersonWithRoles>,
-    pub total: u64,
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
@@ -48,14 +43,14 @@ pub struct PageParams {
 /// Everyone with an account, and their roles (admins).
 #[utoipa::path(get, path = "/api/v1/people", tag = "access", params(PageParams),
     security(("session" = []), ("token" = [])),
-    responses((status = 200, body = PeoplePage),
+    responses((status = 200, body = Page<PersonWithRoles>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     Actor(p): Actor,
     ApiQuery(q): ApiQuery<PageParams>,
-) -> Result<Json<PeoplePage>, ApiError> {
+) -> Result<Json<Page<PersonWithRoles>>, ApiError> {
     let (found, total) = people::list(&state, &p, q.limit.unwrap_or(50).clamp(1, 200), q.offset.unwrap_or(0)).await?;
     let mut items = Vec::with_capacity(found.len());
     for (person, roles) in &found {
@@ -64,7 +59,7 @@ pub async fn list(
             roles: roles.iter().map(|g| GrantView { id: g.id.to_string(), role: RoleView::from(&g.role) }).collect(),
         });
     }
-    Ok(Json(PeoplePage { items, total }))
+    Ok(Json(Page { items, total: usize::try_from(total).unwrap_or(usize::MAX) }))
 }
 
 /// Invites someone: creates their account with these roles and mails them a

@@ -17,6 +17,7 @@ use cohesion_app::access::token;
 use crate::access::RoleView;
 use crate::auth::{Actor, AuditContext, ByToken};
 use crate::error::{ApiError, Problem};
+use cohesion_app::Page;
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewToken {
@@ -44,12 +45,6 @@ pub struct CreatedToken {
     pub token: TokenView,
     /// The secret, to send as `Authorization: Bearer <secret>`. Shown this once only.
     pub secret: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TokenList {
-    pub items: Vec<TokenView>,
-    pub total: usize,
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
@@ -97,10 +92,10 @@ pub async fn create(
 /// Your tokens, newest first (revoked ones included).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "access",
     security(("session" = []), ("token" = [])),
-    responses((status = 200, body = TokenList), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(State(state): State<AppState>, Actor(p): Actor) -> Result<Json<TokenList>, ApiError> {
+    responses((status = 200, body = Page<TokenView>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(State(state): State<AppState>, Actor(p): Actor) -> Result<Json<Page<TokenView>>, ApiError> {
     let items: Vec<TokenView> = token::mine(&state, &p).await?.iter().map(TokenView::from).collect();
-    Ok(Json(TokenList { total: items.len(), items }))
+    Ok(Json(Page::all(items)))
 }
 
 /// Revokes a token (yours; an admin's may revoke anyone's).

@@ -5,8 +5,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use cohesion_app::Page;
 use cohesion_app::pact as pacts;
-use cohesion_app::pact::read::{PactFilter, PactPage, find};
+use cohesion_app::pact::read::{PactFilter, PactSummary, find};
 use cohesion_core::pact::{Comment, PactDiff, Proposal};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -18,12 +19,12 @@ use crate::error::{ApiError, Problem};
 
 /// Find pacts (words in French, territory, status, kind).
 #[utoipa::path(get, path = "/api/v1/pacts", tag = "pacts", params(PactFilter),
-    responses((status = 200, body = PactPage),
+    responses((status = 200, body = Page<PactSummary>),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     ApiQuery(f): ApiQuery<PactFilter>,
-) -> Result<Json<PactPage>, ApiError> {
+) -> Result<Json<Page<PactSummary>>, ApiError> {
     let (offset, limit) = (f.offset.unwrap_or(0), f.limit.unwrap_or(20));
     Ok(Json(find(&state, &f, offset, limit).await?))
 }

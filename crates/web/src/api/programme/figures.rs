@@ -12,6 +12,7 @@ use super::read::{Figures, find, paging, view};
 use crate::AppState;
 use crate::api::ApiQuery;
 use crate::error::{ApiError, Problem};
+use cohesion_app::Page;
 
 /// Members, communes and population of a programme in one area.
 #[derive(Serialize, ToSchema)]
@@ -131,12 +132,6 @@ pub struct CommuneName {
     pub population: Option<u64>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct CommunePage {
-    pub items: Vec<CommuneName>,
-    pub total: usize,
-}
-
 /// The programme's eligibility rule evaluated over every commune of the referential.
 #[derive(Serialize, ToSchema)]
 pub struct EligibilityView {
@@ -146,8 +141,8 @@ pub struct EligibilityView {
     pub eligible: usize,
     /// Communes covered by the programme.
     pub covered: usize,
-    pub eligible_not_member: CommunePage,
-    pub member_not_eligible: CommunePage,
+    pub eligible_not_member: Page<CommuneName>,
+    pub member_not_eligible: Page<CommuneName>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -160,8 +155,8 @@ pub struct PageParams {
     pub offset: Option<usize>,
 }
 
-fn commune_page(r: &Referential, list: &[u32], limit: usize, offset: usize) -> CommunePage {
-    CommunePage {
+fn commune_page(r: &Referential, list: &[u32], limit: usize, offset: usize) -> Page<CommuneName> {
+    Page {
         total: list.len(),
         items: list
             .iter()

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::ApiQuery;
 use crate::error::{ApiError, FieldError, Problem};
+use cohesion_app::Page;
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
@@ -84,19 +85,13 @@ pub(crate) fn find<'a>(ix: &'a ProgrammeIndex, code: &str) -> Result<&'a Program
     ix.programme(code).ok_or_else(|| ApiError::NotFound(format!("no programme with code `{code}`")))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ProgrammeList {
-    pub items: Vec<ProgrammeView>,
-    pub total: usize,
-}
-
 /// The programme catalogue.
 #[utoipa::path(get, path = "/api/v1/programmes", tag = "programmes",
-    responses((status = 200, body = ProgrammeList)))]
-pub async fn list(State(state): State<AppState>) -> Json<ProgrammeList> {
+    responses((status = 200, body = Page<ProgrammeView>)))]
+pub async fn list(State(state): State<AppState>) -> Json<Page<ProgrammeView>> {
     let s = state.current();
     let items: Vec<ProgrammeView> = s.programmes.programmes().iter().map(|p| view(&s.programmes, p)).collect();
-    Json(ProgrammeList { total: items.len(), items })
+    Json(Page::all(items))
 }
 
 /// One programme, its figures, eligibility rule and action plan.
@@ -236,12 +231,6 @@ pub struct MembersParams {
     pub status: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct MemberPage {
-    pub items: Vec<MemberView>,
-    pub total: usize,
-}
-
 /// Filters members; shared by the API, the exports and the pages.
 pub(crate) fn filtered<'a>(
     ix: &'a ProgrammeIndex,
@@ -296,14 +285,14 @@ pub(crate) fn paging(limit: Option<usize>, offset: Option<usize>, errors: &mut V
 /// (with their exit date) unless `status` says otherwise.
 #[utoipa::path(get, path = "/api/v1/programmes/{code}/members", tag = "programmes",
     params(("code" = String, Path, description = "Programme code"), MembersParams),
-    responses((status = 200, body = MemberPage),
+    responses((status = 200, body = Page<MemberView>),
               (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn members(
     State(state): State<AppState>,
     Path(code): Path<String>,
     ApiQuery(params): ApiQuery<MembersParams>,
-) -> Result<Json<MemberPage>, ApiError> {
+) -> Result<Json<Page<MemberView>>, ApiError> {
     let s = state.current();
     find(&s.programmes, &code)?;
     let mut errors = Vec::new();
@@ -314,7 +303,7 @@ pub async fn members(
     }
     let r = &s.referential;
     let all = filtered(&s.programmes, r, &code, params.departement.as_deref(), params.region.as_deref(), status);
-    Ok(Json(MemberPage {
+    Ok(Json(Page {
         total: all.len(),
         items: all.into_iter().skip(offset).take(limit).map(|(m, at)| member_view(r, m, at)).collect(),
     }))

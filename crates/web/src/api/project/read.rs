@@ -5,8 +5,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cohesion_app::pact::read::{PactFilter, PactPage, find as find_pacts};
-use cohesion_app::project::{self, ListParams, ProjectPage, ProjectSummary, TerritoryProjects};
+use cohesion_app::Page;
+use cohesion_app::pact::read::{PactFilter, PactSummary, find as find_pacts};
+use cohesion_app::project::{self, ListParams, ProjectSummary, TerritoryProjects};
 use cohesion_core::project::Project;
 use cohesion_core::territory::TerritoryRef;
 use serde::{Deserialize, Serialize};
@@ -20,12 +21,12 @@ use crate::error::{ApiError, Problem};
 ///
 /// With words: best match first; without: newest first.
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ListParams),
-    responses((status = 200, body = ProjectPage),
+    responses((status = 200, body = Page<ProjectSummary>),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<ProjectPage>, ApiError> {
+) -> Result<Json<Page<ProjectSummary>>, ApiError> {
     Ok(Json(project::list(&state, &params).await?))
 }
 
@@ -44,7 +45,7 @@ pub struct SearchParams {
 pub struct SearchResults {
     pub items: Vec<ProjectSummary>,
     pub total: usize,
-    pub pacts: PactPage,
+    pub pacts: Page<PactSummary>,
 }
 
 /// Search across projects and pacts, in French (accents, plurals and verb forms do not
@@ -57,7 +58,7 @@ pub async fn search(
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>, ApiError> {
     let params = ListParams { q: Some(p.q.clone()), limit: p.limit, offset: p.offset, ..ListParams::default() };
-    let ProjectPage { items, total } = project::list(&state, &params).await?;
+    let Page { items, total } = project::list(&state, &params).await?;
     let pacts = find_pacts(&state, &PactFilter { q: Some(p.q), ..PactFilter::default() }, 0, 20).await?;
     Ok(Json(SearchResults { items, total, pacts }))
 }
