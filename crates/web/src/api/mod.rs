@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod doc;
+pub mod download;
 pub mod etag;
 pub mod evaluation;
 pub mod health;

@@ -4,13 +4,13 @@
 //! documented in `docs/programmes.md`.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use cohesion_core::export::CsvWriter;
 use serde_json::{Value, json};
 
 use super::read::{MembersParams, filtered, find, main_area, parse_status};
 use crate::AppState;
-use crate::api::ApiQuery;
+use crate::api::{ApiQuery, download};
 use crate::error::{ApiError, Problem};
 
 /// CSV columns, in order.
@@ -31,19 +31,6 @@ pub const CSV_COLUMNS: [&str; 14] = [
     "convention",
 ];
 
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
-fn download(body: String, content_type: &'static str, name: String) -> Response {
-    let mut res = body.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
-}
-
 /// Members as CSV (UTF-8, comma-separated, header line); same filters as the list.
 #[utoipa::path(get, path = "/api/v1/programmes/{code}/members.csv", tag = "programmes",
     params(("code" = String, Path, description = "Programme code"), MembersParams),
@@ -62,8 +49,7 @@ pub async fn members_csv(
         return Err(ApiError::invalid_fields(errors));
     }
     let r = &s.referential;
-    let mut out = CSV_COLUMNS.join(",");
-    out.push('\n');
+    let mut out = CsvWriter::with_header(&CSV_COLUMNS);
     for (m, at) in filtered(&s.programmes, r, &code, params.departement.as_deref(), params.region.as_deref(), status) {
         let t = at.map(|i| r.at(i));
         let (dep, reg) = t.map(main_area).unwrap_or_default();
@@ -84,10 +70,9 @@ pub async fn members_csv(
             o(&m.exited_on),
             o(&m.convention),
         ];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        out.row(cells);
     }
-    Ok(download(out, "text/csv; charset=utf-8", format!("{code}-membres.csv")))
+    download::csv(out, &format!("{code}-membres.csv"))
 }
 
 /// Members as GeoJSON points (France services: its places).
@@ -165,5 +150,5 @@ pub async fn members_geojson(
             .collect()
     };
     let body = json!({ "type": "FeatureCollection", "features": features }).to_string();
-    Ok(download(body, "application/geo+json", format!("{code}-membres.geojson")))
+    Ok(download::attachment(body, "application/geo+json", &format!("{code}-membres.geojson")))
 }

@@ -3,14 +3,14 @@
 //! `subventions` file.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use cohesion_core::export::CsvWriter;
 use cohesion_core::project::money::euros_decimal;
-use cohesion_core::project::{Project, STATE, csv_quote};
+use cohesion_core::project::{Project, STATE};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::ApiQuery;
+use crate::api::{ApiQuery, download};
 use crate::error::{ApiError, Problem};
 use cohesion_app::project::{ListParams, filter_of, with_pact};
 
@@ -62,15 +62,6 @@ fn row(p: &Project) -> [String; 15] {
     ]
 }
 
-fn csv_response(name: &str, body: String) -> Response {
-    let mut r = body.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
-}
-
 /// Projects in the `projets-territoire` schema, CSV (amounts in euros, lists `;`-separated).
 #[utoipa::path(get, path = "/api/v1/exports/projects.csv", tag = "projects", params(ListParams),
     responses((status = 200, description = "CSV", content_type = "text/csv"),
@@ -79,13 +70,11 @@ pub async fn projects_csv(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
-    let mut out = COLUMNS.join(",");
-    out.push('\n');
+    let mut out = CsvWriter::with_header(&COLUMNS);
     for project in selected(&state, &p).await? {
-        out.push_str(&row(&project).iter().map(|c| csv_quote(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        out.row(row(&project));
     }
-    Ok(csv_response("projets.csv", out))
+    download::csv(out, "projets.csv")
 }
 
 /// Projects in the `projets-territoire` schema, JSON (same fields as the CSV).
@@ -138,8 +127,7 @@ pub async fn grants_csv(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
-    let mut out = SCDL.join(",");
-    out.push('\n');
+    let mut out = CsvWriter::with_header(&SCDL);
     for project in selected(&state, &p).await? {
         let i = &project.input;
         for f in i.financing.iter().filter(|f| f.financer == STATE) {
@@ -169,9 +157,8 @@ pub async fn grants_csv(
                 "non".into(),
                 share.unwrap_or_default(),
             ];
-            out.push_str(&cells.iter().map(|c| csv_quote(c)).collect::<Vec<_>>().join(","));
-            out.push('\n');
+            out.row(cells);
         }
     }
-    Ok(csv_response("subventions.csv", out))
+    download::csv(out, "subventions.csv")
 }
