@@ -1,5 +1,8 @@
-//! The JSON API under `/api/v1`, one module per domain concept, and the OpenAPI
-//! document generated from the handlers (`/api/v1/openapi.json`).
+//! The JSON API under `/api/v1`, one module per domain concept (a folder once it grows:
+//! `pact/{views,read,write}.rs`), and the OpenAPI document generated from the handlers
+//! (`/api/v1/openapi.json`). [`documented`] is the one place where routes are
+//! registered. Shared by every concept: [`etag`] (the optimistic-concurrency
+//! convention), [`download`] (files), `cohesion_app::Page` (lists).
 
 pub mod audit;
 pub mod doc;
