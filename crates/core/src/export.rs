@@ -55,4 +55,20 @@ mod tests {
         let text = w.finish().expect("written");
         assert_eq!(text, "a,b,c\nplain,\"a,b\",\"say \"\"hi\"\"\"\n\"two\nlines\",\"cr\r\",\n");
     }
+
+    /// Byte for byte what the hand-written quoters it replaced wrote.
+    #[test]
+    fn same_bytes_as_the_former_quoting() {
+        let former = |c: &str| {
+            if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.to_owned() }
+        };
+        let cells = ["", " espace ", "l'Œuvre", "a;b", "1,5", "\"", "x\r\ny", "#", "État (DSIL)", "0.2500", "é\"\""];
+        let mut w = CsvWriter::with_header(&["h1", "h2"]);
+        let mut expected = String::from("h1,h2\n");
+        for pair in cells.windows(2) {
+            w.row(pair);
+            expected.push_str(&format!("{},{}\n", former(pair[0]), former(pair[1])));
+        }
+        assert_eq!(w.finish().expect("written"), expected);
+    }
 }
