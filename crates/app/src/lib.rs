@@ -17,6 +17,7 @@ pub mod evaluation;
 pub mod indicator;
 pub mod mail;
 pub mod pact;
+pub mod page;
 pub mod param;
 pub mod programme;
 pub mod project;
@@ -30,6 +31,7 @@ use arc_swap::ArcSwap;
 use cohesion_store::Store;
 
 pub use error::{AppError, Fault};
+pub use page::Page;
 pub use snapshot::{LoadError, Snapshot};
 
 /// What every use case reaches: the store, and the derived data kept in memory.

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::Page;
 use crate::param::{self, ParamFault};
 use crate::{App, AppError, Fault, Snapshot};
 use catalog::{Filter, Found, Totals};
@@ -53,12 +54,6 @@ impl From<&Project> for ProjectSummary {
             version: p.version,
         }
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ProjectPage {
-    pub items: Vec<ProjectSummary>,
-    pub total: usize,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -159,8 +154,8 @@ pub async fn with_pact(app: &App, p: &ListParams, filter: &mut Filter) -> Result
     Ok(())
 }
 
-fn page(found: Found) -> ProjectPage {
-    ProjectPage { items: found.items.iter().map(|p| ProjectSummary::from(p.as_ref())).collect(), total: found.total }
+fn page(found: Found) -> Page<ProjectSummary> {
+    Page { items: found.items.iter().map(|p| ProjectSummary::from(p.as_ref())).collect(), total: found.total }
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -169,14 +164,14 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 /// The projects matching the parameters (best match first with words, newest first
 /// without), a page of them and their count.
-pub async fn list(app: &App, params: &ListParams) -> Result<ProjectPage, AppError> {
+pub async fn list(app: &App, params: &ListParams) -> Result<Page<ProjectSummary>, AppError> {
     let (mut filter, limit, offset) = filter_of(app, params)?;
     with_pact(app, params, &mut filter).await?;
     search(app, &filter, offset, limit)
 }
 
 /// A page of the projects matching `filter`.
-pub fn search(app: &App, filter: &Filter, offset: usize, limit: usize) -> Result<ProjectPage, AppError> {
+pub fn search(app: &App, filter: &Filter, offset: usize, limit: usize) -> Result<Page<ProjectSummary>, AppError> {
     Ok(page(app.projects.load().search(filter, offset, limit).map_err(internal)?))
 }
 
@@ -298,7 +293,7 @@ pub fn territory_projects(
     let catalog = app.projects.load();
     let found = catalog.search(&filter, offset, limit).map_err(internal)?;
     let totals = catalog.totals(t);
-    let ProjectPage { items, total } = page(found);
+    let Page { items, total } = page(found);
     Ok(TerritoryProjects { items, total, totals })
 }
 

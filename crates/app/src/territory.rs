@@ -121,7 +121,7 @@ pub struct Overview {
     pub projects: crate::project::TerritoryProjects,
     /// The pacts covering the territory or a territory inside it: the 10 most recently
     /// changed and the total (as `GET /api/v1/pacts?territory=kind:code`).
-    pub pacts: crate::pact::read::PactPage,
+    pub pacts: crate::Page<crate::pact::read::PactSummary>,
 }
 
 pub fn programmes_section(s: &Snapshot, idx: u32) -> Vec<ProgrammeInvolvement> {
@@ -250,7 +250,10 @@ pub async fn overview(app: &App, tr: &TerritoryRef) -> Result<Overview, AppError
 }
 
 /// The pacts of a territory: the 10 most recently changed, and how many in all.
-pub async fn pacts_section(app: &App, t: &TerritoryRef) -> Result<crate::pact::read::PactPage, AppError> {
+pub async fn pacts_section(
+    app: &App,
+    t: &TerritoryRef,
+) -> Result<crate::Page<crate::pact::read::PactSummary>, AppError> {
     let filter = crate::pact::read::PactFilter { territory: Some(t.to_string()), ..Default::default() };
     crate::pact::read::find(app, &filter, 0, 10).await
 }

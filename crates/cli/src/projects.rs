@@ -183,15 +183,24 @@ pub fn compile(args: &CompileArgs) -> anyhow::Result<()> {
         Err(faults) => bail!("{} fault(s), nothing written:\n{faults}", faults.0.len()),
     };
     report_notes(&notes);
-    let mut out = String::from(
-        "id_projet,id_dep,id_terr,id_terr_2019,nom_terr,dotation,echelon,categorie,description,cout_total,montant_sub\n",
-    );
+    let mut out = cohesion_core::export::CsvWriter::with_header(&[
+        "id_projet",
+        "id_dep",
+        "id_terr",
+        "id_terr_2019",
+        "nom_terr",
+        "dotation",
+        "echelon",
+        "categorie",
+        "description",
+        "cout_total",
+        "montant_sub",
+    ]);
     let records =
         cohesion_core::project::dotations::raw_records(&text).map_err(|(l, m)| anyhow::anyhow!("line {l}: {m}"))?;
     let by_line: HashMap<usize, &Row> = rows.iter().map(|r| (r.line, r)).collect();
     let header = &records[0].cells;
     let col = |name: &str| header.iter().position(|h| h.trim() == name).unwrap_or(0);
-    let q = cohesion_core::project::csv_quote;
     for rec in &records[1..] {
         let Some(row) = by_line.get(&rec.line) else { bail!("line {} was not read", rec.line) };
         let mut cells = rec.cells.clone();
@@ -219,9 +228,9 @@ pub fn compile(args: &CompileArgs) -> anyhow::Result<()> {
             cells[col("cout_total")].clone(),
             cells[col("montant_sub")].clone(),
         ];
-        out.push_str(&line.iter().map(|c| q(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        out.row(&line);
     }
+    let out = out.finish()?;
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir)?;
     }

@@ -25,6 +25,7 @@ pub(crate) use labels;
 pub mod access;
 pub mod date;
 pub mod evaluation;
+pub mod export;
 pub mod impact;
 pub mod import;
 pub mod indicator;

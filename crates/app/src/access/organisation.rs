@@ -23,7 +23,9 @@ pub struct OrganisationBody {
     pub siret: Option<String>,
     /// Local authorities: `kind:code` (e.g. `commune:42218`).
     pub territory: Option<String>,
-    /// For an update: the version read (a stale one answers 409).
+    /// Deprecated (kept for one release): the version read, for an update. Send it as
+    /// `If-Match` instead; this field counts only when `If-Match` is missing.
+    #[schema(deprecated)]
     pub version: Option<i64>,
 }
 
@@ -56,13 +58,14 @@ pub async fn create(app: &App, who: &Principal, by: &By, body: &OrganisationBody
     Ok(app.store.create_organisation(&org, by).await?)
 }
 
-/// Replaces an organisation; `version` must be the one read (a conflict otherwise).
-/// The rule applies to the organisation both before and after the change.
+/// Replaces an organisation; `expected` must be the version read (a conflict
+/// otherwise). The rule applies to the organisation both before and after the change.
 pub async fn update(
     app: &App,
     who: &Principal,
     by: &By,
     id: Uuid,
+    expected: i64,
     body: &OrganisationBody,
 ) -> Result<Organisation, AppError> {
     let current =
@@ -71,7 +74,7 @@ pub async fn update(
     if !rules::can_write_organisation(who, &current, &referential.referential) {
         return Err(AppError::Forbidden("this organisation is outside your scope".into()));
     }
-    let org = validated(app, body, id, body.version.unwrap_or(current.version))?;
+    let org = validated(app, body, id, expected)?;
     if !rules::can_write_organisation(who, &org, &referential.referential) {
         return Err(AppError::Forbidden("the change would take it outside your scope".into()));
     }

@@ -5,6 +5,7 @@ use cohesion_core::territory::TerritoryRef;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::Page;
 use crate::param::{self, ParamFault};
 use crate::project::catalog::{places_of, terms};
 use crate::{App, AppError, Fault};
@@ -28,12 +29,6 @@ pub struct PactSummary {
     pub updated_at: String,
 }
 
-#[derive(Serialize, ToSchema, Default)]
-pub struct PactPage {
-    pub items: Vec<PactSummary>,
-    pub total: usize,
-}
-
 #[derive(Deserialize, IntoParams, Default, Clone)]
 #[into_params(parameter_in = Query)]
 pub struct PactFilter {
@@ -51,7 +46,7 @@ pub struct PactFilter {
 }
 
 /// The pacts matching `f`, most recently changed first.
-pub async fn find(state: &App, f: &PactFilter, offset: usize, limit: usize) -> Result<PactPage, AppError> {
+pub async fn find(state: &App, f: &PactFilter, offset: usize, limit: usize) -> Result<Page<PactSummary>, AppError> {
     let mut errors = Vec::new();
     let territory = match f.territory.as_deref().filter(|t| !t.is_empty()) {
         None => None,
@@ -117,7 +112,7 @@ pub async fn find(state: &App, f: &PactFilter, offset: usize, limit: usize) -> R
             updated_at: p.row.updated_at.clone(),
         })
         .collect();
-    Ok(PactPage { items, total })
+    Ok(Page { items, total })
 }
 
 /// The pact stored under `id`, if any.

@@ -1,6 +1,6 @@
 //! Comma-separated records with RFC 4180 quoting, quoted fields spanning lines
 //! included (the DETR/DSIL file has 216 such descriptions), through the shared reader
-//! `import::read_csv`; and the quoting of cells for CSV output.
+//! `import::read_csv` (CSV output: `crate::export::CsvWriter`).
 
 pub use crate::import::Record;
 
@@ -8,11 +8,6 @@ pub use crate::import::Record;
 /// with its line. See [`crate::import::read_csv`].
 pub fn records(text: &str) -> Result<Vec<Record>, (usize, String)> {
     crate::import::read_csv(text, Some(b',')).map_err(|line| (line, "a quoted field is never closed".to_owned()))
-}
-
-/// Quotes a cell for CSV output when it needs it.
-pub fn quote(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) { format!("\"{}\"", cell.replace('"', "\"\"")) } else { cell.to_owned() }
 }
 
 #[cfg(test)]
@@ -26,6 +21,5 @@ mod tests {
         assert_eq!(r[1].cells, ["1", "x, \"y\"\nz"]);
         assert_eq!((r[1].line, r[2].line), (2, 5));
         assert_eq!(records("a\n\"open").err().map(|e| e.0), Some(2));
-        assert_eq!(quote("a,b"), "\"a,b\"");
     }
 }

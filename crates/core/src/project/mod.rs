@@ -11,7 +11,6 @@ pub mod model;
 pub mod money;
 pub mod rules;
 
-pub use csv::quote as csv_quote;
 pub use fault::{FieldFault, ProjectFault};
 pub use model::*;
 pub use rules::{can_create, can_edit, covers, unknown_indicators, validate, validate_change};

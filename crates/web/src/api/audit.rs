@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiQuery;
-use super::tokens::rfc3339;
+use super::token::rfc3339;
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{ApiError, Problem};
+use cohesion_app::Page;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -43,16 +44,10 @@ pub struct AuditEvent {
     pub after: Option<serde_json::Value>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEvent>,
-    pub total: u64,
-}
-
 /// Changes, newest first, filtered by entity, actor and time range.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "access", params(AuditParams),
     security(("session" = []), ("token" = [])),
-    responses((status = 200, body = AuditPage),
+    responses((status = 200, body = Page<AuditEvent>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json")))]
@@ -60,7 +55,7 @@ pub async fn search(
     State(state): State<AppState>,
     Actor(p): Actor,
     ApiQuery(q): ApiQuery<AuditParams>,
-) -> Result<Json<AuditPage>, ApiError> {
+) -> Result<Json<Page<AuditEvent>>, ApiError> {
     let query = audit::Query {
         entity_type: q.entity_type,
         entity_id: q.entity_id,
@@ -85,5 +80,5 @@ pub async fn search(
             after: e.after,
         })
         .collect();
-    Ok(Json(AuditPage { items, total }))
+    Ok(Json(Page { items, total: usize::try_from(total).unwrap_or(usize::MAX) }))
 }

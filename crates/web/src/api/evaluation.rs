@@ -21,6 +21,7 @@ use super::ApiQuery;
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{ApiError, FieldError, Problem};
+use cohesion_app::Page;
 
 /// An evaluation and, when done, its result with the inputs needed to reproduce it.
 #[derive(Serialize, ToSchema)]
@@ -157,20 +158,14 @@ pub struct ListParams {
     offset: Option<i64>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct EvaluationPage {
-    pub items: Vec<EvaluationView>,
-    pub total: i64,
-}
-
 /// Evaluations, newest first.
 #[utoipa::path(get, path = "/api/v1/evaluations", tag = "evaluations", params(ListParams),
-    responses((status = 200, body = EvaluationPage),
+    responses((status = 200, body = Page<EvaluationView>),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<EvaluationPage>, ApiError> {
+) -> Result<Json<Page<EvaluationView>>, ApiError> {
     let limit = params.limit.unwrap_or(20);
     let offset = params.offset.unwrap_or(0);
     if !(1..=100).contains(&limit) || offset < 0 {
@@ -180,5 +175,8 @@ pub async fn list(
         }]));
     }
     let (jobs, total) = evaluations::list(&state, limit, offset).await?;
-    Ok(Json(EvaluationPage { items: jobs.into_iter().map(EvaluationView::from).collect(), total }))
+    Ok(Json(Page {
+        items: jobs.into_iter().map(EvaluationView::from).collect(),
+        total: usize::try_from(total).unwrap_or(usize::MAX),
+    }))
 }

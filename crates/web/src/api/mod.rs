@@ -1,25 +1,25 @@
-//! The JSON API under `/api/v1`, one module per domain concept, and the OpenAPI
-//! document generated from the handlers (`/api/v1/openapi.json`).
+//! The JSON API under `/api/v1`, one module per domain concept (a folder once it grows:
+//! `pact/{views,read,write}.rs`), and the OpenAPI document generated from the handlers
+//! (`/api/v1/openapi.json`). [`documented`] is the one place where routes are
+//! registered. Shared by every concept: [`etag`] (the optimistic-concurrency
+//! convention), [`download`] (files), `cohesion_app::Page` (lists).
 
 pub mod audit;
 pub mod doc;
+pub mod download;
 pub mod etag;
 pub mod evaluation;
-pub mod export;
 pub mod health;
 pub mod indicator;
 pub mod me;
-pub mod organisations;
+pub mod organisation;
 pub mod overview;
 pub mod pact;
-pub mod people;
+pub mod person;
 pub mod programme;
-pub mod programme_export;
-pub mod programme_figures;
-pub mod programme_write;
 pub mod project;
 pub mod territory;
-pub mod tokens;
+pub mod token;
 
 use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Query};
@@ -98,51 +98,51 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(territory::children))
         .routes(routes!(me::me))
         .routes(routes!(me::end_sessions))
-        .routes(routes!(tokens::create, tokens::list))
-        .routes(routes!(tokens::revoke))
+        .routes(routes!(token::create, token::list))
+        .routes(routes!(token::revoke))
         .routes(routes!(audit::search))
-        .routes(routes!(people::list))
-        .routes(routes!(people::invite))
-        .routes(routes!(people::grant))
-        .routes(routes!(people::revoke))
-        .routes(routes!(people::set_active))
-        .routes(routes!(organisations::list, organisations::create))
-        .routes(routes!(organisations::update))
+        .routes(routes!(person::list))
+        .routes(routes!(person::invite))
+        .routes(routes!(person::grant))
+        .routes(routes!(person::revoke))
+        .routes(routes!(person::set_active))
+        .routes(routes!(organisation::list, organisation::create))
+        .routes(routes!(organisation::update))
         .routes(routes!(overview::overview))
-        .routes(routes!(programme::list, programme_write::create_programme))
-        .routes(routes!(programme_figures::overlap))
-        .routes(routes!(programme::detail))
-        .routes(routes!(programme::members))
-        .routes(routes!(programme_figures::dashboard))
-        .routes(routes!(programme_figures::eligibility, programme_write::set_eligibility))
-        .routes(routes!(programme_export::members_csv))
-        .routes(routes!(programme_export::members_geojson))
-        .routes(routes!(programme_write::preview))
-        .routes(routes!(programme_write::apply))
-        .routes(routes!(programme_write::create_action))
-        .routes(routes!(programme_write::update_action))
+        .routes(routes!(programme::read::list, programme::write::create_programme))
+        .routes(routes!(programme::figures::overlap))
+        .routes(routes!(programme::read::detail))
+        .routes(routes!(programme::read::members))
+        .routes(routes!(programme::figures::dashboard))
+        .routes(routes!(programme::figures::eligibility, programme::write::set_eligibility))
+        .routes(routes!(programme::export::members_csv))
+        .routes(routes!(programme::export::members_geojson))
+        .routes(routes!(programme::write::preview))
+        .routes(routes!(programme::write::apply))
+        .routes(routes!(programme::write::create_action))
+        .routes(routes!(programme::write::update_action))
         .routes(routes!(indicator::list))
         .routes(routes!(indicator::detail))
         .routes(routes!(indicator::territory))
         .routes(routes!(evaluation::create, evaluation::list))
         .routes(routes!(evaluation::detail))
-        .routes(routes!(project::list, project::create))
-        .routes(routes!(project::detail, project::update))
-        .routes(routes!(project::search))
-        .routes(routes!(project::of_territory))
-        .routes(routes!(export::projects_csv))
-        .routes(routes!(export::projects_json))
-        .routes(routes!(export::grants_csv))
-        .routes(routes!(pact::list, pact::create))
-        .routes(routes!(pact::detail, pact::update))
-        .routes(routes!(pact::set_status))
-        .routes(routes!(pact::sign))
-        .routes(routes!(pact::versions, pact::amend))
-        .routes(routes!(pact::version, pact::abandon))
-        .routes(routes!(pact::diff))
-        .routes(routes!(pact::proposals, pact::propose))
-        .routes(routes!(pact::decide))
-        .routes(routes!(pact::comments, pact::comment))
+        .routes(routes!(project::read::list, project::write::create))
+        .routes(routes!(project::read::detail, project::write::update))
+        .routes(routes!(project::read::search))
+        .routes(routes!(project::read::of_territory))
+        .routes(routes!(project::export::projects_csv))
+        .routes(routes!(project::export::projects_json))
+        .routes(routes!(project::export::grants_csv))
+        .routes(routes!(pact::read::list, pact::write::create))
+        .routes(routes!(pact::read::detail, pact::write::update))
+        .routes(routes!(pact::write::set_status))
+        .routes(routes!(pact::write::sign))
+        .routes(routes!(pact::read::versions, pact::write::amend))
+        .routes(routes!(pact::read::version, pact::write::abandon))
+        .routes(routes!(pact::read::diff))
+        .routes(routes!(pact::read::proposals, pact::write::propose))
+        .routes(routes!(pact::write::decide))
+        .routes(routes!(pact::read::comments, pact::write::comment))
 }
 
 /// The OpenAPI document of this build.

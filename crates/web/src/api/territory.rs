@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::ApiQuery;
 use crate::AppState;
 use crate::error::{ApiError, FieldError, Problem};
+use cohesion_app::Page;
 
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 200;
@@ -39,14 +40,6 @@ pub struct ParentCodes {
     pub departement: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-}
-
-/// One page of territories.
-#[derive(Serialize, ToSchema)]
-pub struct TerritoryPage {
-    pub items: Vec<TerritorySummary>,
-    /// Number of matches over all pages.
-    pub total: usize,
 }
 
 impl From<&Territory> for TerritorySummary {
@@ -100,12 +93,12 @@ pub struct SearchParams {
 /// Ranking: exact name, then name prefix, then a later word of the name, then names
 /// holding every word; inside each, larger population first.
 #[utoipa::path(get, path = "/api/v1/territories", tag = "territories", params(SearchParams),
-    responses((status = 200, body = TerritoryPage),
+    responses((status = 200, body = Page<TerritorySummary>),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<TerritoryPage>, ApiError> {
+) -> Result<Json<Page<TerritorySummary>>, ApiError> {
     let snapshot = state.current();
     let r = &snapshot.referential;
     let mut errors = Vec::new();
@@ -259,14 +252,14 @@ pub struct ChildrenParams {
     params(("kind" = crate::api::territory::KindName, Path, description = "Kind of the containing territory"),
            ("code" = String, Path, description = "Its INSEE code or SIREN"),
            ChildrenParams),
-    responses((status = 200, body = TerritoryPage),
+    responses((status = 200, body = Page<TerritorySummary>),
               (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn children(
     State(state): State<AppState>,
     Path((kind, code)): Path<(String, String)>,
     ApiQuery(params): ApiQuery<ChildrenParams>,
-) -> Result<Json<TerritoryPage>, ApiError> {
+) -> Result<Json<Page<TerritorySummary>>, ApiError> {
     let snapshot = state.current();
     let r = &snapshot.referential;
     let (idx, t) = find(r, &kind, &code)?;
@@ -282,10 +275,10 @@ pub async fn children(
         return Err(ApiError::invalid_fields(errors));
     }
     let Some(child_kind) = child_kind else {
-        return Ok(Json(TerritoryPage { items: Vec::new(), total: 0 }));
+        return Ok(Json(Page { items: Vec::new(), total: 0 }));
     };
     let all: Vec<&Territory> = r.children_of_kind(idx, child_kind).collect();
-    Ok(Json(TerritoryPage {
+    Ok(Json(Page {
         total: all.len(),
         items: all.into_iter().skip(offset).take(limit).map(TerritorySummary::from).collect(),
     }))
@@ -317,6 +310,6 @@ fn paging(limit: Option<usize>, offset: Option<usize>, errors: &mut Vec<FieldErr
     (limit, offset.unwrap_or(0))
 }
 
-fn page(r: &Referential, p: SearchPage) -> TerritoryPage {
-    TerritoryPage { total: p.total, items: p.items.into_iter().map(|i| TerritorySummary::from(r.at(i))).collect() }
+fn page(r: &Referential, p: SearchPage) -> Page<TerritorySummary> {
+    Page { total: p.total, items: p.items.into_iter().map(|i| TerritorySummary::from(r.at(i))).collect() }
 }

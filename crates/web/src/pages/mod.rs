@@ -21,23 +21,12 @@ mod layout;
 mod legal;
 mod map;
 mod pact;
-mod pact_actions;
-mod pact_detail;
-mod pact_diff;
-mod pact_form;
 mod proconnect;
 mod profile;
 mod programme;
-mod programme_faults;
-mod programme_import;
-mod programme_new;
-mod programme_plan;
-mod programme_rule;
-mod projects;
+mod project;
 mod search;
 mod territory;
-mod territory_indicators;
-mod territory_programmes;
 mod visitor;
 
 use std::sync::Arc;
@@ -133,38 +122,38 @@ fn table() -> Table {
         .page("/", home::home)
         .page("/territoires", search::search)
         .page("/territoires/{kind}/{code}", territory::territory)
-        .page("/programmes", programme::catalogue)
-        .form_page("/programmes/nouveau", programme_new::page, post(programme_new::create))
-        .page("/programmes/{code}", programme::dashboard)
-        .form("/programmes/{code}/import", post(programme_import::upload))
+        .page("/programmes", programme::dashboard::catalogue)
+        .form_page("/programmes/nouveau", programme::new::page, post(programme::new::create))
+        .page("/programmes/{code}", programme::dashboard::dashboard)
+        .form("/programmes/{code}/import", post(programme::import::upload))
         .form(
             "/programmes/{code}/import/appliquer",
             // The confirmation carries the file in base64 (4/3 of its size): room for
             // a list as large as the upload accepts (the default 2 MB limit).
-            post(programme_import::apply).layer(DefaultBodyLimit::max(3 * 1024 * 1024)),
+            post(programme::import::apply).layer(DefaultBodyLimit::max(3 * 1024 * 1024)),
         )
-        .form("/programmes/{code}/actions", post(programme_plan::create))
-        .page("/programmes/{code}/actions/nouvelle", programme_plan::new_page)
-        .form_page("/programmes/{code}/actions/{id}", programme_plan::edit_page, post(programme_plan::update))
-        .form_page("/programmes/{code}/eligibilite", programme_rule::page, post(programme_rule::save))
+        .form("/programmes/{code}/actions", post(programme::plan::create))
+        .page("/programmes/{code}/actions/nouvelle", programme::plan::new_page)
+        .form_page("/programmes/{code}/actions/{id}", programme::plan::edit_page, post(programme::plan::update))
+        .form_page("/programmes/{code}/eligibilite", programme::rule::page, post(programme::rule::save))
         .page("/indicateurs", indicator::catalogue)
         .page("/evaluations", indicator::evaluations)
         .page("/evaluations/{id}", evaluation::evaluation)
-        .page("/projets", projects::list)
-        .page("/projets/{id}", projects::detail)
-        .page("/pactes", pact::list)
-        .form_page("/pactes/nouveau", pact_form::new_page, post(pact_form::create))
-        .page("/pactes/{id}", pact_detail::detail)
-        .form_page("/pactes/{id}/modifier", pact_form::edit_page, post(pact_form::edit))
-        .page("/pactes/{id}/versions/{number}", pact_detail::version)
-        .page("/pactes/{id}/comparaison", pact_diff::compare)
-        .form("/pactes/{id}/etape", post(pact_actions::step))
-        .form("/pactes/{id}/signature", post(pact_actions::sign))
-        .form("/pactes/{id}/avenant", post(pact_actions::amend))
-        .form("/pactes/{id}/avenant/abandonner", post(pact_actions::abandon))
-        .form("/pactes/{id}/propositions", post(pact_actions::propose))
-        .form("/pactes/{id}/propositions/{proposal}/decision", post(pact_actions::decide))
-        .form("/pactes/{id}/commentaires", post(pact_actions::comment))
+        .page("/projets", project::list::list)
+        .page("/projets/{id}", project::detail::detail)
+        .page("/pactes", pact::list::list)
+        .form_page("/pactes/nouveau", pact::form::new_page, post(pact::form::create))
+        .page("/pactes/{id}", pact::detail::detail)
+        .form_page("/pactes/{id}/modifier", pact::form::edit_page, post(pact::form::edit))
+        .page("/pactes/{id}/versions/{number}", pact::detail::version)
+        .page("/pactes/{id}/comparaison", pact::diff::compare)
+        .form("/pactes/{id}/etape", post(pact::actions::step))
+        .form("/pactes/{id}/signature", post(pact::actions::sign))
+        .form("/pactes/{id}/avenant", post(pact::actions::amend))
+        .form("/pactes/{id}/avenant/abandonner", post(pact::actions::abandon))
+        .form("/pactes/{id}/propositions", post(pact::actions::propose))
+        .form("/pactes/{id}/propositions/{proposal}/decision", post(pact::actions::decide))
+        .form("/pactes/{id}/commentaires", post(pact::actions::comment))
         .page("/accessibilite", legal::accessibility)
         .page("/mentions-legales", legal::legal_notice)
         .page("/donnees-personnelles", legal::personal_data)

@@ -288,3 +288,34 @@ async fn security_headers_on_every_response_and_tls_settings() {
     assert!(cookie.contains("Secure") && cookie.contains("Path=/"), "{cookie}");
     tls.db.cleanup().await;
 }
+
+/// Organisations follow the API's one optimistic-concurrency convention: the version
+/// as `ETag`, named in `If-Match` (the body's `version` still counts for one release).
+#[tokio::test]
+async fn organisations_change_with_if_match() {
+    let app = TestApp::sqlite().await.start().await;
+    let admin = app.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let send = |method: &str, path: &str| {
+        app.client.request(method.parse().expect("method"), app.url(path)).bearer_auth(&admin)
+    };
+    let res = send("POST", "/api/v1/organisations")
+        .json(&json!({"kind": "local_authority", "territory": "commune:42218"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!((res.status().as_u16(), res.headers()["etag"].to_str().ok()), (201, Some("\"1\"")));
+    let org: Value = res.json().await.expect("json");
+    let path = format!("/api/v1/organisations/{}", org["id"].as_str().expect("id"));
+    let body = json!({"kind": "local_authority", "name": "Ville de Saint-Étienne", "territory": "commune:42218"});
+    let res = send("PUT", &path).json(&body).send().await.expect("put");
+    assert_eq!(res.status().as_u16(), 400, "a version must be named");
+    let res = send("PUT", &path).header("if-match", "\"2\"").json(&body).send().await.expect("put");
+    assert_eq!(res.status().as_u16(), 409, "stale");
+    let res = send("PUT", &path).header("if-match", "\"1\"").json(&body).send().await.expect("put");
+    assert_eq!((res.status().as_u16(), res.headers()["etag"].to_str().ok()), (200, Some("\"2\"")));
+    let mut old = body.clone();
+    old["version"] = json!(2);
+    let res = send("PUT", &path).json(&old).send().await.expect("put");
+    assert_eq!(res.status().as_u16(), 200, "the body's version, for one release");
+    app.db.cleanup().await;
+}

@@ -167,8 +167,10 @@ fn b_org_update<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
             version: 1,
         };
         let org = w.app.db.store.create_organisation(&org, &by()).await.expect("org");
-        let body = json!({"kind": "local_authority", "name": "Après", "territory": territory, "version": 1});
-        api(format!("/api/v1/organisations/{}", org.id), Some(body))
+        let body = json!({"kind": "local_authority", "name": "Après", "territory": territory});
+        let mut req = api(format!("/api/v1/organisations/{}", org.id), Some(body));
+        req.if_match = Some(org.version.to_string());
+        req
     })
 }
 

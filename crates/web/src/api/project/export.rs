@@ -1,0 +1,164 @@
+//! Exports of the projects matching the same filters as `/api/v1/projects`: in the
+//! `projets-territoire` schema (CSV and JSON), and the State's grants as an SCDL
+//! `subventions` file.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use cohesion_core::export::CsvWriter;
+use cohesion_core::project::money::euros_decimal;
+use cohesion_core::project::{Project, STATE};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::api::{ApiQuery, download};
+use crate::error::{ApiError, Problem};
+use cohesion_app::project::{ListParams, filter_of, with_pact};
+
+/// Columns of the projects export, named after the `projets-territoire` schema.
+const COLUMNS: [&str; 15] = [
+    "id",
+    "nom",
+    "description",
+    "porteurNom",
+    "porteurCodeSiret",
+    "collectivites",
+    "phase",
+    "phaseStatut",
+    "leviers",
+    "competences",
+    "dateDebutPrevisionnelle",
+    "dateFinPrevisionnelle",
+    "budgetPrevisionnel",
+    "montantSubventions",
+    "identifiantsExternes",
+];
+
+async fn selected(state: &AppState, params: &ListParams) -> Result<Vec<std::sync::Arc<Project>>, ApiError> {
+    let (mut filter, _, _) = filter_of(state, &ListParams { limit: Some(1), ..params.clone() })?;
+    with_pact(state, params, &mut filter).await?;
+    let catalog = state.projects.load();
+    let all = catalog.len().max(1);
+    Ok(catalog.search(&filter, 0, all).map_err(|e| ApiError::Internal(e.to_string()))?.items)
+}
+
+fn row(p: &Project) -> [String; 15] {
+    let i = &p.input;
+    [
+        p.id.clone(),
+        i.name.clone(),
+        i.description.clone(),
+        i.lead.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
+        i.lead.as_ref().and_then(|l| l.siret.clone()).unwrap_or_default(),
+        i.territories.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
+        i.phase.label().into(),
+        i.phase_status.label().into(),
+        i.transitions.iter().map(|t| t.label()).collect::<Vec<_>>().join(";"),
+        i.domain.clone().unwrap_or_default(),
+        i.start_date.clone().unwrap_or_default(),
+        i.end_date.clone().unwrap_or_default(),
+        i.total_cost_cents.map(euros_decimal).unwrap_or_default(),
+        euros_decimal(i.financed_cents()),
+        i.external_ids.iter().map(|x| format!("{}:{}", x.tool, x.id)).collect::<Vec<_>>().join(";"),
+    ]
+}
+
+/// Projects in the `projets-territoire` schema, CSV (amounts in euros, lists `;`-separated).
+#[utoipa::path(get, path = "/api/v1/exports/projects.csv", tag = "projects", params(ListParams),
+    responses((status = 200, description = "CSV", content_type = "text/csv"),
+              (status = 400, body = Problem, content_type = "application/problem+json")))]
+pub async fn projects_csv(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    let mut out = CsvWriter::with_header(&COLUMNS);
+    for project in selected(&state, &p).await? {
+        out.row(row(&project));
+    }
+    download::csv(out, "projets.csv")
+}
+
+/// Projects in the `projets-territoire` schema, JSON (same fields as the CSV).
+#[utoipa::path(get, path = "/api/v1/exports/projects.json", tag = "projects", params(ListParams),
+    responses((status = 200, description = "An array of projects, one object per project with the CSV's columns", body = [Object]),
+              (status = 400, body = Problem, content_type = "application/problem+json")))]
+pub async fn projects_json(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    let items: Vec<Value> = selected(&state, &p)
+        .await?
+        .iter()
+        .map(|project| {
+            let cells = row(project);
+            let mut o = serde_json::Map::new();
+            for (k, v) in COLUMNS.iter().zip(cells) {
+                o.insert((*k).into(), json!(v));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    Ok(axum::Json(items).into_response())
+}
+
+const SCDL: [&str; 14] = [
+    "nomAttribuant",
+    "idAttribuant",
+    "dateConvention",
+    "referenceDecision",
+    "nomBeneficiaire",
+    "idBeneficiaire",
+    "objet",
+    "montant",
+    "nature",
+    "conditionsVersement",
+    "datesPeriodeVersement",
+    "idRAE",
+    "notificationUE",
+    "pourcentageSubvention",
+];
+
+/// The State's grants as an SCDL `subventions` CSV: one line per State financing
+/// line. The convention date and payment terms are not known for the 2019 grants:
+/// `dateConvention` carries the year's first day and payment cells are left empty.
+#[utoipa::path(get, path = "/api/v1/exports/subventions.csv", tag = "projects", params(ListParams),
+    responses((status = 200, description = "CSV (SCDL subventions)", content_type = "text/csv"),
+              (status = 400, body = Problem, content_type = "application/problem+json")))]
+pub async fn grants_csv(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    let mut out = CsvWriter::with_header(&SCDL);
+    for project in selected(&state, &p).await? {
+        let i = &project.input;
+        for f in i.financing.iter().filter(|f| f.financer == STATE) {
+            let share =
+                i.total_cost_cents.filter(|c| *c > 0).map(|c| format!("{:.4}", f.amount_cents as f64 / c as f64));
+            let reference = i.external_ids.first().map(|x| x.id.clone()).unwrap_or_else(|| project.id.clone());
+            let date = i.start_date.clone().unwrap_or_else(|| {
+                if i.external_ids.iter().any(|x| x.tool == "dotations-2019") {
+                    "2019-01-01".into()
+                } else {
+                    String::new()
+                }
+            });
+            let cells = [
+                f.scheme.as_ref().map(|s| format!("État ({s})")).unwrap_or_else(|| STATE.to_owned()),
+                String::new(),
+                date,
+                reference,
+                i.lead.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
+                i.lead.as_ref().and_then(|l| l.siret.clone()).unwrap_or_default(),
+                i.name.clone(),
+                euros_decimal(f.amount_cents),
+                "aide en numéraire".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                "non".into(),
+                share.unwrap_or_default(),
+            ];
+            out.row(cells);
+        }
+    }
+    download::csv(out, "subventions.csv")
+}

@@ -1,0 +1,287 @@
+//! Updating a programme's member list from a page: `POST /programmes/{code}/import`
+//! (multipart: the file) shows what would change, or every faulty line, and writes
+//! nothing; `POST /programmes/{code}/import/appliquer` applies it if the programmes
+//! are still at the previewed revision. Same rule and same core functions as the API
+//! (`programme::can_manage`, `cohesion_app::programme::{list_diff, apply}`).
+//!
+//! The confirmation form carries the file itself (base64url, in a hidden field) and
+//! the `base_revision`, rather than a server-side stash keyed by a random id: nothing
+//! to expire or clean up, any instance behind a load balancer can take the
+//! confirmation (the API is stateless the same way), and a tampered field gains
+//! nothing, since the file is read, checked and compared again before anything is
+//! written, with the same rights as the upload.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cohesion_core::import::Faults;
+use cohesion_core::programme::membership_import::MembershipDiff;
+use cohesion_core::programme::{self, Membership};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav, fr_number};
+use crate::pages::programme::faults::{FaultRow, fault_rows};
+use crate::pages::programme::{MemberRow, member_row, programme_href};
+use crate::pages::visitor::Who;
+use cohesion_app::AppError;
+use cohesion_app::programme::{apply as apply_list, list_diff};
+
+/// Rows shown per table of the preview; the counts are always whole.
+const SHOWN: usize = 300;
+
+/// A membership that changes: the row after, and what changes in words.
+pub struct ChangeRow {
+    pub row: MemberRow,
+    pub what: String,
+}
+
+pub struct Preview {
+    pub added: Vec<MemberRow>,
+    pub removed: Vec<MemberRow>,
+    pub changed: Vec<ChangeRow>,
+    pub counts: [(String, &'static str); 4],
+    pub more: bool,
+    pub noop: bool,
+    /// Said before the button when current members would leave the programme.
+    pub removals: Option<String>,
+    /// More than a tenth of the members removed: the confirmation asks for a tick.
+    pub mass_removal: bool,
+    pub base_revision: i64,
+    pub content: String,
+    pub file_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "programme_import.html")]
+struct ImportPage {
+    layout: Layout,
+    back: String,
+    import_action: String,
+    error: Option<String>,
+    faults: Vec<FaultRow>,
+    preview: Option<Preview>,
+}
+
+/// The signed-in person who may change programme `code`, or the response to give.
+pub fn manager(who: &Who, code: &str) -> Result<Arc<Authenticated>, Box<Response>> {
+    who.allowed(|p| programme::can_manage(p, code)).cloned()
+}
+
+/// A form's CSRF token checked, then [`manager`].
+pub fn form_manager(who: &Who, csrf: &str, code: &str) -> Result<Arc<Authenticated>, Box<Response>> {
+    who.check_csrf(csrf).map_err(|e| Box::new(e.into_response()))?;
+    manager(who, code)
+}
+
+fn page(who: &Who, code: &str, name: &str) -> ImportPage {
+    ImportPage {
+        layout: Layout::new(&who.config, format!("Mettre à jour la liste des membres : {name}"), Nav::Programmes)
+            .crumb("Programmes", "/programmes")
+            .crumb(name.to_owned(), programme_href(code)),
+        back: programme_href(code),
+        import_action: format!("/programmes/{code}/import"),
+        error: None,
+        faults: Vec::new(),
+        preview: None,
+    }
+}
+
+fn changes(before: &Membership, after: &Membership) -> String {
+    let mut out = Vec::new();
+    let mut field = |label: &str, a: &Option<String>, b: &Option<String>| {
+        if a != b {
+            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+            out.push(format!("{label} : {} → {}", show(a), show(b)));
+        }
+    };
+    field("territoire de projet", &before.group_name, &after.group_name);
+    field("signature", &before.signed_on, &after.signed_on);
+    field("labellisation", &before.labelled_on, &after.labelled_on);
+    field("sortie", &before.exited_on, &after.exited_on);
+    field("convention", &before.convention, &after.convention);
+    if before.status != after.status {
+        let label = crate::pages::programme::status_label;
+        out.push(format!("statut : {} → {}", label(before.status), label(after.status)));
+    }
+    out.join(" ; ")
+}
+
+fn preview(state: &AppState, d: &MembershipDiff, revision: i64, body: &[u8], file_name: String) -> Preview {
+    let s = state.current();
+    let row = |m: &Membership| member_row(&s.referential, m);
+    Preview {
+        added: d.added.iter().take(SHOWN).map(row).collect(),
+        removed: d.removed.iter().take(SHOWN).map(row).collect(),
+        changed: d.changed.iter().take(SHOWN).map(|(b, a)| ChangeRow { row: row(a), what: changes(b, a) }).collect(),
+        counts: [
+            (fr_number(d.added.len() as u64), "ajout(s)"),
+            (fr_number(d.removed.len() as u64), "retrait(s)"),
+            (fr_number(d.changed.len() as u64), "modification(s)"),
+            (fr_number(d.unchanged as u64), "inchangé(s)"),
+        ],
+        more: d.added.len().max(d.removed.len()).max(d.changed.len()) > SHOWN,
+        noop: d.is_noop(),
+        mass_removal: d.is_mass_removal(),
+        removals: (!d.removed.is_empty()).then(|| {
+            format!(
+                "{} membre(s) actuel(s) absent(s) du fichier seront marqués sortis à la date d’aujourd’hui (leur \
+                 historique est conservé). Le fichier doit contenir la liste complète des membres.",
+                fr_number(d.removed.len() as u64)
+            )
+        }),
+        base_revision: revision,
+        content: URL_SAFE_NO_PAD.encode(body),
+        file_name,
+    }
+}
+
+/// The uploaded form: its CSRF field and the file.
+struct Upload {
+    csrf: String,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
+async fn read_upload(mut form: Multipart) -> Option<Upload> {
+    let mut up = Upload { csrf: String::new(), file_name: String::new(), bytes: Vec::new() };
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("csrf") => up.csrf = field.text().await.ok()?,
+            Some("fichier") => {
+                up.file_name = field.file_name().unwrap_or("").to_owned();
+                up.bytes = field.bytes().await.ok()?.to_vec();
+            }
+            _ => {}
+        }
+    }
+    Some(up)
+}
+
+fn bad_request(who: &Who, mut p: ImportPage, error: String, faults: Vec<FaultRow>) -> Result<Response, PageError> {
+    p.error = Some(error);
+    p.faults = faults;
+    Ok((StatusCode::BAD_REQUEST, render(&who.config, &p)?).into_response())
+}
+
+/// `POST /programmes/{code}/import`: the preview, or every faulty line. Writes nothing.
+pub async fn upload(
+    State(state): State<AppState>,
+    who: Who,
+    Path(code): Path<String>,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    let upload = match form {
+        Ok(form) => read_upload(form).await,
+        Err(_) => None,
+    };
+    let Some(upload) = upload else { return Err(PageError::forbidden(&who.config)) };
+    if let Err(r) = form_manager(&who, &upload.csrf, &code) {
+        return Ok(*r);
+    }
+    let s = state.current();
+    let name = s.programmes.programme(&code).ok_or_else(|| PageError::not_found(&who.config))?.name.clone();
+    let mut p = page(&who, &code, &name);
+    if upload.bytes.is_empty() {
+        return bad_request(&who, p, "Choisissez un fichier CSV ou XLSX.".into(), Vec::new());
+    }
+    match list_diff(&s, &code, &upload.bytes) {
+        Ok(d) => {
+            p.preview = Some(preview(&state, &d, s.programme_revision, &upload.bytes, upload.file_name));
+            Ok(render(&who.config, &p)?.into_response())
+        }
+        Err(faults) => {
+            let error = fault_summary(&faults);
+            bad_request(&who, p, error, fault_rows(&faults))
+        }
+    }
+}
+
+fn fault_summary(faults: &Faults) -> String {
+    format!(
+        "Le fichier contient {} erreur(s) : rien n’a été enregistré. Corrigez les lignes ci-dessous puis envoyez-le à nouveau.",
+        faults.0.len()
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    base_revision: String,
+    #[serde(default)]
+    contenu: String,
+    /// The box confirming the removal of many members (`MembershipDiff::is_mass_removal`).
+    #[serde(default)]
+    confirmer_retraits: String,
+}
+
+/// `POST /programmes/{code}/import/appliquer`: applies the previewed file if nothing
+/// changed since, then back to the dashboard with the counts.
+pub async fn apply(
+    State(state): State<AppState>,
+    who: Who,
+    Path(code): Path<String>,
+    Form(form): Form<ApplyForm>,
+) -> Result<Response, PageError> {
+    let me = match form_manager(&who, &form.csrf, &code) {
+        Ok(me) => me,
+        Err(r) => return Ok(*r),
+    };
+    let name = state.current().programmes.programme(&code).map(|p| p.name.clone());
+    let Some(name) = name else { return Err(PageError::not_found(&who.config)) };
+    let p = page(&who, &code, &name);
+    let (Ok(base), Ok(body)) = (form.base_revision.parse::<i64>(), URL_SAFE_NO_PAD.decode(form.contenu.as_bytes()))
+    else {
+        return bad_request(
+            &who,
+            p,
+            "Le formulaire de confirmation est incomplet : envoyez à nouveau le fichier.".into(),
+            Vec::new(),
+        );
+    };
+    match apply_list(&state, &me.principal, &code, &body, base, form.confirmer_retraits == "oui").await {
+        Ok(r) => Ok(Redirect::to(&format!(
+            "{}?info=import&ajouts={}&retraits={}&modifications={}",
+            programme_href(&code),
+            r.added,
+            r.removed,
+            r.changed
+        ))
+        .into_response()),
+        Err(AppError::Conflict(_)) => {
+            let mut p = p;
+            p.error = Some(
+                "La liste n’a pas été appliquée : les programmes ont été modifiés depuis l’aperçu (par une autre \
+                 mise à jour). Rien n’a été écrasé. Envoyez à nouveau le fichier pour voir les changements à jour."
+                    .into(),
+            );
+            Ok((StatusCode::CONFLICT, render(&who.config, &p)?).into_response())
+        }
+        Err(AppError::BadRequest { code: "mass_removal", .. }) => bad_request(
+            &who,
+            p,
+            "La liste n’a pas été appliquée : elle retire plus d’un dixième des membres actuels. Envoyez à nouveau le \
+             fichier et cochez la case qui confirme ces retraits."
+                .into(),
+            Vec::new(),
+        ),
+        Err(AppError::InvalidFile(faults)) => {
+            // The list was checked at the preview: only a change of the referential
+            // since then can make it faulty now. Show the faults as a new preview would.
+            let faults = fault_rows(&faults);
+            bad_request(&who, p, "Le fichier n’est plus valide : rien n’a été enregistré.".into(), faults)
+        }
+        Err(AppError::NotFound(_)) => Err(PageError::not_found(&who.config)),
+        Err(e) => Err(PageError::internal(&who.config, e)),
+    }
+}

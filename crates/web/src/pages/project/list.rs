@@ -1,0 +1,208 @@
+//! `/projets`: search with filters, paginated; and the projects section of a territory
+//! page.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use cohesion_app::project::catalog::{Filter, Totals};
+use cohesion_core::project::money::format_euros;
+use cohesion_core::project::{Phase, Project, Transition};
+use cohesion_core::territory::{Referential, TerritoryRef};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::pages::PagesConfig;
+use crate::pages::components::Choice;
+use crate::pages::error::{PageError, render};
+use crate::pages::layout::{Layout, Nav, Pagination, encode, fr_number};
+
+const PER_PAGE: usize = 20;
+
+/// Query parameters; anything malformed is ignored, as a person may have typed it.
+#[derive(Deserialize, Default)]
+pub struct Params {
+    q: Option<String>,
+    territoire: Option<String>,
+    phase: Option<String>,
+    transition: Option<String>,
+    programme: Option<String>,
+    pacte: Option<String>,
+    page: Option<String>,
+}
+
+/// One project in a list.
+pub struct Row {
+    pub name: String,
+    pub href: String,
+    pub places: String,
+    pub phase: &'static str,
+    pub status: &'static str,
+    pub cost: String,
+    pub grant: String,
+}
+
+pub struct ProgrammeChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn place_names(r: &Referential, territories: &[TerritoryRef]) -> String {
+    territories
+        .iter()
+        .map(|t| r.get_ref(t).map_or_else(|| t.to_string(), |x| x.name.clone()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn row(r: &Referential, p: &Project) -> Row {
+    Row {
+        name: p.input.name.clone(),
+        href: format!("/projets/{}", p.id),
+        places: place_names(r, &p.input.territories),
+        phase: p.input.phase.label(),
+        status: p.input.phase_status.label(),
+        cost: p.input.total_cost_cents.map(format_euros).unwrap_or_else(|| "non renseigné".into()),
+        grant: format_euros(p.input.state_grant_cents()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "projects.html")]
+struct Results {
+    layout: Layout,
+    query: String,
+    territory: String,
+    territory_name: Option<String>,
+    phases: Vec<Choice>,
+    transitions: Vec<Choice>,
+    total: String,
+    plural: bool,
+    rows: Vec<Row>,
+    first_shown: usize,
+    pagination: Option<Pagination>,
+    programmes: Vec<ProgrammeChoice>,
+    /// The pact whose actions are listed (id, title), when filtered by pact.
+    pact: Option<(String, String)>,
+    /// Pacts matching the words, shown above the projects.
+    pacts: Option<crate::pages::pact::Section>,
+}
+
+/// `GET /projets`.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(config): Extension<Arc<PagesConfig>>,
+    params: Result<Query<Params>, QueryRejection>,
+) -> Result<Html<String>, PageError> {
+    let p = params.ok().map(|Query(p)| p).unwrap_or_default();
+    let q = p.q.unwrap_or_default().trim().to_owned();
+    let territory: Option<TerritoryRef> = p.territoire.as_deref().and_then(|t| t.parse().ok());
+    let phase = p.phase.as_deref().and_then(Phase::parse);
+    let transition = p.transition.as_deref().and_then(Transition::parse);
+    let page_no = p.page.and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let snapshot = state.current();
+    let r = &snapshot.referential;
+    let programme = p.programme.filter(|c| snapshot.programmes.programme(c).is_some());
+    let pact = match p.pacte.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => cohesion_app::pact::read::get(&state, id).await.map_err(|e| PageError::internal(&config, e))?,
+        None => None,
+    };
+    let filter = Filter {
+        q: Some(q.clone()),
+        territory: territory.clone(),
+        phase,
+        transition,
+        territories_any: programme.as_deref().map(|c| cohesion_app::project::programme_territories(&snapshot, c)),
+        ids: pact.as_ref().map(|x| x.current().content.actions.iter().cloned().collect()),
+    };
+    let found = state
+        .projects
+        .load()
+        .search(&filter, (page_no - 1) * PER_PAGE, PER_PAGE)
+        .map_err(|e| PageError::internal(&config, e))?;
+    let territory_code = territory.as_ref().map(ToString::to_string).unwrap_or_default();
+    let pacts = if q.is_empty() || page_no > 1 {
+        None
+    } else {
+        Some(crate::pages::pact::section(&state, &q, territory.as_ref(), 5).await).filter(|s| s.total > 0)
+    };
+    let base = format!(
+        "/projets?q={}&territoire={}&phase={}&transition={}&programme={}&pacte={}",
+        encode(&q),
+        encode(&territory_code),
+        phase.map(|x| x.as_str()).unwrap_or_default(),
+        transition.map(|x| x.as_str()).unwrap_or_default(),
+        programme.as_deref().unwrap_or_default(),
+        pact.as_ref().map(|x| x.id.as_str()).unwrap_or_default()
+    );
+    let pagination = Pagination::new(found.total, PER_PAGE, page_no, |n| format!("{base}&page={n}"));
+    let title = if q.is_empty() { "Projets".to_owned() } else { format!("Projets « {q} »") };
+    let mut phases = vec![Choice { value: "", label: "Toutes les phases", selected: phase.is_none() }];
+    phases.extend(Phase::ALL.iter().map(|&x| Choice {
+        value: x.as_str(),
+        label: x.label(),
+        selected: phase == Some(x),
+    }));
+    let mut transitions = vec![Choice { value: "", label: "Toutes les transitions", selected: transition.is_none() }];
+    transitions.extend(Transition::ALL.iter().map(|&x| Choice {
+        value: x.as_str(),
+        label: x.label(),
+        selected: transition == Some(x),
+    }));
+    let mut programmes = vec![ProgrammeChoice {
+        value: String::new(),
+        label: "Tous les programmes".into(),
+        selected: programme.is_none(),
+    }];
+    programmes.extend(snapshot.programmes.programmes().iter().map(|x| ProgrammeChoice {
+        value: x.code.clone(),
+        label: x.name.clone(),
+        selected: programme.as_deref() == Some(x.code.as_str()),
+    }));
+    let page = Results {
+        programmes,
+        pact: pact.map(|x| (x.id.clone(), x.current().content.title.clone())),
+        layout: Layout::new(&config, title, Nav::Projects),
+        query: q,
+        territory_name: territory.as_ref().and_then(|t| r.get_ref(t)).map(|t| t.name.clone()),
+        territory: territory_code,
+        phases,
+        transitions,
+        total: fr_number(found.total as u64),
+        plural: found.total > 1,
+        rows: found.items.iter().map(|p| row(r, p)).collect(),
+        first_shown: (page_no - 1) * PER_PAGE + 1,
+        pagination,
+        pacts,
+    };
+    render(&config, &page)
+}
+
+/// The projects section of a territory page.
+pub struct Section {
+    pub count: String,
+    pub any: bool,
+    pub cost: String,
+    pub grants: String,
+    pub latest: Vec<Row>,
+    pub href: String,
+}
+
+pub fn section(state: &AppState, r: &Referential, t: &TerritoryRef) -> Section {
+    let catalog = state.projects.load();
+    let Totals { count, cost_cents, grants_cents } = catalog.totals(t);
+    let filter = Filter { territory: Some(t.clone()), ..Filter::default() };
+    let latest = catalog.search(&filter, 0, 5).map(|f| f.items.iter().map(|p| row(r, p)).collect()).unwrap_or_default();
+    Section {
+        count: fr_number(count as u64),
+        any: count > 0,
+        cost: format_euros(cost_cents),
+        grants: format_euros(grants_cents),
+        latest,
+        href: format!("/projets?territoire={}", encode(&t.to_string())),
+    }
+}

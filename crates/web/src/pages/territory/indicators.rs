@@ -1,0 +1,103 @@
+//! The indicators section of a territory's page, from `cohesion_app::indicator`.
+
+use cohesion_core::territory::TerritoryRef;
+
+use crate::pages::explain::{fr_date, fr_decimal, fr_value};
+use cohesion_app::indicator::{DatedValue, TerritoryIndicators};
+
+pub struct Line {
+    pub date: String,
+    pub value: String,
+    pub source: String,
+}
+
+pub struct Peer {
+    pub name: String,
+    pub href: String,
+    pub value: String,
+}
+
+pub struct Block {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub latest: Option<Line>,
+    pub limits: String,
+    pub history: Vec<Line>,
+    pub superseded: usize,
+    pub local: Vec<Line>,
+    pub objectives: Vec<Line>,
+    /// Value, date, coverage sentence, rule.
+    pub rollup: Option<(String, String, String, String)>,
+    pub refused: Option<String>,
+    pub peers: Vec<Peer>,
+}
+
+pub struct Section {
+    pub blocks: Vec<Block>,
+    pub peers_basis: String,
+}
+
+fn line(v: &DatedValue) -> Line {
+    Line {
+        date: fr_date(&v.date),
+        value: fr_value(v.value),
+        source: format!("{} ({}), version du {}", v.source.name, v.source.producer, fr_date(&v.source.version_date)),
+    }
+}
+
+pub fn section(data: TerritoryIndicators) -> Section {
+    let blocks = data
+        .items
+        .into_iter()
+        .map(|i| Block {
+            latest: i.latest.as_ref().map(line),
+            limits: i.latest.as_ref().map(|l| l.source.limits.clone()).unwrap_or_default(),
+            history: i.history.iter().skip(1).take(5).map(line).collect(),
+            superseded: i.superseded.len(),
+            local: i.local.iter().map(line).collect(),
+            objectives: i
+                .objectives
+                .iter()
+                .map(|o| Line {
+                    date: o.date.clone(),
+                    value: fr_value(o.value),
+                    source: format!("version {}", o.version),
+                })
+                .collect(),
+            rollup: i.rollup.as_ref().map(|r| {
+                let mut coverage = format!("{} commune(s) sur {} ont une valeur", r.covered, r.components);
+                if let Some(w) = r.weight_coverage {
+                    coverage.push_str(&format!(", soit {} % du poids", fr_decimal(w * 100.0, 1)));
+                }
+                if !r.complete {
+                    coverage.push_str(" : valeur partielle");
+                }
+                (r.value.map_or_else(|| "—".to_owned(), fr_value), fr_date(&r.date), coverage, r.rule.clone())
+            }),
+            refused: i.rollup_refused.clone(),
+            peers: i
+                .peers
+                .iter()
+                .filter(|_| i.peers.iter().any(|p| p.value.is_some()))
+                .map(|p| Peer {
+                    name: p.name.clone(),
+                    href: p
+                        .territory
+                        .parse::<TerritoryRef>()
+                        .map(|t| format!("/territoires/{}/{}", t.kind.as_str(), t.code))
+                        .unwrap_or_default(),
+                    value: match (p.value, p.from_communes) {
+                        (Some(v), true) => format!("{} (calculé depuis les communes)", fr_value(v)),
+                        (Some(v), false) => fr_value(v),
+                        (None, _) => "—".to_owned(),
+                    },
+                })
+                .collect(),
+            code: i.code,
+            name: i.name,
+            unit: i.unit,
+        })
+        .collect();
+    Section { blocks, peers_basis: data.peers_basis }
+}
