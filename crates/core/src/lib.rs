@@ -24,6 +24,7 @@ pub(crate) use labels;
 
 pub mod access;
 pub mod date;
+pub mod engineering;
 pub mod evaluation;
 pub mod impact;
 pub mod import;
