@@ -29,6 +29,7 @@ pub mod evaluation;
 pub mod impact;
 pub mod import;
 pub mod indicator;
+pub mod notice;
 pub mod pact;
 pub mod programme;
 pub mod project;

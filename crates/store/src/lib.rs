@@ -11,6 +11,7 @@
 pub mod access;
 pub mod audit;
 mod connect;
+pub mod engineering;
 pub mod evaluation;
 pub mod indicator;
 mod migrate;

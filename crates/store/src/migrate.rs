@@ -57,6 +57,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_token_lineage.sql"),
         include_str!("../migrations/postgres/0008_token_lineage.sql"),
     ),
+    (
+        9,
+        "engineering; pact events become the one event table",
+        include_str!("../migrations/sqlite/0009_engineering.sql"),
+        include_str!("../migrations/postgres/0009_engineering.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

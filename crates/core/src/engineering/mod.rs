@@ -7,6 +7,7 @@
 //! [`rules`] who may read and write what, [`suggest`] the ranking of providers for a
 //! request, [`document`] what an attached file really is, [`fault`] the typed faults.
 
+pub mod dashboard;
 pub mod delegation;
 pub mod document;
 pub mod fault;

@@ -368,3 +368,42 @@ site_web,Date mise à jour\n";
     let lines: Vec<usize> = faults.0.iter().map(|f| f.line).collect();
     assert_eq!(lines, [4, 4, 4], "{faults}");
 }
+
+#[test]
+fn dashboard_figures_median_p90_and_csv_agree() {
+    let row = |dep: &str, status, answered: Option<i64>, sat: Option<u8>, providers: &[&str]| dashboard::Row {
+        departement: dep.into(),
+        status,
+        needs: vec![Need::Housing],
+        created_at: at(0),
+        answered_at: answered.map(at),
+        mission: (!providers.is_empty()).then_some(MissionStatus::InProgress),
+        started_at: None,
+        closed_at: None,
+        centidays: 150,
+        cost_cents: 10_000,
+        satisfaction: sat,
+        providers: providers.iter().map(|p| (*p).to_owned()).collect(),
+    };
+    let rows: Vec<dashboard::Row> = (1..=10)
+        .map(|i| row(if i % 2 == 0 { "42" } else { "69" }, RequestStatus::Accepted, Some(i), None, &["p1"]))
+        .chain([
+            row("42", RequestStatus::Submitted, None, Some(4), &[]),
+            row("42", RequestStatus::Closed, None, Some(5), &[]),
+        ])
+        .collect();
+    let providers = [dashboard::ProviderInfo { id: "p1".into(), name: "Cerema".into(), capacity: 4 }];
+    let d = dashboard::aggregate(&rows, &providers, Some(1_000_000));
+    assert_eq!(d.requests, 12);
+    assert_eq!(d.by_status.iter().find(|c| c.key == "accepted").map(|c| c.count), Some(10));
+    assert_eq!(d.by_departement.iter().map(|c| c.count).sum::<u64>(), 12);
+    assert_eq!(d.to_first_answer.count, 10);
+    assert_eq!(d.to_first_answer.median_centidays, Some(500), "days 1..10: median (nearest rank) 5");
+    assert_eq!(d.to_first_answer.p90_centidays, Some(900));
+    assert_eq!(d.providers[0].missions, 10);
+    assert_eq!(d.satisfaction.mean_hundredths, Some(450));
+    let csv = dashboard::csv(&d);
+    assert!(csv.contains("total,requests,Demandes,12\n"), "{csv}");
+    assert!(csv.contains("delay_median_centidays,to_first_answer,"));
+    assert_eq!(dashboard::aggregate(&[], &providers, None).to_first_answer.median_centidays, None);
+}
