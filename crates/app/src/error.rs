@@ -41,6 +41,8 @@ pub enum FaultCode {
     Rule(#[from] cohesion_core::programme::eligibility::RuleFault),
     #[error(transparent)]
     Param(#[from] crate::param::ParamFault),
+    #[error(transparent)]
+    Engineering(#[from] cohesion_core::engineering::EngineeringFault),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod digest;
+pub mod engineering;
 pub mod error;
 pub mod evaluation;
 pub mod indicator;

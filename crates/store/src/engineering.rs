@@ -636,6 +636,15 @@ impl Store {
         })
     }
 
+    /// The live people acting for a partner organisation (role `partner`).
+    pub async fn engineering_provider_people(&self, organisation: Uuid) -> Result<Vec<Uuid>> {
+        const SQL: &str = "SELECT DISTINCT g.person_id FROM role_grant g JOIN person p ON p.id = g.person_id \
+             WHERE g.role = 'partner' AND g.scope = $1 AND p.active ORDER BY g.person_id";
+        let rows: Vec<(String,)> =
+            with_pool!(self, pool => sqlx::query_as(SQL).bind(organisation.to_string()).fetch_all(pool).await?);
+        rows.iter().map(|(p,)| uuid(p)).collect()
+    }
+
     // --- providers ---
 
     /// Stores new providers, all or none (an import); a name already taken is a

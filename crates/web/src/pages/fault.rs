@@ -70,6 +70,7 @@ pub fn code(c: &FaultCode) -> String {
         FaultCode::Programme(f) => programme(f),
         FaultCode::Rule(f) => rule(f),
         FaultCode::Param(f) => param(f),
+        FaultCode::Engineering(f) => super::engineering_fault::french(f),
     }
 }
 
