@@ -2,6 +2,7 @@
 //! document generated from the handlers (`/api/v1/openapi.json`).
 
 pub mod audit;
+pub mod engineering;
 pub mod etag;
 pub mod evaluation;
 pub mod export;
@@ -51,6 +52,9 @@ use crate::error::ApiError;
         (name = "indicators", description = "Indicator catalogue, measurements per territory, roll-ups"),
         (name = "evaluations", description = "Impact evaluations run as background jobs"),
         (name = "projects", description = "Projects (projets de territoire): search, detail, versioned writes, exports"),
+        (name = "engineering", description = "The custom engineering offer: requests, qualification, \
+                                              missions, recommendations, providers, budgets, documents, \
+                                              dashboard, exports"),
         (name = "pacts", description = "Territorial pacts: versions and amendments, signatures, diff, \
                                         co-construction (proposals, decisions, comments)"),
     ),
@@ -141,6 +145,22 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(pact::proposals, pact::propose))
         .routes(routes!(pact::decide))
         .routes(routes!(pact::comments, pact::comment))
+        .routes(routes!(engineering::list, engineering::create))
+        .routes(routes!(engineering::export_csv))
+        .routes(routes!(engineering::detail))
+        .routes(routes!(engineering::qualify))
+        .routes(routes!(engineering::suggestions))
+        .routes(routes!(engineering::message))
+        .routes(routes!(engineering::upload))
+        .routes(routes!(engineering::download))
+        .routes(routes!(engineering::recommend))
+        .routes(routes!(engineering::track))
+        .routes(routes!(engineering::mission))
+        .routes(routes!(engineering::provider_list, engineering::provider_create))
+        .routes(routes!(engineering::provider_import))
+        .routes(routes!(engineering::budget))
+        .routes(routes!(engineering::dashboard))
+        .routes(routes!(engineering::dashboard_csv))
 }
 
 /// The OpenAPI document of this build.
