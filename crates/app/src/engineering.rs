@@ -95,6 +95,20 @@ pub fn route(r: &Referential, t: &TerritoryRef) -> Option<(String, String)> {
     Some((dep, region))
 }
 
+/// The directory of the agency's territorial delegations, read once from the file
+/// shipped in the binary (checked by a unit test, so it reads).
+pub fn delegations() -> &'static [cohesion_core::engineering::delegation::Delegation] {
+    static ALL: std::sync::OnceLock<Vec<cohesion_core::engineering::delegation::Delegation>> =
+        std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        use cohesion_core::engineering::delegation::{SHIPPED, read};
+        read("data/engineering/delegations.tsv", SHIPPED).unwrap_or_else(|faults| {
+            tracing::error!(%faults, "the shipped delegations do not read");
+            Vec::new()
+        })
+    })
+}
+
 /// The case, or not found.
 pub(crate) async fn case(app: &App, id: &str) -> Result<Case, AppError> {
     app.store.engineering_case(id).await?.ok_or_else(|| AppError::NotFound(format!("no engineering request {id}")))

@@ -443,3 +443,23 @@ pub async fn export_csv(
     let rows = read::list(&state, who.as_ref(), &filter(&p)?).await?;
     Ok(csv_response("ingenierie-demandes.csv", read::csv(&rows)))
 }
+
+#[derive(Deserialize, IntoParams)]
+pub struct DelegationParams {
+    /// INSEE code of a département; all when absent.
+    pub departement: Option<String>,
+}
+
+/// The agency's territorial delegations: who qualifies requests where (contact points
+/// of services, from the agency's published list).
+#[utoipa::path(get, path = "/api/v1/engineering/delegations", tag = "engineering", params(DelegationParams),
+    responses((status = 200, body = Vec<Object>)))]
+pub async fn delegations(
+    ApiQuery(p): ApiQuery<DelegationParams>,
+) -> Json<Vec<cohesion_core::engineering::delegation::Delegation>> {
+    let all = eng::delegations();
+    Json(match p.departement.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => all.iter().filter(|x| x.departement == d).cloned().collect(),
+        None => all.to_vec(),
+    })
+}

@@ -161,6 +161,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(engineering::budget))
         .routes(routes!(engineering::dashboard))
         .routes(routes!(engineering::dashboard_csv))
+        .routes(routes!(engineering::delegations))
 }
 
 /// The OpenAPI document of this build.

@@ -249,6 +249,12 @@ async fn story(app: &TestApp) {
     let export = export.text().await.expect("text");
     assert_eq!(export.lines().count(), 2, "{export}");
     assert!(!export.contains("Entre nous"));
+
+    // The directory of delegations, shipped in the binary.
+    let (s, loire) = call(app, "GET", "/api/v1/engineering/delegations?departement=42", "", None).await;
+    assert_eq!(s, 200);
+    let loire = loire.as_array().expect("list");
+    assert!(!loire.is_empty() && loire.iter().all(|d| d["departement"] == "42"), "{loire:?}");
 }
 
 storage_test!(engineering, |db: TestDb| async move { story(&TestApp::builder(db).start().await).await });
