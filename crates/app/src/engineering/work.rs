@@ -559,3 +559,20 @@ pub fn reminder_days_from_env() -> Result<i64, String> {
         },
     }
 }
+
+/// Runs [`remind`] every `every` (each request is reminded at most once per `after`,
+/// each survey asked once, so the period only bounds the delay).
+pub fn spawn_reminders(app: App, every: std::time::Duration, after: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match remind(&app, after).await {
+                Ok((0, 0)) => {}
+                Ok((reminders, surveys)) => tracing::info!(reminders, surveys, "engineering reminders"),
+                Err(e) => tracing::warn!(error = %e, "engineering reminders failed"),
+            }
+        }
+    })
+}
