@@ -26,3 +26,8 @@ cargo run --quiet -p cohesion -- data programmes --src "$src/programmes" --commu
 # The demonstration projects: the State's investment grants of 2019 (DETR, DSIL, DSID).
 cargo run --quiet -p cohesion -- data projects --communes "$up/communes.json" \
   --out data/projects/dotations_2019.csv.gz "$src"/projets/dotations_investissement_2019.csv
+
+# The directory of the agency's territorial delegations (who qualifies engineering
+# requests where), from its published list without named people.
+cargo run --quiet -p cohesion -- data delegations --out data/engineering/delegations.tsv \
+  "$src"/delegues/delegues_anct_sans_nominatif.csv

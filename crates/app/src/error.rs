@@ -45,6 +45,8 @@ pub enum FaultCode {
     Access(#[from] crate::access::AccessFault),
     #[error(transparent)]
     Organisation(#[from] cohesion_core::access::organisation::OrganisationFault),
+    #[error(transparent)]
+    Engineering(#[from] cohesion_core::engineering::EngineeringFault),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod database;
 pub mod digest;
+pub mod engineering;
 pub mod error;
 pub mod evaluation;
 pub mod indicator;

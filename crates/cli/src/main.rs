@@ -4,6 +4,7 @@ mod backup;
 mod data;
 mod data_programmes;
 mod db;
+mod delegations;
 mod digest;
 mod evaluate;
 mod evaluate_stored;
@@ -61,6 +62,8 @@ enum DataCommand {
     Programmes(data_programmes::ProgrammesArgs),
     /// Regenerate data/projects/dotations_2019.csv.gz from the upstream file.
     Projects(projects::CompileArgs),
+    /// Regenerate data/engineering/delegations.tsv from the agency's list of delegations.
+    Delegations(delegations::DelegationsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -78,6 +81,7 @@ fn main() -> anyhow::Result<()> {
         Command::User(cmd) => user::run(cmd),
         Command::Data(DataCommand::Programmes(args)) => data_programmes::compile(&args),
         Command::Data(DataCommand::Projects(args)) => projects::compile(&args),
+        Command::Data(DataCommand::Delegations(args)) => delegations::compile(&args),
         Command::Digest(cmd) => digest::run(cmd),
         Command::Token(cmd) => token::run(cmd),
         Command::Backup(args) => backup::backup(args),

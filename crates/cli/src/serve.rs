@@ -52,6 +52,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         hour,
         Duration::from_secs(300),
     );
+    let reminder_days = cohesion_app::engineering::work::reminder_days_from_env().map_err(anyhow::Error::msg)?;
+    let _reminders = cohesion_app::engineering::work::spawn_reminders(
+        state.app.clone(),
+        Duration::from_secs(3600),
+        time::Duration::days(reminder_days),
+    );
     let listener =
         tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
     tracing::info!(

@@ -24,11 +24,13 @@ pub(crate) use labels;
 
 pub mod access;
 pub mod date;
+pub mod engineering;
 pub mod evaluation;
 pub mod export;
 pub mod impact;
 pub mod import;
 pub mod indicator;
+pub mod notice;
 pub mod pact;
 pub mod programme;
 pub mod project;

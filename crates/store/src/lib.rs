@@ -13,6 +13,7 @@ pub mod audit;
 pub mod backup;
 pub mod change;
 mod connect;
+pub mod engineering;
 pub mod evaluation;
 pub mod indicator;
 mod migrate;

@@ -58,6 +58,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0008_token_lineage.sql"),
     ),
     (
+        9,
+        "engineering; pact events become the one event table",
+        include_str!("../migrations/sqlite/0009_engineering.sql"),
+        include_str!("../migrations/postgres/0009_engineering.sql"),
+    ),
+    (
         10,
         "change_notify",
         include_str!("../migrations/sqlite/0010_change_notify.sql"),

@@ -6,6 +6,7 @@
 //! UPDATE), so two writers of the same pact are serialised on both backends, and a
 //! write naming the revision it read is refused if the pact moved since.
 
+use cohesion_core::notice::Subject;
 use cohesion_core::pact::{Comment, Pact, PactEvent, Proposal, ProposalStatus};
 use cohesion_core::territory::TerritoryRef;
 use serde_json::json;
@@ -140,8 +141,8 @@ macro_rules! tell {
         let told: &Told = $told;
         let actor: Uuid = $actor;
         let (event,): (i64,) = sqlx::query_as(
-            "INSERT INTO pact_event (pact_id, kind, summary, actor_id, created_at) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id",
+            "INSERT INTO event (subject, subject_id, title, kind, summary, actor_id, created_at) \
+             SELECT 'pact', id, title, $2, $3, $4, $5 FROM pact WHERE id = $1 RETURNING id",
         )
         .bind($pact)
         .bind(told.kind)
@@ -229,11 +230,12 @@ impl TryFrom<CommentRow> for Comment {
     }
 }
 
-/// A `pact_event` row with its pact's title.
+/// An `event` row.
 #[derive(sqlx::FromRow)]
-struct EventRow {
+pub(crate) struct EventRow {
     id: i64,
-    pact_id: String,
+    subject: String,
+    subject_id: String,
     title: String,
     kind: String,
     summary: String,
@@ -247,8 +249,10 @@ impl TryFrom<EventRow> for PactEvent {
     fn try_from(r: EventRow) -> Result<PactEvent> {
         Ok(PactEvent {
             id: r.id,
-            pact_id: r.pact_id,
-            pact_title: r.title,
+            subject: Subject::parse(&r.subject)
+                .ok_or_else(|| StoreError::Corrupt(format!("event.subject `{}`", r.subject)))?,
+            subject_id: r.subject_id,
+            title: r.title,
             kind: r.kind,
             summary: r.summary,
             actor: uuid(&r.actor_id)?,
@@ -539,9 +543,8 @@ impl Store {
     /// twice even if two instances build digests at once.
     pub async fn take_digest(&self, person: Uuid) -> Result<Option<Digest>> {
         let id = Uuid::now_v7().to_string();
-        const EVENTS: &str = "SELECT e.id, e.pact_id, p.title, e.kind, e.summary, e.actor_id, e.created_at \
-             FROM notification n JOIN pact_event e ON e.id = n.event_id JOIN pact p ON p.id = e.pact_id \
-             WHERE n.digest_id = $1 ORDER BY e.id";
+        const EVENTS: &str = "SELECT e.id, e.subject, e.subject_id, e.title, e.kind, e.summary, e.actor_id, \
+             e.created_at FROM notification n JOIN event e ON e.id = n.event_id WHERE n.digest_id = $1 ORDER BY e.id";
         with_pool!(self, pool => {
             sqlx::query("UPDATE notification SET digest_id = $1 WHERE person_id = $2 AND digest_id IS NULL")
                 .bind(&id)

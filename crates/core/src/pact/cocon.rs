@@ -136,48 +136,11 @@ pub fn is_thread(thread: &str) -> bool {
         })
 }
 
-/// Something that happened on a pact, told to its people in their digest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PactEvent {
-    pub id: i64,
-    pub pact_id: String,
-    pub pact_title: String,
-    /// `created`, `edited`, `status`, `signature`, `amendment`, `proposal`,
-    /// `decision`, `comment`.
-    pub kind: String,
-    /// One line in French.
-    pub summary: String,
-    pub actor: Uuid,
-    pub created_at: String,
-}
+/// Something that happened on a pact, told to its people in their digest: the
+/// platform's one kind of event ([`crate::notice`]).
+pub type PactEvent = crate::notice::Event;
 
-/// The daily digest of one person: subject and plain-text body, every event once,
-/// grouped by pact in the order they happened.
+/// The daily digest of one person ([`crate::notice::digest`]).
 pub fn digest(name: &str, events: &[PactEvent], base_url: &str) -> (String, String) {
-    let subject = if events.len() == 1 {
-        "Cohésion : 1 nouveauté sur vos pactes".to_owned()
-    } else {
-        format!("Cohésion : {} nouveautés sur vos pactes", events.len())
-    };
-    let mut body = format!("Bonjour {name},\n\nVoici ce qui s'est passé depuis votre dernier récapitulatif.\n");
-    let mut pacts: Vec<&str> = Vec::new();
-    for e in events {
-        if !pacts.contains(&e.pact_id.as_str()) {
-            pacts.push(&e.pact_id);
-        }
-    }
-    let base = base_url.trim_end_matches('/');
-    for pact in pacts {
-        let mine: Vec<&PactEvent> = events.iter().filter(|e| e.pact_id == pact).collect();
-        let title = mine.last().map_or("", |e| e.pact_title.as_str());
-        body.push_str(&format!("\n{title}\n{base}/pactes/{pact}\n"));
-        for e in mine {
-            let at = e.created_at.get(..16).unwrap_or(&e.created_at).replace('T', " ");
-            body.push_str(&format!("  - {at} UTC : {}\n", e.summary));
-        }
-    }
-    body.push_str(
-        "\nVous recevez ce récapitulatif, au plus un par jour, parce que vous agissez pour une partie de ces pactes.\n",
-    );
-    (subject, body)
+    crate::notice::digest(name, events, base_url)
 }

@@ -225,8 +225,9 @@ fn threads_are_named() {
 fn a_digest_tells_each_event_once_grouped_by_pact() {
     let e = |id, pact: &str, summary: &str| PactEvent {
         id,
-        pact_id: pact.into(),
-        pact_title: format!("Pacte {pact}"),
+        subject: crate::notice::Subject::Pact,
+        subject_id: pact.into(),
+        title: format!("Pacte {pact}"),
         kind: "comment".into(),
         summary: summary.into(),
         actor: Uuid::nil(),

@@ -3,6 +3,7 @@
 //! (`cohesion_store::testing::storage_test!`).
 
 mod access;
+mod engineering;
 mod indicator;
 mod migration;
 mod pact;

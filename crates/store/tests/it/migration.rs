@@ -49,7 +49,6 @@ const KNOWN: &[&str] = &[
     "column session.id_hash: NULL on SQLite, NOT NULL on PostgreSQL",
     "column source_version.id: NULL on SQLite, NOT NULL on PostgreSQL",
     // INTEGER PRIMARY KEY is SQLite's rowid: a NULL written becomes the next rowid.
-    "column pact_event.id: NULL on SQLite, NOT NULL on PostgreSQL",
     "column pact_state.id: NULL on SQLite, NOT NULL on PostgreSQL",
     "column programme_state.id: NULL on SQLite, NOT NULL on PostgreSQL",
     "column project_state.id: NULL on SQLite, NOT NULL on PostgreSQL",

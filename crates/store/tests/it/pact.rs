@@ -132,7 +132,7 @@ async fn pact_story(store: &Store) {
     // comment; bob of `created` and the decision (not of his own comment).
     let d1 = store.take_digest(alice).await.expect("take").expect("alice has news");
     assert_eq!(d1.events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["proposal", "comment"]);
-    assert_eq!(d1.events[0].pact_title, "Premier");
+    assert_eq!(d1.events[0].title, "Premier");
     assert!(store.take_digest(alice).await.expect("take").is_none(), "nothing is taken twice");
     store.digest_sent(&d1.id).await.expect("sent");
     let d2 = store.take_digest(bob).await.expect("take").expect("bob has news");

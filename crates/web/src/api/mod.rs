@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod doc;
 pub mod download;
+pub mod engineering;
 pub mod etag;
 pub mod evaluation;
 pub mod health;
@@ -52,6 +53,9 @@ use crate::error::ApiError;
         (name = "indicators", description = "Indicator catalogue, measurements per territory, roll-ups"),
         (name = "evaluations", description = "Impact evaluations run as background jobs"),
         (name = "projects", description = "Projects (projets de territoire): search, detail, versioned writes, exports"),
+        (name = "engineering", description = "The custom engineering offer: requests, qualification, \
+                                              missions, recommendations, providers, budgets, documents, \
+                                              dashboard, exports"),
         (name = "pacts", description = "Territorial pacts: versions and amendments, signatures, diff, \
                                         co-construction (proposals, decisions, comments)"),
     ),
@@ -143,6 +147,23 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(pact::read::proposals, pact::write::propose))
         .routes(routes!(pact::write::decide))
         .routes(routes!(pact::read::comments, pact::write::comment))
+        .routes(routes!(engineering::list, engineering::create))
+        .routes(routes!(engineering::export_csv))
+        .routes(routes!(engineering::detail))
+        .routes(routes!(engineering::qualify))
+        .routes(routes!(engineering::suggestions))
+        .routes(routes!(engineering::message))
+        .routes(routes!(engineering::upload))
+        .routes(routes!(engineering::download))
+        .routes(routes!(engineering::recommend))
+        .routes(routes!(engineering::track))
+        .routes(routes!(engineering::mission))
+        .routes(routes!(engineering::provider_list, engineering::provider_create))
+        .routes(routes!(engineering::provider_import))
+        .routes(routes!(engineering::budget))
+        .routes(routes!(engineering::dashboard))
+        .routes(routes!(engineering::dashboard_csv))
+        .routes(routes!(engineering::delegations))
 }
 
 /// The OpenAPI document of this build.

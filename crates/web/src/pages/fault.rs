@@ -77,6 +77,7 @@ pub fn code(c: &FaultCode) -> String {
         FaultCode::Param(f) => param(f),
         FaultCode::Access(f) => access(f),
         FaultCode::Organisation(f) => organisation(f),
+        FaultCode::Engineering(f) => super::engineering_fault::french(f),
     }
 }
 

@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod assets;
 mod components;
+mod engineering_fault;
 mod error;
 mod evaluation;
 mod explain;

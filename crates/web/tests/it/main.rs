@@ -3,6 +3,7 @@
 //! database run on SQLite and on PostgreSQL (`cohesion_store::testing::storage_test!`).
 
 mod access;
+mod engineering;
 mod hardening;
 mod indicator;
 mod instances;

@@ -8,6 +8,7 @@
 //! (`COHESION_WRITE_ACCESS_MATRIX=1` rewrites it). The world the requests run in and
 //! how they are sent are in [`world`], the operations and their rules in [`ops`].
 
+mod engineering;
 mod ops;
 mod world;
 
@@ -22,7 +23,8 @@ storage_test!(sqlite = every_change_is_allowed_exactly_as_the_rules_say, postgre
 
 async fn matrix_on(db: TestDb) {
     let world = World::new(db).await;
-    let ops = ops();
+    let mut ops = ops();
+    ops.extend(engineering::ops());
 
     // Every operation that changes something is declared, and nothing else.
     let mut documented = BTreeSet::new();

@@ -1,0 +1,234 @@
+//! What each person sees of a case: the whole of what their place allows (the
+//! internal conversation and its documents only to the State, advisors and observers
+//! who do not act for the authority), or the public view (needs, status, providers,
+//! outcome) of accepted and closed requests. Lists, exports and the dashboard apply
+//! the filters in the query (`Store::engineering_cases`, `Store::engineering_dashboard`).
+
+use cohesion_core::access::Principal;
+use cohesion_core::engineering::dashboard::Dashboard;
+use cohesion_core::engineering::rules::{Viewer, is_public};
+use cohesion_core::engineering::{Funding, Mission, Recommendation, Request, Thread};
+use cohesion_core::project::Phase;
+use cohesion_store::engineering::{Case, DocumentMeta, Filter, Message};
+use serde::Serialize;
+
+use super::{case, viewer};
+use crate::{App, AppError};
+
+/// What a person may do on the case (so adapters show only what works).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Abilities {
+    pub qualify: bool,
+    pub manage: bool,
+    pub advise: bool,
+    pub track: bool,
+    pub rate: bool,
+    pub read_internal: bool,
+}
+
+/// The whole case as one person may see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseView {
+    #[schema(value_type = Object)]
+    pub request: Request,
+    #[schema(value_type = Option<Object>)]
+    pub mission: Option<Mission>,
+    #[schema(value_type = Vec<Object>)]
+    pub recommendations: Vec<Recommendation>,
+    #[schema(value_type = Vec<Object>)]
+    pub public_messages: Vec<Message>,
+    /// Absent for whoever may not read the internal conversation.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub internal_messages: Option<Vec<Message>>,
+    #[schema(value_type = Vec<Object>)]
+    pub documents: Vec<DocumentMeta>,
+    pub can: Abilities,
+}
+
+/// What anyone sees of an accepted or closed request.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicView {
+    pub id: String,
+    pub organisation_name: String,
+    /// `kind:code`.
+    pub territory: String,
+    pub departement: String,
+    pub project_title: String,
+    pub needs: Vec<String>,
+    pub status: String,
+    pub providers: Vec<String>,
+    pub delivered: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub phase_before: Option<Phase>,
+    #[schema(value_type = Option<String>)]
+    pub phase_after: Option<Phase>,
+    #[schema(value_type = Vec<Object>)]
+    pub fundings: Vec<Funding>,
+    pub centidays: i64,
+    pub cost_cents: i64,
+}
+
+pub fn public_view(c: &Case) -> PublicView {
+    let closure = c.mission.as_ref().and_then(|m| m.closure.as_ref());
+    PublicView {
+        id: c.request.id.clone(),
+        organisation_name: c.request.organisation_name.clone(),
+        territory: c.request.territory.to_string(),
+        departement: c.request.departement.clone(),
+        project_title: c.request.project_title.clone(),
+        needs: c.request.needs.iter().map(|n| n.as_str().to_owned()).collect(),
+        status: c.request.status.as_str().to_owned(),
+        providers: c.mission.iter().flat_map(|m| m.engaged().map(|e| e.provider_name.clone())).collect(),
+        delivered: closure.map(|x| x.delivered.clone()),
+        phase_before: closure.and_then(|x| x.phase_before),
+        phase_after: closure.and_then(|x| x.phase_after),
+        fundings: closure.map(|x| x.fundings.clone()).unwrap_or_default(),
+        centidays: c.mission.as_ref().map_or(0, Mission::centidays),
+        cost_cents: c.mission.as_ref().map_or(0, Mission::cost_cents),
+    }
+}
+
+/// One case in a list: whole for whoever may read it, its public view otherwise.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(tag = "view", rename_all = "snake_case")]
+pub enum Listed {
+    Full {
+        #[schema(value_type = Object)]
+        request: Box<Request>,
+        #[schema(value_type = Option<Object>)]
+        mission: Option<Box<Mission>>,
+    },
+    Public(Box<PublicView>),
+}
+
+pub enum Seen {
+    Full(Box<CaseView>),
+    Public(Box<PublicView>),
+}
+
+/// One case as `who` may see it; not found if they may see nothing of it.
+pub async fn get(app: &App, who: Option<&Principal>, id: &str) -> Result<Seen, AppError> {
+    let c = case(app, id).await?;
+    let v = viewer(app, who, &c).await?;
+    if !v.can_read() {
+        return if is_public(&c.request) {
+            Ok(Seen::Public(Box::new(public_view(&c))))
+        } else {
+            Err(AppError::NotFound(format!("no engineering request {id}")))
+        };
+    }
+    Ok(Seen::Full(Box::new(full(app, &v, c).await?)))
+}
+
+async fn full(app: &App, v: &Viewer, c: Case) -> Result<CaseView, AppError> {
+    let recommendations = match &c.mission {
+        Some(m) => app.store.engineering_recommendations(&m.id).await?,
+        None => Vec::new(),
+    };
+    let public_messages = if v.can_read_thread(Thread::Public) {
+        app.store.engineering_messages(&c.request.id, Thread::Public).await?
+    } else {
+        Vec::new()
+    };
+    let internal_messages = if v.can_read_thread(Thread::Internal) {
+        Some(app.store.engineering_messages(&c.request.id, Thread::Internal).await?)
+    } else {
+        None
+    };
+    let documents = app
+        .store
+        .engineering_documents(&c.request.id)
+        .await?
+        .into_iter()
+        .filter(|d| v.can_read_thread(d.thread))
+        .collect();
+    Ok(CaseView {
+        request: c.request,
+        mission: c.mission,
+        recommendations,
+        public_messages,
+        internal_messages,
+        documents,
+        can: Abilities {
+            qualify: v.can_qualify(),
+            manage: v.can_manage(),
+            advise: v.can_advise(),
+            track: v.can_track(),
+            rate: v.can_rate(),
+            read_internal: v.can_read_thread(Thread::Internal),
+        },
+    })
+}
+
+/// The cases matching `filter` that `who` may see (whole or public), newest first;
+/// the count is of that same list.
+pub async fn list(app: &App, who: Option<&Principal>, filter: &Filter) -> Result<Vec<Listed>, AppError> {
+    let providers = app.store.engineering_providers().await?;
+    let org = |id: &str| providers.iter().find(|p| p.id == id).and_then(|p| p.organisation);
+    let mut out = Vec::new();
+    for c in app.store.engineering_cases(filter).await? {
+        let v = Viewer::of(who, &c.request, c.mission.as_ref(), org);
+        if v.can_read() {
+            out.push(Listed::Full { request: Box::new(c.request), mission: c.mission.map(Box::new) });
+        } else if is_public(&c.request) {
+            out.push(Listed::Public(Box::new(public_view(&c))));
+        }
+    }
+    Ok(out)
+}
+
+/// The dashboard of `filter` (public aggregates: counts, delays, loads, days, cost,
+/// satisfaction; no names of people, no text of requests). `year` adds the budgets.
+pub async fn dashboard(app: &App, filter: &Filter, year: Option<i32>) -> Result<Dashboard, AppError> {
+    Ok(app.store.engineering_dashboard(filter, year).await?)
+}
+
+/// The export of the cases `who` may see, as CSV: one line per request, public
+/// columns for all, the same for both formats.
+pub fn csv(rows: &[Listed]) -> cohesion_core::export::CsvWriter {
+    let mut out = cohesion_core::export::CsvWriter::with_header(&[
+        "id",
+        "organisation",
+        "territory",
+        "departement",
+        "project_title",
+        "needs",
+        "status",
+        "providers",
+        "delivered",
+        "centidays",
+        "cost_cents",
+    ]);
+    for r in rows {
+        let p = match r {
+            Listed::Full { request, mission } => {
+                public_view(&Case { request: (**request).clone(), mission: mission.as_ref().map(|m| (**m).clone()) })
+            }
+            Listed::Public(p) => (**p).clone(),
+        };
+        out.row([
+            p.id.as_str(),
+            &p.organisation_name,
+            &p.territory,
+            &p.departement,
+            &p.project_title,
+            &p.needs.join(" "),
+            &p.status,
+            &p.providers.join(" ; "),
+            p.delivered.as_deref().unwrap_or(""),
+            &p.centidays.to_string(),
+            &p.cost_cents.to_string(),
+        ]);
+    }
+    out
+}
+
+/// The case of a mission (by the mission's id), as `who` may see it.
+pub async fn mission(app: &App, who: Option<&Principal>, mission: &str) -> Result<Seen, AppError> {
+    let request = app
+        .store
+        .engineering_mission_request(mission)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no mission {mission}")))?;
+    get(app, who, &request).await
+}
