@@ -550,15 +550,20 @@ pub async fn remind(app: &App, after: Duration) -> Result<(usize, usize), AppErr
 
 /// `COHESION_ENGINEERING_REMINDER_DAYS` (1–365; default 10): after how many days
 /// without an answer a request is reminded to the delegate.
-pub fn reminder_days_from_env() -> Result<i64, String> {
+pub fn reminder_days_from_env() -> Result<i64, BadReminderDays> {
     match std::env::var("COHESION_ENGINEERING_REMINDER_DAYS") {
         Err(_) => Ok(10),
         Ok(v) => match v.trim().parse::<i64>() {
             Ok(d) if (1..=365).contains(&d) => Ok(d),
-            _ => Err(format!("COHESION_ENGINEERING_REMINDER_DAYS must be a number of days from 1 to 365, not `{v}`")),
+            _ => Err(BadReminderDays(v)),
         },
     }
 }
+
+/// `COHESION_ENGINEERING_REMINDER_DAYS` holds no number of days.
+#[derive(Debug, thiserror::Error)]
+#[error("COHESION_ENGINEERING_REMINDER_DAYS must be a number of days from 1 to 365, not `{0}`")]
+pub struct BadReminderDays(String);
 
 /// Runs [`remind`] every `every` (each request is reminded at most once per `after`,
 /// each survey asked once, so the period only bounds the delay).

@@ -8,7 +8,7 @@
 //! - 404 on every operation whose path names something (`{id}`, `{code}`…): it may not
 //!   exist;
 //! - 413 on every operation with a body: a body over the limit;
-//! - 401 and 403 on every operation that takes an identity (it documents 401), with
+//! - 401 and 403 on every operation that takes an identity (it documents either), with
 //!   the two security schemes (a bearer token, or the session cookie with its CSRF
 //!   token);
 //! - 500 everywhere: a failure that is not the client's (logged with its request id).
@@ -41,7 +41,10 @@ fn complete(path: &str, op: &mut Operation) {
     if op.request_body.is_some() {
         add("413", "The body is over the size limit");
     }
-    if op.responses.responses.contains_key("401") {
+    // An operation that refuses some identities (403) refuses no identity (401) too,
+    // and the other way round.
+    if op.responses.responses.contains_key("401") || op.responses.responses.contains_key("403") {
+        op.responses.responses.entry("401".into()).or_insert_with(|| problem("No valid session or API token"));
         op.responses.responses.entry("403".into()).or_insert_with(|| problem("The identity may not do this"));
         if op.security.is_none() {
             let scopes: [&str; 0] = [];

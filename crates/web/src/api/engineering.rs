@@ -27,6 +27,7 @@ use crate::error::{ApiError, Problem};
 
 /// Filters of lists, exports and the dashboard (applied in the query).
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FilterParams {
     /// INSEE code of a région.
     pub region: Option<String>,
@@ -208,6 +209,7 @@ pub async fn message(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
     /// `public` or `internal`: who may see the document.
     pub thread: String,
@@ -430,6 +432,7 @@ pub async fn export_csv(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DelegationParams {
     /// INSEE code of a département; all when absent.
     pub departement: Option<String>,
