@@ -47,6 +47,26 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// Tells `event` to each of `recipients` once, never to its `actor` (one notification
+/// row per person; the digest mails them): the one way pacts and engineering notify.
+macro_rules! notify {
+    ($tx:expr, $event:expr, $actor:expr, $recipients:expr) => {{
+        let actor: uuid::Uuid = $actor;
+        let mut recipients: Vec<&uuid::Uuid> = $recipients.iter().filter(|r| **r != actor).collect();
+        recipients.sort();
+        recipients.dedup();
+        for chunk in recipients.chunks(500) {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO notification (person_id, event_id) ");
+            qb.push_values(chunk, |mut b, person| {
+                b.push_bind(person.to_string()).push_bind($event);
+            });
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use notify;
+
 /// Errors of this crate. Database failures are not the client's fault; the web layer
 /// maps them to 500 without leaking their text.
 #[derive(Debug, thiserror::Error)]

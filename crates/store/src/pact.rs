@@ -151,17 +151,7 @@ macro_rules! tell {
         .bind($at)
         .fetch_one(&mut *$tx)
         .await?;
-        let mut recipients: Vec<&Uuid> = told.recipients.iter().filter(|r| **r != actor).collect();
-        recipients.sort();
-        recipients.dedup();
-        for chunk in recipients.chunks(500) {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO notification (person_id, event_id) ");
-            qb.push_values(chunk, |mut b, person| {
-                b.push_bind(person.to_string()).push_bind(event);
-            });
-            qb.push(" ON CONFLICT DO NOTHING");
-            qb.build().execute(&mut *$tx).await?;
-        }
+        crate::notify!($tx, event, actor, told.recipients);
     }};
 }
 
