@@ -149,16 +149,40 @@ struct Upload {
     csrf: String,
     file_name: String,
     bytes: Vec<u8>,
+    /// The file went past the body limit: said as such, never as an expired form.
+    too_large: bool,
 }
 
+/// The largest upload a page accepts (axum's default body limit).
+pub const MAX_UPLOAD_MB: usize = 2;
+
+/// The form's fields; `None` if it cannot be read at all. The CSRF field comes before
+/// the file, so an upload over the limit still carries it.
 async fn read_upload(mut form: Multipart) -> Option<Upload> {
-    let mut up = Upload { csrf: String::new(), file_name: String::new(), bytes: Vec::new() };
-    while let Ok(Some(field)) = form.next_field().await {
+    let mut up = Upload { csrf: String::new(), file_name: String::new(), bytes: Vec::new(), too_large: false };
+    let over = |e: &axum::extract::multipart::MultipartError| e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if over(&e) => {
+                up.too_large = true;
+                break;
+            }
+            Err(_) => return None,
+        };
         match field.name() {
             Some("csrf") => up.csrf = field.text().await.ok()?,
             Some("fichier") => {
                 up.file_name = field.file_name().unwrap_or("").to_owned();
-                up.bytes = field.bytes().await.ok()?.to_vec();
+                match field.bytes().await {
+                    Ok(b) => up.bytes = b.to_vec(),
+                    Err(e) if over(&e) => {
+                        up.too_large = true;
+                        break;
+                    }
+                    Err(_) => return None,
+                }
             }
             _ => {}
         }
@@ -190,6 +214,13 @@ pub async fn upload(
     let s = state.current();
     let name = s.programmes.programme(&code).ok_or_else(|| PageError::not_found(&who.config))?.name.clone();
     let mut p = page(&who, &code, &name);
+    if upload.too_large {
+        p.error = Some(format!(
+            "Le fichier {}dépasse la taille permise ({MAX_UPLOAD_MB} Mo) : rien n’a été enregistré. Envoyez une liste plus courte, ou découpez-la en plusieurs fichiers.",
+            if upload.file_name.is_empty() { String::new() } else { format!("« {} » ", upload.file_name) }
+        ));
+        return Ok((StatusCode::PAYLOAD_TOO_LARGE, render(&who.config, &p)?).into_response());
+    }
     if upload.bytes.is_empty() {
         return bad_request(&who, p, "Choisissez un fichier CSV ou XLSX.".into(), Vec::new());
     }

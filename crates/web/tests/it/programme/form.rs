@@ -102,6 +102,14 @@ async fn import_story(app: &TestApp) {
     assert!(!html.contains("Appliquer ces changements"));
     assert_eq!((members(app), app.state.current().programme_revision), (0, revision), "nothing written");
 
+    // A file over the limit is said to be too large (it was "formulaire expiré", 403).
+    let big = format!("code\n{}", "42218\n".repeat(2 * 1024 * 1024 / 6 + 10));
+    let (status, html) = upload(app, &mut b, &big).await;
+    assert_eq!(status, 413, "{html}");
+    assert!(html.contains("dépasse la taille permise (2 Mo)"), "{html}");
+    assert!(!html.contains("a expiré"), "{html}");
+    assert_eq!((members(app), app.state.current().programme_revision), (0, revision), "nothing written");
+
     // Preview, then apply.
     let (status, preview) = upload(app, &mut b, "code,date_signature\n42218,2021-05-28\n01001,\n").await;
     assert_eq!(status, 200, "{preview}");
