@@ -65,6 +65,13 @@ impl AppState {
 
 /// The whole application: API, health, and the layers every response goes through.
 pub fn app(state: AppState) -> Router {
+    with_layers(api::router().merge(pages::router()), state)
+}
+
+/// `routes` inside the layers every response goes through: authentication, the input
+/// guard, problem documents, the panic catcher, compression, security headers, request
+/// ids and tracing (the tests wrap routes of their own with the same layers).
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // HSTS only when the public address is https: over plain HTTP it would be ignored,
     // and on a TLS-terminating proxy's backend it is what the browser must see.
@@ -75,8 +82,7 @@ pub fn app(state: AppState) -> Router {
         None => Some(HeaderValue::from_static(pages::CONTENT_SECURITY_POLICY)),
     };
     let pages_config = std::sync::Arc::new(pages::PagesConfig::from_env());
-    api::router()
-        .merge(pages::router())
+    routes
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(pages_config, input::guard))

@@ -248,3 +248,36 @@ async fn self_lockout(app: &TestApp) {
 storage_test!(no_one_locks_themselves_out, |db: TestDb| async move {
     self_lockout(&TestApp::builder(db).start().await).await
 });
+
+/// Issue 15, point 4: a panic in a handler, wherever it comes from, is a logged 500
+/// problem document, never a dropped connection — the real layers around a route that
+/// panics (the only way to make one panic on purpose).
+#[tokio::test]
+async fn a_panic_is_a_problem_document_not_a_dropped_connection() {
+    use axum::routing::get;
+    let app = TestApp::sqlite().await.start().await;
+    let routes = axum::Router::new().route(
+        "/api/v1/boom",
+        get(|| async {
+            let v: Vec<u8> = Vec::new();
+            // An index out of bounds, as an unchecked slice of outside input would be.
+            format!("{}", v[usize::from(v.is_empty())])
+        }),
+    );
+    let service = cohesion_web::with_layers(routes, app.state.clone())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    for _ in 0..3 {
+        let res =
+            reqwest::get(format!("http://{addr}/api/v1/boom")).await.expect("an answer, not a dropped connection");
+        assert_eq!(res.status().as_u16(), 500);
+        let kind = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert!(kind.starts_with("application/problem+json"), "{kind}");
+        assert!(res.headers().contains_key("x-request-id"));
+        let body: Value = res.json().await.expect("problem document");
+        assert_eq!(body["status"], 500, "{body}");
+        assert!(!body.to_string().contains("index out of bounds"), "the cause stays in the log: {body}");
+    }
+}
