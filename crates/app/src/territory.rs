@@ -176,6 +176,11 @@ pub fn place_view(s: &Snapshot, p: &Place, distance_km: Option<f64>) -> PlaceVie
     }
 }
 
+/// The France services place `id` (its national identifier), with its commune's name.
+pub fn place(s: &Snapshot, id: &str) -> Option<PlaceView> {
+    s.programmes.places().iter().find(|p| p.id == id).map(|p| place_view(s, p, None))
+}
+
 pub fn france_services_section(s: &Snapshot, idx: u32) -> FranceServicesSection {
     let r = &s.referential;
     let inside = s.programmes.places_in(r, idx);
@@ -243,7 +248,7 @@ pub async fn overview(app: &App, tr: &TerritoryRef) -> Result<Overview, AppError
         programmes: programmes_section(&s, idx),
         france_services: france_services_section(&s, idx),
         aggregates: aggregates_section(&s, idx),
-        indicators: crate::indicator::territory_indicators(&app.store, r, t).await?,
+        indicators: crate::indicator::of_territory(app, &s, idx).await?,
         projects: crate::project::territory_projects(app, tr, Some(5), None)?,
         pacts: pacts_section(app, tr).await?,
     })

@@ -123,6 +123,7 @@ fn table() -> Table {
         .page("/", home::home)
         .page("/territoires", search::search)
         .page("/territoires/{kind}/{code}", territory::territory)
+        .page("/france-services/{id}", territory::place::place)
         .page("/programmes", programme::dashboard::catalogue)
         .form_page("/programmes/nouveau", programme::new::page, post(programme::new::create))
         .page("/programmes/{code}", programme::dashboard::dashboard)

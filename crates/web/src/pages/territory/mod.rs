@@ -4,6 +4,7 @@
 //! and the sections of programmes, indicators, projects and pacts.
 
 pub mod indicators;
+pub mod place;
 pub mod programmes;
 
 use std::sync::Arc;
@@ -119,8 +120,9 @@ pub async fn territory(
             current: Some(k) == list,
         })
         .collect();
-    let indicators =
-        cohesion_app::indicator::of_territory(&state, r, t).await.map_err(|e| PageError::internal(&config, e))?;
+    let indicators = cohesion_app::indicator::of_territory(&state, &snapshot, idx)
+        .await
+        .map_err(|e| PageError::internal(&config, e))?;
     let here = TerritoryRef { kind: t.kind, code: t.code.clone() };
     let pacts = crate::pages::pact::section(&state, "", Some(&here), 10).await;
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);

@@ -18,6 +18,8 @@ pub struct ProgrammeLine {
 }
 
 pub struct PlaceLine {
+    /// The place's own page (address, hours, contact).
+    pub href: String,
     pub name: String,
     pub address: String,
     pub commune: String,
@@ -44,10 +46,21 @@ pub struct ProgrammesBlock {
     pub places: Vec<PlaceLine>,
     /// All places inside (only the first ones are listed).
     pub places_total: String,
+    /// More than [`HOURS_INLINE`] places: a table linking to each place's page.
+    pub places_compact: bool,
     pub approximate: bool,
 }
 
-const DAYS: [&str; 6] = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi"];
+/// Up to this many places, their hours are shown on the territory page; beyond, a
+/// compact table links to each place's page (a département has 25 or more).
+pub const HOURS_INLINE: usize = 3;
+
+/// The page of a France services place.
+pub fn place_href(id: &str) -> String {
+    format!("/france-services/{}", crate::pages::layout::encode(id))
+}
+
+pub const DAYS: [&str; 6] = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi"];
 
 pub fn programmes_block(s: &Snapshot, idx: u32) -> ProgrammesBlock {
     let lines = programmes_section(s, idx)
@@ -88,11 +101,12 @@ pub fn programmes_block(s: &Snapshot, idx: u32) -> ProgrammesBlock {
             .collect()
     });
     let fs = france_services_section(s, idx);
-    let places = fs
+    let places: Vec<PlaceLine> = fs
         .places
         .iter()
         .take(30)
         .map(|p| PlaceLine {
+            href: place_href(&p.id),
             name: p.name.clone(),
             address: [Some(p.address.clone()), p.address_complement.clone(), Some(p.postcode.clone())]
                 .into_iter()
@@ -111,6 +125,7 @@ pub fn programmes_block(s: &Snapshot, idx: u32) -> ProgrammesBlock {
         aggregates,
         places_inside: fs.scope == "in",
         places_total: fr_number(fs.places.len() as u64),
+        places_compact: places.len() > HOURS_INLINE,
         places,
         approximate: fs.approximate_origin,
     }
