@@ -3,19 +3,20 @@
 //! versions superseded, objectives, the roll-up from its communes with its coverage,
 //! and the same indicator for its most similar peers.
 
-use std::collections::HashMap;
+pub mod derived;
 
-use cohesion_core::impact::{FeatureSpace, TerritoryFeatures};
-use cohesion_core::indicator::rollup::{CommuneValues, rollup_one};
-use cohesion_core::indicator::{self, Aggregation, Date, Indicator};
-use cohesion_core::territory::{Referential, Territory, TerritoryKind, TerritoryRef};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cohesion_core::indicator::{self, Date, Indicator};
+use cohesion_core::territory::{Territory, TerritoryKind, TerritoryRef};
 pub use cohesion_store::indicator::SourceVersion;
 use cohesion_store::indicator::TerritoryValue;
-use cohesion_store::{Store, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{App, AppError};
+use crate::{App, AppError, Snapshot};
+use derived::Derived;
 
 /// Open-data values in force keyed by (indicator, date).
 type ByCell = HashMap<(String, String), f64>;
@@ -132,110 +133,60 @@ fn dated(v: &TerritoryValue) -> DatedValue {
     DatedValue { date: v.date.clone(), value: v.value, source: SourceView::from(&v.source) }
 }
 
-/// The `k` territories of `t`'s kind most similar on population (log) and, for
-/// communes, the density level, among those of the same zone (metropolitan, overseas).
-pub fn peers<'r>(r: &'r Referential, t: &Territory, k: usize) -> Vec<&'r Territory> {
-    let rows: Vec<TerritoryFeatures> = r
-        .all()
-        .iter()
-        .filter(|o| o.kind == t.kind)
-        .filter_map(|o| {
-            let pop = o.population? as f64;
-            let mut x = vec![(1.0 + pop).ln()];
-            if t.kind == TerritoryKind::Commune {
-                x.push(f64::from(o.typology.density_level.unwrap_or(0)));
-            }
-            Some(TerritoryFeatures {
-                id: o.code.clone(),
-                indicators: x,
-                typologies: vec![o.zone.clone().unwrap_or_default()],
-            })
-        })
-        .collect();
-    let Ok(space) = FeatureSpace::new(&rows, 1.0) else { return Vec::new() };
-    space
-        .most_similar(&t.code, k, true)
-        .map(|n| n.iter().filter_map(|p| r.get(t.kind, &p.id)).collect())
-        .unwrap_or_default()
-}
-
-async fn commune_values(store: &Store, indicator: &str, date: Date) -> Result<CommuneValues, StoreError> {
-    Ok(store
-        .effective_values(indicator, TerritoryKind::Commune, date, date)
-        .await?
-        .into_iter()
-        .map(|v| (v.code, v.value))
-        .collect())
-}
-
-/// The roll-up of `ind` for `target` at the latest date with commune values.
+/// The roll-up of `ind` for `target` (`None`: France) at the latest date with commune
+/// values, or why none is computed; derived once per data revision.
 pub async fn rollup_for(
-    store: &Store,
-    r: &Referential,
+    app: &App,
+    s: &Snapshot,
     target: Option<&TerritoryRef>,
     ind: &Indicator,
-) -> Result<(Option<RollupView>, Option<String>), StoreError> {
-    let (mut views, refused) = rollups_for(store, r, &[target], ind).await?;
-    Ok((views.pop().flatten(), refused))
-}
-
-/// The roll-ups of `ind` for several territories (`None` = France), the commune values
-/// read once; or why none is computed.
-pub async fn rollups_for(
-    store: &Store,
-    r: &Referential,
-    targets: &[Option<&TerritoryRef>],
-    ind: &Indicator,
-) -> Result<(Vec<Option<RollupView>>, Option<String>), StoreError> {
-    let none = || targets.iter().map(|_| None).collect::<Vec<_>>();
-    if ind.aggregation == Aggregation::NotAggregable {
-        return Ok((none(), Some(ind.aggregation.label())));
-    }
-    let Some(date) = store.latest_date(ind.code, TerritoryKind::Commune).await? else { return Ok((none(), None)) };
-    let values = commune_values(store, ind.code, date).await?;
-    let weights = match &ind.aggregation {
-        Aggregation::WeightedMean { weight } => Some(commune_values(store, weight, date).await?),
-        _ => None,
+) -> Result<(Option<RollupView>, Option<String>), AppError> {
+    let r = &s.referential;
+    let rollups = app.derived(s).rollups(&app.store, r, ind).await?;
+    let idx = match target {
+        None => None,
+        Some(t) => match r.index_of(t.kind, &t.code) {
+            Some(i) => Some(i),
+            None => return Ok((None, rollups.refused.clone())),
+        },
     };
-    let mut views = Vec::with_capacity(targets.len());
-    for target in targets {
-        match rollup_one(r, *target, &ind.aggregation, &values, weights.as_ref()) {
-            Ok(x) => views.push(Some(RollupView {
-                date: date.to_string(),
-                value: x.value,
-                components: x.components,
-                covered: x.covered,
-                weight_coverage: x.weight_coverage,
-                complete: x.is_complete(),
-                rule: ind.aggregation.label(),
-            })),
-            Err(_) => return Ok((none(), Some(ind.aggregation.label()))),
-        }
-    }
-    Ok((views, None))
+    Ok((rollups.of(idx).cloned(), rollups.refused.clone()))
 }
 
-pub async fn territory_indicators(
-    store: &Store,
-    r: &Referential,
-    t: &Territory,
-) -> Result<TerritoryIndicators, StoreError> {
+/// Every indicator's values for territory `idx` of the snapshot, with its peers' and
+/// its objectives: derived once per data revision and kept (bounded), so a request
+/// reads the store only the first time a territory is shown after an import.
+pub async fn of_territory(app: &App, s: &Snapshot, idx: u32) -> Result<TerritoryIndicators, AppError> {
+    let derived = app.derived(s);
+    if let Some(section) = derived.section(idx) {
+        return Ok((*section).clone());
+    }
+    let section = Arc::new(territory_indicators(app, &derived, s, idx).await?);
+    derived.keep(idx, Arc::clone(&section));
+    Ok((*section).clone())
+}
+
+async fn territory_indicators(
+    app: &App,
+    derived: &Derived,
+    s: &Snapshot,
+    idx: u32,
+) -> Result<TerritoryIndicators, AppError> {
+    let store = &app.store;
+    let r = &s.referential;
+    let t = r.at(idx);
     let tref = TerritoryRef { kind: t.kind, code: t.code.clone() };
     let values = store.territory_values(&tref).await?;
     let objectives = store.objectives_for(&tref).await?;
-    let peers = peers(r, t, PEERS);
-    let mut peer_values: Vec<(&Territory, ByCell)> = Vec::new();
-    for p in &peers {
-        let pref = TerritoryRef { kind: p.kind, code: p.code.clone() };
-        let vals = store
-            .territory_values(&pref)
-            .await?
-            .into_iter()
-            .filter(|v| v.in_force && v.source.origin == "open_data")
-            .map(|v| ((v.indicator, v.date), v.value))
-            .collect();
-        peer_values.push((p, vals));
-    }
+    let peers = derived.peers(r, t, PEERS);
+    let peer_refs: Vec<TerritoryRef> =
+        peers.iter().map(|p| TerritoryRef { kind: p.kind, code: p.code.clone() }).collect();
+    let mut peer_values = store.open_values_in_force(&peer_refs).await?;
+    let peer_values: Vec<(&Territory, Option<u32>, ByCell)> = peers
+        .iter()
+        .zip(&peer_refs)
+        .map(|(p, pref)| (*p, r.index_of(p.kind, &p.code), peer_values.remove(pref).unwrap_or_default()))
+        .collect();
     let above_commune = matches!(t.kind, TerritoryKind::Epci | TerritoryKind::Departement | TerritoryKind::Region);
     let mut items = Vec::new();
     for ind in indicator::catalogue() {
@@ -255,16 +206,12 @@ pub async fn territory_indicators(
             .map(|o| ObjectiveView { date: o.date.clone(), value: o.value, version: o.version })
             .collect();
         // The territory's roll-up, and its peers' (same kind) for the comparison.
-        let peer_refs: Vec<TerritoryRef> =
-            peer_values.iter().map(|(p, _)| TerritoryRef { kind: p.kind, code: p.code.clone() }).collect();
-        let (mut rollups, rollup_refused) = if above_commune {
-            let targets: Vec<Option<&TerritoryRef>> = std::iter::once(&tref).chain(&peer_refs).map(Some).collect();
-            rollups_for(store, r, &targets, ind).await?
+        let (rollup, rollup_refused, rollups) = if above_commune {
+            let rollups = derived.rollups(store, r, ind).await?;
+            (rollups.of(Some(idx)).cloned(), rollups.refused.clone(), Some(rollups))
         } else {
-            (Vec::new(), None)
+            (None, None, None)
         };
-        let peer_rollups: Vec<Option<RollupView>> = if rollups.is_empty() { Vec::new() } else { rollups.split_off(1) };
-        let rollup = rollups.pop().flatten();
         let latest = history.first().cloned();
         if latest.is_none() && local.is_empty() && objectives.is_empty() && rollup.is_none() {
             continue;
@@ -273,11 +220,13 @@ pub async fn territory_indicators(
         let peers = match &at {
             Some(date) => peer_values
                 .iter()
-                .enumerate()
-                .map(|(k, (p, vals))| {
+                .map(|(p, pidx, vals)| {
                     let own = vals.get(&(ind.code.to_owned(), date.clone())).copied();
-                    let computed =
-                        peer_rollups.get(k).and_then(Option::as_ref).filter(|x| &x.date == date).and_then(|x| x.value);
+                    let computed = rollups
+                        .as_ref()
+                        .and_then(|x| pidx.and_then(|i| x.of(Some(i))))
+                        .filter(|x| &x.date == date)
+                        .and_then(|x| x.value);
                     PeerValue {
                         territory: format!("{}:{}", p.kind, p.code),
                         name: p.name.clone(),
@@ -318,15 +267,28 @@ pub async fn territory_indicators(
 /// none is computed.
 pub async fn france_rollup(
     app: &App,
-    r: &Referential,
+    s: &Snapshot,
     ind: &Indicator,
 ) -> Result<(Option<RollupView>, Option<String>), AppError> {
-    Ok(rollup_for(&app.store, r, None, ind).await?)
+    rollup_for(app, s, None, ind).await
 }
 
-/// Every indicator's values for territory `t`, with its peers' and its objectives.
-pub async fn of_territory(app: &App, r: &Referential, t: &Territory) -> Result<TerritoryIndicators, AppError> {
-    Ok(territory_indicators(&app.store, r, t).await?)
+/// Derives now what the territory pages would otherwise derive at their first
+/// request after a start or an import: the roll-ups of every indicator. Logged.
+pub async fn warm(app: &App) -> Result<(), AppError> {
+    let started = std::time::Instant::now();
+    let s = app.current();
+    let derived = app.derived(&s);
+    for ind in indicator::catalogue() {
+        derived.rollups(&app.store, &s.referential, ind).await?;
+    }
+    tracing::info!(
+        indicators = indicator::catalogue().len(),
+        indicator_revision = derived.indicator_revision,
+        ms = started.elapsed().as_millis() as u64,
+        "indicator roll-ups derived"
+    );
+    Ok(())
 }
 
 /// The versions of the sources loaded, newest first.

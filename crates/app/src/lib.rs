@@ -45,6 +45,9 @@ pub struct App {
     pub projects: Arc<ArcSwap<project::catalog::Catalog>>,
     /// The pacts' list columns and search terms (`pact::index`).
     pub pacts: Arc<ArcSwap<pact::index::PactIndex>>,
+    /// What the territory pages derive from the measurements, once per data revision
+    /// (`indicator::derived`).
+    pub(crate) derived: Arc<ArcSwap<indicator::derived::Derived>>,
 }
 
 impl App {
@@ -54,11 +57,13 @@ impl App {
         let snapshot = Snapshot::load(&store).await?;
         let projects = project::catalog::Catalog::load(&store, &snapshot.referential).await?;
         let pacts = pact::index::PactIndex::load(&store, &snapshot.referential).await?;
+        let derived = indicator::derived::Derived::new(snapshot.revision, store.indicator_revision().await?);
         Ok(App {
             store,
             snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
             projects: Arc::new(ArcSwap::from_pointee(projects)),
             pacts: Arc::new(ArcSwap::from_pointee(pacts)),
+            derived: Arc::new(ArcSwap::from_pointee(derived)),
         })
     }
 
@@ -80,6 +85,21 @@ impl App {
     /// The snapshot in force now; cheap (an atomic load).
     pub fn current(&self) -> Arc<Snapshot> {
         self.snapshot.load_full()
+    }
+
+    /// What is derived from snapshot `s`'s referential and the stored measurements
+    /// (cheap: an atomic load). A snapshot older or newer than the derived data gets
+    /// fresh, empty derived data, kept if `s` is the snapshot in force.
+    pub fn derived(&self, s: &Snapshot) -> Arc<indicator::derived::Derived> {
+        let d = self.derived.load_full();
+        if d.referential_revision == s.revision {
+            return d;
+        }
+        let fresh = Arc::new(indicator::derived::Derived::new(s.revision, d.indicator_revision));
+        if self.current().revision == s.revision {
+            self.derived.store(Arc::clone(&fresh));
+        }
+        fresh
     }
 
     /// Watches the stored revisions every `every` and swaps in fresh derived data when
@@ -167,12 +187,24 @@ impl App {
         let stored = self.store.referential_state().await.map_err(LoadError::Store)?;
         let programmes = self.store.programme_revision().await.map_err(LoadError::Store)?.unwrap_or(0);
         let current = self.current();
-        if stored.map(|(_, r)| r) == Some(current.revision) && programmes == current.programme_revision {
-            return Ok(false);
+        let reloaded = if stored.map(|(_, r)| r) == Some(current.revision) && programmes == current.programme_revision {
+            false
+        } else {
+            let fresh = Snapshot::load(&self.store).await?;
+            tracing::info!(revision = fresh.revision, vintage = fresh.referential.vintage(), "referential reloaded");
+            self.snapshot.store(Arc::new(fresh));
+            true
+        };
+        let indicators = self.store.indicator_revision().await.map_err(LoadError::Store)?;
+        let derived = self.derived.load();
+        let revision = self.current().revision;
+        if derived.indicator_revision != indicators || derived.referential_revision != revision {
+            self.derived.store(Arc::new(indicator::derived::Derived::new(revision, indicators)));
+            tracing::info!(indicator_revision = indicators, referential_revision = revision, "indicator data moved");
+            if let Err(e) = indicator::warm(self).await {
+                tracing::warn!(error = %e, "indicator roll-ups not derived");
+            }
         }
-        let fresh = Snapshot::load(&self.store).await?;
-        tracing::info!(revision = fresh.revision, vintage = fresh.referential.vintage(), "referential reloaded");
-        self.snapshot.store(Arc::new(fresh));
-        Ok(true)
+        Ok(reloaded)
     }
 }

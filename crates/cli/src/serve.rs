@@ -44,6 +44,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(db.load().await?)?;
     let _refresh = state.spawn_refresh(Duration::from_secs(args.refresh_secs.max(1)));
     let _follow = state.spawn_follow();
+    // The roll-ups the territory pages show, derived once, after the start (it does not
+    // delay serving: a page asked before uses the same derivation).
+    let warm = state.app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = cohesion_app::indicator::warm(&warm).await {
+            tracing::warn!(error = %e, "indicator roll-ups not derived");
+        }
+    });
     let _worker = cohesion_app::evaluation::spawn(state.app.clone(), Duration::from_secs(2));
     let hour = cohesion_app::digest::hour_from_env().map_err(anyhow::Error::msg)?;
     let _digest = cohesion_app::digest::spawn_daily(

@@ -18,10 +18,11 @@ pub enum Change {
         revision: i64,
         id: String,
     },
-    /// The pacts, the programmes or the referential moved.
+    /// The pacts, the programmes, the referential or the measurements moved.
     Pacts,
     Programmes,
     Referential,
+    Indicators,
     /// The connection was lost and opened again: anything may have been missed.
     Lost,
 }
@@ -39,6 +40,7 @@ impl Change {
             "pact_state" => Some(Change::Pacts),
             "programme_state" => Some(Change::Programmes),
             "referential_state" => Some(Change::Referential),
+            "indicator_state" => Some(Change::Indicators),
             _ => None,
         }
     }
@@ -91,6 +93,7 @@ mod tests {
         assert_eq!(Change::parse("pact_state"), Some(Change::Pacts));
         assert_eq!(Change::parse("referential_state"), Some(Change::Referential));
         assert_eq!(Change::parse("programme_state"), Some(Change::Programmes));
+        assert_eq!(Change::parse("indicator_state"), Some(Change::Indicators));
         assert_eq!(Change::parse("project x y"), None);
         assert_eq!(Change::parse("project 1"), None);
         assert_eq!(Change::parse("something"), None);

@@ -21,6 +21,9 @@ use crate::{Result, Store, StoreError, with_pool};
 /// Rows per multi-row INSERT (6 parameters each).
 const CHUNK: usize = 2_000;
 
+/// Every import of measurements or objectives bumps it, in its transaction.
+const BUMP: &str = "UPDATE indicator_state SET revision = revision + 1 WHERE id = 1";
+
 /// One stored version of a source.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct SourceVersion {
@@ -230,6 +233,7 @@ impl Store {
                 })),
             };
             insert!(&mut *tx, &event)?;
+            sqlx::query(BUMP).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(ImportSummary { source_version: id, new_version, written: values.len() })
         })
@@ -287,6 +291,45 @@ impl Store {
             let (d,): (Option<String>,) = sqlx::query_as(SQL).bind(indicator).bind(kind.as_str()).fetch_one(pool).await?;
             d.map(|d| cohesion_core::date::iso_or_year(&d).map_err(|e| StoreError::Corrupt(format!("measurement.date: {e}")))).transpose()
         })
+    }
+
+    /// The revision of the measurements and objectives: every import bumps it, so what
+    /// is derived from them is rebuilt once per revision.
+    pub async fn indicator_revision(&self) -> Result<i64> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, (i64,)>("SELECT revision FROM indicator_state WHERE id = 1").fetch_one(pool).await?.0)
+        })
+    }
+
+    /// The open-data values in force of several territories (peers shown beside one),
+    /// keyed by territory then (indicator, date); one query.
+    pub async fn open_values_in_force(
+        &self,
+        territories: &[TerritoryRef],
+    ) -> Result<HashMap<TerritoryRef, HashMap<(String, String), f64>>> {
+        let mut out: HashMap<TerritoryRef, HashMap<(String, String), f64>> = HashMap::new();
+        if territories.is_empty() {
+            return Ok(out);
+        }
+        const SELECT: &str = "SELECT m.territory_kind, m.territory_code, m.indicator, m.date, m.value \
+             FROM measurement m JOIN source_version s ON s.id = m.source_version \
+             WHERE s.origin = 'open_data' AND (m.territory_kind, m.territory_code) IN ";
+        const ORDER: &str = " ORDER BY m.territory_kind, m.territory_code, m.indicator, m.date, s.version_date DESC, s.imported_at DESC, s.id DESC";
+        let rows: Vec<(String, String, String, String, f64)> = with_pool!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new(SELECT);
+            qb.push_tuples(territories, |mut b, t| {
+                b.push_bind(t.kind.as_str()).push_bind(&t.code);
+            });
+            qb.push(ORDER);
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        // Rows come with the newest version first inside each cell: the first is in force.
+        for (kind, code, indicator, date, value) in rows {
+            let kind: TerritoryKind =
+                kind.parse().map_err(|_| StoreError::Corrupt(format!("measurement.territory_kind: {kind}")))?;
+            out.entry(TerritoryRef { kind, code }).or_default().entry((indicator, date)).or_insert(value);
+        }
+        Ok(out)
     }
 
     /// Every stored value of one territory (all indicators, origins and versions),
@@ -373,6 +416,9 @@ impl Store {
                 };
                 insert!(&mut *tx, &event)?;
                 changed += 1;
+            }
+            if changed > 0 {
+                sqlx::query(BUMP).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(changed)

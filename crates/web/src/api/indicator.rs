@@ -102,7 +102,7 @@ pub async fn detail(
 ) -> Result<Json<IndicatorDetail>, ApiError> {
     let ind = indicator::find(&code).ok_or_else(|| ApiError::NotFound(format!("no indicator `{code}`")))?;
     let snapshot = state.current();
-    let (france, rollup_refused) = france_rollup(&state, &snapshot.referential, ind).await?;
+    let (france, rollup_refused) = france_rollup(&state, &snapshot, ind).await?;
     Ok(Json(IndicatorDetail { indicator: IndicatorView::from(ind), france, rollup_refused }))
 }
 
@@ -123,6 +123,6 @@ pub async fn territory(
         TerritoryRef::parse(&kind, &code).map_err(|e| ApiError::bad_request("invalid_territory", e.to_string()))?;
     let snapshot = state.current();
     let r = &snapshot.referential;
-    let t = r.get_ref(&tr).ok_or_else(|| ApiError::NotFound(format!("no {tr} in {}", r.vintage())))?;
-    Ok(Json(of_territory(&state, r, t).await?))
+    let idx = r.index_of(tr.kind, &tr.code).ok_or_else(|| ApiError::NotFound(format!("no {tr} in {}", r.vintage())))?;
+    Ok(Json(of_territory(&state, &snapshot, idx).await?))
 }

@@ -199,3 +199,60 @@ async fn html(addr: SocketAddr, path: &str, status: u16) -> String {
 }
 
 storage_test!(indicators_and_evaluations, threads = 2, story);
+
+/// Issue 16: what the territory pages derive once per data revision (roll-ups, a
+/// territory's section) is derived again after an import, at the next refresh (the
+/// poll, or PostgreSQL's feed) — never served stale past it.
+async fn derived_follows_imports(db: TestDb) {
+    let app = spawn_app(db).await;
+    let addr = app.addr;
+    let value = |v: &Value, at: &str| v["items"][0].pointer(at).and_then(Value::as_f64);
+    let (_, se) = get(addr, "/api/v1/territories/commune/42218/indicators").await;
+    let (_, loire) = get(addr, "/api/v1/territories/departement/42/indicators").await;
+    let (se_before, loire_before) =
+        (value(&se, "/latest/value").expect("latest"), value(&loire, "/rollup/value").expect("roll-up"));
+    // Asked again: the same answer, now from what was derived.
+    assert_eq!(get(addr, "/api/v1/territories/commune/42218/indicators").await.1, se);
+
+    // A newer version of the source gives Saint-Étienne 1,000 more inhabitants.
+    let source = populations::legal_populations(&shipped()).expect("populations").0;
+    let version: Date = cohesion_core::date::iso_or_year("2026-06-30").expect("date");
+    let date =
+        cohesion_core::date::iso_or_year(se["items"][0]["latest"]["date"].as_str().expect("date")).expect("date");
+    let values = vec![ParsedValue {
+        line: 0,
+        territory: TerritoryRef { kind: TerritoryKind::Commune, code: "42218".into() },
+        date,
+        value: se_before + 1000.0,
+    }];
+    app.db
+        .store
+        .import_measurements("population", &source, Origin::OpenData, version, &values, "test")
+        .await
+        .expect("import");
+    app.state.refresh().await.expect("refresh");
+
+    let (_, se) = get(addr, "/api/v1/territories/commune/42218/indicators").await;
+    let (_, loire) = get(addr, "/api/v1/territories/departement/42/indicators").await;
+    assert_eq!(value(&se, "/latest/value"), Some(se_before + 1000.0), "{se}");
+    assert_eq!(se["items"][0]["superseded"].as_array().map(Vec::len), Some(1), "{se}");
+    assert_eq!(value(&loire, "/rollup/value"), Some(loire_before + 1000.0), "{loire}");
+    let page = reqwest::get(format!("http://{addr}/territoires/departement/42")).await.expect("page");
+    let html = page.text().await.expect("html");
+    assert!(html.contains(&fr(loire_before + 1000.0)), "the page shows the new roll-up");
+}
+
+/// 1 234 567 as the pages write it (narrow no-break spaces).
+fn fr(v: f64) -> String {
+    let digits = format!("{}", v.round() as i64);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+storage_test!(derived_indicators_follow_imports, |db: TestDb| async move { derived_follows_imports(db).await });

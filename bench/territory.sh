@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The territory pages against /livez and a bare axum endpoint, in one run (issue 16).
+#
+# Release build, every shipped dataset (first start seeds them), on SQLite (embedded)
+# or PostgreSQL (BACKEND=postgres, a fresh database `cohesion_bench` on 127.0.0.1).
+#   1. restart time (process start to /livez answering) and idle RSS after restart;
+#   2. single requests, each territory asked for the first time since the restart
+#      (nothing derived yet but the roll-ups, derived in the background at start):
+#      300 communes, every département and région, pages and overview API — p50, p99, max;
+#   3. wrk -t2 -c32 for SECS seconds each: the bare endpoint, /livez, home, search,
+#      territory pages and overviews; throughput as a share of /livez and of the bare one;
+#   4. RSS after the load.
+# Writes bench/results/territory-<backend>.md.
+#
+# Usage: [BACKEND=sqlite|postgres] bench/territory.sh [seconds per endpoint, default 8]
+# Needs: wrk, curl, python3 (apt-get install -y wrk curl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-8}
+backend=${BACKEND:-sqlite}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+cargo build --release -q -p cohesion
+cargo build --release -q -p cohesion-web --example bare_axum
+target=${CARGO_TARGET_DIR:-target}
+bin=$target/release/cohesion
+bare=$target/release/examples/bare_axum
+data=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+bare_port=$((port + 1))
+base="http://127.0.0.1:$port"
+args=(serve --addr "127.0.0.1:$port" --data-dir "$data")
+if [ "$backend" = postgres ]; then
+  psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS cohesion_bench' -c 'CREATE DATABASE cohesion_bench' >/dev/null
+  args+=(--database-url postgres://postgres@127.0.0.1:5432/cohesion_bench)
+fi
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+log=$(mktemp)
+RUST_LOG=warn "$bin" "${args[@]}" >"$log" 2>&1 &
+server=$!
+for _ in $(seq 600); do curl -sf "$base/livez" >/dev/null && break; sleep 0.5; done
+kill "$server"; wait "$server" 2>/dev/null || true
+# Restart on the seeded data: to /livez, then idle RSS once the background derivation ran.
+start=$(date +%s%N)
+RUST_LOG=info "$bin" "${args[@]}" >"$log" 2>&1 &
+server=$!
+pids+=("$server")
+until curl -sf "$base/livez" >/dev/null; do sleep 0.01; done
+start_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+for _ in $(seq 100); do grep -q "indicator roll-ups derived" "$log" && break; sleep 0.1; done
+warm_ms=$(grep -o '"\?ms"\?[=:] *[0-9]*' <(grep "indicator roll-ups derived" "$log") | grep -o '[0-9]*$' || echo "?")
+rss() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$server/status"; }
+sleep 1
+rss_idle=$(rss)
+"$bare" "127.0.0.1:$bare_port" &
+pids+=("$!")
+until curl -sf "http://127.0.0.1:$bare_port/" >/dev/null; do sleep 0.01; done
+
+# Territories sampled from the API (the same every run: sorted codes, fixed stride).
+codes() { # kind limit
+  python3 - "$base" "$1" "$2" <<'PY'
+import json, sys, urllib.request
+base, kind, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+codes = []
+offset = 0
+while True:
+    url = f"{base}/api/v1/territories?kind={kind}&limit=200&offset={offset}"
+    page = json.load(urllib.request.urlopen(url))
+    items = page.get("items", page if isinstance(page, list) else [])
+    if not items:
+        break
+    codes += [t["code"] for t in items]
+    offset += len(items)
+    if offset >= 40000 or len(items) < 200:
+        break
+codes.sort()
+step = max(1, len(codes) // n)
+print("\n".join(codes[::step][:n]))
+PY
+}
+single() { # label url-prefix codes...
+  local label=$1 prefix=$2; shift 2
+  local urls=()
+  for c in "$@"; do urls+=("$base$prefix$c" -o /dev/null); done
+  curl -s -w '%{time_total}\n' "${urls[@]}" | python3 -c '
+import sys
+t = sorted(float(x) * 1000 for x in sys.stdin if x.strip())
+q = lambda p: t[min(len(t) - 1, int(p * len(t)))]
+print(f"| {sys.argv[1]} | {len(t)} | {q(0.5):.1f} ms | {q(0.99):.1f} ms | {t[-1]:.1f} ms |")' "$label"
+}
+mapfile -t communes < <(codes commune 300)
+mapfile -t deps < <(codes departement 200)
+mapfile -t regions < <(codes region 50)
+singles=$(
+  single "commune page" /territoires/commune/ "${communes[@]}"
+  single "département page" /territoires/departement/ "${deps[@]}"
+  single "région page" /territoires/region/ "${regions[@]}"
+  single "commune overview (API)" /api/v1/territories/commune/ "${communes[@]/%//overview}"
+  single "département overview (API)" /api/v1/territories/departement/ "${deps[@]/%//overview}"
+  single "région overview (API)" /api/v1/territories/region/ "${regions[@]/%//overview}"
+)
+
+run() { # name url
+  local out
+  out=$(wrk -t2 -c32 -d"${secs}s" --latency "$2")
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx|Socket errors/ {e=1} END {print e ? "yes" : "no"}' <<<"$out")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$rps" "$p50" "$p99" "$errors"
+}
+results=$(
+  run "bare axum endpoint (peer)" "http://127.0.0.1:$bare_port/"
+  run "/livez" "$base/livez"
+  run "home page" "$base/"
+  run "territory search \"saint etienne\" (API)" "$base/api/v1/territories?q=saint%20etienne"
+  run "commune page 42218" "$base/territoires/commune/42218"
+  run "département page 42" "$base/territoires/departement/42"
+  run "région page 84" "$base/territoires/region/84"
+  run "commune overview 42218 (API)" "$base/api/v1/territories/commune/42218/overview"
+  run "département overview 42 (API)" "$base/api/v1/territories/departement/42/overview"
+  run "région overview 84 (API)" "$base/api/v1/territories/region/84/overview"
+)
+rss_load=$(rss)
+bare_rps=$(sed -n 1p <<<"$results" | cut -f2)
+livez_rps=$(sed -n 2p <<<"$results" | cut -f2)
+out=bench/results/territory-$backend.md
+{
+  echo "# Territory pages — $(date -u +%Y-%m-%d), $(nproc) cores, $backend, wrk -t2 -c32 -d${secs}s"
+  echo
+  echo "Release build, every shipped dataset. Server, bare peer and load generator share the"
+  echo "machine's cores. \`bench/territory.sh\` (BACKEND=$backend)."
+  echo
+  echo "- Restart on the seeded data until \`/livez\` answers: **${start_ms} ms**; roll-ups of every indicator derived in the background in ${warm_ms} ms."
+  echo "- RSS idle after the restart: **${rss_idle} MB**; after the single requests and the load below: **${rss_load} MB**."
+  echo
+  echo "## Single requests, each territory for the first time since the restart"
+  echo
+  echo "| page | territories | p50 | p99 | max |"
+  echo "|---|---:|---:|---:|---:|"
+  echo "$singles"
+  echo
+  echo "## Throughput (same territory repeated)"
+  echo
+  echo "| address | requests/s | share of /livez | share of bare axum | p50 | p99 | errors |"
+  echo "|---|---:|---:|---:|---:|---:|---|"
+  while IFS=$'\t' read -r name rps p50 p99 errors; do
+    a=$(awk -v a="$rps" -v b="$livez_rps" 'BEGIN { printf "%.1f %%", 100 * a / b }')
+    b=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.1f %%", 100 * a / b }')
+    echo "| $name | $rps | $a | $b | $p50 | $p99 | $errors |"
+  done <<<"$results"
+  echo
+  echo "Targets (issue 16): every territory page and overview ≤ 15 ms p99 single-request;"
+  echo "commune page ≥ 10 % and département/région pages ≥ 5 % of /livez; /livez ≥ 80 % of the"
+  echo "bare endpoint; territory search ≥ 40 % of it."
+} | tee "$out"
