@@ -91,10 +91,10 @@ pub async fn list(State(state): State<AppState>, who: Who, Query(q): Query<ListQ
             _ => None,
         })
         .collect();
-    let departement = match q.departement.as_deref() {
-        Some(d) => d.trim().to_owned(),
-        None if own.len() == 1 => own[0].clone(),
-        None => String::new(),
+    let departement = match (q.departement.as_deref(), own.as_slice()) {
+        (Some(d), _) => d.trim().to_owned(),
+        (None, [one]) => one.clone(),
+        (None, _) => String::new(),
     };
     let mut error = None;
     let status = q.statut.as_deref().filter(|s| !s.is_empty()).and_then(|s| {

@@ -229,7 +229,7 @@ async fn build(
             projects = found
                 .items
                 .into_iter()
-                .filter(|p| wanted.is_empty().then_some(p.id == selected).unwrap_or(true))
+                .filter(|p| !wanted.is_empty() || p.id == selected)
                 .map(|p| ProjectChoice { checked: p.id == selected, id: p.id, name: p.name })
                 .collect();
         }
