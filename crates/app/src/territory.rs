@@ -122,6 +122,9 @@ pub struct Overview {
     /// The pacts covering the territory or a territory inside it: the 10 most recently
     /// changed and the total (as `GET /api/v1/pacts?territory=kind:code`).
     pub pacts: crate::Page<crate::pact::read::PactSummary>,
+    /// The accepted and closed engineering requests in the territory or inside it,
+    /// public view only: the 10 newest, the total, days and cost.
+    pub engineering: crate::engineering::read::TerritoryEngineering,
 }
 
 pub fn programmes_section(s: &Snapshot, idx: u32) -> Vec<ProgrammeInvolvement> {
@@ -251,6 +254,7 @@ pub async fn overview(app: &App, tr: &TerritoryRef) -> Result<Overview, AppError
         indicators: crate::indicator::of_territory(app, &s, idx).await?,
         projects: crate::project::territory_projects(app, tr, Some(5), None)?,
         pacts: pacts_section(app, tr).await?,
+        engineering: crate::engineering::read::territory_section(app, tr).await?,
     })
 }
 

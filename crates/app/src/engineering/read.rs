@@ -9,7 +9,9 @@ use cohesion_core::engineering::dashboard::Dashboard;
 use cohesion_core::engineering::rules::{Viewer, is_public};
 use cohesion_core::engineering::{Funding, Mission, Recommendation, Request, Thread};
 use cohesion_core::project::Phase;
-use cohesion_store::engineering::{Case, DocumentMeta, Filter, Message};
+use cohesion_store::engineering::{Case, Filter};
+
+pub use cohesion_store::engineering::{DocumentMeta, Message};
 use serde::Serialize;
 
 use super::{case, viewer};
@@ -231,4 +233,62 @@ pub async fn mission(app: &App, who: Option<&Principal>, mission: &str) -> Resul
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no mission {mission}")))?;
     get(app, who, &request).await
+}
+
+/// The engineering section of a territory (its overview and its page): the public
+/// views of the accepted and closed requests in the territory or a territory inside
+/// it, newest first, and their totals. Never the internal conversation, never a
+/// request still waiting or refused.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct TerritoryEngineering {
+    /// The 10 newest.
+    pub items: Vec<PublicView>,
+    /// How many in all.
+    pub total: usize,
+    /// Of which closed.
+    pub closed: usize,
+    /// Days of engineering spent on them, in hundredths of a day.
+    pub centidays: i64,
+    pub cost_cents: i64,
+}
+
+pub async fn territory_section(
+    app: &App,
+    t: &cohesion_core::territory::TerritoryRef,
+) -> Result<TerritoryEngineering, AppError> {
+    use cohesion_core::territory::TerritoryKind;
+    let s = app.current();
+    let r = &s.referential;
+    let Some(idx) = r.index_of(t.kind, &t.code) else { return Ok(TerritoryEngineering::default()) };
+    // Narrow in the query where the territory says where to look.
+    let mut filter = Filter::default();
+    match t.kind {
+        TerritoryKind::Region => filter.region = Some(t.code.clone()),
+        TerritoryKind::Departement => filter.departement = Some(t.code.clone()),
+        TerritoryKind::Epci => {
+            if let [one] = r.at(idx).departements.as_slice() {
+                filter.departement = Some(one.clone());
+            }
+        }
+        TerritoryKind::Commune | TerritoryKind::ArrondissementMunicipal => {
+            filter.departement = super::route(r, t).map(|(d, _)| d);
+        }
+    }
+    let inside: std::collections::HashSet<u32> = r.contained(idx).iter().copied().chain([idx]).collect();
+    let mut out = TerritoryEngineering::default();
+    for c in app.store.engineering_cases(&filter).await? {
+        let here = r.index_of(c.request.territory.kind, &c.request.territory.code).is_some_and(|i| inside.contains(&i));
+        if !here || !is_public(&c.request) {
+            continue;
+        }
+        let v = public_view(&c);
+        out.total += 1;
+        out.closed += usize::from(c.request.status == cohesion_core::engineering::RequestStatus::Closed);
+        out.centidays += v.centidays;
+        out.cost_cents += v.cost_cents;
+        if out.items.len() < 10 {
+            out.items.push(v);
+        }
+    }
+    Ok(out)
 }

@@ -5,8 +5,8 @@
 use cohesion_core::access::Principal;
 use cohesion_core::engineering::rules::{Audience, can_answer_for, recipients};
 use cohesion_core::engineering::{
-    Closure, DocumentKind, EngineeringFault as F, Funding, ParticipantRole, Recommendation, RecommendationStatus,
-    Satisfaction, Spending, SurveyRound, Thread, sniff,
+    Closure, DocumentKind, EngineeringFault as F, Funding, Milestone, ParticipantRole, Recommendation,
+    RecommendationStatus, Satisfaction, Spending, SurveyRound, Thread, sniff,
 };
 use cohesion_core::project::Phase;
 use cohesion_store::engineering::{Case, DocumentMeta, Expect, Message};
@@ -31,6 +31,7 @@ pub async fn answer(
     app: &App,
     who: &Principal,
     request: &str,
+    expected: Option<i64>,
     provider: &str,
     accept: bool,
     reason: &str,
@@ -50,7 +51,7 @@ pub async fn answer(
     let parties = app.store.engineering_parties(&before).await?;
     let me = who.person;
     app.store
-        .update_engineering_case(request, None, None, me, |c, _| {
+        .update_engineering_case(request, expected.map(Expect::Mission), None, me, |c, _| {
             let m = c.mission.as_mut().ok_or(F::NotOnMission)?;
             m.answer(provider, accept, reason, me, now())?;
             let summary = if accept {
@@ -325,7 +326,13 @@ pub fn centidays(s: &str) -> Option<i64> {
 }
 
 /// Records days spent and their cost against the département's budget of the year.
-pub async fn spend(app: &App, who: &Principal, request: &str, input: SpendingInput) -> Result<Case, AppError> {
+pub async fn spend(
+    app: &App,
+    who: &Principal,
+    request: &str,
+    expected: Option<i64>,
+    input: SpendingInput,
+) -> Result<Case, AppError> {
     let c = case(app, request).await?;
     let v = viewer(app, Some(who), &c).await?;
     if !v.can_advise() {
@@ -355,7 +362,7 @@ pub async fn spend(app: &App, who: &Principal, request: &str, input: SpendingInp
     let me = who.person;
     let approver = input.approve_over_budget.then_some(me);
     app.store
-        .update_engineering_case(request, None, Some(on.year()), me, |c, budget| {
+        .update_engineering_case(request, expected.map(Expect::Mission), Some(on.year()), me, |c, budget| {
             let s = Spending {
                 id: Uuid::now_v7().to_string(),
                 provider: input.provider.clone(),
@@ -370,6 +377,90 @@ pub async fn spend(app: &App, who: &Principal, request: &str, input: SpendingInp
                 "spending",
                 format!("{},{:02} jour(s) d'ingénierie enregistrés", days / 100, days % 100),
                 recipients(&Audience::Internal, &parties, Some(me)),
+            )])
+        })
+        .await
+        .map_err(write_error)
+}
+
+/// A step of the mission to reach.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct MilestoneInput {
+    pub title: String,
+    /// `YYYY-MM-DD`, optional.
+    pub due: Option<String>,
+}
+
+/// Adds a milestone to the mission (its advisors, the State).
+pub async fn milestone(
+    app: &App,
+    who: &Principal,
+    request: &str,
+    expected: Option<i64>,
+    input: MilestoneInput,
+) -> Result<Case, AppError> {
+    let c = case(app, request).await?;
+    if !viewer(app, Some(who), &c).await?.can_advise() {
+        return Err(forbidden("the mission's advisors and the State set its milestones"));
+    }
+    mission_id(&c)?;
+    let mut faults = Vec::new();
+    let title = text("title", &input.title, 300, true, &mut faults);
+    let due = match input.due.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => {
+            let day = cohesion_core::date::iso(d);
+            if day.is_none() {
+                faults.push(Fault::new("due", F::NotADate(d.to_owned())));
+            }
+            day
+        }
+    };
+    if !faults.is_empty() {
+        return Err(AppError::Invalid(faults));
+    }
+    let parties = app.store.engineering_parties(&c).await?;
+    let me = who.person;
+    app.store
+        .update_engineering_case(request, expected.map(Expect::Mission), None, me, |c, _| {
+            let m = Milestone { id: Uuid::now_v7().to_string(), title: title.clone(), due, done_at: None };
+            c.mission.as_mut().ok_or(F::NotOnMission)?.add_milestone(m)?;
+            Ok(vec![told(
+                "milestone",
+                format!("Nouveau jalon : {title}"),
+                recipients(&Audience::Everyone, &parties, Some(me)),
+            )])
+        })
+        .await
+        .map_err(write_error)
+}
+
+/// Marks a milestone reached (its advisors, the State); not found if the mission has
+/// no such milestone.
+pub async fn complete_milestone(
+    app: &App,
+    who: &Principal,
+    request: &str,
+    milestone: &str,
+    expected: Option<i64>,
+) -> Result<Case, AppError> {
+    let c = case(app, request).await?;
+    if !viewer(app, Some(who), &c).await?.can_advise() {
+        return Err(forbidden("the mission's advisors and the State set its milestones"));
+    }
+    let Some(title) = c.mission.as_ref().and_then(|m| m.milestones.iter().find(|x| x.id == milestone)) else {
+        return Err(AppError::NotFound(format!("no milestone {milestone}")));
+    };
+    let title = title.title.clone();
+    let parties = app.store.engineering_parties(&c).await?;
+    let me = who.person;
+    app.store
+        .update_engineering_case(request, expected.map(Expect::Mission), None, me, |c, _| {
+            c.mission.as_mut().ok_or(F::NotOnMission)?.complete_milestone(milestone, now())?;
+            Ok(vec![told(
+                "milestone",
+                format!("Jalon atteint : {title}"),
+                recipients(&Audience::Everyone, &parties, Some(me)),
             )])
         })
         .await

@@ -164,6 +164,15 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(engineering::dashboard))
         .routes(routes!(engineering::dashboard_csv))
         .routes(routes!(engineering::delegations))
+        .routes(routes!(engineering::missions::answer))
+        .routes(routes!(engineering::missions::invite))
+        .routes(routes!(engineering::missions::accept_invitation))
+        .routes(routes!(engineering::missions::spend))
+        .routes(routes!(engineering::missions::milestone))
+        .routes(routes!(engineering::missions::milestone_done))
+        .routes(routes!(engineering::missions::close))
+        .routes(routes!(engineering::missions::rate))
+        .routes(routes!(engineering::missions::provider_update))
 }
 
 /// The OpenAPI document of this build.

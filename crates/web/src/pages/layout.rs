@@ -16,6 +16,7 @@ pub enum Nav {
     Programmes,
     Projects,
     Pacts,
+    Engineering,
     Indicators,
     None,
 }
@@ -78,7 +79,7 @@ impl Layout {
     }
 
     /// `aria-current` value for a navigation entry: "home", "territories", "programmes",
-    /// "projects", "pacts" or "indicators".
+    /// "projects", "pacts", "engineering" or "indicators".
     pub fn current(&self, entry: &str) -> &'static str {
         let nav = match entry {
             "home" => Nav::Home,
@@ -86,6 +87,7 @@ impl Layout {
             "programmes" => Nav::Programmes,
             "projects" => Nav::Projects,
             "pacts" => Nav::Pacts,
+            "engineering" => Nav::Engineering,
             "indicators" => Nav::Indicators,
             _ => Nav::None,
         };

@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod assets;
 mod components;
+mod engineering;
 mod engineering_fault;
 mod error;
 mod evaluation;
@@ -118,6 +119,9 @@ impl Table {
     }
 }
 
+/// The largest form carrying engineering documents (20 MB each; a few per request).
+const DOCUMENTS_LIMIT: usize = 64 * 1024 * 1024;
+
 fn table() -> Table {
     Table { router: axum::Router::new(), forms: Vec::new() }
         .page("/", home::home)
@@ -156,6 +160,30 @@ fn table() -> Table {
         .form("/pactes/{id}/propositions", post(pact::actions::propose))
         .form("/pactes/{id}/propositions/{proposal}/decision", post(pact::actions::decide))
         .form("/pactes/{id}/commentaires", post(pact::actions::comment))
+        .page("/ingenierie", engineering::list::list)
+        .form_page(
+            "/ingenierie/demander",
+            engineering::request::page,
+            // Documents of up to 20 MB each travel with the form.
+            post(engineering::request::submit).layer(DefaultBodyLimit::max(DOCUMENTS_LIMIT)),
+        )
+        .page("/ingenierie/prestataires", engineering::providers::directory)
+        .page("/ingenierie/tableau-de-bord", engineering::dashboard::dashboard)
+        .page("/ingenierie/demandes/{id}", engineering::case::detail)
+        .form("/ingenierie/demandes/{id}/qualification", post(engineering::actions::qualify))
+        .form("/ingenierie/demandes/{id}/reponse", post(engineering::actions::respond))
+        .form("/ingenierie/demandes/{id}/messages", post(engineering::actions::message))
+        .form(
+            "/ingenierie/demandes/{id}/documents",
+            post(engineering::actions::document).layer(DefaultBodyLimit::max(DOCUMENTS_LIMIT)),
+        )
+        .form("/ingenierie/demandes/{id}/recommandations", post(engineering::actions::recommend))
+        .form("/ingenierie/demandes/{id}/recommandations/{rid}/statut", post(engineering::actions::track))
+        .form("/ingenierie/demandes/{id}/jalons", post(engineering::actions::milestone))
+        .form("/ingenierie/demandes/{id}/jalons/{mid}/atteint", post(engineering::actions::milestone_done))
+        .form("/ingenierie/demandes/{id}/depenses", post(engineering::actions::spend))
+        .form("/ingenierie/demandes/{id}/cloture", post(engineering::actions::close))
+        .form("/ingenierie/demandes/{id}/avis", post(engineering::actions::rate))
         .page("/accessibilite", legal::accessibility)
         .page("/mentions-legales", legal::legal_notice)
         .page("/donnees-personnelles", legal::personal_data)

@@ -258,3 +258,166 @@ async fn story(app: &TestApp) {
 }
 
 storage_test!(engineering, |db: TestDb| async move { story(&TestApp::builder(db).start().await).await });
+
+/// A call with `If-Match`, returning the status, the `ETag` and the body.
+async fn call_if(app: &TestApp, path: &str, token: &str, etag: &str, body: Value) -> (u16, String, Value) {
+    let res = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("if-match", etag)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    let status = res.status().as_u16();
+    let tag = res.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    (status, tag, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The mission's work through the API: a provider answers (only its people), the
+/// mission's revision as ETag and a stale If-Match refused, milestones, spending over
+/// the budget refused then approved by the delegate, closure, the authority's
+/// satisfaction; then the territory's overview and pages show the public view only.
+async fn mission_story(app: &TestApp) {
+    let town =
+        organisation(app, OrganisationKind::LocalAuthority, "Saint-Étienne", Some("commune:42218"), Some("214202186"))
+            .await;
+    let firm = organisation(app, OrganisationKind::Partner, "Bureau", None, None).await;
+    let other = organisation(app, OrganisationKind::Partner, "Autre", None, None).await;
+    let admin = app.token("admin@example.fr", vec![Role::Admin]).await;
+    let local = app
+        .token(
+            "maire@example.fr",
+            vec![Role::Local { organisation: town, territory: "commune:42218".parse().expect("ref") }],
+        )
+        .await;
+    let delegate = app.token("delegue@example.fr", vec![Role::Delegate { departement: "42".into() }]).await;
+    let advisor = app.token("conseil@example.fr", vec![Role::Partner { organisation: firm }]).await;
+    let stranger = app.token("autre@example.fr", vec![Role::Partner { organisation: other }]).await;
+
+    let (_, provider) = call(
+        app,
+        "POST",
+        "/api/v1/engineering/providers",
+        &admin,
+        Some(json!({"name": "Bureau d'études", "kind": "private_firm", "organisation": firm,
+                    "competences": ["town_centre"], "capacity": 2})),
+    )
+    .await;
+    let pid = provider["id"].as_str().expect("id").to_owned();
+    let (_, created) = call(
+        app,
+        "POST",
+        "/api/v1/engineering/requests",
+        &local,
+        Some(json!({"project_title": "Halle du marché", "needs": ["town_centre"]})),
+    )
+    .await;
+    let id = created["request"]["id"].as_str().expect("id").to_owned();
+    let (s, q) = call(
+        app,
+        "POST",
+        &format!("/api/v1/engineering/requests/{id}/qualification"),
+        &delegate,
+        Some(json!({"outcome": "accept", "providers": [pid]})),
+    )
+    .await;
+    assert_eq!(s, 200, "{q}");
+    let mission = q["mission"]["id"].as_str().expect("mission").to_owned();
+
+    // The mission's ETag is its revision; a stale one is refused, nothing written.
+    let res = app.client.get(app.url(&format!("/api/v1/engineering/missions/{mission}"))).bearer_auth(&delegate);
+    let res = res.send().await.expect("send");
+    let etag = res.headers()["etag"].to_str().expect("etag").to_owned();
+    assert_eq!(etag, format!("\"{}\"", q["mission"]["revision"]));
+    let answer = format!("/api/v1/engineering/requests/{id}/answer");
+    let (s, _, _) = call_if(app, &answer, &stranger, &etag, json!({"provider": pid, "accept": true})).await;
+    assert_eq!(s, 403, "only the provider's own people answer");
+    let (s, _, _) = call_if(app, &answer, &advisor, "\"999\"", json!({"provider": pid, "accept": true})).await;
+    assert_eq!(s, 409);
+    let (s, etag, a) = call_if(app, &answer, &advisor, &etag, json!({"provider": pid, "accept": true})).await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(a["mission"]["status"], "in_progress");
+    assert_eq!(etag, format!("\"{}\"", a["mission"]["revision"]));
+
+    // Milestones: the advisor sets and reaches them; the authority cannot.
+    let ms = format!("/api/v1/engineering/requests/{id}/milestones");
+    assert_eq!(call(app, "POST", &ms, &local, Some(json!({"title": "x"}))).await.0, 403);
+    let (s, bad) = call(app, "POST", &ms, &advisor, Some(json!({"title": " ", "due": "2026-02-30"}))).await;
+    assert_eq!((s, fields(&bad)), (400, vec!["title".to_owned(), "due".to_owned()]), "{bad}");
+    let (s, m) = call(app, "POST", &ms, &advisor, Some(json!({"title": "Atelier", "due": "2026-05-01"}))).await;
+    assert_eq!(s, 200, "{m}");
+    let mid = m["mission"]["milestones"][0]["id"].as_str().expect("milestone");
+    let (s, m) = call(app, "POST", &format!("{ms}/{mid}/done"), &advisor, None).await;
+    assert_eq!(s, 200, "{m}");
+    assert!(m["mission"]["milestones"][0]["done_at"].is_string(), "{m}");
+    assert_eq!(call(app, "POST", &format!("{ms}/nope/done"), &advisor, None).await.0, 404);
+
+    // Spending: no budget for the year, so refused for the advisor, approved by the delegate.
+    let spend = format!("/api/v1/engineering/requests/{id}/spending");
+    let body = json!({"provider": pid, "days": "2,5", "cost_cents": 150_000, "on": "2026-03-02"});
+    let (s, refused) = call(app, "POST", &spend, &advisor, Some(body.clone())).await;
+    assert_eq!(s, 400, "{refused}");
+    let mut approved = body.clone();
+    approved["approve_over_budget"] = json!(true);
+    assert_eq!(call(app, "POST", &spend, &advisor, Some(approved.clone())).await.0, 403, "advisors do not approve");
+    let (s, spent) = call(app, "POST", &spend, &delegate, Some(approved)).await;
+    assert_eq!(s, 200, "{spent}");
+    assert_eq!(spent["mission"]["spending"][0]["centidays"], 250);
+
+    // Closure, then the authority's satisfaction (only the authority's).
+    let (s, closed) = call(
+        app,
+        "POST",
+        &format!("/api/v1/engineering/requests/{id}/closure"),
+        &advisor,
+        Some(json!({"delivered": "Une étude de programmation", "phase_before": "idea", "phase_after": "study",
+                    "fundings": [{"funder": "DETR", "amount_cents": 15_000_000}]})),
+    )
+    .await;
+    assert_eq!(s, 200, "{closed}");
+    assert_eq!(closed["request"]["status"], "closed");
+    let rate = format!("/api/v1/engineering/requests/{id}/satisfaction");
+    assert_eq!(call(app, "POST", &rate, &delegate, Some(json!({"score": 5}))).await.0, 403);
+    let (s, bad) = call(app, "POST", &rate, &local, Some(json!({"score": 9}))).await;
+    assert_eq!(s, 400, "{bad}");
+    let (s, rated) = call(app, "POST", &rate, &local, Some(json!({"score": 5, "comment": "Merci"}))).await;
+    assert_eq!(s, 200, "{rated}");
+    assert_eq!(rated["mission"]["satisfaction"][0]["score"], 5);
+
+    // The territory's overview (commune and its département): the public view and totals.
+    for path in ["/api/v1/territories/commune/42218/overview", "/api/v1/territories/departement/42/overview"] {
+        let (s, o) = call(app, "GET", path, "", None).await;
+        assert_eq!(s, 200, "{o}");
+        let e = &o["engineering"];
+        assert_eq!((e["total"].as_u64(), e["closed"].as_u64(), e["centidays"].as_i64()), (Some(1), Some(1), Some(250)));
+        assert_eq!(e["items"][0]["providers"][0], "Bureau d'études");
+        assert_eq!(e["items"][0]["delivered"], "Une étude de programmation");
+    }
+    let (_, o) = call(app, "GET", "/api/v1/territories/departement/01/overview", "", None).await;
+    assert_eq!(o["engineering"]["total"], 0);
+
+    // The pages: the territory's section and the public view show no conversation.
+    let msgs = format!("/api/v1/engineering/requests/{id}/messages");
+    assert_eq!(call(app, "POST", &msgs, &delegate, Some(json!({"thread": "internal", "body": "Secret"}))).await.0, 201);
+    let page = app.client.get(app.url("/territoires/commune/42218")).send().await.expect("page");
+    let html = page.text().await.expect("html");
+    let section = html.split("id=\"ingenierie\"").nth(1).expect("the engineering section");
+    assert!(section.contains("Halle du marché") && section.contains("Clôturée"), "{section}");
+    assert!(section.contains("1 demande accompagnée, dont 1 mission clôturée"), "{section}");
+    assert!(!section.contains("Secret"), "never the internal conversation");
+    let page = app.client.get(app.url(&format!("/ingenierie/demandes/{id}"))).send().await.expect("page");
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Une étude de programmation") && !html.contains("Secret"), "public view only");
+    let page = app.client.get(app.url("/ingenierie/tableau-de-bord?departement=42")).send().await.expect("page");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Département : Loire") || html.contains("Département : 42"), "the scope is named");
+    assert!(html.contains("/api/v1/engineering/dashboard.csv?departement=42"), "the CSV of the same filter");
+}
+
+storage_test!(
+    engineering_mission,
+    |db: TestDb| async move { mission_story(&TestApp::builder(db).start().await).await }
+);

@@ -69,14 +69,13 @@ struct TerritoryPage {
     indicators: crate::pages::territory::indicators::Section,
     projects: crate::pages::project::Section,
     pacts: crate::pages::pact::Section,
+    engineering: crate::pages::engineering::section::Section,
     vintage: String,
 }
 
 /// Sections later capabilities fill, announced meanwhile.
-const UPCOMING: [(&str, &str); 1] = [(
-    "Ingénierie et formation",
-    "Demandes d’ingénierie sur mesure, missions et recommandations ; formations suivies par les élus.",
-)];
+const UPCOMING: [(&str, &str); 1] =
+    [("Formation des élus", "Sessions de formation suivies par les élus du territoire, présences et évaluations.")];
 
 /// `GET /territoires/{kind}/{code}`.
 pub async fn territory(
@@ -125,6 +124,9 @@ pub async fn territory(
         .map_err(|e| PageError::internal(&config, e))?;
     let here = TerritoryRef { kind: t.kind, code: t.code.clone() };
     let pacts = crate::pages::pact::section(&state, "", Some(&here), 10).await;
+    let engineering = cohesion_app::engineering::read::territory_section(&state, &here)
+        .await
+        .map_err(|e| PageError::internal(&config, e))?;
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);
     let page = TerritoryPage {
         layout,
@@ -146,6 +148,7 @@ pub async fn territory(
         indicators: crate::pages::territory::indicators::section(indicators),
         projects: crate::pages::project::section(&state, r, &here),
         pacts,
+        engineering: crate::pages::engineering::section::section(&engineering),
         vintage: r.vintage().to_owned(),
     };
     render(&config, &page)

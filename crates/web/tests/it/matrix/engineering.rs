@@ -30,6 +30,20 @@ fn state_rule(who: Who, scope: Scope) -> bool {
     who == Who::Admin || (who == Who::Delegate && scope == Scope::In)
 }
 
+/// A provider's answer: its people (partner P in scope; Q's provider out of scope), admins.
+fn provider_rule(who: Who, scope: Scope) -> bool {
+    who == Who::Admin || (who == Who::Partner && scope == Scope::In)
+}
+
+/// The authority's own acts (satisfaction): its people only.
+fn authority_rule(who: Who, scope: Scope) -> bool {
+    who == Who::Local && scope == Scope::In
+}
+
+fn signed_in(who: Who, _: Scope) -> bool {
+    who != Who::Anonymous
+}
+
 fn admin_only(who: Who, _: Scope) -> bool {
     who == Who::Admin
 }
@@ -62,6 +76,255 @@ async fn accepted(w: &World, scope: Scope) -> String {
     let (s, c) = w.admin_call(reqwest::Method::POST, &path, body).await;
     assert_eq!(s, 200, "accept: {c}");
     id
+}
+
+/// The provider created for `accepted` (organisation P in scope, Q out of scope) and
+/// the request's id: a mission offered to it.
+async fn offered(w: &World, scope: Scope) -> (String, String) {
+    let id = request(w, scope).await;
+    let org = if scope == Scope::In { w.partner_p.id } else { w.partner_q.id };
+    let provider = json!({"name": format!("Bureau {}", w.fresh()), "kind": "private_firm", "competences": ["housing"],
+                          "capacity": 5, "organisation": org.to_string()});
+    let (s, p) = w.admin_call(reqwest::Method::POST, "/api/v1/engineering/providers", provider).await;
+    assert_eq!(s, 201, "provider: {p}");
+    let pid = p["id"].as_str().expect("id").to_owned();
+    let body = json!({"outcome": "accept", "providers": [pid]});
+    let (s, c) =
+        w.admin_call(reqwest::Method::POST, &format!("/api/v1/engineering/requests/{id}/qualification"), body).await;
+    assert_eq!(s, 200, "accept: {c}");
+    (id, pid)
+}
+
+/// A mission in progress (the provider accepted, through the admin); the request's id
+/// and the provider's.
+async fn in_progress(w: &World, scope: Scope) -> (String, String) {
+    let (id, pid) = offered(w, scope).await;
+    let path = format!("/api/v1/engineering/requests/{id}/answer");
+    let (s, c) = w.admin_call(reqwest::Method::POST, &path, json!({"provider": pid, "accept": true})).await;
+    assert_eq!(s, 200, "answer: {c}");
+    (id, pid)
+}
+
+/// A closed mission; the request's id.
+async fn closed(w: &World, scope: Scope) -> String {
+    let (id, _) = in_progress(w, scope).await;
+    let path = format!("/api/v1/engineering/requests/{id}/closure");
+    let (s, c) = w.admin_call(reqwest::Method::POST, &path, json!({"delivered": "Une étude"})).await;
+    assert_eq!(s, 200, "close: {c}");
+    id
+}
+
+fn b_answer<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, pid) = offered(w, scope).await;
+        api(format!("/api/v1/engineering/requests/{id}/answer"), Some(json!({"provider": pid, "accept": true})))
+    })
+}
+
+fn b_invite<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, scope).await;
+        let person = w.person_of(Who::ProgrammeManager).expect("person");
+        api(
+            format!("/api/v1/engineering/requests/{id}/participants"),
+            Some(json!({"person": person.to_string(), "role": "observer"})),
+        )
+    })
+}
+
+fn b_accept_invitation<'a>(w: &'a World, who: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, Scope::In).await;
+        // The invitation is the actor's own (anonymous: someone else's).
+        let person = w.person_of(who).or_else(|| w.person_of(Who::ProgrammeManager)).expect("person");
+        let path = format!("/api/v1/engineering/requests/{id}/participants");
+        let (s, c) =
+            w.admin_call(reqwest::Method::POST, &path, json!({"person": person.to_string(), "role": "observer"})).await;
+        assert_eq!(s, 200, "invite: {c}");
+        api(format!("/api/v1/engineering/requests/{id}/invitation"), None)
+    })
+}
+
+fn b_spend<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, pid) = in_progress(w, scope).await;
+        let body = json!({"provider": pid, "days": "1,5", "cost_cents": 120_000, "on": "2026-03-02",
+                          "approve_over_budget": true});
+        api(format!("/api/v1/engineering/requests/{id}/spending"), Some(body))
+    })
+}
+
+fn b_milestone<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, scope).await;
+        let body = json!({"title": "Atelier avec les habitants", "due": "2026-05-01"});
+        api(format!("/api/v1/engineering/requests/{id}/milestones"), Some(body))
+    })
+}
+
+fn b_milestone_done<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, scope).await;
+        let path = format!("/api/v1/engineering/requests/{id}/milestones");
+        let (s, c) = w.admin_call(reqwest::Method::POST, &path, json!({"title": "Diagnostic"})).await;
+        assert_eq!(s, 200, "milestone: {c}");
+        let mid = c["mission"]["milestones"][0]["id"].as_str().expect("milestone id");
+        api(format!("/api/v1/engineering/requests/{id}/milestones/{mid}/done"), None)
+    })
+}
+
+fn b_close<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = in_progress(w, scope).await;
+        let body = json!({"delivered": "Un programme de travaux", "phase_before": "idea", "phase_after": "study",
+                          "fundings": [{"funder": "DETR", "amount_cents": 15_000_000}]});
+        api(format!("/api/v1/engineering/requests/{id}/closure"), Some(body))
+    })
+}
+
+fn b_rate<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = closed(w, scope).await;
+        let body = json!({"score": 4, "comment": "Très utile"});
+        api(format!("/api/v1/engineering/requests/{id}/satisfaction"), Some(body))
+    })
+}
+
+fn b_provider_update<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let body = json!({"name": format!("CAUE {}", w.fresh()), "kind": "caue", "competences": ["housing"],
+                          "capacity": 2});
+        let (s, p) = w.admin_call(reqwest::Method::POST, "/api/v1/engineering/providers", body.clone()).await;
+        assert_eq!(s, 201, "provider: {p}");
+        let id = p["id"].as_str().expect("id");
+        let mut change = body;
+        change["capacity"] = json!(4);
+        let mut r = api(format!("/api/v1/engineering/providers/{id}"), Some(change));
+        r.if_match = Some(p["revision"].to_string());
+        r
+    })
+}
+
+fn page_form(path: String, fields: &[(&str, &str)], multipart: bool) -> Req {
+    Req {
+        path,
+        json: None,
+        form: Some(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
+        raw: None,
+        if_match: None,
+        multipart,
+    }
+}
+
+fn p_request<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let org = organisation(w, scope);
+        let title = format!("Halle {}", w.fresh());
+        let fields =
+            [("organisation", org.as_str()), ("project", "new"), ("project_title", &title), ("needs", "housing")];
+        page_form("/ingenierie/demander".into(), &fields, true)
+    })
+}
+
+fn p_qualify<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = request(w, scope).await;
+        let fields = [("outcome", "decline"), ("reason", "Hors du champ de l'offre")];
+        page_form(format!("/ingenierie/demandes/{id}/qualification"), &fields, false)
+    })
+}
+
+fn p_respond<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, pid) = offered(w, scope).await;
+        let fields = [("provider", pid.as_str()), ("decision", "accept")];
+        page_form(format!("/ingenierie/demandes/{id}/reponse"), &fields, false)
+    })
+}
+
+fn p_message<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = request(w, scope).await;
+        page_form(format!("/ingenierie/demandes/{id}/messages"), &[("thread", "public"), ("body", "Bonjour")], false)
+    })
+}
+
+fn p_document<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = request(w, scope).await;
+        let fields = [("thread", "public"), ("fichier", "poste;montant\nétude;12000\n")];
+        page_form(format!("/ingenierie/demandes/{id}/documents"), &fields, true)
+    })
+}
+
+fn p_recommend<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, scope).await;
+        let fields = [("title", "Lancer une étude de programmation"), ("body", "Avant l'été.")];
+        page_form(format!("/ingenierie/demandes/{id}/recommandations"), &fields, false)
+    })
+}
+
+fn p_track<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, scope).await;
+        let path = format!("/api/v1/engineering/requests/{id}/recommendations");
+        let (s, r) = w.admin_call(reqwest::Method::POST, &path, json!({"title": "Réunir les commerçants"})).await;
+        assert_eq!(s, 201, "recommendation: {r}");
+        let rid = r["id"].as_str().expect("id");
+        let fields = [("status", "in_progress"), ("comment", "Première réunion fixée")];
+        page_form(format!("/ingenierie/demandes/{id}/recommandations/{rid}/statut"), &fields, false)
+    })
+}
+
+fn p_milestone<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, scope).await;
+        let fields = [("title", "Atelier avec les habitants"), ("due", "2026-05-01")];
+        page_form(format!("/ingenierie/demandes/{id}/jalons"), &fields, false)
+    })
+}
+
+fn p_milestone_done<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, scope).await;
+        let path = format!("/api/v1/engineering/requests/{id}/milestones");
+        let (s, c) = w.admin_call(reqwest::Method::POST, &path, json!({"title": "Diagnostic"})).await;
+        assert_eq!(s, 200, "milestone: {c}");
+        let mid = c["mission"]["milestones"][0]["id"].as_str().expect("milestone id");
+        page_form(format!("/ingenierie/demandes/{id}/jalons/{mid}/atteint"), &[], false)
+    })
+}
+
+fn p_spend<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, pid) = in_progress(w, scope).await;
+        let fields =
+            [("provider", pid.as_str()), ("days", "1,5"), ("cost", "1200"), ("on", "2026-03-02"), ("approve", "1")];
+        page_form(format!("/ingenierie/demandes/{id}/depenses"), &fields, false)
+    })
+}
+
+fn p_close<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = in_progress(w, scope).await;
+        let fields = [
+            ("delivered", "Un programme de travaux"),
+            ("phase_before", "idea"),
+            ("phase_after", "study"),
+            ("funder_1", "DETR"),
+            ("amount_1", "150000"),
+        ];
+        page_form(format!("/ingenierie/demandes/{id}/cloture"), &fields, false)
+    })
+}
+
+fn p_rate<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = closed(w, scope).await;
+        let fields = [("round", "at_closure"), ("score", "4"), ("comment", "Très utile")];
+        page_form(format!("/ingenierie/demandes/{id}/avis"), &fields, false)
+    })
 }
 
 fn b_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
@@ -185,8 +448,164 @@ pub fn ops() -> Vec<Op> {
             b_track,
             "the authority, the advisors, the delegate, admins (`Viewer::can_track`)",
         ),
+        op(
+            "POST",
+            "/api/v1/engineering/requests/{id}/answer",
+            true,
+            provider_rule,
+            b_answer,
+            "the people of the provider asked (role `partner` of its organisation), or admins \
+             (`engineering::rules::can_answer_for`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/engineering/requests/{id}/participants",
+            true,
+            state_rule,
+            b_invite,
+            "the delegate, admins; an advisor invites colleagues of their own provider (`Viewer::can_manage`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/engineering/requests/{id}/invitation",
+            false,
+            signed_in,
+            b_accept_invitation,
+            "the invitee, for their own invitation (anyone else: 404)",
+        ),
+        op(
+            "POST",
+            "/api/v1/engineering/requests/{id}/spending",
+            true,
+            state_rule,
+            b_spend,
+            "the advisors, the delegate, admins (`Viewer::can_advise`); above the budget only the delegate or admins \
+             approve (`Viewer::can_manage`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/engineering/requests/{id}/milestones",
+            true,
+            state_rule,
+            b_milestone,
+            "the advisors, the delegate, admins (`Viewer::can_advise`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/engineering/requests/{id}/milestones/{milestone}/done",
+            true,
+            state_rule,
+            b_milestone_done,
+            "the advisors, the delegate, admins (`Viewer::can_advise`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/engineering/requests/{id}/closure",
+            true,
+            state_rule,
+            b_close,
+            "the advisors, the delegate, admins (`Viewer::can_advise`)",
+        ),
+        op(
+            "POST",
+            "/api/v1/engineering/requests/{id}/satisfaction",
+            true,
+            authority_rule,
+            b_rate,
+            "the requesting authority's people only (`Viewer::can_rate`)",
+        ),
         op("POST", "/api/v1/engineering/providers", false, admin_only, b_provider, "admins"),
+        op("PUT", "/api/v1/engineering/providers/{id}", false, admin_only, b_provider_update, "admins"),
         op("POST", "/api/v1/engineering/providers/import", false, admin_only, b_import, "admins"),
         op("PUT", "/api/v1/engineering/budgets/{departement}/{year}", false, admin_only, b_budget, "admins"),
+        op("POST", "/ingenierie/demander", true, party_rule, p_request, "as `POST /api/v1/engineering/requests`"),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/qualification",
+            true,
+            state_rule,
+            p_qualify,
+            "as `POST /api/v1/engineering/requests/{id}/qualification`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/reponse",
+            true,
+            provider_rule,
+            p_respond,
+            "as `POST /api/v1/engineering/requests/{id}/answer`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/messages",
+            true,
+            party_rule,
+            p_message,
+            "as `POST /api/v1/engineering/requests/{id}/messages`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/documents",
+            true,
+            party_rule,
+            p_document,
+            "as `POST /api/v1/engineering/requests/{id}/documents`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/recommandations",
+            true,
+            state_rule,
+            p_recommend,
+            "as `POST /api/v1/engineering/requests/{id}/recommendations`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/recommandations/{rid}/statut",
+            true,
+            party_rule,
+            p_track,
+            "as `POST /api/v1/engineering/recommendations/{id}/status`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/jalons",
+            true,
+            state_rule,
+            p_milestone,
+            "as `POST /api/v1/engineering/requests/{id}/milestones`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/jalons/{mid}/atteint",
+            true,
+            state_rule,
+            p_milestone_done,
+            "as `POST /api/v1/engineering/requests/{id}/milestones/{milestone}/done`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/depenses",
+            true,
+            state_rule,
+            p_spend,
+            "as `POST /api/v1/engineering/requests/{id}/spending`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/cloture",
+            true,
+            state_rule,
+            p_close,
+            "as `POST /api/v1/engineering/requests/{id}/closure`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/avis",
+            true,
+            authority_rule,
+            p_rate,
+            "as `POST /api/v1/engineering/requests/{id}/satisfaction`",
+        ),
     ]
 }

@@ -25,6 +25,8 @@ use crate::AppState;
 use crate::auth::{Actor, MaybeActor};
 use crate::error::{ApiError, Problem};
 
+pub mod missions;
+
 /// Filters of lists, exports and the dashboard (applied in the query).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -99,6 +101,18 @@ fn case_response(seen: Seen) -> Response {
     match seen {
         Seen::Full(v) => {
             let revision = v.request.revision;
+            etag::with(revision, Json(CaseResponse::Full(v)).into_response())
+        }
+        Seen::Public(p) => Json(CaseResponse::Public(p)).into_response(),
+    }
+}
+
+/// The case with its mission's revision as `ETag`: what the mission's writes name in
+/// `If-Match`.
+fn mission_response(seen: Seen) -> Response {
+    match seen {
+        Seen::Full(v) => {
+            let revision = v.mission.as_ref().map_or(0, |m| m.revision);
             etag::with(revision, Json(CaseResponse::Full(v)).into_response())
         }
         Seen::Public(p) => Json(CaseResponse::Public(p)).into_response(),
@@ -318,7 +332,8 @@ pub async fn track(
     Ok(etag::with(r.revision, Json(r).into_response()))
 }
 
-/// The mission of a request (by the mission's id), as the caller may see it.
+/// The mission of a request (by the mission's id), as the caller may see it; its
+/// `ETag` is the mission's revision, which the mission's writes take in `If-Match`.
 #[utoipa::path(get, path = "/api/v1/engineering/missions/{id}", tag = "engineering",
     params(("id" = String, Path, description = "UUID of the mission")),
     responses((status = 200, body = CaseResponse),
@@ -328,7 +343,7 @@ pub async fn mission(
     MaybeActor(who): MaybeActor,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(case_response(read::mission(&state, who.as_ref(), &id).await?))
+    Ok(mission_response(read::mission(&state, who.as_ref(), &id).await?))
 }
 
 /// The directory of providers.

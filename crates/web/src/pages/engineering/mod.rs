@@ -1,0 +1,156 @@
+//! The engineering offer's pages: the request form ([`request`]), the list of the
+//! requests one may see with its filters ([`list`]), one request and its mission
+//! ([`case`]) with its forms ([`actions`]), the providers' directory and the missions
+//! offered to one's provider ([`providers`]), the dashboard ([`dashboard`]) and the
+//! territory page's section ([`section`]). Everything goes through
+//! [`cohesion_app::engineering`], which decides who may do what.
+
+pub mod actions;
+pub mod case;
+pub mod dashboard;
+pub mod list;
+pub mod providers;
+pub mod request;
+pub mod section;
+
+use cohesion_core::engineering::{RecommendationStatus, RequestStatus};
+use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
+
+/// The last Sunday of `month` of `year`.
+fn last_sunday(year: i32, month: Month) -> Option<Date> {
+    let mut d = Date::from_calendar_date(year, month, time::util::days_in_month(month, year)).ok()?;
+    while d.weekday() != Weekday::Sunday {
+        d = d.previous_day()?;
+    }
+    Some(d)
+}
+
+/// `t` in Europe/Paris: UTC+2 from the last Sunday of March to the last Sunday of
+/// October (at 01:00 UTC both), UTC+1 otherwise (the EU rule since 1996).
+pub fn in_paris(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(UtcOffset::UTC);
+    let year = t.year();
+    let summer = match (last_sunday(year, Month::March), last_sunday(year, Month::October)) {
+        (Some(start), Some(end)) => {
+            let start = start.midnight().assume_utc() + time::Duration::hours(1);
+            let end = end.midnight().assume_utc() + time::Duration::hours(1);
+            t >= start && t < end
+        }
+        _ => false,
+    };
+    let hours = if summer { 2 } else { 1 };
+    t.to_offset(UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC))
+}
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// "6 décembre 2026" (`1er` for the first of the month).
+pub fn day(d: Date) -> String {
+    let n = d.day();
+    let month = MONTHS[usize::from(u8::from(d.month())) - 1];
+    if n == 1 { format!("1er {month} {}", d.year()) } else { format!("{n} {month} {}", d.year()) }
+}
+
+/// "6 décembre 2026 à 05:12", in Paris time.
+pub fn moment(t: OffsetDateTime) -> String {
+    let p = in_paris(t);
+    format!("{} à {:02}:{:02}", day(p.date()), p.hour(), p.minute())
+}
+
+/// "1 demande", "3 demandes", "0 demande" (French: the singular below 2).
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", crate::pages::layout::fr_number(n as u64), if n < 2 { one } else { many })
+}
+
+/// Hundredths of a day: "1,5 jour", "3 jours", "0 jour".
+pub fn days(centidays: i64) -> String {
+    let whole = centidays / 100;
+    let frac = centidays % 100;
+    let n = if frac == 0 {
+        whole.to_string()
+    } else if frac % 10 == 0 {
+        format!("{whole},{}", frac / 10)
+    } else {
+        format!("{whole},{frac:02}")
+    };
+    format!("{n} {}", if centidays < 200 { "jour" } else { "jours" })
+}
+
+/// The DSFR badge class of a request's status.
+pub fn request_badge(s: RequestStatus) -> &'static str {
+    match s {
+        RequestStatus::Submitted => "fr-badge--new",
+        RequestStatus::Accepted => "fr-badge--info",
+        RequestStatus::Redirected => "fr-badge--warning",
+        RequestStatus::Declined => "fr-badge--error",
+        RequestStatus::Closed => "fr-badge--success",
+    }
+}
+
+/// The DSFR badge class of a recommendation's status.
+pub fn recommendation_badge(s: RecommendationStatus) -> &'static str {
+    match s {
+        RecommendationStatus::Proposed => "fr-badge--new",
+        RecommendationStatus::InProgress => "fr-badge--info",
+        RecommendationStatus::Blocked => "fr-badge--warning",
+        RecommendationStatus::Done | RecommendationStatus::AlreadyDone => "fr-badge--success",
+        RecommendationStatus::NotRelevant => "",
+    }
+}
+
+/// The page of a request.
+pub fn href(id: &str) -> String {
+    format!("/ingenierie/demandes/{id}")
+}
+
+/// A choice of a select or a group of checkboxes.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: Month, d: u8, h: u8, min: u8) -> OffsetDateTime {
+        let date = Date::from_calendar_date(y, m, d).expect("date");
+        OffsetDateTime::new_utc(date, time::Time::from_hms(h, min, 0).expect("time"))
+    }
+
+    #[test]
+    fn paris_time_follows_summer_time() {
+        assert_eq!(moment(at(2026, Month::December, 6, 4, 12)), "6 décembre 2026 à 05:12");
+        assert_eq!(moment(at(2026, Month::July, 1, 22, 30)), "2 juillet 2026 à 00:30");
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(moment(at(2026, Month::March, 29, 0, 59)), "29 mars 2026 à 01:59");
+        assert_eq!(moment(at(2026, Month::March, 29, 1, 0)), "29 mars 2026 à 03:00");
+        assert_eq!(moment(at(2026, Month::October, 25, 0, 59)), "25 octobre 2026 à 02:59");
+        assert_eq!(moment(at(2026, Month::October, 25, 1, 0)), "25 octobre 2026 à 02:00");
+        assert_eq!(day(Date::from_calendar_date(2026, Month::May, 1).expect("date")), "1er mai 2026");
+    }
+
+    #[test]
+    fn plurals_and_days_are_french() {
+        assert_eq!(count(0, "demande", "demandes"), "0 demande");
+        assert_eq!(count(1, "demande", "demandes"), "1 demande");
+        assert_eq!(count(2, "demande", "demandes"), "2 demandes");
+        assert_eq!(days(150), "1,5 jour");
+        assert_eq!(days(200), "2 jours");
+        assert_eq!(days(225), "2,25 jours");
+    }
+}
