@@ -274,10 +274,18 @@ pub async fn territory_section(
             filter.departement = super::route(r, t).map(|(d, _)| d);
         }
     }
-    let inside: std::collections::HashSet<u32> = r.contained(idx).iter().copied().chain([idx]).collect();
+    let target = r.at(idx);
+    // In or under the territory: the request's own territory or one of its ancestors
+    // (a few look-ups per case, rather than the set of everything the territory holds
+    // built on every territory page).
+    let inside = |kind, code: &str| {
+        r.get(kind, code).is_some_and(|c| {
+            std::ptr::eq(c, target) || r.ancestors(c).iter().any(|a| std::ptr::eq(*a, target))
+        })
+    };
     let mut out = TerritoryEngineering::default();
     for c in app.store.engineering_cases(&filter).await? {
-        let here = r.index_of(c.request.territory.kind, &c.request.territory.code).is_some_and(|i| inside.contains(&i));
+        let here = inside(c.request.territory.kind, &c.request.territory.code);
         if !here || !is_public(&c.request) {
             continue;
         }
