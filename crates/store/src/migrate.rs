@@ -69,6 +69,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_change_notify.sql"),
         include_str!("../migrations/postgres/0010_change_notify.sql"),
     ),
+    (
+        11,
+        "space: notifications read, notification preferences",
+        include_str!("../migrations/sqlite/0011_space.sql"),
+        include_str!("../migrations/postgres/0011_space.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {
