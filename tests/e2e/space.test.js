@@ -113,11 +113,14 @@ describe('each person’s space', () => {
     });
     assert.equal(pending.status, 201, JSON.stringify(pending.body));
 
-    // A pact of the Loire put to signature: it waits for the State and the commune.
+    // A pact of the Loire put to signature (with a demonstration project of
+    // Saint-Étienne as its action): it waits for the State and the commune.
+    const projects = (await api(token, 'GET', '/api/v1/projects?territory=commune:42218&limit=1')).body.items;
+    assert.equal(projects.length, 1);
     const created = await api(token, 'POST', '/api/v1/pacts', {
       kind: 'cohesion', title: TITLE, perimeter: [{ kind: 'commune', code: '42218' }],
       parties: [{ kind: 'state', name: 'Préfecture de la Loire' }, { kind: 'local_authority', name: 'Saint-Étienne', siren: commune.siren }],
-      owner: 'state', actions: [],
+      owner: 'state', actions: [projects[0].id],
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     for (const status of ['co_construction', 'ready_for_signature']) {
@@ -157,7 +160,7 @@ describe('each person’s space', () => {
             assert.match(await page.textContent('main'), new RegExp(TITLE));
             await checked(page, problems, `${viewport}-mon-espace-notifications`);
             await page.goto(`${BASE_URL}/mon-espace/preferences`, { waitUntil: 'networkidle' });
-            await page.check('#preference-pact-weekly');
+            await page.click('label[for="preference-pact-weekly"]'); // DSFR draws the radio under its label
             await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/mon-espace/preferences"] button')]);
             assert.match(await page.textContent('main'), /préférences sont enregistrées/);
             assert.ok(await page.isChecked('#preference-pact-weekly'));
