@@ -65,8 +65,9 @@ describe('signed in (desktop)', () => {
     const { context, page, problems } = await open(browser);
     try {
       await signIn(page, PASSWORD);
-      assert.equal(new URL(page.url()).pathname, '/profil');
+      assert.equal(new URL(page.url()).pathname, '/mon-espace');
       assert.match(await page.textContent('.fr-header__tools'), /Se déconnecter/);
+      await page.goto(`${BASE_URL}/profil`, { waitUntil: 'networkidle' });
       assert.match(await page.textContent('main'), /Administrateur de la plateforme/);
       await checked(page, problems, 'desktop-profil');
 

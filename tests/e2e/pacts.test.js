@@ -36,7 +36,7 @@ async function signIn(page, email, password) {
   await page.fill('#courriel', email);
   await page.fill('#mot-de-passe-champ', password);
   await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/connexion"] button[type=submit]')]);
-  assert.equal(new URL(page.url()).pathname, '/profil', `${email} signed in`);
+  assert.equal(new URL(page.url()).pathname, '/mon-espace', `${email} signed in`);
 }
 
 async function submit(page, selector) {

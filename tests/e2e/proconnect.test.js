@@ -55,8 +55,10 @@ test('an agent signs in with ProConnect and out again', TIMEOUT, async () => {
     const authorize = page.url();
     assert.ok(authorize.startsWith('http://127.0.0.1:') && !authorize.startsWith(BASE_URL), 'at the provider');
     await page.fill('#login', 'agathe');
-    await Promise.all([page.waitForURL(`${BASE_URL}/profil`), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForURL(`${BASE_URL}/mon-espace`), page.click('button[type=submit]')]);
     await page.waitForLoadState('networkidle');
+    assert.match(await page.textContent('main'), /Mon espace/, 'sign-in lands on the space');
+    await page.goto(`${BASE_URL}/profil`, { waitUntil: 'networkidle' });
     const main = await page.textContent('main');
     assert.match(main, /Agathe Dupont/);
     assert.match(main, /agathe@interieur\.gouv\.fr/);

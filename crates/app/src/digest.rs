@@ -1,18 +1,32 @@
-//! The daily digest: each person concerned by what happened on their pacts gets one
-//! mail a day listing every event not yet told, and never the same event twice.
+//! The platform's digest, one mechanism for every domain: each person concerned by
+//! what happened on their files (pacts, engineering requests, and the domains to
+//! come) gets one mail per period listing every event not yet told, grouped by
+//! domain and by file, and never the same event twice.
 //!
-//! How "never twice" holds: each (person, event) is one `notification` row; a digest
-//! first takes the person's pending rows (one UPDATE setting its id), then mails
-//! what it took, then marks them sent. Two instances building digests at once take
-//! disjoint rows. A mail that fails gives its rows back for the next day; a crash
-//! between the mail and the mark leaves them taken, so they are not sent again
-//! (at most once, by design). `digest_run` makes the daily run happen once a day
-//! across instances.
+//! How "never twice" holds (at most once, by design): each (person, event) is one
+//! `notification` row, written once whatever the number of roles and routes by which
+//! the person is concerned (`store::notify!`). A digest first **takes** the person's
+//! pending rows — one UPDATE setting its id, committed before anything is mailed —
+//! then mails what it took, then marks them sent. Two instances building digests at
+//! once take disjoint rows. A mail the relay refuses gives its rows back for the next
+//! period; a crash between the mail and the mark leaves them taken, so they are never
+//! mailed again: at most once. Everything stays in the person's list in the platform
+//! (`/mon-espace/notifications`) whatever happens to the mail.
+//!
+//! Who is mailed what and when: each person's preference per domain
+//! (`space::preference`: immediately, daily — the default —, weekly on Monday, or
+//! never), read when the rows are taken, so a change applies at the next digest.
+//! Never a deactivated account (its rows are dropped), never an invitee who has not
+//! accepted (their rows wait until they do).
+//!
+//! A domain plugs in by writing its event and recipients with `store::notify!` in the
+//! transaction of its change, with its `event.subject` (a `core::notice::Subject`) and
+//! a `space::preference::Domain` of the same name: nothing here changes.
 
 use std::time::Duration;
 
-use cohesion_core::pact::cocon;
-use time::OffsetDateTime;
+use cohesion_core::mail::{Period, Told};
+use time::{OffsetDateTime, Weekday};
 
 use crate::App;
 use crate::mail::Mailer;
@@ -34,29 +48,90 @@ pub struct DigestReport {
     pub failed: usize,
     /// People no longer active: their events are dropped, not mailed.
     pub skipped: usize,
+    /// Events of domains the person wants only in the platform (never mailed).
+    pub unmailed: usize,
+    /// Invitees who have not accepted: their events wait.
+    pub waiting: usize,
 }
 
-/// Builds and sends every pending digest now.
+/// Which deliveries a run takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// The frequent pass: domains mailed immediately.
+    Immediate,
+    /// The daily digest (on Monday with the weekly domains), and what `immediate`
+    /// left behind.
+    Daily { weekly: bool },
+}
+
+impl Pass {
+    fn deliveries(self) -> &'static [&'static str] {
+        match self {
+            Pass::Immediate => &["immediate"],
+            Pass::Daily { weekly: false } => &["immediate", "daily"],
+            Pass::Daily { weekly: true } => &["immediate", "daily", "weekly"],
+        }
+    }
+
+    /// Today's daily pass: weekly domains go on Monday (Paris time).
+    pub fn today() -> Pass {
+        Pass::Daily { weekly: cohesion_core::paris::paris(OffsetDateTime::now_utc()).weekday() == Weekday::Monday }
+    }
+}
+
+/// Builds and sends today's daily digests now (`cohesion digest`).
 pub async fn send_all(state: &App, outbox: &Outbox) -> Result<DigestReport, cohesion_store::StoreError> {
+    send(state, outbox, Pass::today()).await
+}
+
+/// Sends one pass of digests: one mail per person with every event it takes.
+pub async fn send(state: &App, outbox: &Outbox, pass: Pass) -> Result<DigestReport, cohesion_store::StoreError> {
     let mut report = DigestReport::default();
     for person in state.store.people_with_pending_notifications().await? {
-        let Some(digest) = state.store.take_digest(person).await? else { continue };
+        if state.store.is_pending_invitee(person).await? {
+            report.waiting += 1;
+            continue;
+        }
+        if matches!(pass, Pass::Daily { .. })
+            && let Some((id, events)) = state.store.take_digest_of(person, &["never"]).await?
+        {
+            state.store.digest_sent(&id).await?;
+            report.unmailed += events.len();
+        }
+        let Some((id, events)) = state.store.take_digest_of(person, pass.deliveries()).await? else { continue };
         let who = state.store.person(person).await?;
         let Some(who) = who.filter(|p| p.active) else {
-            state.store.digest_sent(&digest.id).await?;
+            state.store.digest_sent(&id).await?;
             report.skipped += 1;
             continue;
         };
-        let (subject, body) = cocon::digest(&who.display_name(), &digest.events, &outbox.public_url);
-        match outbox.mailer.send(who.email.as_str(), &subject, &body).await {
+        let mut roles = Vec::new();
+        for g in state.store.grants(person).await? {
+            roles.push(crate::space::role_reason(state, &g.role).await?);
+        }
+        let told: Vec<Told<'_>> = events
+            .iter()
+            .map(|e| {
+                let at = OffsetDateTime::parse(&e.event.created_at, &time::format_description::well_known::Rfc3339)
+                    .map(cohesion_core::paris::day_time)
+                    .unwrap_or_else(|_| e.event.created_at.clone());
+                Told { event: &e.event, at }
+            })
+            .collect();
+        let period = match pass {
+            Pass::Immediate => Period::Immediate,
+            Pass::Daily { .. } => Period::Daily,
+        };
+        let mail = cohesion_core::mail::digest(&who.display_name(), &told, &roles, &outbox.public_url, period);
+        match outbox.mailer.send_mail(who.email.as_str(), &mail).await {
             Ok(()) => {
-                state.store.digest_sent(&digest.id).await?;
+                state.store.digest_sent(&id).await?;
                 report.sent += 1;
-                report.events += digest.events.len();
+                report.events += events.len();
             }
             Err(e) => {
                 tracing::warn!(error = %e, person = %person, "digest not sent; its events wait for the next one");
-                state.store.digest_failed(&digest.id).await?;
+                state.store.digest_failed(&id).await?;
                 report.failed += 1;
             }
         }
@@ -64,7 +139,8 @@ pub async fn send_all(state: &App, outbox: &Outbox) -> Result<DigestReport, cohe
     Ok(report)
 }
 
-/// Sends the digests once a day, at `hour` (UTC) or the first check after it.
+/// Sends the immediate notifications at every check (`every`), and the daily digest
+/// once a day, at `hour` (UTC) or the first check after it.
 pub fn spawn_daily(
     state: App,
     outbox: std::sync::Arc<Outbox>,
@@ -76,13 +152,18 @@ pub fn spawn_daily(
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            match send(&state, &outbox, Pass::Immediate).await {
+                Ok(r) if r.sent > 0 => tracing::info!(sent = r.sent, events = r.events, "immediate notifications"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "immediate notifications failed"),
+            }
             let now = OffsetDateTime::now_utc();
             if now.hour() < hour {
                 continue;
             }
             let day = format!("{:04}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day());
             match state.store.start_digest_run(&day).await {
-                Ok(true) => match send_all(&state, &outbox).await {
+                Ok(true) => match send(&state, &outbox, Pass::today()).await {
                     Ok(r) => tracing::info!(day, sent = r.sent, events = r.events, failed = r.failed, "daily digest"),
                     Err(e) => tracing::error!(error = %e, day, "daily digest failed"),
                 },

@@ -23,6 +23,7 @@ pub mod param;
 pub mod programme;
 pub mod project;
 pub mod snapshot;
+pub mod space;
 pub mod territory;
 
 use std::sync::Arc;

@@ -4,8 +4,8 @@
 //! No TLS stack is compiled in (it would double the build's dependencies): the relay is
 //! expected on the local network or host, which then delivers onwards with TLS.
 
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 #[derive(Clone)]
@@ -62,6 +62,33 @@ impl Mailer {
                     .subject(subject)
                     .header(ContentType::TEXT_PLAIN)
                     .body(body.to_owned())
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                transport.send(message).await.map(|_| ()).map_err(|e| MailError::Send(e.to_string()))
+            }
+        }
+    }
+}
+
+impl Mailer {
+    /// Sends a message with its plain-text and HTML parts (`multipart/alternative`).
+    pub async fn send_mail(&self, to: &str, mail: &cohesion_core::mail::Mail) -> Result<(), MailError> {
+        match self {
+            Mailer::Log => {
+                tracing::info!(
+                    to,
+                    subject = mail.subject,
+                    body = mail.text,
+                    "mail not sent (no COHESION_SMTP_URL): logged instead"
+                );
+                Ok(())
+            }
+            Mailer::Smtp { transport, from } => {
+                let to: Mailbox = to.parse().map_err(|e| MailError::Send(format!("recipient {to}: {e}")))?;
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(mail.subject.as_str())
+                    .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
                     .map_err(|e| MailError::Send(e.to_string()))?;
                 transport.send(message).await.map(|_| ()).map_err(|e| MailError::Send(e.to_string()))
             }

@@ -20,6 +20,7 @@ mod migrate;
 pub mod pact;
 pub mod programme;
 pub mod project;
+pub mod space;
 pub mod territory;
 #[cfg(feature = "testing")]
 pub mod testing;

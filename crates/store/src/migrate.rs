@@ -75,6 +75,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_indicator_state.sql"),
         include_str!("../migrations/postgres/0011_indicator_state.sql"),
     ),
+    (
+        12,
+        "space: notifications read, notification preferences",
+        include_str!("../migrations/sqlite/0012_space.sql"),
+        include_str!("../migrations/postgres/0012_space.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -86,6 +86,8 @@ pub struct Visitor {
     /// The synchronizer token forms must send back: the session's, or for anonymous
     /// visitors the one of their CSRF cookie.
     pub csrf: String,
+    /// The signed-in person's unread notifications (pages only: one indexed COUNT).
+    pub unread: u64,
 }
 
 tokio::task_local! {
@@ -153,8 +155,18 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         },
     };
     let visitor = match &resolved {
-        Ok(Some(a)) => Visitor { name: Some(a.person.display_name()), admin: a.principal.is_admin(), csrf },
-        _ => Visitor { name: None, admin: false, csrf },
+        Ok(Some(a)) => {
+            let unread = if page && matches!(a.via, Via::Session { .. }) {
+                cohesion_app::space::notification::unread(&state, a.person.id).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "unread notifications not counted");
+                    0
+                })
+            } else {
+                0
+            };
+            Visitor { name: Some(a.person.display_name()), admin: a.principal.is_admin(), csrf, unread }
+        }
+        _ => Visitor { name: None, admin: false, csrf, unread: 0 },
     };
     let stale_session = matches!(resolved, Ok(None)) && cookie(req.headers(), config.session_cookie()).is_some();
     req.extensions_mut().insert(Credentials(resolved));

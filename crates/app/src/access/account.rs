@@ -105,7 +105,15 @@ pub async fn invite(
     }
     let new = NewPerson { email, given_name: inv.given_name.clone(), usual_name: inv.usual_name.clone() };
     let person = app.store.create_person(&new, &roles, by).await?;
-    send_link(&app.store, settings, &person, LinkPurpose::Invitation, None, by).await?;
+    // The mail says who invites and for which roles.
+    let inviter =
+        app.store.person(who.person).await?.map_or_else(|| "Un administrateur".to_owned(), |p| p.display_name());
+    let mut granted = Vec::new();
+    for r in &roles {
+        granted.push(crate::space::role_reason(app, r).await?);
+    }
+    let why = format!("{inviter} vous invite sur Cohésion en tant que : {}.", granted.join(" ; "));
+    send_link_saying(&app.store, settings, &person, LinkPurpose::Invitation, None, by, Some(&why)).await?;
     Ok(person)
 }
 
@@ -141,6 +149,19 @@ async fn send_link(
     new_email: Option<&Email>,
     by: &By,
 ) -> Result<String, AppError> {
+    send_link_saying(store, settings, person, purpose, new_email, by, None).await
+}
+
+/// [`send_link`], the mail opening with `context` (who invites, for which roles).
+async fn send_link_saying(
+    store: &Store,
+    settings: &Settings,
+    person: &Person,
+    purpose: LinkPurpose,
+    new_email: Option<&Email>,
+    by: &By,
+    context: Option<&str>,
+) -> Result<String, AppError> {
     let token = fresh()?;
     let ttl = if purpose == LinkPurpose::Invitation { settings.invitation_ttl } else { settings.reset_ttl };
     store.create_link(purpose, person.id, new_email, &secret::hash(&token), ttl, by).await?;
@@ -158,9 +179,15 @@ async fn send_link(
         }
     };
     let link = format!("{}{path}?jeton={token}", settings.public_url);
-    let hours = ttl.whole_hours();
+    // Durations in days; a link shorter than a day in hours.
+    let valid = match (ttl.whole_days(), ttl.whole_hours()) {
+        (d, _) if d >= 1 => cohesion_core::paris::days(ttl),
+        (_, 1) => "1 heure".to_owned(),
+        (_, h) => format!("{h} heures"),
+    };
+    let context = context.map(|c| format!("{c}\n\n")).unwrap_or_default();
     let body = format!(
-        "Bonjour,\n\n{what}, ouvrez ce lien (valable {hours} heures, une seule fois) :\n\n{link}\n\n\
+        "Bonjour,\n\n{context}{what}, ouvrez ce lien (valable {valid}, une seule fois) :\n\n{link}\n\n\
          Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\nCohésion"
     );
     let to = new_email.unwrap_or(&person.email);

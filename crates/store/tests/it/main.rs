@@ -9,4 +9,5 @@ mod migration;
 mod pact;
 mod programme;
 mod project;
+mod space;
 mod territory;

@@ -19,6 +19,7 @@ pub mod pact;
 pub mod person;
 pub mod programme;
 pub mod project;
+pub mod space;
 pub mod territory;
 pub mod token;
 
@@ -102,6 +103,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(territory::children))
         .routes(routes!(me::me))
         .routes(routes!(me::end_sessions))
+        .routes(routes!(space::space))
         .routes(routes!(token::create, token::list))
         .routes(routes!(token::revoke))
         .routes(routes!(audit::search))

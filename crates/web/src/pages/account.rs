@@ -94,7 +94,7 @@ pub struct SignInForm {
     password: String,
 }
 
-/// `POST /connexion`: opens a session and goes to the profile.
+/// `POST /connexion`: opens a session and goes to the person's space.
 pub async fn sign_in(
     State(state): State<AppState>,
     who: Who,
@@ -104,7 +104,7 @@ pub async fn sign_in(
     let (status, error) = match accounts::login(&state, &state.auth, &form.email, &form.password, &who.address).await {
         Ok(id) => {
             let cookie = state.auth.cookie(state.auth.session_cookie(), &id, Some(state.auth.session_absolute));
-            return Ok(redirect_with_cookie("/profil", &cookie));
+            return Ok(redirect_with_cookie("/mon-espace", &cookie));
         }
         Err(LoginError::Invalid) => (StatusCode::UNAUTHORIZED, "Adresse électronique ou mot de passe incorrect."),
         Err(LoginError::Throttled) => (

@@ -28,6 +28,7 @@ mod profile;
 mod programme;
 mod project;
 mod search;
+mod space;
 mod territory;
 mod visitor;
 
@@ -194,6 +195,10 @@ fn table() -> Table {
         .page(proconnect::CALLBACK, proconnect::callback)
         .form_page("/mot-de-passe-oublie", account::forgot_page, post(account::forgot))
         .form_page("/mot-de-passe", account::set_password_page, post(account::set_password))
+        .page("/mon-espace", space::home::space)
+        .page("/mon-espace/liste", space::home::list)
+        .page("/mon-espace/notifications", space::notification::list)
+        .form_page("/mon-espace/preferences", space::preference::page, post(space::preference::save))
         .page("/profil", profile::profile)
         .form("/profil/deconnexion-partout", post(profile::end_sessions))
         .form_page("/profil/courriel", profile::confirm_email_page, post(profile::change_email))

@@ -85,5 +85,5 @@ pub async fn callback(
     let Some((person, id)) = signed_in else { return refused(&who) };
     tracing::info!(person = %person, acr = ?identity.acr, amr = ?identity.amr, uid = ?identity.uid, siret = ?identity.siret, "ProConnect sign-in");
     let cookie = state.auth.cookie(state.auth.session_cookie(), &id, Some(state.auth.session_absolute));
-    Ok(redirect_with_cookie("/profil", &cookie))
+    Ok(redirect_with_cookie("/mon-espace", &cookie))
 }

@@ -13,5 +13,6 @@ mod pact;
 mod page;
 mod programme;
 mod project;
+mod space;
 mod support;
 mod territory;

@@ -265,6 +265,10 @@ fn b_page_token<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
     Box::pin(async move { form("/profil/jetons".into(), &[("name", "robot")]) })
 }
 
+fn b_preferences<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { form("/mon-espace/preferences".into(), &[("pact", "weekly"), ("engineering", "never")]) })
+}
+
 fn b_page_revoke<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move { form(format!("/profil/jetons/{}/revoquer", token_for(w, who, scope).await), &[]) })
 }
@@ -766,6 +770,7 @@ pub fn ops() -> Vec<Op> {
             "holder of the link mailed to the new address",
         ),
         op("POST", "/profil/jetons", false, signed_in_rule, b_page_token, "signed in (token with all own roles)"),
+        op("POST", "/mon-espace/preferences", false, signed_in_rule, b_preferences, "signed in (own preferences only)"),
         op("POST", "/profil/jetons/{id}/revoquer", true, within_scope, b_page_revoke, "own token; admins any"),
         op("POST", "/administration/personnes", false, admin_only, b_page_invite, "admins (`can_administer_people`)"),
         op("POST", "/administration/organisations", false, admin_only, b_page_org, "admins"),

@@ -11,7 +11,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 #[derive(Debug, Clone)]
 pub struct Mail {
     pub to: Vec<String>,
-    /// Headers and body, with quoted-printable or base64 body decoded.
+    /// Headers and body, with quoted-printable or base64 body decoded (each part of a
+    /// multipart message, in order).
     pub text: String,
 }
 
@@ -104,6 +105,29 @@ fn decode(lines: &[String]) -> String {
     let head = head.join("\n");
     let lower = head.to_ascii_lowercase();
     let body: Vec<&String> = body.iter().skip(1).collect();
+    // A multipart message: each part decoded by its own headers, in order.
+    if lower.contains("content-type: multipart/")
+        && let Some(at) = lower.find("boundary=")
+    {
+        let boundary = head[at + "boundary=".len()..]
+            .split(|c: char| c == ';' || c.is_whitespace())
+            .next()
+            .unwrap_or("")
+            .trim_matches('"')
+            .to_owned();
+        let mut parts: Vec<Vec<String>> = Vec::new();
+        for l in body {
+            if l.trim_end() == format!("--{boundary}") {
+                parts.push(Vec::new());
+            } else if l.trim_end() == format!("--{boundary}--") {
+                break;
+            } else if let Some(part) = parts.last_mut() {
+                part.push(l.clone());
+            }
+        }
+        let decoded: Vec<String> = parts.iter().map(|p| decode(p)).collect();
+        return format!("{head}\n\n{}", decoded.join("\n"));
+    }
     let decoded = if lower.contains("content-transfer-encoding: base64") {
         let joined: String = body.iter().map(|l| l.trim()).collect();
         String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(joined).unwrap_or_default())
