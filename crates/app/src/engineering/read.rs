@@ -279,9 +279,8 @@ pub async fn territory_section(
     // (a few look-ups per case, rather than the set of everything the territory holds
     // built on every territory page).
     let inside = |kind, code: &str| {
-        r.get(kind, code).is_some_and(|c| {
-            std::ptr::eq(c, target) || r.ancestors(c).iter().any(|a| std::ptr::eq(*a, target))
-        })
+        r.get(kind, code)
+            .is_some_and(|c| std::ptr::eq(c, target) || r.ancestors(c).iter().any(|a| std::ptr::eq(*a, target)))
     };
     let mut out = TerritoryEngineering::default();
     for c in app.store.engineering_cases(&filter).await? {
