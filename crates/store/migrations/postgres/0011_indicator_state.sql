@@ -3,7 +3,7 @@
 -- a territory's indicator section) instead of per request (issue 16). Other instances
 -- hear of it through the feed of migration 0010.
 CREATE TABLE indicator_state (
-    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    id       INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
     revision BIGINT NOT NULL
 );
 INSERT INTO indicator_state (id, revision) VALUES (1, 0);
