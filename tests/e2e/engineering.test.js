@@ -42,7 +42,7 @@ async function signIn(page, email, password) {
   await page.fill('#courriel', email);
   await page.fill('#mot-de-passe-champ', password);
   await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/connexion"] button[type=submit]')]);
-  assert.equal(new URL(page.url()).pathname, '/profil', `${email} signed in`);
+  assert.equal(new URL(page.url()).pathname, '/mon-espace', `${email} signed in`);
 }
 
 async function submit(page, selector) {
@@ -106,6 +106,7 @@ describe('engineering offer', () => {
     const visitor = await open(browser, { viewport: 'mobile' });
     try {
       await signIn(admin.page, ADMIN, ADMIN_PASSWORD);
+      await admin.page.goto(`${BASE_URL}/profil`, { waitUntil: 'networkidle' });
       await admin.page.fill('#nom-jeton', 'Ingénierie e2e');
       await submit(admin.page, 'form[action="/profil/jetons"] button');
       const token = await admin.page.inputValue('#secret-jeton');

@@ -68,6 +68,7 @@ describe('pacts (desktop)', () => {
     try {
       // The admin's API token, from the profile page.
       await signIn(admin.page, ADMIN, ADMIN_PASSWORD);
+      await admin.page.goto(`${BASE_URL}/profil`, { waitUntil: 'networkidle' });
       await admin.page.fill('#nom-jeton', 'Pactes e2e');
       await submit(admin.page, 'form[action="/profil/jetons"] button');
       const token = await admin.page.inputValue('#secret-jeton');
