@@ -1,5 +1,6 @@
 // Shared helpers: Debian's Chromium through playwright-core, and the checks every
 // page visit makes (console errors, failed requests, CSP violations, axe-core).
+import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -79,4 +80,45 @@ export async function axe(page) {
 
 export async function screenshot(page, name, { fullPage = true } = {}) {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
+}
+
+/// Lang, screenshot, axe-core and the console's problems of a page, checked together.
+export async function checked(page, problems, name) {
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+  await screenshot(page, name);
+  assert.deepEqual(await axe(page), [], `axe-core on ${name}`);
+  assert.deepEqual(problems, [], `problems on ${name}`);
+}
+
+/// Signs in with the password form; every sign-in lands on the person's space.
+export async function signIn(page, email, password) {
+  await page.goto(`${BASE_URL}/connexion`, { waitUntil: 'networkidle' });
+  await page.fill('#courriel', email);
+  await page.fill('#mot-de-passe-champ', password);
+  await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/connexion"] button[type=submit]')]);
+  assert.equal(new URL(page.url()).pathname, '/mon-espace', `${email} signed in, on the space`);
+}
+
+/// Clicks a form's button and waits for the page it leads to.
+export async function submit(page, selector) {
+  await Promise.all([page.waitForLoadState('networkidle'), page.click(selector)]);
+}
+
+/// A JSON call of the API with a bearer token: status and body.
+export async function api(token, method, path, body) {
+  const res = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+/// The last invitation link mailed to `email` (logged by the server without SMTP).
+export function invitationLink(email) {
+  const log = readFileSync(`${ARTIFACTS}server.log`, 'utf8');
+  const lines = log.split('\n').filter((l) => l.includes(email) && l.includes('jeton='));
+  const match = lines.at(-1)?.match(/\/mot-de-passe\?jeton=([A-Za-z0-9_-]+)/);
+  assert.ok(match, `an invitation link for ${email} in the server log`);
+  return `${BASE_URL}/mot-de-passe?jeton=${match[1]}`;
 }

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ARTIFACTS, BASE_URL, TIMEOUT, axe, launch, open, screenshot } from './browser.js';
+import { api, ARTIFACTS, axe, BASE_URL, checked, invitationLink, launch, open, screenshot, signIn, submit, TIMEOUT } from './browser.js';
 
 const ADMIN = process.env.E2E_ADMIN_EMAIL ?? 'admin@example.fr';
 const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? 'une phrase de passe pour les tests';
@@ -23,43 +23,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function checked(page, problems, name) {
-  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
-  await screenshot(page, name);
-  assert.deepEqual(await axe(page), [], `axe-core on ${name}`);
-  assert.deepEqual(problems, [], `problems on ${name}`);
-}
-
-async function signIn(page, email, password) {
-  await page.goto(`${BASE_URL}/connexion`, { waitUntil: 'networkidle' });
-  await page.fill('#courriel', email);
-  await page.fill('#mot-de-passe-champ', password);
-  await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/connexion"] button[type=submit]')]);
-  assert.equal(new URL(page.url()).pathname, '/mon-espace', `${email} signed in`);
-}
-
-async function submit(page, selector) {
-  await Promise.all([page.waitForLoadState('networkidle'), page.click(selector)]);
-}
-
-async function api(token, method, path, body) {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
-
-/// The last invitation link mailed to `email` (logged by the server without SMTP).
-function invitationLink(email) {
-  const log = readFileSync(`${ARTIFACTS}server.log`, 'utf8');
-  const lines = log.split('\n').filter((l) => l.includes(email) && l.includes('jeton='));
-  const match = lines.at(-1)?.match(/\/mot-de-passe\?jeton=([A-Za-z0-9_-]+)/);
-  assert.ok(match, `an invitation link for ${email} in the server log`);
-  return `${BASE_URL}/mot-de-passe?jeton=${match[1]}`;
-}
 
 describe('pacts (desktop)', () => {
   test('the State and a commune co-build, sign and amend a pact', TIMEOUT, async () => {

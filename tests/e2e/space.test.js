@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ARTIFACTS, BASE_URL, TIMEOUT, axe, launch, open, screenshot } from './browser.js';
+import { api, ARTIFACTS, axe, BASE_URL, checked, invitationLink, launch, open, screenshot, signIn, TIMEOUT } from './browser.js';
 
 const ADMIN = process.env.E2E_ADMIN_EMAIL ?? 'admin@example.fr';
 const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? 'une phrase de passe pour les tests';
@@ -23,38 +23,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function checked(page, problems, name) {
-  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
-  await screenshot(page, name);
-  assert.deepEqual(await axe(page), [], `axe-core on ${name}`);
-  assert.deepEqual(problems, [], `problems on ${name}`);
-}
-
-async function signIn(page, email, password) {
-  await page.goto(`${BASE_URL}/connexion`, { waitUntil: 'networkidle' });
-  await page.fill('#courriel', email);
-  await page.fill('#mot-de-passe-champ', password);
-  await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/connexion"] button[type=submit]')]);
-  assert.equal(new URL(page.url()).pathname, '/mon-espace', `${email} lands on the space`);
-}
-
-async function api(token, method, path, body) {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
-
-function invitationLink(email) {
-  const log = readFileSync(`${ARTIFACTS}server.log`, 'utf8');
-  const lines = log.split('\n').filter((l) => l.includes(email) && l.includes('jeton='));
-  const match = lines.at(-1)?.match(/\/mot-de-passe\?jeton=([A-Za-z0-9_-]+)/);
-  assert.ok(match, `an invitation link for ${email} in the server log`);
-  return `${BASE_URL}/mot-de-passe?jeton=${match[1]}`;
-}
 
 async function organisation(token, kind, fields, match) {
   const orgs = (await api(token, 'GET', '/api/v1/organisations')).body.items;
