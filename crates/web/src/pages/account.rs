@@ -25,6 +25,24 @@ struct SignIn {
     email: String,
     error: Option<&'static str>,
     info: Option<&'static str>,
+    /// How long a session lasts, said before signing in (issue 15: the cookie is kept
+    /// by the browser until then, so closing the browser does not sign out).
+    lifetime: String,
+}
+
+/// « 12 heures », « 1 heure », « 90 minutes ».
+fn duration_fr(d: time::Duration) -> String {
+    let minutes = d.whole_minutes();
+    let (n, unit) = if minutes % 60 == 0 { (minutes / 60, "heure") } else { (minutes, "minute") };
+    format!("{n} {unit}{}", if n > 1 { "s" } else { "" })
+}
+
+fn session_lifetime(auth: &crate::auth::AuthConfig) -> String {
+    format!(
+        "Une session dure au plus {} et se ferme après {} sans activité. Fermer le navigateur ne vous déconnecte pas : sur un ordinateur partagé, choisissez « Se déconnecter ».",
+        duration_fr(auth.session_absolute),
+        duration_fr(auth.session_idle)
+    )
 }
 
 #[derive(Template)]
@@ -80,6 +98,7 @@ pub async fn sign_in_page(
         email: String::new(),
         error: None,
         info,
+        lifetime: session_lifetime(&state.auth),
     };
     Ok(render(&who.config, &page)?.into_response())
 }
@@ -119,6 +138,7 @@ pub async fn sign_in(
         email: form.email.trim().to_owned(),
         error: Some(error),
         info: None,
+        lifetime: session_lifetime(&state.auth),
     };
     Ok((status, render(&who.config, &page)?).into_response())
 }
@@ -248,6 +268,12 @@ pub async fn set_password(
             let error = match why {
                 PasswordFault::TooShort => "Le mot de passe doit compter au moins 12 caractères.",
                 PasswordFault::TooLong => "Le mot de passe doit compter au plus 128 caractères.",
+                PasswordFault::Common => {
+                    "Ce mot de passe figure parmi les plus utilisés, que les attaquants essaient en premier : choisissez-en un autre, par exemple une phrase de plusieurs mots."
+                }
+                PasswordFault::Predictable => {
+                    "Ce mot de passe est trop prévisible (caractères répétés ou qui se suivent) : choisissez-en un autre, par exemple une phrase de plusieurs mots."
+                }
             };
             let page = SetPassword {
                 layout: Layout::new(&who.config, "Choisir votre mot de passe", Nav::None),

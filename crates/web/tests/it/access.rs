@@ -65,6 +65,14 @@ async fn story(app: TestApp) {
         .post(&app.url("/mot-de-passe"), &[("csrf", &csrf_of(&form)), ("jeton", &token), ("password", "court")])
         .await;
     assert_eq!(status, 400, "too short");
+    let (status, _, page) = maire
+        .post(
+            &app.url("/mot-de-passe"),
+            &[("csrf", &csrf_of(&form)), ("jeton", &token), ("password", "Azertyuiop2024!")],
+        )
+        .await;
+    assert_eq!(status, 400, "a common password with digits around it");
+    assert!(page.contains("figure parmi les plus utilisés"), "{page}");
     let (status, headers, _) = maire
         .post(&app.url("/mot-de-passe"), &[("csrf", &csrf_of(&form)), ("jeton", &token), ("password", PASS)])
         .await;
