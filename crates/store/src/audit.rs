@@ -60,6 +60,15 @@ macro_rules! insert {
 pub(crate) use insert;
 
 impl Store {
+    /// Records an event that no change carries: a refused sign-in or request (security
+    /// events), written on its own.
+    pub async fn record_event(&self, event: &NewEvent) -> Result<()> {
+        with_pool!(self, pool => {
+            insert!(pool, event)?;
+            Ok(())
+        })
+    }
+
     /// Events about one entity, oldest first.
     pub async fn audit_for(&self, entity_type: &str, entity_id: &str) -> Result<Vec<Event>> {
         const SQL: &str = "SELECT id, at, actor, request_id, entity_type, entity_id, action, before, after \

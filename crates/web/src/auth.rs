@@ -128,8 +128,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return next.run(req).await;
     }
     let resolved = resolve(&state, req.headers()).await;
+    let refusal = Refusal::of(&req, &resolved);
     if matches!(resolved, Err(Rejected::BadToken)) {
         // A wrong API token is refused everywhere, never taken for an anonymous visit.
+        refusal.record(&state, "unknown, expired or revoked API token").await;
         return axum::response::IntoResponse::into_response(ApiError::Unauthenticated);
     }
     let page = !req.uri().path().starts_with("/api/");
@@ -182,7 +184,53 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     if stale_session {
         set(config.cookie(config.session_cookie(), "", Some(time::Duration::ZERO)));
     }
+    if response.status() == axum::http::StatusCode::FORBIDDEN {
+        refusal.record(&state, "forbidden").await;
+    }
     response
+}
+
+/// What the audit trail keeps of a refused request (issue 15): who (person, API token
+/// id), from where (client address), what (method and path, without the query); never
+/// a credential. Taken from every request by cheap clones (reference-counted), turned
+/// into an event only when the answer is a refusal.
+struct Refusal {
+    found: Option<Arc<Authenticated>>,
+    uri: axum::http::Uri,
+    method: Method,
+    request_id: Option<HeaderValue>,
+    address: Option<std::net::SocketAddr>,
+}
+
+impl Refusal {
+    fn of(req: &Request, resolved: &Result<Option<Arc<Authenticated>>, Rejected>) -> Refusal {
+        Refusal {
+            found: resolved.as_ref().ok().and_then(Option::clone),
+            uri: req.uri().clone(),
+            method: req.method().clone(),
+            request_id: req.headers().get("x-request-id").cloned(),
+            address: req
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|axum::extract::ConnectInfo(a)| *a),
+        }
+    }
+
+    async fn record(&self, state: &AppState, reason: &str) {
+        let token = self.found.as_ref().and_then(|a| match a.via {
+            Via::Token { id } => Some(id),
+            Via::Session { .. } => None,
+        });
+        let details = serde_json::json!({
+            "method": self.method.as_str(),
+            "address": self.address.map(|a| a.ip().to_string()),
+            "token": token,
+            "reason": reason,
+        });
+        let request_id = self.request_id.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let by = By::new(actor_label(self.found.as_ref().map(|a| &a.principal)), request_id);
+        cohesion_app::access::audit::refusal(state, &by, "request", self.uri.path(), "refused", details).await;
+    }
 }
 
 async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Arc<Authenticated>>, Rejected> {

@@ -46,10 +46,16 @@ pub async fn login(
     // it succeeds), so parallel attempts cannot all pass the check.
     let attempt = app.store.begin_login_attempt(&key, address).await?;
     let throttle = app.store.login_failures(&key, address, settings.throttle_window).await?;
+    let refused = |action: &'static str, reason: &'static str| {
+        let details = serde_json::json!({"address": address, "reason": reason});
+        let key = key.as_str();
+        async move { super::audit::refusal(app, &By::new("anonymous", None), "sign_in", key, action, details).await }
+    };
     if throttle.account_failures > settings.max_account_failures
         || throttle.address_failures > settings.max_address_failures
     {
         tracing::warn!(address, "sign-in throttled");
+        refused("throttled", "too many failures").await;
         return Err(LoginError::Throttled);
     }
     let found = match Email::parse(email) {
@@ -66,7 +72,15 @@ pub async fn login(
     }
     match person {
         Some(p) if ok => Ok(session::open(app, settings, p.id).await?),
-        _ => Err(LoginError::Invalid),
+        _ => {
+            let reason = match &found {
+                None => "unknown address",
+                Some((p, _)) if !p.active => "deactivated account",
+                Some(_) => "wrong password",
+            };
+            refused("failed", reason).await;
+            Err(LoginError::Invalid)
+        }
     }
 }
 

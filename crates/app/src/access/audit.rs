@@ -6,7 +6,9 @@ use time::format_description::well_known::Rfc3339;
 
 pub use cohesion_store::audit::{Event, Filter};
 
-use super::AccessFault;
+use serde_json::Value;
+
+use super::{AccessFault, By};
 use crate::{App, AppError, Fault};
 
 /// An audit query as the adapters read it; times in RFC 3339.
@@ -53,6 +55,18 @@ pub async fn search(app: &App, who: &Principal, q: Query) -> Result<(Vec<Event>,
     }
     let filter = Filter { entity_type: q.entity_type, entity_id: q.entity_id, actor: q.actor, from, to };
     Ok(app.store.audit_search(&filter, limit, q.offset.unwrap_or(0)).await?)
+}
+
+/// A refusal the audit trail keeps although nothing changed: a failed or throttled
+/// sign-in, a request answered 403. `entity_id` is what was refused (the address the
+/// sign-in was tried for, the path asked for); `details` says how (client address,
+/// API token id, method, reason) and never holds a password or a token's secret. A
+/// failure to record is logged, never the caller's failure.
+pub async fn refusal(app: &App, by: &By, entity_type: &str, entity_id: &str, action: &str, details: Value) {
+    let event = by.event(entity_type, entity_id, action, None, Some(details));
+    if let Err(e) = app.store.record_event(&event).await {
+        tracing::error!(error = %e, entity_type, action, "security event not recorded");
+    }
 }
 
 /// The history of one entity, oldest first: what its public page shows.

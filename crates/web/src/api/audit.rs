@@ -16,7 +16,8 @@ use cohesion_app::Page;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
-    /// e.g. `person`, `organisation`, `api_token`, `territory`.
+    /// e.g. `person`, `organisation`, `api_token`, `territory`; `sign_in` (failed and
+    /// throttled sign-ins) and `request` (requests refused: 403, unknown API token).
     entity_type: Option<String>,
     entity_id: Option<String>,
     /// `person:<uuid>`, `cli`, `anonymous`…

@@ -281,3 +281,47 @@ async fn a_panic_is_a_problem_document_not_a_dropped_connection() {
         assert!(!body.to_string().contains("index out of bounds"), "the cause stays in the log: {body}");
     }
 }
+
+/// Failed and throttled sign-ins, requests answered 403 and unknown API tokens are in
+/// the audit trail with the client address and the token id, never the password.
+async fn refusals_audited(app: &TestApp) {
+    app.person("cible@example.fr", &[], "correct horse battery staple").await;
+    let admin = app.token("admin-audit@anct.gouv.fr", vec![Role::Admin]).await;
+    let loire = app.token("delegue@loire.gouv.fr", vec![Role::Delegate { departement: "42".into() }]).await;
+    let mut b = Browser::new();
+    assert_eq!(b.sign_in(app, "cible@example.fr", "un mauvais mot de passe").await, 401);
+    assert_eq!(b.sign_in(app, "personne@example.fr", "un autre mauvais essai").await, 401);
+    assert_eq!(send(app, "GET", "/api/v1/audit", &loire, None).await.0, 403, "the audit trail is for admins");
+    assert_eq!(send(app, "GET", "/api/v1/me", "not-a-token", None).await.0, 401);
+
+    let (s, signs) = send(app, "GET", "/api/v1/audit?entity_type=sign_in", &admin, None).await;
+    assert_eq!(s, 200, "{signs}");
+    let events = signs["items"].as_array().expect("items");
+    let reasons: Vec<(&str, &str, &str, &str)> = events
+        .iter()
+        .map(|e| {
+            fn s(v: &Value) -> &str {
+                v.as_str().unwrap_or("")
+            }
+            (s(&e["entity_id"]), s(&e["action"]), s(&e["after"]["reason"]), s(&e["after"]["address"]))
+        })
+        .collect();
+    assert!(reasons.contains(&("cible@example.fr", "failed", "wrong password", "127.0.0.1")), "{reasons:?}");
+    assert!(reasons.contains(&("personne@example.fr", "failed", "unknown address", "127.0.0.1")), "{reasons:?}");
+    assert!(!signs.to_string().contains("mauvais"), "never the password: {signs}");
+
+    let (_, refused) = send(app, "GET", "/api/v1/audit?entity_type=request", &admin, None).await;
+    let events = refused["items"].as_array().expect("items");
+    let forbidden = events.iter().find(|e| e["after"]["reason"] == "forbidden").expect("the 403 is recorded");
+    assert_eq!(forbidden["entity_id"], "/api/v1/audit");
+    assert!(forbidden["actor"].as_str().is_some_and(|a| a.starts_with("person:")), "{forbidden}");
+    assert!(forbidden["after"]["token"].as_str().is_some_and(|t| t.len() == 36), "the token id: {forbidden}");
+    assert_eq!(forbidden["after"]["address"], "127.0.0.1");
+    let bad = events.iter().find(|e| e["entity_id"] == "/api/v1/me").expect("the unknown token is recorded");
+    assert_eq!(bad["after"]["reason"], "unknown, expired or revoked API token");
+    assert!(!refused.to_string().contains("not-a-token"), "never the secret: {refused}");
+}
+
+storage_test!(refusals_are_in_the_audit_trail, |db: TestDb| async move {
+    refusals_audited(&TestApp::builder(db).start().await).await
+});
