@@ -51,6 +51,19 @@ start_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 for _ in $(seq 100); do grep -q "indicator roll-ups derived" "$log" && break; sleep 0.1; done
 warm_ms=$(grep -o '"\?ms"\?[=:] *[0-9]*' <(grep "indicator roll-ups derived" "$log") | grep -o '[0-9]*$' || echo "?")
 rss() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$server/status"; }
+# Per component (App::load and the roll-ups): load time and resident memory it added.
+components=$(python3 - "$log" <<'PY'
+import re, sys
+strip = re.compile(r"\x1b\[[0-9;]*m")
+for line in open(sys.argv[1], errors="replace"):
+    line = strip.sub("", line)
+    if "component loaded" not in line:
+        continue
+    f = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
+    name = f.get("component", "?").strip('"')
+    print(f"| {name} | {f.get('ms', '?')} ms | {f.get('rss_added_mb', '?')} MB | {f.get('rss_mb', '?')} MB |")
+PY
+)
 sleep 1
 rss_idle=$(rss)
 "$bare" "127.0.0.1:$bare_port" &
@@ -135,6 +148,15 @@ out=bench/results/territory-$backend.md
   echo
   echo "- Restart on the seeded data until \`/livez\` answers: **${start_ms} ms**; roll-ups of every indicator derived in the background in ${warm_ms} ms."
   echo "- RSS idle after the restart: **${rss_idle} MB**; after the single requests and the load below: **${rss_load} MB**."
+  echo
+  echo "## Memory and time per component at the restart"
+  echo
+  echo "Resident memory each component added while loading (an approximation: the allocator"
+  echo "may keep freed pages, and a later component may reuse them)."
+  echo
+  echo "| component | load time | resident memory added | resident after |"
+  echo "|---|---:|---:|---:|"
+  echo "$components"
   echo
   echo "## Single requests, each territory for the first time since the restart"
   echo

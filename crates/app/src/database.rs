@@ -88,11 +88,15 @@ impl Database {
         use cohesion_core::indicator::{Origin, catalogue, populations};
         let store = &self.store;
         store.sync_catalogue(catalogue(), "system:start").await?;
-        let Some(referential) = store.load_referential().await? else { return Ok(()) };
-        let Some((source, version, values)) = populations::legal_populations(&referential) else { return Ok(()) };
-        if store.source_version_exists(&source.code, version, Origin::OpenData).await? {
+        // Known from the vintage alone: a restart that has them already reads nothing more
+        // (reading the referential here cost every restart a second full load).
+        let Some((vintage, _)) = store.referential_state().await? else { return Ok(()) };
+        let Some(in_force) = populations::in_force(&vintage) else { return Ok(()) };
+        if store.source_version_exists(populations::POPULATION_SOURCE, in_force, Origin::OpenData).await? {
             return Ok(());
         }
+        let Some(referential) = store.load_referential().await? else { return Ok(()) };
+        let Some((source, version, values)) = populations::legal_populations(&referential) else { return Ok(()) };
         let started = Instant::now();
         let summary = store
             .import_measurements("population", &source, Origin::OpenData, version, &values, "system:first-start")

@@ -277,11 +277,13 @@ pub async fn france_rollup(
 /// request after a start or an import: the roll-ups of every indicator. Logged.
 pub async fn warm(app: &App) -> Result<(), AppError> {
     let started = std::time::Instant::now();
+    let mut meter = crate::memory::Meter::start();
     let s = app.current();
     let derived = app.derived(&s);
     for ind in indicator::catalogue() {
         derived.rollups(&app.store, &s.referential, ind).await?;
     }
+    meter.component("indicator roll-ups");
     tracing::info!(
         indicators = indicator::catalogue().len(),
         indicator_revision = derived.indicator_revision,

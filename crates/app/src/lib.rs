@@ -17,6 +17,7 @@ pub mod error;
 pub mod evaluation;
 pub mod indicator;
 pub mod mail;
+pub mod memory;
 pub mod pact;
 pub mod page;
 pub mod param;
@@ -54,10 +55,18 @@ pub struct App {
 impl App {
     /// Loads the referential, the projects and the pacts from the store (which must
     /// hold a referential) into memory.
+    ///
+    /// Each component's load time and the resident memory it added are logged
+    /// (`component loaded`), so that the cost of the next dataset is seen (issue 16; the
+    /// territory benchmark reports them).
     pub async fn load(store: Store) -> Result<App, LoadError> {
+        let mut meter = memory::Meter::start();
         let snapshot = Snapshot::load(&store).await?;
+        meter.component("referential and programmes");
         let projects = project::catalog::Catalog::load(&store, &snapshot.referential).await?;
+        meter.component("project index");
         let pacts = pact::index::PactIndex::load(&store, &snapshot.referential).await?;
+        meter.component("pact index");
         let derived = indicator::derived::Derived::new(snapshot.revision, store.indicator_revision().await?);
         Ok(App {
             store,

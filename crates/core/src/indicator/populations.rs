@@ -18,11 +18,18 @@ pub const POPULATION_SOURCE: &str = "insee-populations-legales";
 /// Census year of Mayotte's populations in the packaged referential.
 pub const MAYOTTE_CENSUS_YEAR: i32 = 2017;
 
+/// The date the legal populations of referential vintage `vintage` ("COG N") came into
+/// force (1 January N): the version [`legal_populations`] loads, known without reading
+/// the referential (a restart checks it before anything else).
+pub fn in_force(vintage: &str) -> Option<Date> {
+    year_start(vintage.rsplit(' ').next()?.parse().ok()?)
+}
+
 /// The source version (its date = entry into force) and the values, or `None` when the
 /// vintage does not end with a year.
 pub fn legal_populations(referential: &Referential) -> Option<(SourceInfo, Date, Vec<ParsedValue>)> {
-    let year: i32 = referential.vintage().rsplit(' ').next()?.parse().ok()?;
-    let in_force = year_start(year)?;
+    let in_force = in_force(referential.vintage())?;
+    let year = in_force.year();
     let reference = year_start(year - 3)?;
     let mayotte = year_start(MAYOTTE_CENSUS_YEAR)?;
     let mut source = find_source(POPULATION_SOURCE)?.to_info();
