@@ -8,7 +8,7 @@
 //! own writes. It lives in RAM (24,811 projects: a few MB), hence tantivy without its
 //! `mmap` feature.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
@@ -54,19 +54,36 @@ struct Inner {
     /// pages show, read in O(1) (issue 16: the scan of every project's places on each
     /// request took 85 % of a commune page's time).
     totals: HashMap<TerritoryRef, Totals>,
+    /// The projects lying in each territory (ords), kept with the totals: a territory's
+    /// list reads its own projects, not every project (issue 16, the next profile's 42 %).
+    in_place: HashMap<TerritoryRef, BTreeSet<u32>>,
     revision: i64,
 }
 
 impl Inner {
     fn empty(revision: i64) -> Inner {
-        Inner { projects: Vec::new(), places: Vec::new(), by_id: HashMap::new(), totals: HashMap::new(), revision }
+        Inner {
+            projects: Vec::new(),
+            places: Vec::new(),
+            by_id: HashMap::new(),
+            totals: HashMap::new(),
+            in_place: HashMap::new(),
+            revision,
+        }
     }
 
     /// Adds (`sign` 1) or takes away (`sign` -1) project `ord`'s share of its places' totals.
     fn count(&mut self, ord: usize, sign: i64) {
         let (Some(p), Some(places)) = (self.projects.get(ord), self.places.get(ord)) else { return };
         let (cost, grants) = (p.input.total_cost_cents.unwrap_or(0), p.input.state_grant_cents());
+        let ord32 = ord as u32;
         for place in places {
+            let ords = self.in_place.entry(place.clone()).or_default();
+            if sign > 0 {
+                ords.insert(ord32);
+            } else {
+                ords.remove(&ord32);
+            }
             let t = self.totals.entry(place.clone()).or_default();
             if sign > 0 {
                 t.count += 1;
@@ -355,7 +372,13 @@ impl Catalog {
         };
         let ords: Vec<u32> = match matched {
             Some(ords) => ords.into_iter().filter(|&o| keep(o)).collect(),
-            None => (0..inner.projects.len() as u32).rev().filter(|&o| keep(o)).collect(),
+            None => match &filter.territory {
+                Some(t) => inner
+                    .in_place
+                    .get(t)
+                    .map_or_else(Vec::new, |ords| ords.iter().rev().copied().filter(|&o| keep(o)).collect()),
+                None => (0..inner.projects.len() as u32).rev().filter(|&o| keep(o)).collect(),
+            },
         };
         let items = ords.iter().skip(offset).take(limit).map(|&o| inner.projects[o as usize].clone()).collect();
         Ok(Found { items, total: ords.len() })
@@ -432,5 +455,13 @@ mod tests {
         assert_eq!(totals(&c, "region:84"), (2, 120, 30));
         c.apply(project("c", "42001", 5, 5), &r, 3).expect("added");
         assert_eq!(totals(&c, "departement:42"), (3, 125, 35));
+        let listed = |t: &str| {
+            let filter = Filter { territory: Some(t.parse().expect("ref")), ..Filter::default() };
+            let found = c.search(&filter, 0, 10).expect("search");
+            (found.total, found.items.iter().map(|p| p.id.clone()).collect::<Vec<_>>())
+        };
+        assert_eq!(listed("commune:42001"), (2, vec!["c".to_owned(), "a".to_owned()]), "newest first");
+        assert_eq!(listed("commune:42218"), (1, vec!["b".to_owned()]));
+        assert_eq!(listed("region:84").0, 3);
     }
 }
