@@ -7,6 +7,7 @@
 
 pub mod provider;
 pub mod read;
+pub mod search;
 pub mod work;
 
 use cohesion_core::access::Principal;
@@ -249,6 +250,7 @@ pub async fn submit(app: &App, who: &Principal, input: RequestInput) -> Result<C
         recipients(&Audience::Delegates, &parties, Some(who.person)),
     );
     app.store.create_engineering_request(&case.request, &region, who.person, &[t]).await?;
+    search::touch(app, &case.request.id).await;
     Ok(case)
 }
 
@@ -406,5 +408,6 @@ pub async fn qualify(
         })
         .await
         .map_err(write_error)?;
+    search::touch(app, &after.request.id).await;
     Ok(after)
 }

@@ -50,6 +50,8 @@ pub struct App {
     /// What the territory pages derive from the measurements, once per data revision
     /// (`indicator::derived`).
     pub(crate) derived: Arc<ArcSwap<indicator::derived::Derived>>,
+    /// The engineering offer's search index (`engineering::search`).
+    pub(crate) engineering: engineering::search::Shared,
 }
 
 impl App {
@@ -68,12 +70,14 @@ impl App {
         let pacts = pact::index::PactIndex::load(&store, &snapshot.referential).await?;
         meter.component("pact index");
         let derived = indicator::derived::Derived::new(snapshot.revision, store.indicator_revision().await?);
+        let engineering = engineering::search::Index::load(&store, &snapshot.referential).await?;
         Ok(App {
             store,
             snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
             projects: Arc::new(ArcSwap::from_pointee(projects)),
             pacts: Arc::new(ArcSwap::from_pointee(pacts)),
             derived: Arc::new(ArcSwap::from_pointee(derived)),
+            engineering: Arc::new(std::sync::RwLock::new(engineering)),
         })
     }
 

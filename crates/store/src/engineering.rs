@@ -839,6 +839,14 @@ impl Store {
         rows.iter().map(|r| from_json("engineering_recommendation.document", &r.document)).collect()
     }
 
+    /// Every recommendation, oldest first (the search index reads them at start).
+    pub async fn engineering_all_recommendations(&self) -> Result<Vec<Recommendation>> {
+        let rows: Vec<DocRow> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT document FROM engineering_recommendation ORDER BY created_at, id").fetch_all(pool).await?
+        });
+        rows.iter().map(|r| from_json("engineering_recommendation.document", &r.document)).collect()
+    }
+
     /// Changes a recommendation through `change`, if it is at revision `expected`.
     pub async fn update_engineering_recommendation<F>(
         &self,
@@ -928,6 +936,15 @@ impl Store {
         let rows: Vec<MessageRow> = with_pool!(self, pool => {
             sqlx::query_as(SQL).bind(request).bind(t.as_str()).fetch_all(pool).await?
         });
+        rows.into_iter().map(Message::try_from).collect()
+    }
+
+    /// Every message of both conversations of every request, oldest first (the search
+    /// index reads them at start).
+    pub async fn engineering_all_messages(&self) -> Result<Vec<Message>> {
+        const SQL: &str = "SELECT id, request_id, thread, author_id, author_name, body, created_at \
+             FROM engineering_message ORDER BY created_at, id";
+        let rows: Vec<MessageRow> = with_pool!(self, pool => sqlx::query_as(SQL).fetch_all(pool).await?);
         rows.into_iter().map(Message::try_from).collect()
     }
 

@@ -95,6 +95,7 @@ pub async fn create(app: &App, who: &Principal, input: ProviderInput) -> Result<
     let p = validate(&input, &mut faults);
     let Some(p) = p.filter(|_| faults.is_empty()) else { return Err(AppError::Invalid(faults)) };
     app.store.create_engineering_providers(std::slice::from_ref(&p), who.person).await?;
+    super::search::touch_providers(app).await;
     Ok(p)
 }
 
@@ -109,10 +110,13 @@ pub async fn update(
     let mut faults = Vec::new();
     let p = validate(&input, &mut faults);
     let Some(p) = p.filter(|_| faults.is_empty()) else { return Err(AppError::Invalid(faults)) };
-    app.store
+    let updated = app
+        .store
         .update_engineering_provider(&Provider { id: id.to_owned(), ..p }, expected, who.person)
         .await
-        .map_err(super::write_error)
+        .map_err(super::write_error)?;
+    super::search::touch_providers(app).await;
+    Ok(updated)
 }
 
 pub async fn list(app: &App) -> Result<Vec<Provider>, AppError> {
@@ -181,6 +185,7 @@ pub async fn import(app: &App, who: &Principal, source: &str, csv: &str) -> Resu
         return Err(AppError::InvalidFile(Faults(line_faults)));
     }
     app.store.create_engineering_providers(&out, who.person).await?;
+    super::search::touch_providers(app).await;
     Ok(out)
 }
 

@@ -185,6 +185,161 @@ pub async fn dashboard(app: &App, filter: &Filter, year: Option<i32>) -> Result<
     Ok(app.store.engineering_dashboard(filter, year).await?)
 }
 
+/// The rows of the export of requests: the public columns of every case `who` may
+/// see (whole or public), the same for CSV and JSON.
+pub fn exported(rows: &[Listed]) -> Vec<PublicView> {
+    rows.iter()
+        .map(|r| match r {
+            Listed::Full { request, mission } => {
+                public_view(&Case { request: (**request).clone(), mission: mission.as_ref().map(|m| (**m).clone()) })
+            }
+            Listed::Public(p) => (**p).clone(),
+        })
+        .collect()
+}
+
+/// One mission as the exports show it: the figures the dashboard adds up (status,
+/// providers engaged, dates, days, cost, milestones, fundings obtained), no names of
+/// people, no text of the request or of the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MissionRow {
+    pub id: String,
+    pub request: String,
+    pub organisation_name: String,
+    /// `kind:code`.
+    pub territory: String,
+    pub departement: String,
+    pub project_title: String,
+    /// `proposed`, `in_progress`, `closed`.
+    pub status: String,
+    /// The providers that accepted.
+    pub providers: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub opened_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>)]
+    pub started_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>)]
+    pub closed_at: Option<time::OffsetDateTime>,
+    pub milestones: usize,
+    pub milestones_done: usize,
+    /// Days spent, in hundredths of a day.
+    pub centidays: i64,
+    pub cost_cents: i64,
+    /// Fundings obtained at closure, in cents.
+    pub fundings_cents: i64,
+}
+
+/// The missions of the cases matching `filter` that `who` may see (whole, or the
+/// public view of accepted and closed requests), newest request first: the same query
+/// and the same filter as the list and the dashboard.
+pub async fn missions(app: &App, who: Option<&Principal>, filter: &Filter) -> Result<Vec<MissionRow>, AppError> {
+    let providers = app.store.engineering_providers().await?;
+    let org = |id: &str| providers.iter().find(|p| p.id == id).and_then(|p| p.organisation);
+    let mut out = Vec::new();
+    for c in app.store.engineering_cases(filter).await? {
+        let Some(m) = c.mission.as_ref() else { continue };
+        if !(Viewer::of(who, &c.request, Some(m), org).can_read() || is_public(&c.request)) {
+            continue;
+        }
+        let closure = m.closure.as_ref();
+        out.push(MissionRow {
+            id: m.id.clone(),
+            request: c.request.id.clone(),
+            organisation_name: c.request.organisation_name.clone(),
+            territory: m.territory.to_string(),
+            departement: m.departement.clone(),
+            project_title: c.request.project_title.clone(),
+            status: m.status.as_str().to_owned(),
+            providers: m.engaged().map(|e| e.provider_name.clone()).collect(),
+            opened_at: m.opened_at,
+            started_at: m.started_at,
+            closed_at: closure.map(|x| x.closed_at),
+            milestones: m.milestones.len(),
+            milestones_done: m.milestones.iter().filter(|x| x.done_at.is_some()).count(),
+            centidays: m.centidays(),
+            cost_cents: m.cost_cents(),
+            fundings_cents: closure.map_or(0, |x| x.fundings.iter().map(|f| f.amount_cents).sum()),
+        });
+    }
+    Ok(out)
+}
+
+/// The missions as CSV, the columns of [`MissionRow`].
+pub fn missions_csv(rows: &[MissionRow]) -> cohesion_core::export::CsvWriter {
+    let mut out = cohesion_core::export::CsvWriter::with_header(&[
+        "id",
+        "request",
+        "organisation",
+        "territory",
+        "departement",
+        "project_title",
+        "status",
+        "providers",
+        "opened_at",
+        "started_at",
+        "closed_at",
+        "milestones",
+        "milestones_done",
+        "centidays",
+        "cost_cents",
+        "fundings_cents",
+    ]);
+    let at = |t: Option<time::OffsetDateTime>| {
+        t.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()).unwrap_or_default()
+    };
+    for m in rows {
+        out.row([
+            m.id.as_str(),
+            &m.request,
+            &m.organisation_name,
+            &m.territory,
+            &m.departement,
+            &m.project_title,
+            &m.status,
+            &m.providers.join(" ; "),
+            &at(Some(m.opened_at)),
+            &at(m.started_at),
+            &at(m.closed_at),
+            &m.milestones.to_string(),
+            &m.milestones_done.to_string(),
+            &m.centidays.to_string(),
+            &m.cost_cents.to_string(),
+            &m.fundings_cents.to_string(),
+        ]);
+    }
+    out
+}
+
+/// The platform's projects the cases matching `filter` that `who` may see are
+/// about (whole or public view: a request's project is public once accepted), each
+/// once, newest request first.
+pub async fn projects(
+    app: &App,
+    who: Option<&Principal>,
+    filter: &Filter,
+) -> Result<Vec<std::sync::Arc<cohesion_core::project::Project>>, AppError> {
+    let providers = app.store.engineering_providers().await?;
+    let org = |id: &str| providers.iter().find(|p| p.id == id).and_then(|p| p.organisation);
+    let catalog = app.projects.load();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for c in app.store.engineering_cases(filter).await? {
+        let Some(id) = c.request.project.as_deref() else { continue };
+        if !(Viewer::of(who, &c.request, c.mission.as_ref(), org).can_read() || is_public(&c.request)) {
+            continue;
+        }
+        if seen.insert(id.to_owned())
+            && let Some(p) = catalog.get(id)
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 /// The export of the cases `who` may see, as CSV: one line per request, public
 /// columns for all, the same for both formats.
 pub fn csv(rows: &[Listed]) -> cohesion_core::export::CsvWriter {
@@ -201,13 +356,7 @@ pub fn csv(rows: &[Listed]) -> cohesion_core::export::CsvWriter {
         "centidays",
         "cost_cents",
     ]);
-    for r in rows {
-        let p = match r {
-            Listed::Full { request, mission } => {
-                public_view(&Case { request: (**request).clone(), mission: mission.as_ref().map(|m| (**m).clone()) })
-            }
-            Listed::Public(p) => (**p).clone(),
-        };
+    for p in exported(rows) {
         out.row([
             p.id.as_str(),
             &p.organisation_name,

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use time::Duration;
 use uuid::Uuid;
 
-use super::{case, now, text, told, viewer, write_error};
+use super::{case, now, search, text, told, viewer, write_error};
 use crate::{App, AppError, Fault};
 
 fn forbidden(who: &str) -> AppError {
@@ -50,7 +50,8 @@ pub async fn answer(
     }
     let parties = app.store.engineering_parties(&before).await?;
     let me = who.person;
-    app.store
+    let after = app
+        .store
         .update_engineering_case(request, expected.map(Expect::Mission), None, me, |c, _| {
             let m = c.mission.as_mut().ok_or(F::NotOnMission)?;
             m.answer(provider, accept, reason, me, now())?;
@@ -62,7 +63,9 @@ pub async fn answer(
             Ok(vec![told("provider_answer", summary, recipients(&Audience::Everyone, &parties, Some(me)))])
         })
         .await
-        .map_err(write_error)
+        .map_err(write_error)?;
+    search::touch(app, &after.request.id).await;
+    Ok(after)
 }
 
 /// Invites a person onto the mission (the State), or an advisor of one's own provider.
@@ -91,14 +94,17 @@ pub async fn invite(
             crate::param::ParamFault::NoSuch { what: "person", id: person.to_string() },
         ));
     }
-    app.store
+    let after = app
+        .store
         .update_engineering_case(request, None, None, who.person, |c, _| {
             c.mission.as_mut().ok_or(F::NotOnMission)?.invite(person, role, provider.as_deref())?;
             // The invitee is told nothing until they accept.
             Ok(vec![])
         })
         .await
-        .map_err(write_error)
+        .map_err(write_error)?;
+    search::touch(app, &after.request.id).await;
+    Ok(after)
 }
 
 /// The invited person accepts.
@@ -122,6 +128,7 @@ pub async fn accept_invitation(app: &App, who: &Principal, request: &str) -> Res
         .map_err(write_error)?;
     // After: the person now reads the case.
     debug_assert!(viewer(app, Some(who), &after).await?.can_read());
+    search::touch(app, &after.request.id).await;
     Ok(after)
 }
 
@@ -171,6 +178,7 @@ pub async fn recommend(
         recipients(&Audience::Everyone, &parties, Some(who.person)),
     );
     app.store.create_engineering_recommendation(request, &c.request.project_title, &r, &[t]).await?;
+    search::touch(app, request).await;
     Ok(r)
 }
 
@@ -201,7 +209,8 @@ pub async fn track(
         .ok_or_else(|| AppError::invalid("status", F::UnknownStatus(status.to_owned())))?;
     let parties = app.store.engineering_parties(&c).await?;
     let me = who.person;
-    app.store
+    let after = app
+        .store
         .update_engineering_recommendation(recommendation, expected, &request, &c.request.project_title, me, |r| {
             r.set_status(to, comment, me, now())?;
             Ok(vec![told(
@@ -211,7 +220,9 @@ pub async fn track(
             )])
         })
         .await
-        .map_err(write_error)
+        .map_err(write_error)?;
+    search::touch(app, &request).await;
+    Ok(after)
 }
 
 fn audience(t: Thread) -> Audience {
@@ -246,6 +257,7 @@ pub async fn post(app: &App, who: &Principal, request: &str, thread: &str, body:
     let parties = app.store.engineering_parties(&c).await?;
     let tell = told("message", format!("Message de {name}"), recipients(&audience(t), &parties, Some(who.person)));
     app.store.create_engineering_message(&m, &c.request.project_title, &[tell]).await?;
+    search::touch(app, request).await;
     Ok(m)
 }
 
@@ -361,7 +373,8 @@ pub async fn spend(
     let parties = app.store.engineering_parties(&c).await?;
     let me = who.person;
     let approver = input.approve_over_budget.then_some(me);
-    app.store
+    let after = app
+        .store
         .update_engineering_case(request, expected.map(Expect::Mission), Some(on.year()), me, |c, budget| {
             let s = Spending {
                 id: Uuid::now_v7().to_string(),
@@ -380,7 +393,9 @@ pub async fn spend(
             )])
         })
         .await
-        .map_err(write_error)
+        .map_err(write_error)?;
+    search::touch(app, &after.request.id).await;
+    Ok(after)
 }
 
 /// A step of the mission to reach.
@@ -421,7 +436,8 @@ pub async fn milestone(
     }
     let parties = app.store.engineering_parties(&c).await?;
     let me = who.person;
-    app.store
+    let after = app
+        .store
         .update_engineering_case(request, expected.map(Expect::Mission), None, me, |c, _| {
             let m = Milestone { id: Uuid::now_v7().to_string(), title: title.clone(), due, done_at: None };
             c.mission.as_mut().ok_or(F::NotOnMission)?.add_milestone(m)?;
@@ -432,7 +448,9 @@ pub async fn milestone(
             )])
         })
         .await
-        .map_err(write_error)
+        .map_err(write_error)?;
+    search::touch(app, &after.request.id).await;
+    Ok(after)
 }
 
 /// Marks a milestone reached (its advisors, the State); not found if the mission has
@@ -454,7 +472,8 @@ pub async fn complete_milestone(
     let title = title.title.clone();
     let parties = app.store.engineering_parties(&c).await?;
     let me = who.person;
-    app.store
+    let after = app
+        .store
         .update_engineering_case(request, expected.map(Expect::Mission), None, me, |c, _| {
             c.mission.as_mut().ok_or(F::NotOnMission)?.complete_milestone(milestone, now())?;
             Ok(vec![told(
@@ -464,7 +483,9 @@ pub async fn complete_milestone(
             )])
         })
         .await
-        .map_err(write_error)
+        .map_err(write_error)?;
+    search::touch(app, &after.request.id).await;
+    Ok(after)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -533,6 +554,7 @@ pub async fn close(
         .await
         .map_err(write_error)?;
     ask_survey(app, &after, SurveyRound::AtClosure, me).await?;
+    search::touch(app, &after.request.id).await;
     Ok(after)
 }
 

@@ -4,6 +4,8 @@
 
 mod access;
 mod engineering;
+mod engineering_export;
+mod engineering_search;
 mod hardening;
 mod indicator;
 mod instances;

@@ -25,7 +25,9 @@ use crate::AppState;
 use crate::auth::{Actor, MaybeActor};
 use crate::error::{ApiError, Problem};
 
+pub mod export;
 pub mod missions;
+pub mod search;
 
 /// Filters of lists, exports and the dashboard (applied in the query).
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -60,7 +62,7 @@ fn day(field: &str, raw: Option<&str>, faults: &mut Vec<Fault>) -> Option<Offset
     }
 }
 
-fn filter(p: &FilterParams) -> Result<Filter, ApiError> {
+pub(super) fn filter(p: &FilterParams) -> Result<Filter, ApiError> {
     let mut faults = Vec::new();
     let status = p.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
         let v = RequestStatus::parse(s);
@@ -431,19 +433,6 @@ pub async fn dashboard_csv(
 ) -> Result<Response, ApiError> {
     let d = read::dashboard(&state, &filter(&p)?, p.year).await?;
     super::download::csv(cohesion_core::engineering::dashboard::csv(&d), "ingenierie-tableau-de-bord.csv")
-}
-
-/// Export of the requests the caller may see (public columns), as CSV.
-#[utoipa::path(get, path = "/api/v1/engineering/requests.csv", tag = "engineering", params(FilterParams),
-    responses((status = 200, description = "CSV", content_type = "text/csv"),
-              (status = 400, body = Problem, content_type = "application/problem+json")))]
-pub async fn export_csv(
-    State(state): State<AppState>,
-    MaybeActor(who): MaybeActor,
-    ApiQuery(p): ApiQuery<FilterParams>,
-) -> Result<Response, ApiError> {
-    let rows = read::list(&state, who.as_ref(), &filter(&p)?).await?;
-    super::download::csv(read::csv(&rows), "ingenierie-demandes.csv")
 }
 
 #[derive(Deserialize, IntoParams)]

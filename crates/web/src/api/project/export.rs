@@ -15,7 +15,7 @@ use crate::error::{ApiError, Problem};
 use cohesion_app::project::{ListParams, filter_of, with_pact};
 
 /// Columns of the projects export, named after the `projets-territoire` schema.
-const COLUMNS: [&str; 15] = [
+pub(crate) const COLUMNS: [&str; 15] = [
     "id",
     "nom",
     "description",
@@ -41,7 +41,7 @@ async fn selected(state: &AppState, params: &ListParams) -> Result<Vec<std::sync
     Ok(catalog.search(&filter, 0, all).map_err(|e| ApiError::Internal(e.to_string()))?.items)
 }
 
-fn row(p: &Project) -> [String; 15] {
+pub(crate) fn row(p: &Project) -> [String; 15] {
     let i = &p.input;
     [
         p.id.clone(),
@@ -85,19 +85,17 @@ pub async fn projects_json(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
-    let items: Vec<Value> = selected(&state, &p)
-        .await?
-        .iter()
-        .map(|project| {
-            let cells = row(project);
-            let mut o = serde_json::Map::new();
-            for (k, v) in COLUMNS.iter().zip(cells) {
-                o.insert((*k).into(), json!(v));
-            }
-            Value::Object(o)
-        })
-        .collect();
+    let items: Vec<Value> = selected(&state, &p).await?.iter().map(|project| object(project)).collect();
     Ok(axum::Json(items).into_response())
+}
+
+/// One project as a JSON object with the CSV's columns.
+pub(crate) fn object(p: &Project) -> Value {
+    let mut o = serde_json::Map::new();
+    for (k, v) in COLUMNS.iter().zip(row(p)) {
+        o.insert((*k).into(), json!(v));
+    }
+    Value::Object(o)
 }
 
 const SCDL: [&str; 14] = [

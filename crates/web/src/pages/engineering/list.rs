@@ -8,8 +8,9 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use cohesion_app::engineering::Filter;
 use cohesion_app::engineering::read::{self, Listed};
+use cohesion_app::engineering::search::{self, Hit, Kind};
 use cohesion_core::access::Role;
-use cohesion_core::engineering::{Need, RequestStatus};
+use cohesion_core::engineering::{MissionStatus, Need, ProviderKind, RecommendationStatus, RequestStatus};
 use serde::Deserialize;
 
 use super::{Choice, count, href, moment, request_badge};
@@ -30,10 +31,44 @@ pub struct Row {
     pub created: String,
 }
 
+/// One search result: what it is, in French, and where it leads.
+pub struct Found {
+    pub kind: &'static str,
+    pub href: String,
+    pub title: String,
+    pub status: &'static str,
+}
+
+/// How many search results the page shows (the API pages through all of them).
+const SHOWN: usize = 50;
+
+fn found_view(h: &Hit) -> Found {
+    let case = |anchor: &str| format!("{}{anchor}", href(h.request.as_deref().unwrap_or_default()));
+    let (kind, href, status) = match h.kind {
+        Kind::Request => ("Demande", case(""), RequestStatus::parse(&h.status).map_or("", |s| s.label())),
+        Kind::Mission => ("Mission", case("#mission-titre"), MissionStatus::parse(&h.status).map_or("", |s| s.label())),
+        Kind::Recommendation => (
+            "Recommandation",
+            case("#recommandations-titre"),
+            RecommendationStatus::parse(&h.status).map_or("", |s| s.label()),
+        ),
+        Kind::Provider => (
+            "Prestataire",
+            "/ingenierie/prestataires".to_owned(),
+            ProviderKind::parse(&h.status).map_or("", |k| k.label()),
+        ),
+    };
+    Found { kind, href, title: h.title.clone(), status }
+}
+
 #[derive(Template)]
 #[template(path = "engineering_list.html")]
 struct ListPage {
     layout: Layout,
+    /// The words searched, and what they found (`None`: no search).
+    q: String,
+    found: Option<Vec<Found>>,
+    found_summary: String,
     departement: String,
     statuses: Vec<Choice>,
     needs: Vec<Choice>,
@@ -45,6 +80,7 @@ struct ListPage {
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
+    q: Option<String>,
     departement: Option<String>,
     statut: Option<String>,
     besoin: Option<String>,
@@ -119,8 +155,23 @@ pub async fn list(State(state): State<AppState>, who: Who, Query(q): Query<ListQ
     };
     let listed = read::list(&state, me.as_ref(), &filter).await.map_err(|e| PageError::internal(config, e))?;
     let rows: Vec<Row> = listed.iter().map(row).collect();
+    let q_text = q.q.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let (found, found_summary) = if q_text.is_empty() {
+        (None, String::new())
+    } else {
+        let hits =
+            search::search(&state, me.as_ref(), &q_text, None, 0, SHOWN).map_err(|e| PageError::internal(config, e))?;
+        let mut summary = count(hits.total, "résultat", "résultats");
+        if hits.total > SHOWN {
+            summary.push_str(&format!(" ; les {SHOWN} premiers sont affichés"));
+        }
+        (Some(hits.items.iter().map(found_view).collect()), summary)
+    };
     let page = ListPage {
         layout: Layout::new(config, "Demandes d’ingénierie sur mesure", Nav::Engineering),
+        q: q_text,
+        found,
+        found_summary,
         departement,
         statuses: RequestStatus::ALL
             .iter()
