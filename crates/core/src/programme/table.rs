@@ -53,9 +53,19 @@ pub const MAX_COLUMNS: u32 = 256;
 /// The most non-empty cells read from a sheet.
 pub const MAX_CELLS: usize = 2_000_000;
 
+/// Reads the first sheet; a panic inside calamine is a fault of the file, never a
+/// crash of the request. Found by `cargo fuzz` (target `table`): an overlong cell
+/// reference (`r="AAAAAAAA1"`, `r="A99999999999"`) overflows calamine 0.38's arithmetic
+/// and panics wherever overflow checks are on (debug builds, tests).
+fn read_xlsx(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
+    std::panic::catch_unwind(|| read_cells(source, bytes)).unwrap_or_else(|_| {
+        Err(file_fault(source, TableFault::UnreadableXlsx("the reader failed on a malformed sheet".into())))
+    })
+}
+
 /// Reads the first sheet cell by cell (never as a dense grid): memory follows the
 /// cells that hold something, bounded by [`MAX_COLUMNS`] and [`MAX_CELLS`].
-fn read_xlsx(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
+fn read_cells(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
     let fail = |code: TableFault| file_fault(source, code);
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| fail(TableFault::UnreadableXlsx(e.to_string())))?;

@@ -49,3 +49,16 @@ fn a_cell_far_away_is_refused_before_any_grid_is_built() {
     assert_eq!(faults[0].line, 2000);
     assert!(faults[0].message().contains("column 16384"), "{}", faults[0].message());
 }
+
+#[test]
+fn an_overlong_cell_reference_is_a_fault_not_a_panic() {
+    // Found by `cargo fuzz` (target `table`): the fixture is `liste.xlsx` with the cell
+    // B4 renamed `AAAAAAAA4`; calamine 0.38's column arithmetic overflows on it (a panic
+    // where overflow checks are on, as in this test; a wrapped column far to the right
+    // in release builds). Either way the list is refused with a file fault.
+    let bytes = include_bytes!("../fixtures/overlong-ref.xlsx");
+    let faults = table::read("overlong-ref.xlsx", bytes).expect_err("refused").0;
+    assert_eq!(faults.len(), 1);
+    let message = faults[0].message();
+    assert!(message.contains("unreadable XLSX") || message.contains("column"), "{message}");
+}
