@@ -49,7 +49,6 @@ pids+=("$server")
 until curl -sf "$base/livez" >/dev/null; do sleep 0.01; done
 start_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 for _ in $(seq 100); do grep -q "indicator roll-ups derived" "$log" && break; sleep 0.1; done
-warm_ms=$(grep -o '"\?ms"\?[=:] *[0-9]*' <(grep "indicator roll-ups derived" "$log") | grep -o '[0-9]*$' || echo "?")
 rss() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$server/status"; }
 # Per component (App::load and the roll-ups): load time and resident memory it added.
 components=$(python3 - "$log" <<'PY'
@@ -144,9 +143,9 @@ out=bench/results/territory-$backend.md
   echo "# Territory pages — $(date -u +%Y-%m-%d), $(nproc) cores, $backend, wrk -t2 -c32 -d${secs}s"
   echo
   echo "Release build, every shipped dataset. Server, bare peer and load generator share the"
-  echo "machine's cores. \`bench/territory.sh\` (BACKEND=$backend)."
+  echo "machine's cores. \`bench/territory.sh\` (BACKEND=$backend), tree \`$(git rev-parse --short HEAD)\`."
   echo
-  echo "- Restart on the seeded data until \`/livez\` answers: **${start_ms} ms**; roll-ups of every indicator derived in the background in ${warm_ms} ms."
+  echo "- Restart on the seeded data until \`/livez\` answers: **${start_ms} ms**; the roll-ups of every indicator are derived in the background after it (their time is in the component table)."
   echo "- RSS idle after the restart: **${rss_idle} MB**; after the single requests and the load below: **${rss_load} MB**."
   echo
   echo "## Memory and time per component at the restart"
