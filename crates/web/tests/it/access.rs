@@ -165,6 +165,10 @@ async fn forms_without_their_csrf_token_are_refused_on(db: TestDb) {
     let mut b = Browser::new();
     let (_, _, html) = b.get(&app.url("/connexion")).await;
     assert!(b.cookie("cohesion_csrf").is_some());
+    assert!(
+        html.contains("Une session dure au plus 12 heures et se ferme après 2 heures sans activité"),
+        "the sign-in page states the session's lifetime (issue 15): {html}"
+    );
     let (status, _, body) = b.post(&app.url("/connexion"), &[("email", "a@example.fr"), ("password", PASS)]).await;
     assert_eq!(status, 403);
     assert!(body.contains("Accès refusé"));
