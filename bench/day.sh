@@ -128,7 +128,8 @@ while time.time() < stop:
     step(lambda: call("PATCH", f"/api/v1/projects/{project['id']}", {"description": f"Modifié ({i})"}, etag))
     pact = step(lambda: call("POST", "/api/v1/pacts", {"kind": "cohesion", "title": f"Pacte de la journée {i}",
         "perimeter": [{"kind": "commune", "code": "42218"}],
-        "parties": [{"kind": "state", "name": "Préfecture de la Loire"}], "owner": "state",
+        "parties": [{"kind": "state", "name": "Préfecture de la Loire"},
+                    {"kind": "local_authority", "name": "Saint-Étienne", "siren": "214202186"}], "owner": "state",
         "actions": [project["id"]]}))
     if pact:
         (p, etag) = pact
