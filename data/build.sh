@@ -18,6 +18,24 @@ cargo run --quiet -p cohesion -- data compile --vintage "COG 2026" --out data/te
   "$src"/territoires/grille_centralite.csv "$src"/territoires/grille_montagne.csv \
   "$src"/territoires/centroides_epci-ept.geojson "$src"/territoires/centroides_dep.geojson \
   "$src"/territoires/centroides_reg.geojson
+# Former communes still known by their name and code (communes déléguées and associées
+# of the same package): searched, they lead to today's commune (data/former-communes.tsv).
+python3 - "$up/communes.json" data/former-communes.tsv <<'PY'
+import json, sys
+communes = json.load(open(sys.argv[1], encoding="utf-8"))
+current = {c["code"] for c in communes if c["type"] == "commune-actuelle"}
+kinds = {"commune-deleguee": "delegated", "commune-associee": "associated"}
+rows = sorted(
+    (c["code"], c["nom"], kinds[c["type"]], c["chefLieu"])
+    for c in communes
+    if c["type"] in kinds and c.get("chefLieu") in current
+)
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    out.write("code\tname\tkind\tcommune\n")
+    for row in rows:
+        out.write("\t".join(row) + "\n")
+PY
+
 # The programme lists (data/programmes/, see data/README.md): memberships per programme,
 # France services places, and codes.tsv (every code mapped or left out, with why).
 cargo run --quiet -p cohesion -- data programmes --src "$src/programmes" --communes "$up/communes.json" \

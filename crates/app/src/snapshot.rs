@@ -42,7 +42,8 @@ impl Snapshot {
         data: ProgrammeData,
         programme_revision: i64,
     ) -> Snapshot {
-        let index = SearchIndex::new(&referential);
+        let formers = cohesion_core::territory::former::shipped_for(&referential);
+        let index = SearchIndex::with_former(&referential, formers);
         let programmes = ProgrammeIndex::new(&referential, data);
         Snapshot { referential, index, revision, programmes, programme_revision }
     }

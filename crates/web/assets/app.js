@@ -1,6 +1,7 @@
 // Cohésion: territory search suggestions, as a progressive enhancement of the plain
 // search form (which works alone, without this script). ARIA 1.2 combobox pattern:
-// the field keeps the focus, arrows move in the list, Enter opens the territory,
+// the field keeps the focus, arrows move in the list, Enter opens the territory (the
+// only suggestion opens without being chosen first),
 // Escape closes the list. Data: GET /api/v1/territories?q=…&limit=8 (same origin).
 
 const KINDS = {
@@ -73,7 +74,8 @@ function enhance(input, n) {
       const meta = document.createElement('span');
       meta.className = 'cohesion-suggest__meta';
       const where = item.parents.departement && item.kind !== 'departement' ? ` · département ${item.parents.departement}` : '';
-      meta.textContent = `${KINDS[item.kind] || item.kind} · ${item.code}${where}`;
+      const former = item.former ? ` · ancienne commune ${item.former.name} (${item.former.code})` : '';
+      meta.textContent = `${KINDS[item.kind] || item.kind} · ${item.code}${where}${former}`;
       li.append(name, meta);
       li.addEventListener('mousedown', (e) => e.preventDefault());
       li.addEventListener('click', () => go(item));
@@ -118,9 +120,10 @@ function enhance(input, n) {
     } else if (e.key === 'ArrowUp' && open) {
       e.preventDefault();
       select(active <= 0 ? items.length - 1 : active - 1);
-    } else if (e.key === 'Enter' && open && active >= 0) {
+    } else if (e.key === 'Enter' && open && (active >= 0 || items.length === 1)) {
+      // The only suggestion opens on Enter without choosing it first.
       e.preventDefault();
-      go(items[active]);
+      go(items[active >= 0 ? active : 0]);
     } else if (e.key === 'Escape' && open) {
       e.preventDefault();
       close();

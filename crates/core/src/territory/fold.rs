@@ -41,6 +41,46 @@ pub fn fold_query(query: &str) -> String {
     out
 }
 
+/// The articles that start many place names ("Le Havre", "La Rochelle", "Les
+/// Herbiers", "L'Haÿ-les-Roses" folded to "l hay…").
+const ARTICLES: [&str; 4] = ["le", "la", "les", "l"];
+
+/// The other ways people type a folded name's article and elisions: without its
+/// leading article ("le havre" → "havre", "l hay les roses" → "hay les roses"), and
+/// with each elided "l" or "d" glued to the word after it ("l hay les roses" →
+/// "lhay les roses", "les sables d olonne" → "les sables dolonne"). Empty when the
+/// name has neither.
+pub fn alternates(folded: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((first, rest)) = folded.split_once(' ')
+        && ARTICLES.contains(&first)
+        && !rest.is_empty()
+    {
+        out.push(rest.to_owned());
+    }
+    let words: Vec<&str> = folded.split(' ').collect();
+    if words.len() > 1 && words[..words.len() - 1].iter().any(|w| *w == "l" || *w == "d") {
+        let mut glued = String::with_capacity(folded.len());
+        let mut pending = false;
+        for (i, w) in words.iter().enumerate() {
+            if i > 0 && !pending {
+                glued.push(' ');
+            }
+            glued.push_str(w);
+            pending = (*w == "l" || *w == "d") && i + 1 < words.len();
+        }
+        out.push(glued);
+    }
+    out
+}
+
+/// A folded query without its leading article ("la rochelle" → "rochelle"), if it
+/// has one: the name searched may be written without it.
+pub fn without_article(folded: &str) -> Option<&str> {
+    let (first, rest) = folded.split_once(' ')?;
+    (ARTICLES.contains(&first) && !rest.is_empty()).then_some(rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +101,17 @@ mod tests {
         assert_eq!(fold_query("Ste-Foy"), "sainte foy");
         assert_eq!(fold_query("Stenay"), "stenay");
         assert_eq!(fold_query(""), "");
+    }
+
+    #[test]
+    fn articles_and_elisions_have_their_alternates() {
+        assert_eq!(alternates("l hay les roses"), ["hay les roses", "lhay les roses"]);
+        assert_eq!(alternates("les sables d olonne"), ["sables d olonne", "les sables dolonne"]);
+        assert_eq!(alternates("le havre"), ["havre"]);
+        assert_eq!(alternates("saint etienne"), Vec::<String>::new());
+        assert_eq!(alternates("villeneuve d ascq"), ["villeneuve dascq"]);
+        assert_eq!(alternates("l"), Vec::<String>::new());
+        assert_eq!(without_article("la rochelle"), Some("rochelle"));
+        assert_eq!(without_article("lamballe"), None);
     }
 }

@@ -9,6 +9,7 @@
 pub(crate) mod code;
 pub mod compact;
 mod fold;
+pub mod former;
 mod model;
 mod referential;
 pub mod search;

@@ -7,10 +7,21 @@
 //!
 //! Ranking: exact name, then name prefix, then a later word of the name, then names
 //! holding every word of the query; inside a tier, larger population first.
+//!
+//! Articles and elisions are typed in every way: each name is also indexed without its
+//! leading article and with its elided "l"/"d" glued to the next word
+//! ([`super::fold::alternates`]: "lhay", "hay les roses", "sables dolonne" find
+//! L'Haÿ-les-Roses and Les Sables-d'Olonne), and a query is also tried without its
+//! leading article.
+//!
+//! Former communes (communes déléguées and associées, [`super::former`]) are searched
+//! by name and code too: they lead to today's commune, and the page of results says
+//! through which one (`Page::via`).
 
 use std::collections::HashMap;
 
-use super::fold::fold_query;
+use super::fold::{alternates, fold, fold_query, without_article};
+use super::former::Former;
 use super::{Referential, TerritoryKind};
 
 /// A query, as the API receives it.
@@ -25,24 +36,38 @@ pub struct Query<'a> {
 }
 
 /// One page of results, as indices in the referential, and the total number of matches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Page {
     pub total: usize,
     pub items: Vec<u32>,
+    /// For each item, the former commune it was found through (index in
+    /// [`SearchIndex::former`]) when its own name or code does not match.
+    pub via: Vec<Option<u32>>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct WordStart {
-    territory: u32,
+    /// Index in `texts`.
+    text: u32,
     offset: u16,
 }
 
 /// The search index; built once per referential.
 #[derive(Debug, Clone)]
 pub struct SearchIndex {
-    folded: Vec<String>,
+    /// Every folded form searched: the names (index = territory), then their
+    /// alternates.
+    texts: Vec<String>,
+    /// The territory of each text.
+    owner: Vec<u32>,
+    /// The former commune a text names (index in `formers`), if it names one.
+    text_former: Vec<Option<u32>>,
+    formers: Vec<Former>,
+    /// Codes of former communes that are not today's codes: (territory, former).
+    former_codes: HashMap<String, Vec<(u32, u32)>>,
     populations: Vec<u64>,
     kinds: Vec<TerritoryKind>,
+    /// Folded form → texts.
     exact: HashMap<String, Vec<u32>>,
     words: Vec<WordStart>,
     codes: HashMap<String, Vec<u32>>,
@@ -59,21 +84,26 @@ const INDEX_MASK: u64 = (1 << 28) - 1;
 
 impl SearchIndex {
     pub fn new(referential: &Referential) -> Self {
+        Self::with_former(referential, Vec::new())
+    }
+
+    /// The index of `referential` and of the `formers` communes whose commune it holds.
+    pub fn with_former(referential: &Referential, formers: Vec<Former>) -> Self {
         let all = referential.all();
-        let folded: Vec<String> = (0..all.len() as u32).map(|i| referential.folded_name(i).to_owned()).collect();
+        let mut texts: Vec<String> = (0..all.len() as u32).map(|i| referential.folded_name(i).to_owned()).collect();
+        let mut owner: Vec<u32> = (0..all.len() as u32).collect();
+        let mut text_former: Vec<Option<u32>> = vec![None; all.len()];
         let mut exact: HashMap<String, Vec<u32>> = HashMap::with_capacity(all.len());
-        let mut words = Vec::with_capacity(all.len() * 3);
         let mut codes: HashMap<String, Vec<u32>> = HashMap::with_capacity(all.len() * 2);
         let mut postcodes: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, (t, f)) in all.iter().zip(&folded).enumerate() {
+        for (i, t) in all.iter().enumerate() {
             let i = i as u32;
-            exact.entry(f.clone()).or_default().push(i);
-            let mut at_start = true;
-            for (pos, b) in f.bytes().enumerate() {
-                if at_start && let Ok(offset) = u16::try_from(pos) {
-                    words.push(WordStart { territory: i, offset });
-                }
-                at_start = b == b' ';
+            exact.entry(texts[i as usize].clone()).or_default().push(i);
+            for alt in alternates(&texts[i as usize]) {
+                exact.entry(alt.clone()).or_default().push(texts.len() as u32);
+                texts.push(alt);
+                owner.push(i);
+                text_former.push(None);
             }
             codes.entry(t.code.clone()).or_default().push(i);
             if let Some(siren) = &t.siren
@@ -85,11 +115,44 @@ impl SearchIndex {
                 postcodes.entry(p.clone()).or_default().push(i);
             }
         }
-        words.sort_by(|a, b| suffix(&folded, a).cmp(suffix(&folded, b)));
+        let mut former_codes: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut kept = Vec::with_capacity(formers.len());
+        for f in formers {
+            let Some(i) = referential.index_of(TerritoryKind::Commune, &f.commune) else { continue };
+            let at = kept.len() as u32;
+            let name = fold(&f.name);
+            if name != texts[i as usize] {
+                for form in std::iter::once(name.clone()).chain(alternates(&name)) {
+                    exact.entry(form.clone()).or_default().push(texts.len() as u32);
+                    texts.push(form);
+                    owner.push(i);
+                    text_former.push(Some(at));
+                }
+            }
+            if f.code != f.commune {
+                former_codes.entry(f.code.clone()).or_default().push((i, at));
+            }
+            kept.push(f);
+        }
+        let mut words = Vec::with_capacity(texts.len() * 3);
+        for (text, f) in texts.iter().enumerate() {
+            let mut at_start = true;
+            for (pos, b) in f.bytes().enumerate() {
+                if at_start && let Ok(offset) = u16::try_from(pos) {
+                    words.push(WordStart { text: text as u32, offset });
+                }
+                at_start = b == b' ';
+            }
+        }
+        words.sort_by(|a, b| suffix(&texts, a).cmp(suffix(&texts, b)));
         SearchIndex {
             populations: all.iter().map(|t| t.population.unwrap_or(0)).collect(),
             kinds: all.iter().map(|t| t.kind).collect(),
-            folded,
+            texts,
+            owner,
+            text_former,
+            formers: kept,
+            former_codes,
             exact,
             words,
             codes,
@@ -99,7 +162,7 @@ impl SearchIndex {
 
     /// Runs a query against `referential` (the one this index was built from).
     pub fn search(&self, referential: &Referential, query: &Query<'_>) -> Page {
-        let n = self.folded.len();
+        let n = self.populations.len();
         let inside = query.parent.map(|p| {
             let mut mask = vec![false; n];
             for &c in referential.contained(p) {
@@ -114,11 +177,17 @@ impl SearchIndex {
         // index), so that ranking is a plain integer selection.
         let mut seen = vec![false; n];
         let mut hits: Vec<u64> = Vec::new();
-        let mut add = |tier: u8, i: u32, hits: &mut Vec<u64>| {
+        // Territories first found through a former commune: (territory, former).
+        let mut through: HashMap<u32, u32> = HashMap::new();
+        let mut add = |tier: u8, i: u32, via: Option<u32>, hits: &mut Vec<u64>| {
             if !std::mem::replace(&mut seen[i as usize], true) && wanted(i) {
                 hits.push(self.key(tier, i));
+                if let Some(f) = via {
+                    through.insert(i, f);
+                }
             }
         };
+        let by_text = |t: u32| (self.owner[t as usize], self.text_former[t as usize]);
         let text = query.text.trim();
         let code = text.to_ascii_uppercase().replace(' ', "");
         let folded = fold_query(text);
@@ -126,25 +195,39 @@ impl SearchIndex {
             hits.extend((0..n as u32).filter(|&i| wanted(i)).map(|i| self.key(EXACT, i)));
         } else if looks_like_code(&code) {
             for &i in self.codes.get(&code).into_iter().flatten() {
-                add(EXACT, i, &mut hits);
+                add(EXACT, i, None, &mut hits);
+            }
+            for &(i, f) in self.former_codes.get(&code).into_iter().flatten() {
+                add(EXACT, i, Some(f), &mut hits);
             }
             for &i in self.postcodes.get(&code).into_iter().flatten() {
-                add(PREFIX, i, &mut hits);
+                add(PREFIX, i, None, &mut hits);
             }
         } else {
-            for &i in self.exact.get(&folded).into_iter().flatten() {
-                add(EXACT, i, &mut hits);
+            // The query as typed, then without its leading article.
+            let queries: Vec<&str> = std::iter::once(folded.as_str()).chain(without_article(&folded)).collect();
+            for q in &queries {
+                for &t in self.exact.get(*q).into_iter().flatten() {
+                    let (i, via) = by_text(t);
+                    add(EXACT, i, via, &mut hits);
+                }
             }
-            for w in &self.words[self.word_range(&folded)] {
-                add(if w.offset == 0 { PREFIX } else { WORD }, w.territory, &mut hits);
+            for q in &queries {
+                for w in &self.words[self.word_range(q)] {
+                    let (i, via) = by_text(w.text);
+                    add(if w.offset == 0 { PREFIX } else { WORD }, i, via, &mut hits);
+                }
             }
-            let query_words: Vec<&str> = folded.split(' ').collect();
-            if query_words.len() > 1 {
-                let rarest = query_words.iter().map(|w| self.word_range(w)).min_by_key(|r| r.len()).unwrap_or(0..0);
-                for w in &self.words[rarest] {
-                    let name = &self.folded[w.territory as usize];
-                    if query_words.iter().all(|q| has_word_prefix(name, q)) {
-                        add(ALL_WORDS, w.territory, &mut hits);
+            for q in &queries {
+                let query_words: Vec<&str> = q.split(' ').collect();
+                if query_words.len() > 1 {
+                    let rarest = query_words.iter().map(|w| self.word_range(w)).min_by_key(|r| r.len()).unwrap_or(0..0);
+                    for w in &self.words[rarest] {
+                        let name = &self.texts[w.text as usize];
+                        if query_words.iter().all(|q| has_word_prefix(name, q)) {
+                            let (i, via) = by_text(w.text);
+                            add(ALL_WORDS, i, via, &mut hits);
+                        }
                     }
                 }
             }
@@ -156,8 +239,25 @@ impl SearchIndex {
             hits.truncate(end);
         }
         hits.sort_unstable();
-        let items = hits.iter().skip(query.offset).take(query.limit).map(|&k| (k & INDEX_MASK) as u32).collect();
-        Page { total, items }
+        let items: Vec<u32> =
+            hits.iter().skip(query.offset).take(query.limit).map(|&k| (k & INDEX_MASK) as u32).collect();
+        // Said only when today's name does not match by itself.
+        let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+        let via = items
+            .iter()
+            .map(|i| {
+                let f = *through.get(i)?;
+                let own = &self.texts[*i as usize];
+                let named = !words.is_empty() && words.iter().all(|w| has_word_prefix(own, w));
+                (!named || looks_like_code(&code)).then_some(f)
+            })
+            .collect();
+        Page { total, items, via }
+    }
+
+    /// The former commune `i` of a [`Page::via`].
+    pub fn former(&self, i: u32) -> Option<&Former> {
+        self.formers.get(i as usize)
     }
 
     /// Tier (4 bits), inverted population (clamped to 32 bits), index (28 bits).
@@ -168,14 +268,14 @@ impl SearchIndex {
 
     /// The range of `words` whose suffix starts with `prefix`.
     fn word_range(&self, prefix: &str) -> std::ops::Range<usize> {
-        let lo = self.words.partition_point(|w| suffix(&self.folded, w) < prefix);
-        let hi = lo + self.words[lo..].partition_point(|w| suffix(&self.folded, w).starts_with(prefix));
+        let lo = self.words.partition_point(|w| suffix(&self.texts, w) < prefix);
+        let hi = lo + self.words[lo..].partition_point(|w| suffix(&self.texts, w).starts_with(prefix));
         lo..hi
     }
 }
 
-fn suffix<'a>(folded: &'a [String], w: &WordStart) -> &'a str {
-    folded[w.territory as usize].get(usize::from(w.offset)..).unwrap_or("")
+fn suffix<'a>(texts: &'a [String], w: &WordStart) -> &'a str {
+    texts[w.text as usize].get(usize::from(w.offset)..).unwrap_or("")
 }
 
 fn has_word_prefix(name: &str, word: &str) -> bool {
@@ -261,6 +361,71 @@ mod tests {
         assert_eq!(r.at(page.items[0]).name, "Le Chambon-Saint-Étienne");
         let beyond = idx.search(&r, &Query { text: "", limit: 5, offset: 50, ..Query::default() });
         assert_eq!((beyond.total, beyond.items.len()), (7, 0));
+    }
+
+    /// Issue 17: "l'", "l ", glued to the word, the article typed or not.
+    #[test]
+    fn articles_and_elisions_typed_every_way() {
+        let r = Referential::new(
+            "test",
+            vec![
+                Territory::new(TerritoryKind::Departement, "94", "Val-de-Marne"),
+                Territory::new(TerritoryKind::Departement, "85", "Vendée"),
+                Territory::new(TerritoryKind::Departement, "76", "Seine-Maritime"),
+                Territory::new(TerritoryKind::Departement, "59", "Nord"),
+                Territory::new(TerritoryKind::Departement, "01", "Ain"),
+                commune("94038", "L'Haÿ-les-Roses", 31_000, "94240"),
+                commune("85194", "Les Sables-d'Olonne", 48_000, "85100"),
+                commune("76351", "Le Havre", 166_000, "76600"),
+                commune("59009", "Villeneuve-d'Ascq", 62_000, "59650"),
+                commune("01215", "Lhuis", 900, "01680"),
+            ],
+        )
+        .expect("consistent");
+        let idx = SearchIndex::new(&r);
+        let first =
+            |q: &str| names(&r, &idx, Query { text: q, ..Query::default() }).first().cloned().unwrap_or_default();
+        for q in ["l'haÿ-les-roses", "L'Hay les Roses", "l hay", "lhay", "lhay-les-roses", "hay les roses", "Haÿ"] {
+            assert_eq!(first(q), "L'Haÿ-les-Roses", "{q}");
+        }
+        for q in ["les sables d'olonne", "sables d olonne", "Sables-dOlonne", "les sables dolonne", "sables"] {
+            assert_eq!(first(q), "Les Sables-d'Olonne", "{q}");
+        }
+        for q in ["le havre", "havre", "Le-Havre", "la havre"] {
+            assert_eq!(first(q), "Le Havre", "{q}");
+        }
+        assert_eq!(first("villeneuve dascq"), "Villeneuve-d'Ascq");
+        assert_eq!(first("lhui"), "Lhuis", "a name that starts with L is not an elision");
+        let havre = idx.search(&r, &Query { text: "havre", limit: 5, ..Query::default() });
+        assert_eq!(havre.total, 1);
+    }
+
+    /// Issue 17: old names and codes of merged communes lead to today's commune.
+    #[test]
+    fn former_communes_lead_to_todays_commune() {
+        use super::super::former::{Former, FormerKind};
+        let r = referential();
+        let former = |code: &str, name: &str, commune: &str| Former {
+            code: code.into(),
+            name: name.into(),
+            kind: FormerKind::Delegated,
+            commune: commune.into(),
+        };
+        let formers = vec![
+            former("42279", "Saint-Victor-sur-Loire", "42218"),
+            former("42218", "Saint-Étienne", "42218"),
+            former("99999", "Nulle-part", "99999"),
+        ];
+        let idx = SearchIndex::with_former(&r, formers);
+        let found = idx.search(&r, &Query { text: "saint victor", limit: 5, ..Query::default() });
+        assert_eq!(found.items.iter().map(|&i| r.at(i).name.as_str()).collect::<Vec<_>>(), ["Saint-Étienne"]);
+        let via = found.via[0].and_then(|f| idx.former(f)).expect("through Saint-Victor");
+        assert_eq!(via.name, "Saint-Victor-sur-Loire");
+        let by_code = idx.search(&r, &Query { text: "42279", limit: 5, ..Query::default() });
+        assert_eq!((by_code.items.len(), by_code.via[0].is_some()), (1, true));
+        let own = idx.search(&r, &Query { text: "saint etienne", limit: 5, ..Query::default() });
+        assert!(own.via.iter().all(Option::is_none), "today's name matches by itself: {own:?}");
+        assert!(idx.search(&r, &Query { text: "nulle part", limit: 5, ..Query::default() }).items.is_empty());
     }
 
     #[test]

@@ -27,6 +27,20 @@ pub struct TerritorySummary {
     /// Municipal population (INSEE); summed from the communes for départements and régions.
     pub population: Option<u64>,
     pub parents: ParentCodes,
+    /// In a search: the former commune (commune déléguée or associée) this commune
+    /// was found through, when its own name or code does not match the query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub former: Option<FormerCommune>,
+}
+
+/// A former commune, now part of the commune it is listed with.
+#[derive(Serialize, ToSchema)]
+pub struct FormerCommune {
+    /// Its own INSEE code.
+    pub code: String,
+    pub name: String,
+    /// delegated (commune déléguée) or associated (commune associée)
+    pub kind: String,
 }
 
 /// Codes of the containing territories.
@@ -55,6 +69,7 @@ impl From<&Territory> for TerritorySummary {
                 departement: t.parents.departement.clone(),
                 region: t.parents.region.clone(),
             },
+            former: None,
         }
     }
 }
@@ -121,7 +136,7 @@ pub async fn search(
         return Err(ApiError::invalid_fields(errors));
     }
     let query = Query { text: params.q.as_deref().unwrap_or(""), kind, parent, limit, offset };
-    Ok(Json(page(r, snapshot.index.search(r, &query))))
+    Ok(Json(page(r, &snapshot.index, snapshot.index.search(r, &query))))
 }
 
 /// Identity, population, typologies, parents, children counts and centroid.
@@ -310,6 +325,23 @@ fn paging(limit: Option<usize>, offset: Option<usize>, errors: &mut Vec<FieldErr
     (limit, offset.unwrap_or(0))
 }
 
-fn page(r: &Referential, p: SearchPage) -> Page<TerritorySummary> {
-    Page { total: p.total, items: p.items.into_iter().map(|i| TerritorySummary::from(r.at(i))).collect() }
+fn page(
+    r: &Referential,
+    index: &cohesion_core::territory::search::SearchIndex,
+    p: SearchPage,
+) -> Page<TerritorySummary> {
+    let items = p
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| TerritorySummary {
+            former: p.via.get(n).copied().flatten().and_then(|f| index.former(f)).map(|f| FormerCommune {
+                code: f.code.clone(),
+                name: f.name.clone(),
+                kind: f.kind.as_str().to_owned(),
+            }),
+            ..TerritorySummary::from(r.at(i))
+        })
+        .collect();
+    Page { total: p.total, items }
 }

@@ -44,6 +44,9 @@ pub struct Row {
     pub code: String,
     pub context: String,
     pub population: String,
+    /// Found through a former commune: says which, e.g. "ancienne commune de
+    /// Saint-Victor-sur-Loire (42279), commune déléguée".
+    pub former: String,
 }
 
 /// One choice of the kind filter.
@@ -81,7 +84,15 @@ pub async fn search(
     let r = &snapshot.referential;
     let query = SearchQuery { text: &text, kind, parent: None, limit: PER_PAGE, offset: (page_no - 1) * PER_PAGE };
     let found = snapshot.index.search(r, &query);
-    let rows = found.items.iter().map(|&i| row(r, i)).collect();
+    let rows = found
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let former = found.via.get(n).copied().flatten().and_then(|f| snapshot.index.former(f));
+            Row { former: former.map(former_text).unwrap_or_default(), ..row(r, i) }
+        })
+        .collect();
     let base = format!(
         "/territoires?q={}{}",
         encode(&text),
@@ -109,6 +120,15 @@ pub async fn search(
     render(&config, &page)
 }
 
+/// How a commune found through a former one is introduced.
+fn former_text(f: &cohesion_core::territory::former::Former) -> String {
+    let kind = match f.kind {
+        cohesion_core::territory::former::FormerKind::Delegated => "commune déléguée",
+        cohesion_core::territory::former::FormerKind::Associated => "commune associée",
+    };
+    format!("trouvée par l’ancienne commune {} ({}), aujourd’hui {kind}", f.name, f.code)
+}
+
 fn row(r: &Referential, idx: u32) -> Row {
     let t = r.at(idx);
     // Where it lies, for telling apart homonyms: département, or région.
@@ -124,5 +144,6 @@ fn row(r: &Referential, idx: u32) -> Row {
         code: t.code.clone(),
         context,
         population: population(t.population),
+        former: String::new(),
     }
 }
