@@ -58,6 +58,11 @@ impl Acting {
     pub fn is_participant(&self, state: &App, c: &PactContent) -> bool {
         pact::is_participant(&self.principal, c, &state.current().referential, self.lookup())
     }
+
+    /// Whether this person reads `p` whole (`cohesion_core::pact::reads_whole`).
+    pub fn reads_whole(&self, state: &App, p: &Pact) -> bool {
+        pact::reads_whole(&self.principal, p, &state.current().referential, self.lookup())
+    }
 }
 
 async fn organisations(state: &App) -> Result<HashMap<Uuid, OrganisationIds>, AppError> {
@@ -119,10 +124,29 @@ fn write_error(e: PactWriteError) -> AppError {
 }
 
 fn check_content(state: &App, c: &PactContent) -> Result<(), AppError> {
-    let snapshot = state.current();
-    let catalog = state.projects.load();
-    let faults = pact::validate(c, |t| snapshot.referential.get_ref(t).is_some(), |id| catalog.get(id).is_some());
+    let faults = content_faults(state, c);
     if faults.is_empty() { Ok(()) } else { Err(fields(faults)) }
+}
+
+/// Every fault of a pact text: `pact::validate`, and each action lying outside the
+/// perimeter (`pact::actions_outside`).
+pub fn content_faults(state: &App, c: &PactContent) -> Vec<FieldFault<PactFault>> {
+    let snapshot = state.current();
+    let r = &snapshot.referential;
+    let catalog = state.projects.load();
+    let mut faults = pact::validate(c, |t| r.get_ref(t).is_some(), |id| catalog.get(id).is_some());
+    faults.extend(pact::actions_outside(c, r, |id| catalog.get(id).map(|p| p.input.territories.clone())));
+    faults
+}
+
+/// The fault of a project, by its `territories`, lying outside `perimeter`, at `field`.
+fn outside_fault(
+    state: &App,
+    field: &str,
+    perimeter: &[cohesion_core::territory::TerritoryRef],
+    territories: &[cohesion_core::territory::TerritoryRef],
+) -> Option<FieldFault<PactFault>> {
+    pact::perimeter_fault(perimeter, territories, &state.current().referential).map(|f| fault(field, f))
 }
 
 /// The pact's projects as they are now (for a version not yet frozen).
@@ -172,7 +196,6 @@ pub async fn create(state: &App, who: &Acting, content: PactContent) -> Result<P
 
 /// Replaces the text of the version being written; `expected` is the revision read.
 pub async fn edit(state: &App, who: &Acting, id: &str, expected: i64, content: PactContent) -> Result<Pact, AppError> {
-    check_content(state, &content)?;
     let current = load(state, id).await?;
     // The owner may hand the pilot to another party: only the current text's owner
     // counts. After the edit, the person must still act for a party of the new text
@@ -186,6 +209,8 @@ pub async fn edit(state: &App, who: &Acting, id: &str, expected: i64, content: P
                 .into(),
         ));
     }
+    // Authorised on the state before and after: now the whole text is checked.
+    check_content(state, &content)?;
     let recipients = people_of_any(state, &[&current.current().content, &content]).await?;
     let summary = format!("{} a modifié le texte de la version {}", who.name, current.current().number);
     let (p, _) = state
@@ -326,24 +351,27 @@ pub async fn propose(state: &App, who: &Acting, id: &str, input: ProposalInput) 
     let mut faults = pact::cocon::check_text("message", &input.message, false, 5_000);
     let catalog = state.projects.load();
     let in_pact = |pid: &str| working.content.actions.iter().any(|a| a == pid);
+    let perimeter = &working.content.perimeter;
     match &input.change {
-        ProposalChange::AddProject { project_id } => {
-            if catalog.get(project_id).is_none() {
-                faults.push(fault("change.project_id", PactFault::NoProject(project_id.clone())));
-            } else if in_pact(project_id) {
-                faults.push(fault("change.project_id", PactFault::AlreadyAction));
-            }
-        }
+        ProposalChange::AddProject { project_id } => match catalog.get(project_id) {
+            None => faults.push(fault("change.project_id", PactFault::NoProject(project_id.clone()))),
+            Some(_) if in_pact(project_id) => faults.push(fault("change.project_id", PactFault::AlreadyAction)),
+            Some(p) => faults.extend(outside_fault(state, "change.project_id", perimeter, &p.input.territories)),
+        },
         ProposalChange::RemoveProject { project_id } if !in_pact(project_id) => {
             faults.push(fault("change.project_id", PactFault::NotAnAction));
         }
         ProposalChange::RemoveProject { .. } => {}
-        ProposalChange::NewProject { project } => faults.extend(project_faults(state, "change.project", project)),
+        ProposalChange::NewProject { project } => {
+            faults.extend(project_faults(state, "change.project", project));
+            faults.extend(outside_fault(state, "change.project.territories", perimeter, &project.territories));
+        }
         ProposalChange::ChangeProject { project_id, project, .. } => {
             if !in_pact(project_id) {
                 faults.push(fault("change.project_id", PactFault::NotAnAction));
             }
             faults.extend(project_faults(state, "change.project", project));
+            faults.extend(outside_fault(state, "change.project.territories", perimeter, &project.territories));
         }
     }
     if !faults.is_empty() {
@@ -430,6 +458,22 @@ pub async fn decide(
     }
     if current.working().is_none_or(|v| v.status != VersionStatus::CoConstruction) {
         return Err(AppError::Conflict("les décisions se prennent pendant la co-construction du texte".into()));
+    }
+    // The state after: the project must still lie inside the perimeter as it is now
+    // (the owner may have narrowed it since the proposal).
+    if accept {
+        let perimeter = &current.current().content.perimeter;
+        let catalog = state.projects.load();
+        let territories = match &proposal.change {
+            ProposalChange::AddProject { project_id } => catalog.get(project_id).map(|p| p.input.territories.clone()),
+            ProposalChange::NewProject { project } | ProposalChange::ChangeProject { project, .. } => {
+                Some(project.territories.clone())
+            }
+            ProposalChange::RemoveProject { .. } => None,
+        };
+        if let Some(f) = territories.and_then(|t| outside_fault(state, "change", perimeter, &t)) {
+            return Err(fields(vec![f]));
+        }
     }
     let actor = format!("person:{}", who.principal.person);
     // The project side of an accepted proposal, written first (its own versioned write).

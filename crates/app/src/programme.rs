@@ -8,7 +8,7 @@ use cohesion_core::import::Faults;
 use cohesion_core::programme::NotInVocabulary;
 use cohesion_core::programme::eligibility::Rule;
 use cohesion_core::programme::index::ProgrammeIndex;
-use cohesion_core::programme::membership_import::{MembershipDiff, diff, read_rows};
+use cohesion_core::programme::membership_import::{MembershipDiff, diff, read_list};
 use cohesion_core::programme::{self, Action, ActionStatus, Programme, Transition, table};
 use cohesion_core::territory::{CodeError, TerritoryRef};
 use serde::{Deserialize, Serialize};
@@ -74,7 +74,8 @@ pub struct ListFile<'a> {
 
 fn list_diff_of(s: &Snapshot, code: &str, file: &ListFile<'_>) -> Result<MembershipDiff, Faults> {
     let records = table::read(file.source, file.bytes)?;
-    let new = read_rows(file.source, code, &records, &s.referential)?;
+    let current = s.programmes.members(code).map(|(m, _)| m);
+    let new = read_list(file.source, code, &records, &s.referential, current)?;
     Ok(diff(s.programmes.members(code).map(|(m, _)| m), new))
 }
 

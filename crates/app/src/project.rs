@@ -143,11 +143,13 @@ pub fn programme_territories(snapshot: &Snapshot, code: &str) -> HashSet<Territo
     out
 }
 
-/// Narrows `filter` to the actions of the pact named in `p`, if any.
+/// Narrows `filter` to the actions of the pact named in `p`, if any: of its version in
+/// force, as anyone reads it (project lists are the same for everyone; a pact not yet
+/// signed is not told).
 pub async fn with_pact(app: &App, p: &ListParams, filter: &mut Filter) -> Result<(), AppError> {
     if let Some(id) = p.pact.as_deref().filter(|t| !t.is_empty()) {
-        match app.store.pact(id).await? {
-            Some(pact) => filter.ids = Some(pact.current().content.actions.iter().cloned().collect()),
+        match crate::pact::read::get(app, None, id).await? {
+            Some(o) => filter.ids = Some(o.pact.current().content.actions.iter().cloned().collect()),
             None => return Err(AppError::invalid("pact", ParamFault::NoSuch { what: "pact", id: id.into() })),
         }
     }

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 
 use cohesion_core::access::{Principal, Role};
 use cohesion_core::notice::Subject;
-use cohesion_core::pact::{PactStatus, VersionStatus};
+use cohesion_core::pact::{Pact, PactStatus, VersionStatus};
 use cohesion_core::territory::{TerritoryKind, TerritoryRef};
 use cohesion_store::space::{Waiting, WaitingPage};
 use time::{Duration, OffsetDateTime};
@@ -316,23 +316,21 @@ async fn pact_items(app: &App, who: &Principal, role: &Role, section: Section) -
         Section::PactsToSign => PactStatus::ReadyForSignature,
         _ => PactStatus::CoConstruction,
     };
-    let candidates: Vec<String> = {
-        let index = app.pacts.load();
-        index
-            .pacts
-            .iter()
-            .filter(|p| p.row.status == wanted.as_str() && p.places.contains(&scope))
-            .map(|p| p.row.id.clone())
-            .collect()
-    };
+    // The index holds every pact whole: no statement per candidate.
+    let index = app.pacts.load_full();
+    let candidates: Vec<&Pact> = index
+        .pacts
+        .iter()
+        .filter(|p| p.row.status == wanted.as_str() && p.places.contains(&scope))
+        .map(|p| &p.pact)
+        .collect();
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
     let acting = Acting::of(app, Principal { person: who.person, roles: vec![role.clone()] }).await?;
     let mut items = Vec::new();
     let mut owned = Vec::new();
-    for id in candidates {
-        let Some(pact) = app.store.pact(&id).await? else { continue };
+    for pact in candidates {
         let current = pact.current();
         match section {
             Section::PactsToSign => {

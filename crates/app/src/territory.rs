@@ -264,16 +264,37 @@ pub async fn pacts_section(
     t: &TerritoryRef,
 ) -> Result<crate::Page<crate::pact::read::PactSummary>, AppError> {
     let filter = crate::pact::read::PactFilter { territory: Some(t.to_string()), ..Default::default() };
-    crate::pact::read::find(app, &filter, 0, 10).await
+    // The territory's sections are the same for everyone: its public pacts.
+    crate::pact::read::find_as(app, &crate::pact::read::Reader::anyone(), &filter, 0, 10)
 }
+
+/// An import may retire at most this share of the territories in force (in percent)
+/// unless told otherwise: a 5-line file once retired 36,399 territories. A real COG
+/// year retires a few hundred communes merged into new ones (under 1 %).
+pub const MAX_RETIRED_PERCENT: usize = 1;
 
 /// Replaces the stored referential with `new` (checked whole by the caller), as one
 /// change with its audit event: what was added, changed, retired. Running instances
-/// see the new revision at their next refresh.
+/// see the new revision at their next refresh. An import that would retire more than
+/// [`MAX_RETIRED_PERCENT`] of the territories in force writes nothing and is refused
+/// (`BadRequest { code: "mass_retirement" }`), unless `allow_mass_retirement`.
 pub async fn import_referential(
     db: &crate::database::Database,
     new: &cohesion_core::territory::Referential,
     actor: &str,
+    allow_mass_retirement: bool,
 ) -> Result<cohesion_store::territory::ReferentialChange, AppError> {
-    Ok(db.store.replace_referential(new, actor).await?)
+    let percent = if allow_mass_retirement { 100 } else { MAX_RETIRED_PERCENT };
+    let change = db.store.replace_referential_limited(new, actor, percent).await?;
+    if change.refused {
+        return Err(AppError::bad_request(
+            "mass_retirement",
+            format!(
+                "the import would retire {} of the {} territories in force (more than {MAX_RETIRED_PERCENT} %); \
+                 nothing was written: check the files, or allow a mass retirement explicitly",
+                change.retired, change.before
+            ),
+        ));
+    }
+    Ok(change)
 }

@@ -25,6 +25,10 @@ pub enum ImportCommand {
         /// COG vintage of these files, e.g. "COG 2027".
         #[arg(long)]
         vintage: String,
+        /// Apply even if more than 1 % of the territories in force would be retired
+        /// (refused otherwise: a truncated file would retire the rest).
+        #[arg(long)]
+        allow_mass_retirement: bool,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -79,7 +83,7 @@ pub fn run(cmd: ImportCommand) -> anyhow::Result<()> {
 
 async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     let (vintage, common, territories) = match &cmd {
-        ImportCommand::Territories { vintage, common } => (Some(vintage.as_str()), common, true),
+        ImportCommand::Territories { vintage, common, .. } => (Some(vintage.as_str()), common, true),
         ImportCommand::Typologies { common } => (None, common, false),
         ImportCommand::Memberships(_) => return Ok(()),
         ImportCommand::Measurements { file, source } => {
@@ -139,8 +143,17 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
     }
     bar.set_message("writing the changes");
     let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
-    let change = cohesion_app::territory::import_referential(&db, &new, &actor).await?;
+    let allow = matches!(cmd, ImportCommand::Territories { allow_mass_retirement: true, .. });
+    let change = cohesion_app::territory::import_referential(&db, &new, &actor, allow).await;
     bar.finish_and_clear();
+    let change = match change {
+        Ok(change) => change,
+        Err(cohesion_app::AppError::BadRequest { detail, .. }) => {
+            db.close().await;
+            bail!("{detail}; run again with --allow-mass-retirement if it is meant");
+        }
+        Err(e) => return Err(e.into()),
+    };
     db.close().await;
     if change.is_noop() {
         outln!("nothing to change: the database already holds this referential ({})", new.vintage());

@@ -63,6 +63,13 @@ fn print(d: &MembershipDiff) {
         d.changed.len(),
         d.unchanged
     );
+    for e in &d.erased {
+        outln!(
+            "  warning: the file empties `{}` on {} member(s) (an empty cell in a present column; an absent column keeps the values)",
+            e.field,
+            e.count
+        );
+    }
     for m in &d.added {
         outln!("  + {}", line(m));
     }

@@ -298,6 +298,14 @@ impl Store {
         row.map(|(document,)| from_json("pact.document", &document)).transpose()
     }
 
+    /// Every pact whole (the lists' index reads who may see each one), in no order.
+    pub async fn pact_documents(&self) -> Result<Vec<Pact>> {
+        let rows: Vec<(String,)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT document FROM pact").fetch_all(pool).await?
+        });
+        rows.into_iter().map(|(document,)| from_json("pact.document", &document)).collect()
+    }
+
     /// Every pact as lists show it, the most recently changed first.
     pub async fn pact_rows(&self) -> Result<Vec<PactRow>> {
         const SQL: &str = "SELECT id, kind, title, status, perimeter, parties, actions, revision, updated_at \

@@ -19,6 +19,11 @@ pub struct ReferentialChange {
     pub unchanged: usize,
     /// The revision after the import (unchanged when nothing changed).
     pub revision: i64,
+    /// The territories in force before the import (retired ones left out).
+    pub before: usize,
+    /// Nothing was written: the import would retire more than it was allowed to
+    /// ([`Store::replace_referential_limited`]).
+    pub refused: bool,
 }
 
 impl ReferentialChange {
@@ -162,6 +167,19 @@ impl Store {
     /// changed, retires what disappeared, in one transaction with its audit event.
     /// Importing the same referential twice changes nothing the second time.
     pub async fn replace_referential(&self, new: &Referential, actor: &str) -> Result<ReferentialChange> {
+        self.replace_referential_limited(new, actor, 100).await
+    }
+
+    /// [`Store::replace_referential`], unless it would retire more than
+    /// `max_retired_percent` of the territories in force: then nothing is written and
+    /// the change comes back counted, with `refused`. The count is taken in the
+    /// transaction that writes.
+    pub async fn replace_referential_limited(
+        &self,
+        new: &Referential,
+        actor: &str,
+        max_retired_percent: usize,
+    ) -> Result<ReferentialChange> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let rows = sqlx::query_as::<_, TerritoryRow>(SELECT).fetch_all(&mut *tx).await?;
@@ -173,7 +191,10 @@ impl Store {
             let state = sqlx::query_as::<_, (String, i64)>("SELECT vintage, revision FROM referential_state WHERE id = 1")
                 .fetch_optional(&mut *tx)
                 .await?;
-            let mut change = ReferentialChange::default();
+            let mut change = ReferentialChange {
+                before: current.values().filter(|(_, retired)| retired.is_none()).count(),
+                ..ReferentialChange::default()
+            };
             let mut writes: Vec<&Territory> = Vec::new();
             for t in new.all() {
                 match current.remove(&(t.kind, t.code.clone())) {
@@ -191,6 +212,12 @@ impl Store {
             let retire: Vec<(TerritoryKind, String)> =
                 current.into_iter().filter(|(_, (_, retired))| retired.is_none()).map(|(k, _)| k).collect();
             change.retired = retire.len();
+            if change.retired * 100 > change.before * max_retired_percent {
+                change.refused = true;
+                change.revision = state.map(|(_, r)| r).unwrap_or(0);
+                tx.rollback().await?;
+                return Ok(change);
+            }
             let vintage_changed = state.as_ref().map(|(v, _)| v.as_str()) != Some(new.vintage());
             if change.is_noop() && !vintage_changed {
                 change.revision = state.map(|(_, r)| r).unwrap_or(0);

@@ -89,3 +89,32 @@ fn missing_files_are_named() {
         assert!(err.contains(&format!("{name} is missing")), "{err}");
     }
 }
+
+/// A database that holds the country, then a 5-territory COG file: it would retire
+/// 36,399 territories, so it is refused and nothing is written, unless
+/// `--allow-mass-retirement`.
+#[test]
+fn a_truncated_cog_is_refused_unless_mass_retirement_is_allowed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let grid = dir.path().join("grille_densite.csv");
+    std::fs::write(&grid, "insee_com,lib_com,niveau_densite\n42218,Saint-Étienne,Petites villes\n").expect("write");
+    let out = cohesion(&data, &["import", "typologies", grid.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "the shipped country is stored: {}", text(&out.stderr));
+
+    let files = write_cog(dir.path(), COMMUNES);
+    let mut args = vec!["import", "territories", "--vintage", "COG 2027"];
+    args.extend(files.iter().map(String::as_str));
+    let out = cohesion(&data, &args);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("would retire 36399 of the 36404 territories in force (more than 1 %)"), "{err}");
+    assert!(err.contains("nothing was written") && err.contains("--allow-mass-retirement"), "{err}");
+    let out = cohesion(&data, &["import", "typologies", grid.to_str().expect("utf-8")]);
+    assert!(text(&out.stdout).contains("nothing to change"), "still COG 2026: {}", text(&out.stdout));
+
+    args.push("--allow-mass-retirement");
+    let out = cohesion(&data, &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("36399 retired"), "{}", text(&out.stdout));
+}

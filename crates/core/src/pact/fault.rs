@@ -43,6 +43,11 @@ pub enum PactFault {
     NotAnAction,
     #[error("`{0}`: pact, proposal:{{id}} or project:{{id}}")]
     NotAThread(String),
+    /// A project of the pact (or proposed to it) lies, at least in part, outside the
+    /// pact's perimeter: the first of its territories that no territory of the
+    /// perimeter covers.
+    #[error("the project lies outside the pact's perimeter: {name} ({territory}) is not covered by it")]
+    OutsidePerimeter { territory: TerritoryRef, name: String },
     /// A fault of the project a proposal carries.
     #[error(transparent)]
     Project(#[from] ProjectFault),

@@ -17,7 +17,10 @@ pub use diff::{Money, PactDiff, Side, diff};
 pub use fault::PactFault;
 pub use lifecycle::{LifecycleError, Step};
 pub use model::*;
-pub use rules::{OrganisationIds, acts_for, is_owner, is_participant, parties_of, validate};
+pub use rules::{
+    OrganisationIds, actions_outside, acts_for, is_owner, is_participant, parties_of, perimeter_fault, public_part,
+    reads_whole, validate,
+};
 
 #[cfg(test)]
 mod tests;

@@ -80,6 +80,47 @@ pub fn validate(
     out
 }
 
+/// The first of a project's `territories` that no territory of `perimeter` covers
+/// (itself, or a territory containing it), if any.
+pub fn outside<'a>(
+    perimeter: &[TerritoryRef],
+    territories: &'a [TerritoryRef],
+    referential: &Referential,
+) -> Option<&'a TerritoryRef> {
+    territories.iter().find(|t| !perimeter.iter().any(|p| covers(referential, p, t)))
+}
+
+/// The fault of a project whose territories leave `perimeter`, if they do.
+pub fn perimeter_fault(
+    perimeter: &[TerritoryRef],
+    territories: &[TerritoryRef],
+    referential: &Referential,
+) -> Option<F> {
+    outside(perimeter, territories, referential).map(|t| F::OutsidePerimeter {
+        territory: t.clone(),
+        name: referential.get_ref(t).map_or_else(|| t.to_string(), |x| x.name.clone()),
+    })
+}
+
+/// The actions of `c` that do not lie inside its perimeter, each at its field
+/// (`actions[i]`); `territories_of` gives a project's territories (`None`: no such
+/// project, already reported by [`validate`]).
+pub fn actions_outside(
+    c: &PactContent,
+    referential: &Referential,
+    territories_of: impl Fn(&str) -> Option<Vec<TerritoryRef>>,
+) -> Vec<FieldFault<F>> {
+    let mut out = Vec::new();
+    for (i, a) in c.actions.iter().enumerate() {
+        if let Some(territories) = territories_of(a)
+            && let Some(f) = perimeter_fault(&c.perimeter, &territories, referential)
+        {
+            fault(&mut out, format!("actions[{i}]"), f);
+        }
+    }
+    out
+}
+
 /// What the platform knows of an organisation a person acts for.
 #[derive(Debug, Clone, Default)]
 pub struct OrganisationIds {
@@ -159,4 +200,35 @@ pub fn is_participant(
     organisation: impl Fn(Uuid) -> Option<OrganisationIds>,
 ) -> bool {
     p.is_admin() || !parties_of(p, c, referential, organisation).is_empty()
+}
+
+/// Whether `p` reads the whole of `pact` — its draft and co-construction versions, its
+/// proposals and comments, and the names of the people who wrote or signed them: the
+/// agency (admins and programme managers) and the people who act for a party of any
+/// of its versions. Everyone else reads only its [`public_part`].
+pub fn reads_whole(
+    p: &Principal,
+    pact: &super::model::Pact,
+    referential: &Referential,
+    organisation: impl Fn(Uuid) -> Option<OrganisationIds>,
+) -> bool {
+    p.roles.iter().any(|r| matches!(r, Role::Admin | Role::ProgrammeManager { .. }))
+        || pact.versions.iter().any(|v| !parties_of(p, &v.content, referential, &organisation).is_empty())
+}
+
+/// What of `pact` anyone may read: nothing before its first signature; once signed,
+/// its signed versions (the texts in force, then and now), its execution, and who
+/// signed as organisations and dates — never the signer's name. A version being
+/// amended stays with the parties until it is signed.
+pub fn public_part(pact: &super::model::Pact) -> Option<super::model::Pact> {
+    pact.in_force()?;
+    let mut public = pact.clone();
+    public.versions.retain(|v| v.status == super::model::VersionStatus::Signed);
+    for v in &mut public.versions {
+        for s in &mut v.signatures {
+            s.person = Uuid::nil();
+            s.name.clear();
+        }
+    }
+    Some(public)
 }

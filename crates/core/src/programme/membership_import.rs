@@ -8,12 +8,22 @@
 //! membership exited on the import date (its history stays).
 //!
 //! Columns (first line, any order, case ignored; French names accepted):
-//! `code` (INSEE code of a commune, SIREN of an EPCI or of a commune; aliases `insee`,
-//! `code_insee`, `siren`, `code_geo`), optional `kind` (`commune`, `epci`,
-//! `departement`, `region`; alias `niveau`), `group_id` (`id_territoire`), `group_name`
-//! (`lib_territoire`), `status` (`statut`: candidate, labelled, active, exited),
-//! `signed_on` (`date_signature`), `labelled_on` (`date_labellisation`), `exited_on`
-//! (`date_sortie`), `convention`. Dates `YYYY-MM-DD` or `DD/MM/YYYY`.
+//! `code` (INSEE code of a commune, SIREN of an EPCI or of a commune; aliases
+//! `territory_code`, `insee`, `code_insee`, `siren`, `code_geo`), optional `kind`
+//! (`commune`, `epci`, `departement`, `region`; aliases `territory_kind`, `niveau`),
+//! `group_id` (`id_territoire`), `group_name` (`lib_territoire`), `status` (`statut`:
+//! candidate, labelled, active, exited), `signed_on` (`date_signature`), `labelled_on`
+//! (`date_labellisation`), `exited_on` (`date_sortie`), `convention`. Dates `YYYY-MM-DD`
+//! or `DD/MM/YYYY`. The programme's own export (`members.csv`) reads back unchanged:
+//! its `programme` column, when present, must name the programme imported, and its
+//! descriptive columns (`territory_name`, `departement`, `region`, `population`) are
+//! ignored.
+//!
+//! **A missing column is not an empty value.** A field whose column is absent keeps
+//! its current value on every member already in the programme (a new member gets
+//! none; the status of a new member is `active`); only an empty cell in a present
+//! column erases a value, and the preview counts what would be erased, per field
+//! ([`MembershipDiff::erased`]).
 
 use crate::import::FaultLog;
 use std::collections::{HashMap, HashSet};
@@ -35,6 +45,17 @@ pub struct MembershipDiff {
     /// (before, after)
     pub changed: Vec<(Membership, Membership)>,
     pub unchanged: usize,
+    /// Per field, how many changed members lose a value they had (an empty cell in a
+    /// present column): said in the preview as visibly as the removals.
+    pub erased: Vec<Erased>,
+}
+
+/// A field that the list empties on `count` members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Erased {
+    /// `group_name`, `signed_on`, `labelled_on`, `convention`.
+    pub field: &'static str,
+    pub count: usize,
 }
 
 /// A list may mark at most this share of the current members exited (in percent)
@@ -93,24 +114,53 @@ pub enum MembershipFault {
     ExitDate,
     #[error("{0} appears twice in this file (same group)")]
     Twice(TerritoryRef),
+    #[error("this line belongs to programme `{0}`, not to the one imported")]
+    OtherProgramme(String),
 }
 
-/// Reads the rows of an import file (the header first) into the programme's new list.
+/// Which optional columns the file has; a field whose column is absent keeps its
+/// current value.
+#[derive(Debug, Clone, Copy, Default)]
+struct Present {
+    group_name: bool,
+    status: bool,
+    signed_on: bool,
+    labelled_on: bool,
+    exited_on: bool,
+    convention: bool,
+}
+
+/// Reads the rows of an import file (the header first) into the programme's new list,
+/// for a programme with no member yet (every absent column leaves its field empty).
 pub fn read_rows(
     source: &str,
     programme: &str,
     records: &[Record],
     r: &Referential,
 ) -> Result<Vec<Membership>, Faults> {
+    read_list(source, programme, records, r, std::iter::empty())
+}
+
+/// Reads the rows of an import file (the header first) into the programme's new list,
+/// given its `current` memberships: a field whose column the file lacks keeps, on a
+/// member already listed (same territory and group), the value it has.
+pub fn read_list<'a>(
+    source: &str,
+    programme: &str,
+    records: &[Record],
+    r: &Referential,
+    current: impl IntoIterator<Item = &'a Membership>,
+) -> Result<Vec<Membership>, Faults> {
     let Some(head) = records.first() else {
         return Err(Faults(vec![Fault::coded(source, 0, None, MembershipFault::Empty)]));
     };
     let h = Header::new(head);
-    let code = h.find(&["code", "insee", "code_insee", "insee_com", "siren", "code_geo", "codgeo"]);
+    let code = h.find(&["code", "territory_code", "insee", "code_insee", "insee_com", "siren", "code_geo", "codgeo"]);
     if code.is_none() {
         return Err(Faults(vec![Fault::coded(source, head.line, Some("code"), MembershipFault::NoCodeColumn)]));
     }
-    let kind = h.find(&["kind", "niveau", "echelon"]);
+    let kind = h.find(&["kind", "territory_kind", "niveau", "echelon"]);
+    let programme_col = h.find(&["programme"]);
     let group_id = h.find(&["group_id", "id_territoire"]);
     let group_name = h.find(&["group_name", "lib_territoire"]);
     let status = h.find(&["status", "statut"]);
@@ -118,6 +168,15 @@ pub fn read_rows(
     let labelled = h.find(&["labelled_on", "date_labellisation"]);
     let exited = h.find(&["exited_on", "date_sortie"]);
     let convention = h.find(&["convention", "reference_convention"]);
+    let present = Present {
+        group_name: group_name.is_some(),
+        status: status.is_some(),
+        signed_on: signed.is_some(),
+        labelled_on: labelled.is_some(),
+        exited_on: exited.is_some(),
+        convention: convention.is_some(),
+    };
+    let current: HashMap<_, &Membership> = current.into_iter().map(|m| (m.key(), m)).collect();
     let commune_siren: HashMap<&str, &str> = r
         .all()
         .iter()
@@ -130,6 +189,11 @@ pub fn read_rows(
     for rec in &records[1..] {
         let line = rec.line;
         let mut fault = |field: &str, code: MembershipFault| faults.push(Fault::coded(source, line, Some(field), code));
+        let of = cell(rec, programme_col);
+        if !of.is_empty() && !of.eq_ignore_ascii_case(programme) {
+            fault("programme", MembershipFault::OtherProgramme(of.to_owned()));
+            continue;
+        }
         let raw = cell(rec, code);
         let territory = match resolve(r, &commune_siren, cell(rec, kind), raw) {
             Ok(t) => t,
@@ -161,21 +225,37 @@ pub fn read_rows(
         }
         let [signed_on, labelled_on, exited_on] =
             std::mem::replace(&mut dates, [Ok(None), Ok(None), Ok(None)]).map(|d| d.ok().flatten());
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let group_id = some(cell(rec, group_id));
+        let before = current.get(&(territory.clone(), group_id.clone())).copied();
+        // A present column gives the value (empty erases); an absent one keeps the
+        // member's current value.
+        let keep = |here: bool, value: Option<String>, old: fn(&Membership) -> &Option<String>| {
+            if here { value } else { before.and_then(|b| old(b).clone()) }
+        };
+        let st = match (present.status, before) {
+            (false, Some(b)) => b.status,
+            _ => st,
+        };
+        let exited_on = match (present.exited_on, before) {
+            (false, Some(b)) if st == MembershipStatus::Exited => b.exited_on.clone(),
+            (false, _) => None,
+            (true, _) => exited_on,
+        };
         if (st == MembershipStatus::Exited) != exited_on.is_some() {
             fault("exited_on", MembershipFault::ExitDate);
             continue;
         }
-        let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         let m = Membership {
             programme: programme.to_owned(),
             territory,
-            group_id: some(cell(rec, group_id)),
-            group_name: some(cell(rec, group_name)),
+            group_id,
+            group_name: keep(present.group_name, some(cell(rec, group_name)), |m| &m.group_name),
             status: st,
-            signed_on,
-            labelled_on,
+            signed_on: keep(present.signed_on, signed_on, |m| &m.signed_on),
+            labelled_on: keep(present.labelled_on, labelled_on, |m| &m.labelled_on),
             exited_on,
-            convention: some(cell(rec, convention)),
+            convention: keep(present.convention, some(cell(rec, convention)), |m| &m.convention),
         };
         if !seen.insert(m.key()) {
             fault("code", MembershipFault::Twice(m.territory.clone()));
@@ -238,7 +318,29 @@ pub fn diff<'a>(current: impl IntoIterator<Item = &'a Membership>, new: Vec<Memb
     }
     d.added.sort_by_key(Membership::key);
     d.changed.sort_by_key(|c| c.0.key());
+    d.erased = erased(&d.changed);
     d
+}
+
+/// A membership's optional field, read.
+type Field = fn(&Membership) -> &Option<String>;
+
+/// Per field, the changed members that lose a value they had.
+fn erased(changed: &[(Membership, Membership)]) -> Vec<Erased> {
+    let fields: [(&'static str, Field); 4] = [
+        ("group_name", |m| &m.group_name),
+        ("signed_on", |m| &m.signed_on),
+        ("labelled_on", |m| &m.labelled_on),
+        ("convention", |m| &m.convention),
+    ];
+    fields
+        .into_iter()
+        .map(|(field, get)| Erased {
+            field,
+            count: changed.iter().filter(|(b, a)| get(b).is_some() && get(a).is_none()).count(),
+        })
+        .filter(|e| e.count > 0)
+        .collect()
 }
 
 /// A removed membership as it is kept: exited on `today`.

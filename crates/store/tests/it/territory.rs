@@ -87,6 +87,18 @@ async fn shipped_story(store: &Store) {
     assert_eq!(loaded.all(), shipped.all(), "the whole country round-trips exactly");
     let rows = store.load_referential_rows().await.expect("rows").expect("present");
     assert_eq!(rows.all(), shipped.all(), "the rows and the snapshot hold the same referential");
+
+    // A truncated file (4 territories) would retire the rest of the country: refused
+    // under a 1 % limit, nothing written; allowed when the limit is lifted.
+    let truncated = small("COG 2027");
+    let refused = store.replace_referential_limited(&truncated, "test", 1).await.expect("counted");
+    assert!(refused.refused, "{refused:?}");
+    assert_eq!((refused.retired, refused.before), (36_400, 36_404));
+    assert_eq!(store.referential_state().await.expect("state"), Some(("COG 2026".into(), 1)));
+    assert_eq!(store.load_referential().await.expect("load").expect("present").len(), 36_404, "nothing retired");
+    assert_eq!(store.audit_for("referential", "territories").await.expect("audit").len(), 1, "no event");
+    let allowed = store.replace_referential_limited(&truncated, "test", 100).await.expect("allowed");
+    assert!(!allowed.refused && allowed.retired == 36_400, "{allowed:?}");
 }
 
 storage_test!(referential, |db: TestDb| async move { referential_story(&db.store).await });

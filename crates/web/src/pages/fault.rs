@@ -145,6 +145,11 @@ pub fn pact(f: &PactFault) -> String {
         F::AlreadyAction => "Ce projet est déjà une action du pacte.".into(),
         F::NotAnAction => "Ce projet n’est pas une action du pacte.".into(),
         F::NotAThread(_) => "Choisissez le sujet du commentaire.".into(),
+        F::OutsidePerimeter { name, .. } => {
+            format!(
+                "Ce projet porte sur {name}, hors du périmètre du pacte : élargissez le périmètre ou retirez le projet."
+            )
+        }
         F::Project(p) => project(p),
     }
 }
@@ -279,6 +284,9 @@ fn membership(f: &MembershipFault) -> String {
         F::Status(s) => format!("« {s} » n’est pas un statut connu (candidat, labellisé, actif, sorti)"),
         F::ExitDate => "une date de sortie va avec le statut « sorti », et seulement avec lui".into(),
         F::Twice(t) => format!("{t} figure deux fois dans le fichier (même territoire de projet)"),
+        F::OtherProgramme(p) => {
+            format!("cette ligne appartient au programme « {p} », pas à celui que vous mettez à jour")
+        }
     }
 }
 

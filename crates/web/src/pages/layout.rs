@@ -104,6 +104,12 @@ impl Layout {
 }
 
 /// "1 234 567", with the narrow no-break space French typography uses.
+/// A count with its noun in French: the singular for 0 and 1 ("0 demande", "1 ajout",
+/// "2 ajouts"), the number grouped by thousands.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", fr_number(n as u64), if n < 2 { one } else { many })
+}
+
 pub fn fr_number(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);

@@ -1,5 +1,9 @@
 //! The reads of `/api/v1/pacts`: search, one pact, its versions, the diff of two
-//! versions, proposals and comments.
+//! versions, proposals and comments — each as its reader may see it
+//! (`cohesion_app::pact::read::open`): the agency and the parties' people read a
+//! pact whole; anyone else only once it is signed, its signed versions, and the
+//! organisations and dates of the signatures; a pact not yet signed is a 404 to them,
+//! its proposals and comments a 401 or 403.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -7,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use cohesion_app::Page;
 use cohesion_app::pact as pacts;
-use cohesion_app::pact::read::{PactFilter, PactSummary, find};
+use cohesion_app::pact::read::{PactFilter, PactSummary, find, open};
 use cohesion_core::pact::{Comment, PactDiff, Proposal};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -15,6 +19,7 @@ use utoipa::IntoParams;
 use super::views::{PactView, VersionView, version_view, with_etag};
 use crate::AppState;
 use crate::api::ApiQuery;
+use crate::auth::MaybeActor;
 use crate::error::{ApiError, Problem};
 
 /// Find pacts (words in French, territory, status, kind).
@@ -23,18 +28,23 @@ use crate::error::{ApiError, Problem};
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
+    MaybeActor(who): MaybeActor,
     ApiQuery(f): ApiQuery<PactFilter>,
 ) -> Result<Json<Page<PactSummary>>, ApiError> {
     let (offset, limit) = (f.offset.unwrap_or(0), f.limit.unwrap_or(20));
-    Ok(Json(find(&state, &f, offset, limit).await?))
+    Ok(Json(find(&state, who.as_ref(), &f, offset, limit).await?))
 }
 
 /// One pact, with its revision as ETag.
 #[utoipa::path(get, path = "/api/v1/pacts/{id}", tag = "pacts", params(("id" = String, Path, description = "UUID")),
     responses((status = 200, body = PactView),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let p = pacts::load(&state, &id).await?;
+pub async fn detail(
+    State(state): State<AppState>,
+    MaybeActor(who): MaybeActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let p = open(&state, who.as_ref(), &id).await?.pact;
     Ok(with_etag(&state, StatusCode::OK, &p))
 }
 
@@ -44,9 +54,10 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Re
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn versions(
     State(state): State<AppState>,
+    MaybeActor(who): MaybeActor,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<VersionView>>, ApiError> {
-    let p = pacts::load(&state, &id).await?;
+    let p = open(&state, who.as_ref(), &id).await?.pact;
     Ok(Json(p.versions.iter().map(|v| version_view(&state, v)).collect()))
 }
 
@@ -57,9 +68,10 @@ pub async fn versions(
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn version(
     State(state): State<AppState>,
+    MaybeActor(who): MaybeActor,
     Path((id, number)): Path<(String, u32)>,
 ) -> Result<Json<VersionView>, ApiError> {
-    let p = pacts::load(&state, &id).await?;
+    let p = open(&state, who.as_ref(), &id).await?.pact;
     let v = p.version(number).ok_or_else(|| ApiError::NotFound(format!("the pact has no version {number}")))?;
     Ok(Json(version_view(&state, v)))
 }
@@ -81,10 +93,11 @@ pub struct DiffParams {
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn diff(
     State(state): State<AppState>,
+    MaybeActor(who): MaybeActor,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DiffParams>,
 ) -> Result<Json<PactDiff>, ApiError> {
-    let p = pacts::load(&state, &id).await?;
+    let p = open(&state, who.as_ref(), &id).await?.pact;
     let to = q.to.unwrap_or(p.current().number);
     let from = q.from.unwrap_or(to.saturating_sub(1).max(1));
     Ok(Json(pacts::diff(&state, &p, from, to)?))
@@ -93,17 +106,27 @@ pub async fn diff(
 /// The proposals made on a pact, oldest first.
 #[utoipa::path(get, path = "/api/v1/pacts/{id}/proposals", tag = "pacts", params(("id" = String, Path, description = "UUID")),
     responses((status = 200, body = Vec<Object>),
+              (status = 401, description = "Anonymous, on a pact whose public part only it may read", body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Neither a party's person nor the agency", body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn proposals(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<Proposal>>, ApiError> {
-    pacts::load(&state, &id).await?;
-    Ok(Json(cohesion_app::pact::read::proposals(&state, &id).await?))
+pub async fn proposals(
+    State(state): State<AppState>,
+    MaybeActor(who): MaybeActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Proposal>>, ApiError> {
+    Ok(Json(cohesion_app::pact::read::proposals(&state, who.as_ref(), &id).await?))
 }
 
 /// The comments on a pact, oldest first (group them by `thread`).
 #[utoipa::path(get, path = "/api/v1/pacts/{id}/comments", tag = "pacts", params(("id" = String, Path, description = "UUID")),
     responses((status = 200, body = Vec<Object>),
+              (status = 401, description = "Anonymous, on a pact whose public part only it may read", body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Neither a party's person nor the agency", body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn comments(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<Comment>>, ApiError> {
-    pacts::load(&state, &id).await?;
-    Ok(Json(cohesion_app::pact::read::comments(&state, &id).await?))
+pub async fn comments(
+    State(state): State<AppState>,
+    MaybeActor(who): MaybeActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Comment>>, ApiError> {
+    Ok(Json(cohesion_app::pact::read::comments(&state, who.as_ref(), &id).await?))
 }

@@ -41,6 +41,17 @@ pub struct ImportPreview {
     pub removed: Vec<MemberView>,
     pub changed: Vec<ChangeView>,
     pub unchanged: usize,
+    /// Per field (`group_name`, `signed_on`, `labelled_on`, `convention`), how many
+    /// changed members lose a value they had: an empty cell in a present column. A
+    /// column absent from the file keeps every current value.
+    pub erased: Vec<ErasedView>,
+}
+
+/// A field the file empties on `count` members.
+#[derive(Serialize, ToSchema)]
+pub struct ErasedView {
+    pub field: String,
+    pub count: usize,
 }
 
 /// The API view of a difference computed on `s`.
@@ -54,6 +65,7 @@ pub fn preview_view(s: &cohesion_app::Snapshot, d: &MembershipDiff, base_revisio
         removed: d.removed.iter().map(view).collect(),
         changed: d.changed.iter().map(|(b, a)| ChangeView { before: view(b), after: view(a) }).collect(),
         unchanged: d.unchanged,
+        erased: d.erased.iter().map(|e| ErasedView { field: e.field.to_owned(), count: e.count }).collect(),
     }
 }
 

@@ -55,11 +55,13 @@ pub struct SearchResults {
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn search(
     State(state): State<AppState>,
+    crate::auth::MaybeActor(who): crate::auth::MaybeActor,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>, ApiError> {
     let params = ListParams { q: Some(p.q.clone()), limit: p.limit, offset: p.offset, ..ListParams::default() };
     let Page { items, total } = project::list(&state, &params).await?;
-    let pacts = find_pacts(&state, &PactFilter { q: Some(p.q), ..PactFilter::default() }, 0, 20).await?;
+    let filter = PactFilter { q: Some(p.q), ..PactFilter::default() };
+    let pacts = find_pacts(&state, who.as_ref(), &filter, 0, 20).await?;
     Ok(Json(SearchResults { items, total, pacts }))
 }
 

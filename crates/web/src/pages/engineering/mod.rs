@@ -71,9 +71,7 @@ pub fn moment(t: OffsetDateTime) -> String {
 }
 
 /// "1 demande", "3 demandes", "0 demande" (French: the singular below 2).
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{} {}", crate::pages::layout::fr_number(n as u64), if n < 2 { one } else { many })
-}
+pub use crate::pages::layout::plural as count;
 
 /// Hundredths of a day: "1,5 jour", "3 jours", "0 jour".
 pub fn days(centidays: i64) -> String {

@@ -75,6 +75,53 @@ pub struct StepForm {
     csrf: String,
     #[serde(default)]
     target: String,
+    /// `oui` once the person has read the summary (closing the pact asks first).
+    #[serde(default)]
+    confirmer: String,
+}
+
+/// The page asking to confirm an irreversible step: what is signed or closed (the
+/// version's parties, projects and money), and the form that does it.
+#[derive(askama::Template)]
+#[template(path = "pact_confirm.html")]
+struct ConfirmPage {
+    layout: crate::pages::layout::Layout,
+    id: String,
+    /// What the step does, in one sentence.
+    what: String,
+    v: crate::pages::pact::detail::VersionPart,
+    action: String,
+    /// The form's own fields (`party` or `target`), sent again with `confirmer=oui`.
+    field: (&'static str, String),
+    button: String,
+}
+
+/// The confirmation page for `step` on the version `v` of pact `id`.
+fn confirm(
+    state: &AppState,
+    who: &Who,
+    id: &str,
+    p: &cohesion_core::pact::Pact,
+    v: &cohesion_core::pact::PactVersion,
+    (what, action, field, button): (String, &str, (&'static str, String), String),
+) -> Result<Response, PageError> {
+    let title = p.current().content.title.clone();
+    let page = ConfirmPage {
+        layout: crate::pages::layout::Layout::new(
+            &who.config,
+            format!("Confirmer : {button}"),
+            crate::pages::layout::Nav::Pacts,
+        )
+        .crumb("Pactes", "/pactes")
+        .crumb(title, format!("/pactes/{id}")),
+        id: id.to_owned(),
+        what,
+        v: crate::pages::pact::detail::version_part(state, v),
+        action: format!("/pactes/{id}/{action}"),
+        field,
+        button,
+    };
+    Ok(crate::pages::error::render(&who.config, &page)?.into_response())
 }
 
 /// `POST /pactes/{id}/etape`: the owner moves the pact along its lifecycle.
@@ -89,6 +136,19 @@ pub async fn step(
         let e = AppError::Conflict("cette étape n’existe pas".into());
         return refused(&state, &who, &id, e, Fault { form: "etape".into(), ..Fault::default() }).await;
     };
+    // Closing is irreversible: the owner confirms it on a page of its own first.
+    if target == PactStatus::Closed
+        && form.confirmer != "oui"
+        && let Ok(p) = pacts::load(&state, &id).await
+        && a.is_owner(&state, &p.current().content)
+        && let Some(v) = p.in_force()
+    {
+        let what = "Clore le pacte met fin à son exécution : il ne pourra plus être modifié ni faire l’objet d’un \
+                    avenant. Le texte en vigueur, rappelé ci-dessous, reste consultable."
+            .to_owned();
+        let step = (what, "etape", ("target", "closed".to_owned()), "Clore le pacte".to_owned());
+        return confirm(&state, &who, &id, &p, v, step);
+    }
     answer(&state, &who, &id, pacts::step(&state, &a, &id, target).await, "etape", "etape").await
 }
 
@@ -98,6 +158,9 @@ pub struct SignForm {
     csrf: String,
     #[serde(default)]
     party: String,
+    /// `oui` once the person has read what they sign.
+    #[serde(default)]
+    confirmer: String,
 }
 
 /// `POST /pactes/{id}/signature`: signs the version submitted for signature, for one party.
@@ -108,6 +171,23 @@ pub async fn sign(
     Form(form): Form<SignForm>,
 ) -> Result<Response, PageError> {
     let a = signed_in!(state, who, form.csrf);
+    // A signature engages the party: the signer reads the summary of the version and
+    // confirms. Anyone who may not sign gets the refusal straight away.
+    if form.confirmer != "oui"
+        && let Ok(p) = pacts::load(&state, &id).await
+        && let Some(v) = p.working().filter(|v| v.status == cohesion_core::pact::VersionStatus::ReadyForSignature)
+        && let Some(party) = v.content.party(&form.party)
+        && a.parties(&state, &v.content).contains(&form.party)
+        && !v.signatures.iter().any(|s| s.party == form.party)
+    {
+        let what = format!(
+            "Vous signez « {} » au nom de {}. Votre signature engage cette partie sur le texte, le périmètre, les \
+             projets et les montants ci-dessous ; elle ne peut pas être retirée.",
+            v.content.title, party.name
+        );
+        let step = (what, "signature", ("party", form.party.clone()), format!("Signer pour {}", party.name));
+        return confirm(&state, &who, &id, &p, v, step);
+    }
     answer(&state, &who, &id, pacts::sign(&state, &a, &id, &form.party).await, "signe", "signature").await
 }
 

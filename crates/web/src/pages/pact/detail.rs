@@ -18,6 +18,7 @@ use crate::pages::layout::{Layout, Nav, territory_href};
 use crate::pages::pact::badge;
 use crate::pages::visitor::Who;
 use cohesion_app::AppError;
+use cohesion_app::pact::read::open;
 use cohesion_app::pact::{self as pacts, Acting};
 
 /// A party and its signature of the version shown.
@@ -98,7 +99,14 @@ pub fn version_part(state: &AppState, v: &PactVersion) -> VersionPart {
                     .signatures
                     .iter()
                     .find(|s| s.party == p.key())
-                    .map(|s| format!("par {} le {}", s.name, french_time(&s.signed_at)))
+                    .map(|s| {
+                        // The public part of a pact names no signer (`public_part`).
+                        if s.name.is_empty() {
+                            format!("le {}", french_time(&s.signed_at))
+                        } else {
+                            format!("par {} le {}", s.name, french_time(&s.signed_at))
+                        }
+                    })
                     .unwrap_or_default(),
             })
             .collect(),
@@ -191,6 +199,11 @@ impl Fault {
 struct Detail {
     layout: Layout,
     id: String,
+    /// The reader sees the pact whole (a party's person or the agency): its drafts,
+    /// proposals and comments; otherwise its signed versions only.
+    whole: bool,
+    /// The owner may close the pact (signed or in execution, no amendment pending).
+    can_close: bool,
     kind: &'static str,
     status: String,
     badge: &'static str,
@@ -246,10 +259,7 @@ fn steps(p: &Pact) -> Vec<StepButton> {
         ],
         (Some(VersionStatus::CoConstruction), _) => vec![b("ready_for_signature", "Soumettre à la signature", true)],
         (Some(VersionStatus::ReadyForSignature), _) => vec![b("co_construction", "Rouvrir la co-construction", false)],
-        (_, PactStatus::Signed) => {
-            vec![b("in_execution", "Démarrer l’exécution", true), b("closed", "Clore le pacte", false)]
-        }
-        (_, PactStatus::InExecution) => vec![b("closed", "Clore le pacte", false)],
+        (_, PactStatus::Signed) => vec![b("in_execution", "Démarrer l’exécution", true)],
         _ => Vec::new(),
     }
 }
@@ -264,8 +274,9 @@ pub async fn page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let fail = |e: &dyn std::fmt::Display| PageError::internal(&who.config, e);
-    let p = match pacts::load(state, id).await {
-        Ok(p) => p,
+    let principal = who.auth.as_ref().map(|a| &a.principal);
+    let (p, whole) = match open(state, principal, id).await {
+        Ok(o) => (o.pact, o.whole),
         Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(fail(&e)),
     };
@@ -283,7 +294,12 @@ pub async fn page(
     let catalog = state.projects.load();
     let project_name = |pid: &str| catalog.get(pid).map(|p| p.input.name.clone());
 
-    let proposals = cohesion_app::pact::read::proposals(state, id).await.map_err(|e| fail(&e))?;
+    // The proposals and comments are the parties' and the agency's only.
+    let proposals = if whole {
+        cohesion_app::pact::read::proposals(state, principal, id).await.map_err(|e| fail(&e))?
+    } else {
+        Vec::new()
+    };
     let rows: Vec<ProposalRow> = proposals
         .iter()
         .map(|pr| {
@@ -317,7 +333,11 @@ pub async fn page(
         .collect();
     let (open, decided): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.status == ProposalStatus::Open.label());
 
-    let comments = cohesion_app::pact::read::comments(state, id).await.map_err(|e| fail(&e))?;
+    let comments = if whole {
+        cohesion_app::pact::read::comments(state, principal, id).await.map_err(|e| fail(&e))?
+    } else {
+        Vec::new()
+    };
     let thread_label = |thread: &str| -> String {
         if let Some(pid) = thread.strip_prefix("proposal:") {
             let what = open.iter().chain(&decided).find(|r| r.id == pid).map_or("une proposition", |r| r.what.as_str());
@@ -369,6 +389,7 @@ pub async fn page(
     let page = Detail {
         layout: Layout::new(&who.config, c.title.clone(), Nav::Pacts).crumb("Pactes", "/pactes"),
         id: id.to_owned(),
+        whole,
         kind: c.kind.label(),
         status: pacts::status_label(&p),
         badge: badge(status_now),
@@ -388,6 +409,8 @@ pub async fn page(
         participant: participant && status_now != PactStatus::Closed,
         can_edit: owner && matches!(working, Some(VersionStatus::Draft | VersionStatus::CoConstruction)),
         steps: if owner { steps(&p) } else { Vec::new() },
+        // Closing stands apart from the other steps, and asks to confirm (`actions::step`).
+        can_close: owner && p.working().is_none() && matches!(status_now, PactStatus::Signed | PactStatus::InExecution),
         can_amend: owner && working.is_none() && status_now != PactStatus::Closed,
         can_abandon: owner && p.pending_amendment().is_some(),
         sign_for: if working == Some(VersionStatus::ReadyForSignature) {
@@ -436,8 +459,8 @@ pub async fn version(
     who: Who,
     Path((id, number)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let p = match pacts::load(&state, &id).await {
-        Ok(p) => p,
+    let p = match open(&state, who.auth.as_ref().map(|a| &a.principal), &id).await {
+        Ok(o) => o.pact,
         Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };

@@ -146,8 +146,8 @@ pub async fn compare(
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let q = params.ok().map(|Query(q)| q).unwrap_or_default();
-    let p = match pacts::load(&state, &id).await {
-        Ok(p) => p,
+    let p = match cohesion_app::pact::read::open(&state, who.auth.as_ref().map(|a| &a.principal), &id).await {
+        Ok(o) => o.pact,
         Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };

@@ -266,10 +266,12 @@ fn french(errors: &[Fault], at: &Lines, content: &PactContent) -> Faults {
             out.push("owner", "Le pilote doit être l’une des parties : « État », ou le SIREN d’une autre partie.");
         } else if f.starts_with("actions[") {
             let n = line_of(&at.actions, f).map_or_else(String::new, |n| format!("Ligne {n} : "));
-            let what = if matches!(code, PactFault::ActionTwice) {
-                "ce projet figure deux fois."
-            } else {
-                "aucun projet ne porte cet identifiant."
+            let what = match code {
+                PactFault::ActionTwice => "ce projet figure deux fois.".to_owned(),
+                PactFault::OutsidePerimeter { name, .. } => {
+                    format!("ce projet porte sur {name}, hors du périmètre du pacte.")
+                }
+                _ => "aucun projet ne porte cet identifiant.".to_owned(),
             };
             out.push("actions", format!("{n}{what}"));
         } else {
@@ -282,18 +284,12 @@ fn french(errors: &[Fault], at: &Lines, content: &PactContent) -> Faults {
 /// The faults of how the text is written, plus those the rules find in what could be
 /// read of it: every fault at once, not one round per kind.
 fn with_rules(state: &AppState, mut faults: Faults, content: &PactContent, at: &Lines) -> Faults {
-    let snapshot = state.current();
-    let catalog = state.projects.load();
-    let errors: Vec<Fault> = cohesion_core::pact::validate(
-        content,
-        |t| snapshot.referential.get_ref(t).is_some(),
-        |id| catalog.get(id).is_some(),
-    )
-    .into_iter()
-    // A field whose lines could not be read is already explained.
-    .filter(|f| !faults.has(f.field.as_str()) || f.field.contains('['))
-    .map(|f| Fault::new(f.field, f.fault))
-    .collect();
+    let errors: Vec<Fault> = cohesion_app::pact::content_faults(state, content)
+        .into_iter()
+        // A field whose lines could not be read is already explained.
+        .filter(|f| !faults.has(f.field.as_str()) || f.field.contains('['))
+        .map(|f| Fault::new(f.field, f.fault))
+        .collect();
     faults.0.extend(french(&errors, at, content).0);
     faults
 }

@@ -20,7 +20,7 @@ use crate::pages::components::Choice;
 use crate::pages::error::{PageError, render};
 use crate::pages::layout::{Layout, Nav, Pagination, encode, fr_number};
 use crate::pages::visitor::Who;
-use cohesion_app::pact::read::{PactFilter, PactSummary, find};
+use cohesion_app::pact::read::{PactFilter, PactSummary, Reader, find, find_as};
 
 const PER_PAGE: usize = 20;
 
@@ -127,8 +127,9 @@ pub async fn list(
         kind: kind.map(|k| k.as_str().to_owned()),
         ..PactFilter::default()
     };
-    let found =
-        find(&state, &filter, (page_no - 1) * PER_PAGE, PER_PAGE).await.map_err(|e| PageError::internal(config, e))?;
+    let found = find(&state, who.auth.as_ref().map(|a| &a.principal), &filter, (page_no - 1) * PER_PAGE, PER_PAGE)
+        .await
+        .map_err(|e| PageError::internal(config, e))?;
     let snapshot = state.current();
     let r = &snapshot.referential;
     let base = format!(
@@ -178,11 +179,13 @@ pub struct Section {
     pub href: String,
 }
 
-/// The first `limit` pacts matching `q` and `territory`; empty on a bad filter.
+/// The first `limit` pacts matching `q` and `territory` as anyone reads them (the
+/// sections of the territory and project pages are the same for everyone: signed
+/// pacts only); empty on a bad filter.
 pub async fn section(state: &AppState, q: &str, territory: Option<&TerritoryRef>, limit: usize) -> Section {
     let filter =
         PactFilter { q: Some(q.to_owned()), territory: territory.map(ToString::to_string), ..PactFilter::default() };
-    let found = find(state, &filter, 0, limit).await.unwrap_or_default();
+    let found = find_as(state, &Reader::anyone(), &filter, 0, limit).unwrap_or_default();
     let snapshot = state.current();
     let code = territory.map(ToString::to_string).unwrap_or_default();
     Section {

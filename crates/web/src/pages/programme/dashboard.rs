@@ -19,7 +19,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::pages::PagesConfig;
 use crate::pages::error::{PageError, render};
-use crate::pages::layout::{Layout, Nav, Pagination, fr_number, kind_label, territory_href};
+use crate::pages::layout::{Layout, Nav, Pagination, fr_number, kind_label, plural, territory_href};
 use crate::pages::map::{CHART_WIDTH, Choropleth, DensityChart, choropleth, density_chart_of};
 use crate::pages::visitor::Who;
 
@@ -189,10 +189,10 @@ pub struct Params {
 fn notice(p: &Params) -> Option<String> {
     match p.info.as_deref()? {
         "import" => Some(format!(
-            "La liste des membres est mise à jour : {} ajout(s), {} retrait(s), {} modification(s).",
-            p.ajouts.unwrap_or(0),
-            p.retraits.unwrap_or(0),
-            p.modifications.unwrap_or(0)
+            "La liste des membres est mise à jour : {}, {}, {}.",
+            plural(p.ajouts.unwrap_or(0), "ajout", "ajouts"),
+            plural(p.retraits.unwrap_or(0), "retrait", "retraits"),
+            plural(p.modifications.unwrap_or(0), "modification", "modifications")
         )),
         "action" => Some("L’action est enregistrée.".into()),
         "cree" => Some("Le programme est ajouté au catalogue. Importez sa liste de membres ci-dessous.".into()),

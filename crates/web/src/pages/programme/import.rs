@@ -21,14 +21,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cohesion_core::import::Faults;
-use cohesion_core::programme::membership_import::MembershipDiff;
+use cohesion_core::programme::membership_import::{Erased, MembershipDiff};
 use cohesion_core::programme::{self, Membership};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::pages::error::{PageError, render};
-use crate::pages::layout::{Layout, Nav, fr_number};
+use crate::pages::layout::{Layout, Nav, fr_number, plural};
 use crate::pages::programme::faults::{FaultRow, fault_rows};
 use crate::pages::programme::{MemberRow, member_row, programme_href};
 use crate::pages::visitor::Who;
@@ -49,6 +49,8 @@ pub struct Preview {
     pub removed: Vec<MemberRow>,
     pub changed: Vec<ChangeRow>,
     pub counts: [(String, &'static str); 4],
+    /// Said as visibly as the removals when the list empties a field on members.
+    pub erasures: Option<String>,
     pub more: bool,
     pub noop: bool,
     /// Said before the button when current members would leave the programme.
@@ -123,25 +125,60 @@ fn preview(state: &AppState, d: &MembershipDiff, revision: i64, body: &[u8], fil
         removed: d.removed.iter().take(SHOWN).map(row).collect(),
         changed: d.changed.iter().take(SHOWN).map(|(b, a)| ChangeRow { row: row(a), what: changes(b, a) }).collect(),
         counts: [
-            (fr_number(d.added.len() as u64), "ajout(s)"),
-            (fr_number(d.removed.len() as u64), "retrait(s)"),
-            (fr_number(d.changed.len() as u64), "modification(s)"),
-            (fr_number(d.unchanged as u64), "inchangé(s)"),
+            figure(d.added.len(), "ajout", "ajouts"),
+            figure(d.removed.len(), "retrait", "retraits"),
+            figure(d.changed.len(), "modification", "modifications"),
+            figure(d.unchanged, "inchangé", "inchangés"),
         ],
+        erasures: erasures(&d.erased),
         more: d.added.len().max(d.removed.len()).max(d.changed.len()) > SHOWN,
         noop: d.is_noop(),
         mass_removal: d.is_mass_removal(),
         removals: (!d.removed.is_empty()).then(|| {
+            let n = d.removed.len();
             format!(
-                "{} membre(s) actuel(s) absent(s) du fichier seront marqués sortis à la date d’aujourd’hui (leur \
-                 historique est conservé). Le fichier doit contenir la liste complète des membres.",
-                fr_number(d.removed.len() as u64)
+                "{} du fichier {} marqué{} sorti{} à la date d’aujourd’hui (l’historique est conservé). Le fichier \
+                 doit contenir la liste complète des membres.",
+                plural(n, "membre actuel absent", "membres actuels absents"),
+                if n < 2 { "sera" } else { "seront" },
+                if n < 2 { "" } else { "s" },
+                if n < 2 { "" } else { "s" },
             )
         }),
         base_revision: revision,
         content: URL_SAFE_NO_PAD.encode(body),
         file_name,
     }
+}
+
+/// A figure of the preview: the number and its noun, singular or plural.
+fn figure(n: usize, one: &'static str, many: &'static str) -> (String, &'static str) {
+    (fr_number(n as u64), if n < 2 { one } else { many })
+}
+
+/// The values the list would erase, per field, in one sentence; `None` if none.
+fn erasures(erased: &[Erased]) -> Option<String> {
+    if erased.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = erased
+        .iter()
+        .map(|e| {
+            let what = match e.field {
+                "group_name" => "le nom du territoire de projet",
+                "signed_on" => "la date de signature",
+                "labelled_on" => "la date de labellisation",
+                "convention" => "la référence de convention",
+                other => other,
+            };
+            format!("{what} de {}", plural(e.count, "membre", "membres"))
+        })
+        .collect();
+    Some(format!(
+        "Le fichier efface {} : une cellule vide dans une colonne présente efface la valeur enregistrée. Une colonne \
+         absente du fichier laisse les valeurs telles qu’elles sont ; vérifiez le fichier avant d’appliquer.",
+        parts.join(", ")
+    ))
 }
 
 /// The uploaded form: its CSRF field and the file.
@@ -238,8 +275,8 @@ pub async fn upload(
 
 fn fault_summary(faults: &Faults) -> String {
     format!(
-        "Le fichier contient {} erreur(s) : rien n’a été enregistré. Corrigez les lignes ci-dessous puis envoyez-le à nouveau.",
-        faults.0.len()
+        "Le fichier contient {} : rien n’a été enregistré. Corrigez les lignes ci-dessous puis envoyez-le à nouveau.",
+        plural(faults.0.len(), "erreur", "erreurs")
     )
 }
 

@@ -108,7 +108,11 @@ pub async fn list(
     let r = &snapshot.referential;
     let programme = p.programme.filter(|c| snapshot.programmes.programme(c).is_some());
     let pact = match p.pacte.as_deref().filter(|id| !id.is_empty()) {
-        Some(id) => cohesion_app::pact::read::get(&state, id).await.map_err(|e| PageError::internal(&config, e))?,
+        // This page is the same for everyone: the pact as anyone reads it (signed).
+        Some(id) => cohesion_app::pact::read::get(&state, None, id)
+            .await
+            .map_err(|e| PageError::internal(&config, e))?
+            .map(|o| o.pact),
         None => None,
     };
     let filter = Filter {

@@ -647,7 +647,7 @@ fn b_page_pact_step<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
 fn b_page_pact_sign<'a>(w: &'a World, who: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move {
         let (id, _) = pact_at(w, scope, pact_local(scope), Stage::Ready).await;
-        form(format!("/pactes/{id}/signature"), &[("party", party_of(who, scope))])
+        form(format!("/pactes/{id}/signature"), &[("party", party_of(who, scope)), ("confirmer", "oui")])
     })
 }
 

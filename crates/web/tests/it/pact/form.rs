@@ -243,7 +243,8 @@ async fn story(app: &TestApp) {
     let body = "Nous signerons en conseil municipal.";
     let (s, _, _) = mayor.post(app, &format!("{page}/commentaires"), &[("thread", "pact"), ("body", body)]).await;
     assert_eq!(s, 303);
-    assert!(anonymous.get(&app.url(&page)).await.2.contains(body), "comments are public");
+    assert!(mayor.get(app, &page).await.1.contains(body), "the parties read the comments");
+    assert_eq!(anonymous.get(&app.url(&page)).await.0, 404, "a pact in co-construction is the parties' only");
     assert_eq!(other.post(app, &format!("{page}/commentaires"), &[("body", "Je passe")]).await.0, 403);
 
     // A stale edit: refused in French, what was typed kept.
@@ -261,12 +262,26 @@ async fn story(app: &TestApp) {
     assert_eq!(prefect.post(app, &format!("{page}/etape"), &[("target", "ready_for_signature")]).await.0, 303);
     let (_, html) = prefect.get(app, &page).await;
     assert!(html.contains("Signer pour Préfecture de la Loire") && !html.contains("Signer pour Commune"), "{html}");
-    assert_eq!(prefect.post(app, &format!("{page}/signature"), &[("party", "state")]).await.0, 303);
+    // Signing shows what is signed (parties, projects, money) and asks to confirm.
     let (s, _, html) = prefect.post(app, &format!("{page}/signature"), &[("party", "state")]).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("a-confirmer") && html.contains("name=\"confirmer\" value=\"oui\""), "{html}");
+    assert!(html.contains("Maison de santé du centre") && html.contains("Signer pour "), "{html}");
+    let (_, html) = mayor.get(app, &page).await;
+    assert!(!html.contains("Signé</p> par "), "nothing signed before the confirmation");
+    assert_eq!(
+        prefect.post(app, &format!("{page}/signature"), &[("party", "state"), ("confirmer", "oui")]).await.0,
+        303
+    );
+    let (s, _, html) =
+        prefect.post(app, &format!("{page}/signature"), &[("party", "state"), ("confirmer", "oui")]).await;
     assert_eq!(s, 409);
     assert!(html.contains("a déjà signé cette version"), "{html}");
-    assert_eq!(mayor.post(app, &format!("{page}/signature"), &[("party", "state")]).await.0, 403);
-    assert_eq!(mayor.post(app, &format!("{page}/signature"), &[("party", "214202186")]).await.0, 303);
+    assert_eq!(mayor.post(app, &format!("{page}/signature"), &[("party", "state")]).await.0, 403, "not her party");
+    assert_eq!(
+        mayor.post(app, &format!("{page}/signature"), &[("party", "214202186"), ("confirmer", "oui")]).await.0,
+        303
+    );
     let (_, html) = mayor.get(app, &page).await;
     assert!(html.contains("Signé</p> par ") && html.contains("Texte initial, signé"), "{html}");
 
@@ -301,8 +316,9 @@ async fn story(app: &TestApp) {
     let (s, to, _) = prefect.post(app, &format!("{page}/modifier"), &borrowed).await;
     assert_eq!((s, to), (303, format!("{page}?info=texte")));
     assert_eq!(prefect.post(app, &format!("{page}/etape"), &[("target", "ready_for_signature")]).await.0, 303);
-    assert_eq!(prefect.post(app, &format!("{page}/signature"), &[("party", "state")]).await.0, 303);
-    assert_eq!(mayor.post(app, &format!("{page}/signature"), &[("party", "214202186")]).await.0, 303);
+    let sign = |party: &'static str| [("party", party), ("confirmer", "oui")];
+    assert_eq!(prefect.post(app, &format!("{page}/signature"), &sign("state")).await.0, 303);
+    assert_eq!(mayor.post(app, &format!("{page}/signature"), &sign("214202186")).await.0, 303);
 
     let (s, html) = mayor.get(app, &format!("{page}/comparaison?de=1&a=2")).await;
     assert_eq!(s, 200);
@@ -341,6 +357,22 @@ async fn story(app: &TestApp) {
         .await
         .expect("json");
     assert_eq!(overview["pacts"]["total"], 1, "{}", overview["pacts"]);
+
+    // Closing stands apart from "Démarrer l’exécution" and asks to confirm first.
+    let (_, html) = prefect.get(app, &page).await;
+    let (start, close) =
+        (html.find("Démarrer l’exécution").expect("start"), html.find("id=\"cloture\"").expect("close"));
+    assert!(start < close, "closing is placed after, in its own block");
+    let (s, _, html) = prefect.post(app, &format!("{page}/etape"), &[("target", "closed")]).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("a-confirmer") && html.contains("Clore le pacte met fin"), "{html}");
+    assert_eq!(mayor.post(app, &format!("{page}/etape"), &[("target", "closed")]).await.0, 403, "not the owner");
+    let (_, html) = prefect.get(app, &page).await;
+    assert!(html.contains("Démarrer l’exécution"), "still signed");
+    let (s, to, _) = prefect.post(app, &format!("{page}/etape"), &[("target", "closed"), ("confirmer", "oui")]).await;
+    assert_eq!((s, to), (303, format!("{page}?info=etape")));
+    let (_, html) = prefect.get(app, &page).await;
+    assert!(!html.contains("id=\"cloture\"") && html.contains("Clos"), "closed");
 }
 
 storage_test!(pact_pages, |db: TestDb| async move { story(&TestApp::builder(db).start().await).await });

@@ -142,6 +142,21 @@ async fn story(app: &TestApp) {
     assert_eq!(c.call("POST", &p("/status"), &prefect, Some(json!({"status": "co_construction"})), None).await.0, 200);
     let as_state = json!({"party": "state", "change": {"type": "add_project", "project_id": b_id}});
     assert_eq!(c.call("POST", &p("/proposals"), &mayor, Some(as_state), None).await.0, 403, "not her party");
+    // A project outside the perimeter (the whole metropolis, not only Saint-Étienne) is
+    // refused, proposed or written into the text, and the fault names the territory.
+    let mut gimond = project("Voirie métropolitaine", 100_000_00, 10_000_00);
+    gimond["territories"] = json!([{"kind": "epci", "code": "244200770"}]);
+    let (s, far) = c.call("POST", "/api/v1/projects", &prefect, Some(gimond), None).await;
+    assert_eq!(s, 201, "{far}");
+    let far_id = far["id"].as_str().expect("id").to_owned();
+    let outside = json!({"party": COMMUNE, "change": {"type": "add_project", "project_id": far_id}});
+    let (s, refused) = c.call("POST", &p("/proposals"), &mayor, Some(outside), None).await;
+    assert_eq!((s, refused["errors"][0]["field"].as_str()), (400, Some("change.project_id")), "{refused}");
+    assert!(refused["errors"][0]["message"].as_str().unwrap_or("").contains("Saint-Étienne Métropole"), "{refused}");
+    let (_, now) = c.call("GET", &p(""), &prefect, None, None).await;
+    let rev = now["revision"].as_i64().expect("revision");
+    let (s, refused) = c.call("PATCH", &p(""), &prefect, Some(json!({"actions": [a_id, far_id]})), Some(rev)).await;
+    assert_eq!((s, refused["errors"][0]["field"].as_str()), (400, Some("actions[1]")), "{refused}");
     let (s, prop) = c.call("POST", &p("/proposals"), &mayor, Some(proposal), None).await;
     assert_eq!(s, 201, "{prop}");
     let prop_id = prop["id"].as_str().expect("id").to_owned();
@@ -159,8 +174,44 @@ async fn story(app: &TestApp) {
         c.call("POST", &p("/comments"), &mayor, Some(json!({"body": "Merci, calendrier à préciser"})), None).await;
     assert_eq!(s, 201);
     assert_eq!(c.call("POST", &p("/comments"), &other, Some(json!({"body": "Je passe"})), None).await.0, 403);
-    let (_, comments) = c.call("GET", &p("/comments"), "", None, None).await;
+    let (_, comments) = c.call("GET", &p("/comments"), &mayor, None, None).await;
     assert_eq!(comments.as_array().map(Vec::len), Some(1));
+
+    // Before its signature, a pact is read by its parties' people and the agency only:
+    // to anyone else it does not exist, on every route that shows pacts.
+    let manager = app.token("chef@anct.gouv.fr", vec![Role::ProgrammeManager { programme: "pvd".into() }]).await;
+    let cerema = Organisation {
+        id: Uuid::now_v7(),
+        kind: OrganisationKind::Partner,
+        name: "Cerema".into(),
+        siren: None,
+        siret: None,
+        territory: None,
+        version: 1,
+    };
+    let cerema = app.db.store.create_organisation(&cerema, &by).await.expect("organisation");
+    let outsider = app.token("curieux@example.fr", vec![Role::Partner { organisation: cerema.id }]).await;
+    for reader in ["", other.as_str(), outsider.as_str()] {
+        for rest in ["", "/versions", "/versions/1", "/diff", "/proposals", "/comments"] {
+            let (s, body) = c.call("GET", &p(rest), reader, None, None).await;
+            assert_eq!(s, 404, "{rest} read by {reader:?} before signature: {body}");
+        }
+        let (_, found) = c.call("GET", "/api/v1/pacts?q=saint-etienne", reader, None, None).await;
+        assert_eq!(found["total"], 0, "{found}");
+        let (_, search) = c.call("GET", "/api/v1/search?q=cohesion", reader, None, None).await;
+        assert_eq!(search["pacts"]["total"], 0, "{search}");
+        let page = app.client.get(app.url(&format!("/pactes/{id}"))).send().await.expect("page");
+        assert_eq!(page.status().as_u16(), 404);
+    }
+    for reader in [&mayor, &prefect, &manager] {
+        assert_eq!(c.call("GET", &p("/proposals"), reader, None, None).await.0, 200);
+        assert_eq!(c.call("GET", "/api/v1/pacts?q=saint-etienne", reader, None, None).await.1["total"], 1);
+    }
+    let territory =
+        app.client.get(app.url("/api/v1/territories/commune/42218/overview")).send().await.expect("overview");
+    let territory: Value = territory.json().await.expect("json");
+    assert_eq!(territory["pacts"]["total"], 0, "the territory's sections show signed pacts only");
+    assert_eq!(c.call("GET", &format!("/api/v1/projects?pact={id}"), "", None, None).await.0, 400, "not told");
 
     // Put to signature: the text freezes; each party signs for itself.
     let (s, ready) =
@@ -193,6 +244,18 @@ async fn story(app: &TestApp) {
     let (_, v1) = c.call("GET", &p("/versions/1"), "", None, None).await;
     assert_eq!(v1["money"]["cost_cents"], 1_600_000_00i64, "the signed version never changes");
     assert_eq!(v1["parties"][1]["signature"]["party"], COMMUNE);
+    assert_eq!(v1["parties"][1]["signature"]["name"], "", "anyone reads who signed as an organisation, not a name");
+    let (_, v1) = c.call("GET", &p("/versions/1"), &mayor, None, None).await;
+    assert_ne!(v1["parties"][1]["signature"]["name"], "", "the parties read the signer's name");
+    // Signed: public, without the proposals, the comments and their authors.
+    assert_eq!(c.call("GET", &p("/comments"), "", None, None).await.0, 401);
+    assert_eq!(c.call("GET", &p("/proposals"), &outsider, None, None).await.0, 403);
+    let page = app.client.get(app.url(&format!("/pactes/{id}"))).send().await.expect("page");
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("lecture-publique") && !html.contains("Merci, calendrier") && !html.contains("Priorité santé")
+    );
 
     // An amendment: a new version, the same steps, signed by all.
     assert_eq!(c.call("POST", &p("/versions"), &mayor, None, None).await.0, 403);
@@ -223,6 +286,11 @@ async fn story(app: &TestApp) {
     // An amendment can be abandoned before signature; signed versions never.
     assert_eq!(c.call("DELETE", &p("/versions/2"), &prefect, None, None).await.0, 409, "version 2 is signed");
     assert_eq!(c.call("POST", &p("/versions"), &prefect, None, None).await.0, 201);
+    // An amendment being written stays with the parties: anyone reads the signed ones.
+    let (_, public) = c.call("GET", &p(""), "", None, None).await;
+    assert_eq!((public["current"]["number"].as_u64(), public["versions"].as_array().map(Vec::len)), (Some(2), Some(2)));
+    assert_eq!(c.call("GET", &p("/versions/3"), "", None, None).await.0, 404);
+    assert_eq!(c.call("GET", &p("/versions/3"), &mayor, None, None).await.0, 200);
     assert_eq!(c.call("DELETE", &p("/versions/3"), &mayor, None, None).await.0, 403);
     let (s, back) = c.call("DELETE", &p("/versions/3"), &prefect, None, None).await;
     assert_eq!((s, back["versions"].as_array().map(Vec::len)), (200, Some(2)), "{back}");
@@ -251,9 +319,10 @@ async fn story(app: &TestApp) {
     elsewhere.revision = 1;
     let quiet = cohesion_store::pact::Told { kind: "created", summary: "ailleurs".into(), recipients: vec![] };
     app.db.store.create_pact(&elsewhere, Uuid::nil(), &quiet).await.expect("other instance");
-    assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", "", None, None).await.1["total"], 0, "not seen yet");
+    assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", &prefect, None, None).await.1["total"], 0, "not seen yet");
     app.state.refresh().await.expect("refresh");
-    assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", "", None, None).await.1["total"], 1);
+    assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", &prefect, None, None).await.1["total"], 1);
+    assert_eq!(c.call("GET", "/api/v1/pacts?q=pilat", "", None, None).await.1["total"], 0, "a draft");
 
     // The digest: one mail per person, each event once; a second run sends nothing.
     let report = cohesion_app::digest::send_all(&app.state, &app.state.outbox()).await.expect("digest");

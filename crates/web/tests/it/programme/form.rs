@@ -96,7 +96,7 @@ async fn import_story(app: &TestApp) {
     let revision = app.state.current().programme_revision;
     let (status, html) = upload(app, &mut b, "code;statut\n42218;actif\n99999;actif\n01001;bof\n").await;
     assert_eq!(status, 400, "{html}");
-    assert!(html.contains("2 erreur(s)"), "{html}");
+    assert!(html.contains("2 erreurs"), "{html}");
     assert!(html.contains("<td class=\"cohesion-num\">3</td><td>code</td><td>« 99999 » : commune inconnue"), "{html}");
     assert!(html.contains("<td class=\"cohesion-num\">4</td><td>statut</td><td>« bof » n’est pas un statut connu"));
     assert!(!html.contains("Appliquer ces changements"));
@@ -113,14 +113,14 @@ async fn import_story(app: &TestApp) {
     // Preview, then apply.
     let (status, preview) = upload(app, &mut b, "code,date_signature\n42218,2021-05-28\n01001,\n").await;
     assert_eq!(status, 200, "{preview}");
-    assert!(preview.contains("2 <span class=\"cohesion-figure__label\">ajout(s)</span>"), "{preview}");
+    assert!(preview.contains("2 <span class=\"cohesion-figure__label\">ajouts</span>"), "{preview}");
     assert!(preview.contains("Saint-Étienne") && preview.contains("signée le 28/05/2021"));
     assert_eq!(members(app), 0, "a preview writes nothing");
     let (status, location, _) = confirm(app, &mut b, &preview).await;
     assert_eq!((status, location.as_str()), (303, "/programmes/pvd?info=import&ajouts=2&retraits=0&modifications=0"));
     assert_eq!(members(app), 2);
     let (_, _, html) = b.get(&app.url(&location)).await;
-    assert!(html.contains("La liste des membres est mise à jour : 2 ajout(s), 0 retrait(s), 0 modification(s)."));
+    assert!(html.contains("La liste des membres est mise à jour : 2 ajouts, 0 retrait, 0 modification."), "{html}");
     assert!(html.contains("Membres (2)"));
 
     // A stale preview: another change was applied since; nothing is overwritten.
@@ -128,7 +128,7 @@ async fn import_story(app: &TestApp) {
     let (_, other) =
         upload(app, &mut b, "code,statut,date_labellisation\n42218,labellisé,2022-01-01\n01001,actif,\n42500,actif,\n")
             .await;
-    assert!(other.contains("1 <span class=\"cohesion-figure__label\">modification(s)</span>"), "{other}");
+    assert!(other.contains("1 <span class=\"cohesion-figure__label\">modification</span>"), "{other}");
     assert!(other.contains("statut : Actif → Labellisé"), "{other}");
     assert_eq!(confirm(app, &mut b, &other).await.0, 303);
     let before = (members(app), app.state.current().programme_revision);
@@ -137,6 +137,14 @@ async fn import_story(app: &TestApp) {
     assert!(html.contains("les programmes ont été modifiés depuis l’aperçu"), "{html}");
     assert!(html.contains("Rien n’a été écrasé"));
     assert_eq!((members(app), app.state.current().programme_revision), before, "nothing written");
+    // The signature date was kept (no such column in `other`); an empty cell in a
+    // present column erases it, and the preview says so before anything is applied.
+    let (_, emptied) =
+        upload(app, &mut b, "code,statut,date_signature\n42218,labellisé,\n01001,actif,\n42500,actif,\n").await;
+    assert!(
+        emptied.contains("id=\"effacements\"") && emptied.contains("la date de signature de 1 membre"),
+        "{emptied}"
+    );
     let removed = app.state.current().programmes.members("pvd").filter(|(m, _)| m.exited_on.is_some()).count();
     assert_eq!(removed, 0, "the stale list did not remove anyone");
 

@@ -293,3 +293,71 @@ async fn an_evaluation_of_a_programme_freezes_its_members() {
     assert_eq!(problem["errors"][0]["field"], "treated.code");
     app.db.cleanup().await;
 }
+
+/// Every programme's own export imports back unchanged, and a list without a column
+/// keeps that column's values (issue 17: a PVD list without dates once erased every
+/// signature date). An empty cell in a present column erases, and the preview says
+/// how many, per field.
+async fn export_then_import_changes_nothing(app: &TestApp) {
+    let admin = app.token("admin-export@anct.gouv.fr", vec![cohesion_core::access::Role::Admin]).await;
+    let preview = |code: String, csv: String| {
+        let admin = admin.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .post(app.url(&format!("/api/v1/programmes/{code}/imports/preview")))
+                .bearer_auth(&admin)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .expect("answer");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let catalogue = app.ok("/api/v1/programmes").await;
+    let codes: Vec<String> = catalogue["items"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|p| p["code"].as_str().map(str::to_owned))
+        .collect();
+    assert!(codes.len() >= 4, "{codes:?}");
+    for code in &codes {
+        let (status, _, csv) = app.get(&format!("/api/v1/programmes/{code}/members.csv")).await;
+        assert_eq!(status, 200, "{code}");
+        let (status, d) = preview(code.clone(), csv.clone()).await;
+        assert_eq!(status, 200, "{code}: {d}");
+        let moved = ["added", "removed", "changed", "erased"].map(|k| d[k].as_array().map_or(usize::MAX, Vec::len));
+        assert_eq!(moved, [0, 0, 0, 0], "{code}: the export reads back as the identity");
+        assert_eq!(d["unchanged"].as_u64(), Some(csv.lines().count() as u64 - 1), "{code}");
+    }
+
+    // PVD's codes only: nothing changes, dates included.
+    let (_, _, csv) = app.get("/api/v1/programmes/pvd/members.csv").await;
+    let rows = cohesion_core::programme::csv::parse(&csv).expect("csv");
+    let list = |header: &str, extra: &str| -> String {
+        std::iter::once(header.to_owned())
+            .chain(rows.iter().skip(1).map(|r| format!("{},{},{}{extra}", r.cells[1], r.cells[2], r.cells[7])))
+            .map(|l| l + "\n")
+            .collect()
+    };
+    let (status, d) = preview("pvd".into(), list("territory_kind,territory_code,group_id", "")).await;
+    assert_eq!(status, 200, "{d}");
+    let moved = ["added", "removed", "changed", "erased"].map(|k| d[k].as_array().map_or(usize::MAX, Vec::len));
+    assert_eq!(moved, [0, 0, 0, 0], "no column, no change");
+
+    // An empty signature column erases, counted.
+    let signed = rows.iter().skip(1).filter(|r| !r.cells[10].is_empty()).count();
+    assert!(signed > 1_000, "PVD members have signature dates: {signed}");
+    let (_, d) = preview("pvd".into(), list("territory_kind,territory_code,group_id,signed_on", ",")).await;
+    assert_eq!(d["erased"][0]["field"], "signed_on", "{}", d["erased"]);
+    assert_eq!(d["erased"][0]["count"].as_u64(), Some(signed as u64));
+}
+
+#[tokio::test]
+async fn a_programme_export_imports_back_unchanged() {
+    let app = app_with_programmes(TestDb::sqlite().await.expect("db")).await;
+    export_then_import_changes_nothing(&app).await;
+    app.db.cleanup().await;
+}
