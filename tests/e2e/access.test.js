@@ -83,7 +83,7 @@ describe('signed in (desktop)', () => {
       await page.fill('#invite-prenom', 'Anne');
       await page.fill('#invite-nom', 'Martin');
       await page.selectOption('#invite-role', 'delegate');
-      await page.fill('#invite-departement', '42');
+      await page.selectOption('#invite-departement', '42');
       await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/administration/personnes"] button')]);
       assert.match(await page.textContent('.fr-alert--success'), /invitation est envoyée/);
       assert.match(await page.textContent('table'), /département 42/);

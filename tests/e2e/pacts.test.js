@@ -107,10 +107,16 @@ describe('pacts (desktop)', () => {
       assert.match(await mayor.page.textContent('#commentaires'), /conseil municipal de décembre/);
       await admin.page.goto(pactUrl, { waitUntil: 'networkidle' });
       await submit(admin.page, 'button:has-text("Soumettre à la signature")');
+      // Signing shows what is signed and asks to confirm (issue 17).
       await submit(admin.page, 'button:has-text("Signer pour Préfecture de la Loire")');
+      assert.match(await admin.page.textContent('h1'), /Confirmer : Signer pour Préfecture de la Loire/);
+      assert.match(await admin.page.textContent('main'), /ne peut pas être retirée/);
+      await checked(admin.page, admin.problems, 'desktop-pacte-confirmer-signature');
+      await submit(admin.page, 'form:has(input[name=confirmer]) button[type=submit]');
       assert.match(await admin.page.textContent('.fr-alert--success'), /signature est enregistrée/);
       await mayor.page.goto(pactUrl, { waitUntil: 'networkidle' });
       await submit(mayor.page, `button:has-text("Signer pour ${org.name}")`);
+      await submit(mayor.page, 'form:has(input[name=confirmer]) button[type=submit]');
       assert.match(await mayor.page.textContent('.fr-badges-group'), /Signé/);
       await checked(mayor.page, mayor.problems, 'desktop-pacte-signe');
 
@@ -125,8 +131,10 @@ describe('pacts (desktop)', () => {
       assert.match(await admin.page.textContent('.fr-alert--success'), /texte est enregistré/);
       await submit(admin.page, 'button:has-text("Soumettre à la signature")');
       await submit(admin.page, 'button:has-text("Signer pour Préfecture de la Loire")');
+      await submit(admin.page, 'form:has(input[name=confirmer]) button[type=submit]');
       await mayor.page.goto(pactUrl, { waitUntil: 'networkidle' });
       await submit(mayor.page, `button:has-text("Signer pour ${org.name}")`);
+      await submit(mayor.page, 'form:has(input[name=confirmer]) button[type=submit]');
       await checked(mayor.page, mayor.problems, 'desktop-pacte');
 
       // The comparison of the two versions.

@@ -18,6 +18,7 @@ const PAGES = [
   { name: 'mentions-legales', path: '/mentions-legales', h1: /Mentions légales/ },
   { name: 'donnees-personnelles', path: '/donnees-personnelles', h1: /Données personnelles/ },
   { name: 'plan-du-site', path: '/plan-du-site', h1: /Plan du site/ },
+  { name: 'api-docs', path: '/api/docs', h1: /API ouverte/, ready: '.swagger-ui .opblock-tag' },
   { name: '404', path: '/nulle-part', h1: /Page non trouvée/, status: 404 },
 ];
 
@@ -40,6 +41,8 @@ for (const viewport of ['desktop', 'mobile']) {
           assert.equal(response.status(), p.status ?? 200);
           assert.equal(await page.getAttribute('html', 'lang'), 'fr');
           assert.match((await page.textContent('h1')).trim(), p.h1);
+          // A page that draws itself from a script: wait until it has.
+          if (p.ready) await page.waitForSelector(p.ready);
           // DSFR's script ran (it marks the root element).
           assert.equal(await page.getAttribute('html', 'data-fr-js'), 'true');
           await screenshot(page, `${viewport}-${p.name}`);

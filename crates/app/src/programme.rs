@@ -54,6 +54,13 @@ fn today() -> String {
     programme::date_of_unix_seconds(secs)
 }
 
+/// The catalogue's own spelling of a programme code typed in any case, with spaces
+/// around (" PVD " → `pvd`); the code as given, trimmed and lowercased, when no
+/// programme has it. Every use case that writes takes the code through it.
+pub fn canonical(programmes: &ProgrammeIndex, code: &str) -> String {
+    programmes.programme(code).map_or_else(|| code.trim().to_lowercase(), |p| p.code.clone())
+}
+
 /// The programme `code` of the catalogue.
 pub fn find<'a>(programmes: &'a ProgrammeIndex, code: &str) -> Result<&'a Programme, AppError> {
     programmes.programme(code).ok_or_else(|| AppError::NotFound(format!("no programme with code `{code}`")))
@@ -73,6 +80,7 @@ pub struct ListFile<'a> {
 }
 
 fn list_diff_of(s: &Snapshot, code: &str, file: &ListFile<'_>) -> Result<MembershipDiff, Faults> {
+    let code = &canonical(&s.programmes, code);
     let records = table::read(file.source, file.bytes)?;
     let current = s.programmes.members(code).map(|(m, _)| m);
     let new = read_list(file.source, code, &records, &s.referential, current)?;
@@ -92,6 +100,7 @@ pub fn preview_file(
     code: &str,
     file: &ListFile<'_>,
 ) -> Result<(MembershipDiff, i64), AppError> {
+    let code = &canonical(&app.current().programmes, code);
     may_manage(who, code)?;
     let s = app.current();
     find(&s.programmes, code)?;
@@ -135,6 +144,7 @@ pub async fn apply_file(
     base_revision: i64,
     confirm_removals: bool,
 ) -> Result<ImportResult, AppError> {
+    let code = &canonical(&app.current().programmes, code);
     may_manage(who, code)?;
     // The difference must be computed on the revision the client previewed: catch up
     // with the store first (another instance may have applied a change).
@@ -176,6 +186,7 @@ pub async fn apply_file(
 
 /// Checks a rule against the referential and the catalogue, then stores it.
 pub async fn set_rule(app: &App, who: &Principal, code: &str, rule: &Rule) -> Result<(), AppError> {
+    let code = &canonical(&app.current().programmes, code);
     may_manage(who, code)?;
     let s = app.current();
     find(&s.programmes, code)?;
@@ -243,6 +254,7 @@ pub fn parse_action(code: &str, id: String, input: ActionInput) -> Result<(Actio
 
 /// Adds an action to the plan of programme `code`.
 pub async fn add_action(app: &App, who: &Principal, code: &str, input: ActionInput) -> Result<Action, AppError> {
+    let code = &canonical(&app.current().programmes, code);
     may_manage(who, code)?;
     find(&app.current().programmes, code)?;
     let (action, _) = parse_action(code, uuid::Uuid::now_v7().to_string(), input)?;
@@ -257,6 +269,7 @@ pub async fn change_action(
     id: &str,
     input: ActionInput,
 ) -> Result<Action, AppError> {
+    let code = &canonical(&app.current().programmes, code);
     may_manage(who, code)?;
     let (action, version) = parse_action(code, id.to_owned(), input)?;
     let version = version.ok_or_else(|| AppError::bad_request("missing_version", "give the version you read"))?;
@@ -348,4 +361,137 @@ pub async fn add(app: &App, who: &Principal, input: ProgrammeInput) -> Result<St
             Ok(p.code)
         }
     }
+}
+
+pub use cohesion_store::programme::MembershipChange;
+
+/// The latest `limit` changes of programme `code`'s memberships (status, dates,
+/// convention; joins and exits), newest first, each with the version it replaced.
+/// Memberships are public: anyone reads them.
+pub async fn changes(app: &App, code: &str, limit: usize) -> Result<Vec<MembershipChange>, AppError> {
+    let code = canonical(&app.current().programmes, code);
+    find(&app.current().programmes, &code)?;
+    Ok(app.store.membership_changes(&code, i64::try_from(limit).unwrap_or(i64::MAX)).await?)
+}
+
+/// Every change of the memberships of territory `t`, in every programme, newest first.
+pub async fn territory_changes(
+    app: &App,
+    t: &cohesion_core::territory::TerritoryRef,
+) -> Result<Vec<MembershipChange>, AppError> {
+    Ok(app.store.territory_membership_changes(t).await?)
+}
+
+/// How a programme's member list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MemberSort {
+    /// By territory name (the stored order).
+    #[default]
+    Name,
+    /// By INSEE code or SIREN.
+    Code,
+    /// By département, then name.
+    Departement,
+    /// By status (candidate, labelled, active, exited), then name.
+    Status,
+    /// By signature date, the undated last, then name.
+    SignedOn,
+}
+
+impl MemberSort {
+    /// `name`, `code`, `departement`, `status` or `signed_on`.
+    pub fn parse(s: &str) -> Option<MemberSort> {
+        Some(match s {
+            "name" | "nom" => MemberSort::Name,
+            "code" => MemberSort::Code,
+            "departement" => MemberSort::Departement,
+            "status" | "statut" => MemberSort::Status,
+            "signed_on" | "signature" => MemberSort::SignedOn,
+            _ => return None,
+        })
+    }
+}
+
+/// What a programme's member list keeps, and in which order: shared by the API, the
+/// exports and the pages, so that the three always agree.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// Words of the territory's name (accents and case ignored), or the start of its
+    /// code or SIREN.
+    pub q: Option<String>,
+    /// Members in this département (an EPCI counts in every département it spans).
+    pub departement: Option<String>,
+    pub region: Option<String>,
+    pub status: Option<programme::MembershipStatus>,
+    pub sort: MemberSort,
+    pub descending: bool,
+}
+
+/// The département a member is listed under: its own, an EPCI's main one.
+pub fn member_departement(t: &cohesion_core::territory::Territory) -> Option<&str> {
+    match t.kind {
+        cohesion_core::territory::TerritoryKind::Epci => t.departements.first().map(String::as_str),
+        cohesion_core::territory::TerritoryKind::Departement => Some(t.code.as_str()),
+        cohesion_core::territory::TerritoryKind::Region => None,
+        _ => t.parents.departement.as_deref(),
+    }
+}
+
+/// The members of programme `code` that `f` keeps, in its order, with the index of
+/// their territory in the referential when it knows it.
+pub fn members<'a>(s: &'a Snapshot, code: &str, f: &MemberFilter) -> Vec<(&'a programme::Membership, Option<u32>)> {
+    use cohesion_core::territory::{TerritoryKind, fold};
+    let r = &s.referential;
+    let words: Vec<String> =
+        f.q.as_deref().map(fold).unwrap_or_default().split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect();
+    let code_prefix = f.q.as_deref().map(|q| q.trim().to_uppercase()).unwrap_or_default();
+    let mut out: Vec<_> = s
+        .programmes
+        .members(code)
+        .filter(|(m, at)| {
+            let t = at.map(|i| r.at(i));
+            let in_dep = |d: &str| {
+                t.is_some_and(|t| match t.kind {
+                    TerritoryKind::Epci => t.departements.iter().any(|x| x == d),
+                    TerritoryKind::Departement => t.code == d,
+                    _ => t.parents.departement.as_deref() == Some(d),
+                })
+            };
+            let in_reg = |g: &str| {
+                t.is_some_and(|t| {
+                    if t.kind == TerritoryKind::Region { t.code == g } else { t.parents.region.as_deref() == Some(g) }
+                })
+            };
+            let named = || {
+                words.is_empty()
+                    || m.territory.code.starts_with(&code_prefix)
+                    || t.and_then(|t| t.siren.as_deref()).is_some_and(|siren| siren.starts_with(&code_prefix))
+                    || t.is_some_and(|t| {
+                        let name = fold(&t.name);
+                        words.iter().all(|w| name.split(' ').any(|n| n.starts_with(w.as_str())))
+                    })
+            };
+            f.departement.as_deref().is_none_or(in_dep)
+                && f.region.as_deref().is_none_or(in_reg)
+                && f.status.is_none_or(|st| m.status == st)
+                && named()
+        })
+        .collect();
+    let dep = |at: Option<u32>| at.and_then(|i| member_departement(r.at(i))).unwrap_or("").to_owned();
+    match f.sort {
+        MemberSort::Name => {}
+        MemberSort::Code => out.sort_by(|a, b| a.0.territory.code.cmp(&b.0.territory.code)),
+        MemberSort::Departement => out.sort_by_cached_key(|(_, at)| dep(*at)),
+        MemberSort::Status => out.sort_by_key(|(m, _)| m.status),
+        MemberSort::SignedOn => out.sort_by(|a, b| match (&a.0.signed_on, &b.0.signed_on) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }),
+    }
+    if f.descending {
+        out.reverse();
+    }
+    out
 }

@@ -31,6 +31,44 @@ pub struct MembershipVersion {
     pub valid_to: Option<OffsetDateTime>,
 }
 
+/// A membership as it became, and as it was before (`None`: the territory joined).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MembershipChange {
+    pub before: Option<Membership>,
+    pub after: MembershipVersion,
+}
+
+fn versions(rows: Vec<MembershipVersionRow>) -> Result<Vec<MembershipVersion>> {
+    rows.into_iter()
+        .map(|r| {
+            Ok(MembershipVersion {
+                membership: Membership::try_from(r.membership)?,
+                valid_from: r.valid_from,
+                valid_to: r.valid_to,
+            })
+        })
+        .collect()
+}
+
+/// Programme, membership key and the instant a version ended.
+type VersionEnd = (String, (TerritoryRef, Option<String>), OffsetDateTime);
+
+/// Each of `after` with the version of `replaced` it took the place of: same
+/// programme, territory and group, closed at the instant it was recorded.
+fn pair(replaced: Vec<MembershipVersion>, after: Vec<MembershipVersion>) -> Vec<MembershipChange> {
+    let mut by_end: std::collections::HashMap<VersionEnd, Membership> = replaced
+        .into_iter()
+        .filter_map(|v| Some(((v.membership.programme.clone(), v.membership.key(), v.valid_to?), v.membership)))
+        .collect();
+    after
+        .into_iter()
+        .map(|v| MembershipChange {
+            before: by_end.remove(&(v.membership.programme.clone(), v.membership.key(), v.valid_from)),
+            after: v,
+        })
+        .collect()
+}
+
 fn corrupt<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> StoreError + '_ {
     move |e| StoreError::Corrupt(format!("{what}: {e}"))
 }
@@ -499,6 +537,43 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The latest `limit` changes of programme `code`'s memberships, newest first: each
+    /// version recorded after the programme's first list, with the version it replaced
+    /// (`None` for a territory that joined). Two statements whatever `limit`.
+    pub async fn membership_changes(&self, code: &str, limit: i64) -> Result<Vec<MembershipChange>> {
+        const LATEST: &str = "SELECT * FROM programme_membership WHERE programme = $1 AND valid_from > \
+             (SELECT MIN(valid_from) FROM programme_membership WHERE programme = $1) \
+             ORDER BY valid_from DESC, id DESC LIMIT $2";
+        const REPLACED: &str =
+            "SELECT * FROM programme_membership WHERE programme = $1 AND valid_to IS NOT NULL AND valid_to >= $2";
+        let latest = with_pool!(self, pool => {
+            sqlx::query_as::<_, MembershipVersionRow>(LATEST).bind(code).bind(limit).fetch_all(pool).await?
+        });
+        let latest = versions(latest)?;
+        let Some(oldest) = latest.iter().map(|v| v.valid_from).min() else { return Ok(Vec::new()) };
+        let replaced = with_pool!(self, pool => {
+            sqlx::query_as::<_, MembershipVersionRow>(REPLACED).bind(code).bind(oldest).fetch_all(pool).await?
+        });
+        Ok(pair(versions(replaced)?, latest))
+    }
+
+    /// Every change of a territory's memberships, in every programme, newest first
+    /// (its first version in each programme is not a change and is left out).
+    pub async fn territory_membership_changes(&self, territory: &TerritoryRef) -> Result<Vec<MembershipChange>> {
+        const SQL: &str = "SELECT * FROM programme_membership WHERE territory_kind = $1 AND territory_code = $2 \
+             ORDER BY valid_from DESC, id DESC";
+        let rows = with_pool!(self, pool => {
+            sqlx::query_as::<_, MembershipVersionRow>(SQL)
+                .bind(territory.kind.as_str())
+                .bind(&territory.code)
+                .fetch_all(pool)
+                .await?
+        });
+        let all = versions(rows)?;
+        let replaced: Vec<MembershipVersion> = all.iter().filter(|v| v.valid_to.is_some()).cloned().collect();
+        Ok(pair(replaced, all).into_iter().filter(|c| c.before.is_some()).collect())
     }
 
     /// Sets (or replaces) a programme's eligibility rule; returns the new revision.

@@ -388,7 +388,13 @@ pub async fn spend(
             c.mission.as_mut().ok_or(F::NotOnMission)?.spend(s, budget, approver)?;
             Ok(vec![told(
                 "spending",
-                format!("{},{:02} jour(s) d'ingénierie enregistrés", days / 100, days % 100),
+                format!(
+                    "{},{:02} {} d'ingénierie {}",
+                    days / 100,
+                    days % 100,
+                    if days < 200 { "jour" } else { "jours" },
+                    if days < 200 { "enregistré" } else { "enregistrés" }
+                ),
                 recipients(&Audience::Internal, &parties, Some(me)),
             )])
         })

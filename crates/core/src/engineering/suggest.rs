@@ -58,12 +58,14 @@ pub fn suggest(needs: &[Need], departement: &str, providers: &[ProviderLoad]) ->
             let load = if l.active_missions >= p.capacity {
                 format!("capacité atteinte ({} missions en cours pour {} possibles)", l.active_missions, p.capacity)
             } else {
-                format!("{} mission(s) en cours pour {} possibles", l.active_missions, p.capacity)
+                let missions = if l.active_missions < 2 { "mission en cours" } else { "missions en cours" };
+                format!("{} {missions} pour {} possibles", l.active_missions, p.capacity)
             };
             let reason = format!(
-                "Compétent en {} ({} besoin(s) sur {}) ; {place} ; {load}",
+                "Compétent en {} ({} {} sur {}) ; {place} ; {load}",
                 labels.join(", "),
                 matched.len(),
+                if matched.len() < 2 { "besoin" } else { "besoins" },
                 needs.len()
             );
             Some(Suggestion {

@@ -140,9 +140,13 @@ impl Pact {
                     .filter(|v| matches!(v.status, VersionStatus::Draft | VersionStatus::CoConstruction))
                     .ok_or_else(|| not_now("seul un texte en cours d'écriture peut être soumis à signature"))?;
                 if open_proposals > 0 {
-                    return Err(not_now(format!(
-                        "{open_proposals} proposition(s) attendent une décision : acceptez-les ou refusez-les d'abord"
-                    )));
+                    return Err(not_now(if open_proposals == 1 {
+                        "1 proposition attend une décision : acceptez-la ou refusez-la d'abord".to_owned()
+                    } else {
+                        format!(
+                            "{open_proposals} propositions attendent une décision : acceptez-les ou refusez-les d'abord"
+                        )
+                    }));
                 }
                 if v.content.actions.is_empty() {
                     return Err(not_now("un pacte soumis à signature compte au moins une action"));

@@ -54,7 +54,7 @@ fn a_pact_goes_from_draft_to_closed() {
     p.step(Step::OpenCoConstruction, vec![], 0, NOW).expect("open");
     assert_eq!(p.status(), PactStatus::CoConstruction);
     let err = p.step(Step::SubmitForSignature, vec![], 2, NOW).expect_err("open proposals");
-    assert!(err.to_string().contains("2 proposition(s)"), "{err}");
+    assert!(err.to_string().contains("2 propositions attendent"), "{err}");
     p.step(Step::SubmitForSignature, vec![project("p1", 100_000_00, 40_000_00)], 0, NOW).expect("submit");
     assert_eq!(p.status(), PactStatus::ReadyForSignature);
     assert!(p.edit(content(), NOW).is_err(), "a text under signature is frozen");

@@ -168,8 +168,10 @@ impl ProgrammeIndex {
         &self.catalogue
     }
 
+    /// Codes are found whatever their case and surrounding spaces (" PVD " is `pvd`).
     fn position(&self, code: &str) -> Option<usize> {
-        self.catalogue.binary_search_by(|p| p.code.as_str().cmp(code)).ok()
+        let find = |c: &str| self.catalogue.binary_search_by(|p| p.code.as_str().cmp(c)).ok();
+        find(code).or_else(|| find(&code.trim().to_lowercase()))
     }
 
     pub fn programme(&self, code: &str) -> Option<&Programme> {

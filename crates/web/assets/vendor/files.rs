@@ -86,3 +86,10 @@ pub static DSFR_FILES: &[(&str, &[u8])] = &[
     ("icons/weather/heavy-showers-fill.svg", include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/vendor/dsfr/icons/weather/heavy-showers-fill.svg"))),
     ("icons/weather/typhoon-fill.svg", include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/vendor/dsfr/icons/weather/typhoon-fill.svg"))),
 ];
+/// Swagger UI version, part of its URLs (`/static/swagger-ui-{version}/…`).
+pub const SWAGGER_UI_VERSION: &str = "5.36.0";
+/// Vendored Swagger UI files: path under `assets/vendor/swagger-ui/`, contents.
+pub static SWAGGER_UI_FILES: &[(&str, &[u8])] = &[
+    ("swagger-ui-bundle.js", include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/vendor/swagger-ui/swagger-ui-bundle.js"))),
+    ("swagger-ui.css", include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/vendor/swagger-ui/swagger-ui.css"))),
+];

@@ -36,6 +36,10 @@ struct People {
     people: Vec<PersonRow>,
     total: u64,
     organisations: Vec<(String, String)>,
+    /// (code, name) of the programmes, by name: chosen, never typed.
+    programmes: Vec<(String, String)>,
+    /// (code, "42 — Loire") of the départements, by code.
+    departements: Vec<(String, String)>,
 }
 
 pub struct OrganisationRow {
@@ -95,6 +99,18 @@ async fn people_page(
     }
     let organisations =
         organisation::list(state).await.map_err(fail)?.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
+    let snapshot = state.current();
+    let mut programmes: Vec<(String, String)> =
+        snapshot.programmes.programmes().iter().map(|p| (p.code.clone(), p.name.clone())).collect();
+    programmes.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut departements: Vec<(String, String)> = snapshot
+        .referential
+        .all()
+        .iter()
+        .filter(|t| t.kind == cohesion_core::territory::TerritoryKind::Departement)
+        .map(|t| (t.code.clone(), format!("{} — {}", t.code, t.name)))
+        .collect();
+    departements.sort();
     Ok(People {
         layout: Layout::new(&who.config, "Administration des personnes", Nav::None),
         info,
@@ -102,6 +118,8 @@ async fn people_page(
         people: rows,
         total,
         organisations,
+        programmes,
+        departements,
     })
 }
 

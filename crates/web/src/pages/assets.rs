@@ -20,6 +20,7 @@ mod vendored {
 const APP_CSS: &[u8] = include_bytes!("../../assets/app.css");
 const APP_JS: &[u8] = include_bytes!("../../assets/app.js");
 const NOJS_CSS: &[u8] = include_bytes!("../../assets/nojs.css");
+const API_DOCS_JS: &[u8] = include_bytes!("../../assets/api-docs.js");
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// Addresses of the files the layout links to.
@@ -30,6 +31,11 @@ pub struct Urls {
     pub app_js: String,
     /// Styles for when scripts are off.
     pub nojs_css: String,
+    /// Prefix of the vendored Swagger UI files (the viewer of `/api/docs`), ending
+    /// with a slash.
+    pub swagger_ui: String,
+    /// Our initializer of the viewer.
+    pub api_docs_js: String,
 }
 
 struct Assets {
@@ -66,9 +72,20 @@ impl Asset {
 
 static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     let dsfr = format!("dsfr-{}", vendored::DSFR_VERSION);
-    let ours = format!("app-{:08x}", fnv1a(APP_CSS) ^ fnv1a(APP_JS).rotate_left(7) ^ fnv1a(NOJS_CSS).rotate_left(14));
+    let swagger = format!("swagger-ui-{}", vendored::SWAGGER_UI_VERSION);
+    let ours = format!(
+        "app-{:08x}",
+        fnv1a(APP_CSS)
+            ^ fnv1a(APP_JS).rotate_left(7)
+            ^ fnv1a(NOJS_CSS).rotate_left(14)
+            ^ fnv1a(API_DOCS_JS).rotate_left(21)
+    );
     let mut files: HashMap<String, Asset> =
         vendored::DSFR_FILES.iter().map(|(path, bytes)| (format!("{dsfr}/{path}"), Asset::new(bytes))).collect();
+    for (path, bytes) in vendored::SWAGGER_UI_FILES {
+        files.insert(format!("{swagger}/{path}"), Asset::new(bytes));
+    }
+    files.insert(format!("{ours}/api-docs.js"), Asset::new(API_DOCS_JS));
     files.insert(format!("{ours}/app.css"), Asset::new(APP_CSS));
     files.insert(format!("{ours}/app.js"), Asset::new(APP_JS));
     files.insert(format!("{ours}/nojs.css"), Asset::new(NOJS_CSS));
@@ -78,6 +95,8 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
             app_css: format!("/static/{ours}/app.css"),
             app_js: format!("/static/{ours}/app.js"),
             nojs_css: format!("/static/{ours}/nojs.css"),
+            swagger_ui: format!("/static/{swagger}/"),
+            api_docs_js: format!("/static/{ours}/api-docs.js"),
         },
         files,
     }
@@ -156,11 +175,15 @@ mod tests {
     #[test]
     fn every_linked_file_is_embedded() {
         let urls = urls();
-        for url in [&urls.app_css, &urls.app_js, &urls.nojs_css] {
+        for url in [&urls.app_css, &urls.app_js, &urls.nojs_css, &urls.api_docs_js] {
             assert!(ASSETS.files.contains_key(url.trim_start_matches("/static/")), "{url}");
         }
         for file in ["dsfr.min.css", "dsfr.module.min.js", "dsfr.nomodule.min.js", "favicon/favicon.svg"] {
             let path = format!("{}{file}", urls.dsfr);
+            assert!(ASSETS.files.contains_key(path.trim_start_matches("/static/")), "{path}");
+        }
+        for file in ["swagger-ui-bundle.js", "swagger-ui.css"] {
+            let path = format!("{}{file}", urls.swagger_ui);
             assert!(ASSETS.files.contains_key(path.trim_start_matches("/static/")), "{path}");
         }
     }

@@ -2,6 +2,7 @@
 //! sortable by column through links (so without JavaScript) and paginated.
 
 use std::cmp::Ordering;
+use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 
 use cohesion_core::territory::{Referential, Territory, TerritoryKind};
 
@@ -146,10 +147,78 @@ pub struct Link {
     pub href: Option<String>,
 }
 
-/// `2026-11-28T08:49:11.159Z` → `28/11/2026 à 08:49 UTC`.
-pub fn french_time(rfc3339: &str) -> String {
-    match (rfc3339.get(0..4), rfc3339.get(5..7), rfc3339.get(8..10), rfc3339.get(11..16)) {
-        (Some(y), Some(m), Some(d), Some(hm)) => format!("{d}/{m}/{y} à {hm} UTC"),
-        _ => rfc3339.to_owned(),
+/// Who did something, as the audit trail stores it, said in French: the platform's
+/// own steps by what they are, a person by their account.
+pub fn actor_fr(actor: &str) -> String {
+    match actor.split_once(':') {
+        Some(("system", "first-start")) => "chargement initial des données".to_owned(),
+        Some(("system", _)) => "la plateforme".to_owned(),
+        Some(("cli", user)) => format!("ligne de commande ({user})"),
+        Some(("person", _)) => "une personne inscrite".to_owned(),
+        _ if actor == "anonymous" => "un visiteur".to_owned(),
+        _ => actor.to_owned(),
     }
+}
+
+/// `2026-11-28T08:49:11.159Z` → `28 novembre 2026 à 09:49`, in Paris time (the
+/// stored text as it is if it is not RFC 3339).
+pub fn french_time(rfc3339: &str) -> String {
+    match OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => moment(t),
+        Err(_) => rfc3339.to_owned(),
+    }
+}
+
+/// The last Sunday of `month` of `year`.
+fn last_sunday(year: i32, month: Month) -> Option<Date> {
+    let mut d = Date::from_calendar_date(year, month, time::util::days_in_month(month, year)).ok()?;
+    while d.weekday() != Weekday::Sunday {
+        d = d.previous_day()?;
+    }
+    Some(d)
+}
+
+/// `t` in Europe/Paris: UTC+2 from the last Sunday of March to the last Sunday of
+/// October (at 01:00 UTC both), UTC+1 otherwise (the EU rule since 1996).
+pub fn in_paris(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(UtcOffset::UTC);
+    let year = t.year();
+    let summer = match (last_sunday(year, Month::March), last_sunday(year, Month::October)) {
+        (Some(start), Some(end)) => {
+            let start = start.midnight().assume_utc() + time::Duration::hours(1);
+            let end = end.midnight().assume_utc() + time::Duration::hours(1);
+            t >= start && t < end
+        }
+        _ => false,
+    };
+    let hours = if summer { 2 } else { 1 };
+    t.to_offset(UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC))
+}
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// "6 décembre 2026" (`1er` for the first of the month).
+pub fn day(d: Date) -> String {
+    let n = d.day();
+    let month = MONTHS[usize::from(u8::from(d.month())) - 1];
+    if n == 1 { format!("1er {month} {}", d.year()) } else { format!("{n} {month} {}", d.year()) }
+}
+
+/// "6 décembre 2026 à 05:12", in Paris time.
+pub fn moment(t: OffsetDateTime) -> String {
+    let p = in_paris(t);
+    format!("{} à {:02}:{:02}", day(p.date()), p.hour(), p.minute())
 }

@@ -161,7 +161,13 @@ pub async fn evaluation(
         if let TreatedSet::Programme { code, without_date, .. } = &r.treated {
             let mut value = format!("membres du programme « {code} » à la date de la demande");
             if *without_date > 0 {
-                value.push_str(&format!(" ({without_date} membre(s) sans date d’adhésion écarté(s))"));
+                let n = *without_date;
+                let what = crate::pages::layout::plural(
+                    n,
+                    "membre sans date d’adhésion écarté",
+                    "membres sans date d’adhésion écartés",
+                );
+                value.push_str(&format!(" ({what})"));
             }
             facts.push(Fact { label: "Territoires traités", value });
         }
@@ -176,7 +182,8 @@ pub async fn evaluation(
         });
         facts.push(Fact { label: "Période", value: format!("{} à {}", r.from, r.to) });
         facts.push(Fact { label: "Territoires traités demandés", value: territories.len().to_string() });
-        facts.push(Fact { label: "Anticipation admise", value: format!("{} an(s)", r.anticipation) });
+        let years = crate::pages::layout::plural(r.anticipation as usize, "an", "ans");
+        facts.push(Fact { label: "Anticipation admise", value: years });
     }
     let result: Option<ImpactEstimate> = job.result.clone().and_then(|v| serde_json::from_value(v).ok());
     let (mut estimate, mut explanation, mut chart, mut notes) = (Vec::new(), Vec::new(), None, Vec::new());

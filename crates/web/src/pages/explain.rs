@@ -123,8 +123,9 @@ pub fn explain(r: &ImpactEstimate, indicator: &str, unit: &str, anticipation: u3
             .to_owned()
     } else {
         format!(
-            "Anticipation admise : les territoires ont pu réagir jusqu’à {anticipation} an(s) avant l’adoption ; ces \
-             années ne servent pas de référence."
+            "Anticipation admise : les territoires ont pu réagir jusqu’à {} avant l’adoption ; ces \
+             années ne servent pas de référence.",
+            crate::pages::layout::plural(anticipation as usize, "an", "ans")
         )
     });
     p.push(match &r.pretrend {

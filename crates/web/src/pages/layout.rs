@@ -18,6 +18,7 @@ pub enum Nav {
     Pacts,
     Engineering,
     Indicators,
+    Api,
     None,
 }
 
@@ -89,6 +90,7 @@ impl Layout {
             "pacts" => Nav::Pacts,
             "engineering" => Nav::Engineering,
             "indicators" => Nav::Indicators,
+            "api" => Nav::Api,
             _ => Nav::None,
         };
         if nav != Nav::None && self.nav == nav { "page" } else { "false" }

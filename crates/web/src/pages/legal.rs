@@ -42,6 +42,28 @@ struct Sitemap {
 
 type Config = Extension<Arc<PagesConfig>>;
 
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct ApiDocs {
+    layout: Layout,
+    spec: &'static str,
+    swagger_ui: &'static str,
+    api_docs_js: &'static str,
+}
+
+/// `GET /api/docs`: the API's documentation, browsable (Swagger UI, vendored and served
+/// from the platform, started by our own script under the pages' strict CSP).
+pub async fn api_docs(Extension(config): Config) -> Result<Html<String>, PageError> {
+    let urls = super::assets::urls();
+    let page = ApiDocs {
+        layout: Layout::new(&config, "API ouverte", Nav::Api),
+        spec: "/api/v1/openapi.json",
+        swagger_ui: &urls.swagger_ui,
+        api_docs_js: &urls.api_docs_js,
+    };
+    render(&config, &page)
+}
+
 /// `GET /accessibilite`.
 pub async fn accessibility(Extension(config): Config) -> Result<Html<String>, PageError> {
     let layout = Layout::new(&config, "Déclaration d’accessibilité", Nav::None);

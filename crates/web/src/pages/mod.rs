@@ -189,6 +189,7 @@ fn table() -> Table {
         .page("/mentions-legales", legal::legal_notice)
         .page("/donnees-personnelles", legal::personal_data)
         .page("/plan-du-site", legal::sitemap)
+        .page("/api/docs", legal::api_docs)
         .form_page("/connexion", account::sign_in_page, post(account::sign_in))
         .form("/deconnexion", post(account::sign_out))
         .form("/connexion/proconnect", post(proconnect::start))

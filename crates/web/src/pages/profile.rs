@@ -56,9 +56,9 @@ pub async fn role_label(state: &AppState, role: &Role) -> String {
     }
 }
 
-/// "28/11/2026 à 09:15 (UTC)".
+/// "28 novembre 2026 à 10:15", in Paris time.
 pub fn fr_time(t: OffsetDateTime) -> String {
-    format!("{:02}/{:02}/{} à {:02}:{:02} (UTC)", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+    crate::pages::components::moment(t)
 }
 
 #[derive(Deserialize)]

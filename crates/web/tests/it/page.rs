@@ -163,3 +163,30 @@ async fn static_files_are_embedded_immutable_and_compressed() {
     assert_eq!(script.header("content-type"), "text/javascript; charset=utf-8");
     assert_eq!(app.get("/static/dsfr-1.15.3/absent.css").await.status, 404);
 }
+
+/// Issue 17, point 7: the API is browsable at `/api/docs`, with a vendored viewer
+/// served from the platform under the same strict CSP, linked as "API ouverte".
+#[tokio::test]
+async fn the_api_documentation_is_browsable() {
+    let app = TestApp::sqlite().await.shipped().start().await;
+    let home = app.page("/").await;
+    assert!(home.contains("href=\"/api/docs\" aria-current=\"false\">API ouverte</a>"), "linked from the menu");
+    let docs = app.page("/api/docs").await;
+    assert!(docs.contains("href=\"/api/docs\" aria-current=\"page\">API ouverte</a>"));
+    assert!(docs.contains("data-spec=\"/api/v1/openapi.json\""));
+    let linked = |end: &str| {
+        docs.split(['"'])
+            .find(|s| s.starts_with("/static/") && s.ends_with(end))
+            .unwrap_or_else(|| panic!("{end} linked"))
+            .to_owned()
+    };
+    for (file, kind) in [
+        ("swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+        ("swagger-ui.css", "text/css; charset=utf-8"),
+        ("api-docs.js", "text/javascript; charset=utf-8"),
+    ] {
+        let a = app.get(&linked(file)).await;
+        assert_eq!((a.status, a.header("content-type")), (200, kind), "{file}");
+    }
+    assert!(linked("swagger-ui-bundle.js").starts_with("/static/swagger-ui-5.36.0/"));
+}

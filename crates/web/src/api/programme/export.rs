@@ -45,12 +45,13 @@ pub async fn members_csv(
     find(&s.programmes, &code)?;
     let mut errors = Vec::new();
     let status = parse_status(&params.status, &mut errors);
+    let members = filtered(&s, &code, &params, status, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
     let r = &s.referential;
     let mut out = CsvWriter::with_header(&CSV_COLUMNS);
-    for (m, at) in filtered(&s.programmes, r, &code, params.departement.as_deref(), params.region.as_deref(), status) {
+    for (m, at) in members {
         let t = at.map(|i| r.at(i));
         let (dep, reg) = t.map(main_area).unwrap_or_default();
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -89,19 +90,24 @@ pub async fn members_geojson(
     find(&s.programmes, &code)?;
     let mut errors = Vec::new();
     let status = parse_status(&params.status, &mut errors);
+    let members = filtered(&s, &code, &params, status, &mut errors);
+    // France services: its places in the communes the filter keeps (any status).
+    let communes_of_places: std::collections::HashSet<&str> = if code == "fs" {
+        filtered(&s, &code, &params, None, &mut Vec::new())
+            .into_iter()
+            .map(|(m, _)| m.territory.code.as_str())
+            .collect()
+    } else {
+        std::collections::HashSet::new()
+    };
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
     let r = &s.referential;
     let point = |lon: f64, lat: f64| json!({ "type": "Point", "coordinates": [lon, lat] });
     let features: Vec<Value> = if code == "fs" {
-        let communes: Option<std::collections::HashSet<&str>> =
-            (params.departement.is_some() || params.region.is_some()).then(|| {
-                filtered(&s.programmes, r, &code, params.departement.as_deref(), params.region.as_deref(), None)
-                    .into_iter()
-                    .map(|(m, _)| m.territory.code.as_str())
-                    .collect()
-            });
+        let narrowed = params.departement.is_some() || params.region.is_some() || params.q.is_some();
+        let communes = narrowed.then_some(&communes_of_places);
         s.programmes
             .places()
             .iter()
@@ -128,7 +134,7 @@ pub async fn members_geojson(
             })
             .collect()
     } else {
-        filtered(&s.programmes, r, &code, params.departement.as_deref(), params.region.as_deref(), status)
+        members
             .into_iter()
             .map(|(m, at)| {
                 let located = at.and_then(|i| s.programmes.location(r, i));

@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use cohesion_app::programme::{MemberFilter, MemberSort};
 use cohesion_core::programme::index::ProgrammeIndex;
 use cohesion_core::programme::{Membership, MembershipStatus, Programme};
 use cohesion_core::territory::{Referential, Territory, TerritoryKind};
@@ -229,35 +230,51 @@ pub struct MembersParams {
     pub region: Option<String>,
     /// Keep this status: candidate, labelled, active, exited.
     pub status: Option<String>,
+    /// Words of the territory's name (accents and case ignored), or the start of its
+    /// INSEE code or SIREN.
+    pub q: Option<String>,
+    /// name (default), code, departement, status or signed_on.
+    pub sort: Option<String>,
+    /// asc (default) or desc.
+    pub order: Option<String>,
 }
 
-/// Filters members; shared by the API, the exports and the pages.
+/// Members as the filter of `params` keeps and orders them (`status` parsed apart);
+/// shared by the API and the exports: `cohesion_app::programme::members`.
 pub(crate) fn filtered<'a>(
-    ix: &'a ProgrammeIndex,
-    r: &'a Referential,
+    s: &'a cohesion_app::Snapshot,
     code: &str,
-    departement: Option<&str>,
-    region: Option<&str>,
+    params: &MembersParams,
     status: Option<MembershipStatus>,
+    errors: &mut Vec<FieldError>,
 ) -> Vec<(&'a Membership, Option<u32>)> {
-    ix.members(code)
-        .filter(|(m, at)| {
-            let t = at.map(|i| r.at(i));
-            let in_dep = |d: &str| {
-                t.is_some_and(|t| match t.kind {
-                    TerritoryKind::Epci => t.departements.iter().any(|x| x == d),
-                    TerritoryKind::Departement => t.code == d,
-                    _ => t.parents.departement.as_deref() == Some(d),
-                })
-            };
-            let in_reg = |g: &str| {
-                t.is_some_and(|t| {
-                    if t.kind == TerritoryKind::Region { t.code == g } else { t.parents.region.as_deref() == Some(g) }
-                })
-            };
-            departement.is_none_or(in_dep) && region.is_none_or(in_reg) && status.is_none_or(|s| m.status == s)
-        })
-        .collect()
+    let sort = match params.sort.as_deref().filter(|x| !x.is_empty()) {
+        None => MemberSort::Name,
+        Some(x) => MemberSort::parse(x).unwrap_or_else(|| {
+            errors.push(FieldError {
+                field: "sort".into(),
+                message: format!("`{x}` is not one of name, code, departement, status, signed_on"),
+            });
+            MemberSort::Name
+        }),
+    };
+    let descending = match params.order.as_deref().filter(|x| !x.is_empty()) {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(x) => {
+            errors.push(FieldError { field: "order".into(), message: format!("`{x}` is not asc or desc") });
+            false
+        }
+    };
+    let f = MemberFilter {
+        q: params.q.clone().filter(|q| !q.trim().is_empty()),
+        departement: params.departement.clone().filter(|d| !d.is_empty()),
+        region: params.region.clone().filter(|g| !g.is_empty()),
+        status,
+        sort,
+        descending,
+    };
+    cohesion_app::programme::members(s, code, &f)
 }
 
 pub(crate) fn parse_status(status: &Option<String>, errors: &mut Vec<FieldError>) -> Option<MembershipStatus> {
@@ -298,11 +315,11 @@ pub async fn members(
     let mut errors = Vec::new();
     let (limit, offset) = paging(params.limit, params.offset, &mut errors);
     let status = parse_status(&params.status, &mut errors);
+    let all = filtered(&s, &code, &params, status, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
     let r = &s.referential;
-    let all = filtered(&s.programmes, r, &code, params.departement.as_deref(), params.region.as_deref(), status);
     Ok(Json(Page {
         total: all.len(),
         items: all.into_iter().skip(offset).take(limit).map(|(m, at)| member_view(r, m, at)).collect(),

@@ -14,61 +14,8 @@ pub mod request;
 pub mod section;
 
 use cohesion_core::engineering::{RecommendationStatus, RequestStatus};
-use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 
-/// The last Sunday of `month` of `year`.
-fn last_sunday(year: i32, month: Month) -> Option<Date> {
-    let mut d = Date::from_calendar_date(year, month, time::util::days_in_month(month, year)).ok()?;
-    while d.weekday() != Weekday::Sunday {
-        d = d.previous_day()?;
-    }
-    Some(d)
-}
-
-/// `t` in Europe/Paris: UTC+2 from the last Sunday of March to the last Sunday of
-/// October (at 01:00 UTC both), UTC+1 otherwise (the EU rule since 1996).
-pub fn in_paris(t: OffsetDateTime) -> OffsetDateTime {
-    let t = t.to_offset(UtcOffset::UTC);
-    let year = t.year();
-    let summer = match (last_sunday(year, Month::March), last_sunday(year, Month::October)) {
-        (Some(start), Some(end)) => {
-            let start = start.midnight().assume_utc() + time::Duration::hours(1);
-            let end = end.midnight().assume_utc() + time::Duration::hours(1);
-            t >= start && t < end
-        }
-        _ => false,
-    };
-    let hours = if summer { 2 } else { 1 };
-    t.to_offset(UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC))
-}
-
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-/// "6 décembre 2026" (`1er` for the first of the month).
-pub fn day(d: Date) -> String {
-    let n = d.day();
-    let month = MONTHS[usize::from(u8::from(d.month())) - 1];
-    if n == 1 { format!("1er {month} {}", d.year()) } else { format!("{n} {month} {}", d.year()) }
-}
-
-/// "6 décembre 2026 à 05:12", in Paris time.
-pub fn moment(t: OffsetDateTime) -> String {
-    let p = in_paris(t);
-    format!("{} à {:02}:{:02}", day(p.date()), p.hour(), p.minute())
-}
+pub use crate::pages::components::{day, moment};
 
 /// "1 demande", "3 demandes", "0 demande" (French: the singular below 2).
 pub use crate::pages::layout::plural as count;
@@ -124,6 +71,7 @@ pub struct Choice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::{Date, Month, OffsetDateTime};
 
     fn at(y: i32, m: Month, d: u8, h: u8, min: u8) -> OffsetDateTime {
         let date = Date::from_calendar_date(y, m, d).expect("date");

@@ -22,6 +22,7 @@ use crate::pages::error::{PageError, render};
 use crate::pages::layout::{Layout, Nav, Pagination, fr_number, kind_label, plural, territory_href};
 use crate::pages::map::{CHART_WIDTH, Choropleth, DensityChart, choropleth, density_chart_of};
 use crate::pages::visitor::Who;
+use cohesion_app::programme::{MemberFilter, MemberSort};
 
 const PER_PAGE: usize = 50;
 
@@ -132,6 +133,31 @@ pub struct MemberRow {
     pub dates: String,
 }
 
+/// The members' filter as the form shows it back.
+pub struct MembersForm {
+    pub q: String,
+    pub departements: Vec<Choice>,
+    pub statuses: Vec<Choice>,
+    pub sorts: Vec<Choice>,
+    pub descending: bool,
+    pub active: bool,
+}
+
+/// An option of a select, selected or not.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One change of a membership: when, which territory, what changed.
+pub struct ChangeRow {
+    pub at: String,
+    pub name: String,
+    pub href: Option<String>,
+    pub what: String,
+}
+
 pub struct ActionRow {
     pub edit: String,
     pub title: String,
@@ -165,6 +191,11 @@ struct DashboardPage {
     actions: Vec<ActionRow>,
     members: Vec<MemberRow>,
     members_total: String,
+    /// "12 sur 1 645" when the filter keeps part of the members.
+    members_shown: Option<String>,
+    filter: MembersForm,
+    /// The latest changes of the memberships (status, dates, joins, exits).
+    changes: Vec<ChangeRow>,
     pagination: Option<Pagination>,
     csv: String,
     geojson: String,
@@ -179,6 +210,13 @@ struct DashboardPage {
 #[derive(Deserialize, Default)]
 pub struct Params {
     page: Option<String>,
+    /// The members' filter (a GET form, no script needed): words or code, département,
+    /// status, order.
+    q: Option<String>,
+    departement: Option<String>,
+    statut: Option<String>,
+    tri: Option<String>,
+    ordre: Option<String>,
     info: Option<String>,
     ajouts: Option<usize>,
     retraits: Option<usize>,
@@ -279,13 +317,31 @@ pub async fn dashboard(
             owner: a.owner.clone().unwrap_or_default(),
         })
         .collect();
-    let all: Vec<_> = ix.members(&code).collect();
+    let total = ix.members(&code).count();
+    let nonempty = |v: &Option<String>| v.clone().filter(|x| !x.trim().is_empty());
+    let filter = MemberFilter {
+        q: nonempty(&params.q),
+        departement: nonempty(&params.departement),
+        region: None,
+        status: params.statut.as_deref().and_then(|x| x.parse().ok()),
+        sort: params.tri.as_deref().and_then(MemberSort::parse).unwrap_or_default(),
+        descending: params.ordre.as_deref() == Some("desc"),
+    };
+    let all = cohesion_app::programme::members(&s, &code, &filter);
     let page_no = params.page.and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
     let pages = all.len().div_ceil(PER_PAGE).max(1);
     let page_no = page_no.min(pages);
     let members = all.iter().skip((page_no - 1) * PER_PAGE).take(PER_PAGE).map(|(m, _)| member_row(r, m)).collect();
     let base = programme_href(&code);
-    let pagination = Pagination::new(all.len(), PER_PAGE, page_no, |n| format!("{base}?page={n}#membres"));
+    let query = filter_query(&filter);
+    let pagination = Pagination::new(all.len(), PER_PAGE, page_no, |n| format!("{base}?page={n}{query}#membres"));
+    let form = members_form(&s, &code, &filter);
+    let changes = cohesion_app::programme::changes(&state, &code, 20)
+        .await
+        .map_err(|e| PageError::internal(&config, e))?
+        .iter()
+        .map(|c| change_row(r, c))
+        .collect();
     let layout = Layout::new(&config, p.name.clone(), Nav::Programmes).crumb("Programmes", "/programmes");
     let page = DashboardPage {
         layout,
@@ -301,7 +357,10 @@ pub async fn dashboard(
         eligibility,
         actions,
         members,
-        members_total: fr_number(all.len() as u64),
+        members_total: fr_number(total as u64),
+        members_shown: form.active.then(|| format!("{} sur {}", fr_number(all.len() as u64), fr_number(total as u64))),
+        filter: form,
+        changes,
         pagination,
         csv: format!("/api/v1/programmes/{code}/members.csv"),
         geojson: format!("/api/v1/programmes/{code}/members.geojson"),
@@ -313,6 +372,98 @@ pub async fn dashboard(
         p,
     };
     render(&config, &page)
+}
+
+/// The filter's part of the pagination links (`&q=…&departement=…`).
+fn filter_query(f: &MemberFilter) -> String {
+    let mut out = String::new();
+    let mut add = |k: &str, v: &str| out.push_str(&format!("&{k}={}", crate::pages::layout::encode(v)));
+    if let Some(q) = &f.q {
+        add("q", q);
+    }
+    if let Some(d) = &f.departement {
+        add("departement", d);
+    }
+    if let Some(st) = f.status {
+        add("statut", st.as_str());
+    }
+    if f.sort != MemberSort::Name {
+        add("tri", sort_value(f.sort));
+    }
+    if f.descending {
+        add("ordre", "desc");
+    }
+    out
+}
+
+fn sort_value(s: MemberSort) -> &'static str {
+    match s {
+        MemberSort::Name => "nom",
+        MemberSort::Code => "code",
+        MemberSort::Departement => "departement",
+        MemberSort::Status => "statut",
+        MemberSort::SignedOn => "signature",
+    }
+}
+
+/// The filter form, with the départements where the programme has members.
+fn members_form(s: &cohesion_app::Snapshot, code: &str, f: &MemberFilter) -> MembersForm {
+    let r = &s.referential;
+    let mut deps: Vec<String> = s
+        .programmes
+        .members(code)
+        .filter_map(|(_, at)| at.and_then(|i| cohesion_app::programme::member_departement(r.at(i)).map(str::to_owned)))
+        .collect();
+    deps.sort();
+    deps.dedup();
+    let choice = |value: String, label: String, selected: bool| Choice { value, label, selected };
+    let mut departements = vec![choice(String::new(), "Tous les départements".into(), f.departement.is_none())];
+    departements.extend(deps.into_iter().map(|d| {
+        let name = r.get(TerritoryKind::Departement, &d).map(|t| t.name.clone()).unwrap_or_default();
+        let selected = f.departement.as_deref() == Some(d.as_str());
+        choice(d.clone(), format!("{d} — {name}"), selected)
+    }));
+    let mut statuses = vec![choice(String::new(), "Tous les statuts".into(), f.status.is_none())];
+    statuses.extend(cohesion_core::programme::MembershipStatus::ALL.iter().map(|&st| {
+        choice(st.as_str().to_owned(), crate::pages::programme::status_label(st).to_owned(), f.status == Some(st))
+    }));
+    let sorts = [
+        (MemberSort::Name, "Nom"),
+        (MemberSort::Code, "Code"),
+        (MemberSort::Departement, "Département"),
+        (MemberSort::Status, "Statut"),
+        (MemberSort::SignedOn, "Date de signature"),
+    ]
+    .into_iter()
+    .map(|(sort, label)| choice(sort_value(sort).to_owned(), label.to_owned(), f.sort == sort))
+    .collect();
+    MembersForm {
+        q: f.q.clone().unwrap_or_default(),
+        departements,
+        statuses,
+        sorts,
+        descending: f.descending,
+        active: f.q.is_some() || f.departement.is_some() || f.status.is_some(),
+    }
+}
+
+/// A change of a membership in words.
+pub fn change_row(
+    r: &cohesion_core::territory::Referential,
+    c: &cohesion_app::programme::MembershipChange,
+) -> ChangeRow {
+    let m = &c.after.membership;
+    let t = r.get_ref(&m.territory);
+    let status = crate::pages::programme::status_label;
+    ChangeRow {
+        at: crate::pages::components::moment(c.after.valid_from),
+        name: t.map_or_else(|| m.territory.to_string(), |t| t.name.clone()),
+        href: t.map(territory_href),
+        what: match &c.before {
+            Some(b) => crate::pages::programme::import::changes(b, m),
+            None => format!("entrée dans le programme (statut : {})", status(m.status)),
+        },
+    }
 }
 
 pub fn transition_label(t: cohesion_core::programme::Transition) -> &'static str {

@@ -97,7 +97,8 @@ fn page(who: &Who, code: &str, name: &str) -> ImportPage {
     }
 }
 
-fn changes(before: &Membership, after: &Membership) -> String {
+/// What changes between two versions of a membership, in words.
+pub fn changes(before: &Membership, after: &Membership) -> String {
     let mut out = Vec::new();
     let mut field = |label: &str, a: &Option<String>, b: &Option<String>| {
         if a != b {

@@ -103,17 +103,9 @@ pub async fn detail(
                     .unwrap_or_default(),
                 _ => String::new(),
             };
-            let at = e.at;
             HistoryRow {
-                at: format!(
-                    "{:02}/{:02}/{} {:02}:{:02} UTC",
-                    at.day(),
-                    u8::from(at.month()),
-                    at.year(),
-                    at.hour(),
-                    at.minute()
-                ),
-                actor: e.actor.clone(),
+                at: crate::pages::components::moment(e.at),
+                actor: crate::pages::components::actor_fr(&e.actor),
                 action: action_label(&e.action),
                 fields,
             }

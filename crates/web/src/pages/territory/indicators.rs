@@ -24,7 +24,8 @@ pub struct Block {
     pub latest: Option<Line>,
     pub limits: String,
     pub history: Vec<Line>,
-    pub superseded: usize,
+    /// "2 valeurs d’une version antérieure conservées", or empty.
+    pub superseded: String,
     pub local: Vec<Line>,
     pub objectives: Vec<Line>,
     /// Value, date, coverage sentence, rule.
@@ -54,7 +55,13 @@ pub fn section(data: TerritoryIndicators) -> Section {
             latest: i.latest.as_ref().map(line),
             limits: i.latest.as_ref().map(|l| l.source.limits.clone()).unwrap_or_default(),
             history: i.history.iter().skip(1).take(5).map(line).collect(),
-            superseded: i.superseded.len(),
+            superseded: match i.superseded.len() {
+                0 => String::new(),
+                1 => "1 valeur d’une version antérieure conservée".to_owned(),
+                n => {
+                    format!("{} valeurs d’une version antérieure conservées", crate::pages::layout::fr_number(n as u64))
+                }
+            },
             local: i.local.iter().map(line).collect(),
             objectives: i
                 .objectives
@@ -66,7 +73,12 @@ pub fn section(data: TerritoryIndicators) -> Section {
                 })
                 .collect(),
             rollup: i.rollup.as_ref().map(|r| {
-                let mut coverage = format!("{} commune(s) sur {} ont une valeur", r.covered, r.components);
+                let mut coverage = format!(
+                    "{} sur {} {} une valeur",
+                    crate::pages::layout::fr_number(r.covered as u64),
+                    crate::pages::layout::plural(r.components, "commune", "communes"),
+                    if r.covered < 2 { "a" } else { "ont" }
+                );
                 if let Some(w) = r.weight_coverage {
                     coverage.push_str(&format!(", soit {} % du poids", fr_decimal(w * 100.0, 1)));
                 }

@@ -65,6 +65,8 @@ struct TerritoryPage {
     chart: Option<DensityChart>,
     chart_width: u32,
     programmes: ProgrammesBlock,
+    /// Changes of this territory's own memberships (status, dates, exits), newest first.
+    membership_changes: Vec<(String, crate::pages::programme::dashboard::ChangeRow)>,
     upcoming: &'static [(&'static str, &'static str)],
     indicators: crate::pages::territory::indicators::Section,
     projects: crate::pages::project::Section,
@@ -127,6 +129,16 @@ pub async fn territory(
     let engineering = cohesion_app::engineering::read::territory_section(&state, &here)
         .await
         .map_err(|e| PageError::internal(&config, e))?;
+    let membership_changes = cohesion_app::programme::territory_changes(&state, &here)
+        .await
+        .map_err(|e| PageError::internal(&config, e))?
+        .iter()
+        .map(|c| {
+            let code = &c.after.membership.programme;
+            let name = snapshot.programmes.programme(code).map_or_else(|| code.clone(), |p| p.name.clone());
+            (name, crate::pages::programme::dashboard::change_row(r, c))
+        })
+        .collect();
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);
     let page = TerritoryPage {
         layout,
@@ -144,6 +156,7 @@ pub async fn territory(
         chart: if with_chart { density_chart(r, idx) } else { None },
         chart_width: CHART_WIDTH,
         programmes: programmes_block(&snapshot, idx),
+        membership_changes,
         upcoming: &UPCOMING,
         indicators: crate::pages::territory::indicators::section(indicators),
         projects: crate::pages::project::section(&state, r, &here),

@@ -124,7 +124,7 @@ pub fn programmes_block(s: &Snapshot, idx: u32) -> ProgrammesBlock {
         lines,
         aggregates,
         places_inside: fs.scope == "in",
-        places_total: fr_number(fs.places.len() as u64),
+        places_total: crate::pages::layout::plural(fs.places.len(), "lieu France services", "lieux France services"),
         places_compact: places.len() > HOURS_INLINE,
         places,
         approximate: fs.approximate_origin,

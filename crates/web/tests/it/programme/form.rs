@@ -137,6 +137,21 @@ async fn import_story(app: &TestApp) {
     assert!(html.contains("les programmes ont été modifiés depuis l’aperçu"), "{html}");
     assert!(html.contains("Rien n’a été écrasé"));
     assert_eq!((members(app), app.state.current().programme_revision), before, "nothing written");
+    // The change is in the programme's history and the territory's (issue 17, point 5).
+    let (_, _, html) = b.get(&app.url("/programmes/pvd")).await;
+    assert!(
+        html.contains("Dernières évolutions des adhésions") && html.contains("statut : Actif → Labellisé"),
+        "{html}"
+    );
+    let (_, _, html) = b.get(&app.url("/territoires/commune/42218")).await;
+    assert!(html.contains("Historique de ses adhésions") && html.contains("statut : Actif → Labellisé"), "{html}");
+    // The members' filter: words or code, status, order; the count says how many.
+    let (_, _, html) = b.get(&app.url("/programmes/pvd?q=saint&statut=labelled")).await;
+    assert!(html.contains("1 sur 3 membres correspondent au filtre"), "{html}");
+    let (_, _, html) = b.get(&app.url("/programmes/pvd?tri=code&ordre=desc")).await;
+    let (first, last) = (html.find("42500").expect("42500"), html.find("01001").expect("01001"));
+    assert!(first < last, "codes in descending order");
+
     // The signature date was kept (no such column in `other`); an empty cell in a
     // present column erases it, and the preview says so before anything is applied.
     let (_, emptied) =

@@ -241,7 +241,7 @@ async fn pages_show_the_catalogue_dashboards_and_the_territory_section() {
     assert!(regny.contains(" km"), "nearest places with their distance");
     let (_, _, loire) = app.get("/territoires/departement/42").await;
     assert!(loire.contains("Communes et habitants de Loire couverts par chaque programme"));
-    assert!(loire.contains("lieu(x) France services dans ce territoire"));
+    assert!(loire.contains("lieux France services dans ce territoire"), "a real plural");
     app.db.cleanup().await;
 }
 
@@ -353,6 +353,35 @@ async fn export_then_import_changes_nothing(app: &TestApp) {
     let (_, d) = preview("pvd".into(), list("territory_kind,territory_code,group_id,signed_on", ",")).await;
     assert_eq!(d["erased"][0]["field"], "signed_on", "{}", d["erased"]);
     assert_eq!(d["erased"][0]["count"].as_u64(), Some(signed as u64));
+}
+
+/// Issue 17, point 5: members searched, filtered and sorted in the API; programme
+/// codes read whatever their case.
+#[tokio::test]
+async fn members_are_searched_filtered_and_sorted() {
+    let app = app_with_programmes(TestDb::sqlite().await.expect("db")).await;
+    let all = app.ok("/api/v1/programmes/pvd/members?limit=1").await;
+    let loire = app.ok("/api/v1/programmes/pvd/members?departement=42&sort=code&order=desc&limit=500").await;
+    let codes: Vec<&str> =
+        loire["items"].as_array().expect("items").iter().filter_map(|m| m["territory"]["code"].as_str()).collect();
+    assert!(codes.len() > 5 && codes.windows(2).all(|w| w[0] >= w[1]), "{codes:?}");
+    assert!(loire["total"].as_u64() < all["total"].as_u64());
+    let first = loire["items"][0]["territory"]["name"].as_str().expect("name").to_owned();
+    let found = app.ok(&format!("/api/v1/programmes/pvd/members?q={}", first.replace(' ', "%20"))).await;
+    let names = found["items"].as_array().expect("items");
+    assert!(names.iter().any(|m| m["territory"]["name"] == first.as_str()), "{found}");
+    let by_code = app.ok(&format!("/api/v1/programmes/pvd/members?q={}", codes[0])).await;
+    assert_eq!(by_code["items"][0]["territory"]["code"], codes[0]);
+    let (status, _, body) = app.get("/api/v1/programmes/pvd/members?sort=taille&order=haut").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("\"sort\"") && body.contains("\"order\""), "{body}");
+    for code in ["PVD", "%20Pvd%20"] {
+        let (status, _, _) = app.get(&format!("/api/v1/programmes/{code}")).await;
+        assert_eq!(status, 200, "{code}");
+    }
+    let (status, _, _) = app.get("/programmes/PVD").await;
+    assert_eq!(status, 200);
+    app.db.cleanup().await;
 }
 
 #[tokio::test]
