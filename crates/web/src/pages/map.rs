@@ -87,7 +87,9 @@ pub struct Bar {
     pub communes: String,
     pub population: String,
     pub share: String,
-    /// Geometry in the SVG's own units.
+    /// Geometry in the SVG's own units: the label on its own line above the bar (so
+    /// that it can be large enough on a phone), the bar, the share after it.
+    pub label_y: u32,
     pub y: u32,
     pub width: u32,
     pub text_y: u32,
@@ -100,9 +102,12 @@ pub struct DensityChart {
 }
 
 pub const CHART_WIDTH: u32 = 640;
-const LABEL_WIDTH: u32 = 250;
-const BAR_SPACE: u32 = 300;
-const ROW: u32 = 34;
+/// The longest bar: what is left after the share written at its end (at most
+/// "100,0 %", about 100 units in the phone's larger type).
+const BAR_SPACE: u32 = 440;
+/// A label line (its text on a phone is 22 units: at least 12 px once the 640-unit
+/// chart is scaled to a 360 px screen), then a bar of 20 units.
+const ROW: u32 = 58;
 
 /// Population of the communes of `idx` by INSEE density level; `None` when there
 /// are no communes with a level.
@@ -137,9 +142,10 @@ pub fn density_chart_of(sums: &[(usize, u64); 7]) -> Option<DensityChart> {
                 communes: fr_number(communes as u64),
                 population: fr_number(pop),
                 share: percent(pop, total),
-                y: y + 6,
+                label_y: y + 20,
+                y: y + 28,
                 width: ((pop as f64 / max as f64) * f64::from(BAR_SPACE)).round() as u32,
-                text_y: y + 23,
+                text_y: y + 44,
             }
         })
         .collect();
@@ -184,12 +190,6 @@ pub fn choropleth(r: &Referential, what: &str, value: impl Fn(&str) -> u64) -> C
     }
     let label = format!("Carte des départements de France métropolitaine : nombre de {what} par département.");
     Choropleth { view_box: outline.view_box, paths, legend, label }
-}
-
-impl DensityChart {
-    pub fn label_width(&self) -> u32 {
-        LABEL_WIDTH
-    }
 }
 
 /// "12,3 %".
