@@ -19,6 +19,11 @@ const PAGES = [
   { name: 'donnees-personnelles', path: '/donnees-personnelles', h1: /Données personnelles/ },
   { name: 'plan-du-site', path: '/plan-du-site', h1: /Plan du site/ },
   { name: 'api-docs', path: '/api/docs', h1: /API ouverte/, ready: '.swagger-ui .opblock-tag' },
+  // The same with its first operation opened (parameters, examples, responses).
+  {
+    name: 'api-docs-operation', path: '/api/docs', h1: /API ouverte/, ready: '.swagger-ui .opblock-tag',
+    open: '.opblock-summary-control', opened: '.opblock-body',
+  },
   { name: '404', path: '/nulle-part', h1: /Page non trouvée/, status: 404 },
 ];
 
@@ -43,6 +48,10 @@ for (const viewport of ['desktop', 'mobile']) {
           assert.match((await page.textContent('h1')).trim(), p.h1);
           // A page that draws itself from a script: wait until it has.
           if (p.ready) await page.waitForSelector(p.ready);
+          if (p.open) {
+            await page.click(p.open);
+            await page.waitForSelector(p.opened);
+          }
           // DSFR's script ran (it marks the root element).
           assert.equal(await page.getAttribute('html', 'data-fr-js'), 'true');
           await screenshot(page, `${viewport}-${p.name}`);

@@ -92,6 +92,13 @@ cp "$tmp/swagger/package/swagger-ui-bundle.js" "$tmp/swagger/package/swagger-ui.
   "$tmp/swagger/package/LICENSE" "$tmp/swagger/package/NOTICE" "$out/swagger-ui/"
 # The source map it names is not shipped: drop the reference (no request for a missing file).
 sed -i 's|/\*# sourceMappingURL=[^*]*\*/||' "$out/swagger-ui/swagger-ui.css"
+# Its base layout puts the operations in a <main>: a second main landmark inside the
+# page's own. One edit, checked: they go in a named region instead (VENDORED.md).
+bundle="$out/swagger-ui/swagger-ui-bundle.js"
+main_before='createElement("main",{id:"operations",'
+main_after='createElement("div",{role:"region","aria-label":"Opérations de l’API",id:"operations",'
+[ "$(grep -c "$main_before" "$bundle")" = 1 ] || { echo "vendor.sh: Swagger UI's operations <main> not found once" >&2; exit 1; }
+sed -i "s|$main_before|$main_after|" "$bundle"
 
 # The list the binary embeds, generated so that it always matches the files.
 {
