@@ -138,11 +138,16 @@ async fn compute(
         Err(e) => return Ok(failed(format!("estimation impossible : {e}"))),
     };
     if !missing_treated.is_empty() {
-        result.notes.push(format!(
-            "{} treated territories have no value in the period and are left out: {}",
-            missing_treated.len(),
-            missing_treated.iter().take(20).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-        ));
+        let listed = missing_treated.iter().take(20).map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        let n = missing_treated.len();
+        result.note(
+            format!("{n} treated territories have no value in the period and are left out: {listed}"),
+            format!(
+                "{n} {} aucune valeur sur la période et {} : {listed}",
+                if n < 2 { "territoire traité n’a" } else { "territoires traités n’ont" },
+                if n < 2 { "est écarté" } else { "sont écartés" }
+            ),
+        );
     }
     store.evaluation_progress(&job.id, worker, "store", 90).await?;
     let sources: Vec<serde_json::Value> =

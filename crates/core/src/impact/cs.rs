@@ -125,11 +125,25 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
         }
     }
     if skipped > 0 {
-        notes.push(format!("{skipped} group-time cells skipped: no treated or no control unit observed"));
+        notes.push((
+            format!("{skipped} group-time cells skipped: no treated or no control unit observed"),
+            format!(
+                "{skipped} {} : aucune unité traitée ou aucune unité de comparaison observée",
+                if skipped < 2 { "cellule groupe-année écartée" } else { "cellules groupe-année écartées" }
+            ),
+        ));
     }
 
     let post: Vec<&Cell> = cells.iter().filter(|c| c.year >= c.group).collect();
     if post.is_empty() {
+        // Name the cause when it is the absence of never-treated units (issue 18, 8).
+        if opts.control == ControlGroup::Never && !sample.group.iter().any(Option::is_none) {
+            return Err(ImpactError::NotIdentified(
+                "no post-adoption group-time effect can be estimated: the panel has no never-treated unit to \
+                 compare with; use the not-yet-treated units as controls (control = notyet)"
+                    .into(),
+            ));
+        }
         return Err(ImpactError::NotIdentified("no post-adoption group-time effect can be estimated".into()));
     }
     let (att, inf) = aggregate(&post, &sample);
@@ -169,17 +183,35 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
         ControlGroup::NotYet => used_as_control.iter().filter(|u| **u).count(),
     };
     out.n_obs = sample.units.iter().map(|&u| (0..years.len()).filter(|t| panel.outcome(u, *t).is_some()).count()).sum();
-    notes.push(format!(
-        "overall = 'simple' aggregation of {} post-adoption ATT(g,t), weighted by cohort size; \
-         analytical influence-function standard errors (did/csdid with bstrap = FALSE)",
-        post.len()
+    notes.push((
+        format!(
+            "overall = 'simple' aggregation of {} post-adoption ATT(g,t), weighted by cohort size; \
+             analytical influence-function standard errors (did/csdid with bstrap = FALSE)",
+            post.len()
+        ),
+        format!(
+            "effet global : moyenne des {} effets groupe-année après adoption, pondérée par la taille des \
+             cohortes (agrégation « simple ») ; erreurs types analytiques par la fonction d’influence, sans \
+             bootstrap (comme did et csdid)",
+            post.len()
+        ),
     ));
-    notes.push("pre-adoption event times use the varying base period (t-1): they are placebo estimates".into());
-    out.notes.extend(notes);
+    notes.push((
+        "pre-adoption event times use the varying base period (t-1): they are placebo estimates".into(),
+        "avant l’adoption, chaque année est comparée à la précédente (période de base glissante) : ces \
+         estimations sont des tests placebo"
+            .into(),
+    ));
+    for (en, fr) in notes {
+        out.note(en, fr);
+    }
     Ok(out)
 }
 
-fn build_sample(panel: &Panel, delta: i32, first_year: i32, notes: &mut Vec<String>) -> Result<Sample, ImpactError> {
+/// A note in English and in French.
+type Note = (String, String);
+
+fn build_sample(panel: &Panel, delta: i32, first_year: i32, notes: &mut Vec<Note>) -> Result<Sample, ImpactError> {
     let mut units = Vec::new();
     let mut group = Vec::new();
     let mut dropped = 0usize;
@@ -193,7 +225,13 @@ fn build_sample(panel: &Panel, delta: i32, first_year: i32, notes: &mut Vec<Stri
         }
     }
     if dropped > 0 {
-        notes.push(format!("{dropped} units treated from the first observed year dropped (no pre-period)"));
+        notes.push((
+            format!("{dropped} units treated from the first observed year dropped (no pre-period)"),
+            format!(
+                "{dropped} {} dès la première année observée, sans période de référence",
+                if dropped < 2 { "unité écartée : traitée" } else { "unités écartées : traitées" }
+            ),
+        ));
     }
     let mut groups: Vec<i32> = group.iter().flatten().copied().collect();
     groups.sort_unstable();

@@ -132,18 +132,29 @@ pub fn imputation(panel: &Panel, opts: &ImputationOptions) -> Result<ImpactEstim
     out.n_control_units = (0..n_units).filter(|u| panel.adoption(*u).is_none()).count();
     out.n_obs = treated.len() + untreated.iter().filter(|m| **m).count();
     if dropped > 0 {
-        out.notes.push(format!(
-            "{dropped} treated cells dropped: their unit has no untreated year or their year has no untreated unit"
-        ));
+        out.note(
+            format!(
+                "{dropped} treated cells dropped: their unit has no untreated year or their year has no untreated unit"
+            ),
+            format!(
+                "{dropped} {} : leur territoire n’a pas d’année sans traitement, ou leur année aucun territoire non traité",
+                if dropped < 2 { "cellule traitée écartée" } else { "cellules traitées écartées" }
+            ),
+        );
     }
-    out.notes.push(
+    out.note(
         "overall = mean of imputed effects over all post-adoption cells; conservative BJS \
-         standard errors clustered by unit, tau-bar by cohort x event time"
-            .into(),
+         standard errors clustered by unit, tau-bar by cohort x event time",
+        "effet global : moyenne des effets imputés sur toutes les cellules après adoption ; erreurs types \
+         prudentes de Borusyak, Jaravel et Spiess, par territoire, l’effet moyen étant pris par cohorte et par \
+         année depuis l’adoption",
     );
     match lead_test(panel, &fe, &y, delta) {
         Ok(test) => out.pretrend = test,
-        Err(e) => out.notes.push(format!("pre-trend test not computed: {e}")),
+        Err(e) => out.note(
+            format!("pre-trend test not computed: {e}"),
+            format!("test des tendances avant l’adoption non calculé ({e})"),
+        ),
     }
     Ok(out)
 }

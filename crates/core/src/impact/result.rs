@@ -73,8 +73,13 @@ pub struct ImpactEstimate {
     pub n_obs: usize,
     pub event_time: Vec<EventTimeEstimate>,
     pub pretrend: Option<PretrendTest>,
-    /// What was dropped, which corrections apply, and known caveats.
+    /// What was dropped, which corrections apply, and known caveats (English, as the
+    /// API says them).
     pub notes: Vec<String>,
+    /// The same notes in French, one for one, for the pages (empty in results stored
+    /// before they were written).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes_fr: Vec<String>,
 }
 
 impl ImpactEstimate {
@@ -92,6 +97,13 @@ impl ImpactEstimate {
             event_time: Vec::new(),
             pretrend: None,
             notes: Vec::new(),
+            notes_fr: Vec::new(),
         }
+    }
+
+    /// Adds a note, in English (the API) and in French (the pages).
+    pub fn note(&mut self, en: impl Into<String>, fr: impl Into<String>) {
+        self.notes.push(en.into());
+        self.notes_fr.push(fr.into());
     }
 }

@@ -274,15 +274,17 @@ pub fn twfe(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
     out.n_treated_units = n_treated;
     out.n_control_units = n_never;
     out.n_obs = n_obs;
-    out.notes.push(
+    out.note(
         "static two-way fixed effects: biased under staggered adoption when effects vary over \
-         time or across cohorts (negative weights); prefer cs or imputation"
-            .into(),
+         time or across cohorts (negative weights); prefer cs or imputation",
+        "doubles effets fixes statiques : biaisés quand l’adoption est échelonnée et que l’effet varie dans le \
+         temps ou selon les cohortes (poids négatifs) ; préférez Callaway et Sant’Anna ou l’imputation",
     );
-    out.notes.push(
+    out.note(
         "standard errors clustered by unit, CR1: G/(G-1)·(N-1)/(N-K), K = regressors + year \
-         effects (pyfixest default ssc)"
-            .into(),
+         effects (pyfixest default ssc)",
+        "erreurs types groupées par territoire, correction CR1 : G/(G-1)·(N-1)/(N-K), K = régresseurs et effets \
+         années (la correction par défaut de pyfixest)",
     );
 
     // Event study: one dummy per observed event time of the ever-treated units, e = -1
@@ -292,7 +294,11 @@ pub fn twfe(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
     events.retain(|e| *e != -1);
     if n_never == 0 && events.len() > 1 {
         events.remove(0);
-        out.notes.push("no never-treated unit: the earliest lead is also omitted from the event study".into());
+        out.note(
+            "no never-treated unit: the earliest lead is also omitted from the event study",
+            "aucun territoire jamais traité : l’année la plus ancienne avant l’adoption est aussi omise de l’étude \
+             d’événement",
+        );
     }
     let k = events.len();
     let design = GroupDesign::by_adoption(panel, k, |g, year| g.and_then(|g| events.binary_search(&(year - g)).ok()));
@@ -309,9 +315,12 @@ pub fn twfe(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
                 leads.iter().flat_map(|a| leads.iter().map(|b| es.vcov[a * k + b]).collect::<Vec<_>>()).collect();
             let lead_e: Vec<i32> = leads.iter().map(|j| events[*j]).collect();
             out.pretrend = wald_test(&lead_e, &lead_est, &lead_vcov);
-            out.notes.push("event study: reference event time -1 (estimate 0 by construction)".into());
+            out.note(
+                "event study: reference event time -1 (estimate 0 by construction)",
+                "étude d’événement : l’année précédant l’adoption sert de référence (effet nul par construction)",
+            );
         }
-        Err(e) => out.notes.push(format!("event study not estimated: {e}")),
+        Err(e) => out.note(format!("event study not estimated: {e}"), format!("étude d’événement non estimée ({e})")),
     }
     Ok(out)
 }

@@ -202,7 +202,8 @@ pub async fn evaluation(
         let anticipation = request.as_ref().map_or(0, |q| q.anticipation);
         explanation = explain(r, name, unit, anticipation);
         chart = event_chart(&r.event_time, unit);
-        notes = r.notes.clone();
+        // French when the result has its notes in French (results stored before: English).
+        notes = if r.notes_fr.len() == r.notes.len() { r.notes_fr.clone() } else { r.notes.clone() };
     }
     let sources = job
         .inputs

@@ -49,8 +49,19 @@ pub async fn role_label(state: &AppState, role: &Role) -> String {
     let org_name = |id: Uuid| organisation::name(state, id);
     match role {
         Role::Admin => "Administrateur de la plateforme (agence)".into(),
-        Role::ProgrammeManager { programme } => format!("Responsable du programme « {programme} »"),
-        Role::Delegate { departement } => format!("Délégué territorial de l’État, département {departement}"),
+        Role::ProgrammeManager { programme } => {
+            let s = state.current();
+            let name = s.programmes.programme(programme).map_or_else(|| programme.clone(), |p| p.name.clone());
+            format!("Responsable du programme « {name} »")
+        }
+        Role::Delegate { departement } => {
+            let s = state.current();
+            let dep = s.referential.get(cohesion_core::territory::TerritoryKind::Departement, departement);
+            match dep {
+                Some(d) => format!("Délégué territorial de l’État, {} ({departement})", d.name),
+                None => format!("Délégué territorial de l’État, département {departement}"),
+            }
+        }
         Role::Local { organisation, .. } => format!("Collectivité : {}", org_name(*organisation).await),
         Role::Partner { organisation } => format!("Partenaire : {}", org_name(*organisation).await),
     }

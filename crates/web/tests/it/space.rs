@@ -107,7 +107,7 @@ async fn story(app: &TestApp) {
     let mut prefete = signed_in(app, "prefete@loire.gouv.fr").await;
     let (s, _, html) = prefete.get(&app.url("/mon-espace")).await;
     assert_eq!(s, 200);
-    assert!(html.contains("Délégué territorial de l’État, département 42"), "{html}");
+    assert!(html.contains("Délégué territorial de l’État, Loire (42)"), "{html}");
     assert!(html.contains("Propositions à décider"), "{html}");
     assert!(html.contains(&format!("/pactes/{id}#propositions")), "{html}");
     assert!(html.contains("href=\"/mon-espace\""), "the header's first link");

@@ -279,3 +279,30 @@ fn result_serialises_with_the_documented_fields() {
     assert_eq!(v["control"], "not_yet");
     assert!(v["event_time"][0].get("event_time").is_some());
 }
+
+/// Issue 18, point 8: with never-treated controls on a panel that has none, the refusal
+/// names the cause and what to do; not-yet-treated controls estimate; the notes come
+/// in French too, one for one.
+#[test]
+fn no_never_treated_unit_is_named_and_notes_are_in_french() {
+    let mut rows = Vec::new();
+    for (unit, adoption) in [("a", 2018), ("b", 2020), ("c", 2022)] {
+        for year in 2015..2024 {
+            let effect = if year >= adoption { 2.0 } else { 0.0 };
+            rows.push(Observation {
+                unit: unit.into(),
+                year,
+                outcome: f64::from(year - 2015) + effect + f64::from(adoption - 2018) * 0.1,
+                first_treated: Some(adoption),
+            });
+        }
+    }
+    let panel = panel_of(&rows);
+    let refused = cohesion_core::impact::estimate_with(&panel, Method::Cs, ControlGroup::Never, 0)
+        .expect_err("no never-treated unit");
+    let message = refused.to_string();
+    assert!(message.contains("no never-treated unit") && message.contains("notyet"), "{message}");
+    let r = cohesion_core::impact::estimate_with(&panel, Method::Cs, ControlGroup::NotYet, 0).expect("not yet");
+    assert_eq!(r.notes.len(), r.notes_fr.len());
+    assert!(r.notes_fr.iter().any(|n| n.contains("pondérée par la taille des cohortes")), "{:?}", r.notes_fr);
+}
