@@ -86,7 +86,7 @@ describe('signed in (desktop)', () => {
       await page.selectOption('#invite-departement', '42');
       await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/administration/personnes"] button')]);
       assert.match(await page.textContent('.fr-alert--success'), /invitation est envoyée/);
-      assert.match(await page.textContent('table'), /département 42/);
+      assert.match(await page.textContent('table'), /Délégué territorial de l’État, Loire \(42\)/);
       await checked(page, problems, 'desktop-admin-personnes');
 
       await page.goto(`${BASE_URL}/profil`, { waitUntil: 'networkidle' });

@@ -100,7 +100,7 @@ describe('each person’s space', () => {
 
   const cases = [
     ['admin', () => ADMIN, () => ADMIN_PASSWORD, [/Administrateur de la plateforme/, /Invitations non acceptées/, /jamais-/]],
-    ['delegue', () => people.delegate, () => PASSWORD, [/département 42/, /Pactes à signer/, () => TITLE]],
+    ['delegue', () => people.delegate, () => PASSWORD, [/Loire \(42\)/, /Pactes à signer/, () => TITLE]],
     ['programme', () => people.manager, () => PASSWORD, [/Responsable du programme « Petites villes de demain »/]],
     ['maire', () => people.mayor, () => PASSWORD, [/Collectivité/, /Mon territoire/, /Saint-Étienne/, /Pactes à signer/, () => TITLE]],
     ['partenaire', () => people.partner, () => PASSWORD, [/Partenaire : /]],
