@@ -191,6 +191,18 @@ pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<(Rows, bool), Faul
         let (rows, sep) = csv_rows(&label, &text)?;
         return Ok((rows, sep != ','));
     }
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+        // XLSX: read cell by cell, bounded (a far cell never builds a dense grid).
+        let bytes = std::fs::read(path).map_err(|e| Fault::file(&label, format!("lecture impossible : {e}")))?;
+        let records = cohesion_core::programme::table::read_xlsx_sheet(&label, &bytes, sheet)
+            .map_err(|f| f.0.into_iter().next().unwrap_or_else(|| Fault::file(&label, "classeur illisible")))?;
+        let rows = records
+            .into_iter()
+            .map(|r| (r.line, r.cells))
+            .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+            .collect();
+        return Ok((rows, true));
+    }
     let mut book = open_workbook_auto(path).map_err(|e| Fault::file(&label, format!("classeur illisible : {e}")))?;
     let name = match sheet {
         Some(s) => s.to_owned(),

@@ -131,6 +131,27 @@ fn measurements_import_then_evaluation_on_stored_data() {
         text(&out.stdout)
     );
 
+    // A cell far away (XFD2000) is refused before any grid is built (issue 15, point 6).
+    let far = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/far-cell.xlsx");
+    let out = cohesion(
+        &data,
+        &[
+            "import",
+            "measurements",
+            "--indicator",
+            "vacant_dwellings_share",
+            "--source",
+            "local",
+            "--origin",
+            "local",
+            "--version",
+            "2025-02-02",
+            far,
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("column 16384"), "{}", text(&out.stderr));
+
     let goals = dir.path().join("goals.csv");
     std::fs::write(&goals, "territoire,date,valeur\ncommune:42218,2030,9\n").expect("write");
     let out = cohesion(

@@ -58,18 +58,27 @@ pub const MAX_CELLS: usize = 2_000_000;
 /// reference (`r="AAAAAAAA1"`, `r="A99999999999"`) overflows calamine 0.38's arithmetic
 /// and panics wherever overflow checks are on (debug builds, tests).
 fn read_xlsx(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
-    std::panic::catch_unwind(|| read_cells(source, bytes)).unwrap_or_else(|_| {
+    read_xlsx_sheet(source, bytes, None)
+}
+
+/// [`read`] of an XLSX workbook's sheet `sheet` (the first when `None`), cell by cell,
+/// bounded like every upload (the command line's measurement files use it).
+pub fn read_xlsx_sheet(source: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Record>, Faults> {
+    std::panic::catch_unwind(|| read_cells(source, bytes, sheet)).unwrap_or_else(|_| {
         Err(file_fault(source, TableFault::UnreadableXlsx("the reader failed on a malformed sheet".into())))
     })
 }
 
 /// Reads the first sheet cell by cell (never as a dense grid): memory follows the
 /// cells that hold something, bounded by [`MAX_COLUMNS`] and [`MAX_CELLS`].
-fn read_cells(source: &str, bytes: &[u8]) -> Result<Vec<Record>, Faults> {
+fn read_cells(source: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Record>, Faults> {
     let fail = |code: TableFault| file_fault(source, code);
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| fail(TableFault::UnreadableXlsx(e.to_string())))?;
-    let name = book.sheet_names().first().cloned().ok_or_else(|| fail(TableFault::NoSheet))?;
+    let name = match sheet {
+        Some(s) => s.to_owned(),
+        None => book.sheet_names().first().cloned().ok_or_else(|| fail(TableFault::NoSheet))?,
+    };
     let mut cells = book.worksheet_cells_reader(&name).map_err(|e| fail(TableFault::UnreadableSheet(e.to_string())))?;
     let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
     let (mut count, mut first_col, mut last_col) = (0usize, u32::MAX, 0u32);
