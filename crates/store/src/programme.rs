@@ -528,15 +528,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        rows.into_iter()
-            .map(|r| {
-                Ok(MembershipVersion {
-                    membership: Membership::try_from(r.membership)?,
-                    valid_from: r.valid_from,
-                    valid_to: r.valid_to,
-                })
-            })
-            .collect()
+        versions(rows)
     }
 
     /// The latest `limit` changes of programme `code`'s memberships, newest first: each

@@ -195,7 +195,8 @@ pub fn in_paris(t: OffsetDateTime) -> OffsetDateTime {
     t.to_offset(UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC))
 }
 
-const MONTHS: [&str; 12] = [
+/// The months in French, January first.
+pub const MONTHS: [&str; 12] = [
     "janvier",
     "février",
     "mars",

@@ -35,20 +35,7 @@ pub fn fr_value(v: f64) -> String {
 
 /// `2023-01-01` as "1er janvier 2023"; anything unreadable is returned as given.
 pub fn fr_date(iso: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
+    use crate::pages::components::MONTHS;
     match cohesion_core::date::iso_or_year(iso) {
         Ok(d) => {
             let day = if d.day() == 1 { "1er".to_owned() } else { d.day().to_string() };
