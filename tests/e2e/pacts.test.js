@@ -63,23 +63,31 @@ describe('pacts (desktop)', () => {
       await submit(admin.page, 'a[href="/pactes/nouveau"]');
       await checked(admin.page, admin.problems, 'desktop-pacte-nouveau');
       await admin.page.selectOption('#pacte-type', 'cohesion');
+      // Territories and parties are found by searching (issue 17): the perimeter field
+      // suggests as one types and a choice ticks itself in.
+      await admin.page.fill('#pacte-perimetre-recherche', 'saint-etie');
+      await admin.page.click('#pacte-perimetre .cohesion-suggest li:has-text("42218")');
+      await admin.page.waitForSelector('#pacte-perimetre input[name=perimetre][value="commune:42218"]:checked');
+      // The collectivity by the form's own search (works without the script too).
+      await admin.page.fill('#pacte-collectivites-recherche', 'Saint-Étienne');
+      await submit(admin.page, '#pacte-collectivites button[name=chercher]');
+      await admin.page.check(`#pacte-collectivites input[name=partie][value^="local_authority|${org.siren}|"]`);
       // A first try with faults: each shown in French next to its field, nothing lost.
       admin.page.expectedStatus = 400;
-      await admin.page.fill('#pacte-perimetre', 'commune:42218\nSaint-Étienne');
-      await admin.page.fill('#pacte-parties', `${org.siren} ; ${org.name}`);
-      await submit(admin.page, 'form[action="/pactes/nouveau"] button[type=submit]');
+      await submit(admin.page, 'form[action="/pactes/nouveau"] button.fr-btn:not([name])');
       assert.match(await admin.page.textContent('#pacte-titre-erreur'), /Donnez un titre au pacte/);
-      assert.match(await admin.page.textContent('#pacte-perimetre-erreur'), /Ligne 2 : « Saint-Étienne » n’est pas de la forme type:code/);
-      assert.equal(await admin.page.inputValue('#pacte-parties'), `${org.siren} ; ${org.name}`);
+      assert.ok(await admin.page.isChecked('#pacte-perimetre input[value="commune:42218"]'), 'the perimeter kept');
+      assert.ok(await admin.page.isChecked(`#pacte-collectivites input[value^="local_authority|${org.siren}|"]`), 'the party kept');
       await checked(admin.page, admin.problems, 'desktop-pacte-nouveau-erreurs');
       admin.page.expectedStatus = undefined;
       await admin.page.fill('#pacte-titre', 'Pacte territorial de cohésion de Saint-Étienne');
       await admin.page.fill('#pacte-description', 'Revitaliser le centre-ville et ses services.\nDurée : 2026-2030.');
-      await admin.page.fill('#pacte-perimetre', 'commune:42218');
       await admin.page.fill('#pacte-etat', 'Préfecture de la Loire');
-      await admin.page.fill('#pacte-parties', `${org.siren} ; ${org.name}`);
-      await admin.page.fill('#pacte-actions', `${BASE_URL}/projets/${first.id}`);
-      await submit(admin.page, 'form[action="/pactes/nouveau"] button[type=submit]');
+      await admin.page.fill('#pacte-actions-recherche', first.name);
+      await submit(admin.page, '#pacte-actions button[name=chercher]');
+      await admin.page.check(`#pacte-actions input[name=action][value="${first.id}"]`);
+      await checked(admin.page, admin.problems, 'desktop-pacte-nouveau-choix');
+      await submit(admin.page, 'form[action="/pactes/nouveau"] button.fr-btn:not([name])');
       assert.match(await admin.page.textContent('.fr-alert--success'), /Le pacte est créé/);
       const pactUrl = admin.page.url().split('?')[0];
       await submit(admin.page, 'button:has-text("Ouvrir la co-construction")');
@@ -88,7 +96,9 @@ describe('pacts (desktop)', () => {
       // The mayor proposes adding the second project.
       await mayor.page.goto(pactUrl, { waitUntil: 'networkidle' });
       await checked(mayor.page, mayor.problems, 'desktop-pacte-maire');
-      await mayor.page.fill('#ajout-projet', `${BASE_URL}/projets/${second.id}`);
+      await mayor.page.fill('#ajout-recherche', second.name);
+      await submit(mayor.page, 'form[method=get]:has(#ajout-recherche) button');
+      await mayor.page.check(`input[name=project][value="${second.id}"]`);
       await mayor.page.fill('#ajout-message', 'Indispensable au centre-ville.');
       await submit(mayor.page, 'form[action$="/propositions"] button:has-text("Proposer l’ajout")');
       assert.match(await mayor.page.textContent('.fr-alert--success'), /proposition est envoyée/);
@@ -126,7 +136,10 @@ describe('pacts (desktop)', () => {
       await submit(admin.page, 'a:has-text("Modifier le texte")');
       await checked(admin.page, admin.problems, 'desktop-pacte-modifier');
       await admin.page.fill('#pacte-titre', 'Pacte territorial de cohésion de Saint-Étienne (avenant 1)');
-      await admin.page.fill('#pacte-actions', second.id);
+      await admin.page.uncheck(`#pacte-actions input[name=action][value="${first.id}"]`);
+      await admin.page.fill('#pacte-actions-recherche', second.name);
+      await submit(admin.page, '#pacte-actions button[name=chercher]');
+      await admin.page.check(`#pacte-actions input[name=action][value="${second.id}"]`);
       await submit(admin.page, 'button:has-text("Enregistrer le texte")');
       assert.match(await admin.page.textContent('.fr-alert--success'), /texte est enregistré/);
       await submit(admin.page, 'button:has-text("Soumettre à la signature")');

@@ -17,7 +17,9 @@
 //! (`space::preference`: immediately, daily — the default —, weekly on Monday, or
 //! never), read when the rows are taken, so a change applies at the next digest.
 //! Never a deactivated account (its rows are dropped), never an invitee who has not
-//! accepted (their rows wait until they do).
+//! accepted (their rows wait until they do). A mail the relay refuses is also recorded
+//! per person (`digest_failure`) until one of their digests goes out: the admins' space
+//! lists them beside the failed evaluations.
 //!
 //! A domain plugs in by writing its event and recipients with `store::notify!` in the
 //! transaction of its change, with its `event.subject` (a `core::notice::Subject`) and
@@ -108,6 +110,10 @@ impl DigestReport {
 /// already under way finish) and is returned.
 pub async fn send(state: &App, outbox: &Outbox, pass: Pass) -> Result<DigestReport, cohesion_store::StoreError> {
     let people = state.store.people_with_pending_notifications().await?;
+    // Those whose last digest failed: a digest sent to them closes their failure
+    // (one read per run instead of one statement per person; usually empty).
+    let failing: std::sync::Arc<std::collections::HashSet<uuid::Uuid>> =
+        std::sync::Arc::new(state.store.people_with_failed_digest().await?.into_iter().collect());
     let outbox = std::sync::Arc::new(Outbox { mailer: outbox.mailer.clone(), public_url: outbox.public_url.clone() });
     let mut report = DigestReport::default();
     let mut failure = None;
@@ -122,7 +128,8 @@ pub async fn send(state: &App, outbox: &Outbox, pass: Pass) -> Result<DigestRepo
             break;
         }
         let (state, outbox) = (state.clone(), std::sync::Arc::clone(&outbox));
-        running.spawn(async move { one(&state, &outbox, person, pass).await });
+        let failed_before = failing.contains(&person);
+        running.spawn(async move { one(&state, &outbox, person, pass, failed_before).await });
     }
     while let Some(done) = running.join_next().await {
         collect(done, &mut report, &mut failure);
@@ -155,6 +162,7 @@ async fn one(
     outbox: &Outbox,
     person: uuid::Uuid,
     pass: Pass,
+    failed_before: bool,
 ) -> Result<DigestReport, cohesion_store::StoreError> {
     let mut report = DigestReport::default();
     if state.store.is_pending_invitee(person).await? {
@@ -195,12 +203,18 @@ async fn one(
     match outbox.mailer.send_mail(who.email.as_str(), &mail).await {
         Ok(()) => {
             state.store.digest_sent(&id).await?;
+            if failed_before {
+                state.store.clear_digest_failure(person).await?;
+            }
             report.sent += 1;
             report.events += events.len();
         }
         Err(e) => {
             tracing::warn!(error = %e, person = %person, "digest not sent; its events wait for the next one");
             state.store.digest_failed(&id).await?;
+            // Kept for the admins' space ("failed jobs") until a digest goes out.
+            let answer: String = e.to_string().chars().take(300).collect();
+            state.store.record_digest_failure(person, &answer).await?;
             report.failed += 1;
         }
     }

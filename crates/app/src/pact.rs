@@ -310,6 +310,27 @@ pub async fn amend(state: &App, who: &Acting, id: &str) -> Result<Pact, AppError
     Ok(p)
 }
 
+/// Makes a pact public before its first signature (its owner): anyone then reads the
+/// text being written, never its proposals, comments or the names of their authors.
+pub async fn publish(state: &App, who: &Acting, id: &str) -> Result<Pact, AppError> {
+    let current = load(state, id).await?;
+    if !who.is_owner(state, &current.current().content) {
+        return Err(forbidden_owner());
+    }
+    let recipients = people_of(state, &current.current().content).await?;
+    let (p, _) = state
+        .store
+        .update_pact(id, None, None, who.principal.person, |p, _| {
+            p.publish(&now_rfc3339()).map_err(|e| e.to_string())?;
+            let summary = format!("{} a rendu le pacte public avant sa signature", who.name);
+            Ok(Told { kind: "publication", summary, recipients })
+        })
+        .await
+        .map_err(write_error)?;
+    state.reload_pacts(true).await?;
+    Ok(p)
+}
+
 /// Drops the amendment being written (number `number`); the signed text stays in force.
 pub async fn abandon(state: &App, who: &Acting, id: &str, number: u32) -> Result<Pact, AppError> {
     let current = load(state, id).await?;

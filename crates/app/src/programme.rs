@@ -167,7 +167,7 @@ pub async fn apply_file(
             ),
         ));
     }
-    let applied = app.store.apply_memberships(code, &d, base_revision, &today(), actor).await?;
+    let applied = app.store.apply_memberships(code, &d, base_revision, &today(), actor, file.bytes).await?;
     let revision = applied.map_err(|s| {
         AppError::Conflict(format!(
             "the programmes changed since the preview (now revision {}); preview again",
@@ -182,6 +182,55 @@ pub async fn apply_file(
         changed: d.changed.len(),
         unchanged: d.unchanged,
     })
+}
+
+pub use cohesion_store::programme::StoredPreview;
+
+/// Keeps a member list previewed on the pages (`d`, computed at `revision`) until it is
+/// applied, overtaken or set aside, so that the programme's managers find it in their
+/// space. A list that changes nothing is not kept (`None`).
+pub async fn record_preview(
+    app: &App,
+    who: &Principal,
+    code: &str,
+    file_name: &str,
+    body: &[u8],
+    d: &MembershipDiff,
+    revision: i64,
+) -> Result<Option<String>, AppError> {
+    let code = &canonical(&app.current().programmes, code);
+    may_manage(who, code)?;
+    if d.is_noop() {
+        return Ok(None);
+    }
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let counts = cohesion_store::programme::PreviewCounts {
+        added: count(d.added.len()),
+        removed: count(d.removed.len()),
+        changed: count(d.changed.len()),
+        erased: count(d.erased.iter().map(|e| e.count).sum()),
+    };
+    let name = if file_name.trim().is_empty() { "liste" } else { file_name.trim() };
+    Ok(Some(app.store.record_import_preview(code, who.person, name, body, revision, counts).await?))
+}
+
+/// A kept preview of programme `code`, for its managers.
+pub async fn stored_preview(app: &App, who: &Principal, code: &str, id: &str) -> Result<StoredPreview, AppError> {
+    let code = &canonical(&app.current().programmes, code);
+    may_manage(who, code)?;
+    app.store.import_preview(code, id).await?.ok_or_else(|| AppError::NotFound(format!("no preview `{id}`")))
+}
+
+/// Sets a kept preview aside: it leaves the managers' space. A preview already closed
+/// (applied, overtaken, set aside) is a conflict.
+pub async fn dismiss_preview(app: &App, who: &Principal, code: &str, id: &str) -> Result<(), AppError> {
+    let code = &canonical(&app.current().programmes, code);
+    stored_preview(app, who, code, id).await?;
+    if app.store.dismiss_import_preview(code, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!("preview `{id}` is no longer open")))
+    }
 }
 
 /// Checks a rule against the referential and the catalogue, then stores it.

@@ -59,9 +59,13 @@ pub enum Section {
     PeopleWithoutRole,
     /// Admin: evaluations that failed.
     FailedEvaluations,
+    /// Programme manager: member lists previewed on the pages and not applied.
+    ImportsNotApplied,
+    /// Admin: people whose last digest the mail relay refused.
+    FailedDigests,
 }
 
-const SECTIONS: [(Section, &str); 12] = [
+const SECTIONS: [(Section, &str); 14] = [
     (Section::PactsToSign, "pacts_to_sign"),
     (Section::ProposalsToDecide, "proposals_to_decide"),
     (Section::RequestsToQualify, "requests_to_qualify"),
@@ -74,6 +78,8 @@ const SECTIONS: [(Section, &str); 12] = [
     (Section::PendingInvitations, "pending_invitations"),
     (Section::PeopleWithoutRole, "people_without_role"),
     (Section::FailedEvaluations, "failed_evaluations"),
+    (Section::ImportsNotApplied, "imports_not_applied"),
+    (Section::FailedDigests, "failed_digests"),
 ];
 
 impl Section {
@@ -91,12 +97,19 @@ impl Section {
             Role::Delegate { .. } => {
                 &[Section::PactsToSign, Section::ProposalsToDecide, Section::RequestsToQualify, Section::IdleMissions]
             }
-            Role::ProgrammeManager { .. } => &[Section::MembersEnding, Section::StaleActions],
+            Role::ProgrammeManager { .. } => {
+                &[Section::ImportsNotApplied, Section::MembersEnding, Section::StaleActions]
+            }
             Role::Local { .. } => {
                 &[Section::Territory, Section::PactsToSign, Section::ProposalsToDecide, Section::OwnRequests]
             }
             Role::Partner { .. } => &[Section::PartnerMissions],
-            Role::Admin => &[Section::PendingInvitations, Section::PeopleWithoutRole, Section::FailedEvaluations],
+            Role::Admin => &[
+                Section::PendingInvitations,
+                Section::PeopleWithoutRole,
+                Section::FailedEvaluations,
+                Section::FailedDigests,
+            ],
         }
     }
 }
@@ -242,6 +255,10 @@ async fn read(
             let page = store.space_stale_actions(programme, idle, offset, limit).await?;
             paged(section, "action", page, |w| format!("/programmes/{programme}/actions/{}", w.id))
         }
+        (Role::ProgrammeManager { programme }, Section::ImportsNotApplied) => {
+            let page = store.space_open_previews(programme, offset, limit).await?;
+            paged(section, "preview", page, |w| format!("/programmes/{programme}/import/apercus/{}", w.id))
+        }
         (Role::ProgrammeManager { programme }, Section::MembersEnding) => {
             if ends_soon(app, programme).is_some() {
                 let mut page = store.space_open_members(programme, offset, limit).await?;
@@ -276,6 +293,11 @@ async fn read(
         (Role::Admin, Section::FailedEvaluations) => {
             paged(section, "evaluation", store.space_failed_evaluations(offset, limit).await?, |w| {
                 format!("/evaluations/{}", w.id)
+            })
+        }
+        (Role::Admin, Section::FailedDigests) => {
+            paged(section, "digest", store.space_failed_digests(offset, limit).await?, |_| {
+                "/administration/personnes".into()
             })
         }
         _ => List { section, total: 0, items: Vec::new() },

@@ -81,6 +81,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_space.sql"),
         include_str!("../migrations/postgres/0012_space.sql"),
     ),
+    (
+        13,
+        "pending work: member-list previews not applied, digests that failed",
+        include_str!("../migrations/sqlite/0013_pending_work.sql"),
+        include_str!("../migrations/postgres/0013_pending_work.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -460,6 +460,7 @@ impl Store {
         base_revision: i64,
         today: &str,
         actor: &str,
+        file: &[u8],
     ) -> Result<std::result::Result<i64, Stale>> {
         let now = OffsetDateTime::now_utc();
         with_pool!(self, pool => {
@@ -511,6 +512,18 @@ impl Store {
                 })),
             };
             insert!(&mut *tx, &event)?;
+            // The previews of this programme waiting on the pages are answered: the
+            // one of this very file is applied, the others are overtaken by it.
+            sqlx::query(
+                "UPDATE membership_import_preview SET closed_at = $1, \
+                 outcome = CASE WHEN content = $3 THEN 'applied' ELSE 'superseded' END \
+                 WHERE programme = $2 AND closed_at IS NULL",
+            )
+            .bind(now)
+            .bind(code)
+            .bind(file)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(Ok(revision))
         })
@@ -668,5 +681,99 @@ impl Store {
             tx.commit().await?;
             Ok(Ok(saved))
         })
+    }
+}
+
+/// A member list previewed on the pages and kept for the manager's space.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredPreview {
+    pub id: String,
+    pub programme: String,
+    pub person_id: Option<String>,
+    pub file_name: String,
+    pub content: Vec<u8>,
+    pub base_revision: i64,
+    pub added: i64,
+    pub removed: i64,
+    pub changed: i64,
+    pub erased: i64,
+    pub created_at: OffsetDateTime,
+    pub closed_at: Option<OffsetDateTime>,
+    pub outcome: Option<String>,
+    /// Who checked it, as they are named now (empty if the account is gone).
+    pub by_name: String,
+}
+
+/// What a preview would change, as counted when it was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PreviewCounts {
+    pub added: i64,
+    pub removed: i64,
+    pub changed: i64,
+    pub erased: i64,
+}
+
+impl Store {
+    /// Keeps a member list previewed on the pages until it is applied, overtaken or
+    /// set aside. The same file previewed again for the same programme replaces its
+    /// open preview (one entry per file in the manager's space). Returns its id.
+    pub async fn record_import_preview(
+        &self,
+        programme: &str,
+        person: uuid::Uuid,
+        file_name: &str,
+        content: &[u8],
+        base_revision: i64,
+        counts: PreviewCounts,
+    ) -> Result<String> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = OffsetDateTime::now_utc();
+        let now = now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now);
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM membership_import_preview WHERE programme = $1 AND closed_at IS NULL AND content = $2")
+                .bind(programme)
+                .bind(content)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO membership_import_preview (id, programme, person_id, file_name, content, base_revision, \
+                 added, removed, changed, erased, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&id)
+            .bind(programme)
+            .bind(person.to_string())
+            .bind(file_name)
+            .bind(content)
+            .bind(base_revision)
+            .bind(counts.added)
+            .bind(counts.removed)
+            .bind(counts.changed)
+            .bind(counts.erased)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(id)
+    }
+
+    /// A preview of programme `programme`, open or not.
+    pub async fn import_preview(&self, programme: &str, id: &str) -> Result<Option<StoredPreview>> {
+        const SQL: &str = "SELECT p.*, COALESCE(TRIM(a.given_name || ' ' || a.usual_name), '') AS by_name \
+             FROM membership_import_preview p LEFT JOIN person a ON a.id = p.person_id \
+             WHERE p.programme = $1 AND p.id = $2";
+        Ok(with_pool!(self, pool => sqlx::query_as(SQL).bind(programme).bind(id).fetch_optional(pool).await?))
+    }
+
+    /// Sets an open preview aside; `false` if it was not open.
+    pub async fn dismiss_import_preview(&self, programme: &str, id: &str) -> Result<bool> {
+        const SQL: &str = "UPDATE membership_import_preview SET closed_at = $3, outcome = 'dismissed' \
+             WHERE programme = $1 AND id = $2 AND closed_at IS NULL";
+        let now = OffsetDateTime::now_utc();
+        let done = with_pool!(self, pool => {
+            sqlx::query(SQL).bind(programme).bind(id).bind(now).execute(pool).await?.rows_affected()
+        });
+        Ok(done == 1)
     }
 }

@@ -121,6 +121,16 @@ macro_rules! failed_evaluations {
         "FROM evaluation e WHERE e.status = 'failed'"
     };
 }
+macro_rules! open_previews {
+    () => {
+        "FROM membership_import_preview p WHERE p.programme = $1 AND p.closed_at IS NULL"
+    };
+}
+macro_rules! failed_digests {
+    () => {
+        "FROM digest_failure f JOIN person p ON p.id = f.person_id WHERE p.active"
+    };
+}
 macro_rules! stale_actions {
     () => {
         "FROM programme_action a WHERE a.programme = $1 \
@@ -222,6 +232,61 @@ impl Store {
             " ORDER BY e.updated_at, e.id LIMIT $1 OFFSET $2"
         );
         listing!(self, COUNT, ROWS, offset, limit)
+    }
+
+    /// Member lists of a programme previewed on the pages and neither applied, overtaken
+    /// nor set aside (the file name as title; the counts as detail, `+a -r ~c e`).
+    pub async fn space_open_previews(&self, programme: &str, offset: usize, limit: usize) -> Result<WaitingPage> {
+        const COUNT: &str = concat!("SELECT COUNT(*) ", open_previews!());
+        const ROWS: &str = concat!(
+            "SELECT p.id, p.file_name AS title, p.created_at AS since, \
+             CAST(p.added AS TEXT) || ' ' || CAST(p.removed AS TEXT) || ' ' || CAST(p.changed AS TEXT) || ' ' || \
+             CAST(p.erased AS TEXT) AS detail ",
+            open_previews!(),
+            " ORDER BY p.created_at, p.id LIMIT $2 OFFSET $3"
+        );
+        listing!(self, COUNT, ROWS, offset, limit, programme)
+    }
+
+    /// Active people whose last digest the relay refused, since their first failure
+    /// (id; email as title; the relay's answer as detail).
+    pub async fn space_failed_digests(&self, offset: usize, limit: usize) -> Result<WaitingPage> {
+        const COUNT: &str = concat!("SELECT COUNT(*) ", failed_digests!());
+        const ROWS: &str = concat!(
+            "SELECT p.id, p.email AS title, f.first_failed_at AS since, \
+             CAST(f.attempts AS TEXT) || ' ' || f.error AS detail ",
+            failed_digests!(),
+            " ORDER BY f.first_failed_at, p.id LIMIT $1 OFFSET $2"
+        );
+        listing!(self, COUNT, ROWS, offset, limit)
+    }
+
+    /// Records that the relay refused `person`'s digest with `error` (one row per
+    /// person: the first time, the last time, how many times).
+    pub async fn record_digest_failure(&self, person: Uuid, error: &str) -> Result<()> {
+        const SQL: &str = "INSERT INTO digest_failure (person_id, first_failed_at, last_failed_at, attempts, error) \
+             VALUES ($1, $2, $2, 1, $3) ON CONFLICT (person_id) DO UPDATE SET last_failed_at = excluded.last_failed_at, \
+             attempts = digest_failure.attempts + 1, error = excluded.error";
+        let at = now();
+        with_pool!(self, pool => {
+            sqlx::query(SQL).bind(person.to_string()).bind(at).bind(error).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// The people whose last digest failed (read once per run: usually none).
+    pub async fn people_with_failed_digest(&self) -> Result<Vec<Uuid>> {
+        const SQL: &str = "SELECT person_id FROM digest_failure ORDER BY person_id";
+        let rows: Vec<(String,)> = with_pool!(self, pool => sqlx::query_as(SQL).fetch_all(pool).await?);
+        Ok(rows.iter().filter_map(|(p,)| Uuid::parse_str(p).ok()).collect())
+    }
+
+    /// `person`'s digest went out: their failure is over.
+    pub async fn clear_digest_failure(&self, person: Uuid) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM digest_failure WHERE person_id = $1").bind(person.to_string()).execute(pool).await?;
+        });
+        Ok(())
     }
 
     /// A programme's action plan items planned or under way and unchanged since `before`.

@@ -3,6 +3,9 @@
 // the field keeps the focus, arrows move in the list, Enter opens the territory (the
 // only suggestion opens without being chosen first),
 // Escape closes the list. Data: GET /api/v1/territories?q=…&limit=8 (same origin).
+// In a form that chooses territories (`data-pick`, the pact's perimeter), a suggestion
+// is not opened but ticked in: a checkbox joins the list named by `data-pick-into`,
+// as the form's « Chercher » button would have offered it.
 
 const KINDS = {
   commune: 'Commune',
@@ -14,9 +17,9 @@ const KINDS = {
 const LIMIT = 8;
 const DELAY_MS = 150;
 
-function enhance(input, n) {
-  const form = input.form;
-  const api = input.dataset.suggest;
+function enhance(input, n, pick) {
+  const form = pick ? input.closest('.cohesion-pick') : input.form;
+  const api = pick ? input.dataset.pick : input.dataset.suggest;
   const list = document.createElement('ul');
   list.id = `suggestions-${n}`;
   list.className = 'cohesion-suggest';
@@ -57,7 +60,33 @@ function enhance(input, n) {
     }
   };
 
-  const go = (item) => {
+  const label = (item) => {
+    const where = item.parents.departement && item.kind !== 'departement' ? ` · département ${item.parents.departement}` : '';
+    return `${item.name} — ${(KINDS[item.kind] || item.kind).toLowerCase()}${where}`;
+  };
+
+  const go = pick ? (item) => {
+    const box = document.querySelector(`[data-pick-list="${input.dataset.pickInto}"]`);
+    const value = `${item.kind}:${item.code}`;
+    const name = input.dataset.pickName;
+    if (box && !box.querySelector(`input[name="${name}"][value="${CSS.escape(value)}"]`)) {
+      box.querySelector('[data-pick-empty]')?.remove();
+      const id = `${input.dataset.pickInto}-ajoute-${box.children.length + 1}`;
+      const group = document.createElement('div');
+      group.className = 'fr-checkbox-group fr-checkbox-group--sm';
+      const check = document.createElement('input');
+      Object.assign(check, { type: 'checkbox', id, name, value, checked: true });
+      const text = document.createElement('label');
+      text.className = 'fr-label';
+      text.htmlFor = id;
+      text.textContent = label(item);
+      group.append(check, text);
+      box.append(group);
+      status.textContent = `${item.name} ajouté.`;
+    }
+    input.value = '';
+    close();
+  } : (item) => {
     window.location.assign(`/territoires/${item.kind}/${encodeURIComponent(item.code)}`);
   };
 
@@ -85,8 +114,9 @@ function enhance(input, n) {
     const open = items.length > 0;
     list.hidden = !open;
     input.setAttribute('aria-expanded', String(open));
+    const verb = pick ? 'ajouter' : 'ouvrir';
     status.textContent = open
-      ? `${items.length} suggestion${items.length > 1 ? 's' : ''} ; flèches haut et bas pour parcourir, Entrée pour ouvrir.`
+      ? `${items.length} suggestion${items.length > 1 ? 's' : ''} ; flèches haut et bas pour parcourir, Entrée pour ${verb}.`
       : 'Aucune suggestion.';
   };
 
@@ -132,4 +162,18 @@ function enhance(input, n) {
   input.addEventListener('blur', () => setTimeout(close, 100));
 }
 
-document.querySelectorAll('input[data-suggest]').forEach(enhance);
+document.querySelectorAll('input[data-suggest]').forEach((input, n) => enhance(input, n, false));
+document.querySelectorAll('input[data-pick]').forEach((input, n) => enhance(input, 100 + n, true));
+
+// In a form that chooses by searching, Enter in a search field runs that field's own
+// « Chercher » (not the form's first button), unless a suggestion took it.
+document.querySelectorAll('.cohesion-pick input[type="search"]').forEach((input) => {
+  input.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.defaultPrevented) return;
+    const button = input.parentElement?.querySelector('button[name="chercher"]');
+    if (button) {
+      e.preventDefault();
+      button.click();
+    }
+  });
+});

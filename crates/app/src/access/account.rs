@@ -131,6 +131,40 @@ pub async fn invite(
     Ok(person)
 }
 
+/// Mails a new invitation link to someone invited who has not chosen a password yet
+/// (the earlier links stay valid until they expire). Whoever may grant every role the
+/// person holds may resend it; an account already in use, or deactivated, is a
+/// conflict.
+pub async fn resend_invitation(
+    app: &App,
+    settings: &Settings,
+    who: &Principal,
+    by: &By,
+    person: Uuid,
+) -> Result<(), AppError> {
+    let found = app.store.person(person).await?.ok_or_else(|| AppError::NotFound(format!("no person {person}")))?;
+    let roles: Vec<Role> = app.store.grants(person).await?.into_iter().map(|g| g.role).collect();
+    if !rules::can_administer_people(who) && !rules::can_invite(who, &roles, &app.current().referential) {
+        return Err(AppError::Forbidden("these roles are beyond what you may grant".into()));
+    }
+    if found.has_password || !found.active {
+        return Err(AppError::Conflict("this account is no longer waiting for its invitation".into()));
+    }
+    let inviter =
+        app.store.person(who.person).await?.map_or_else(|| "Un administrateur".to_owned(), |p| p.display_name());
+    let mut granted = Vec::new();
+    for r in &roles {
+        granted.push(crate::space::role_reason(app, r).await?);
+    }
+    let why = if granted.is_empty() {
+        format!("{inviter} vous invite sur Cohésion.")
+    } else {
+        format!("{inviter} vous invite sur Cohésion en tant que : {}.", granted.join(" ; "))
+    };
+    send_link_saying(&app.store, settings, &found, LinkPurpose::Invitation, None, by, Some(&why)).await?;
+    Ok(())
+}
+
 /// Creates an admin account from the command line (`cohesion user create --admin`):
 /// with the password's hash given, or else mailed an invitation link, returned to be
 /// printed.

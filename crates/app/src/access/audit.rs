@@ -73,3 +73,54 @@ pub async fn refusal(app: &App, by: &By, entity_type: &str, entity_id: &str, act
 pub async fn of(app: &App, entity_type: &str, entity_id: &str) -> Result<Vec<Event>, AppError> {
     Ok(app.store.audit_for(entity_type, entity_id).await?)
 }
+
+/// Who an audit actor `person:<id>` is, as a history names them: their name, and for
+/// whom they act (their first role's organisation, département or programme, the
+/// agency for an admin). Pages show the affiliation to every reader and the name only
+/// to people signed in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Author {
+    pub name: String,
+    pub affiliation: String,
+}
+
+/// The [`Author`] of each distinct `person:<id>` among `actors` (other actors, and
+/// people since erased, are left out): one read of the person and their roles each.
+pub async fn authors<'a>(
+    app: &App,
+    actors: impl Iterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, Author>, AppError> {
+    use cohesion_core::access::Role;
+    let mut out = std::collections::HashMap::new();
+    for actor in actors {
+        if out.contains_key(actor) {
+            continue;
+        }
+        let Some(id) = actor.strip_prefix("person:").and_then(|x| uuid::Uuid::parse_str(x).ok()) else { continue };
+        let Some(person) = app.store.person(id).await? else { continue };
+        let grants = app.store.grants(id).await?;
+        let affiliation = match grants.first().map(|g| &g.role) {
+            Some(Role::Admin) => "Agence nationale de la cohésion des territoires".to_owned(),
+            Some(Role::Delegate { departement }) => {
+                let snapshot = app.current();
+                let name = snapshot
+                    .referential
+                    .get(cohesion_core::territory::TerritoryKind::Departement, departement)
+                    .map_or_else(|| departement.clone(), |t| t.name.clone());
+                format!("délégation territoriale de l’Agence, {name}")
+            }
+            Some(Role::ProgrammeManager { programme }) => {
+                let snapshot = app.current();
+                let name =
+                    snapshot.programmes.programme(programme).map_or_else(|| programme.clone(), |p| p.name.clone());
+                format!("équipe du programme {name}")
+            }
+            Some(Role::Local { organisation, .. } | Role::Partner { organisation }) => {
+                app.store.organisation(*organisation).await?.map(|o| o.name).unwrap_or_default()
+            }
+            None => String::new(),
+        };
+        out.insert(actor.to_owned(), Author { name: person.display_name(), affiliation });
+    }
+    Ok(out)
+}

@@ -42,6 +42,16 @@ pub async fn list(
     Ok((items, total))
 }
 
+/// One person with their grants (admins).
+pub async fn get(app: &App, who: &Principal, id: &str) -> Result<(Person, Vec<Grant>), AppError> {
+    if !rules::can_administer_people(who) {
+        return Err(AppError::Forbidden("people are administered by admins".into()));
+    }
+    let uuid = parse_id(id, "person")?;
+    let person = app.store.person(uuid).await?.ok_or_else(|| AppError::NotFound(format!("no person {id}")))?;
+    Ok((person, app.store.grants(uuid).await?))
+}
+
 /// Grants a role to a person (no change if they hold it already); returns the grant's
 /// id and the role as resolved.
 pub async fn grant(

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use super::{Aggregation, Direction, Indicator, Periodicity, SourceInfo};
+use super::{Aggregation, Dating, Direction, Indicator, Periodicity, SourceInfo};
 use crate::territory::TerritoryKind;
 
 /// A known source, with the metadata an import records unless told otherwise.
@@ -126,7 +126,23 @@ fn ind(
     aggregation: Aggregation,
     definition: &'static str,
 ) -> Indicator {
-    Indicator { code, name, unit, direction, source, level, periodicity, aggregation, definition }
+    Indicator {
+        code,
+        name,
+        unit,
+        direction,
+        source,
+        level,
+        periodicity,
+        aggregation,
+        definition,
+        dating: Dating::AtDate,
+    }
+}
+
+/// A flow: its values count what happened during the year of their date.
+fn during_year(i: Indicator) -> Indicator {
+    Indicator { dating: Dating::DuringYear, ..i }
 }
 
 fn weighted(by: &str) -> Aggregation {
@@ -159,18 +175,18 @@ pub fn catalogue() -> &'static [Indicator] {
                 "Chômeurs au sens du BIT rapportés à la population active ; publié par zone d’emploi, département et région, pas par commune."),
             ind("jobseekers_a", "Demandeurs d’emploi en catégorie A", "personnes", Down, "dares-stmt", Commune, Quarterly, Aggregation::Sum,
                 "Inscrits à France Travail sans emploi et tenus de rechercher un emploi, en fin de trimestre."),
-            ind("business_creations", "Créations d’entreprises", "entreprises", Up, "insee-sirene-creations", Commune, Annual, Aggregation::Sum,
-                "Créations d’entreprises dans l’année, micro-entrepreneurs compris."),
+            during_year(ind("business_creations", "Créations d’entreprises", "entreprises", Up, "insee-sirene-creations", Commune, Annual, Aggregation::Sum,
+                "Créations d’entreprises dans l’année, micro-entrepreneurs compris.")),
             ind("salaried_jobs_private", "Effectifs salariés du secteur privé", "salariés", Up, "urssaf-emploi-salarie", Commune, Annual, Aggregation::Sum,
                 "Salariés des établissements du secteur privé implantés dans la commune, au 31 décembre."),
-            ind("property_sales", "Ventes de logements", "ventes", Neutral, "dgfip-dvf", Commune, Annual, Aggregation::Sum,
-                "Mutations à titre onéreux de maisons et d’appartements dans l’année."),
-            ind("median_price_m2_apartments", "Prix médian au m² des appartements", "€/m²", Neutral, "dgfip-dvf", Commune, Annual, Aggregation::NotAggregable,
-                "Prix de vente médian au mètre carré des appartements vendus dans l’année ; une médiane ne s’agrège pas."),
-            ind("median_price_houses", "Prix médian des maisons", "€", Neutral, "dgfip-dvf", Commune, Annual, Aggregation::NotAggregable,
-                "Prix de vente médian des maisons vendues dans l’année ; une médiane ne s’agrège pas."),
-            ind("gp_accessibility", "Accessibilité potentielle localisée aux médecins généralistes (APL)", "consultations par an et par habitant", Up, "drees-apl", Commune, Annual, weighted("population"),
-                "Consultations de médecine générale accessibles par habitant standardisé ; la Drees agrège elle aussi en pondérant par la population."),
+            during_year(ind("property_sales", "Ventes de logements", "ventes", Neutral, "dgfip-dvf", Commune, Annual, Aggregation::Sum,
+                "Mutations à titre onéreux de maisons et d’appartements dans l’année.")),
+            during_year(ind("median_price_m2_apartments", "Prix médian au m² des appartements", "€/m²", Neutral, "dgfip-dvf", Commune, Annual, Aggregation::NotAggregable,
+                "Prix de vente médian au mètre carré des appartements vendus dans l’année ; une médiane ne s’agrège pas.")),
+            during_year(ind("median_price_houses", "Prix médian des maisons", "€", Neutral, "dgfip-dvf", Commune, Annual, Aggregation::NotAggregable,
+                "Prix de vente médian des maisons vendues dans l’année ; une médiane ne s’agrège pas.")),
+            during_year(ind("gp_accessibility", "Accessibilité potentielle localisée aux médecins généralistes (APL)", "consultations par an et par habitant", Up, "drees-apl", Commune, Annual, weighted("population"),
+                "Consultations de médecine générale accessibles par habitant standardisé ; la Drees agrège elle aussi en pondérant par la population.")),
         ];
         all.sort_by_key(|i| i.code);
         all

@@ -122,6 +122,18 @@ pub struct Indicator {
     pub aggregation: Aggregation,
     /// What it measures and its main caveat, in French.
     pub definition: &'static str,
+    /// Whether a value is a stock at its date or a flow over the year of its date.
+    pub dating: Dating,
+}
+
+/// How a value's date reads: a stock is counted at its date (« 173 136 habitants au
+/// 1er janvier 2023 »), a flow over the year of its date (« 27 créations d’entreprises
+/// en 2023 »).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dating {
+    AtDate,
+    DuringYear,
 }
 
 impl Indicator {

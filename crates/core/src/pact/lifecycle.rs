@@ -71,7 +71,22 @@ impl Pact {
             revision: 1,
             created_at: now.to_owned(),
             updated_at: now.to_owned(),
+            published_at: None,
         }
+    }
+
+    /// Makes the text being written public before the first signature (the owner's
+    /// choice; a signed pact is public already, and publishing is never undone).
+    pub fn publish(&mut self, now: &str) -> Result<(), LifecycleError> {
+        if self.in_force().is_some() {
+            return Err(not_now("un pacte signé est déjà public"));
+        }
+        if self.published_at.is_some() {
+            return Err(not_now("le pacte est déjà public"));
+        }
+        self.published_at = Some(now.to_owned());
+        self.touch(now);
+        Ok(())
     }
 
     fn working_mut(&mut self) -> Option<&mut PactVersion> {

@@ -209,6 +209,10 @@ pub struct Pact {
     pub revision: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// When its owner made it public before its first signature (RFC 3339): from then
+    /// on anyone reads the text being written (`rules::public_part`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
 }
 
 impl Pact {

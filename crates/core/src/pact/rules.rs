@@ -216,14 +216,23 @@ pub fn reads_whole(
         || pact.versions.iter().any(|v| !parties_of(p, &v.content, referential, &organisation).is_empty())
 }
 
-/// What of `pact` anyone may read: nothing before its first signature; once signed,
+/// What of `pact` anyone may read: nothing before its first signature unless its owner
+/// published it (then the text being written, without signers' names); once signed,
 /// its signed versions (the texts in force, then and now), its execution, and who
 /// signed as organisations and dates — never the signer's name. A version being
 /// amended stays with the parties until it is signed.
 pub fn public_part(pact: &super::model::Pact) -> Option<super::model::Pact> {
-    pact.in_force()?;
     let mut public = pact.clone();
-    public.versions.retain(|v| v.status == super::model::VersionStatus::Signed);
+    if pact.in_force().is_some() {
+        public.versions.retain(|v| v.status == super::model::VersionStatus::Signed);
+    } else if pact.published_at.is_some() {
+        // Published by its owner before signature: the text being written, as it is
+        // now (earlier drafts stay with the parties).
+        let current = pact.current().number;
+        public.versions.retain(|v| v.number == current);
+    } else {
+        return None;
+    }
     for v in &mut public.versions {
         for s in &mut v.signatures {
             s.person = Uuid::nil();

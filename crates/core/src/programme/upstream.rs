@@ -181,6 +181,18 @@ fn some(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
+/// The engagement list's schemes spelled out (`dispositif`: the names the agency's
+/// own map gives them, anct-carto/engagement-citoyen `src/app.js`).
+pub fn engagement_scheme(code: &str) -> &str {
+    match code {
+        "AI" => "Ateliers interactifs de l’Agence",
+        "CCO" => "Cellule de conseil et d’orientation",
+        "PATDE" => "Parcours d’accompagnement Territoires d’engagement",
+        "PPTDE" => "Projets partagés Territoires d’engagement",
+        other => other,
+    }
+}
+
 /// Reads one upstream membership list. Two layouts are known: the agency's
 /// cartography lists (`id_territoire,lib_territoire,code_geo,type_code,lib_geo,date_signature`)
 /// and the engagement list (`id_engcit,codgeo,libgeo,echelon,dispositif,periode`).
@@ -256,6 +268,9 @@ pub fn read_list(
             },
         };
         let mut group_name = some(cell(rec, name));
+        if engagement && let Some(n) = &group_name {
+            group_name = Some(engagement_scheme(n).to_owned());
+        }
         if let (true, Some(n), p) = (engagement, &group_name, cell(rec, period))
             && !p.is_empty()
         {

@@ -7,7 +7,7 @@ use cohesion_core::programme::membership_import::diff;
 use cohesion_core::programme::{Action, ActionStatus, MembershipStatus, Transition, compact};
 use cohesion_core::territory::{TerritoryKind, TerritoryRef};
 use cohesion_store::Store;
-use cohesion_store::programme::Stale;
+use cohesion_store::programme::{PreviewCounts, Stale};
 use cohesion_store::testing::{TestDb, storage_test};
 
 async fn programme_story(store: &Store) {
@@ -40,13 +40,43 @@ async fn programme_story(store: &Store) {
     new.push(arriving);
     let d = diff(&pvd, new);
     assert_eq!((d.added.len(), d.removed.len(), d.changed.len()), (1, 1, 1));
+    // Two lists previewed on the pages, kept for the manager's space until answered.
+    let new = cohesion_store::access::NewPerson {
+        email: cohesion_core::access::person::Email::parse("manager@example.fr").expect("email"),
+        given_name: "Camille".into(),
+        usual_name: "manager@example.fr".into(),
+    };
+    let by = cohesion_store::audit::By::new("test", None);
+    let manager = store.create_person(&new, &[], &by).await.expect("person").id;
+    let counts = PreviewCounts { added: 1, removed: 1, changed: 1, erased: 0 };
+    let applied = store.record_import_preview("pvd", manager, "pvd.csv", b"file one", 1, counts).await.expect("keep");
+    let again = store.record_import_preview("pvd", manager, "pvd.csv", b"file one", 1, counts).await.expect("again");
+    let other = store.record_import_preview("pvd", manager, "autre.csv", b"file two", 1, counts).await.expect("keep");
+    let set_aside = store.record_import_preview("pvd", manager, "vieux.csv", b"file 3", 1, counts).await.expect("keep");
+    assert!(store.import_preview("pvd", &applied).await.expect("read").is_none(), "the same file is kept once");
+    assert!(store.dismiss_import_preview("pvd", &set_aside).await.expect("dismiss"));
+    assert!(!store.dismiss_import_preview("pvd", &set_aside).await.expect("twice"), "only an open one");
+    let open = store.space_open_previews("pvd", 0, 10).await.expect("open");
+    assert_eq!(open.total, 2);
+    assert_eq!((open.rows[0].title.as_str(), open.rows[0].detail.as_str()), ("pvd.csv", "1 1 1 0"));
+    assert_eq!(store.space_open_previews("acv", 0, 10).await.expect("other programme").total, 0);
     assert_eq!(
-        store.apply_memberships("pvd", &d, 0, "2026-11-28", "test").await.expect("apply"),
+        store.apply_memberships("pvd", &d, 0, "2026-11-28", "test", b"file one").await.expect("apply"),
         Err(Stale { current: 1 }),
         "a preview computed on an older revision is refused"
     );
-    let revision = store.apply_memberships("pvd", &d, 1, "2026-11-28", "test").await.expect("apply").expect("fresh");
+    assert_eq!(store.space_open_previews("pvd", 0, 10).await.expect("open").total, 2, "a refused apply closes none");
+    let revision =
+        store.apply_memberships("pvd", &d, 1, "2026-11-28", "test", b"file one").await.expect("apply").expect("fresh");
     assert_eq!(revision, 2);
+    assert_eq!(store.space_open_previews("pvd", 0, 10).await.expect("open").total, 0, "all answered");
+    let outcome = |id: String| async move {
+        let p = store.import_preview("pvd", &id).await.expect("read").expect("kept");
+        (p.outcome, p.closed_at.is_some(), p.by_name)
+    };
+    assert_eq!(outcome(again).await, (Some("applied".into()), true, "Camille manager@example.fr".into()));
+    assert_eq!(outcome(other).await.0.as_deref(), Some("superseded"));
+    assert_eq!(outcome(set_aside).await.0.as_deref(), Some("dismissed"));
     let after = store.load_programmes().await.expect("load");
     let now_pvd: Vec<_> = after.memberships.iter().filter(|m| m.programme == "pvd").collect();
     assert_eq!(now_pvd.len(), 1_646, "the leaving commune stays, as exited");

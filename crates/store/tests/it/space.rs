@@ -121,6 +121,16 @@ async fn space_story(store: &Store) {
     let (digest, _) = store.take_digest_of(alice, &["daily"]).await.expect("retake").expect("given back");
     store.digest_sent(&digest).await.expect("sent");
     assert!(store.take_digest_of(alice, &["daily"]).await.expect("after").is_none());
+
+    // A refused mail is kept per person for the admins until one goes out.
+    store.record_digest_failure(alice, "550 mailbox unavailable").await.expect("record");
+    store.record_digest_failure(alice, "550 mailbox unavailable").await.expect("record again");
+    assert_eq!(store.people_with_failed_digest().await.expect("failing"), [alice]);
+    let failed = store.space_failed_digests(0, 10).await.expect("failed");
+    assert_eq!(failed.total, 1);
+    assert_eq!(failed.rows[0].detail, "2 550 mailbox unavailable", "attempts, then the relay's answer");
+    store.clear_digest_failure(alice).await.expect("clear");
+    assert_eq!(store.space_failed_digests(0, 10).await.expect("failed").total, 0);
 }
 
 storage_test!(space, |db: TestDb| async move { space_story(&db.store).await });

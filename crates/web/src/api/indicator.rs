@@ -25,6 +25,9 @@ pub struct IndicatorView {
     pub level: String,
     /// monthly, quarterly or annual
     pub periodicity: String,
+    /// at_date (a stock, counted at the value's date) or during_year (a flow, counted
+    /// over the year of the value's date)
+    pub dating: String,
     /// sum, weighted_mean or not_aggregable (medians: no roll-up is computed)
     pub aggregation: String,
     /// Weight indicator of a weighted mean.
@@ -51,6 +54,11 @@ impl From<&Indicator> for IndicatorView {
             direction: i.direction.as_str().to_owned(),
             level: i.level.as_str().to_owned(),
             periodicity: i.periodicity.as_str().to_owned(),
+            dating: match i.dating {
+                cohesion_core::indicator::Dating::AtDate => "at_date",
+                cohesion_core::indicator::Dating::DuringYear => "during_year",
+            }
+            .to_owned(),
             aggregation: aggregation.to_owned(),
             weight,
             aggregation_label: i.aggregation.label(),

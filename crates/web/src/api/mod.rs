@@ -144,6 +144,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(pact::write::set_status))
         .routes(routes!(pact::write::sign))
         .routes(routes!(pact::read::versions, pact::write::amend))
+        .routes(routes!(pact::write::publish))
         .routes(routes!(pact::read::version, pact::write::abandon))
         .routes(routes!(pact::read::diff))
         .routes(routes!(pact::read::proposals, pact::write::propose))

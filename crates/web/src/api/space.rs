@@ -30,7 +30,7 @@ pub struct SpaceList {
     /// `pacts_to_sign`, `proposals_to_decide`, `requests_to_qualify`, `idle_missions`,
     /// `members_ending`, `stale_actions`, `territory`, `own_requests`,
     /// `partner_missions`, `pending_invitations`, `people_without_role`,
-    /// `failed_evaluations`.
+    /// `failed_evaluations`, `imports_not_applied`, `failed_digests`.
     pub list: String,
     /// How many items the list holds (an item listed under an earlier role is not
     /// counted again).

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cohesion_core::access::rules;
@@ -21,6 +21,7 @@ use cohesion_app::access::account::{self, Invitation};
 use cohesion_app::access::{OrganisationBody, organisation, person};
 
 pub struct PersonRow {
+    pub href: String,
     pub name: String,
     pub email: String,
     pub roles: String,
@@ -57,6 +58,18 @@ struct Organisations {
     info: Option<&'static str>,
     errors: Vec<String>,
     organisations: Vec<OrganisationRow>,
+    /// The form as sent (kept on a fault or a search).
+    form: OrganisationFormView,
+}
+
+/// The organisation form's fields as shown again; its territory chosen by searching.
+#[derive(Default)]
+pub struct OrganisationFormView {
+    pub kind: String,
+    pub name: String,
+    pub siren: String,
+    pub siret: String,
+    pub territory: super::components::TerritoryPicker,
 }
 
 #[derive(Deserialize)]
@@ -85,20 +98,46 @@ async fn people_page(
             labels.push(role_label(state, &g.role).await);
         }
         rows.push(PersonRow {
+            href: format!("/administration/personnes/{}", p.id),
             name: p.display_name(),
             email: p.email.to_string(),
             roles: if labels.is_empty() { "—".into() } else { labels.join(" ; ") },
-            state: if !p.active {
-                "désactivé"
-            } else if p.has_password {
-                "actif"
-            } else {
-                "invitation envoyée"
-            },
+            state: account_state(p),
         });
     }
-    let organisations =
-        organisation::list(state).await.map_err(fail)?.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
+    let Choices { organisations, programmes, departements } = choices(state).await.map_err(fail)?;
+    Ok(People {
+        layout: Layout::new(&who.config, "Administration des personnes", Nav::None),
+        info,
+        error,
+        people: rows,
+        total,
+        organisations,
+        programmes,
+        departements,
+    })
+}
+
+fn account_state(p: &cohesion_core::access::person::Person) -> &'static str {
+    if !p.active {
+        "désactivé"
+    } else if p.has_password {
+        "actif"
+    } else {
+        "invitation envoyée"
+    }
+}
+
+/// What a role is chosen from: organisations, programmes (by name), départements
+/// (by code), never typed.
+struct Choices {
+    organisations: Vec<(String, String)>,
+    programmes: Vec<(String, String)>,
+    departements: Vec<(String, String)>,
+}
+
+async fn choices(state: &AppState) -> Result<Choices, AppError> {
+    let organisations = organisation::list(state).await?.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
     let snapshot = state.current();
     let mut programmes: Vec<(String, String)> =
         snapshot.programmes.programmes().iter().map(|p| (p.code.clone(), p.name.clone())).collect();
@@ -111,16 +150,7 @@ async fn people_page(
         .map(|t| (t.code.clone(), format!("{} — {}", t.code, t.name)))
         .collect();
     departements.sort();
-    Ok(People {
-        layout: Layout::new(&who.config, "Administration des personnes", Nav::None),
-        info,
-        error,
-        people: rows,
-        total,
-        organisations,
-        programmes,
-        departements,
-    })
+    Ok(Choices { organisations, programmes, departements })
 }
 
 /// `GET /administration/personnes`.
@@ -153,6 +183,21 @@ pub struct InviteForm {
     organisation: Option<String>,
 }
 
+fn role_view(
+    role: &str,
+    programme: &Option<String>,
+    departement: &Option<String>,
+    organisation: &Option<String>,
+) -> RoleView {
+    RoleView {
+        role: role.to_owned(),
+        programme: nonempty(programme),
+        departement: nonempty(departement),
+        organisation: nonempty(organisation).and_then(|o| Uuid::parse_str(&o).ok()),
+        territory: None,
+    }
+}
+
 fn nonempty(s: &Option<String>) -> Option<String> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
@@ -168,13 +213,7 @@ pub async fn invite(
         return Ok(*r);
     }
     let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
-    let role = RoleView {
-        role: form.role.clone(),
-        programme: nonempty(&form.programme),
-        departement: nonempty(&form.departement),
-        organisation: nonempty(&form.organisation).and_then(|o| Uuid::parse_str(&o).ok()),
-        territory: None,
-    };
+    let role = role_view(&form.role, &form.programme, &form.departement, &form.organisation);
     let invitation =
         Invitation { email: form.email, given_name: form.given_name, usual_name: form.usual_name, roles: vec![role] };
     let error = match account::invite(&state, &state.auth, &me.principal, &who.by(), &invitation).await {
@@ -218,6 +257,7 @@ async fn organisations_page(
     who: &Who,
     info: Option<&'static str>,
     errors: Vec<String>,
+    form: OrganisationFormView,
 ) -> Result<Organisations, PageError> {
     let all = organisation::list(state).await.map_err(|e| PageError::internal(&who.config, e))?;
     let snapshot = state.current();
@@ -239,7 +279,24 @@ async fn organisations_page(
         info,
         errors,
         organisations,
+        form,
     })
+}
+
+/// The form's view from what was sent, with the territories a search found.
+fn organisation_view(state: &AppState, form: &OrganisationForm) -> OrganisationFormView {
+    OrganisationFormView {
+        kind: form.kind.clone(),
+        name: form.name.clone().unwrap_or_default(),
+        siren: form.siren.clone().unwrap_or_default(),
+        siret: form.siret.clone().unwrap_or_default(),
+        territory: super::components::TerritoryPicker::new(
+            state,
+            form.territory.as_deref().unwrap_or(""),
+            form.territory_q.as_deref().unwrap_or(""),
+            form.chercher.as_deref() == Some("territory"),
+        ),
+    }
 }
 
 /// `GET /administration/organisations`.
@@ -252,7 +309,8 @@ pub async fn organisations(
         return Ok(*r);
     }
     let info = (q.info.as_deref() == Some("ajout")).then_some("L’organisation est ajoutée.");
-    Ok(render(&who.config, &organisations_page(&state, &who, info, Vec::new()).await?)?.into_response())
+    let form = OrganisationFormView { kind: "local_authority".into(), ..OrganisationFormView::default() };
+    Ok(render(&who.config, &organisations_page(&state, &who, info, Vec::new(), form).await?)?.into_response())
 }
 
 #[derive(Deserialize)]
@@ -264,7 +322,11 @@ pub struct OrganisationForm {
     name: Option<String>,
     siren: Option<String>,
     siret: Option<String>,
+    /// The territory ticked (`kind:code`, from a search's results).
     territory: Option<String>,
+    /// Words of the territory to find, and `territory` when its « Chercher » was pressed.
+    territory_q: Option<String>,
+    chercher: Option<String>,
 }
 
 /// `POST /administration/organisations`.
@@ -276,6 +338,12 @@ pub async fn create_organisation(
     who.check_csrf(&form.csrf)?;
     if let Err(r) = admin(&who) {
         return Ok(*r);
+    }
+    let view = organisation_view(&state, &form);
+    if form.chercher.as_deref() == Some("territory") {
+        return Ok(
+            render(&who.config, &organisations_page(&state, &who, None, Vec::new(), view).await?)?.into_response()
+        );
     }
     let body = OrganisationBody {
         kind: form.kind,
@@ -293,6 +361,228 @@ pub async fn create_organisation(
         Err(AppError::Forbidden(_)) => return Err(PageError::forbidden(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
-    let page = organisations_page(&state, &who, None, errors).await?;
+    let page = organisations_page(&state, &who, None, errors, view).await?;
     Ok((StatusCode::BAD_REQUEST, render(&who.config, &page)?).into_response())
+}
+
+pub struct GrantRow {
+    pub label: String,
+    pub revoke_action: String,
+    /// The admin's own role: revoked by another admin.
+    pub own: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_personne.html")]
+struct PersonPage {
+    layout: Layout,
+    info: Option<&'static str>,
+    error: Option<String>,
+    email: String,
+    state: &'static str,
+    grants: Vec<GrantRow>,
+    active: bool,
+    /// Invited, never signed in: the invitation can be sent again.
+    waiting: bool,
+    own: bool,
+    grant_action: String,
+    invitation_action: String,
+    account_action: String,
+    organisations: Vec<(String, String)>,
+    programmes: Vec<(String, String)>,
+    departements: Vec<(String, String)>,
+}
+
+fn person_href(id: &str) -> String {
+    format!("/administration/personnes/{id}")
+}
+
+async fn person_page(
+    state: &AppState,
+    who: &Who,
+    id: &str,
+    info: Option<&'static str>,
+    error: Option<String>,
+) -> Result<PersonPage, PageError> {
+    let fail = |e: AppError| match e {
+        AppError::NotFound(_) => PageError::not_found(&who.config),
+        AppError::Forbidden(_) => PageError::forbidden(&who.config),
+        e => PageError::internal(&who.config, e),
+    };
+    let Some(me) = who.auth.as_ref() else { return Err(PageError::forbidden(&who.config)) };
+    let (p, grants) = person::get(state, &me.principal, id).await.map_err(fail)?;
+    let own = p.id == me.principal.person;
+    let mut rows = Vec::with_capacity(grants.len());
+    for g in &grants {
+        rows.push(GrantRow {
+            label: role_label(state, &g.role).await,
+            revoke_action: format!("{}/roles/{}/retirer", person_href(id), g.id),
+            own,
+        });
+    }
+    let Choices { organisations, programmes, departements } = choices(state).await.map_err(fail)?;
+    Ok(PersonPage {
+        layout: Layout::new(&who.config, p.display_name(), Nav::None)
+            .crumb("Administration des personnes", "/administration/personnes"),
+        info,
+        error,
+        email: p.email.to_string(),
+        state: account_state(&p),
+        grants: rows,
+        active: p.active,
+        waiting: p.active && !p.has_password,
+        own,
+        grant_action: format!("{}/roles", person_href(id)),
+        invitation_action: format!("{}/invitation", person_href(id)),
+        account_action: format!("{}/compte", person_href(id)),
+        organisations,
+        programmes,
+        departements,
+    })
+}
+
+/// `GET /administration/personnes/{id}`: a person's roles and account, with the
+/// actions on them (admins).
+pub async fn person_detail(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Query(q): Query<InfoQuery>,
+) -> Result<Response, PageError> {
+    if let Err(r) = admin(&who) {
+        return Ok(*r);
+    }
+    let info = match q.info.as_deref() {
+        Some("role") => Some("Le rôle est ajouté."),
+        Some("retrait") => Some("Le rôle est retiré."),
+        Some("invitation") => Some("Une nouvelle invitation est envoyée."),
+        Some("desactive") => Some("Le compte est désactivé : ses sessions et ses jetons ne fonctionnent plus."),
+        Some("reactive") => Some("Le compte est réactivé."),
+        _ => None,
+    };
+    Ok(render(&who.config, &person_page(&state, &who, &id, info, None).await?)?.into_response())
+}
+
+/// After an action on a person: back to their page with its notice, or the page again
+/// with the error in French.
+async fn after(
+    state: &AppState,
+    who: &Who,
+    id: &str,
+    done: Result<(), AppError>,
+    info: &str,
+) -> Result<Response, PageError> {
+    let error = match done {
+        Ok(()) => return Ok(Redirect::to(&format!("{}?info={info}", person_href(id))).into_response()),
+        Err(AppError::Invalid(faults)) => {
+            let fields: Vec<String> = faults.iter().map(|e| e.field.clone()).collect();
+            format!("Rien n’a changé : vérifiez {}.", french_fields(&fields))
+        }
+        Err(AppError::Conflict(_)) => "Rien n’a changé : ce compte n’attend plus son invitation.".into(),
+        Err(AppError::Forbidden(m)) if m.contains("your own") => {
+            "Rien n’a changé : vos propres rôles et votre compte se modifient par un autre administrateur.".into()
+        }
+        Err(AppError::Forbidden(_)) => return Err(PageError::forbidden(&who.config)),
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(e) => return Err(PageError::internal(&who.config, e)),
+    };
+    let page = person_page(state, who, id, None, Some(error)).await?;
+    Ok((StatusCode::BAD_REQUEST, render(&who.config, &page)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+    programme: Option<String>,
+    departement: Option<String>,
+    organisation: Option<String>,
+}
+
+/// `POST /administration/personnes/{id}/roles`: grants a role.
+pub async fn grant_role(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<GrantForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    if let Err(r) = admin(&who) {
+        return Ok(*r);
+    }
+    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let role = role_view(&form.role, &form.programme, &form.departement, &form.organisation);
+    let done = person::grant(&state, &me.principal, &who.by(), &id, &role).await.map(|_| ());
+    after(&state, &who, &id, done, "role").await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /administration/personnes/{id}/roles/{grant}/retirer`: revokes a role.
+pub async fn revoke_role(
+    State(state): State<AppState>,
+    who: Who,
+    Path((id, grant)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    if let Err(r) = admin(&who) {
+        return Ok(*r);
+    }
+    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let done = person::revoke(&state, &me.principal, &who.by(), &id, &grant).await;
+    after(&state, &who, &id, done, "retrait").await
+}
+
+/// `POST /administration/personnes/{id}/invitation`: mails a new invitation link.
+pub async fn resend_invitation(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    if let Err(r) = admin(&who) {
+        return Ok(*r);
+    }
+    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let Ok(person) = Uuid::parse_str(&id) else { return Err(PageError::not_found(&who.config)) };
+    let done = account::resend_invitation(&state, &state.auth, &me.principal, &who.by(), person).await;
+    after(&state, &who, &id, done, "invitation").await
+}
+
+#[derive(Deserialize)]
+pub struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    actif: String,
+}
+
+/// `POST /administration/personnes/{id}/compte`: deactivates (`actif=non`) or
+/// reactivates (`actif=oui`) the account.
+pub async fn set_account(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, PageError> {
+    who.check_csrf(&form.csrf)?;
+    if let Err(r) = admin(&who) {
+        return Ok(*r);
+    }
+    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let active = match form.actif.as_str() {
+        "oui" => true,
+        "non" => false,
+        _ => return Err(PageError::forbidden(&who.config)),
+    };
+    let done = person::set_active(&state, &me.principal, &who.by(), &id, active).await;
+    after(&state, &who, &id, done, if active { "reactive" } else { "desactive" }).await
 }

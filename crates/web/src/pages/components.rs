@@ -223,3 +223,78 @@ pub fn moment(t: OffsetDateTime) -> String {
     let p = in_paris(t);
     format!("{} à {:02}:{:02}", day(p.date()), p.hour(), p.minute())
 }
+
+/// One territory chosen by searching, in a form that works without a script: the
+/// territory ticked (a radio button), a search field whose « Chercher » button
+/// (`name="chercher"`, `value` = the picker's name) sends the form back with what was
+/// found, and everything else typed kept. `templates/territory_picker.html` shows it.
+#[derive(Default)]
+pub struct TerritoryPicker {
+    /// The territory chosen (`kind:code`, its label).
+    pub chosen: Option<(String, String)>,
+    pub q: String,
+    /// What the search found (`kind:code`, label), the chosen one left out.
+    pub found: Vec<(String, String)>,
+    /// « Aucun territoire ne correspond à … », after a search that found nothing.
+    pub none: Option<String>,
+}
+
+impl TerritoryPicker {
+    /// The picker from the form's chosen value and search words; `search`: its
+    /// « Chercher » was pressed.
+    pub fn new(state: &crate::AppState, chosen: &str, q: &str, search: bool) -> TerritoryPicker {
+        let chosen = chosen
+            .trim()
+            .parse::<cohesion_core::territory::TerritoryRef>()
+            .ok()
+            .map(|t| (t.to_string(), territory_label(state, &t)));
+        let q = q.trim().to_owned();
+        let mut picker = TerritoryPicker { chosen, q, ..TerritoryPicker::default() };
+        if search && !picker.q.is_empty() {
+            let snapshot = state.current();
+            let r = &snapshot.referential;
+            let query = cohesion_core::territory::search::Query {
+                text: &picker.q,
+                kind: None,
+                parent: None,
+                limit: 10,
+                offset: 0,
+            };
+            picker.found = snapshot
+                .index
+                .search(r, &query)
+                .items
+                .iter()
+                .filter_map(|&i| r.all().get(i as usize))
+                .map(|t| cohesion_core::territory::TerritoryRef { kind: t.kind, code: t.code.clone() })
+                .filter(|t| picker.chosen.as_ref().is_none_or(|(v, _)| *v != t.to_string()))
+                .map(|t| (t.to_string(), territory_label(state, &t)))
+                .collect();
+            if picker.found.is_empty() {
+                picker.none = Some(format!("Aucun territoire ne correspond à « {} ».", picker.q));
+            }
+        }
+        picker
+    }
+}
+
+/// A territory as a choice names it: « Saint-Étienne — commune, Loire (42) ».
+pub fn territory_label(state: &crate::AppState, t: &cohesion_core::territory::TerritoryRef) -> String {
+    use cohesion_core::territory::TerritoryKind;
+    let snapshot = state.current();
+    let r = &snapshot.referential;
+    match r.get_ref(t) {
+        Some(x) => {
+            let dep = x
+                .parents
+                .departement
+                .as_deref()
+                .filter(|_| x.kind != TerritoryKind::Departement)
+                .and_then(|d| r.get(TerritoryKind::Departement, d))
+                .map(|d| format!(", {} ({})", d.name, d.code))
+                .unwrap_or_default();
+            format!("{} — {}{dep}", x.name, crate::pages::layout::kind_label(x.kind).to_lowercase())
+        }
+        None => t.to_string(),
+    }
+}

@@ -159,7 +159,8 @@ pub async fn evaluation(
     if let Some(r) = &request {
         let territories = r.treated.territories();
         if let TreatedSet::Programme { code, without_date, .. } = &r.treated {
-            let mut value = format!("membres du programme « {code} » à la date de la demande");
+            let programme = state.current().programmes.programme(code).map_or_else(|| code.clone(), |p| p.name.clone());
+            let mut value = format!("membres du programme « {programme} » à la date de la demande");
             if *without_date > 0 {
                 let n = *without_date;
                 let what = crate::pages::layout::plural(

@@ -139,6 +139,8 @@ fn table() -> Table {
             // a list as large as the upload accepts (the default 2 MB limit).
             post(programme::import::apply).layer(DefaultBodyLimit::max(3 * 1024 * 1024)),
         )
+        .page("/programmes/{code}/import/apercus/{id}", programme::import::kept)
+        .form("/programmes/{code}/import/apercus/{id}/ecarter", post(programme::import::dismiss))
         .form("/programmes/{code}/actions", post(programme::plan::create))
         .page("/programmes/{code}/actions/nouvelle", programme::plan::new_page)
         .form_page("/programmes/{code}/actions/{id}", programme::plan::edit_page, post(programme::plan::update))
@@ -157,6 +159,7 @@ fn table() -> Table {
         .form("/pactes/{id}/etape", post(pact::actions::step))
         .form("/pactes/{id}/signature", post(pact::actions::sign))
         .form("/pactes/{id}/avenant", post(pact::actions::amend))
+        .form("/pactes/{id}/publication", post(pact::actions::publish))
         .form("/pactes/{id}/avenant/abandonner", post(pact::actions::abandon))
         .form("/pactes/{id}/propositions", post(pact::actions::propose))
         .form("/pactes/{id}/propositions/{proposal}/decision", post(pact::actions::decide))
@@ -207,6 +210,11 @@ fn table() -> Table {
         .form("/profil/jetons", post(profile::create_token))
         .form("/profil/jetons/{id}/revoquer", post(profile::revoke_token))
         .form_page("/administration/personnes", admin::people, post(admin::invite))
+        .page("/administration/personnes/{id}", admin::person_detail)
+        .form("/administration/personnes/{id}/roles", post(admin::grant_role))
+        .form("/administration/personnes/{id}/roles/{grant}/retirer", post(admin::revoke_role))
+        .form("/administration/personnes/{id}/invitation", post(admin::resend_invitation))
+        .form("/administration/personnes/{id}/compte", post(admin::set_account))
         .form_page("/administration/organisations", admin::organisations, post(admin::create_organisation))
         .page("/static/{*path}", assets::serve)
         .page("/favicon.ico", assets::favicon)

@@ -331,3 +331,105 @@ async fn organisations_change_with_if_match() {
     assert_eq!(res.status().as_u16(), 200, "the body's version, for one release");
     app.db.cleanup().await;
 }
+
+/// The people table's actions on each person's page (issue 17, point 4): add and remove
+/// a role, resend an invitation, deactivate and reactivate; an admin's own account and
+/// roles are changed by another admin; other people get the page refused.
+#[tokio::test]
+async fn people_page_actions() {
+    let app = TestApp::sqlite().await.start().await;
+    let me = app.person("admin@example.fr", &[Role::Admin], PASS).await;
+    app.person("delegue@example.fr", &[Role::Delegate { departement: "42".into() }], PASS).await;
+    let by = cohesion_store::audit::By::new("test", None);
+    let new = cohesion_store::access::NewPerson {
+        email: cohesion_core::access::person::Email::parse("invitee@example.fr").expect("email"),
+        given_name: "Inès".into(),
+        usual_name: "Invitée".into(),
+    };
+    let invitee = app.db.store.create_person(&new, &[], &by).await.expect("invitee").id;
+    let mut admin = Browser::new();
+    assert_eq!(admin.sign_in(&app, "admin@example.fr", PASS).await, 303);
+    let (_, _, list) = admin.get(&app.url("/administration/personnes")).await;
+    let page = format!("/administration/personnes/{invitee}");
+    assert!(list.contains(&format!("href=\"{page}\"")), "each name leads to its page: {list}");
+    let (status, _, html) = admin.get(&app.url(&page)).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Aucun rôle") && html.contains("Renvoyer l’invitation"), "{html}");
+    let csrf = csrf_of(&html);
+
+    // A role chosen from the lists, then removed.
+    let (s, h, _) = admin
+        .post(&app.url(&format!("{page}/roles")), &[("csrf", &csrf), ("role", "delegate"), ("departement", "42")])
+        .await;
+    assert_eq!((s, h.get("location").and_then(|v| v.to_str().ok())), (303, Some(&*format!("{page}?info=role"))));
+    let grants = app.db.store.grants(invitee).await.expect("grants");
+    assert_eq!(grants.len(), 1);
+    let (_, _, html) = admin.get(&app.url(&format!("{page}?info=role"))).await;
+    assert!(html.contains("Le rôle est ajouté.") && html.contains("Loire (42)"), "{html}");
+    let (s, _, html) = admin.post(&app.url(&format!("{page}/roles")), &[("csrf", &csrf), ("role", "delegate")]).await;
+    assert_eq!(s, 400, "a delegate without département");
+    assert!(html.contains("Rien n’a changé : vérifiez le code du département."), "{html}");
+    let revoke = format!("{page}/roles/{}/retirer", grants[0].id);
+    assert_eq!(admin.post(&app.url(&revoke), &[("csrf", &csrf)]).await.0, 303);
+    assert!(app.db.store.grants(invitee).await.expect("grants").is_empty());
+
+    // The invitation again: a second mail with a link.
+    let before = app.mail.all().len();
+    assert_eq!(admin.post(&app.url(&format!("{page}/invitation")), &[("csrf", &csrf)]).await.0, 303);
+    let mail = app.mail.nth(before + 1).await;
+    assert!(mail.to.iter().any(|t| t.contains("invitee@")) && mail.text.contains("/mot-de-passe?jeton="), "{mail:?}");
+
+    // Deactivated, then back; never one's own account.
+    let account = format!("{page}/compte");
+    assert_eq!(admin.post(&app.url(&account), &[("csrf", &csrf), ("actif", "non")]).await.0, 303);
+    assert!(!app.db.store.person(invitee).await.expect("read").expect("person").active);
+    let (s, _, html) = admin.post(&app.url(&format!("{page}/invitation")), &[("csrf", &csrf)]).await;
+    assert_eq!(s, 400, "a deactivated account waits for no invitation");
+    assert!(html.contains("n’attend plus son invitation"), "{html}");
+    assert_eq!(admin.post(&app.url(&account), &[("csrf", &csrf), ("actif", "oui")]).await.0, 303);
+    assert!(app.db.store.person(invitee).await.expect("read").expect("person").active);
+    let own = format!("/administration/personnes/{me}");
+    let (_, _, html) = admin.get(&app.url(&own)).await;
+    assert!(html.contains("Votre propre compte se désactive par un autre administrateur"), "{html}");
+    let (s, _, _) = admin.post(&app.url(&format!("{own}/compte")), &[("csrf", &csrf), ("actif", "non")]).await;
+    assert_eq!(s, 400);
+    assert!(app.db.store.person(me).await.expect("read").expect("person").active);
+
+    // Refused to others, and without the form's token.
+    let mut delegate = Browser::new();
+    assert_eq!(delegate.sign_in(&app, "delegue@example.fr", PASS).await, 303);
+    assert_eq!(delegate.get(&app.url(&page)).await.0, 403);
+    assert_eq!(admin.post(&app.url(&account), &[("actif", "non")]).await.0, 403, "CSRF");
+    assert_eq!(admin.get(&app.url("/administration/personnes/nope")).await.0, 404);
+
+    // An organisation's territory is found by searching, never typed as a code; what
+    // was typed stays (issue 17, point 4).
+    let (_, _, html) = admin.get(&app.url("/administration/organisations")).await;
+    assert!(!html.contains("type:code"), "{html}");
+    let csrf = csrf_of(&html);
+    let search = [
+        ("csrf", csrf.as_str()),
+        ("name", "Ville de Saint-Étienne"),
+        ("territory_q", "saint etienne"),
+        ("chercher", "territory"),
+    ];
+    let (s, _, html) = admin.post(&app.url("/administration/organisations"), &search).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains(r#"name="territory" value="commune:42218""#) && html.contains("Saint-Étienne — commune"),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="Ville de Saint-Étienne""#), "kept: {html}");
+    let create = [
+        ("csrf", csrf.as_str()),
+        ("kind", "local_authority"),
+        ("name", "Ville de Saint-Étienne"),
+        ("territory", "commune:42218"),
+    ];
+    let (s, h, _) = admin.post(&app.url("/administration/organisations"), &create).await;
+    assert_eq!(
+        (s, h.get("location").and_then(|v| v.to_str().ok())),
+        (303, Some("/administration/organisations?info=ajout"))
+    );
+    app.db.cleanup().await;
+}

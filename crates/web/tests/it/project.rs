@@ -205,6 +205,12 @@ async fn story(app: &TestApp, ids: &[String]) {
     assert!(problem["detail"].as_str().is_some_and(|d| d.contains('2')), "{problem}");
     let now: Value = app.json(&format!("/api/v1/projects/{id}")).await;
     assert_eq!((now["phase_status"].as_str(), now["version"].as_i64()), (Some("late"), Some(2)), "{now}");
+    // Its history names for whom the author acts, and the field in French; a person's
+    // name is for people signed in (issue 17, points 4 and 6).
+    let page = app.text(&format!("/projets/{id}")).await;
+    assert!(page.contains("Agence nationale de la cohésion des territoires"), "{page}");
+    assert!(page.contains("état de la phase") && !page.contains("phase status"), "{page}");
+    assert!(!page.contains("une personne inscrite"), "{page}");
 
     // A write by another instance: the index follows the stored revision.
     let mut changed = project("Médiathèque", "Bibliothèque numérique", "commune:42218", Phase::Idea, 10_000_00, 0);

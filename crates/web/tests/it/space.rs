@@ -205,6 +205,23 @@ async fn story(app: &TestApp) {
     );
     assert!(mail.text.contains("valable 7 jours"), "{}", mail.text);
 
+    // A relay that refuses: the events wait, and the admin sees whose digest failed
+    // (issue 14, "failed jobs"), until one goes out.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let broken = cohesion_app::digest::Outbox {
+        mailer: cohesion_app::mail::Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), "Cohésion <c@example.fr>")
+            .expect("mailer"),
+        public_url: app.url(""),
+    };
+    let pass = cohesion_app::digest::Pass::Daily { weekly: false };
+    let broken = cohesion_app::digest::send(&app.state, &broken, pass).await.expect("digest");
+    assert!(broken.failed >= 1 && broken.sent == 0, "{broken:?}");
+    let (_, _, html) = admin.get(&app.url("/mon-espace")).await;
+    assert!(html.contains("Courriels récapitulatifs en échec") && html.contains("prefete@loire.gouv.fr"), "{html}");
+    assert!(html.contains("Le serveur de courriel a refusé son dernier récapitulatif"), "{html}");
+
     // The digest: one multipart mail to the delegate, none to the mayor (never) nor
     // to the invitee; a second run sends nothing.
     let report = cohesion_app::digest::send(
@@ -214,7 +231,8 @@ async fn story(app: &TestApp) {
     )
     .await
     .expect("digest");
-    assert!(report.unmailed >= 1, "{report:?}");
+    // The mayor's "never" events were set aside by the first run, relay or not.
+    assert!(report.unmailed + broken.unmailed >= 1, "{report:?} {broken:?}");
     let mails = app.mail.all();
     assert!(mails.iter().all(|m| !m.to.iter().any(|t| t.contains("maire@"))), "the mayor chose never");
     let to_prefect: Vec<_> = mails.iter().filter(|m| m.to.iter().any(|t| t.contains("prefete@"))).collect();
@@ -228,6 +246,8 @@ async fn story(app: &TestApp) {
     assert_eq!(m.matches("propose").count(), 2, "the proposal once, in each part: {m}");
     let again = cohesion_app::digest::send_all(&app.state, &app.state.outbox()).await.expect("digest");
     assert_eq!(again.sent, 0, "never twice");
+    let (_, _, html) = admin.get(&app.url("/mon-espace")).await;
+    assert!(!html.contains("Courriels récapitulatifs en échec"), "sent since: {html}");
 }
 
 storage_test!(space, |db: TestDb| async move { story(&TestApp::builder(db).start().await).await });

@@ -123,6 +123,9 @@ pub struct PactView {
     pub current: VersionView,
     /// The number of the version in force (signed), if any.
     pub in_force: Option<u32>,
+    /// When its owner made it public before its first signature (RFC 3339), if so; a
+    /// signed pact is public without it.
+    pub published_at: Option<String>,
     /// Every version: number, status, signed_at.
     pub versions: Vec<VersionSummary>,
     pub created_at: String,
@@ -145,6 +148,7 @@ pub fn view(state: &AppState, p: &Pact) -> PactView {
         revision: p.revision,
         current: version_view(state, p.current()),
         in_force: p.in_force().map(|v| v.number),
+        published_at: p.published_at.clone(),
         versions: p
             .versions
             .iter()

@@ -146,6 +146,25 @@ pub async fn amend(
     Ok(with_etag(&state, StatusCode::CREATED, &p))
 }
 
+/// Make the pact public before its first signature (its owner; never undone): anyone
+/// then reads the text being written, never its proposals, comments or their authors.
+#[utoipa::path(post, path = "/api/v1/pacts/{id}/publication", tag = "pacts",
+    params(("id" = String, Path, description = "UUID")),
+    responses((status = 200, body = PactView),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "Already public (published, or signed)", body = Problem, content_type = "application/problem+json")))]
+pub async fn publish(
+    State(state): State<AppState>,
+    Actor(who): Actor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let who = Acting::of(&state, who).await?;
+    let p = pacts::publish(&state, &who, &id).await?;
+    Ok(with_etag(&state, StatusCode::OK, &p))
+}
+
 /// Abandon the amendment being written (never a signed version).
 #[utoipa::path(delete, path = "/api/v1/pacts/{id}/versions/{number}", tag = "pacts",
     params(("id" = String, Path, description = "UUID"), ("number" = u32, Path, description = "the amendment's version")),

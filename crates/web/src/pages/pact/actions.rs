@@ -66,7 +66,7 @@ async fn refused(state: &AppState, who: &Who, id: &str, e: AppError, fault: Faul
         AppError::NotFound(_) => return Err(PageError::not_found(&who.config)),
         e => return Err(PageError::internal(&who.config, e)),
     };
-    page(state, who, id, None, Fault { message, ..fault }, status).await
+    page(state, who, id, None, Fault { message, ..fault }, status, "").await
 }
 
 #[derive(Deserialize)]
@@ -189,6 +189,40 @@ pub async fn sign(
         return confirm(&state, &who, &id, &p, v, step);
     }
     answer(&state, &who, &id, pacts::sign(&state, &a, &id, &form.party).await, "signe", "signature").await
+}
+
+#[derive(Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    csrf: String,
+    /// `oui` once the owner has read what becomes public.
+    #[serde(default)]
+    confirmer: String,
+}
+
+/// `POST /pactes/{id}/publication`: the owner makes the pact public before its
+/// signature, after a confirmation page (publishing is never undone).
+pub async fn publish(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(form): Form<PublishForm>,
+) -> Result<Response, PageError> {
+    let a = signed_in!(state, who, form.csrf);
+    if form.confirmer != "oui"
+        && let Ok(p) = pacts::load(&state, &id).await
+        && a.is_owner(&state, &p.current().content)
+        && p.in_force().is_none()
+        && p.published_at.is_none()
+    {
+        let what = "Rendre le pacte public permet à tout visiteur de lire le texte en cours, rappelé ci-dessous, et \
+                    ses mises à jour jusqu’à la signature. Les propositions, les commentaires et le nom de leurs \
+                    auteurs restent réservés aux parties et à l’Agence. Ce choix ne peut pas être annulé."
+            .to_owned();
+        let step = (what, "publication", ("publier", "oui".to_owned()), "Rendre le pacte public".to_owned());
+        return confirm(&state, &who, &id, &p, p.current(), step);
+    }
+    answer(&state, &who, &id, pacts::publish(&state, &a, &id).await, "publie", "publication").await
 }
 
 #[derive(Deserialize)]

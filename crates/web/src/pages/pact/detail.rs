@@ -223,15 +223,62 @@ struct Detail {
     can_amend: bool,
     /// An amendment is being written and the visitor pilots the pact.
     can_abandon: bool,
+    /// Not signed nor published yet: its owner may make it public (asks to confirm).
+    can_publish: bool,
+    /// Who reads this page as shown, for those who read the pact whole: « réservé aux
+    /// parties et à l’Agence » before it is public.
+    visibility: Option<String>,
     sign_for: Vec<(String, String)>,
     propose_for: Vec<(String, String)>,
+    /// Projects of the perimeter a party may propose (id, label, chosen before), found
+    /// by the proposal form's search (`projet_q`), or the first ones without it.
+    candidates: Vec<(String, String, bool)>,
+    project_q: String,
     removable: Vec<(String, String)>,
     fault: Fault,
+}
+
+/// Up to ten projects lying in the perimeter of `c` and not yet among its actions,
+/// matching `q` (any when empty), each with its place; `kept` is ticked.
+fn candidates(
+    state: &AppState,
+    c: &cohesion_core::pact::PactContent,
+    q: &str,
+    kept: &str,
+) -> Vec<(String, String, bool)> {
+    let mut seen: Vec<String> = c.actions.clone();
+    let mut out = Vec::new();
+    let snapshot = state.current();
+    for t in &c.perimeter {
+        let filter = cohesion_app::project::catalog::Filter {
+            q: (!q.is_empty()).then(|| q.to_owned()),
+            territory: Some(t.clone()),
+            ..Default::default()
+        };
+        let Ok(found) = cohesion_app::project::search(state, &filter, 0, 10) else { continue };
+        for p in found.items {
+            if out.len() < 10 && !seen.contains(&p.id) {
+                seen.push(p.id.clone());
+                let place = p
+                    .territories
+                    .first()
+                    .and_then(|x| x.parse::<cohesion_core::territory::TerritoryRef>().ok())
+                    .and_then(|x| snapshot.referential.get_ref(&x).map(|x| x.name.clone()))
+                    .map(|n| format!(" — {n}"))
+                    .unwrap_or_default();
+                let chosen = p.id == kept;
+                out.push((p.id.clone(), format!("{}{place}", p.name), chosen));
+            }
+        }
+    }
+    out
 }
 
 #[derive(Deserialize)]
 pub struct InfoQuery {
     info: Option<String>,
+    /// Words of a project to propose (the proposal form's search).
+    projet_q: Option<String>,
 }
 
 fn info_text(code: Option<&str>) -> Option<&'static str> {
@@ -242,6 +289,7 @@ fn info_text(code: Option<&str>) -> Option<&'static str> {
         "signe" => "Votre signature est enregistrée.",
         "avenant" => "L’avenant est ouvert, en brouillon : modifiez le texte puis soumettez-le à la signature.",
         "avenant-abandonne" => "L’avenant est abandonné : le texte signé reste en vigueur.",
+        "publie" => "Le pacte est public : tout visiteur lit désormais le texte en cours.",
         "proposition" => "Votre proposition est envoyée au pilote du pacte.",
         "decision" => "La décision est enregistrée et les parties en sont informées.",
         "commentaire" => "Votre commentaire est publié.",
@@ -272,6 +320,7 @@ pub async fn page(
     info: Option<&'static str>,
     fault: Fault,
     status: StatusCode,
+    project_q: &str,
 ) -> Result<Response, PageError> {
     let fail = |e: &dyn std::fmt::Display| PageError::internal(&who.config, e);
     let principal = who.auth.as_ref().map(|a| &a.principal);
@@ -413,6 +462,18 @@ pub async fn page(
         can_close: owner && p.working().is_none() && matches!(status_now, PactStatus::Signed | PactStatus::InExecution),
         can_amend: owner && working.is_none() && status_now != PactStatus::Closed,
         can_abandon: owner && p.pending_amendment().is_some(),
+        can_publish: owner && p.in_force().is_none() && p.published_at.is_none(),
+        visibility: whole.then(|| match (p.in_force().is_some(), p.published_at.as_deref()) {
+            (true, _) => "Le texte signé et les signatures (organisations et dates) sont publics ; les versions en \
+                          cours, les propositions et les commentaires restent réservés aux parties et à l’Agence."
+                .to_owned(),
+            (false, Some(at)) => format!(
+                "Rendu public le {} : tout visiteur lit le texte en cours ; les propositions et les commentaires \
+                 restent réservés aux parties et à l’Agence.",
+                crate::pages::components::french_time(at)
+            ),
+            (false, None) => "Réservé aux parties et à l’Agence jusqu’à sa signature.".to_owned(),
+        }),
         sign_for: if working == Some(VersionStatus::ReadyForSignature) {
             mine.iter()
                 .filter(|k| !current.signatures.iter().any(|s| &s.party == *k))
@@ -421,6 +482,12 @@ pub async fn page(
         } else {
             Vec::new()
         },
+        candidates: if working == Some(VersionStatus::CoConstruction) && !mine.is_empty() {
+            candidates(state, c, project_q, &fault.kept_other)
+        } else {
+            Vec::new()
+        },
+        project_q: project_q.to_owned(),
         propose_for: if working == Some(VersionStatus::CoConstruction) {
             mine.iter().map(|k| (k.clone(), party_name(k))).collect()
         } else {
@@ -439,7 +506,8 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(q): Query<InfoQuery>,
 ) -> Result<Response, PageError> {
-    page(&state, &who, &id, info_text(q.info.as_deref()), Fault::default(), StatusCode::OK).await
+    let project_q = q.projet_q.unwrap_or_default();
+    page(&state, &who, &id, info_text(q.info.as_deref()), Fault::default(), StatusCode::OK, project_q.trim()).await
 }
 
 #[derive(Template)]

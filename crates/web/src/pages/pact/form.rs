@@ -1,7 +1,11 @@
 //! The text of a pact as a form: `/pactes/nouveau` (create) and `/pactes/{id}/modifier`
-//! (edit, carrying the revision read). Territories, parties and projects are typed
-//! one per line; every fault is shown next to its field, in French, with what was
-//! typed kept as it was.
+//! (edit, carrying the revision read). Territories, local authorities, partners and
+//! projects are chosen by searching, never typed as codes: each list is a set of
+//! checkboxes (ticked: kept), under a search field whose « Chercher » button sends the
+//! form back with what was found, unticked, and everything typed kept (no script
+//! needed); with the script, the territory fields suggest as one types and a choice
+//! ticks itself in (`assets/app.js`, `data-pick`). Every fault is shown next to its
+//! field, in French.
 
 use askama::Template;
 use axum::Form;
@@ -9,81 +13,119 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cohesion_core::pact::{PactContent, PactKind, Party, PartyKind, STATE_PARTY, VersionStatus};
-use cohesion_core::territory::TerritoryRef;
-use serde::Deserialize;
+use cohesion_core::territory::{TerritoryKind, TerritoryRef};
 
 use crate::AppState;
 use crate::pages::components::Choice;
 use crate::pages::error::{PageError, render};
 use crate::pages::layout::{Layout, Nav};
 use crate::pages::pact::may_create;
+use crate::pages::programme::plan::Fields;
 use crate::pages::visitor::Who;
 use cohesion_app::error::FaultCode;
 use cohesion_app::pact::{self as pacts, Acting};
 use cohesion_app::{AppError, Fault};
 use cohesion_core::pact::PactFault;
 
+/// How many results a « Chercher » button shows.
+const FOUND: usize = 10;
+
 /// What the form sends (and shows back when something is wrong).
-#[derive(Deserialize, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct TextForm {
-    #[serde(default)]
     pub csrf: String,
     /// The revision read (edit only).
-    #[serde(default)]
     pub revision: String,
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub description: String,
-    /// `kind:code`, one per line.
-    #[serde(default)]
-    pub perimeter: String,
+    /// Ticked territories, `kind:code` (the checkboxes' values).
+    pub perimeter: Vec<String>,
     /// The name under which the State is a party (empty: the State is no party).
-    #[serde(default)]
     pub state_name: String,
-    /// `SIREN ; name` or `SIREN ; name ; partenaire`, one per line.
-    #[serde(default)]
-    pub parties: String,
-    /// `État`, or the SIREN of a party.
-    #[serde(default)]
+    /// Ticked parties other than the State: `kind|SIREN|name`.
+    pub parties: Vec<String>,
+    /// `state`, or the SIREN of a party.
     pub owner: String,
-    /// Project ids or addresses, one per line.
-    #[serde(default)]
-    pub actions: String,
+    /// Ticked projects (ids).
+    pub actions: Vec<String>,
+    /// The four search fields, and which « Chercher » button was pressed.
+    pub perimeter_q: String,
+    pub authority_q: String,
+    pub partner_q: String,
+    pub actions_q: String,
+    pub search: String,
 }
 
 impl TextForm {
-    fn of(c: &PactContent, revision: i64) -> TextForm {
-        let others = c.parties.iter().filter(|p| p.kind != PartyKind::State);
+    fn from_fields(f: &Fields) -> TextForm {
         TextForm {
-            csrf: String::new(),
+            csrf: f.get("csrf").to_owned(),
+            revision: f.get("revision").to_owned(),
+            kind: f.get("kind").to_owned(),
+            title: f.get("title").to_owned(),
+            description: f.get("description").to_owned(),
+            perimeter: dedup(f.all("perimetre")),
+            state_name: f.get("state_name").to_owned(),
+            parties: dedup(f.all("partie")),
+            owner: f.get("owner").to_owned(),
+            actions: dedup(f.all("action")),
+            perimeter_q: f.get("perimetre_q").to_owned(),
+            authority_q: f.get("collectivite_q").to_owned(),
+            partner_q: f.get("partenaire_q").to_owned(),
+            actions_q: f.get("action_q").to_owned(),
+            search: f.get("chercher").to_owned(),
+        }
+    }
+
+    fn of(c: &PactContent, revision: i64) -> TextForm {
+        TextForm {
             revision: revision.to_string(),
             kind: c.kind.as_str().to_owned(),
             title: c.title.clone(),
             description: c.description.clone(),
-            perimeter: c.perimeter.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            perimeter: c.perimeter.iter().map(ToString::to_string).collect(),
             state_name: c
                 .parties
                 .iter()
                 .find(|p| p.kind == PartyKind::State)
                 .map(|p| p.name.clone())
                 .unwrap_or_default(),
-            parties: others
-                .map(|p| {
-                    let siren = p.siren.clone().unwrap_or_default();
-                    match p.kind {
-                        PartyKind::Partner => format!("{siren} ; {} ; partenaire", p.name),
-                        _ => format!("{siren} ; {}", p.name),
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-            owner: if c.owner == STATE_PARTY { "État".to_owned() } else { c.owner.clone() },
-            actions: c.actions.join("\n"),
+            parties: c.parties.iter().filter(|p| p.kind != PartyKind::State).map(party_value).collect(),
+            owner: c.owner.clone(),
+            actions: c.actions.clone(),
+            ..TextForm::default()
         }
     }
+}
+
+fn dedup(values: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(values.len());
+    for v in values {
+        if !v.is_empty() && !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// A party as its checkbox carries it: `kind|SIREN|name`.
+fn party_value(p: &Party) -> String {
+    let kind = if p.kind == PartyKind::Partner { "partner" } else { "local_authority" };
+    format!("{kind}|{}|{}", p.siren.clone().unwrap_or_default(), p.name)
+}
+
+/// A checkbox's value read back as a party (`None`: not of that form).
+fn party_of(value: &str) -> Option<Party> {
+    let mut cells = value.splitn(3, '|');
+    let kind = match cells.next()? {
+        "partner" => PartyKind::Partner,
+        "local_authority" => PartyKind::LocalAuthority,
+        _ => return None,
+    };
+    let siren = cells.next()?.trim().to_owned();
+    let name = cells.next()?.trim().to_owned();
+    Some(Party { kind, name, siren: Some(siren) })
 }
 
 /// Faults by form field (`title`, `perimeter`, `parties`, `owner`, …), in French.
@@ -109,37 +151,27 @@ impl Faults {
     }
 }
 
-/// Where each element of the parsed text came from, to put a fault on its line.
+/// How each element of the parsed text is named on the page, to put a fault on it.
 #[derive(Default)]
 struct Lines {
-    perimeter: Vec<usize>,
-    /// `None`: the State's field; else a line of the parties.
-    parties: Vec<Option<usize>>,
-    actions: Vec<usize>,
+    perimeter: Vec<String>,
+    /// `None`: the State's field; else the party's name.
+    parties: Vec<Option<String>>,
+    actions: Vec<String>,
 }
 
-fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty())
+/// The text of the form, or what is wrong with it.
+fn parse(state: &AppState, f: &TextForm) -> (PactContent, Lines, Faults) {
+    let snapshot = state.current();
+    read(f, |t| snapshot.referential.get_ref(t).map(|x| x.name.clone()), |id| project_name(state, id))
 }
 
-/// `https://…/projets/ID?x` or `/projets/ID` or `ID` → `ID`.
-fn project_id(line: &str) -> String {
-    let path = line.split(['?', '#']).next().unwrap_or(line).trim_end_matches('/');
-    path.rsplit('/').next().unwrap_or(path).to_owned()
-}
-
-fn owner_key(text: &str) -> String {
-    let t = text.trim();
-    let folded = t.to_lowercase().replace(['é', 'É'], "e");
-    if t.is_empty() || ["etat", "l'etat", "l’etat", STATE_PARTY].contains(&folded.as_str()) {
-        STATE_PARTY.to_owned()
-    } else {
-        t.chars().filter(|c| !c.is_whitespace()).collect()
-    }
-}
-
-/// The text of the form, or what is wrong with how it is written.
-fn parse(f: &TextForm) -> (PactContent, Lines, Faults) {
+/// [`parse`] with the names of territories and projects looked up by the caller.
+fn read(
+    f: &TextForm,
+    territory: impl Fn(&TerritoryRef) -> Option<String>,
+    project: impl Fn(&str) -> Option<String>,
+) -> (PactContent, Lines, Faults) {
     let mut faults = Faults::default();
     let mut at = Lines::default();
     let kind = PactKind::parse(&f.kind).unwrap_or_else(|| {
@@ -147,16 +179,13 @@ fn parse(f: &TextForm) -> (PactContent, Lines, Faults) {
         PactKind::Other
     });
     let mut perimeter = Vec::new();
-    for (n, line) in lines(&f.perimeter) {
-        match line.replace(' ', "").parse::<TerritoryRef>() {
+    for value in &f.perimeter {
+        match value.parse::<TerritoryRef>() {
             Ok(t) => {
+                at.perimeter.push(territory(&t).unwrap_or_else(|| t.to_string()));
                 perimeter.push(t);
-                at.perimeter.push(n);
             }
-            Err(_) => faults.push(
-                "perimeter",
-                format!("Ligne {n} : « {line} » n’est pas de la forme type:code (par exemple commune:42218)."),
-            ),
+            Err(_) => faults.push("perimeter", "Un territoire coché n’est pas reconnu : cherchez-le à nouveau."),
         }
     }
     let mut parties = Vec::new();
@@ -164,56 +193,47 @@ fn parse(f: &TextForm) -> (PactContent, Lines, Faults) {
         parties.push(Party { kind: PartyKind::State, name: f.state_name.trim().to_owned(), siren: None });
         at.parties.push(None);
     }
-    for (n, line) in lines(&f.parties) {
-        let cells: Vec<&str> = line.split([';', '\t']).map(str::trim).collect();
-        let kind = match cells.get(2).map(|k| k.to_lowercase()) {
-            None => Some(PartyKind::LocalAuthority),
-            Some(k) if k.is_empty() || k.starts_with("collectivit") => Some(PartyKind::LocalAuthority),
-            Some(k) if k.starts_with("partenaire") => Some(PartyKind::Partner),
-            Some(_) => None,
-        };
-        match (cells.as_slice(), kind) {
-            ([siren, name, ..], Some(kind)) if cells.len() <= 3 => {
-                parties.push(Party {
-                    kind,
-                    name: (*name).to_owned(),
-                    siren: Some(siren.chars().filter(|c| !c.is_whitespace()).collect()),
-                });
-                at.parties.push(Some(n));
+    for value in &f.parties {
+        match party_of(value) {
+            Some(p) => {
+                at.parties.push(Some(p.name.clone()));
+                parties.push(p);
             }
-            _ => faults.push(
-                "parties",
-                format!("Ligne {n} : écrivez « SIREN ; nom », suivi de « ; partenaire » pour un partenaire."),
-            ),
+            None => faults.push("parties", "Une partie cochée n’est pas reconnue : cherchez-la à nouveau."),
         }
     }
     let mut actions = Vec::new();
-    for (n, line) in lines(&f.actions) {
-        actions.push(project_id(line));
-        at.actions.push(n);
+    for id in &f.actions {
+        at.actions.push(project(id).unwrap_or_else(|| id.clone()));
+        actions.push(id.clone());
     }
+    let owner = if f.owner.trim().is_empty() { STATE_PARTY.to_owned() } else { f.owner.trim().to_owned() };
     let content = PactContent {
         kind,
         title: f.title.trim().to_owned(),
         description: f.description.trim().to_owned(),
         perimeter,
         parties,
-        owner: owner_key(&f.owner),
+        owner,
         actions,
     };
     (content, at, faults)
 }
 
-fn line_of(lines: &[usize], field: &str) -> Option<usize> {
+fn project_name(state: &AppState, id: &str) -> Option<String> {
+    state.projects.load().get(id).map(|p| p.input.name.clone())
+}
+
+fn nth<'a>(labels: &'a [String], field: &str) -> Option<&'a str> {
     let i: usize = field.split_once('[')?.1.split(']').next()?.parse().ok()?;
-    lines.get(i).copied()
+    labels.get(i).map(String::as_str)
 }
 
 fn party_place(at: &Lines, field: &str) -> String {
     match field.split_once('[').and_then(|(_, r)| r.split(']').next()).and_then(|i| i.parse::<usize>().ok()) {
         Some(i) => match at.parties.get(i) {
             Some(None) => "Partie État".to_owned(),
-            Some(Some(n)) => format!("Ligne {n}"),
+            Some(Some(name)) => format!("« {name} »"),
             None => "Une partie".to_owned(),
         },
         None => "Une partie".to_owned(),
@@ -222,7 +242,7 @@ fn party_place(at: &Lines, field: &str) -> String {
 
 /// The validation faults of the text, in French on their field (the rows of the
 /// text areas where they are).
-fn french(errors: &[Fault], at: &Lines, content: &PactContent) -> Faults {
+fn french(errors: &[Fault], at: &Lines) -> Faults {
     let mut out = Faults::default();
     for e in errors {
         let f = e.field.as_str();
@@ -244,11 +264,8 @@ fn french(errors: &[Fault], at: &Lines, content: &PactContent) -> Faults {
         } else if f == "perimeter" {
             out.push("perimeter", "Le pacte couvre au moins un territoire.");
         } else if f.starts_with("perimeter[") {
-            let n = line_of(&at.perimeter, f).map_or_else(String::new, |n| format!("Ligne {n} : "));
-            let t = line_of(&(0..content.perimeter.len()).collect::<Vec<_>>(), f)
-                .and_then(|i| content.perimeter.get(i))
-                .map_or_else(String::new, |t| format!("« {t} » "));
-            out.push("perimeter", format!("{n}{t}n’est pas dans le référentiel des territoires."));
+            let t = nth(&at.perimeter, f).map_or_else(String::new, |t| format!("« {t} » "));
+            out.push("perimeter", format!("{t}n’est pas dans le référentiel des territoires."));
         } else if f == "parties" {
             out.push("parties", "Un pacte lie au moins deux parties (l’État et une collectivité, par exemple).");
         } else if f.starts_with("parties[") {
@@ -263,15 +280,15 @@ fn french(errors: &[Fault], at: &Lines, content: &PactContent) -> Faults {
             let key = if place == "Partie État" { "state_name" } else { "parties" };
             out.push(key, format!("{place} : {what}"));
         } else if f == "owner" {
-            out.push("owner", "Le pilote doit être l’une des parties : « État », ou le SIREN d’une autre partie.");
+            out.push("owner", "Le pilote doit être l’une des parties cochées.");
         } else if f.starts_with("actions[") {
-            let n = line_of(&at.actions, f).map_or_else(String::new, |n| format!("Ligne {n} : "));
+            let n = nth(&at.actions, f).map_or_else(String::new, |n| format!("« {n} » : "));
             let what = match code {
                 PactFault::ActionTwice => "ce projet figure deux fois.".to_owned(),
                 PactFault::OutsidePerimeter { name, .. } => {
                     format!("ce projet porte sur {name}, hors du périmètre du pacte.")
                 }
-                _ => "aucun projet ne porte cet identifiant.".to_owned(),
+                _ => "ce projet n’existe plus sur la plateforme.".to_owned(),
             };
             out.push("actions", format!("{n}{what}"));
         } else {
@@ -290,8 +307,23 @@ fn with_rules(state: &AppState, mut faults: Faults, content: &PactContent, at: &
         .filter(|f| !faults.has(f.field.as_str()) || f.field.contains('['))
         .map(|f| Fault::new(f.field, f.fault))
         .collect();
-    faults.0.extend(french(&errors, at, content).0);
+    faults.0.extend(french(&errors, at).0);
     faults
+}
+
+/// One checkbox of a chosen list (ticked) or of search results (not yet).
+pub struct Picked {
+    pub value: String,
+    pub label: String,
+}
+
+/// A list chosen by searching: the ticked items, then what the last search found.
+#[derive(Default)]
+pub struct Pick {
+    pub chosen: Vec<Picked>,
+    pub found: Vec<Picked>,
+    /// « Aucun territoire ne correspond à « … ». », after a search that found nothing.
+    pub none: Option<String>,
 }
 
 #[derive(Template)]
@@ -302,13 +334,75 @@ struct FormPage {
     submit: &'static str,
     form: TextForm,
     kinds: Vec<Choice>,
+    perimeter: Pick,
+    authorities: Pick,
+    partners: Pick,
+    actions: Pick,
+    /// (value, label, selected) of the pilot's select: the State and each party.
+    owners: Vec<(String, String, bool)>,
     faults: Faults,
     /// A fault of the whole form (not allowed, stale revision), in French.
     alert: Option<String>,
     editing: bool,
 }
 
-fn form_page(who: &Who, form: TextForm, faults: Faults, alert: Option<String>, pact: Option<(&str, &str)>) -> FormPage {
+fn territory_label(state: &AppState, t: &TerritoryRef) -> String {
+    let snapshot = state.current();
+    let r = &snapshot.referential;
+    match r.get_ref(t) {
+        Some(x) => {
+            let dep = x
+                .parents
+                .departement
+                .as_deref()
+                .filter(|_| x.kind != TerritoryKind::Departement)
+                .and_then(|d| r.get(TerritoryKind::Departement, d))
+                .map(|d| format!(", {} ({})", d.name, d.code))
+                .unwrap_or_default();
+            format!("{} — {}{dep}", x.name, crate::pages::layout::kind_label(x.kind).to_lowercase())
+        }
+        None => t.to_string(),
+    }
+}
+
+fn party_label(p: &Party) -> String {
+    match p.siren.as_deref() {
+        Some(s) if !s.is_empty() => format!("{} (SIREN {s})", p.name),
+        _ => p.name.clone(),
+    }
+}
+
+/// The territories matching `q`, as checkboxes not yet ticked (those already chosen
+/// are left out); `kinds` narrows to the collectivities a party can be.
+fn find_territories(state: &AppState, q: &str, skip: &[String], parties: bool) -> Vec<(TerritoryRef, String)> {
+    let snapshot = state.current();
+    let r = &snapshot.referential;
+    let query = cohesion_core::territory::search::Query { text: q, kind: None, parent: None, limit: 40, offset: 0 };
+    snapshot
+        .index
+        .search(r, &query)
+        .items
+        .iter()
+        .filter_map(|&i| r.all().get(i as usize))
+        .filter(|t| !parties || (t.siren.is_some() && t.kind != TerritoryKind::ArrondissementMunicipal))
+        .map(|t| (TerritoryRef { kind: t.kind, code: t.code.clone() }, t.name.clone()))
+        .filter(|(t, _)| !skip.contains(&t.to_string()))
+        .take(FOUND)
+        .collect()
+}
+
+fn none(what: &str, q: &str, found: &[Picked]) -> Option<String> {
+    found.is_empty().then(|| format!("Aucun{what} ne correspond à « {q} »."))
+}
+
+async fn form_page(
+    state: &AppState,
+    who: &Who,
+    form: TextForm,
+    faults: Faults,
+    alert: Option<String>,
+    pact: Option<(&str, &str)>,
+) -> FormPage {
     let kind = PactKind::parse(&form.kind);
     let mut kinds = vec![Choice { value: "", label: "Choisir un type", selected: kind.is_none() }];
     kinds.extend(PactKind::ALL.iter().map(|&k| Choice {
@@ -330,7 +424,130 @@ fn form_page(who: &Who, form: TextForm, faults: Faults, alert: Option<String>, p
             "Créer le pacte (brouillon)",
         ),
     };
-    FormPage { layout, action, submit, form, kinds, faults, alert, editing: pact.is_some() }
+    let ticked = |value: &str, label: String| Picked { value: value.to_owned(), label };
+    let offered = |value: String, label: String| Picked { value, label };
+
+    let mut perimeter = Pick {
+        chosen: form
+            .perimeter
+            .iter()
+            .map(|v| ticked(v, v.parse::<TerritoryRef>().map_or_else(|_| v.clone(), |t| territory_label(state, &t))))
+            .collect(),
+        ..Pick::default()
+    };
+    let parties: Vec<Party> = form.parties.iter().filter_map(|v| party_of(v)).collect();
+    let mut authorities = Pick::default();
+    let mut partners = Pick::default();
+    for (value, p) in form.parties.iter().zip(parties.iter()) {
+        let list = if p.kind == PartyKind::Partner { &mut partners } else { &mut authorities };
+        list.chosen.push(ticked(value, party_label(p)));
+    }
+    let mut actions = Pick {
+        chosen: form
+            .actions
+            .iter()
+            .map(|id| ticked(id, project_name(state, id).unwrap_or_else(|| format!("projet {id}"))))
+            .collect(),
+        ..Pick::default()
+    };
+    match form.search.as_str() {
+        "perimetre" if !form.perimeter_q.trim().is_empty() => {
+            let q = form.perimeter_q.trim();
+            perimeter.found = find_territories(state, q, &form.perimeter, false)
+                .into_iter()
+                .map(|(t, _)| offered(t.to_string(), territory_label(state, &t)))
+                .collect();
+            perimeter.none = none(" territoire", q, &perimeter.found);
+        }
+        "collectivite" if !form.authority_q.trim().is_empty() => {
+            let q = form.authority_q.trim();
+            let snapshot = state.current();
+            // A collectivity registered as an organisation is named as it is registered.
+            let organisations = cohesion_app::access::organisation::list(state).await.unwrap_or_default();
+            authorities.found = find_territories(state, q, &[], true)
+                .into_iter()
+                .filter_map(|(t, name)| {
+                    let siren = snapshot.referential.get_ref(&t)?.siren.clone()?;
+                    let name = organisations
+                        .iter()
+                        .find(|o| o.siren.as_deref() == Some(siren.as_str()))
+                        .map_or(name, |o| o.name.clone());
+                    let p = Party { kind: PartyKind::LocalAuthority, name, siren: Some(siren) };
+                    let value = party_value(&p);
+                    (!form.parties.contains(&value)).then(|| offered(value, territory_label(state, &t)))
+                })
+                .collect();
+            authorities.none = none("e collectivité", q, &authorities.found);
+        }
+        "partenaire" if !form.partner_q.trim().is_empty() => {
+            let q = form.partner_q.trim();
+            let folded = cohesion_core::territory::fold(q);
+            let organisations = cohesion_app::access::organisation::list(state).await.unwrap_or_default();
+            partners.found = organisations
+                .iter()
+                .filter(|o| o.kind == cohesion_core::access::organisation::OrganisationKind::Partner)
+                .filter(|o| cohesion_core::territory::fold(&o.name).contains(&folded))
+                .filter_map(|o| {
+                    let siren = o.siret.clone().or_else(|| o.siren.clone())?;
+                    let p = Party { kind: PartyKind::Partner, name: o.name.clone(), siren: Some(siren) };
+                    let value = party_value(&p);
+                    (!form.parties.contains(&value)).then(|| offered(value, party_label(&p)))
+                })
+                .take(FOUND)
+                .collect();
+            partners.none = none(" partenaire enregistré", q, &partners.found);
+        }
+        "action" if !form.actions_q.trim().is_empty() => {
+            let q = form.actions_q.trim();
+            let mut seen: Vec<String> = form.actions.clone();
+            let mut found = Vec::new();
+            let places: Vec<Option<TerritoryRef>> = if form.perimeter.is_empty() {
+                vec![None]
+            } else {
+                form.perimeter.iter().filter_map(|v| v.parse().ok()).map(Some).collect()
+            };
+            for territory in places {
+                let filter =
+                    cohesion_app::project::catalog::Filter { q: Some(q.to_owned()), territory, ..Default::default() };
+                if let Ok(page) = cohesion_app::project::search(state, &filter, 0, FOUND) {
+                    for p in page.items {
+                        if !seen.contains(&p.id) && found.len() < FOUND {
+                            seen.push(p.id.clone());
+                            let place = p.territories.first().and_then(|t| t.parse::<TerritoryRef>().ok());
+                            let place = place.map(|t| format!(" — {}", territory_label(state, &t))).unwrap_or_default();
+                            found.push(offered(p.id.clone(), format!("{}{place}", p.name)));
+                        }
+                    }
+                }
+            }
+            actions.found = found;
+            actions.none =
+                none(if form.perimeter.is_empty() { " projet" } else { " projet du périmètre" }, q, &actions.found);
+        }
+        _ => {}
+    }
+    let owner = if form.owner.is_empty() { STATE_PARTY } else { form.owner.as_str() };
+    let mut owners = vec![(STATE_PARTY.to_owned(), "L’État".to_owned(), owner == STATE_PARTY)];
+    for p in &parties {
+        let siren = p.siren.clone().unwrap_or_default();
+        let selected = siren == owner;
+        owners.push((siren, p.name.clone(), selected));
+    }
+    FormPage {
+        layout,
+        action,
+        submit,
+        form,
+        kinds,
+        perimeter,
+        authorities,
+        partners,
+        actions,
+        owners,
+        faults,
+        alert,
+        editing: pact.is_some(),
+    }
 }
 
 fn answer(who: &Who, status: StatusCode, page: &FormPage) -> Result<Response, PageError> {
@@ -338,7 +555,7 @@ fn answer(who: &Who, status: StatusCode, page: &FormPage) -> Result<Response, Pa
 }
 
 /// `GET /pactes/nouveau`.
-pub async fn new_page(who: Who) -> Result<Response, PageError> {
+pub async fn new_page(State(state): State<AppState>, who: Who) -> Result<Response, PageError> {
     let me = match who.signed_in() {
         Ok(a) => a.clone(),
         Err(redirect) => return Ok(redirect.into_response()),
@@ -346,41 +563,46 @@ pub async fn new_page(who: Who) -> Result<Response, PageError> {
     if !may_create(Some(&me.principal)) {
         return Err(PageError::forbidden(&who.config));
     }
-    let form = TextForm { owner: "État".into(), ..TextForm::default() };
-    answer(&who, StatusCode::OK, &form_page(&who, form, Faults::default(), None, None))
+    let form = TextForm { owner: STATE_PARTY.into(), ..TextForm::default() };
+    answer(&who, StatusCode::OK, &form_page(&state, &who, form, Faults::default(), None, None).await)
 }
 
-/// `POST /pactes/nouveau`: creates the pact in draft, then shows it.
+/// `POST /pactes/nouveau`: a « Chercher » button shows the form again with what was
+/// found; otherwise creates the pact in draft, then shows it.
 pub async fn create(
     State(state): State<AppState>,
     who: Who,
-    Form(form): Form<TextForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    let form = TextForm::from_fields(&Fields(fields));
     who.check_csrf(&form.csrf)?;
     let me = match who.signed_in() {
         Ok(a) => a.clone(),
         Err(redirect) => return Ok(redirect.into_response()),
     };
+    if !form.search.is_empty() {
+        return answer(&who, StatusCode::OK, &form_page(&state, &who, form, Faults::default(), None, None).await);
+    }
     let acting = Acting::of(&state, me.principal.clone()).await.map_err(|e| PageError::internal(&who.config, e))?;
-    let (content, at, faults) = parse(&form);
+    let (content, at, faults) = parse(&state, &form);
     if !faults.is_empty() {
         let faults = with_rules(&state, faults, &content, &at);
-        return answer(&who, StatusCode::BAD_REQUEST, &form_page(&who, form, faults, None, None));
+        return answer(&who, StatusCode::BAD_REQUEST, &form_page(&state, &who, form, faults, None, None).await);
     }
     match pacts::create(&state, &acting, content.clone()).await {
         Ok(p) => Ok(Redirect::to(&format!("/pactes/{}?info=cree", p.id)).into_response()),
         Err(AppError::Invalid(errors)) => {
-            let faults = french(&errors, &at, &content);
-            answer(&who, StatusCode::BAD_REQUEST, &form_page(&who, form, faults, None, None))
+            let faults = french(&errors, &at);
+            answer(&who, StatusCode::BAD_REQUEST, &form_page(&state, &who, form, faults, None, None).await)
         }
         Err(AppError::Forbidden(_)) => {
             let mut faults = Faults::default();
             faults.push(
                 "owner",
                 "Vous n’agissez pas pour la partie pilote : l’État (délégué du département du périmètre) ou la \
-                 collectivité de ce SIREN.",
+                 collectivité choisie.",
             );
-            answer(&who, StatusCode::FORBIDDEN, &form_page(&who, form, faults, None, None))
+            answer(&who, StatusCode::FORBIDDEN, &form_page(&state, &who, form, faults, None, None).await)
         }
         Err(e) => Err(PageError::internal(&who.config, e)),
     }
@@ -407,17 +629,20 @@ pub async fn edit_page(State(state): State<AppState>, who: Who, Path(id): Path<S
         None => Some("La version en vigueur est signée : toute modification passe par un avenant.".to_owned()),
     };
     let c = &p.current().content;
-    let page = form_page(&who, TextForm::of(c, p.revision), Faults::default(), alert, Some((&id, &c.title)));
+    let form = TextForm::of(c, p.revision);
+    let page = form_page(&state, &who, form, Faults::default(), alert, Some((&id, &c.title))).await;
     answer(&who, StatusCode::OK, &page)
 }
 
-/// `POST /pactes/{id}/modifier`: replaces the text if nobody changed the pact since it was read.
+/// `POST /pactes/{id}/modifier`: a « Chercher » button shows the form again with what
+/// was found; otherwise replaces the text if nobody changed the pact since it was read.
 pub async fn edit(
     State(state): State<AppState>,
     who: Who,
     Path(id): Path<String>,
-    Form(form): Form<TextForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    let form = TextForm::from_fields(&Fields(fields));
     who.check_csrf(&form.csrf)?;
     let me = match who.signed_in() {
         Ok(a) => a.clone(),
@@ -433,19 +658,23 @@ pub async fn edit(
     if !acting.is_owner(&state, &current.current().content) {
         return Err(PageError::forbidden(&who.config));
     }
-    let (content, at, mut faults) = parse(&form);
+    let editing = Some((id.as_str(), title.as_str()));
+    if !form.search.is_empty() {
+        return answer(&who, StatusCode::OK, &form_page(&state, &who, form, Faults::default(), None, editing).await);
+    }
+    let (content, at, mut faults) = parse(&state, &form);
     let Ok(expected) = form.revision.trim().parse::<i64>() else {
         let alert = Some("Le formulaire ne dit pas quelle révision vous avez lue : rechargez la page.".to_owned());
-        return answer(&who, StatusCode::BAD_REQUEST, &form_page(&who, form, faults, alert, Some((&id, &title))));
+        return answer(&who, StatusCode::BAD_REQUEST, &form_page(&state, &who, form, faults, alert, editing).await);
     };
     if !faults.is_empty() {
         let faults = with_rules(&state, faults, &content, &at);
-        return answer(&who, StatusCode::BAD_REQUEST, &form_page(&who, form, faults, None, Some((&id, &title))));
+        return answer(&who, StatusCode::BAD_REQUEST, &form_page(&state, &who, form, faults, None, editing).await);
     }
     let (status, alert) = match pacts::edit(&state, &acting, &id, expected, content.clone()).await {
         Ok(_) => return Ok(Redirect::to(&format!("/pactes/{id}?info=texte")).into_response()),
         Err(AppError::Invalid(errors)) => {
-            faults = french(&errors, &at, &content);
+            faults = french(&errors, &at);
             (StatusCode::BAD_REQUEST, None)
         }
         Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, Some(capitalised(&message))),
@@ -456,7 +685,7 @@ pub async fn edit(
         Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
         Err(e) => return Err(PageError::internal(&who.config, e)),
     };
-    answer(&who, status, &form_page(&who, form, faults, alert, Some((&id, &title))))
+    answer(&who, status, &form_page(&state, &who, form, faults, alert, editing).await)
 }
 
 /// A message of the rules, as a sentence.
@@ -474,54 +703,64 @@ pub fn capitalised(message: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn lines_become_territories_parties_and_projects() {
-        let form = TextForm {
+    fn form() -> TextForm {
+        TextForm {
             kind: "cohesion".into(),
             title: " Pacte ".into(),
-            perimeter: "commune:42218\n\n departement:42 \nnimporte".into(),
+            perimeter: vec!["commune:42218".into(), "departement:42".into(), "nimporte".into()],
             state_name: "Préfecture de la Loire".into(),
-            parties: "214202186 ; Saint-Étienne\n130005481 ; P ; partenaire\nsans point-virgule".into(),
-            owner: "l’État".into(),
-            actions: "https://exemple.fr/projets/abc?x=1\n/projets/def/\nghi".into(),
+            parties: vec![
+                "local_authority|214202186|Saint-Étienne".into(),
+                "partner|130005481|P".into(),
+                "sans séparateur".into(),
+            ],
+            owner: "state".into(),
+            actions: vec!["abc".into(), "def".into()],
             ..TextForm::default()
-        };
-        let (c, at, faults) = parse(&form);
+        }
+    }
+
+    #[test]
+    fn ticked_boxes_become_territories_parties_and_projects() {
+        let (c, at, faults) = read(&form(), |t| (t.code == "42218").then(|| "Saint-Étienne".into()), |_| None);
         assert_eq!(c.title, "Pacte");
         assert_eq!(c.perimeter.len(), 2);
-        assert_eq!(at.perimeter, [1, 3]);
-        assert_eq!(
-            faults.of("perimeter"),
-            ["Ligne 4 : « nimporte » n’est pas de la forme type:code (par exemple commune:42218)."]
-        );
+        assert_eq!(at.perimeter, ["Saint-Étienne", "departement:42"]);
+        assert_eq!(faults.of("perimeter"), ["Un territoire coché n’est pas reconnu : cherchez-le à nouveau."]);
         assert_eq!(c.parties.len(), 3);
         assert_eq!(c.parties[2].kind, PartyKind::Partner);
         assert_eq!(faults.of("parties").len(), 1);
         assert_eq!(c.owner, "state");
-        assert_eq!(c.actions, ["abc", "def", "ghi"]);
+        assert_eq!(c.actions, ["abc", "def"]);
         let back = TextForm::of(&c, 3);
-        assert_eq!(back.owner, "État");
-        assert!(back.parties.contains("130005481 ; P ; partenaire"));
+        assert_eq!(back.owner, "state");
+        assert!(back.parties.contains(&"partner|130005481|P".to_owned()), "the same boxes again");
+        let (again, _, faults) = read(&back, |_| None, |_| None);
+        assert!(faults.is_empty());
+        assert_eq!(again.parties, c.parties, "the form round-trips the text");
     }
 
     #[test]
-    fn faults_land_on_their_line_in_french() {
+    fn faults_land_on_the_named_item_in_french() {
         let form = TextForm {
             kind: "crte".into(),
             state_name: "État".into(),
-            parties: "214202186 ; Saint-Étienne\n123 ; Autre".into(),
-            actions: "a\nb".into(),
+            parties: vec!["local_authority|214202186|Saint-Étienne".into(), "local_authority|123|Autre".into()],
+            actions: vec!["a".into(), "b".into()],
             ..TextForm::default()
         };
-        let (c, at, _) = parse(&form);
+        let (_, at, _) = read(&form, |_| None, |id| Some(format!("Projet {id}")));
         let errors = vec![
             Fault::new("parties[2].siren", PactFault::NotSirenOrSiret("123".into())),
             Fault::new("actions[1]", PactFault::NoProject("b".into())),
             Fault::new("title", PactFault::TitleRequired),
         ];
-        let f = french(&errors, &at, &c);
-        assert_eq!(f.of("parties"), ["Ligne 2 : ce n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide."]);
-        assert_eq!(f.of("actions"), ["Ligne 2 : aucun projet ne porte cet identifiant."]);
+        let f = french(&errors, &at);
+        assert_eq!(
+            f.of("parties"),
+            ["« Autre » : ce n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide."]
+        );
+        assert_eq!(f.of("actions"), ["« Projet b » : ce projet n’existe plus sur la plateforme."]);
         assert_eq!(f.of("title"), ["Donnez un titre au pacte."]);
     }
 }

@@ -233,6 +233,7 @@ fn notice(p: &Params) -> Option<String> {
             plural(p.modifications.unwrap_or(0), "modification", "modifications")
         )),
         "action" => Some("L’action est enregistrée.".into()),
+        "apercu-ecarte" => Some("La liste vérifiée est écartée : elle n’a pas été appliquée.".into()),
         "cree" => Some("Le programme est ajouté au catalogue. Importez sa liste de membres ci-dessous.".into()),
         "eligibilite" => Some("La règle d’éligibilité est enregistrée.".into()),
         _ => None,

@@ -33,7 +33,7 @@ use crate::pages::programme::faults::{FaultRow, fault_rows};
 use crate::pages::programme::{MemberRow, member_row, programme_href};
 use crate::pages::visitor::Who;
 use cohesion_app::AppError;
-use cohesion_app::programme::{apply as apply_list, list_diff};
+use cohesion_app::programme::{apply as apply_list, dismiss_preview, list_diff, record_preview, stored_preview};
 
 /// Rows shown per table of the preview; the counts are always whole.
 const SHOWN: usize = 300;
@@ -60,6 +60,17 @@ pub struct Preview {
     pub base_revision: i64,
     pub content: String,
     pub file_name: String,
+    /// The kept preview (`/programmes/{code}/import/apercus/{id}`): its address, to set
+    /// it aside, and when it was first checked.
+    pub kept: Option<Kept>,
+}
+
+/// A preview kept for the managers' space until it is applied or set aside.
+pub struct Kept {
+    pub dismiss_action: String,
+    /// "Vérifiée le 6 décembre 2026 à 13 h 05 par Camille Martin.", on the page of a
+    /// kept preview; empty just after the upload.
+    pub checked: String,
 }
 
 #[derive(Template)]
@@ -149,6 +160,7 @@ fn preview(state: &AppState, d: &MembershipDiff, revision: i64, body: &[u8], fil
         base_revision: revision,
         content: URL_SAFE_NO_PAD.encode(body),
         file_name,
+        kept: None,
     }
 }
 
@@ -246,9 +258,10 @@ pub async fn upload(
         Err(_) => None,
     };
     let Some(upload) = upload else { return Err(PageError::forbidden(&who.config)) };
-    if let Err(r) = form_manager(&who, &upload.csrf, &code) {
-        return Ok(*r);
-    }
+    let me = match form_manager(&who, &upload.csrf, &code) {
+        Ok(me) => me,
+        Err(r) => return Ok(*r),
+    };
     let s = state.current();
     let name = s.programmes.programme(&code).ok_or_else(|| PageError::not_found(&who.config))?.name.clone();
     let mut p = page(&who, &code, &name);
@@ -264,7 +277,20 @@ pub async fn upload(
     }
     match list_diff(&s, &code, &upload.bytes) {
         Ok(d) => {
-            p.preview = Some(preview(&state, &d, s.programme_revision, &upload.bytes, upload.file_name));
+            let kept = record_preview(
+                &state,
+                &me.principal,
+                &code,
+                &upload.file_name,
+                &upload.bytes,
+                &d,
+                s.programme_revision,
+            )
+            .await
+            .map_err(|e| PageError::internal(&who.config, e))?;
+            let mut shown = preview(&state, &d, s.programme_revision, &upload.bytes, upload.file_name);
+            shown.kept = kept.map(|id| Kept { dismiss_action: dismiss_href(&code, &id), checked: String::new() });
+            p.preview = Some(shown);
             Ok(render(&who.config, &p)?.into_response())
         }
         Err(faults) => {
@@ -351,6 +377,102 @@ pub async fn apply(
             bad_request(&who, p, "Le fichier n’est plus valide : rien n’a été enregistré.".into(), faults)
         }
         Err(AppError::NotFound(_)) => Err(PageError::not_found(&who.config)),
+        Err(e) => Err(PageError::internal(&who.config, e)),
+    }
+}
+
+fn preview_href(code: &str, id: &str) -> String {
+    format!("/programmes/{code}/import/apercus/{id}")
+}
+
+fn dismiss_href(code: &str, id: &str) -> String {
+    format!("{}/ecarter", preview_href(code, id))
+}
+
+/// `GET /programmes/{code}/import/apercus/{id}`: a kept preview, from the manager's
+/// space. Its file is checked again against today's list and referential, so what the
+/// page shows is what "Appliquer" would do now; a preview already applied, overtaken
+/// or set aside says so.
+pub async fn kept(
+    State(state): State<AppState>,
+    who: Who,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let me = match manager(&who, &code) {
+        Ok(me) => me,
+        Err(r) => return Ok(*r),
+    };
+    let stored = match stored_preview(&state, &me.principal, &code, &id).await {
+        Ok(p) => p,
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found(&who.config)),
+        Err(e) => return Err(PageError::internal(&who.config, e)),
+    };
+    let s = state.current();
+    let name = s.programmes.programme(&code).ok_or_else(|| PageError::not_found(&who.config))?.name.clone();
+    let mut p = page(&who, &code, &name);
+    let at = crate::pages::components::moment(stored.closed_at.unwrap_or(stored.created_at));
+    if let Some(outcome) = stored.outcome.as_deref() {
+        p.error = Some(match outcome {
+            "applied" => format!("Ce fichier « {} » a été appliqué le {at}.", stored.file_name),
+            "superseded" => format!(
+                "Ce fichier « {} » n’a pas été appliqué : une autre liste l’a été le {at}. Envoyez-le à nouveau pour voir \
+                 ce qu’il changerait aujourd’hui.",
+                stored.file_name
+            ),
+            _ => format!("Ce fichier « {} » a été écarté le {at} : il n’a pas été appliqué.", stored.file_name),
+        });
+        return Ok(render(&who.config, &p)?.into_response());
+    }
+    match list_diff(&s, &code, &stored.content) {
+        Ok(d) => {
+            let by = stored.by_name.clone();
+            let mut shown = preview(&state, &d, s.programme_revision, &stored.content, stored.file_name.clone());
+            shown.kept = Some(Kept {
+                dismiss_action: dismiss_href(&code, &id),
+                checked: format!(
+                    "Fichier vérifié le {}{}. Les changements ci-dessous sont calculés sur la liste d’aujourd’hui.",
+                    crate::pages::components::moment(stored.created_at),
+                    if by.is_empty() { String::new() } else { format!(" par {by}") }
+                ),
+            });
+            p.preview = Some(shown);
+            Ok(render(&who.config, &p)?.into_response())
+        }
+        Err(faults) => {
+            let error = format!(
+                "Ce fichier « {} », vérifié le {at}, ne passe plus : la liste des territoires a changé depuis. {}",
+                stored.file_name,
+                fault_summary(&faults)
+            );
+            bad_request(&who, p, error, fault_rows(&faults))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DismissForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /programmes/{code}/import/apercus/{id}/ecarter`: sets a kept preview aside
+/// (it leaves the managers' space), then back to the programme.
+pub async fn dismiss(
+    State(state): State<AppState>,
+    who: Who,
+    Path((code, id)): Path<(String, String)>,
+    Form(form): Form<DismissForm>,
+) -> Result<Response, PageError> {
+    let me = match form_manager(&who, &form.csrf, &code) {
+        Ok(me) => me,
+        Err(r) => return Ok(*r),
+    };
+    match dismiss_preview(&state, &me.principal, &code, &id).await {
+        Ok(()) | Err(AppError::Conflict(_)) => {
+            Ok(Redirect::to(&format!("{}?info=apercu-ecarte", programme_href(&code))).into_response())
+        }
+        Err(AppError::NotFound(_)) => Err(PageError::not_found(&who.config)),
+        Err(AppError::Forbidden(_)) => Err(PageError::forbidden(&who.config)),
         Err(e) => Err(PageError::internal(&who.config, e)),
     }
 }

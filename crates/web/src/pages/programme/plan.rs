@@ -53,12 +53,12 @@ struct ActionPage {
     transitions: Vec<Choice>,
     statuses: Vec<Choice>,
     owner: String,
-    territory: String,
+    territory: crate::pages::components::TerritoryPicker,
     territory_error: Option<String>,
     version: Option<i64>,
 }
 
-fn action_page(who: &Who, code: &str, name: &str, a: Option<&Action>) -> ActionPage {
+fn action_page(state: &AppState, who: &Who, code: &str, name: &str, a: Option<&Action>) -> ActionPage {
     let heading = if a.is_some() { "Modifier une action" } else { "Ajouter une action au plan" };
     let transitions = Transition::ALL
         .iter()
@@ -89,7 +89,12 @@ fn action_page(who: &Who, code: &str, name: &str, a: Option<&Action>) -> ActionP
         transitions,
         statuses,
         owner: a.and_then(|a| a.owner.clone()).unwrap_or_default(),
-        territory: a.and_then(|a| a.territory.as_ref()).map(ToString::to_string).unwrap_or_default(),
+        territory: crate::pages::components::TerritoryPicker::new(
+            state,
+            &a.and_then(|a| a.territory.as_ref()).map(ToString::to_string).unwrap_or_default(),
+            "",
+            false,
+        ),
         territory_error: None,
         version: a.map(|a| a.version),
     }
@@ -114,7 +119,7 @@ pub async fn new_page(
         return Ok(*r);
     }
     let (name, _) = find(&state, &who, &code, None)?;
-    Ok(render(&who.config, &action_page(&who, &code, &name, None))?.into_response())
+    Ok(render(&who.config, &action_page(&state, &who, &code, &name, None))?.into_response())
 }
 
 /// `GET /programmes/{code}/actions/{id}`.
@@ -127,7 +132,7 @@ pub async fn edit_page(
         return Ok(*r);
     }
     let (name, a) = find(&state, &who, &code, Some(&id))?;
-    Ok(render(&who.config, &action_page(&who, &code, &name, a.as_ref()))?.into_response())
+    Ok(render(&who.config, &action_page(&state, &who, &code, &name, a.as_ref()))?.into_response())
 }
 
 /// `POST /programmes/{code}/actions`.
@@ -168,17 +173,23 @@ async fn submit(state: AppState, who: Who, code: String, id: Option<String>, f: 
         version,
     };
     // What the person typed goes back into the form when it is refused.
-    let mut page = action_page(&who, &code, &name, current.as_ref());
+    let mut page = action_page(&state, &who, &code, &name, current.as_ref());
     page.title = input.title.clone();
     page.description = input.description.clone();
     page.owner = f.get("owner").to_owned();
-    page.territory = f.get("territory").to_owned();
+    let search = f.get("chercher") == "territory";
+    page.territory =
+        crate::pages::components::TerritoryPicker::new(&state, f.get("territory"), f.get("territory_q"), search);
     page.version = version.or(page.version);
     for c in &mut page.transitions {
         c.checked = input.transitions.contains(&c.value);
     }
     for c in &mut page.statuses {
         c.checked = c.value == input.status;
+    }
+    if search {
+        // « Chercher » shows the form again with the territories found; nothing is saved.
+        return Ok(render(&who.config, &page)?.into_response());
     }
     let id = id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let saved = match parse_action(&code, id, input) {
@@ -195,7 +206,7 @@ async fn submit(state: AppState, who: Who, code: String, id: Option<String>, f: 
                     "title" => page.title_error = Some("Donnez un intitulé à l’action.".into()),
                     "territory" => {
                         page.territory_error =
-                            Some("Territoire au format type:code, par exemple commune:42218 ou epci:244200770.".into())
+                            Some("Ce territoire n’est pas reconnu : cherchez-le à nouveau et cochez-le.".into())
                     }
                     _ => page.error = Some("Vérifiez les transitions et le statut choisis.".into()),
                 }

@@ -49,6 +49,8 @@ struct Detail {
     external: Vec<String>,
     history: Vec<HistoryRow>,
     updated: String,
+    /// « du 1er mars 2024 au 31 décembre 2026 », « non renseigné ».
+    calendar: String,
 }
 
 fn pct(part: i64, whole: Option<i64>) -> String {
@@ -56,6 +58,29 @@ fn pct(part: i64, whole: Option<i64>) -> String {
         .and_then(|w| share(part, w))
         .map(|s| format!("{} %", s.to_string().replace('.', ",")))
         .unwrap_or_else(|| "–".into())
+}
+
+/// A project field as its history names it.
+fn field_label(field: &str) -> String {
+    match field {
+        "name" => "nom",
+        "description" => "description",
+        "lead" => "porteur",
+        "territories" => "territoires",
+        "phase" => "phase",
+        "phase_status" => "état de la phase",
+        "transitions" => "transitions",
+        "domain" => "domaine",
+        "start_date" => "date de début",
+        "end_date" => "date de fin",
+        "total_cost_cents" => "coût total",
+        "financing" => "plan de financement",
+        "indicators" => "indicateurs suivis",
+        "budget_lines" => "lignes budgétaires",
+        "external_ids" => "identifiants dans d’autres outils",
+        other => return other.replace('_', " "),
+    }
+    .to_owned()
 }
 
 fn action_label(action: &str) -> &'static str {
@@ -71,6 +96,7 @@ fn action_label(action: &str) -> &'static str {
 pub async fn detail(
     State(state): State<AppState>,
     Extension(config): Extension<Arc<PagesConfig>>,
+    who: crate::pages::visitor::Who,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let p = match cohesion_app::project::get(&state, &id).await {
@@ -80,6 +106,10 @@ pub async fn detail(
     };
     let events =
         cohesion_app::access::audit::of(&state, "project", &id).await.map_err(|e| PageError::internal(&config, e))?;
+    let authors = cohesion_app::access::audit::authors(&state, events.iter().map(|e| e.actor.as_str()))
+        .await
+        .map_err(|e| PageError::internal(&config, e))?;
+    let signed_in = who.signed_in().is_ok();
     let snapshot = state.current();
     let r = &snapshot.referential;
     let i = &p.input;
@@ -96,7 +126,7 @@ pub async fn detail(
                             .filter(|(k, v)| {
                                 !["version", "updated_at"].contains(&k.as_str()) && b.get(k.as_str()) != Some(v)
                             })
-                            .map(|(k, _)| k.replace('_', " "))
+                            .map(|(k, _)| field_label(k))
                             .collect::<Vec<_>>()
                             .join(", ")
                     })
@@ -105,7 +135,14 @@ pub async fn detail(
             };
             HistoryRow {
                 at: crate::pages::components::moment(e.at),
-                actor: crate::pages::components::actor_fr(&e.actor),
+                actor: match authors.get(&e.actor) {
+                    // A person's name is for people signed in; everyone sees for whom
+                    // they act.
+                    Some(a) if signed_in && !a.affiliation.is_empty() => format!("{} ({})", a.name, a.affiliation),
+                    Some(a) if signed_in => a.name.clone(),
+                    Some(a) if !a.affiliation.is_empty() => a.affiliation.clone(),
+                    _ => crate::pages::components::actor_fr(&e.actor),
+                },
                 action: action_label(&e.action),
                 fields,
             }
@@ -122,6 +159,15 @@ pub async fn detail(
                 None => Link { label: t.to_string(), href: None },
             })
             .collect(),
+        calendar: {
+            let d = |x: &Option<String>| x.as_deref().map(crate::pages::explain::fr_date);
+            match (d(&i.start_date), d(&i.end_date)) {
+                (Some(a), Some(b)) => format!("du {a} au {b}"),
+                (Some(a), None) => format!("à partir du {a}"),
+                (None, Some(b)) => format!("jusqu’au {b}"),
+                (None, None) => "non renseigné".to_owned(),
+            }
+        },
         phase: i.phase.label(),
         status: i.phase_status.label(),
         transitions: i.transitions.iter().map(|t| t.label()).collect::<Vec<_>>().join(", "),
@@ -145,10 +191,10 @@ pub async fn detail(
             .map(|x| {
                 let n = |v: f64| v.to_string().replace('.', ",");
                 (
-                    x.code.clone(),
+                    cohesion_core::indicator::find(&x.code).map_or_else(|| x.code.clone(), |c| c.name.to_owned()),
                     x.baseline.map(n).unwrap_or_else(|| "–".into()),
                     n(x.target),
-                    x.target_date.clone().unwrap_or_default(),
+                    x.target_date.as_deref().map(crate::pages::explain::fr_date).unwrap_or_default(),
                 )
             })
             .collect(),

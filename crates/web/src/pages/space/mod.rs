@@ -46,6 +46,10 @@ pub fn text(section: Section) -> SectionText {
         Section::PendingInvitations => t("Invitations non acceptées", "invitation attend", "invitations attendent"),
         Section::PeopleWithoutRole => t("Personnes sans rôle", "personne concernée", "personnes concernées"),
         Section::FailedEvaluations => t("Évaluations en échec", "évaluation en échec", "évaluations en échec"),
+        Section::ImportsNotApplied => {
+            t("Listes de membres vérifiées, non appliquées", "liste attend", "listes attendent")
+        }
+        Section::FailedDigests => t("Courriels récapitulatifs en échec", "personne concernée", "personnes concernées"),
     }
 }
 
@@ -95,7 +99,39 @@ pub fn why(section: Section, detail: &str, extra: Option<&str>) -> String {
         }
         Section::FailedEvaluations if detail.is_empty() => "L’évaluation a échoué.".to_owned(),
         Section::FailedEvaluations => format!("L’évaluation a échoué : {detail}"),
+        Section::ImportsNotApplied => imports_why(detail),
+        Section::FailedDigests => match detail.split_once(' ') {
+            Some((n, answer)) => {
+                let n: u64 = n.parse().unwrap_or(1);
+                format!(
+                    "Le serveur de courriel a refusé {} ({answer}). Les événements restent dans ses notifications et \
+                     partiront avec le prochain récapitulatif ; vérifiez son adresse.",
+                    if n < 2 { "son dernier récapitulatif".to_owned() } else { format!("ses {n} derniers récapitulatifs") }
+                )
+            }
+            None => "Le serveur de courriel a refusé son dernier récapitulatif.".to_owned(),
+        },
     }
+}
+
+/// "Vérifiée, jamais appliquée : 3 ajouts, 1 retrait, 12 modifications.", from the
+/// counts the list kept (`added removed changed erased`).
+fn imports_why(detail: &str) -> String {
+    use crate::pages::layout::plural;
+    let n: Vec<usize> = detail.split(' ').map(|x| x.parse().unwrap_or(0)).collect();
+    let at = |i: usize| n.get(i).copied().unwrap_or(0);
+    let mut parts = Vec::new();
+    for (count, one, many) in [
+        (at(0), "ajout", "ajouts"),
+        (at(1), "retrait", "retraits"),
+        (at(2), "modification", "modifications"),
+        (at(3), "valeur effacée", "valeurs effacées"),
+    ] {
+        if count > 0 {
+            parts.push(plural(count, one, many));
+        }
+    }
+    format!("Vérifiée sur la page du programme, jamais appliquée : {}. Appliquez-la ou écartez-la.", parts.join(", "))
 }
 
 /// One item as the pages show it.
@@ -123,6 +159,7 @@ pub fn item_view(app: &cohesion_app::App, role: &Role, section: Section, i: &coh
     let title = match section {
         Section::ProposalsToDecide => format!("Proposition sur « {} »", i.title),
         Section::FailedEvaluations => format!("Évaluation arrêtée à l’étape « {} »", i.title),
+        Section::ImportsNotApplied => format!("Fichier « {} »", i.title),
         _ => i.title.clone(),
     };
     ItemView { title, href: i.href.clone(), why: why(section, &i.detail, extra.as_deref()), since }

@@ -280,6 +280,53 @@ fn b_page_invite<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
     })
 }
 
+fn b_page_person_grant<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let target = fresh_person(w, &[]).await;
+        form(format!("/administration/personnes/{target}/roles"), &[("role", "delegate"), ("departement", "42")])
+    })
+}
+
+fn b_page_person_revoke<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let target = fresh_person(w, &[Role::Delegate { departement: "42".into() }]).await;
+        let grant = w.app.db.store.grants(target).await.expect("grants")[0].id;
+        form(format!("/administration/personnes/{target}/roles/{grant}/retirer"), &[])
+    })
+}
+
+fn b_page_person_invitation<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let target = fresh_person(w, &[]).await;
+        form(format!("/administration/personnes/{target}/invitation"), &[])
+    })
+}
+
+fn b_page_person_account<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let target = fresh_person(w, &[]).await;
+        form(format!("/administration/personnes/{target}/compte"), &[("actif", "non")])
+    })
+}
+
+/// A member list kept from a page preview of the programme in or out of scope.
+fn b_page_preview_dismiss<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let code = programme_of(scope);
+        let person = fresh_person(w, &[]).await;
+        let content = format!("code\n42218\n{}\n", w.fresh());
+        let counts = cohesion_store::programme::PreviewCounts { added: 1, ..Default::default() };
+        let id = w
+            .app
+            .db
+            .store
+            .record_import_preview(code, person, "liste.csv", content.as_bytes(), 1, counts)
+            .await
+            .expect("kept");
+        form(format!("/programmes/{code}/import/apercus/{id}/ecarter"), &[])
+    })
+}
+
 fn b_page_org<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
     Box::pin(async move {
         form(
@@ -610,10 +657,10 @@ fn pact_form_fields(scope: Scope, title: &str) -> Vec<(&'static str, String)> {
     vec![
         ("kind", "cohesion".into()),
         ("title", title.into()),
-        ("perimeter", code.into()),
+        ("perimetre", code.into()),
         ("state_name", "Préfecture".into()),
-        ("parties", format!("{} ; Commune", pact_local(scope))),
-        ("owner", "État".into()),
+        ("partie", format!("local_authority|{}|Commune", pact_local(scope))),
+        ("owner", "state".into()),
     ]
 }
 
@@ -655,6 +702,21 @@ fn b_page_pact_amend<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move {
         let (id, _) = pact_at(w, scope, "214202186", Stage::Signed).await;
         form(format!("/pactes/{id}/avenant"), &[])
+    })
+}
+
+fn b_pact_publish<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::Draft).await;
+        api(format!("/api/v1/pacts/{id}/publication"), None)
+    })
+}
+
+/// Confirmed (`confirmer=oui`): the first post only shows the confirmation page.
+fn b_page_pact_publish<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let (id, _) = pact_at(w, scope, pact_local(scope), Stage::Draft).await;
+        form(format!("/pactes/{id}/publication"), &[("confirmer", "oui")])
     })
 }
 
@@ -773,6 +835,38 @@ pub fn ops() -> Vec<Op> {
         op("POST", "/mon-espace/preferences", false, signed_in_rule, b_preferences, "signed in (own preferences only)"),
         op("POST", "/profil/jetons/{id}/revoquer", true, within_scope, b_page_revoke, "own token; admins any"),
         op("POST", "/administration/personnes", false, admin_only, b_page_invite, "admins (`can_administer_people`)"),
+        op(
+            "POST",
+            "/administration/personnes/{id}/roles",
+            false,
+            admin_only,
+            b_page_person_grant,
+            "admins (`can_administer_people`), then `can_grant` as the API",
+        ),
+        op(
+            "POST",
+            "/administration/personnes/{id}/roles/{grant}/retirer",
+            false,
+            admin_only,
+            b_page_person_revoke,
+            "admins, then `can_revoke` as the API (never one's own)",
+        ),
+        op(
+            "POST",
+            "/administration/personnes/{id}/invitation",
+            false,
+            admin_only,
+            b_page_person_invitation,
+            "admins, for an active account that never chose a password",
+        ),
+        op(
+            "POST",
+            "/administration/personnes/{id}/compte",
+            false,
+            admin_only,
+            b_page_person_account,
+            "admins (`can_set_active`: never one's own account)",
+        ),
         op("POST", "/administration/organisations", false, admin_only, b_page_org, "admins"),
         op("POST", "/api/v1/programmes", false, admin_only, b_programme_create, "admins (`programme::can_create`)"),
         op(
@@ -829,7 +923,7 @@ pub fn ops() -> Vec<Op> {
             true,
             programme_rule,
             b_page_import,
-            "admins; the programme's manager (`programme::can_manage`); shows the preview, writes nothing",
+            "admins; the programme's manager (`programme::can_manage`); shows the preview and keeps it for the managers' space, changes no member",
         ),
         op(
             "POST",
@@ -838,6 +932,14 @@ pub fn ops() -> Vec<Op> {
             programme_rule,
             b_page_import_apply,
             "admins; the programme's manager (`programme::can_manage`), at the previewed revision",
+        ),
+        op(
+            "POST",
+            "/programmes/{code}/import/apercus/{id}/ecarter",
+            true,
+            programme_rule,
+            b_page_preview_dismiss,
+            "admins; the programme's manager (`programme::can_manage`); an open kept preview",
         ),
         op(
             "POST",
@@ -929,6 +1031,14 @@ pub fn ops() -> Vec<Op> {
             "the owner party (`pact::is_owner`), once the pact is signed",
         ),
         op(
+            "POST",
+            "/api/v1/pacts/{id}/publication",
+            true,
+            pact_owner_rule,
+            b_pact_publish,
+            "the owner party (`pact::is_owner`), before the first signature; never undone",
+        ),
+        op(
             "DELETE",
             "/api/v1/pacts/{id}/versions/{number}",
             true,
@@ -999,6 +1109,14 @@ pub fn ops() -> Vec<Op> {
             pact_owner_rule,
             b_page_pact_amend,
             "as `POST /api/v1/pacts/{id}/versions`: the owner party, once signed",
+        ),
+        op(
+            "POST",
+            "/pactes/{id}/publication",
+            true,
+            pact_owner_rule,
+            b_page_pact_publish,
+            "as `POST /api/v1/pacts/{id}/publication`: the owner party, before signature",
         ),
         op(
             "POST",

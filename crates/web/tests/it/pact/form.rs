@@ -120,8 +120,49 @@ async fn story(app: &TestApp) {
     assert!(html.contains("Créer un pacte"));
     assert_eq!(prefect.get(app, "/pactes/nouveau").await.0, 200);
 
-    // Faults shown next to their field, in French, and nothing typed is lost.
-    let bad_parties = "214202186 ; Commune de Saint-Étienne\n123 ; Inconnue";
+    // Territories, local authorities and projects are found by searching, never typed
+    // as codes (issue 17, point 4): « Chercher » shows the form again with what was
+    // found, unticked, and everything typed kept.
+    let (s, _, html) = prefect
+        .post(
+            app,
+            "/pactes/nouveau",
+            &[
+                ("kind", "cohesion"),
+                ("title", "Mon pacte"),
+                ("perimetre_q", "saint etienne"),
+                ("chercher", "perimetre"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains(r#"name="perimetre" value="commune:42218">"#), "found, not ticked: {html}");
+    assert!(html.contains("Saint-Étienne — commune, Loire (42)") && html.contains(r#"value="Mon pacte""#), "{html}");
+    let (_, _, html) = prefect
+        .post(
+            app,
+            "/pactes/nouveau",
+            &[("perimetre", "commune:42218"), ("collectivite_q", "saint-étienne"), ("chercher", "collectivite")],
+        )
+        .await;
+    assert!(html.contains(r#"name="perimetre" value="commune:42218" checked"#), "kept ticked: {html}");
+    assert!(
+        html.contains(r#"value="local_authority|214202186|Commune de Saint-Étienne""#),
+        "its SIREN, its registered name: {html}"
+    );
+    let (_, _, html) = prefect
+        .post(
+            app,
+            "/pactes/nouveau",
+            &[("perimetre", "commune:42218"), ("action_q", "jules ferry"), ("chercher", "action")],
+        )
+        .await;
+    assert!(html.contains(&format!(r#"name="action" value="{school}">"#)), "a project of the perimeter: {html}");
+    let (_, _, html) =
+        prefect.post(app, "/pactes/nouveau", &[("collectivite_q", "zzzz"), ("chercher", "collectivite")]).await;
+    assert!(html.contains("Aucune collectivité ne correspond à « zzzz »."), "{html}");
+
+    // Faults shown next to their field, in French, and nothing chosen is lost.
     let (s, _, html) = prefect
         .post(
             app,
@@ -130,38 +171,27 @@ async fn story(app: &TestApp) {
                 ("kind", "cohesion"),
                 ("title", ""),
                 ("description", "Revitaliser le centre"),
-                ("perimeter", "commune:42218\nnimporte"),
+                ("perimetre", "commune:42218"),
+                ("perimetre", "nimporte"),
                 ("state_name", "Préfecture de la Loire"),
-                ("parties", bad_parties),
-                ("owner", "État"),
-                ("actions", "inconnu"),
+                ("partie", "local_authority|214202186|Commune de Saint-Étienne"),
+                ("partie", "local_authority|123|Inconnue"),
+                ("owner", "state"),
+                ("action", &school),
+                ("action", "inconnu"),
             ],
         )
         .await;
     assert_eq!(s, 400);
-    assert!(html.contains("Ligne 2 : « nimporte » n’est pas de la forme type:code"), "{html}");
+    assert!(html.contains("Un territoire coché n’est pas reconnu"), "{html}");
     assert!(html.contains("Donnez un titre au pacte."), "every fault at once: {html}");
-    assert!(html.contains("Revitaliser le centre") && html.contains("123 ; Inconnue"), "kept");
-    let (s, _, html) = prefect
-        .post(
-            app,
-            "/pactes/nouveau",
-            &[
-                ("kind", "cohesion"),
-                ("title", ""),
-                ("perimeter", "commune:42218"),
-                ("state_name", "Préfecture de la Loire"),
-                ("parties", bad_parties),
-                ("owner", "État"),
-                ("actions", &format!("{}/projets/{school}\ninconnu", app.url(""))),
-            ],
-        )
-        .await;
-    assert_eq!(s, 400);
-    assert!(html.contains("Donnez un titre au pacte."), "{html}");
-    assert!(html.contains("Ligne 2 : ce n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide."), "{html}");
-    assert!(html.contains("Ligne 2 : aucun projet ne porte cet identifiant."), "{html}");
-    assert!(html.contains("fr-input-group--error"));
+    assert!(
+        html.contains("« Inconnue » : ce n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide."),
+        "{html}"
+    );
+    assert!(html.contains("« inconnu » : ce projet n’existe plus sur la plateforme."), "{html}");
+    assert!(html.contains("Revitaliser le centre") && html.contains("Inconnue (SIREN 123)"), "kept");
+    assert!(html.contains("fr-fieldset--error"));
 
     // The delegate of 01 does not act for the State in the Loire.
     let mut other = Person::sign_in(app, "prefet@ain.gouv.fr").await;
@@ -170,11 +200,11 @@ async fn story(app: &TestApp) {
             ("kind", "cohesion".to_owned()),
             ("title", title.to_owned()),
             ("description", "Revitaliser le centre-ville".to_owned()),
-            ("perimeter", "commune:42218".to_owned()),
+            ("perimetre", "commune:42218".to_owned()),
             ("state_name", "Préfecture de la Loire".to_owned()),
-            ("parties", "214202186 ; Commune de Saint-Étienne".to_owned()),
-            ("owner", "État".to_owned()),
-            ("actions", actions),
+            ("partie", "local_authority|214202186|Commune de Saint-Étienne".to_owned()),
+            ("owner", "state".to_owned()),
+            ("action", actions),
         ]
     };
     let fields = text("Pacte de cohésion de Saint-Étienne", school.clone());
@@ -250,7 +280,7 @@ async fn story(app: &TestApp) {
     // A stale edit: refused in French, what was typed kept.
     let (_, html) = prefect.get(app, &format!("{page}/modifier")).await;
     let revision: i64 = hidden(&html, "revision").parse().expect("revision");
-    let mut stale = text("Titre écrit trop tard", format!("{school}\n{health}"));
+    let mut stale = text("Titre écrit trop tard", school.clone());
     stale.push(("revision", (revision - 1).to_string()));
     let borrowed: Vec<(&str, &str)> = stale.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (s, _, html) = prefect.post(app, &format!("{page}/modifier"), &borrowed).await;

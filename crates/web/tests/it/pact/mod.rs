@@ -118,7 +118,7 @@ async fn story(app: &TestApp) {
     let (s, problem) = c.call("POST", "/api/v1/pacts", &prefect, Some(bad), None).await;
     assert_eq!(s, 400);
     assert_eq!(problem["errors"].as_array().map(Vec::len), Some(5), "{problem}");
-    let (s, pact) = c.call("POST", "/api/v1/pacts", &prefect, Some(text), None).await;
+    let (s, pact) = c.call("POST", "/api/v1/pacts", &prefect, Some(text.clone()), None).await;
     assert_eq!(s, 201, "{pact}");
     assert_eq!(pact["status"], "draft");
     let id = pact["id"].as_str().expect("id").to_owned();
@@ -212,6 +212,34 @@ async fn story(app: &TestApp) {
     let territory: Value = territory.json().await.expect("json");
     assert_eq!(territory["pacts"]["total"], 0, "the territory's sections show signed pacts only");
     assert_eq!(c.call("GET", &format!("/api/v1/projects?pact={id}"), "", None, None).await.0, 400, "not told");
+
+    // Its owner may publish a pact before signature (issue 17, point 3): anyone then
+    // reads the text being written, never the proposals nor the comments.
+    // (Its other party is not the mayor's commune: the digest checks below stay his.)
+    let mut early = text.clone();
+    early["kind"] = json!("resilience");
+    early["title"] = json!("Pacte de résilience du Forez, publié tôt");
+    early["parties"][1] =
+        json!({"kind": "local_authority", "name": "Commune voisine", "siren": crate::support::siren(4242)});
+    early["actions"] = json!([]);
+    let (s, early) = c.call("POST", "/api/v1/pacts", &prefect, Some(early), None).await;
+    assert_eq!(s, 201, "{early}");
+    let e = |rest: &str| format!("/api/v1/pacts/{}{rest}", early["id"].as_str().expect("id"));
+    assert_eq!(c.call("GET", &e(""), "", None, None).await.0, 404, "not public yet");
+    assert_eq!(c.call("POST", &e("/publication"), &mayor, None, None).await.0, 403, "the owner only");
+    assert_eq!(c.call("POST", &e("/publication"), "", None, None).await.0, 401);
+    let (s, published) = c.call("POST", &e("/publication"), &prefect, None, None).await;
+    assert_eq!(s, 200, "{published}");
+    assert!(published["published_at"].is_string(), "{published}");
+    let (s, public) = c.call("GET", &e(""), "", None, None).await;
+    assert_eq!((s, public["current"]["title"].as_str()), (200, Some("Pacte de résilience du Forez, publié tôt")));
+    assert_eq!(c.call("GET", &e("/proposals"), "", None, None).await.0, 401, "proposals stay with the parties");
+    assert_eq!(c.call("GET", &e("/comments"), &outsider, None, None).await.0, 403);
+    let (_, found) = c.call("GET", "/api/v1/pacts?q=forez", "", None, None).await;
+    assert_eq!(found["total"], 1, "listed for everyone once published: {found}");
+    assert_eq!(c.call("POST", &e("/publication"), &prefect, None, None).await.0, 409, "published once");
+    let page = app.client.get(app.url(&format!("/pactes/{}", early["id"].as_str().expect("id")))).send().await;
+    assert_eq!(page.expect("page").status().as_u16(), 200);
 
     // Put to signature: the text freezes; each party signs for itself.
     let (s, ready) =

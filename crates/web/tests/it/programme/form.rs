@@ -163,12 +163,41 @@ async fn import_story(app: &TestApp) {
     let removed = app.state.current().programmes.members("pvd").filter(|(m, _)| m.exited_on.is_some()).count();
     assert_eq!(removed, 0, "the stale list did not remove anyone");
 
+    // Checked and not applied: it waits in the managers' space (issue 14) — only this
+    // one: the applied list is closed, and the stale one was overtaken by it.
+    app.person("pvd@example.fr", &[Role::ProgrammeManager { programme: "pvd".into() }], PASS).await;
+    let mut manager = signed_in(app, "pvd@example.fr").await;
+    let (_, _, space) = manager.get(&app.url("/mon-espace")).await;
+    assert!(space.contains("Listes de membres vérifiées, non appliquées"), "{space}");
+    assert_eq!(space.matches("/programmes/pvd/import/apercus/").count(), 1, "{space}");
+    assert!(space.contains("1 valeur effacée"), "the counts say what it would do: {space}");
+    let at = space.find("/programmes/pvd/import/apercus/").expect("link");
+    let kept = space[at..].split('"').next().expect("href").to_owned();
+    let (status, _, html) = manager.get(&app.url(&kept)).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Fichier vérifié le") && html.contains("par Prénom admin@example.fr"), "{html}");
+    assert!(html.contains("la date de signature de 1 membre") && html.contains("Appliquer ces changements"));
+    assert_eq!(Browser::new().get(&app.url(&kept)).await.0, 303, "a visitor is sent to sign in");
+    let (_, _, html) = manager.get(&app.url(&kept)).await;
+    let (status, headers, _) =
+        manager.post(&app.url(&format!("{kept}/ecarter")), &[("csrf", csrf_of(&html).as_str())]).await;
+    assert_eq!(
+        (status, headers.get("location").and_then(|v| v.to_str().ok())),
+        (303, Some("/programmes/pvd?info=apercu-ecarte"))
+    );
+    let (_, _, space) = manager.get(&app.url("/mon-espace")).await;
+    assert!(!space.contains("/programmes/pvd/import/apercus/"), "set aside: {space}");
+    let (_, _, html) = manager.get(&app.url(&kept)).await;
+    assert!(html.contains("a été écarté") && !html.contains("Appliquer ces changements"), "{html}");
+
     // A manager of another programme gets neither the form nor the import.
     app.person("acv@example.fr", &[Role::ProgrammeManager { programme: "acv".into() }], PASS).await;
     let mut other = signed_in(app, "acv@example.fr").await;
     let (_, _, html) = other.get(&app.url("/programmes/pvd")).await;
     assert!(!html.contains("Mettre à jour la liste des membres"));
     assert_eq!(upload(app, &mut other, "code\n42218\n").await.0, 403);
+    let (status, _, _) = other.get(&app.url(&kept)).await;
+    assert_eq!(status, 403, "nor another programme's kept lists");
 }
 
 async fn plan_and_rule_story(app: &TestApp) {
