@@ -73,8 +73,11 @@ describe('signed in (desktop)', () => {
 
       await page.goto(`${BASE_URL}/administration/organisations`, { waitUntil: 'networkidle' });
       await page.selectOption('#org-type', 'local_authority');
-      await page.fill('#org-territoire', 'commune:42218');
-      await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/administration/organisations"] button')]);
+      // The territory is found by its name, then ticked (never typed as a code).
+      await page.fill('#org-territoire-recherche', 'Saint-Étienne');
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('#org-territoire button[name=chercher]')]);
+      await page.check('#org-territoire input[name=territory][value="commune:42218"]', { force: true });
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/administration/organisations"] button.fr-btn:not([name])')]);
       assert.match(await page.textContent('table'), /Saint-Étienne/);
       await checked(page, problems, 'desktop-admin-organisations');
 
@@ -88,6 +91,10 @@ describe('signed in (desktop)', () => {
       assert.match(await page.textContent('.fr-alert--success'), /invitation est envoyée/);
       assert.match(await page.textContent('table'), /Délégué territorial de l’État, Loire \(42\)/);
       await checked(page, problems, 'desktop-admin-personnes');
+      // Each person's page carries the table's actions (issue 17).
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('table a:has-text("Anne Martin")')]);
+      assert.match(await page.textContent('main'), /Renvoyer l’invitation[\s\S]*Désactiver le compte/);
+      await checked(page, problems, 'desktop-admin-personne');
 
       await page.goto(`${BASE_URL}/profil`, { waitUntil: 'networkidle' });
       await page.fill('#nom-jeton', 'Robot e2e');

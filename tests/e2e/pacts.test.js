@@ -71,7 +71,7 @@ describe('pacts (desktop)', () => {
       // The collectivity by the form's own search (works without the script too).
       await admin.page.fill('#pacte-collectivites-recherche', 'Saint-Étienne');
       await submit(admin.page, '#pacte-collectivites button[name=chercher]');
-      await admin.page.check(`#pacte-collectivites input[name=partie][value^="local_authority|${org.siren}|"]`);
+      await admin.page.check(`#pacte-collectivites input[name=partie][value^="local_authority|${org.siren}|"]`, { force: true });
       // A first try with faults: each shown in French next to its field, nothing lost.
       admin.page.expectedStatus = 400;
       await submit(admin.page, 'form[action="/pactes/nouveau"] button.fr-btn:not([name])');
@@ -85,7 +85,7 @@ describe('pacts (desktop)', () => {
       await admin.page.fill('#pacte-etat', 'Préfecture de la Loire');
       await admin.page.fill('#pacte-actions-recherche', first.name);
       await submit(admin.page, '#pacte-actions button[name=chercher]');
-      await admin.page.check(`#pacte-actions input[name=action][value="${first.id}"]`);
+      await admin.page.check(`#pacte-actions input[name=action][value="${first.id}"]`, { force: true });
       await checked(admin.page, admin.problems, 'desktop-pacte-nouveau-choix');
       await submit(admin.page, 'form[action="/pactes/nouveau"] button.fr-btn:not([name])');
       assert.match(await admin.page.textContent('.fr-alert--success'), /Le pacte est créé/);
@@ -98,7 +98,7 @@ describe('pacts (desktop)', () => {
       await checked(mayor.page, mayor.problems, 'desktop-pacte-maire');
       await mayor.page.fill('#ajout-recherche', second.name);
       await submit(mayor.page, 'form[method=get]:has(#ajout-recherche) button');
-      await mayor.page.check(`input[name=project][value="${second.id}"]`);
+      await mayor.page.check(`input[name=project][value="${second.id}"]`, { force: true });
       await mayor.page.fill('#ajout-message', 'Indispensable au centre-ville.');
       await submit(mayor.page, 'form[action$="/propositions"] button:has-text("Proposer l’ajout")');
       assert.match(await mayor.page.textContent('.fr-alert--success'), /proposition est envoyée/);
@@ -136,10 +136,10 @@ describe('pacts (desktop)', () => {
       await submit(admin.page, 'a:has-text("Modifier le texte")');
       await checked(admin.page, admin.problems, 'desktop-pacte-modifier');
       await admin.page.fill('#pacte-titre', 'Pacte territorial de cohésion de Saint-Étienne (avenant 1)');
-      await admin.page.uncheck(`#pacte-actions input[name=action][value="${first.id}"]`);
+      await admin.page.uncheck(`#pacte-actions input[name=action][value="${first.id}"]`, { force: true });
       await admin.page.fill('#pacte-actions-recherche', second.name);
       await submit(admin.page, '#pacte-actions button[name=chercher]');
-      await admin.page.check(`#pacte-actions input[name=action][value="${second.id}"]`);
+      await admin.page.check(`#pacte-actions input[name=action][value="${second.id}"]`, { force: true });
       await submit(admin.page, 'button:has-text("Enregistrer le texte")');
       assert.match(await admin.page.textContent('.fr-alert--success'), /texte est enregistré/);
       await submit(admin.page, 'button:has-text("Soumettre à la signature")');

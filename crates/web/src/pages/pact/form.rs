@@ -514,7 +514,7 @@ async fn form_page(
                         if !seen.contains(&p.id) && found.len() < FOUND {
                             seen.push(p.id.clone());
                             let place = p.territories.first().and_then(|t| t.parse::<TerritoryRef>().ok());
-                            let place = place.map(|t| format!(" — {}", territory_label(state, &t))).unwrap_or_default();
+                            let place = place.map(|t| format!(" ({})", territory_label(state, &t))).unwrap_or_default();
                             found.push(offered(p.id.clone(), format!("{}{place}", p.name)));
                         }
                     }

@@ -10,6 +10,7 @@
 
 mod engineering;
 mod ops;
+mod reads;
 mod world;
 
 use std::collections::BTreeSet;

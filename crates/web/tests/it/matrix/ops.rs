@@ -503,7 +503,7 @@ fn pact_party_rule(who: Who, scope: Scope) -> bool {
     who == Who::Admin || (matches!(who, Who::Delegate | Who::Local) && scope == Scope::In)
 }
 
-fn pact_local(scope: Scope) -> &'static str {
+pub(super) fn pact_local(scope: Scope) -> &'static str {
     if scope == Scope::In { "214202186" } else { "210100012" }
 }
 
@@ -517,7 +517,7 @@ fn pact_body(w: &World, scope: Scope, local: &str) -> Value {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Stage {
+pub(super) enum Stage {
     Draft,
     CoConstruction,
     Ready,
@@ -525,7 +525,7 @@ enum Stage {
 }
 
 /// A pact prepared by the admin up to `stage`; returns its id and revision.
-async fn pact_at(w: &World, scope: Scope, local: &str, stage: Stage) -> (String, i64) {
+pub(super) async fn pact_at(w: &World, scope: Scope, local: &str, stage: Stage) -> (String, i64) {
     let (status, pact) = w.admin_call(reqwest::Method::POST, "/api/v1/pacts", pact_body(w, scope, local)).await;
     assert_eq!(status, 201, "pact: {pact}");
     let id = pact["id"].as_str().expect("id").to_owned();

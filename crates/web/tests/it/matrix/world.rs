@@ -207,6 +207,20 @@ impl World {
         self.people.iter().find(|(w, ..)| *w == who).map(|(_, id, _)| *id)
     }
 
+    /// `who`'s API token, if a person.
+    pub fn token(&self, who: Who) -> Option<&str> {
+        self.token_of(who)
+    }
+
+    /// A fresh session of `person` (its cookie's secret).
+    pub async fn session_for(&self, person: Uuid) -> String {
+        let id = secret::generate().expect("random");
+        let csrf = secret::generate().expect("random");
+        let until = OffsetDateTime::now_utc() + Duration::hours(1);
+        self.app.db.store.create_session(&secret::hash(&id), person, &csrf, until).await.expect("session");
+        id
+    }
+
     fn token_of(&self, who: Who) -> Option<&str> {
         self.people.iter().find(|(w, ..)| *w == who).map(|(.., s)| s.as_str())
     }
