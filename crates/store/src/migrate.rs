@@ -81,6 +81,13 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_space.sql"),
         include_str!("../migrations/postgres/0012_space.sql"),
     ),
+    // 13 is another branch's.
+    (
+        14,
+        "engineering: indexes of the last writes (the dashboard's fingerprint)",
+        include_str!("../migrations/sqlite/0014_engineering_updated.sql"),
+        include_str!("../migrations/postgres/0014_engineering_updated.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -250,6 +250,14 @@ async fn story(app: &TestApp) {
     assert_eq!(export.lines().count(), 2, "{export}");
     assert!(!export.contains("Entre nous"));
 
+    // The dashboard is kept until the data change: a new request counts at once.
+    let body = json!({"project_title": "Rénover l'école", "needs": ["study"]});
+    assert_eq!(call(app, "POST", "/api/v1/engineering/requests", &local, Some(body)).await.0, 201);
+    let (_, d) = call(app, "GET", "/api/v1/engineering/dashboard?departement=42", "", None).await;
+    assert_eq!(d["requests"], 2, "{d}");
+    let csv = app.client.get(app.url("/api/v1/engineering/dashboard.csv?departement=42")).send().await.expect("csv");
+    assert!(csv.text().await.expect("text").contains("status,submitted,En attente de qualification,1\n"));
+
     // The directory of delegations, shipped in the binary.
     let (s, loire) = call(app, "GET", "/api/v1/engineering/delegations?departement=42", "", None).await;
     assert_eq!(s, 200);
