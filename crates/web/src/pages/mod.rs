@@ -182,6 +182,8 @@ fn table() -> Table {
         .form("/ingenierie/demandes/{id}/recommandations/{rid}/statut", post(engineering::actions::track))
         .form("/ingenierie/demandes/{id}/jalons", post(engineering::actions::milestone))
         .form("/ingenierie/demandes/{id}/jalons/{mid}/atteint", post(engineering::actions::milestone_done))
+        .form("/ingenierie/demandes/{id}/participants", post(engineering::actions::invite))
+        .form("/ingenierie/demandes/{id}/invitation", post(engineering::actions::accept_invitation))
         .form("/ingenierie/demandes/{id}/depenses", post(engineering::actions::spend))
         .form("/ingenierie/demandes/{id}/cloture", post(engineering::actions::close))
         .form("/ingenierie/demandes/{id}/avis", post(engineering::actions::rate))

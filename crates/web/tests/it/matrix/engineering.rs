@@ -327,6 +327,28 @@ fn p_rate<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+fn p_invite<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, scope).await;
+        let person = w.person_of(Who::ProgrammeManager).expect("person").to_string();
+        let fields = [("person", person.as_str()), ("role", "observer")];
+        page_form(format!("/ingenierie/demandes/{id}/participants"), &fields, false)
+    })
+}
+
+fn p_accept_invitation<'a>(w: &'a World, who: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, Scope::In).await;
+        // The invitation is the actor's own (anonymous: someone else's).
+        let person = w.person_of(who).or_else(|| w.person_of(Who::ProgrammeManager)).expect("person");
+        let path = format!("/api/v1/engineering/requests/{id}/participants");
+        let (s, c) =
+            w.admin_call(reqwest::Method::POST, &path, json!({"person": person.to_string(), "role": "observer"})).await;
+        assert_eq!(s, 200, "invite: {c}");
+        page_form(format!("/ingenierie/demandes/{id}/invitation"), &[], false)
+    })
+}
+
 fn b_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move { api("/api/v1/engineering/requests".into(), Some(request_body(w, scope))) })
 }
@@ -582,6 +604,22 @@ pub fn ops() -> Vec<Op> {
             state_rule,
             p_milestone_done,
             "as `POST /api/v1/engineering/requests/{id}/milestones/{milestone}/done`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/participants",
+            true,
+            state_rule,
+            p_invite,
+            "as `POST /api/v1/engineering/requests/{id}/participants` (the page: the delegate, admins)",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/invitation",
+            false,
+            signed_in,
+            p_accept_invitation,
+            "as `POST /api/v1/engineering/requests/{id}/invitation`",
         ),
         op(
             "POST",
