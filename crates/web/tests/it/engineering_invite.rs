@@ -4,59 +4,36 @@
 //! view, is offered the button, accepts, and then reads the whole case.
 
 use cohesion_core::access::Role;
-use cohesion_core::access::organisation::{Organisation, OrganisationKind};
-use cohesion_store::audit::By;
 use cohesion_store::testing::{TestDb, storage_test};
-use serde_json::{Value, json};
-use uuid::Uuid;
+use serde_json::json;
 
+use crate::support::engineering::{Cast, call};
 use crate::support::{Browser, TestApp, csrf_of};
 
 const PASS: &str = "correct horse battery staple";
 
-async fn call(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let res = app.client.post(app.url(path)).bearer_auth(token).json(&body).send().await.expect("send");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn story(app: &TestApp) {
-    let org = Organisation {
-        id: Uuid::now_v7(),
-        kind: OrganisationKind::LocalAuthority,
-        name: "Saint-Étienne".into(),
-        siren: Some("214202186".into()),
-        siret: None,
-        territory: Some("commune:42218".parse().expect("ref")),
-        version: 1,
-    };
-    let town = app.db.store.create_organisation(&org, &By::new("test", None)).await.expect("organisation").id;
-    let admin = app.token("admin@example.fr", vec![Role::Admin]).await;
-    let local = app
-        .token(
-            "maire@example.fr",
-            vec![Role::Local { organisation: town, territory: "commune:42218".parse().expect("ref") }],
-        )
-        .await;
+    let Cast { admin, local, .. } = Cast::new(app).await;
     let delegate = Role::Delegate { departement: "42".into() };
-    app.person("delegue@example.fr", std::slice::from_ref(&delegate), PASS).await;
+    app.person("delegue.loire@example.fr", std::slice::from_ref(&delegate), PASS).await;
     let odile = app.person("odile.martin@example.fr", &[], PASS).await;
 
     let body = json!({"name": "Cerema Centre-Est", "kind": "cerema", "competences": ["housing"], "capacity": 4});
-    let (s, provider) = call(app, "/api/v1/engineering/providers", &admin, body).await;
+    let (s, provider) = call(app, "POST", "/api/v1/engineering/providers", &admin, Some(body)).await;
     assert_eq!(s, 201, "{provider}");
     let body = json!({"project_title": "Réhabiliter la halle", "needs": ["housing"], "context": "Toiture à refaire"});
-    let (s, created) = call(app, "/api/v1/engineering/requests", &local, body).await;
+    let (s, created) = call(app, "POST", "/api/v1/engineering/requests", &local, Some(body)).await;
     assert_eq!(s, 201, "{created}");
     let id = created["request"]["id"].as_str().expect("id").to_owned();
     let body = json!({"outcome": "accept", "providers": [provider["id"]]});
-    let (s, q) = call(app, &format!("/api/v1/engineering/requests/{id}/qualification"), &admin, body).await;
+    let (s, q) =
+        call(app, "POST", &format!("/api/v1/engineering/requests/{id}/qualification"), &admin, Some(body)).await;
     assert_eq!(s, 200, "{q}");
 
     // The delegate searches, then picks the person found.
     let page = app.url(&format!("/ingenierie/demandes/{id}"));
     let mut state = Browser::new();
-    assert_eq!(state.sign_in(app, "delegue@example.fr", PASS).await, 303);
+    assert_eq!(state.sign_in(app, "delegue.loire@example.fr", PASS).await, 303);
     let (s, _, html) = state.get(&page).await;
     assert_eq!(s, 200);
     assert!(html.contains("Personne n’est invité pour l’instant."), "{html}");
