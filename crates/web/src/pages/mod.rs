@@ -169,6 +169,9 @@ fn table() -> Table {
             post(engineering::request::submit).layer(DefaultBodyLimit::max(DOCUMENTS_LIMIT)),
         )
         .page("/ingenierie/prestataires", engineering::providers::directory)
+        // A providers' list of up to 2 MB (axum's default body limit).
+        .form_page("/ingenierie/prestataires/import", engineering::import::form, post(engineering::import::check))
+        .form("/ingenierie/prestataires/import/appliquer", post(engineering::import::apply))
         .page("/ingenierie/tableau-de-bord", engineering::dashboard::dashboard)
         .page("/ingenierie/demandes/{id}", engineering::case::detail)
         .form("/ingenierie/demandes/{id}/qualification", post(engineering::actions::qualify))

@@ -349,6 +349,24 @@ fn p_accept_invitation<'a>(w: &'a World, who: Who, _: Scope) -> Fut<'a> {
     })
 }
 
+fn providers_csv(w: &World) -> String {
+    format!("name;kind;siren;competences;departements;capacity\nCAUE {};caue;;planning_urbanism;42 43;2\n", w.fresh())
+}
+
+fn p_import_check<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let csv = providers_csv(w);
+        page_form("/ingenierie/prestataires/import".into(), &[("fichier", csv.as_str())], true)
+    })
+}
+
+fn p_import_apply<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let csv = providers_csv(w);
+        page_form("/ingenierie/prestataires/import/appliquer".into(), &[("contenu", csv.as_str())], false)
+    })
+}
+
 fn b_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move { api("/api/v1/engineering/requests".into(), Some(request_body(w, scope))) })
 }
@@ -541,6 +559,22 @@ pub fn ops() -> Vec<Op> {
         op("POST", "/api/v1/engineering/providers/import", false, admin_only, b_import, "admins"),
         op("PUT", "/api/v1/engineering/budgets/{departement}/{year}", false, admin_only, b_budget, "admins"),
         op("POST", "/ingenierie/demander", true, party_rule, p_request, "as `POST /api/v1/engineering/requests`"),
+        op(
+            "POST",
+            "/ingenierie/prestataires/import",
+            false,
+            admin_only,
+            p_import_check,
+            "admins; checks the file and writes nothing (as `POST /api/v1/engineering/providers/import`)",
+        ),
+        op(
+            "POST",
+            "/ingenierie/prestataires/import/appliquer",
+            false,
+            admin_only,
+            p_import_apply,
+            "as `POST /api/v1/engineering/providers/import`",
+        ),
         op(
             "POST",
             "/ingenierie/demandes/{id}/qualification",
