@@ -1049,9 +1049,13 @@ impl Store {
 
     /// What the dashboard's figures depend on, as it stands: the last write instant of
     /// the requests, of the missions (spending, closure and satisfaction write the
-    /// mission), of the providers and of the budgets, each with its table's row
-    /// count. Any engineering write of any instance changes it; one statement, the
-    /// large tables read at the end of an index (migration 0014).
+    /// mission), of the providers and of the budgets, and the row counts of the last
+    /// two. Any engineering write of any instance changes it; one statement, the
+    /// large tables read at the end of an index (migration 0014). One gap on SQLite,
+    /// where the instants are RFC 3339 text compared as text and their fractions lose
+    /// their trailing zeros: a write in the same second as the previous one can sort
+    /// below it (`…05.12Z` above `…05.1234Z`) and leave the fingerprint unchanged
+    /// until the next write that sorts above.
     pub async fn engineering_fingerprint(&self) -> Result<String> {
         const SQL: &str = "SELECT \
              CAST((SELECT MAX(updated_at) FROM engineering_request) AS TEXT) AS a, \
