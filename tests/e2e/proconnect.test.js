@@ -38,7 +38,7 @@ test('an agent signs in with ProConnect and out again', TIMEOUT, async () => {
     await page.selectOption('#org-type', 'partner');
     await page.fill('#org-nom', 'Partenaire ProConnect');
     await page.fill('#org-siret', SIRET);
-    await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/administration/organisations"] button')]);
+    await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/administration/organisations"] button.fr-btn:not([name])')]);
     assert.match(await page.textContent('table'), /Partenaire ProConnect/);
   } finally {
     await admin.context.close();

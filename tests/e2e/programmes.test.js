@@ -122,7 +122,7 @@ describe('member list update (admin)', () => {
       await page.selectOption('#action-statut', 'in_progress');
       await screenshot(page, 'desktop-action-nouvelle');
       assert.deepEqual(await axe(page), [], 'axe-core on the action form');
-      await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/programmes/acv2/actions"] button[type=submit]')]);
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('form[action="/programmes/acv2/actions"] button[type=submit]:not([name])')]);
       assert.match(await page.textContent('#plan-titre + ul'), /Requalifier les entrées de ville — En cours ; transitions : écologique/);
       await page.goto(`${BASE_URL}/programmes/acv2/eligibilite`, { waitUntil: 'networkidle' });
       await page.fill('#regle-pop-min', '5000');

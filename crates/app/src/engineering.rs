@@ -5,6 +5,7 @@
 //! the events told to the people concerned (`recipients`: each person once, never an
 //! invitee who has not accepted).
 
+pub mod participants;
 pub mod provider;
 pub mod read;
 pub mod search;

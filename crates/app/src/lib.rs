@@ -52,6 +52,9 @@ pub struct App {
     pub(crate) derived: Arc<ArcSwap<indicator::derived::Derived>>,
     /// The engineering offer's search index (`engineering::search`).
     pub(crate) engineering: engineering::search::Shared,
+    /// The engineering dashboards computed since the data last changed
+    /// (`engineering::read::Dashboards`).
+    pub(crate) dashboards: Arc<engineering::read::Dashboards>,
 }
 
 impl App {
@@ -78,6 +81,7 @@ impl App {
             pacts: Arc::new(ArcSwap::from_pointee(pacts)),
             derived: Arc::new(ArcSwap::from_pointee(derived)),
             engineering: Arc::new(std::sync::RwLock::new(engineering)),
+            dashboards: Arc::default(),
         })
     }
 

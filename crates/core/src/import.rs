@@ -29,6 +29,9 @@ pub enum LineFault {
     /// A programme's member list.
     #[error(transparent)]
     Membership(#[from] crate::programme::membership_import::MembershipFault),
+    /// The providers' directory (`app::engineering::provider::import`).
+    #[error(transparent)]
+    Engineering(#[from] crate::engineering::EngineeringFault),
     /// The readers only the command line runs (territory files, the shipped data,
     /// the DETR/DSIL file, measure files), whose reasons are still sentences.
     #[error("{0}")]

@@ -1047,6 +1047,29 @@ impl Store {
 
     // --- dashboard ---
 
+    /// What the dashboard's figures depend on, as it stands: the last write instant of
+    /// the requests, of the missions (spending, closure and satisfaction write the
+    /// mission), of the providers and of the budgets, and the row counts of the last
+    /// two. Any engineering write of any instance changes it; one statement, the
+    /// large tables read at the end of an index (migration 0014). One gap on SQLite,
+    /// where the instants are RFC 3339 text compared as text and their fractions lose
+    /// their trailing zeros: a write in the same second as the previous one can sort
+    /// below it (`…05.12Z` above `…05.1234Z`) and leave the fingerprint unchanged
+    /// until the next write that sorts above.
+    pub async fn engineering_fingerprint(&self) -> Result<String> {
+        const SQL: &str = "SELECT \
+             CAST((SELECT MAX(updated_at) FROM engineering_request) AS TEXT) AS a, \
+             CAST((SELECT MAX(updated_at) FROM engineering_mission) AS TEXT) AS b, \
+             CAST((SELECT MAX(updated_at) FROM engineering_provider) AS TEXT) AS c, \
+             CAST((SELECT MAX(updated_at) FROM engineering_budget) AS TEXT) AS d, \
+             (SELECT COUNT(*) FROM engineering_provider) AS e, \
+             (SELECT COUNT(*) FROM engineering_budget) AS f";
+        type Row = (Option<String>, Option<String>, Option<String>, Option<String>, i64, i64);
+        let (a, b, c, d, e, f): Row = with_pool!(self, pool => sqlx::query_as(SQL).fetch_one(pool).await?);
+        let at = |x: Option<String>| x.unwrap_or_default();
+        Ok(format!("{}|{}|{}|{}|{e}|{f}", at(a), at(b), at(c), at(d)))
+    }
+
     /// The dashboard of the requests matching `filter`: one query for the rows the
     /// figures are computed from, so the page, the CSV and the API agree; `year`
     /// adds the budgets of the départements selected for that year.

@@ -87,6 +87,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_pending_work.sql"),
         include_str!("../migrations/postgres/0013_pending_work.sql"),
     ),
+    (
+        14,
+        "engineering: indexes of the last writes (the dashboard's fingerprint)",
+        include_str!("../migrations/sqlite/0014_engineering_updated.sql"),
+        include_str!("../migrations/postgres/0014_engineering_updated.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -127,12 +127,21 @@ pub async fn list(app: &App) -> Result<Vec<Provider>, AppError> {
 /// lists space-separated); every faulty line is reported with its number, and
 /// nothing is written if one is wrong.
 pub async fn import(app: &App, who: &Principal, source: &str, csv: &str) -> Result<Vec<Provider>, AppError> {
+    let out = check_import(app, who, source, csv).await?;
+    app.store.create_engineering_providers(&out, who.person).await?;
+    super::search::touch_providers(app).await;
+    Ok(out)
+}
+
+/// What [`import`] would create from `csv`, or every faulty line, writing nothing
+/// (the page's preview before it applies the same file).
+pub async fn check_import(app: &App, who: &Principal, source: &str, csv: &str) -> Result<Vec<Provider>, AppError> {
     admin(who)?;
-    let file = |line: usize, field: Option<&str>, m: String| LineFault::new(source, line, field, m);
-    let records = read_csv(csv, None)
-        .map_err(|line| AppError::InvalidFile(Faults(vec![file(line, None, "not readable as CSV".into())])))?;
+    let file = |line: usize, field: Option<&str>, code: F| LineFault::coded(source, line, field, code);
+    let records =
+        read_csv(csv, None).map_err(|line| AppError::InvalidFile(Faults(vec![file(line, None, F::NotCsv)])))?;
     let Some((header, rows)) = records.split_first() else {
-        return Err(AppError::InvalidFile(Faults(vec![file(0, None, "the file is empty".into())])));
+        return Err(AppError::InvalidFile(Faults(vec![file(0, None, F::EmptyFile)])));
     };
     let columns = ["name", "kind", "siren", "competences", "departements", "capacity"];
     let mut line_faults = Vec::new();
@@ -140,7 +149,7 @@ pub async fn import(app: &App, who: &Principal, source: &str, csv: &str) -> Resu
         columns.iter().map(|c| header.cells.iter().position(|h| h.trim().eq_ignore_ascii_case(c))).collect();
     for (c, i) in columns.iter().zip(&idx) {
         if i.is_none() && *c != "siren" && *c != "departements" {
-            line_faults.push(file(header.line, Some(c), "missing column".into()));
+            line_faults.push(file(header.line, Some(c), F::MissingColumn((*c).to_owned())));
         }
     }
     if !line_faults.is_empty() {
@@ -169,13 +178,16 @@ pub async fn import(app: &App, who: &Principal, source: &str, csv: &str) -> Resu
             faults.push(Fault::new("capacity", F::NotCapacity(cell(5).to_owned())));
         }
         for f in &faults {
-            line_faults.push(file(r.line, Some(&f.field), f.message()));
+            line_faults.push(match &f.code {
+                crate::error::FaultCode::Engineering(code) => file(r.line, Some(&f.field), code.clone()),
+                other => LineFault::new(source, r.line, Some(&f.field), other.to_string()),
+            });
         }
         if let Some(p) = p.filter(|_| faults.is_empty()) {
             let taken = existing.iter().any(|e| key(&e.name) == key(&p.name))
                 || out.iter().any(|e| key(&e.name) == key(&p.name));
             if taken {
-                line_faults.push(file(r.line, Some("name"), F::ProviderNameTaken.to_string()));
+                line_faults.push(file(r.line, Some("name"), F::ProviderNameTaken));
             } else {
                 out.push(p);
             }
@@ -184,8 +196,6 @@ pub async fn import(app: &App, who: &Principal, source: &str, csv: &str) -> Resu
     if !line_faults.is_empty() {
         return Err(AppError::InvalidFile(Faults(line_faults)));
     }
-    app.store.create_engineering_providers(&out, who.person).await?;
-    super::search::touch_providers(app).await;
     Ok(out)
 }
 

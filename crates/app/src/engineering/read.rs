@@ -12,6 +12,9 @@ use cohesion_core::project::Phase;
 use cohesion_store::engineering::{Case, Filter};
 
 pub use cohesion_store::engineering::{DocumentMeta, Message};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use serde::Serialize;
 
 use super::{case, viewer};
@@ -181,8 +184,79 @@ pub async fn list(app: &App, who: Option<&Principal>, filter: &Filter) -> Result
 
 /// The dashboard of `filter` (public aggregates: counts, delays, loads, days, cost,
 /// satisfaction; no names of people, no text of requests). `year` adds the budgets.
+///
+/// Computed by the one filtered query (`Store::engineering_dashboard`), then kept in
+/// memory until the engineering data change: each call first reads the data's
+/// fingerprint (`Store::engineering_fingerprint`, the last write of requests,
+/// missions, providers and budgets — one indexed statement), so a write of any
+/// instance, on either backend, is seen by the next call.
 pub async fn dashboard(app: &App, filter: &Filter, year: Option<i32>) -> Result<Dashboard, AppError> {
-    Ok(app.store.engineering_dashboard(filter, year).await?)
+    let fingerprint = app.store.engineering_fingerprint().await?;
+    let key = Key::of(filter, year);
+    if let Some(d) = app.dashboards.get(&fingerprint, &key) {
+        return Ok((*d).clone());
+    }
+    let d = app.store.engineering_dashboard(filter, year).await?;
+    app.dashboards.put(fingerprint, key, Arc::new(d.clone()));
+    Ok(d)
+}
+
+/// A filter and year, as the dashboards are kept by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    region: Option<String>,
+    departement: Option<String>,
+    status: Option<&'static str>,
+    need: Option<&'static str>,
+    provider: Option<String>,
+    organisation: Option<uuid::Uuid>,
+    from: Option<time::OffsetDateTime>,
+    to: Option<time::OffsetDateTime>,
+    year: Option<i32>,
+}
+
+impl Key {
+    fn of(f: &Filter, year: Option<i32>) -> Key {
+        Key {
+            region: f.region.clone(),
+            departement: f.departement.clone(),
+            status: f.status.map(|s| s.as_str()),
+            need: f.need.map(|n| n.as_str()),
+            provider: f.provider.clone(),
+            organisation: f.organisation,
+            from: f.from,
+            to: f.to,
+            year,
+        }
+    }
+}
+
+/// The dashboards computed for the data's fingerprint (at most [`Dashboards::KEPT`]
+/// filters; all dropped when the fingerprint moves).
+#[derive(Default)]
+pub struct Dashboards {
+    kept: Mutex<(String, HashMap<Key, Arc<Dashboard>>)>,
+}
+
+impl Dashboards {
+    const KEPT: usize = 1024;
+
+    fn get(&self, fingerprint: &str, key: &Key) -> Option<Arc<Dashboard>> {
+        let kept = self.kept.lock().ok()?;
+        if kept.0 != fingerprint {
+            return None;
+        }
+        kept.1.get(key).cloned()
+    }
+
+    fn put(&self, fingerprint: String, key: Key, d: Arc<Dashboard>) {
+        let Ok(mut kept) = self.kept.lock() else { return };
+        if kept.0 != fingerprint || kept.1.len() >= Self::KEPT {
+            kept.1.clear();
+            kept.0 = fingerprint;
+        }
+        kept.1.insert(key, d);
+    }
 }
 
 /// The rows of the export of requests: the public columns of every case `who` may

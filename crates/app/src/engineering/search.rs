@@ -205,21 +205,24 @@ impl Index {
         self.entries.is_empty()
     }
 
-    /// Every hit of `q` that `who` may see, optionally of one kind: each request
-    /// (newest first) followed by its mission and recommendations, then providers.
-    pub fn find(&self, who: Option<&Principal>, q: &str, kind: Option<Kind>) -> Vec<Hit> {
+    /// One page of the hits of `q` that `who` may see, optionally of one kind, and
+    /// how many there are in all: each request (newest first) followed by its
+    /// mission and recommendations, then providers. Every case holding the words has
+    /// its reader's rights computed (the count is exact), but only the hits of the
+    /// page are built.
+    pub fn find(&self, who: Option<&Principal>, q: &str, kind: Option<Kind>, offset: usize, limit: usize) -> Page<Hit> {
         let wanted: Vec<String> = {
             let mut w = Terms::new().of(q);
             w.sort();
             w.dedup();
             w
         };
+        let mut page = Pager { offset, limit, items: Vec::new(), total: 0 };
         if wanted.is_empty() {
-            return Vec::new();
+            return page.done();
         }
         let org = |id: &str| self.providers.iter().find(|(p, _)| p.id == id).and_then(|(p, _)| p.organisation);
         let all = |words: &HashSet<String>| wanted.iter().all(|w| words.contains(w));
-        let mut out = Vec::new();
         for id in &self.order {
             let Some(e) = self.entries.get(id) else { continue };
             if !all(&e.any) {
@@ -238,7 +241,7 @@ impl Index {
                     || (internal && e.internal_thread.contains(w))
             };
             if kind.is_none_or(|k| k == Kind::Request) && wanted.iter().all(seen) {
-                out.push(Hit {
+                page.hit(|| Hit {
                     kind: Kind::Request,
                     id: e.request.id.clone(),
                     request: Some(e.request.id.clone()),
@@ -251,7 +254,7 @@ impl Index {
                 && kind.is_none_or(|k| k == Kind::Mission)
                 && wanted.iter().all(|w| e.mission_public.contains(w) || (read && e.mission_case.contains(w)))
             {
-                out.push(Hit {
+                page.hit(|| Hit {
                     kind: Kind::Mission,
                     id: m.id.clone(),
                     request: Some(e.request.id.clone()),
@@ -262,7 +265,7 @@ impl Index {
             }
             if read && kind.is_none_or(|k| k == Kind::Recommendation) {
                 for (r, _) in e.recommendations.iter().filter(|(_, words)| all(words)) {
-                    out.push(Hit {
+                    page.hit(|| Hit {
                         kind: Kind::Recommendation,
                         id: r.id.clone(),
                         request: Some(e.request.id.clone()),
@@ -275,7 +278,7 @@ impl Index {
         }
         if kind.is_none_or(|k| k == Kind::Provider) {
             for (p, _) in self.providers.iter().filter(|(p, words)| p.active && all(words)) {
-                out.push(Hit {
+                page.hit(|| Hit {
                     kind: Kind::Provider,
                     id: p.id.clone(),
                     request: None,
@@ -285,7 +288,28 @@ impl Index {
                 });
             }
         }
-        out
+        page.done()
+    }
+}
+
+/// Counts every hit, and builds only those of the page.
+struct Pager {
+    offset: usize,
+    limit: usize,
+    items: Vec<Hit>,
+    total: usize,
+}
+
+impl Pager {
+    fn hit(&mut self, build: impl FnOnce() -> Hit) {
+        if self.total >= self.offset && self.items.len() < self.limit {
+            self.items.push(build());
+        }
+        self.total += 1;
+    }
+
+    fn done(self) -> Page<Hit> {
+        Page { items: self.items, total: self.total }
     }
 }
 
@@ -299,9 +323,7 @@ pub fn search(
     limit: usize,
 ) -> Result<Page<Hit>, AppError> {
     let index = app.engineering.read().map_err(|_| AppError::Internal("engineering search index poisoned".into()))?;
-    let hits = index.find(who, q, kind);
-    let total = hits.len();
-    Ok(Page { items: hits.into_iter().skip(offset).take(limit).collect(), total })
+    Ok(index.find(who, q, kind, offset, limit))
 }
 
 /// Re-reads one case (its request, mission, recommendations and messages) into the

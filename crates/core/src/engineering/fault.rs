@@ -89,4 +89,12 @@ pub enum EngineeringFault {
     NotATool(String),
     #[error("this identifier is already recorded")]
     ExternalIdTwice,
+    /// A providers' file that cannot be read as CSV.
+    #[error("not readable as CSV")]
+    NotCsv,
+    #[error("the file is empty")]
+    EmptyFile,
+    /// A column the providers' file must have.
+    #[error("missing column `{0}`")]
+    MissingColumn(String),
 }

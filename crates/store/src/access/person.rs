@@ -172,6 +172,27 @@ impl Store {
         Ok((people, u64::try_from(total).unwrap_or(0)))
     }
 
+    /// Active people whose address or name holds `q` (any case), by name, at most
+    /// `limit`: how a form picks a person without anyone typing an id.
+    pub async fn find_people(&self, q: &str, limit: u32) -> Result<Vec<Person>> {
+        const SQL: &str = "SELECT id, email, given_name, usual_name, password_hash, active, version FROM person \
+             WHERE active AND (email_key LIKE $1 ESCAPE '\\' \
+                 OR LOWER(given_name || ' ' || usual_name) LIKE $1 ESCAPE '\\' \
+                 OR LOWER(usual_name || ' ' || given_name) LIKE $1 ESCAPE '\\') \
+             ORDER BY usual_name, given_name, email_key LIMIT $2";
+        let escaped: String = q
+            .trim()
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        let rows = with_pool!(self, pool => {
+            sqlx::query_as::<_, PersonRow>(SQL).bind(pattern).bind(i64::from(limit)).fetch_all(pool).await?
+        });
+        rows.into_iter().map(Person::try_from).collect()
+    }
+
     /// Sets (or replaces) a person's password hash; ends their other sessions.
     pub async fn set_password(&self, person: Uuid, hash: &str, by: &By) -> Result<()> {
         with_pool!(self, pool => {

@@ -318,3 +318,44 @@ async fn concurrent_story(store: &Store) {
 }
 
 storage_test!(engineering_concurrent, threads = 2, |db: TestDb| async move { concurrent_story(&db.store).await });
+
+/// The delays are ranked in the query: answers after exactly 1 to 10 days in the
+/// Loire give a median of 5 days and a 90th percentile of 9 (nearest rank), to the
+/// hundredth of a day on both backends; a request elsewhere counts only without the
+/// filter.
+async fn delays_story(store: &Store) {
+    let town = organisation(store, OrganisationKind::LocalAuthority, "Saint-Étienne", Some("commune:42218")).await;
+    let alice = person(store, "alice@example.fr", &[Role::Admin]).await;
+    let p = provider("Cerema", None);
+    store.create_engineering_providers(std::slice::from_ref(&p), alice).await.expect("provider");
+    let base = now();
+    for (dep, days) in (1..=10).map(|d| ("42", d)).chain([("69", 20)]) {
+        let mut r = request(town, dep, alice, vec![Need::Housing]);
+        r.created_at = base - Duration::days(days);
+        store.create_engineering_request(&r, "84", alice, &[]).await.expect("create");
+        accept(store, &r, &p, alice).await;
+        store
+            .update_engineering_case(&r.id, None, None, alice, |c, _| {
+                c.request.answered_at = Some(base);
+                Ok(vec![])
+            })
+            .await
+            .expect("answered");
+    }
+    let loire = Filter { departement: Some("42".into()), ..Filter::default() };
+    let d = store.engineering_dashboard(&loire, None).await.expect("dashboard");
+    assert_eq!((d.requests, d.missions), (10, 10));
+    assert_eq!(d.to_first_answer.count, 10);
+    assert_eq!((d.to_first_answer.median_centidays, d.to_first_answer.p90_centidays), (Some(500), Some(900)));
+    assert_eq!(d.to_closure.count, 0);
+    assert_eq!((d.to_closure.median_centidays, d.to_closure.p90_centidays), (None, None));
+    assert_eq!(d.by_need.iter().find(|c| c.key == "housing").map(|c| c.count), Some(10));
+    assert_eq!(d.providers.iter().map(|x| x.missions).collect::<Vec<_>>(), [0; 0], "asked, not accepted");
+    let all = store.engineering_dashboard(&Filter::default(), None).await.expect("dashboard");
+    assert_eq!(all.to_first_answer.count, 11);
+    assert_eq!((all.to_first_answer.median_centidays, all.to_first_answer.p90_centidays), (Some(600), Some(1000)));
+    let deps: Vec<(&str, u64)> = all.by_departement.iter().map(|c| (c.key.as_str(), c.count)).collect();
+    assert_eq!(deps, [("42", 10), ("69", 1)]);
+}
+
+storage_test!(engineering_delays, |db: TestDb| async move { delays_story(&db.store).await });

@@ -59,6 +59,9 @@ pub fn french(f: &F) -> String {
         F::Document(name, d) => format!("« {name} » : {}", document(d)),
         F::NotATool(t) => format!("« {t} » : le nom de l’outil s’écrit en minuscules, chiffres et tirets."),
         F::ExternalIdTwice => "Cet identifiant est déjà enregistré.".into(),
+        F::NotCsv => "Le fichier ne se lit pas comme un CSV (texte UTF-8, séparateur « ; » ou « , »).".into(),
+        F::EmptyFile => "Le fichier est vide.".into(),
+        F::MissingColumn(c) => format!("La colonne « {c} » manque à la première ligne."),
     }
 }
 

@@ -234,6 +234,7 @@ pub fn line(f: &LineFault) -> String {
     match f {
         LineFault::Table(t) => table(t),
         LineFault::Membership(m) => membership(m),
+        LineFault::Engineering(e) => crate::pages::engineering_fault::french(e),
         // The command line's readers never reach the pages; said as they are.
         LineFault::Text(m) => format!("code ou valeur invalide ({m})"),
         LineFault::More(1) => format!("… et 1 autre anomalie, non listée (les {LISTED} premières le sont)"),

@@ -172,6 +172,9 @@ fn table() -> Table {
             post(engineering::request::submit).layer(DefaultBodyLimit::max(DOCUMENTS_LIMIT)),
         )
         .page("/ingenierie/prestataires", engineering::providers::directory)
+        // A providers' list of up to 2 MB (axum's default body limit).
+        .form_page("/ingenierie/prestataires/import", engineering::import::form, post(engineering::import::check))
+        .form("/ingenierie/prestataires/import/appliquer", post(engineering::import::apply))
         .page("/ingenierie/tableau-de-bord", engineering::dashboard::dashboard)
         .page("/ingenierie/demandes/{id}", engineering::case::detail)
         .form("/ingenierie/demandes/{id}/qualification", post(engineering::actions::qualify))
@@ -185,6 +188,8 @@ fn table() -> Table {
         .form("/ingenierie/demandes/{id}/recommandations/{rid}/statut", post(engineering::actions::track))
         .form("/ingenierie/demandes/{id}/jalons", post(engineering::actions::milestone))
         .form("/ingenierie/demandes/{id}/jalons/{mid}/atteint", post(engineering::actions::milestone_done))
+        .form("/ingenierie/demandes/{id}/participants", post(engineering::actions::invite))
+        .form("/ingenierie/demandes/{id}/invitation", post(engineering::actions::accept_invitation))
         .form("/ingenierie/demandes/{id}/depenses", post(engineering::actions::spend))
         .form("/ingenierie/demandes/{id}/cloture", post(engineering::actions::close))
         .form("/ingenierie/demandes/{id}/avis", post(engineering::actions::rate))

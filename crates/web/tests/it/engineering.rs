@@ -7,46 +7,12 @@
 //! dashboard's JSON and CSV agree with the filters.
 
 use cohesion_core::access::Role;
-use cohesion_core::access::organisation::{Organisation, OrganisationKind};
-use cohesion_store::audit::By;
+use cohesion_core::access::organisation::OrganisationKind;
 use cohesion_store::testing::{TestDb, storage_test};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::support::TestApp;
-
-async fn call(app: &TestApp, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut req = app.client.request(method, app.url(path));
-    if !token.is_empty() {
-        req = req.bearer_auth(token);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("send");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn organisation(
-    app: &TestApp,
-    kind: OrganisationKind,
-    name: &str,
-    territory: Option<&str>,
-    siren: Option<&str>,
-) -> Uuid {
-    let org = Organisation {
-        id: Uuid::now_v7(),
-        kind,
-        name: name.into(),
-        siren: siren.map(str::to_owned),
-        siret: None,
-        territory: territory.map(|t| t.parse().expect("ref")),
-        version: 1,
-    };
-    app.db.store.create_organisation(&org, &By::new("test", None)).await.expect("organisation").id
-}
+use crate::support::engineering::{Cast, call, organisation};
 
 fn fields(body: &Value) -> Vec<String> {
     body["errors"]
@@ -55,18 +21,8 @@ fn fields(body: &Value) -> Vec<String> {
 }
 
 async fn story(app: &TestApp) {
-    let town =
-        organisation(app, OrganisationKind::LocalAuthority, "Saint-Étienne", Some("commune:42218"), Some("214202186"))
-            .await;
+    let Cast { admin, local, delegate } = Cast::new(app).await;
     let cerema = organisation(app, OrganisationKind::Partner, "Cerema", None, None).await;
-    let admin = app.token("admin@example.fr", vec![Role::Admin]).await;
-    let local = app
-        .token(
-            "maire@example.fr",
-            vec![Role::Local { organisation: town, territory: "commune:42218".parse().expect("ref") }],
-        )
-        .await;
-    let delegate = app.token("delegue@example.fr", vec![Role::Delegate { departement: "42".into() }]).await;
     let partner = app.token("expert@example.fr", vec![Role::Partner { organisation: cerema }]).await;
 
     let (s, provider) = call(
@@ -250,6 +206,14 @@ async fn story(app: &TestApp) {
     assert_eq!(export.lines().count(), 2, "{export}");
     assert!(!export.contains("Entre nous"));
 
+    // The dashboard is kept until the data change: a new request counts at once.
+    let body = json!({"project_title": "Rénover l'école", "needs": ["study"]});
+    assert_eq!(call(app, "POST", "/api/v1/engineering/requests", &local, Some(body)).await.0, 201);
+    let (_, d) = call(app, "GET", "/api/v1/engineering/dashboard?departement=42", "", None).await;
+    assert_eq!(d["requests"], 2, "{d}");
+    let csv = app.client.get(app.url("/api/v1/engineering/dashboard.csv?departement=42")).send().await.expect("csv");
+    assert!(csv.text().await.expect("text").contains("status,submitted,En attente de qualification,1\n"));
+
     // The directory of delegations, shipped in the binary.
     let (s, loire) = call(app, "GET", "/api/v1/engineering/delegations?departement=42", "", None).await;
     assert_eq!(s, 200);
@@ -280,19 +244,9 @@ async fn call_if(app: &TestApp, path: &str, token: &str, etag: &str, body: Value
 /// the budget refused then approved by the delegate, closure, the authority's
 /// satisfaction; then the territory's overview and pages show the public view only.
 async fn mission_story(app: &TestApp) {
-    let town =
-        organisation(app, OrganisationKind::LocalAuthority, "Saint-Étienne", Some("commune:42218"), Some("214202186"))
-            .await;
+    let Cast { admin, local, delegate } = Cast::new(app).await;
     let firm = organisation(app, OrganisationKind::Partner, "Bureau", None, None).await;
     let other = organisation(app, OrganisationKind::Partner, "Autre", None, None).await;
-    let admin = app.token("admin@example.fr", vec![Role::Admin]).await;
-    let local = app
-        .token(
-            "maire@example.fr",
-            vec![Role::Local { organisation: town, territory: "commune:42218".parse().expect("ref") }],
-        )
-        .await;
-    let delegate = app.token("delegue@example.fr", vec![Role::Delegate { departement: "42".into() }]).await;
     let advisor = app.token("conseil@example.fr", vec![Role::Partner { organisation: firm }]).await;
     let stranger = app.token("autre@example.fr", vec![Role::Partner { organisation: other }]).await;
 

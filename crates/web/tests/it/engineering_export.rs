@@ -6,27 +6,12 @@
 //! a conversation, with the filters of the dashboard and its count.
 
 use cohesion_core::access::Role;
-use cohesion_core::access::organisation::{Organisation, OrganisationKind};
-use cohesion_store::audit::By;
+use cohesion_core::access::organisation::OrganisationKind;
 use cohesion_store::testing::{TestDb, storage_test};
-use serde_json::{Value, json};
-use uuid::Uuid;
+use serde_json::json;
 
 use crate::support::TestApp;
-
-async fn call(app: &TestApp, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut req = app.client.request(method, app.url(path));
-    if !token.is_empty() {
-        req = req.bearer_auth(token);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("send");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
+use crate::support::engineering::{Cast, call, organisation};
 
 async fn text(app: &TestApp, path: &str, token: &str) -> (u16, String, String) {
     let mut req = app.client.get(app.url(path));
@@ -37,19 +22,6 @@ async fn text(app: &TestApp, path: &str, token: &str) -> (u16, String, String) {
     let status = res.status().as_u16();
     let kind = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     (status, kind, res.text().await.unwrap_or_default())
-}
-
-async fn organisation(app: &TestApp, kind: OrganisationKind, name: &str, territory: Option<&str>) -> Uuid {
-    let org = Organisation {
-        id: Uuid::now_v7(),
-        kind,
-        name: name.into(),
-        siren: territory.map(|_| "214202186".to_owned()),
-        siret: None,
-        territory: territory.map(|t| t.parse().expect("ref")),
-        version: 1,
-    };
-    app.db.store.create_organisation(&org, &By::new("test", None)).await.expect("organisation").id
 }
 
 /// How many rows each export has for `token`: requests (JSON, CSV), missions (JSON,
@@ -69,17 +41,9 @@ async fn counts(app: &TestApp, token: &str) -> [usize; 6] {
 }
 
 async fn story(app: &TestApp) {
-    let town = organisation(app, OrganisationKind::LocalAuthority, "Saint-Étienne", Some("commune:42218")).await;
-    let firm = organisation(app, OrganisationKind::Partner, "Bureau", None).await;
-    let other = organisation(app, OrganisationKind::Partner, "Autre", None).await;
-    let admin = app.token("admin@example.fr", vec![Role::Admin]).await;
-    let local = app
-        .token(
-            "maire@example.fr",
-            vec![Role::Local { organisation: town, territory: "commune:42218".parse().expect("ref") }],
-        )
-        .await;
-    let delegate = app.token("delegue@example.fr", vec![Role::Delegate { departement: "42".into() }]).await;
+    let Cast { admin, local, delegate } = Cast::new(app).await;
+    let firm = organisation(app, OrganisationKind::Partner, "Bureau", None, None).await;
+    let other = organisation(app, OrganisationKind::Partner, "Autre", None, None).await;
     let ain = app.token("delegue@ain.fr", vec![Role::Delegate { departement: "01".into() }]).await;
     let advisor = app.token("conseil@example.fr", vec![Role::Partner { organisation: firm }]).await;
     let stranger = app.token("autre@example.fr", vec![Role::Partner { organisation: other }]).await;

@@ -5,6 +5,8 @@
 mod access;
 mod engineering;
 mod engineering_export;
+mod engineering_import;
+mod engineering_invite;
 mod engineering_search;
 mod hardening;
 mod indicator;

@@ -62,7 +62,7 @@ async fn refused(
     };
     let kept: HashMap<String, String> = kept.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     let refusal = Refusal { form: form.to_owned(), message, kept };
-    page(state, who, id, None, refusal, status).await
+    page(state, who, id, None, refusal, status, "").await
 }
 
 /// Redirects with `info` on success, shows the refusal on `form` otherwise.
@@ -399,4 +399,64 @@ pub async fn rate(
     let round = if f.round.is_empty() { "at_closure" } else { f.round.as_str() };
     let r = work::rate(&state, &me, &id, round, score, &f.comment).await;
     answer(&state, &who, &id, r, "avis", "avis", &kept).await
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    /// The person picked among the search's results.
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    role: String,
+    /// For an advisor: the engaged provider they act for.
+    #[serde(default)]
+    provider: String,
+}
+
+/// `POST /ingenierie/demandes/{id}/participants`: the State invites the person picked
+/// from the search (`?personne=` on the request's page) as an observer, or as an
+/// advisor of an engaged provider — the use case the API calls.
+pub async fn invite(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(f): Form<InviteForm>,
+) -> Result<Response, PageError> {
+    use cohesion_app::param::ParamFault;
+    use cohesion_core::engineering::ParticipantRole;
+    let me: Principal = signed_in!(who, f.csrf);
+    let r = match (uuid::Uuid::parse_str(f.person.trim()), ParticipantRole::parse(f.role.trim())) {
+        (Err(_), _) => Err(AppError::invalid("person", ParamFault::Required)),
+        (_, None) => Err(AppError::invalid(
+            "role",
+            ParamFault::NotOneOf { value: f.role.clone(), expected: "advisor, observer" },
+        )),
+        (Ok(person), Some(role)) => {
+            let provider =
+                Some(f.provider.trim().to_owned()).filter(|p| role == ParticipantRole::Advisor && !p.is_empty());
+            work::invite(&state, &me, &id, person, role, provider).await
+        }
+    };
+    answer(&state, &who, &id, r, "invitation", "invitation", &[]).await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /ingenierie/demandes/{id}/invitation`: the invitee accepts their own
+/// invitation (anyone else: not found).
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    who: Who,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    let me: Principal = signed_in!(who, f.csrf);
+    let r = work::accept_invitation(&state, &me, &id).await;
+    answer(&state, &who, &id, r, "bienvenue", "accepter", &[]).await
 }

@@ -109,6 +109,23 @@ pub struct SatisfactionRow {
     pub comment: String,
 }
 
+/// A person on the mission, as the State sees the list.
+pub struct Member {
+    pub name: String,
+    pub role: &'static str,
+    pub provider: String,
+    pub accepted: bool,
+}
+
+/// Who is on the mission and the search for whom to invite (the State only).
+pub struct Team {
+    pub members: Vec<Member>,
+    /// The search typed (`?personne=`).
+    pub q: String,
+    /// The people found, to pick from.
+    pub found: Vec<Choice>,
+}
+
 /// The mission as the page shows it.
 pub struct MissionPart {
     pub status: &'static str,
@@ -126,6 +143,7 @@ pub struct MissionPart {
     pub satisfaction: Vec<SatisfactionRow>,
     /// The round the authority may rate now.
     pub survey: Option<&'static str>,
+    pub team: Option<Team>,
 }
 
 /// The whole case.
@@ -177,6 +195,8 @@ pub struct CasePage {
     needs: Vec<&'static str>,
     full: Option<Full>,
     public: Option<Public>,
+    /// The visitor has an invitation to accept on the mission.
+    invitation: bool,
 }
 
 impl CasePage {
@@ -194,6 +214,8 @@ impl CasePage {
 #[derive(Deserialize, Default)]
 pub struct CaseQuery {
     info: Option<String>,
+    /// A search for a person to invite.
+    personne: Option<String>,
 }
 
 fn info(code: &str) -> Option<&'static str> {
@@ -209,6 +231,8 @@ fn info(code: &str) -> Option<&'static str> {
         "depense" => "Dépense enregistrée.",
         "cloture" => "La mission est clôturée ; la collectivité est invitée à donner son avis.",
         "avis" => "Merci : votre avis est enregistré.",
+        "invitation" => "La personne est invitée : elle voit la mission dès qu’elle accepte l’invitation.",
+        "bienvenue" => "Vous avez rejoint la mission.",
         _ => return None,
     })
 }
@@ -239,7 +263,30 @@ fn messages(list: &[cohesion_app::engineering::read::Message]) -> Vec<MessageRow
         .collect()
 }
 
-async fn full(state: &AppState, me: Option<&Principal>, v: CaseView) -> Result<Full, AppError> {
+async fn team(state: &AppState, me: &Principal, id: &str, q: &str) -> Result<Team, AppError> {
+    use cohesion_app::engineering::participants;
+    let members = participants::list(state, me, id)
+        .await?
+        .into_iter()
+        .map(|p| Member {
+            name: format!("{} {}", p.person.given_name, p.person.usual_name).trim().to_owned(),
+            role: p.role.label(),
+            provider: p.provider.unwrap_or_default(),
+            accepted: p.accepted,
+        })
+        .collect();
+    let found = participants::invitable(state, me, id, q)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let name = format!("{} {}", p.given_name, p.usual_name);
+            Choice { value: p.id.to_string(), label: format!("{} ({})", name.trim(), p.email), selected: false }
+        })
+        .collect();
+    Ok(Team { members, q: q.trim().to_owned(), found })
+}
+
+async fn full(state: &AppState, me: Option<&Principal>, v: CaseView, people: &str) -> Result<Full, AppError> {
     let r = &v.request;
     let all = providers::list(state).await?;
     let qualify = v.can.qualify && r.status == RequestStatus::Submitted;
@@ -271,6 +318,10 @@ async fn full(state: &AppState, me: Option<&Principal>, v: CaseView) -> Result<F
         })
         .collect();
     let admin = me.is_some_and(Principal::is_admin);
+    let team = match (me, &v.mission) {
+        (Some(me), Some(_)) if v.can.manage => Some(team(state, me, &r.id, people).await?),
+        _ => None,
+    };
     let mission = v.mission.as_ref().map(|m| {
         let engaged: Vec<Choice> = m
             .engaged()
@@ -346,6 +397,7 @@ async fn full(state: &AppState, me: Option<&Principal>, v: CaseView) -> Result<F
                     }
                 })
                 .flatten(),
+            team,
         }
     });
     let recommendations = v
@@ -420,7 +472,8 @@ async fn full(state: &AppState, me: Option<&Principal>, v: CaseView) -> Result<F
     })
 }
 
-/// The page of case `id`, with `refusal` next to its form.
+/// The page of case `id`, with `refusal` next to its form; `people` is the search for
+/// a person to invite (the State's form).
 pub async fn page(
     state: &AppState,
     who: &Who,
@@ -428,9 +481,16 @@ pub async fn page(
     info_code: Option<&str>,
     refusal: Refusal,
     status: StatusCode,
+    people: &str,
 ) -> Result<Response, PageError> {
     let config = &who.config;
     let me = who.auth.as_ref().map(|a| &a.principal);
+    let invitation = match me {
+        Some(me) => cohesion_app::engineering::participants::invited(state, me, id)
+            .await
+            .map_err(|e| PageError::internal(config, e))?,
+        None => false,
+    };
     let seen = match read::get(state, me, id).await {
         Ok(s) => s,
         Err(AppError::NotFound(_)) => return Err(PageError::not_found(config)),
@@ -450,7 +510,7 @@ pub async fn page(
             );
             let (status, badge) = (r.status.label(), request_badge(r.status));
             let needs = r.needs.iter().map(|n| n.label()).collect();
-            let full = full(state, me, *v).await.map_err(|e| PageError::internal(config, e))?;
+            let full = full(state, me, *v, people).await.map_err(|e| PageError::internal(config, e))?;
             CasePage {
                 layout: Layout::new(config, title.clone(), Nav::Engineering)
                     .crumb("Ingénierie sur mesure", "/ingenierie"),
@@ -466,6 +526,7 @@ pub async fn page(
                 needs,
                 full: Some(full),
                 public: None,
+                invitation,
             }
         }
         Seen::Public(p) => {
@@ -494,6 +555,7 @@ pub async fn page(
                     cost: format_euros(p.cost_cents),
                 }),
                 full: None,
+                invitation,
             }
         }
     };
@@ -507,5 +569,6 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, PageError> {
-    page(&state, &who, &id, q.info.as_deref(), Refusal::default(), StatusCode::OK).await
+    let people = q.personne.as_deref().unwrap_or("");
+    page(&state, &who, &id, q.info.as_deref(), Refusal::default(), StatusCode::OK, people).await
 }

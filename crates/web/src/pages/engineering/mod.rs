@@ -1,13 +1,15 @@
 //! The engineering offer's pages: the request form ([`request`]), the list of the
 //! requests one may see with its filters ([`list`]), one request and its mission
 //! ([`case`]) with its forms ([`actions`]), the providers' directory and the missions
-//! offered to one's provider ([`providers`]), the dashboard ([`dashboard`]) and the
+//! offered to one's provider ([`providers`]), the providers' CSV import for admins
+//! ([`import`]), the dashboard ([`dashboard`]) and the
 //! territory page's section ([`section`]). Everything goes through
 //! [`cohesion_app::engineering`], which decides who may do what.
 
 pub mod actions;
 pub mod case;
 pub mod dashboard;
+pub mod import;
 pub mod list;
 pub mod providers;
 pub mod request;

@@ -327,6 +327,46 @@ fn p_rate<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+fn p_invite<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, scope).await;
+        let person = w.person_of(Who::ProgrammeManager).expect("person").to_string();
+        let fields = [("person", person.as_str()), ("role", "observer")];
+        page_form(format!("/ingenierie/demandes/{id}/participants"), &fields, false)
+    })
+}
+
+fn p_accept_invitation<'a>(w: &'a World, who: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let id = accepted(w, Scope::In).await;
+        // The invitation is the actor's own (anonymous: someone else's).
+        let person = w.person_of(who).or_else(|| w.person_of(Who::ProgrammeManager)).expect("person");
+        let path = format!("/api/v1/engineering/requests/{id}/participants");
+        let (s, c) =
+            w.admin_call(reqwest::Method::POST, &path, json!({"person": person.to_string(), "role": "observer"})).await;
+        assert_eq!(s, 200, "invite: {c}");
+        page_form(format!("/ingenierie/demandes/{id}/invitation"), &[], false)
+    })
+}
+
+fn providers_csv(w: &World) -> String {
+    format!("name;kind;siren;competences;departements;capacity\nCAUE {};caue;;planning_urbanism;42 43;2\n", w.fresh())
+}
+
+fn p_import_check<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let csv = providers_csv(w);
+        page_form("/ingenierie/prestataires/import".into(), &[("fichier", csv.as_str())], true)
+    })
+}
+
+fn p_import_apply<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let csv = providers_csv(w);
+        page_form("/ingenierie/prestataires/import/appliquer".into(), &[("contenu", csv.as_str())], false)
+    })
+}
+
 fn b_create<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     Box::pin(async move { api("/api/v1/engineering/requests".into(), Some(request_body(w, scope))) })
 }
@@ -521,6 +561,22 @@ pub fn ops() -> Vec<Op> {
         op("POST", "/ingenierie/demander", true, party_rule, p_request, "as `POST /api/v1/engineering/requests`"),
         op(
             "POST",
+            "/ingenierie/prestataires/import",
+            false,
+            admin_only,
+            p_import_check,
+            "admins; checks the file and writes nothing (as `POST /api/v1/engineering/providers/import`)",
+        ),
+        op(
+            "POST",
+            "/ingenierie/prestataires/import/appliquer",
+            false,
+            admin_only,
+            p_import_apply,
+            "as `POST /api/v1/engineering/providers/import`",
+        ),
+        op(
+            "POST",
             "/ingenierie/demandes/{id}/qualification",
             true,
             state_rule,
@@ -582,6 +638,22 @@ pub fn ops() -> Vec<Op> {
             state_rule,
             p_milestone_done,
             "as `POST /api/v1/engineering/requests/{id}/milestones/{milestone}/done`",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/participants",
+            true,
+            state_rule,
+            p_invite,
+            "as `POST /api/v1/engineering/requests/{id}/participants` (the page: the delegate, admins)",
+        ),
+        op(
+            "POST",
+            "/ingenierie/demandes/{id}/invitation",
+            false,
+            signed_in,
+            p_accept_invitation,
+            "as `POST /api/v1/engineering/requests/{id}/invitation`",
         ),
         op(
             "POST",

@@ -2,6 +2,7 @@
 //! database (with its referential, its mail going to a local SMTP sink), and
 //! [`Browser`], a cookie-keeping client.
 
+pub mod engineering;
 pub mod smtp;
 
 use std::net::SocketAddr;
