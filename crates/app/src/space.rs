@@ -310,7 +310,11 @@ pub async fn role_reason(app: &App, role: &Role) -> Result<String, cohesion_stor
     let org = |id| async move { app.store.organisation(id).await.map(|o| o.map(|o| o.name).unwrap_or_default()) };
     Ok(match role {
         Role::Admin => "administrateur de la plateforme".to_owned(),
-        Role::ProgrammeManager { programme } => format!("responsable du programme « {programme} »"),
+        Role::ProgrammeManager { programme } => {
+            let snapshot = app.current();
+            let name = snapshot.programmes.programme(programme).map_or_else(|| programme.clone(), |p| p.name.clone());
+            format!("responsable du programme « {name} »")
+        }
         Role::Delegate { departement } => format!("délégué territorial de l’État dans le département {departement}"),
         Role::Local { organisation, .. } => format!("représentant de la collectivité {}", org(*organisation).await?),
         Role::Partner { organisation } => format!("partenaire pour {}", org(*organisation).await?),
