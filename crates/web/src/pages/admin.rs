@@ -82,6 +82,15 @@ fn admin(who: &Who) -> Result<(), Box<Response>> {
     who.allowed(rules::can_administer_people).map(|_| ())
 }
 
+/// What a form of these pages answers when it may not go on.
+type Refusal = Box<Result<Response, PageError>>;
+
+/// A form's CSRF token checked, then the signed-in admin; otherwise what to answer.
+fn form_admin(who: &Who, csrf: &str) -> Result<std::sync::Arc<crate::auth::Authenticated>, Refusal> {
+    who.check_csrf(csrf).map_err(|e| Box::new(Err(e)))?;
+    who.allowed(rules::can_administer_people).cloned().map_err(|r| Box::new(Ok(*r)))
+}
+
 async fn people_page(
     state: &AppState,
     who: &Who,
@@ -208,11 +217,10 @@ pub async fn invite(
     who: Who,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    if let Err(r) = admin(&who) {
-        return Ok(*r);
-    }
-    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let me = match form_admin(&who, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
     let role = role_view(&form.role, &form.programme, &form.departement, &form.organisation);
     let invitation =
         Invitation { email: form.email, given_name: form.given_name, usual_name: form.usual_name, roles: vec![role] };
@@ -335,10 +343,10 @@ pub async fn create_organisation(
     who: Who,
     Form(form): Form<OrganisationForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    if let Err(r) = admin(&who) {
-        return Ok(*r);
-    }
+    let me = match form_admin(&who, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
     let view = organisation_view(&state, &form);
     if form.chercher.as_deref() == Some("territory") {
         return Ok(
@@ -353,7 +361,6 @@ pub async fn create_organisation(
         territory: nonempty(&form.territory),
         version: None,
     };
-    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
     let errors = match organisation::create(&state, &me.principal, &who.by(), &body).await {
         Ok(_) => return Ok(Redirect::to("/administration/organisations?info=ajout").into_response()),
         Err(AppError::Conflict(_)) => vec!["Une organisation a déjà ce SIRET ou ce territoire.".to_owned()],
@@ -508,11 +515,10 @@ pub async fn grant_role(
     Path(id): Path<String>,
     Form(form): Form<GrantForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    if let Err(r) = admin(&who) {
-        return Ok(*r);
-    }
-    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let me = match form_admin(&who, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
     let role = role_view(&form.role, &form.programme, &form.departement, &form.organisation);
     let done = person::grant(&state, &me.principal, &who.by(), &id, &role).await.map(|_| ());
     after(&state, &who, &id, done, "role").await
@@ -531,11 +537,10 @@ pub async fn revoke_role(
     Path((id, grant)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    if let Err(r) = admin(&who) {
-        return Ok(*r);
-    }
-    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let me = match form_admin(&who, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
     let done = person::revoke(&state, &me.principal, &who.by(), &id, &grant).await;
     after(&state, &who, &id, done, "retrait").await
 }
@@ -547,11 +552,10 @@ pub async fn resend_invitation(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    if let Err(r) = admin(&who) {
-        return Ok(*r);
-    }
-    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let me = match form_admin(&who, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
     let Ok(person) = Uuid::parse_str(&id) else { return Err(PageError::not_found(&who.config)) };
     let done = account::resend_invitation(&state, &state.auth, &me.principal, &who.by(), person).await;
     after(&state, &who, &id, done, "invitation").await
@@ -573,11 +577,10 @@ pub async fn set_account(
     Path(id): Path<String>,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, PageError> {
-    who.check_csrf(&form.csrf)?;
-    if let Err(r) = admin(&who) {
-        return Ok(*r);
-    }
-    let Some(me) = who.auth.clone() else { return Err(PageError::forbidden(&who.config)) };
+    let me = match form_admin(&who, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
     let active = match form.actif.as_str() {
         "oui" => true,
         "non" => false,

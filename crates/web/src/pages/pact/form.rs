@@ -16,7 +16,7 @@ use cohesion_core::pact::{PactContent, PactKind, Party, PartyKind, STATE_PARTY, 
 use cohesion_core::territory::{TerritoryKind, TerritoryRef};
 
 use crate::AppState;
-use crate::pages::components::Choice;
+use crate::pages::components::{Choice, territory_label};
 use crate::pages::error::{PageError, render};
 use crate::pages::layout::{Layout, Nav};
 use crate::pages::pact::may_create;
@@ -344,25 +344,6 @@ struct FormPage {
     /// A fault of the whole form (not allowed, stale revision), in French.
     alert: Option<String>,
     editing: bool,
-}
-
-fn territory_label(state: &AppState, t: &TerritoryRef) -> String {
-    let snapshot = state.current();
-    let r = &snapshot.referential;
-    match r.get_ref(t) {
-        Some(x) => {
-            let dep = x
-                .parents
-                .departement
-                .as_deref()
-                .filter(|_| x.kind != TerritoryKind::Departement)
-                .and_then(|d| r.get(TerritoryKind::Departement, d))
-                .map(|d| format!(", {} ({})", d.name, d.code))
-                .unwrap_or_default();
-            format!("{} — {}{dep}", x.name, crate::pages::layout::kind_label(x.kind).to_lowercase())
-        }
-        None => t.to_string(),
-    }
 }
 
 fn party_label(p: &Party) -> String {
