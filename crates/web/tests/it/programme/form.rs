@@ -342,6 +342,30 @@ async fn member_list_forms() {
     app.db.cleanup().await;
 }
 
+/// A programme manager's invitation names the programme, not its code.
+#[tokio::test]
+async fn an_invitation_names_the_programme() {
+    let app = app(TestDb::sqlite().await.expect("db")).await;
+    let mut b = signed_in(&app, ADMIN).await;
+    let (_, _, html) = b.get(&app.url("/profil")).await;
+    let invitation = serde_json::json!({"email": "chef.pvd@anct.gouv.fr",
+        "roles": [{"role": "programme_manager", "programme": "pvd"}]});
+    let res = b
+        .client
+        .post(app.url("/api/v1/people/invitations"))
+        .header("cookie", b.cookie_header())
+        .header("x-csrf-token", csrf_of(&html))
+        .json(&invitation)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 201);
+    let mail = app.mail.nth(1).await;
+    assert!(mail.to.iter().any(|t| t.contains("chef.pvd@")), "{mail:?}");
+    assert!(mail.text.contains("responsable du programme « Petites villes de demain »"), "{}", mail.text);
+    app.db.cleanup().await;
+}
+
 #[tokio::test]
 async fn action_and_rule_forms() {
     let app = app(TestDb::sqlite().await.expect("db")).await;
