@@ -251,22 +251,9 @@ impl TerritoryPicker {
         let q = q.trim().to_owned();
         let mut picker = TerritoryPicker { chosen, q, ..TerritoryPicker::default() };
         if search && !picker.q.is_empty() {
-            let snapshot = state.current();
-            let r = &snapshot.referential;
-            let query = cohesion_core::territory::search::Query {
-                text: &picker.q,
-                kind: None,
-                parent: None,
-                limit: 10,
-                offset: 0,
-            };
-            picker.found = snapshot
-                .index
-                .search(r, &query)
-                .items
-                .iter()
-                .filter_map(|&i| r.all().get(i as usize))
-                .map(|t| cohesion_core::territory::TerritoryRef { kind: t.kind, code: t.code.clone() })
+            picker.found = found_territories(state, &picker.q, 10)
+                .into_iter()
+                .map(|t| cohesion_core::territory::TerritoryRef { kind: t.kind, code: t.code })
                 .filter(|t| picker.chosen.as_ref().is_none_or(|(v, _)| *v != t.to_string()))
                 .map(|t| (t.to_string(), territory_label(state, &t)))
                 .collect();
@@ -276,6 +263,15 @@ impl TerritoryPicker {
         }
         picker
     }
+}
+
+/// The first `limit` territories the search finds for `q`, best first (the territory
+/// search of the site: names with their elisions, codes, postcodes, former communes).
+pub fn found_territories(state: &crate::AppState, q: &str, limit: usize) -> Vec<cohesion_core::territory::Territory> {
+    let snapshot = state.current();
+    let r = &snapshot.referential;
+    let query = cohesion_core::territory::search::Query { text: q, kind: None, parent: None, limit, offset: 0 };
+    snapshot.index.search(r, &query).items.iter().filter_map(|&i| r.all().get(i as usize)).cloned().collect()
 }
 
 /// A territory as a choice names it: « Saint-Étienne — commune, Loire (42) ».

@@ -16,7 +16,7 @@ use cohesion_core::pact::{PactContent, PactKind, Party, PartyKind, STATE_PARTY, 
 use cohesion_core::territory::{TerritoryKind, TerritoryRef};
 
 use crate::AppState;
-use crate::pages::components::{Choice, territory_label};
+use crate::pages::components::{Choice, found_territories, territory_label};
 use crate::pages::error::{PageError, render};
 use crate::pages::layout::{Layout, Nav};
 use crate::pages::pact::may_create;
@@ -356,17 +356,10 @@ fn party_label(p: &Party) -> String {
 /// The territories matching `q`, as checkboxes not yet ticked (those already chosen
 /// are left out); `kinds` narrows to the collectivities a party can be.
 fn find_territories(state: &AppState, q: &str, skip: &[String], parties: bool) -> Vec<(TerritoryRef, String)> {
-    let snapshot = state.current();
-    let r = &snapshot.referential;
-    let query = cohesion_core::territory::search::Query { text: q, kind: None, parent: None, limit: 40, offset: 0 };
-    snapshot
-        .index
-        .search(r, &query)
-        .items
-        .iter()
-        .filter_map(|&i| r.all().get(i as usize))
+    found_territories(state, q, 40)
+        .into_iter()
         .filter(|t| !parties || (t.siren.is_some() && t.kind != TerritoryKind::ArrondissementMunicipal))
-        .map(|t| (TerritoryRef { kind: t.kind, code: t.code.clone() }, t.name.clone()))
+        .map(|t| (TerritoryRef { kind: t.kind, code: t.code }, t.name))
         .filter(|(t, _)| !skip.contains(&t.to_string()))
         .take(FOUND)
         .collect()
