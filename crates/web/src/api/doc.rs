@@ -3,8 +3,9 @@
 //! the document knows every status it may receive, each a problem document.
 //!
 //! - 400 on every operation: `input::guard` refuses control characters in the path,
-//!   the query and form fields, and unreadable path or query parameters are refused
-//!   before the handler runs;
+//!   the query and form fields, unreadable path or query parameters are refused
+//!   before the handler runs, and so is any query parameter the operation does not
+//!   declare (`api::query`, code `unknown_parameter`);
 //! - 404 on every operation whose path names something (`{id}`, `{code}`…): it may not
 //!   exist;
 //! - 413 on every operation with a body: a body over the limit;
@@ -32,7 +33,7 @@ fn complete(path: &str, op: &mut Operation) {
     };
     add(
         "400",
-        "The request cannot be read: a control character in the path, the query or a field, or a parameter of the wrong form",
+        "The request cannot be read: a control character in the path, the query or a field, a parameter of the wrong form, or a query parameter the operation does not declare (`unknown_parameter`)",
     );
     add("500", "A failure that is not the client's (logged with the request id)");
     if path.contains('{') {

@@ -20,3 +20,4 @@ mod project;
 mod space;
 mod support;
 mod territory;
+mod unknown_parameters;
