@@ -63,6 +63,14 @@ pub enum AppError {
     /// A stale write, or a state that forbids the change.
     #[error("{0}")]
     Conflict(String),
+    /// What would be created exists already (another project holds the identifier):
+    /// `existing` is its id, for the caller to read or update it.
+    #[error("{detail}")]
+    Exists { detail: String, existing: String },
+    /// The version the caller conditioned its write on (`If-Match`) is not the
+    /// current one, or there is none: nothing was written.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// The input is wrong: every fault, by field.
     #[error("{}", .0.iter().map(|f| format!("{}: {}", f.field, f.message())).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Fault>),

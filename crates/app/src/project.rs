@@ -8,7 +8,7 @@ pub mod catalog;
 use std::collections::HashSet;
 
 use cohesion_core::access::Principal;
-use cohesion_core::project::{self, FieldFault, Phase, Project, ProjectInput, Transition};
+use cohesion_core::project::{self, ExternalId, FieldFault, Phase, Project, ProjectInput, Transition};
 use cohesion_core::territory::TerritoryRef;
 use cohesion_store::project::WriteError;
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,9 @@ pub struct ListParams {
     pub programme: Option<String>,
     /// A pact id: the projects that are actions of its current version.
     pub pact: Option<String>,
+    /// `tool:id` (e.g. `recoco:1234`): the project holding this identifier in another
+    /// national tool (none if no project does).
+    pub external_id: Option<String>,
     /// Page size, 1 to 200 (default 20).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
@@ -122,6 +125,11 @@ pub fn filter_of(app: &App, p: &ListParams) -> Result<(Filter, usize, usize), Ap
             }
         }
     };
+    if let Some(x) = p.external_id.as_deref().filter(|t| !t.is_empty())
+        && ExternalId::parse(x).is_none()
+    {
+        bad("external_id", ParamFault::Unknown { value: x.into(), what: "an identifier tool:id (e.g. recoco:1234)" });
+    }
     let limit = p.limit.unwrap_or(20);
     param::limit(limit, &mut faults);
     if !faults.is_empty() {
@@ -145,13 +153,25 @@ pub fn programme_territories(snapshot: &Snapshot, code: &str) -> HashSet<Territo
 
 /// Narrows `filter` to the actions of the pact named in `p`, if any: of its version in
 /// force, as anyone reads it (project lists are the same for everyone; a pact not yet
-/// signed is not told).
-pub async fn with_pact(app: &App, p: &ListParams, filter: &mut Filter) -> Result<(), AppError> {
+/// signed is not told); and to the project holding the external identifier named, if
+/// any (none when no project holds it).
+pub async fn narrow(app: &App, p: &ListParams, filter: &mut Filter) -> Result<(), AppError> {
     if let Some(id) = p.pact.as_deref().filter(|t| !t.is_empty()) {
         match crate::pact::read::get(app, None, id).await? {
             Some(o) => filter.ids = Some(o.pact.current().content.actions.iter().cloned().collect()),
             None => return Err(AppError::invalid("pact", ParamFault::NoSuch { what: "pact", id: id.into() })),
         }
+    }
+    if let Some(x) = p.external_id.as_deref().filter(|t| !t.is_empty()) {
+        let x = ExternalId::parse(x).ok_or_else(|| {
+            AppError::invalid("external_id", ParamFault::Unknown { value: x.into(), what: "an identifier tool:id" })
+        })?;
+        let holder: HashSet<String> =
+            app.store.project_by_external_id(&x.tool, &x.id).await?.map(|p| p.id).into_iter().collect();
+        filter.ids = Some(match filter.ids.take() {
+            Some(ids) => ids.intersection(&holder).cloned().collect(),
+            None => holder,
+        });
     }
     Ok(())
 }
@@ -168,7 +188,7 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 /// without), a page of them and their count.
 pub async fn list(app: &App, params: &ListParams) -> Result<Page<ProjectSummary>, AppError> {
     let (mut filter, limit, offset) = filter_of(app, params)?;
-    with_pact(app, params, &mut filter).await?;
+    narrow(app, params, &mut filter).await?;
     search(app, &filter, offset, limit)
 }
 
@@ -180,6 +200,14 @@ pub fn search(app: &App, filter: &Filter, offset: usize, limit: usize) -> Result
 /// One project, as stored (its current version).
 pub async fn get(app: &App, id: &str) -> Result<Project, AppError> {
     app.store.project(id).await?.ok_or_else(|| AppError::NotFound(format!("no project {id}")))
+}
+
+/// The project holding `key` in its tool.
+pub async fn get_by_external_id(app: &App, key: &ExternalId) -> Result<Project, AppError> {
+    app.store
+        .project_by_external_id(&key.tool, &key.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no project holds {key}")))
 }
 
 /// A project's faults, and the indicator codes the catalogue does not know.
@@ -210,7 +238,7 @@ pub fn write_error(e: WriteError) -> AppError {
             current.version
         )),
         WriteError::ExternalIdTaken { id, project } => {
-            AppError::Conflict(format!("{}:{} already identifies project {project}", id.tool, id.id))
+            AppError::Exists { detail: format!("{id} already identifies project {project}"), existing: project }
         }
         WriteError::Store(e) => e.into(),
     }
@@ -280,6 +308,106 @@ pub async fn update(app: &App, who: &Principal, id: &str, expected: i64, patch: 
     let p = app.store.update_project(id, expected, &input, &actor(who)).await.map_err(write_error)?;
     publish(app, &p).await?;
     Ok(p)
+}
+
+/// What an upsert is conditioned on (the API's `If-Match`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    /// Nothing: create or replace, whatever the current version.
+    Nothing,
+    /// `*`: only if the project exists.
+    Exists,
+    /// Only if the project is at this version.
+    Version(i64),
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Changed,
+    /// The input was the project as stored: nothing was written.
+    Unchanged,
+}
+
+/// Creates or replaces the project that `key` identifies in its tool, as a client
+/// syncing from another national tool does, any number of times: created the first
+/// time, replaced after, left alone (nothing written, the version kept) when the input
+/// is the project as stored. The input may repeat the key among its `external_ids`,
+/// not contradict it; it is added last when missing (the same identifiers in another
+/// order are no change). Authorised as a creation
+/// (`can_create`) or as a change (`can_edit`, on the state before and after); a
+/// change obeys `validate_change` (the phase goes forward only).
+pub async fn upsert(
+    app: &App,
+    who: &Principal,
+    key: &ExternalId,
+    mut input: ProjectInput,
+    condition: IfMatch,
+) -> Result<(Project, Upserted), AppError> {
+    let mut faults = Vec::new();
+    if !project::is_tool(&key.tool) {
+        faults.push(Fault::new("tool", ParamFault::Unknown { value: key.tool.clone(), what: "a tool name" }));
+    }
+    if key.id.trim().is_empty() || key.id.chars().count() > 200 {
+        faults.push(Fault::new("id", ParamFault::Unknown { value: key.id.clone(), what: "an identifier" }));
+    }
+    match input.external_ids.iter().position(|x| x.tool == key.tool) {
+        Some(i) if input.external_ids[i].id != key.id => faults.push(Fault::new(
+            format!("external_ids[{i}].id"),
+            project::ProjectFault::NotTheKey { key: key.to_string() },
+        )),
+        Some(_) => {}
+        None => input.external_ids.push(key.clone()),
+    }
+    if !faults.is_empty() {
+        return Err(AppError::Invalid(faults));
+    }
+    check(app, &input)?;
+    let current = app.store.project_by_external_id(&key.tool, &key.id).await?;
+    let failed = |what: String| Err(AppError::PreconditionFailed(what));
+    match (&current, condition) {
+        (None, IfMatch::Exists | IfMatch::Version(_)) => return failed(format!("no project holds {key}")),
+        (Some(c), IfMatch::Version(v)) if c.version != v => {
+            return failed(format!("the project {key} is at version {}, not {v}; nothing was written", c.version));
+        }
+        _ => {}
+    }
+    let snapshot = app.current();
+    let referential = &snapshot.referential;
+    let Some(current) = current else {
+        if !project::can_create(who, &input, referential) {
+            return Err(AppError::Forbidden("you do not act on every territory of this project".into()));
+        }
+        let p = app.store.create_project(&input, &actor(who)).await.map_err(write_error)?;
+        publish(app, &p).await?;
+        return Ok((p, Upserted::Created));
+    };
+    // The same identifiers in another order are the same: keep the stored order.
+    let (mut stored, mut given) = (current.input.external_ids.clone(), input.external_ids.clone());
+    stored.sort();
+    given.sort();
+    if stored == given {
+        input.external_ids = current.input.external_ids.clone();
+    }
+    if !project::can_edit(who, &current, &input, referential) {
+        return Err(AppError::Forbidden("you do not act on this project's territories".into()));
+    }
+    if current.input == input {
+        return Ok((current, Upserted::Unchanged));
+    }
+    let change = project::validate_change(&current.input, &input);
+    if !change.is_empty() {
+        return Err(AppError::Invalid(fields("", change)));
+    }
+    let p = match app.store.update_project(&current.id, current.version, &input, &actor(who)).await {
+        Err(WriteError::Stale { current, .. }) if condition != IfMatch::Nothing => {
+            return failed(format!("the project {key} changed meanwhile: it is at version {}", current.version));
+        }
+        other => other.map_err(write_error)?,
+    };
+    publish(app, &p).await?;
+    Ok((p, Upserted::Changed))
 }
 
 /// The projects section of a territory (also in its overview): the newest first, and

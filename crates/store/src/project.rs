@@ -1,6 +1,8 @@
 //! Stored projects: each write in one transaction with its audit event, guarded by
 //! the version the writer read (a stale write is refused with the current project,
-//! never applied over it), and an import that upserts by external identifier.
+//! never applied over it), and an import that upserts by external identifier (the
+//! upsert of one project is `app::project::upsert`: it authorises between the read and
+//! the write).
 
 use std::collections::HashMap;
 
@@ -293,26 +295,6 @@ impl Store {
             tx.commit().await?;
             Ok(after)
         })
-    }
-
-    /// Creates or replaces the project identified by `key` in its tool: what a client
-    /// syncing from another national tool calls, any number of times. Returns the
-    /// project and whether it was created; an identical input writes nothing.
-    pub async fn upsert_project(
-        &self,
-        key: &ExternalId,
-        input: &ProjectInput,
-        actor: &str,
-    ) -> Result<(Project, bool), WriteError> {
-        let mut input = input.clone();
-        if !input.external_ids.contains(key) {
-            input.external_ids.push(key.clone());
-        }
-        match self.project_by_external_id(&key.tool, &key.id).await? {
-            None => Ok((self.create_project(&input, actor).await?, true)),
-            Some(p) if p.input == input => Ok((p, false)),
-            Some(p) => Ok((self.update_project(&p.id, p.version, &input, actor).await?, false)),
-        }
     }
 
     /// Upserts many projects keyed by their identifier in `tool` (each input must

@@ -24,6 +24,9 @@ pub struct Problem {
     /// For invalid input: every field at fault.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `already_exists` (409): the id of what exists, to read or update it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -45,6 +48,12 @@ pub enum ApiError {
     /// A stale write (version mismatch) or a state that forbids it: 409.
     #[error("{0}")]
     Conflict(String),
+    /// What would be created exists already: 409 with its id in `existing_id`.
+    #[error("{detail}")]
+    Exists { detail: String, existing_id: String },
+    /// `If-Match` names a version that is not the current one (or nothing exists): 412.
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String, errors: Vec<FieldError> },
     /// A body over the size limit: 413.
@@ -72,6 +81,10 @@ impl ApiError {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            ApiError::Exists { .. } => (StatusCode::CONFLICT, "already_exists", "Already exists"),
+            ApiError::PreconditionFailed(_) => {
+                (StatusCode::PRECONDITION_FAILED, "precondition_failed", "Precondition failed")
+            }
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code, "Bad request"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", "Payload too large"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
@@ -89,6 +102,8 @@ impl From<cohesion_app::AppError> for ApiError {
             E::Unauthenticated => ApiError::Unauthenticated,
             E::Forbidden(m) => ApiError::Forbidden(m),
             E::Conflict(m) => ApiError::Conflict(m),
+            E::Exists { detail, existing } => ApiError::Exists { detail, existing_id: existing },
+            E::PreconditionFailed(m) => ApiError::PreconditionFailed(m),
             E::Invalid(faults) => ApiError::invalid_fields(
                 faults.iter().map(|f| FieldError { field: f.field.clone(), message: f.message() }).collect(),
             ),
@@ -175,6 +190,7 @@ pub async fn problems_only(req: axum::extract::Request, next: axum::middleware::
         detail: if status.is_server_error() { "Internal error".into() } else { detail },
         code: code.to_owned(),
         errors: Vec::new(),
+        existing_id: None,
     };
     let mut answer = (status, Json(problem)).into_response();
     for (name, value) in parts.headers.iter().filter(|(n, _)| *n == header::ALLOW) {
@@ -194,9 +210,10 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let errors = match self {
-            ApiError::BadRequest { errors, .. } => errors,
-            _ => Vec::new(),
+        let (errors, existing_id) = match self {
+            ApiError::BadRequest { errors, .. } => (errors, None),
+            ApiError::Exists { existing_id, .. } => (Vec::new(), Some(existing_id)),
+            _ => (Vec::new(), None),
         };
         let problem = Problem {
             kind: format!("/problems/{code}"),
@@ -205,6 +222,7 @@ impl IntoResponse for ApiError {
             detail,
             code: code.to_owned(),
             errors,
+            existing_id,
         };
         let mut response = (status, Json(problem)).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));

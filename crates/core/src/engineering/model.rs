@@ -148,18 +148,10 @@ pub struct Request {
     pub revision: i64,
 }
 
-/// A project's identifier in another national tool (e.g. `recoco`, `aides-territoires`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ExternalId {
-    pub tool: String,
-    pub id: String,
-}
-
-/// Whether `tool` names a tool: 1 to 40 lowercase ASCII letters, digits, `-` or `_`.
-pub fn is_tool(tool: &str) -> bool {
-    (1..=40).contains(&tool.len())
-        && tool.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-}
+/// A project's identifier in another national tool: the one model of projects
+/// (`project::ExternalId`), so that a request's identifiers and its project's are
+/// compared and looked up alike.
+pub use crate::project::{ExternalId, is_tool};
 
 /// What kind of organisation a provider is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -61,12 +61,15 @@ pub enum ProjectFault {
     BudgetYear,
     #[error("amounts cannot be negative")]
     NegativeAmounts,
-    #[error("a tool name in lowercase letters, digits and hyphens")]
+    #[error("a tool name of 1 to 40 lowercase letters, digits, hyphens or underscores")]
     ToolName,
     #[error("the identifier in that tool")]
     ExternalIdRequired,
     #[error("one identifier per tool")]
     ToolTwice,
+    /// An upsert's body names, for the tool of its address, another identifier.
+    #[error("the address names this project {key}: its identifier in that tool cannot differ")]
+    NotTheKey { key: String },
     /// The phase goes back (labels in French, as the model names them).
     #[error("a project does not go back from {from} to {to}")]
     PhaseBack { from: &'static str, to: &'static str },

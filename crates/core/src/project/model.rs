@@ -116,7 +116,29 @@ pub struct ExternalId {
     pub id: String,
 }
 
-/// The known tools (others are accepted when written in lowercase with hyphens).
+/// Whether `tool` names a tool: 1 to 40 lowercase ASCII letters, digits, `-` or `_`
+/// (engineering requests and projects follow the one rule).
+pub fn is_tool(tool: &str) -> bool {
+    (1..=40).contains(&tool.len())
+        && tool.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+impl ExternalId {
+    /// `tool:id`, as the list's `external_id` filter and the CSV export write it.
+    pub fn parse(s: &str) -> Option<ExternalId> {
+        let (tool, id) = s.split_once(':')?;
+        (is_tool(tool) && !id.trim().is_empty() && id.chars().count() <= 200)
+            .then(|| ExternalId { tool: tool.to_owned(), id: id.to_owned() })
+    }
+}
+
+impl std::fmt::Display for ExternalId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.tool, self.id)
+    }
+}
+
+/// The known tools (others are accepted when they follow [`is_tool`]).
 pub const KNOWN_TOOLS: [(&str, &str); 5] = [
     ("mon-espace-collectivite", "Mon Espace Collectivité"),
     ("territoires-en-transitions", "Territoires en Transitions"),

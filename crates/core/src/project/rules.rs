@@ -126,13 +126,13 @@ pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<
     }
     let mut tools = HashSet::new();
     for (i, x) in p.external_ids.iter().enumerate() {
-        let ok =
-            !x.tool.is_empty() && x.tool.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !ok {
+        if !super::model::is_tool(&x.tool) {
             fault(f, format!("external_ids[{i}].tool"), F::ToolName);
         }
         if x.id.trim().is_empty() {
             fault(f, format!("external_ids[{i}].id"), F::ExternalIdRequired);
+        } else if x.id.chars().count() > 200 {
+            fault(f, format!("external_ids[{i}].id"), F::TooLong { max: 200 });
         }
         if !tools.insert(&x.tool) {
             fault(f, format!("external_ids[{i}].tool"), F::ToolTwice);

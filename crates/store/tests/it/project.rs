@@ -59,16 +59,11 @@ async fn project_story(store: &Store) {
         Err(WriteError::ExternalIdTaken { .. })
     ));
 
-    // Upsert by external id: creates, then changes nothing, then updates.
-    let key = ExternalId { tool: "territoires-en-transitions".into(), id: "fa-7".into() };
-    let (u, created) = store.upsert_project(&key, &input("Piste cyclable", "3"), "tet").await.expect("upsert");
-    assert!(created);
-    let (u2, created) = store.upsert_project(&key, &input("Piste cyclable", "3"), "tet").await.expect("upsert");
-    assert!(!created);
-    assert_eq!(u2.version, u.version, "an identical upsert writes nothing");
-    let (u3, _) = store.upsert_project(&key, &input("Piste cyclable sécurisée", "3"), "tet").await.expect("upsert");
-    assert_eq!((u3.id.as_str(), u3.version), (u.id.as_str(), 2));
+    // Found by an identifier in a tool (what the upsert of `app::project` reads first).
+    let u = store.create_project(&input("Piste cyclable", "3"), "tet").await.expect("create");
     assert_eq!(store.project_by_external_id("recoco", "3").await.expect("by id").map(|p| p.id), Some(u.id.clone()));
+    assert!(store.project_by_external_id("recoco", "4").await.expect("by id").is_none());
+    assert!(store.project_by_external_id("tet", "3").await.expect("by id").is_none());
 
     let events = store.audit_for("project", &a.id).await.expect("audit");
     let actions: Vec<(&str, &str)> = events.iter().map(|e| (e.action.as_str(), e.actor.as_str())).collect();

@@ -24,3 +24,17 @@ pub fn if_match(headers: &HeaderMap, detail: &'static str) -> Result<i64, ApiErr
         .and_then(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse().ok())
         .ok_or_else(|| ApiError::bad_request("if_match_required", detail))
 }
+
+/// What an optional `If-Match` asks: nothing when absent, `*` (the entity must exist),
+/// or a version; an unreadable one is refused.
+pub fn if_match_optional(headers: &HeaderMap) -> Result<cohesion_app::project::IfMatch, ApiError> {
+    use cohesion_app::project::IfMatch;
+    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(IfMatch::Nothing) };
+    let text = v.to_str().map(str::trim).unwrap_or_default();
+    if text == "*" {
+        return Ok(IfMatch::Exists);
+    }
+    text.trim_start_matches("W/").trim_matches('"').parse().map(IfMatch::Version).map_err(|_| {
+        ApiError::bad_request("invalid_if_match", "If-Match: a version as its ETag gives it (\"3\"), or *")
+    })
+}

@@ -135,6 +135,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(evaluation::detail))
         .routes(routes!(project::read::list, project::write::create))
         .routes(routes!(project::read::detail, project::write::update))
+        .routes(routes!(project::read::by_external_id, project::write::upsert))
         .routes(routes!(project::read::search))
         .routes(routes!(project::read::of_territory))
         .routes(routes!(project::export::projects_csv))

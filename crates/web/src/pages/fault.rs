@@ -115,9 +115,12 @@ pub fn project(f: &ProjectFault) -> String {
         F::UnknownIndicator(c) => format!("« {c} » n’est pas un indicateur du catalogue."),
         F::BudgetYear => "Une année entre 1900 et 2100.".into(),
         F::NegativeAmounts => "Les montants ne peuvent pas être négatifs.".into(),
-        F::ToolName => "Le nom de l’outil s’écrit en minuscules, chiffres et tirets.".into(),
+        F::ToolName => "Le nom de l’outil s’écrit en 1 à 40 minuscules, chiffres, tirets ou soulignés.".into(),
         F::ExternalIdRequired => "Donnez l’identifiant du projet dans cet outil.".into(),
         F::ToolTwice => "Un seul identifiant par outil.".into(),
+        F::NotTheKey { key } => {
+            format!("L’adresse désigne le projet {key} : son identifiant dans cet outil ne peut pas différer.")
+        }
         F::PhaseBack { from, to } => format!("Un projet ne revient pas de la phase « {from} » à « {to} »."),
         F::PhaseFrozen { status } => format!("Le projet est « {status} » : sa phase ne change plus."),
     }

@@ -12,10 +12,11 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::api::{ApiQuery, download};
 use crate::error::{ApiError, Problem};
-use cohesion_app::project::{ListParams, filter_of, with_pact};
+use cohesion_app::project::{ListParams, filter_of, narrow};
 
-/// Columns of the projects export, named after the `projets-territoire` schema.
-pub(crate) const COLUMNS: [&str; 15] = [
+/// Columns of the CSV export, named after the `projets-territoire` schema (with the
+/// project's `id` and when it last changed, `updatedAt`, for incremental syncs).
+pub(crate) const COLUMNS: [&str; 16] = [
     "id",
     "nom",
     "description",
@@ -31,17 +32,18 @@ pub(crate) const COLUMNS: [&str; 15] = [
     "budgetPrevisionnel",
     "montantSubventions",
     "identifiantsExternes",
+    "updatedAt",
 ];
 
 async fn selected(state: &AppState, params: &ListParams) -> Result<Vec<std::sync::Arc<Project>>, ApiError> {
     let (mut filter, _, _) = filter_of(state, &ListParams { limit: Some(1), ..params.clone() })?;
-    with_pact(state, params, &mut filter).await?;
+    narrow(state, params, &mut filter).await?;
     let catalog = state.projects.load();
     let all = catalog.len().max(1);
     Ok(catalog.search(&filter, 0, all).map_err(|e| ApiError::Internal(e.to_string()))?.items)
 }
 
-pub(crate) fn row(p: &Project) -> [String; 15] {
+pub(crate) fn row(p: &Project) -> [String; 16] {
     let i = &p.input;
     [
         p.id.clone(),
@@ -58,7 +60,8 @@ pub(crate) fn row(p: &Project) -> [String; 15] {
         i.end_date.clone().unwrap_or_default(),
         i.total_cost_cents.map(euros_decimal).unwrap_or_default(),
         euros_decimal(i.financed_cents()),
-        i.external_ids.iter().map(|x| format!("{}:{}", x.tool, x.id)).collect::<Vec<_>>().join(";"),
+        i.external_ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
+        p.updated_at.clone(),
     ]
 }
 

@@ -78,6 +78,21 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Re
     Ok(with_etag(StatusCode::OK, &project::get(&state, &id).await?))
 }
 
+/// The project holding identifier `id` in the national tool `tool`, with its version as
+/// `ETag` (what a syncing client reads before `PUT`ting it with `If-Match`).
+#[utoipa::path(get, path = "/api/v1/projects/by-external-id/{tool}/{id}", tag = "projects",
+    params(("tool" = String, Path, description = "The tool (`recoco`, `les-communs`…)"),
+           ("id" = String, Path, description = "The project's identifier in that tool")),
+    responses((status = 200, description = "The project", body = Object),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn by_external_id(
+    State(state): State<AppState>,
+    Path((tool, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let key = cohesion_core::project::ExternalId { tool, id };
+    Ok(with_etag(StatusCode::OK, &project::get_by_external_id(&state, &key).await?))
+}
+
 /// The projects lying in a territory (everything inside it included), newest first,
 /// with their totals.
 #[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}/projects", tag = "projects",

@@ -1,11 +1,12 @@
-//! The writes of `/api/v1/projects`: create, and change with the version read in
-//! `If-Match` (JSON merge patch).
+//! The writes of `/api/v1/projects`: create, change with the version read in
+//! `If-Match` (JSON merge patch), and create-or-replace by an identifier in another
+//! national tool (`PUT /api/v1/projects/by-external-id/{tool}/{id}`).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use cohesion_app::project::{self};
-use cohesion_core::project::ProjectInput;
+use cohesion_app::project::{self, Upserted};
+use cohesion_core::project::{ExternalId, ProjectInput};
 use serde_json::Value;
 
 use super::read::with_etag;
@@ -21,7 +22,8 @@ use crate::error::{ApiError, Problem};
               (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json")))]
+              (status = 409, description = "`already_exists`: an identifier of `external_ids` is another project's, \
+                                            whose id is in `existing_id`", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     Actor(who): Actor,
@@ -51,4 +53,44 @@ pub async fn update(
     let expected = etag::if_match(&headers, "send the version you read as If-Match")?;
     let p = project::update(&state, &who, &id, expected, &patch).await?;
     Ok(with_etag(StatusCode::OK, &p))
+}
+
+/// Create or replace the project identified by `id` in the national tool `tool`
+/// (`recoco`, `territoires-en-transitions`, `mon-espace-collectivite`, `les-communs`…):
+/// created the first time (201), replaced after (200); the same call again writes
+/// nothing and answers the same project at the same version. The body is the whole
+/// project (as `POST /api/v1/projects` takes it); its `external_ids` may repeat the
+/// address's identifier, not contradict it, and get it when missing. `If-Match` is
+/// optional: when sent, the write happens only if the project is at that version (`*`:
+/// if it exists), otherwise 412 and nothing is written.
+#[utoipa::path(put, path = "/api/v1/projects/by-external-id/{tool}/{id}", tag = "projects", request_body = Object,
+    params(("tool" = String, Path, description = "The tool: 1 to 40 lowercase letters, digits, `-` or `_`"),
+           ("id" = String, Path, description = "The project's identifier in that tool (1 to 200 characters)"),
+           ("If-Match" = Option<String>, Header, description = "The version read (its ETag), or `*`: write only if it still holds")),
+    responses((status = 200, description = "Replaced, or unchanged (the same input: nothing written); its version as ETag", body = Object),
+              (status = 201, description = "Created; its address in Location, its version as ETag", body = Object),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`already_exists`: another identifier of the body is another project's (`existing_id`); \
+                                            or `conflict`: the project changed while this call wrote", body = Problem, content_type = "application/problem+json"),
+              (status = 412, description = "`precondition_failed`: If-Match does not name the current version", body = Problem, content_type = "application/problem+json")))]
+pub async fn upsert(
+    State(state): State<AppState>,
+    Actor(who): Actor,
+    Path((tool, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<ProjectInput>,
+) -> Result<Response, ApiError> {
+    let condition = etag::if_match_optional(&headers)?;
+    let key = ExternalId { tool, id };
+    let (p, done) = project::upsert(&state, &who, &key, input, condition).await?;
+    if done != Upserted::Created {
+        return Ok(with_etag(StatusCode::OK, &p));
+    }
+    let mut response = with_etag(StatusCode::CREATED, &p);
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/projects/{}", p.id)) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(response)
 }

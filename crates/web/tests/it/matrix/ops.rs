@@ -489,6 +489,15 @@ fn b_project_patch<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+/// An upsert by external identifier: a fresh identifier each time, so each call
+/// creates (authorised as `can_create`); its replacement path is tested in
+/// `project_sync`.
+fn b_project_upsert<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        api(format!("/api/v1/projects/by-external-id/recoco/matrix-{}", w.fresh()), Some(project(w, scope)))
+    })
+}
+
 /// Pacts: the State's party pilots them. In scope: a pact on Saint-Étienne (42) between
 /// the State and Saint-Étienne (SIREN 214202186); out of scope: a pact on
 /// L'Abergement-Clémenciat (01) between the State and that commune (210100012), where
@@ -988,6 +997,14 @@ pub fn ops() -> Vec<Op> {
             project_rule,
             b_project_patch,
             "admins; a delegate or local authority covering the project's territories (`project::can_edit`), with If-Match",
+        ),
+        op(
+            "PUT",
+            "/api/v1/projects/by-external-id/{tool}/{id}",
+            true,
+            project_rule,
+            b_project_upsert,
+            "as a creation (`project::can_create`) the first time, as a change (`project::can_edit`, before and after) then; If-Match optional",
         ),
         op(
             "POST",
