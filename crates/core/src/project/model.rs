@@ -7,34 +7,48 @@ use serde::{Deserialize, Serialize};
 
 use crate::territory::TerritoryRef;
 
-/// Where a project stands (schema field `phase`).
+/// Where a project stands (schema field `phase`). Written as its code; read from the
+/// code or the French label the exports and pages write (`Étude`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    #[serde(alias = "Idée")]
     Idea,
+    #[serde(alias = "Étude")]
     Study,
+    #[serde(alias = "Opération")]
     Operation,
 }
 
-/// How the phase goes (schema field `phaseStatut`).
+/// How the phase goes (schema field `phaseStatut`); read from the code or the label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhaseStatus {
+    #[serde(alias = "En cours")]
     InProgress,
+    #[serde(alias = "En retard")]
     Late,
+    #[serde(alias = "En pause")]
     Paused,
+    #[serde(alias = "Bloqué")]
     Blocked,
+    #[serde(alias = "Abandonné")]
     Abandoned,
+    #[serde(alias = "Terminé")]
     Done,
 }
 
-/// The four transitions a pact's actions aim at first.
+/// The four transitions a pact's actions aim at first; read from the code or the label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
+    #[serde(alias = "Transition écologique")]
     Ecological,
+    #[serde(alias = "Transition numérique")]
     Digital,
+    #[serde(alias = "Transition démocratique")]
     Democratic,
+    #[serde(alias = "Transition démographique")]
     Demographic,
 }
 
@@ -148,17 +162,23 @@ pub const KNOWN_TOOLS: [(&str, &str); 5] = [
 ];
 
 /// Everything a client writes about a project (creation, full replacement).
+///
+/// What the platform writes it reads: the project as `GET /api/v1/projects/{id}` and
+/// the JSON export answer it (its read-only `id`, `version`, `created_at`,
+/// `updated_at` ignored), territories as objects or `kind:code`, phase, status and
+/// transitions as codes or French labels; `null` stands for absent (an empty
+/// description, an empty list), as other tools send it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectInput {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<Lead>,
     pub territories: Vec<TerritoryRef>,
     pub phase: Phase,
     pub phase_status: PhaseStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub transitions: Vec<Transition>,
     /// The priority domain (e.g. `Éducation`, `Mobilité`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,14 +191,19 @@ pub struct ProjectInput {
     /// Total cost in cents, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_cost_cents: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub financing: Vec<Financing>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub indicators: Vec<IndicatorTarget>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub budget_lines: Vec<BudgetLine>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub external_ids: Vec<ExternalId>,
+}
+
+/// `null` read as the empty value.
+fn null_as_default<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// A stored project.

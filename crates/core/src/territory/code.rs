@@ -78,10 +78,44 @@ impl FromStr for TerritoryKind {
 }
 
 /// A reference to one territory: `commune:42218`, `epci:200046977`, `departement:2A`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Written as an object `{"kind": "commune", "code": "42218"}`; read from that object
+/// or from the text `commune:42218` (what the lists, the CSV exports and the `territory`
+/// filters write), so that what the platform writes anywhere it also reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct TerritoryRef {
     pub kind: TerritoryKind,
     pub code: String,
+}
+
+/// The object form, as written.
+#[derive(Deserialize)]
+struct RefObject {
+    kind: TerritoryKind,
+    code: String,
+}
+
+impl<'de> Deserialize<'de> for TerritoryRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = TerritoryRef;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a territory: {\"kind\": \"commune\", \"code\": \"42218\"} or \"commune:42218\"")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<TerritoryRef, E> {
+                s.parse().map_err(E::custom)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<TerritoryRef, A::Error> {
+                let o = RefObject::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(TerritoryRef { kind: o.kind, code: o.code })
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 impl TerritoryRef {

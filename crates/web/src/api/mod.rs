@@ -234,11 +234,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 errors: vec![crate::error::FieldError { field, message: "control characters are not accepted".into() }],
             });
         }
-        serde_json::from_value(value).map(ApiJson).map_err(|e| {
-            ApiError::bad_request(
-                "invalid_body",
-                format!("Failed to deserialize the JSON body into the target type: {e}"),
-            )
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
+            // Where the body does not fit (`territories[0]`, `phase`), and why.
+            let field = match e.path().to_string() {
+                p if p == "." => "body".to_owned(),
+                p => p,
+            };
+            let message = e.into_inner().to_string();
+            ApiError::BadRequest {
+                code: "invalid_body",
+                detail: format!("{field}: {message}"),
+                errors: vec![crate::error::FieldError { field, message }],
+            }
         })
     }
 }

@@ -141,11 +141,11 @@ async fn story(app: &TestApp) {
     assert!(row.starts_with(&format!("{mission},{a},Saint-Étienne,commune:42218,42,")), "{row}");
     assert!(row.ends_with(",1,0,250,150000,0"), "{row}");
 
-    // The projects in the projets-territoire columns.
+    // The projects as typed JSON (as the API answers them), and in the projets-territoire columns.
     let (_, projects) = call(app, "GET", "/api/v1/engineering/projects.json", "", None).await;
     assert_eq!(projects[0]["id"], project["id"]);
-    assert_eq!(projects[0]["nom"], "Halle du marché couvert");
-    assert_eq!(projects[0]["collectivites"], "commune:42218");
+    assert_eq!(projects[0]["name"], "Halle du marché couvert");
+    assert_eq!(projects[0]["territories"], json!([{"kind": "commune", "code": "42218"}]));
     let (_, _, csv) = text(app, "/api/v1/engineering/projects.csv", "").await;
     assert!(csv.starts_with("id,nom,description,porteurNom,"), "{csv}");
 

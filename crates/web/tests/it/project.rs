@@ -159,7 +159,9 @@ async fn story(app: &TestApp, ids: &[String]) {
     );
     assert!(lines[1].contains("Étude,En cours") && lines[1].contains("1000000.00,250000.00"), "{}", lines[1]);
     let json = app.json("/api/v1/exports/projects.json?q=chaufferie").await;
-    assert_eq!(json[0]["nom"], "Chaufferie bois");
+    assert_eq!(json[0]["name"], "Chaufferie bois");
+    assert_eq!(json[0]["total_cost_cents"], 400_000_00i64, "typed: amounts are numbers");
+    assert_eq!(json[0]["territories"], json!([{"kind": "epci", "code": "244200770"}]));
     let scdl = app.text("/api/v1/exports/subventions.csv").await;
     assert!(scdl.starts_with("nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire"));
     assert_eq!(scdl.lines().count(), 5);

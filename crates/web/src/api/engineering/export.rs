@@ -10,11 +10,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use cohesion_app::engineering::read::{self, MissionRow, PublicView};
 use cohesion_core::export::CsvWriter;
-use serde_json::Value;
 
 use super::{FilterParams, filter};
 use crate::AppState;
-use crate::api::project::export::{COLUMNS, object, row};
+use crate::api::project::export::{COLUMNS, row};
 use crate::api::{ApiQuery, download};
 use crate::auth::MaybeActor;
 use crate::error::{ApiError, Problem};
@@ -88,16 +87,15 @@ pub async fn projects_csv(
     download::csv(out, "ingenierie-projets.csv")
 }
 
-/// The same projects as JSON, one object per project with the CSV's columns.
+/// The same projects as typed JSON, each as `GET /api/v1/projects/{id}` answers it
+/// (as `/api/v1/exports/projects.json` writes them).
 #[utoipa::path(get, path = "/api/v1/engineering/projects.json", tag = "engineering", params(FilterParams),
-    responses((status = 200, description = "An array of projects (projets-territoire fields)", body = [Object]),
+    responses((status = 200, description = "An array of projects, each as GET /api/v1/projects/{id} answers it", body = [Object]),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn projects_json(
     State(state): State<AppState>,
     MaybeActor(who): MaybeActor,
     ApiQuery(p): ApiQuery<FilterParams>,
 ) -> Result<Response, ApiError> {
-    let items: Vec<Value> =
-        read::projects(&state, who.as_ref(), &filter(&p)?).await?.iter().map(|p| object(p)).collect();
-    Ok(Json(items).into_response())
+    Ok(Json(read::projects(&state, who.as_ref(), &filter(&p)?).await?).into_response())
 }

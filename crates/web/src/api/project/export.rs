@@ -1,13 +1,12 @@
 //! Exports of the projects matching the same filters as `/api/v1/projects`: in the
-//! `projets-territoire` schema (CSV and JSON), and the State's grants as an SCDL
-//! `subventions` file.
+//! `projets-territoire` schema (CSV), as typed JSON in the API's own representation
+//! (which the API takes back), and the State's grants as an SCDL `subventions` file.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use cohesion_core::export::CsvWriter;
 use cohesion_core::project::money::euros_decimal;
 use cohesion_core::project::{Project, STATE};
-use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::{ApiQuery, download};
@@ -80,25 +79,23 @@ pub async fn projects_csv(
     download::csv(out, "projets.csv")
 }
 
-/// Projects in the `projets-territoire` schema, JSON (same fields as the CSV).
+/// Projects as JSON, typed: each the project as `GET /api/v1/projects/{id}` answers it
+/// (territories as objects, phase, status and transitions as codes, amounts in integer
+/// cents, the financing plan, indicators, budget lines, identifiers in other tools, its
+/// `version` and `updated_at`). It is what `POST /api/v1/projects` and
+/// `PUT /api/v1/projects/by-external-id/{tool}/{id}` take back (the read-only `id`,
+/// `version`, `created_at` and `updated_at` aside): export, import elsewhere, export
+/// again gives the same projects.
 #[utoipa::path(get, path = "/api/v1/exports/projects.json", tag = "projects", params(ListParams),
-    responses((status = 200, description = "An array of projects, one object per project with the CSV's columns", body = [Object]),
+    responses((status = 200, description = "An array of projects, each as GET /api/v1/projects/{id} answers it", body = [Object]),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn projects_json(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
-    let items: Vec<Value> = selected(&state, &p).await?.iter().map(|project| object(project)).collect();
+    let items: Vec<std::sync::Arc<Project>> = selected(&state, &p).await?;
+    let items: Vec<&Project> = items.iter().map(AsRef::as_ref).collect();
     Ok(axum::Json(items).into_response())
-}
-
-/// One project as a JSON object with the CSV's columns.
-pub(crate) fn object(p: &Project) -> Value {
-    let mut o = serde_json::Map::new();
-    for (k, v) in COLUMNS.iter().zip(row(p)) {
-        o.insert((*k).into(), json!(v));
-    }
-    Value::Object(o)
 }
 
 const SCDL: [&str; 14] = [

@@ -1,0 +1,186 @@
+//! The API takes what the platform exports (issue 19, point 3): every project of the
+//! JSON export, put into a fresh instance by its external identifier (or posted when it
+//! has none), exports again the same; the same upserts again write nothing. And the
+//! forms the platform writes elsewhere (territories as `kind:code`, French labels of
+//! phase, status and transitions, `null` for absent) are read.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use cohesion_core::access::Role;
+use cohesion_core::project::dotations::{self, Resolution};
+use cohesion_store::testing::{TestDb, storage_test};
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+use crate::support::engineering::call;
+
+const DOTATIONS: &[u8] = include_bytes!("../../../../data/projects/dotations_2019.csv.gz");
+
+/// One project in 100 of the shipped 2019 file (248 of 24,811), read as the import reads it.
+fn sample() -> Vec<cohesion_core::project::ProjectInput> {
+    let referential = crate::support::shipped();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(DOTATIONS).read_to_string(&mut text).expect("gzip");
+    let (rows, _) = dotations::read("dotations", &text, |t| match referential.get_ref(t) {
+        Some(x) => Resolution::Current(x.siren.clone()),
+        None => Resolution::Unknown,
+    })
+    .expect("the shipped file reads");
+    rows.into_iter().step_by(100).map(|r| r.input).collect()
+}
+
+/// Projects with every field filled, written through the API.
+fn full_projects() -> Vec<Value> {
+    let indicator = cohesion_core::indicator::catalogue()[0].code;
+    vec![
+        json!({
+            "name": "Tiers-lieu numérique", "description": "Un lieu ouvert\nsur deux lignes",
+            "lead": {"name": "Commune de Saint-Étienne", "siret": "21420218600017"},
+            "territories": [{"kind": "commune", "code": "42218"}, {"kind": "epci", "code": "244200770"}],
+            "phase": "operation", "phase_status": "late", "transitions": ["digital", "ecological"],
+            "domain": "Numérique", "start_date": "2025-03-01", "end_date": "2027-12-31",
+            "total_cost_cents": 123_456_789,
+            "financing": [{"financer": "État", "scheme": "DSIL", "amount_cents": 40_000_000},
+                          {"financer": "Région Auvergne-Rhône-Alpes", "amount_cents": 10_000_001}],
+            "indicators": [{"code": indicator, "baseline": 12.5, "target": 30.0, "target_date": "2027-12-31"},
+                           {"code": indicator, "target": 1e-3}],
+            "budget_lines": [{"nature": "investment", "year": 2025, "planned_cents": 100_000_000, "actual_cents": 99_000_000},
+                             {"nature": "operating", "year": 2026, "planned_cents": 2_000_000}],
+            "external_ids": [{"tool": "territoires-en-transitions", "id": "FA-7"}, {"tool": "recoco", "id": "1234"}]
+        }),
+        json!({
+            "name": "Maison de santé", "territories": [{"kind": "departement", "code": "42"}],
+            "phase": "idea", "phase_status": "paused",
+            "external_ids": [{"tool": "les-communs", "id": "0192f7c2-4d5e-7a1b-9c3d-000000000001"}]
+        }),
+        // No identifier in another tool: it goes back by POST.
+        json!({"name": "Sans identifiant externe", "territories": [{"kind": "region", "code": "84"}],
+               "phase": "study", "phase_status": "done", "description": "Terminé"}),
+    ]
+}
+
+/// The instance's fields aside (`id`, `version`, `created_at`, `updated_at`), each
+/// project keyed by its identifiers (or its name when it has none).
+fn comparable(export: &Value) -> BTreeMap<String, Value> {
+    export
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            let o = p.as_object_mut().expect("an object");
+            for k in ["id", "version", "created_at", "updated_at"] {
+                assert!(o.remove(k).is_some(), "the export carries {k}");
+            }
+            let key = match o.get("external_ids").and_then(Value::as_array).filter(|x| !x.is_empty()) {
+                Some(ids) => ids.iter().map(|x| format!("{}:{}", x["tool"], x["id"])).collect::<Vec<_>>().join(";"),
+                None => format!("name:{}", o["name"]),
+            };
+            (key, p)
+        })
+        .collect()
+}
+
+async fn export(app: &TestApp) -> Value {
+    let (status, all) = call(app, "GET", "/api/v1/exports/projects.json", "", None).await;
+    assert_eq!(status, 200, "{all}");
+    all
+}
+
+/// PUTs (or POSTs) every exported project into `app`: the statuses seen.
+async fn put_all(app: &TestApp, token: &str, exported: &Value) -> BTreeMap<u16, usize> {
+    let mut statuses = BTreeMap::new();
+    for p in exported.as_array().expect("array") {
+        let (status, answer) = match p["external_ids"].as_array().and_then(|x| x.first()) {
+            Some(x) => {
+                let tool = x["tool"].as_str().expect("tool");
+                let id = x["id"].as_str().expect("id").replace('/', "%2F");
+                call(app, "PUT", &format!("/api/v1/projects/by-external-id/{tool}/{id}"), token, Some(p.clone())).await
+            }
+            None => call(app, "POST", "/api/v1/projects", token, Some(p.clone())).await,
+        };
+        assert!(status == 200 || status == 201, "{status} {answer} for {p}");
+        *statuses.entry(status).or_default() += 1;
+    }
+    statuses
+}
+
+async fn roundtrip(db: TestDb) {
+    let sample = sample();
+    let mut builder = TestApp::builder(db).shipped();
+    builder.store().await.import_projects("dotations-2019", &sample, "test").await.expect("import");
+    let first = builder.start().await;
+    let admin = first.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    for p in full_projects() {
+        let (status, answer) = call(&first, "POST", "/api/v1/projects", &admin, Some(p)).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    let exported = export(&first).await;
+    let total = sample.len() + full_projects().len();
+    assert_eq!(exported.as_array().map(Vec::len), Some(total));
+    assert!(exported[0]["total_cost_cents"].is_i64() || exported[0]["total_cost_cents"].is_null(), "typed");
+
+    // Into a fresh instance: every one is accepted, and the export is the same.
+    let second = TestApp::builder(TestDb::sqlite().await.expect("db")).shipped().start().await;
+    let admin2 = second.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let created = put_all(&second, &admin2, &exported).await;
+    assert_eq!(created, BTreeMap::from([(201, total)]), "all {total} created");
+    let again = export(&second).await;
+    let (before, after) = (comparable(&exported), comparable(&again));
+    assert_eq!(before.len(), total, "keys are distinct");
+    for (key, p) in &before {
+        assert_eq!(Some(p), after.get(key), "{key} comes back the same");
+    }
+    assert_eq!(before, after);
+
+    // The same upserts again change nothing: every version stays 1. (The one project
+    // without identifiers is posted again, so it is skipped here.)
+    let keyed = Value::Array(
+        again.as_array().expect("array").iter().filter(|p| p["external_ids"] != json!([])).cloned().collect(),
+    );
+    let unchanged = put_all(&second, &admin2, &keyed).await;
+    assert_eq!(unchanged, BTreeMap::from([(200, total - 1)]));
+    let last = export(&second).await;
+    assert!(last.as_array().expect("array").iter().all(|p| p["version"] == 1), "nothing was written");
+    assert_eq!(comparable(&last), after);
+}
+
+storage_test!(the_json_export_goes_back_in, |db: TestDb| async move { roundtrip(db).await });
+
+/// What the CSV export and the lists write is read too: `kind:code`, French labels,
+/// `null` for nothing; a wrong value is a problem document naming it.
+#[tokio::test]
+async fn the_forms_the_platform_writes_are_read() {
+    let app = TestApp::sqlite().await.start().await;
+    let admin = app.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let body = json!({
+        "name": "Halle", "description": null, "territories": ["commune:42218", {"kind": "epci", "code": "244200770"}],
+        "phase": "Étude", "phase_status": "En cours", "transitions": ["Transition écologique", "digital"],
+        "financing": null, "indicators": null, "budget_lines": null, "external_ids": null
+    });
+    let (status, p) = call(&app, "POST", "/api/v1/projects", &admin, Some(body)).await;
+    assert_eq!(status, 201, "{p}");
+    assert_eq!(p["description"], "");
+    assert_eq!(p["territories"], json!([{"kind": "commune", "code": "42218"}, {"kind": "epci", "code": "244200770"}]));
+    assert_eq!((p["phase"].as_str(), p["phase_status"].as_str()), (Some("study"), Some("in_progress")));
+    assert_eq!(p["transitions"], json!(["ecological", "digital"]));
+
+    for (field, value) in [
+        ("territories", json!(["commune-42218"])),
+        ("territories", json!(["commune:4"])),
+        ("phase", json!("Etude")),
+        ("phase_status", json!(null)),
+    ] {
+        let mut body =
+            json!({"name": "Halle", "territories": ["commune:42218"], "phase": "study", "phase_status": "done"});
+        body[field] = value.clone();
+        let res =
+            app.client.post(app.url("/api/v1/projects")).bearer_auth(&admin).json(&body).send().await.expect("post");
+        let status = res.status().as_u16();
+        let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let problem: Value = res.json().await.expect("json");
+        assert_eq!((status, ct.as_str()), (400, "application/problem+json"), "{field} = {value}: {problem}");
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains(field)), "{field} = {value}: {problem}");
+    }
+}
