@@ -8,7 +8,7 @@ pub mod catalog;
 use std::collections::HashSet;
 
 use cohesion_core::access::Principal;
-use cohesion_core::project::{self, ExternalId, FieldFault, Phase, Project, ProjectInput, Transition};
+use cohesion_core::project::{self, ExternalId, FieldFault, Phase, Project, ProjectInput, Transition, nomenclature};
 use cohesion_core::territory::TerritoryRef;
 use cohesion_store::project::WriteError;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,10 @@ pub struct ProjectSummary {
     pub phase_status: String,
     pub transitions: Vec<String>,
     pub domain: Option<String>,
+    /// Levers of the ecological planning (SGPE), as the national list writes them.
+    pub levers: Vec<String>,
+    /// M57 function codes (`90-212`).
+    pub competences: Vec<String>,
     pub total_cost_cents: Option<i64>,
     /// What the State pays (investment grants), in cents.
     pub grant_cents: i64,
@@ -49,6 +53,8 @@ impl From<&Project> for ProjectSummary {
             phase_status: p.input.phase_status.as_str().into(),
             transitions: p.input.transitions.iter().map(|t| t.as_str().to_owned()).collect(),
             domain: p.input.domain.clone(),
+            levers: p.input.levers.clone(),
+            competences: p.input.competences.clone(),
             total_cost_cents: p.input.total_cost_cents,
             grant_cents: p.input.state_grant_cents(),
             version: p.version,
@@ -74,6 +80,11 @@ pub struct ListParams {
     pub phase: Option<String>,
     /// ecological, digital, democratic or demographic
     pub transition: Option<String>,
+    /// A lever of the ecological planning, as `GET /api/v1/projects/levers` writes it.
+    pub lever: Option<String>,
+    /// An M57 function code (`90-21`): the projects under it or a function below it
+    /// (`90-212`); `GET /api/v1/projects/competences` lists them.
+    pub competence: Option<String>,
     /// A programme code (`pvd`, `acv`, …): the projects lying in one of its member
     /// territories (or the communes they cover).
     pub programme: Option<String>,
@@ -113,6 +124,20 @@ pub fn filter_of(app: &App, p: &ListParams) -> Result<(Filter, usize, usize), Ap
             None
         }),
     };
+    let lever = match p.lever.as_deref().filter(|t| !t.is_empty()) {
+        Some(l) if !nomenclature::is_lever(l) => {
+            bad("lever", ParamFault::Unknown { value: l.into(), what: "a lever of the ecological planning" });
+            None
+        }
+        other => other.map(str::to_owned),
+    };
+    let competence = match p.competence.as_deref().filter(|t| !t.is_empty()) {
+        Some(c) if nomenclature::competence(c).is_none() => {
+            bad("competence", ParamFault::Unknown { value: c.into(), what: "an M57 function code" });
+            None
+        }
+        other => other.map(str::to_owned),
+    };
     let territories_any = match p.programme.as_deref().filter(|t| !t.is_empty()) {
         None => None,
         Some(code) => {
@@ -135,7 +160,7 @@ pub fn filter_of(app: &App, p: &ListParams) -> Result<(Filter, usize, usize), Ap
     if !faults.is_empty() {
         return Err(AppError::Invalid(faults));
     }
-    let filter = Filter { q: p.q.clone(), territory, phase, transition, territories_any, ids: None };
+    let filter = Filter { q: p.q.clone(), territory, phase, transition, lever, competence, territories_any, ids: None };
     Ok((filter, limit, p.offset.unwrap_or(0)))
 }
 
@@ -208,6 +233,25 @@ pub async fn get_by_external_id(app: &App, key: &ExternalId) -> Result<Project, 
         .project_by_external_id(&key.tool, &key.id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no project holds {key}")))
+}
+
+/// A competence of the M57 nomenclature.
+#[derive(Serialize, ToSchema)]
+pub struct CompetenceView {
+    /// The M57 function code (`90-212`).
+    pub code: &'static str,
+    /// Its label (`Enseignement du premier degré > Ecoles primaires`).
+    pub label: &'static str,
+}
+
+/// The levers of the ecological planning a project may name, in the national order.
+pub fn levers() -> Vec<&'static str> {
+    nomenclature::levers().to_vec()
+}
+
+/// The competences a project may name.
+pub fn competences() -> Vec<CompetenceView> {
+    nomenclature::competences().iter().map(|c| CompetenceView { code: c.code, label: c.label }).collect()
 }
 
 /// A project's faults, and the indicator codes the catalogue does not know.

@@ -111,6 +111,10 @@ pub struct Filter {
     pub territory: Option<TerritoryRef>,
     pub phase: Option<Phase>,
     pub transition: Option<Transition>,
+    /// Only projects acting on this lever (as the national list writes it).
+    pub lever: Option<String>,
+    /// Only projects under this M57 competence or one below it (`90-21` holds `90-212`).
+    pub competence: Option<String>,
     /// Only projects one of whose own territories is in this set (a programme's
     /// members and the communes they cover).
     pub territories_any: Option<HashSet<TerritoryRef>>,
@@ -366,6 +370,8 @@ impl Catalog {
             let p = &inner.projects[o as usize];
             filter.phase.is_none_or(|ph| p.input.phase == ph)
                 && filter.transition.is_none_or(|t| p.input.transitions.contains(&t))
+                && filter.lever.as_ref().is_none_or(|l| p.input.levers.contains(l))
+                && filter.competence.as_deref().is_none_or(|c| p.input.competences.iter().any(|x| x.starts_with(c)))
                 && filter.territory.as_ref().is_none_or(|t| inner.places[o as usize].binary_search(t).is_ok())
                 && filter.territories_any.as_ref().is_none_or(|set| p.input.territories.iter().any(|t| set.contains(t)))
                 && filter.ids.as_ref().is_none_or(|ids| ids.contains(&p.id))

@@ -222,6 +222,8 @@ pub fn read(
                 phase_status: PhaseStatus::InProgress,
                 transitions: if number == Some(3) { vec![Transition::Ecological] } else { Vec::new() },
                 domain: Some(domain.to_owned()),
+                levers: vec![],
+                competences: vec![],
                 start_date: None,
                 end_date: None,
                 total_cost_cents,

@@ -41,6 +41,14 @@ pub enum ProjectFault {
     EndsBeforeStart,
     #[error("a transition is listed twice")]
     TransitionTwice,
+    #[error("`{0}` is not a lever of the ecological planning (GET /api/v1/projects/levers lists them)")]
+    UnknownLever(String),
+    #[error("a lever is listed twice")]
+    LeverTwice,
+    #[error("`{0}` is not an M57 function code (GET /api/v1/projects/competences lists them)")]
+    UnknownCompetence(String),
+    #[error("a competence is listed twice")]
+    CompetenceTwice,
     #[error("a cost cannot be negative")]
     NegativeCost,
     #[error("name the co-financer")]

@@ -2,13 +2,15 @@
 //!
 //! [`model`] holds the types, [`rules`] what a valid project is and who may write it,
 //! [`dotations`] reads the DETR/DSIL/DSID file of 2019, [`money`] turns decimal text
-//! into cents exactly.
+//! into cents exactly, [`nomenclature`] holds the national lists of levers and
+//! competences.
 
 pub mod csv;
 pub mod dotations;
 pub mod fault;
 pub mod model;
 pub mod money;
+pub mod nomenclature;
 pub mod rules;
 
 pub use fault::{FieldFault, ProjectFault};

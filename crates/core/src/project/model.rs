@@ -183,6 +183,14 @@ pub struct ProjectInput {
     /// The priority domain (e.g. `Éducation`, `Mobilité`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// Levers of the ecological planning (SGPE) the project acts on, written as the
+    /// national list writes them (`nomenclature::levers`; schema field `leviers`).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub levers: Vec<String>,
+    /// Competences it falls under: M57 function codes (`90-212`;
+    /// `nomenclature::competences`; schema field `competences`).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub competences: Vec<String>,
     /// `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,

@@ -84,6 +84,22 @@ pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<
     if p.transitions.iter().collect::<HashSet<_>>().len() != p.transitions.len() {
         fault(f, "transitions", F::TransitionTwice);
     }
+    let mut seen = HashSet::new();
+    for (i, l) in p.levers.iter().enumerate() {
+        if !super::nomenclature::is_lever(l) {
+            fault(f, format!("levers[{i}]"), F::UnknownLever(l.clone()));
+        } else if !seen.insert(l) {
+            fault(f, format!("levers[{i}]"), F::LeverTwice);
+        }
+    }
+    let mut seen = HashSet::new();
+    for (i, c) in p.competences.iter().enumerate() {
+        if super::nomenclature::competence(c).is_none() {
+            fault(f, format!("competences[{i}]"), F::UnknownCompetence(c.clone()));
+        } else if !seen.insert(c) {
+            fault(f, format!("competences[{i}]"), F::CompetenceTwice);
+        }
+    }
     if let Some(c) = p.total_cost_cents
         && c < 0
     {

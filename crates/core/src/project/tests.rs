@@ -44,6 +44,8 @@ pub(crate) fn sample() -> ProjectInput {
         phase_status: PhaseStatus::InProgress,
         transitions: vec![Transition::Ecological],
         domain: Some("Éducation".into()),
+        levers: vec!["Vélo".into(), "Réseaux de chaleur décarbonés".into()],
+        competences: vec!["90-212".into(), "90-751".into()],
         start_date: Some("2026-01-15".into()),
         end_date: Some("2027-06-30".into()),
         total_cost_cents: Some(100_000_00),
@@ -98,6 +100,25 @@ fn every_fault_is_reported_with_its_field() {
     ] {
         assert!(fields.iter().any(|x| x == f), "{f} missing from {fields:?}");
     }
+}
+
+#[test]
+fn levers_and_competences_come_from_the_national_lists() {
+    let mut p = sample();
+    p.levers = vec!["Vélo".into(), "Transition écologique".into(), "Vélo".into(), "vélo".into()];
+    p.competences = vec!["90-212".into(), "Éducation".into(), "212".into(), "90-212".into()];
+    let faults: Vec<(String, ProjectFault)> = validate(&p, |_| true).into_iter().map(|f| (f.field, f.fault)).collect();
+    assert_eq!(
+        faults,
+        vec![
+            ("levers[1]".into(), ProjectFault::UnknownLever("Transition écologique".into())),
+            ("levers[2]".into(), ProjectFault::LeverTwice),
+            ("levers[3]".into(), ProjectFault::UnknownLever("vélo".into())),
+            ("competences[1]".into(), ProjectFault::UnknownCompetence("Éducation".into())),
+            ("competences[2]".into(), ProjectFault::UnknownCompetence("212".into())),
+            ("competences[3]".into(), ProjectFault::CompetenceTwice),
+        ]
+    );
 }
 
 #[test]

@@ -16,6 +16,8 @@ fn input(name: &str, ext: &str) -> ProjectInput {
         phase_status: PhaseStatus::InProgress,
         transitions: vec![],
         domain: Some("Éducation".into()),
+        levers: vec![],
+        competences: vec![],
         start_date: None,
         end_date: None,
         total_cost_cents: Some(1_000_000),

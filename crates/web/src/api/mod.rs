@@ -137,6 +137,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(project::read::detail, project::write::update))
         .routes(routes!(project::read::by_external_id, project::write::upsert))
         .routes(routes!(project::read::search))
+        .routes(routes!(project::read::levers))
+        .routes(routes!(project::read::competences))
         .routes(routes!(project::read::of_territory))
         .routes(routes!(project::export::projects_csv))
         .routes(routes!(project::export::projects_json))

@@ -105,6 +105,14 @@ pub fn project(f: &ProjectFault) -> String {
         F::NotADate(d) => format!("« {d} » n’est pas une date (AAAA-MM-JJ)."),
         F::EndsBeforeStart => "La fin précède le début.".into(),
         F::TransitionTwice => "Une transition figure deux fois.".into(),
+        F::UnknownLever(l) => {
+            format!("« {l} » n’est pas un levier de la planification écologique : choisissez-le dans la liste.")
+        }
+        F::LeverTwice => "Un levier figure deux fois.".into(),
+        F::UnknownCompetence(c) => {
+            format!("« {c} » n’est pas un code de compétence de la nomenclature M57 : choisissez-la dans la liste.")
+        }
+        F::CompetenceTwice => "Une compétence figure deux fois.".into(),
         F::NegativeCost => "Un coût ne peut pas être négatif.".into(),
         F::FinancerRequired => "Nommez le cofinanceur.".into(),
         F::AmountNotPositive => "Un montant doit être positif.".into(),

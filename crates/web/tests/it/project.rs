@@ -20,6 +20,8 @@ fn project(name: &str, description: &str, territory: &str, phase: Phase, cost: i
         phase_status: PhaseStatus::InProgress,
         transitions: if cost > 500_000_00 { vec![Transition::Ecological] } else { vec![] },
         domain: Some("Éducation".into()),
+        levers: vec![],
+        competences: vec![],
         start_date: None,
         end_date: None,
         total_cost_cents: Some(cost),

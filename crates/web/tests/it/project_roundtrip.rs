@@ -40,6 +40,8 @@ fn full_projects() -> Vec<Value> {
             "territories": [{"kind": "commune", "code": "42218"}, {"kind": "epci", "code": "244200770"}],
             "phase": "operation", "phase_status": "late", "transitions": ["digital", "ecological"],
             "domain": "Numérique", "start_date": "2025-03-01", "end_date": "2027-12-31",
+            "levers": ["Sobriété des bâtiments (tertiaire)", "Réseaux de chaleur décarbonés"],
+            "competences": ["90-313", "90-57"],
             "total_cost_cents": 123_456_789,
             "financing": [{"financer": "État", "scheme": "DSIL", "amount_cents": 40_000_000},
                           {"financer": "Région Auvergne-Rhône-Alpes", "amount_cents": 10_000_001}],

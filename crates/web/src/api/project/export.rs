@@ -14,8 +14,11 @@ use crate::error::{ApiError, Problem};
 use cohesion_app::project::{ListParams, filter_of, narrow};
 
 /// Columns of the CSV export, named after the `projets-territoire` schema (with the
-/// project's `id` and when it last changed, `updatedAt`, for incremental syncs).
-pub(crate) const COLUMNS: [&str; 16] = [
+/// project's `id` and when it last changed, `updatedAt`, for incremental syncs):
+/// `leviers` are the SGPE levers and `competences` the M57 codes, as the national hub
+/// reads them; the platform's transitions and priority domain have columns of their
+/// own (`transitions`, `domaine`).
+pub(crate) const COLUMNS: [&str; 18] = [
     "id",
     "nom",
     "description",
@@ -26,6 +29,8 @@ pub(crate) const COLUMNS: [&str; 16] = [
     "phaseStatut",
     "leviers",
     "competences",
+    "transitions",
+    "domaine",
     "dateDebutPrevisionnelle",
     "dateFinPrevisionnelle",
     "budgetPrevisionnel",
@@ -42,7 +47,7 @@ async fn selected(state: &AppState, params: &ListParams) -> Result<Vec<std::sync
     Ok(catalog.search(&filter, 0, all).map_err(|e| ApiError::Internal(e.to_string()))?.items)
 }
 
-pub(crate) fn row(p: &Project) -> [String; 16] {
+pub(crate) fn row(p: &Project) -> [String; 18] {
     let i = &p.input;
     [
         p.id.clone(),
@@ -53,6 +58,8 @@ pub(crate) fn row(p: &Project) -> [String; 16] {
         i.territories.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
         i.phase.label().into(),
         i.phase_status.label().into(),
+        i.levers.join(";"),
+        i.competences.join(";"),
         i.transitions.iter().map(|t| t.label()).collect::<Vec<_>>().join(";"),
         i.domain.clone().unwrap_or_default(),
         i.start_date.clone().unwrap_or_default(),

@@ -93,6 +93,22 @@ pub async fn by_external_id(
     Ok(with_etag(StatusCode::OK, &project::get_by_external_id(&state, &key).await?))
 }
 
+/// The levers of the ecological planning (SGPE) a project may name in `levers`, as the
+/// national hub of the ecological-transition tools validates them (72).
+#[utoipa::path(get, path = "/api/v1/projects/levers", tag = "projects",
+    responses((status = 200, body = Vec<String>)))]
+pub async fn levers() -> Json<Vec<&'static str>> {
+    Json(project::levers())
+}
+
+/// The competences a project may name in `competences`: the functions of the M57
+/// budget nomenclature (156), code and label.
+#[utoipa::path(get, path = "/api/v1/projects/competences", tag = "projects",
+    responses((status = 200, body = Vec<project::CompetenceView>)))]
+pub async fn competences() -> Json<Vec<project::CompetenceView>> {
+    Json(project::competences())
+}
+
 /// The projects lying in a territory (everything inside it included), newest first,
 /// with their totals.
 #[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}/projects", tag = "projects",

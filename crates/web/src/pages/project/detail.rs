@@ -39,6 +39,10 @@ struct Detail {
     phase: &'static str,
     status: &'static str,
     transitions: String,
+    /// Levers of the ecological planning, as the national list writes them.
+    levers: Vec<String>,
+    /// Competences: « 90-212 — Enseignement du premier degré > Ecoles primaires ».
+    competences: Vec<String>,
     cost: String,
     financing: Vec<FinancingRow>,
     financed: String,
@@ -71,6 +75,8 @@ fn field_label(field: &str) -> String {
         "phase_status" => "état de la phase",
         "transitions" => "transitions",
         "domain" => "domaine",
+        "levers" => "leviers de la planification écologique",
+        "competences" => "compétences",
         "start_date" => "date de début",
         "end_date" => "date de fin",
         "total_cost_cents" => "coût total",
@@ -171,6 +177,15 @@ pub async fn detail(
         phase: i.phase.label(),
         status: i.phase_status.label(),
         transitions: i.transitions.iter().map(|t| t.label()).collect::<Vec<_>>().join(", "),
+        levers: i.levers.clone(),
+        competences: i
+            .competences
+            .iter()
+            .map(|c| match cohesion_core::project::nomenclature::competence(c) {
+                Some(x) => format!("{} — {}", x.code, x.label),
+                None => c.clone(),
+            })
+            .collect(),
         cost: cost.map(format_euros).unwrap_or_else(|| "non renseigné".into()),
         financing: i
             .financing

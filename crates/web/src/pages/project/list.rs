@@ -10,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 use cohesion_app::project::catalog::{Filter, Totals};
 use cohesion_core::project::money::format_euros;
+use cohesion_core::project::nomenclature::{self, Competence};
 use cohesion_core::project::{Phase, Project, Transition};
 use cohesion_core::territory::{Referential, TerritoryRef};
 use serde::Deserialize;
@@ -29,9 +30,24 @@ pub struct Params {
     territoire: Option<String>,
     phase: Option<String>,
     transition: Option<String>,
+    levier: Option<String>,
+    competence: Option<String>,
     programme: Option<String>,
     pacte: Option<String>,
     page: Option<String>,
+}
+
+/// How the competence field shows a competence: « 90-212 — Enseignement… » (what its
+/// list offers, so that typing a word of the label or the code finds it).
+fn competence_text(c: &Competence) -> String {
+    format!("{} — {}", c.code, c.label)
+}
+
+/// The competence a person chose: its code, its label, or the list's « code — label ».
+fn competence_of(text: &str) -> Option<&'static Competence> {
+    let t = text.trim();
+    let code = t.split_whitespace().next().unwrap_or_default();
+    nomenclature::competence(code).or_else(|| nomenclature::competences().iter().find(|c| c.label == t))
 }
 
 /// One project in a list.
@@ -80,6 +96,14 @@ struct Results {
     territory_name: Option<String>,
     phases: Vec<Choice>,
     transitions: Vec<Choice>,
+    /// The lever chosen (or typed), every lever for the field's list.
+    lever: String,
+    levers: &'static [&'static str],
+    /// The competence chosen (or typed), every competence as the field offers it.
+    competence: String,
+    competences: Vec<String>,
+    /// What was typed and is not in its list, said in French.
+    notices: Vec<String>,
     total: String,
     plural: bool,
     rows: Vec<Row>,
@@ -103,6 +127,23 @@ pub async fn list(
     let territory: Option<TerritoryRef> = p.territoire.as_deref().and_then(|t| t.parse().ok());
     let phase = p.phase.as_deref().and_then(Phase::parse);
     let transition = p.transition.as_deref().and_then(Transition::parse);
+    let mut notices = Vec::new();
+    let lever_text = p.levier.unwrap_or_default().trim().to_owned();
+    let lever = match lever_text.as_str() {
+        "" => None,
+        l if nomenclature::is_lever(l) => Some(l.to_owned()),
+        l => {
+            notices.push(format!("« {l} » n’est pas un levier de la liste : ce filtre n’est pas appliqué."));
+            None
+        }
+    };
+    let competence_typed = p.competence.unwrap_or_default().trim().to_owned();
+    let competence = competence_of(&competence_typed);
+    if competence.is_none() && !competence_typed.is_empty() {
+        notices.push(format!(
+            "« {competence_typed} » n’est pas une compétence de la liste : ce filtre n’est pas appliqué."
+        ));
+    }
     let page_no = p.page.and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).max(1);
     let snapshot = state.current();
     let r = &snapshot.referential;
@@ -120,6 +161,8 @@ pub async fn list(
         territory: territory.clone(),
         phase,
         transition,
+        lever: lever.clone(),
+        competence: competence.map(|c| c.code.to_owned()),
         territories_any: programme.as_deref().map(|c| cohesion_app::project::programme_territories(&snapshot, c)),
         ids: pact.as_ref().map(|x| x.current().content.actions.iter().cloned().collect()),
     };
@@ -135,11 +178,13 @@ pub async fn list(
         Some(crate::pages::pact::section(&state, &q, territory.as_ref(), 5).await).filter(|s| s.total > 0)
     };
     let base = format!(
-        "/projets?q={}&territoire={}&phase={}&transition={}&programme={}&pacte={}",
+        "/projets?q={}&territoire={}&phase={}&transition={}&levier={}&competence={}&programme={}&pacte={}",
         encode(&q),
         encode(&territory_code),
         phase.map(|x| x.as_str()).unwrap_or_default(),
         transition.map(|x| x.as_str()).unwrap_or_default(),
+        encode(lever.as_deref().unwrap_or_default()),
+        competence.map(|c| c.code).unwrap_or_default(),
         programme.as_deref().unwrap_or_default(),
         pact.as_ref().map(|x| x.id.as_str()).unwrap_or_default()
     );
@@ -176,6 +221,11 @@ pub async fn list(
         territory: territory_code,
         phases,
         transitions,
+        lever: if lever.is_some() { lever_text } else { String::new() },
+        levers: nomenclature::levers(),
+        competence: competence.map(competence_text).unwrap_or_default(),
+        competences: nomenclature::competences().iter().map(competence_text).collect(),
+        notices,
         total: fr_number(found.total as u64),
         plural: found.total > 1,
         rows: found.items.iter().map(|p| row(r, p)).collect(),
