@@ -17,6 +17,7 @@ mod pact;
 mod page;
 mod programme;
 mod project;
+mod project_communs;
 mod project_nomenclature;
 mod project_roundtrip;
 mod project_sync;

@@ -153,7 +153,10 @@ async fn story(app: &TestApp, ids: &[String]) {
     // Exports.
     let csv = app.text("/api/v1/exports/projects.csv?territory=commune:42218").await;
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("id,nom,description,porteurNom,porteurCodeSiret,collectivites,phase,phaseStatut"));
+    assert!(
+        lines[0]
+            .starts_with("id,nom,description,porteurNom,porteurCodeSiret,porteurSiren,collectivites,phase,phaseStatut")
+    );
     assert_eq!(lines.len(), 2);
     assert!(
         lines[1].contains("\"Rénovation de l'école Jules Ferry\"")

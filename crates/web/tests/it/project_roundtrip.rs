@@ -17,8 +17,8 @@ use crate::support::engineering::call;
 
 const DOTATIONS: &[u8] = include_bytes!("../../../../data/projects/dotations_2019.csv.gz");
 
-/// One project in 100 of the shipped 2019 file (248 of 24,811), read as the import reads it.
-fn sample() -> Vec<cohesion_core::project::ProjectInput> {
+/// One project in 100 of the shipped 2019 file (249 of 24,811), read as the import reads it.
+pub(crate) fn sample() -> Vec<cohesion_core::project::ProjectInput> {
     let referential = crate::support::shipped();
     let mut text = String::new();
     flate2::read::GzDecoder::new(DOTATIONS).read_to_string(&mut text).expect("gzip");
@@ -31,7 +31,7 @@ fn sample() -> Vec<cohesion_core::project::ProjectInput> {
 }
 
 /// Projects with every field filled, written through the API.
-fn full_projects() -> Vec<Value> {
+pub(crate) fn full_projects() -> Vec<Value> {
     let indicator = cohesion_core::indicator::catalogue()[0].code;
     vec![
         json!({
@@ -120,6 +120,7 @@ async fn roundtrip(db: TestDb) {
     }
     let exported = export(&first).await;
     let total = sample.len() + full_projects().len();
+    assert_eq!(total, 252, "the figures of docs/interop.md");
     assert_eq!(exported.as_array().map(Vec::len), Some(total));
     assert!(exported[0]["total_cost_cents"].is_i64() || exported[0]["total_cost_cents"].is_null(), "typed");
 

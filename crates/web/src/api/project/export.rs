@@ -17,13 +17,15 @@ use cohesion_app::project::{ListParams, filter_of, narrow};
 /// project's `id` and when it last changed, `updatedAt`, for incremental syncs):
 /// `leviers` are the SGPE levers and `competences` the M57 codes, as the national hub
 /// reads them; the platform's transitions and priority domain have columns of their
-/// own (`transitions`, `domaine`).
-pub(crate) const COLUMNS: [&str; 18] = [
+/// own (`transitions`, `domaine`); `porteurCodeSiret` holds a SIRET (14 digits) only,
+/// the SIREN goes in `porteurSiren`.
+pub(crate) const COLUMNS: [&str; 19] = [
     "id",
     "nom",
     "description",
     "porteurNom",
     "porteurCodeSiret",
+    "porteurSiren",
     "collectivites",
     "phase",
     "phaseStatut",
@@ -47,14 +49,17 @@ async fn selected(state: &AppState, params: &ListParams) -> Result<Vec<std::sync
     Ok(catalog.search(&filter, 0, all).map_err(|e| ApiError::Internal(e.to_string()))?.items)
 }
 
-pub(crate) fn row(p: &Project) -> [String; 18] {
+pub(crate) fn row(p: &Project) -> [String; 19] {
     let i = &p.input;
+    let identifier = i.lead.as_ref().and_then(|l| l.siret.as_deref()).unwrap_or_default();
     [
         p.id.clone(),
         i.name.clone(),
         i.description.clone(),
         i.lead.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
-        i.lead.as_ref().and_then(|l| l.siret.clone()).unwrap_or_default(),
+        // A SIRET (14 digits) only; the SIREN, given or the SIRET's first 9, apart.
+        if identifier.len() == 14 { identifier.to_owned() } else { String::new() },
+        identifier.get(..9).unwrap_or_default().to_owned(),
         i.territories.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
         i.phase.label().into(),
         i.phase_status.label().into(),
@@ -166,4 +171,72 @@ pub async fn grants_csv(
         }
     }
     download::csv(out, "subventions.csv")
+}
+
+/// A project not sent to the hub, and why.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct LeftOutView {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// What the conversion changed or could not carry for one project sent.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct NotesView {
+    /// The project's id (the hub's `externalId`).
+    pub id: String,
+    pub notes: Vec<String>,
+}
+
+/// The projects in the payload of Les communs, with what could not be sent.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CommunsExport {
+    /// The hub's bulk body: `{"projets": …}` is what its `POST /projets/bulk` takes
+    /// (each a `CreateProjetRequest`; `externalId` is the project's id in Cohésion).
+    #[schema(value_type = Vec<Object>)]
+    pub projets: Vec<cohesion_core::project::communs::Projet>,
+    /// Projects the hub cannot express (they lie only in départements or régions).
+    pub left_out: Vec<LeftOutView>,
+    /// For each project sent whose conversion changed or left out something, what.
+    pub notes: Vec<NotesView>,
+}
+
+/// Projects in the payload of Les communs, the hub of the ecological-transition tools
+/// (`docs/interop.md` maps each field: direct, converted, not expressible). `projets`
+/// is the hub's bulk body; `left_out` names the projects it cannot express and why;
+/// `notes` says, project by project, what was converted (a cost rounded to the euro, a
+/// municipal arrondissement sent as its commune) or left out.
+#[utoipa::path(get, path = "/api/v1/exports/projects.communs.json", tag = "projects", params(ListParams),
+    responses((status = 200, body = CommunsExport),
+              (status = 400, body = Problem, content_type = "application/problem+json")))]
+pub async fn projects_communs(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    use cohesion_core::project::communs::to_hub;
+    let snapshot = state.current();
+    let commune_of = |t: &cohesion_core::territory::TerritoryRef| {
+        snapshot.referential.get_ref(t).and_then(|x| x.parents.commune.clone())
+    };
+    let mut out = CommunsExport { projets: Vec::new(), left_out: Vec::new(), notes: Vec::new() };
+    for project in selected(&state, &p).await? {
+        match to_hub(&project, commune_of) {
+            Ok((projet, notes)) => {
+                out.projets.push(projet);
+                if !notes.is_empty() {
+                    out.notes.push(NotesView {
+                        id: project.id.clone(),
+                        notes: notes.iter().map(ToString::to_string).collect(),
+                    });
+                }
+            }
+            Err(why) => out.left_out.push(LeftOutView {
+                id: project.id.clone(),
+                name: project.input.name.clone(),
+                reason: why.to_string(),
+            }),
+        }
+    }
+    Ok(axum::Json(out).into_response())
 }
