@@ -454,6 +454,35 @@ pub async fn upsert(
     Ok((p, Upserted::Changed))
 }
 
+/// Creates or updates, from the hub Les communs, the project whose hub id is `hub_id`
+/// (`core::project::communs::from_hub`: nothing invented, every conversion in the
+/// notes). The project Cohésion already holds is found by its hub id, or else by its
+/// id in Mon Espace Collectivité, Territoires en Transitions or Recoco (the ids the
+/// hub relays); the fields the hub cannot express are kept (`merge_hub`). Then as
+/// [`upsert`]: authorised, `If-Match`, the same call twice writes nothing.
+pub async fn upsert_from_hub(
+    app: &App,
+    who: &Principal,
+    hub_id: &str,
+    hub: &project::communs::HubProjet,
+    condition: IfMatch,
+) -> Result<(Project, Upserted, Vec<project::communs::Note>), AppError> {
+    let (input, notes) = project::communs::from_hub(hub, hub_id).map_err(|f| AppError::Invalid(fields("", f)))?;
+    let mut found = None;
+    for x in &input.external_ids {
+        if let Some(p) = app.store.project_by_external_id(&x.tool, &x.id).await? {
+            found = Some((x.clone(), p));
+            break;
+        }
+    }
+    let (key, input) = match found {
+        Some((key, current)) => (key, project::communs::merge_hub(&current.input, input)),
+        None => (ExternalId { tool: project::communs::HUB_TOOL.into(), id: hub_id.to_owned() }, input),
+    };
+    let (p, done) = upsert(app, who, &key, input, condition).await?;
+    Ok((p, done, notes))
+}
+
 /// The projects section of a territory (also in its overview): the newest first, and
 /// the totals of everything inside it.
 pub fn territory_projects(

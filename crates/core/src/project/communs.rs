@@ -19,10 +19,18 @@
 //! it): the lead's name, the end date, the transitions and the priority domain, the
 //! financing plan, the indicators, the budget lines and the identifiers in other
 //! tools.
+//!
+//! The other way, [`from_hub`] reads a project as the hub writes it (its
+//! `ProjetResponse`, or a `CreateProjetRequest`) without inventing anything: what has
+//! no place in Cohésion is said in the notes (the referent's contact, the programme,
+//! the hub's classifications), and what Cohésion requires but the project lacks (a
+//! phase) is a fault. [`merge_hub`] keeps, on a project Cohésion already holds, what
+//! the hub cannot express.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::model::Project;
+use super::fault::{FieldFault, ProjectFault};
+use super::model::{ExternalId, Lead, Phase, PhaseStatus, Project, ProjectInput};
 use crate::territory::{TerritoryKind, TerritoryRef};
 
 /// The hub's `CollectiviteReference`.
@@ -81,6 +89,232 @@ pub enum Note {
     /// Fields of the project the hub's payload has no place for.
     #[error("not expressible in the hub's payload: {}", .0.join(", "))]
     FieldsLeftOut(Vec<&'static str>),
+    /// Fields of the hub's project Cohésion does not keep.
+    #[error("not kept by Cohésion: {}", .0.join(", "))]
+    NotKept(Vec<&'static str>),
+    #[error("no phase status: « En cours », as the hub itself sets it when a phase comes without one")]
+    StatusInProgress,
+    #[error("the start date {from} is read as {to}")]
+    DateOfInstant { from: String, to: String },
+    #[error("the hub's externalId {0} names no known tool: not kept")]
+    ExternalIdOfUnknownTool(String),
+}
+
+/// The hub's porteur, as it writes it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubPorteur {
+    pub code_siret: Option<String>,
+    pub referent_email: Option<String>,
+    pub referent_telephone: Option<String>,
+    pub referent_prenom: Option<String>,
+    pub referent_nom: Option<String>,
+    pub referent_fonction: Option<String>,
+}
+
+/// A collectivité as the hub writes it: `{type, code}` in a request, `{type, codeInsee,
+/// codeEpci, siren, …}` in its answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubCollectivite {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub code: Option<String>,
+    pub code_insee: Option<String>,
+    pub code_epci: Option<String>,
+    pub siren: Option<String>,
+}
+
+/// A project as the hub writes it (the fields Cohésion reads; others are ignored).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubProjet {
+    /// The hub's own id (in its answers).
+    pub id: Option<String>,
+    pub nom: String,
+    pub description: Option<String>,
+    pub porteur: Option<HubPorteur>,
+    pub budget_previsionnel: Option<serde_json::Number>,
+    pub date_debut_previsionnelle: Option<String>,
+    pub phase: Option<String>,
+    pub phase_statut: Option<String>,
+    pub programme: Option<String>,
+    pub collectivites: Option<Vec<HubCollectivite>>,
+    pub competences: Option<Vec<String>>,
+    pub leviers: Option<Vec<String>>,
+    pub classification_thematiques: Option<Vec<String>>,
+    pub mec_id: Option<String>,
+    pub tet_id: Option<String>,
+    pub recoco_id: Option<String>,
+    /// In a request: the id in the sending tool, which the payload does not name.
+    pub external_id: Option<String>,
+}
+
+/// The tool of each identifier field of the hub.
+pub const HUB_TOOL: &str = "les-communs";
+
+/// Reads a hub project whose hub id is `hub_id`: the project as Cohésion holds it
+/// (every fault at its hub field), and what was converted or not kept.
+pub fn from_hub(h: &HubProjet, hub_id: &str) -> Result<(ProjectInput, Vec<Note>), Vec<FieldFault>> {
+    let mut faults = Vec::new();
+    let mut notes = Vec::new();
+    let mut bad = |field: &str, f: ProjectFault| faults.push(FieldFault::new(field, f));
+    if h.id.as_deref().is_some_and(|id| id != hub_id) {
+        bad("id", ProjectFault::NotTheKey { key: format!("{HUB_TOOL}:{hub_id}") });
+    }
+    let phase = match h.phase.as_deref() {
+        None => {
+            bad("phase", ProjectFault::NoPhase);
+            None
+        }
+        Some(s) => Phase::ALL.iter().copied().find(|p| p.label() == s).or_else(|| {
+            bad("phase", ProjectFault::NotInList(s.to_owned()));
+            None
+        }),
+    };
+    let status = match h.phase_statut.as_deref() {
+        None => {
+            notes.push(Note::StatusInProgress);
+            Some(PhaseStatus::InProgress)
+        }
+        Some(s) => PhaseStatus::ALL.iter().copied().find(|p| p.label() == s).or_else(|| {
+            bad("phaseStatut", ProjectFault::NotInList(s.to_owned()));
+            None
+        }),
+    };
+    let mut territories = Vec::new();
+    for (i, c) in h.collectivites.iter().flatten().enumerate() {
+        let (kind, code) = match c.kind.as_str() {
+            "Commune" => (TerritoryKind::Commune, c.code.clone().or_else(|| c.code_insee.clone())),
+            "EPCI" => (TerritoryKind::Epci, c.code.clone().or_else(|| c.code_epci.clone()).or_else(|| c.siren.clone())),
+            other => {
+                bad(&format!("collectivites[{i}].type"), ProjectFault::NotInList(other.to_owned()));
+                continue;
+            }
+        };
+        match code.map(|code| kind.parse_code(&code)) {
+            Some(Ok(code)) => territories.push(TerritoryRef { kind, code }),
+            Some(Err(e)) => bad(&format!("collectivites[{i}].code"), ProjectFault::NotInList(e.to_string())),
+            None => bad(&format!("collectivites[{i}].code"), ProjectFault::NotInList(String::new())),
+        }
+    }
+    let total_cost_cents = match &h.budget_previsionnel {
+        None => None,
+        Some(n) => match n.as_i64().and_then(|e| e.checked_mul(100)) {
+            Some(c) => Some(c),
+            // Euros with decimals: to the cent, half away from zero.
+            None => match n.as_f64().map(|f| (f * 100.0).round()).filter(|c| c.is_finite() && c.abs() < 9e15) {
+                Some(c) => Some(c as i64),
+                None => {
+                    bad("budgetPrevisionnel", ProjectFault::NotInList(n.to_string()));
+                    None
+                }
+            },
+        },
+    };
+    let start_date = h.date_debut_previsionnelle.as_ref().map(|d| match d.get(..10) {
+        Some(day) if d.len() > 10 && super::rules::is_date(day) => {
+            notes.push(Note::DateOfInstant { from: d.clone(), to: day.to_owned() });
+            day.to_owned()
+        }
+        _ => d.clone(),
+    });
+    let porteur = h.porteur.clone().unwrap_or_default();
+    let mut not_kept = Vec::new();
+    if [
+        &porteur.referent_email,
+        &porteur.referent_telephone,
+        &porteur.referent_prenom,
+        &porteur.referent_nom,
+        &porteur.referent_fonction,
+    ]
+    .iter()
+    .any(|x| x.as_deref().is_some_and(|v| !v.is_empty()))
+    {
+        not_kept.push("porteur.referent*");
+    }
+    if h.programme.as_deref().is_some_and(|p| !p.is_empty()) {
+        not_kept.push("programme");
+    }
+    if h.classification_thematiques.as_ref().is_some_and(|c| !c.is_empty()) {
+        not_kept.push("classification*");
+    }
+    if !not_kept.is_empty() {
+        notes.push(Note::NotKept(not_kept));
+    }
+    let mut external_ids = vec![ExternalId { tool: HUB_TOOL.into(), id: hub_id.to_owned() }];
+    for (tool, id) in
+        [("mon-espace-collectivite", &h.mec_id), ("territoires-en-transitions", &h.tet_id), ("recoco", &h.recoco_id)]
+    {
+        if let Some(id) = id.as_ref().filter(|x| !x.trim().is_empty()) {
+            external_ids.push(ExternalId { tool: tool.into(), id: id.clone() });
+        }
+    }
+    if let Some(x) = h.external_id.as_ref().filter(|x| !x.trim().is_empty()) {
+        notes.push(Note::ExternalIdOfUnknownTool(x.clone()));
+    }
+    match (phase, status) {
+        (Some(phase), Some(phase_status)) if faults.is_empty() => Ok((
+            ProjectInput {
+                name: h.nom.clone(),
+                description: h.description.clone().unwrap_or_default(),
+                lead: porteur
+                    .code_siret
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| Lead { name: String::new(), siret: Some(s) }),
+                territories,
+                phase,
+                phase_status,
+                transitions: vec![],
+                domain: None,
+                levers: h.leviers.clone().unwrap_or_default(),
+                competences: h.competences.clone().unwrap_or_default(),
+                start_date,
+                end_date: None,
+                total_cost_cents,
+                financing: vec![],
+                indicators: vec![],
+                budget_lines: vec![],
+                external_ids,
+            },
+            notes,
+        )),
+        _ => Err(faults),
+    }
+}
+
+/// `hub` (read by [`from_hub`]) over a project Cohésion already holds: the fields the
+/// hub expresses come from it; what it cannot express stays as it was (the lead's
+/// name, the end date, transitions, domain, financing, indicators, budget lines, the
+/// départements and régions among the territories, identifiers in other tools).
+pub fn merge_hub(current: &ProjectInput, hub: ProjectInput) -> ProjectInput {
+    let mut out = current.clone();
+    out.name = hub.name;
+    out.description = hub.description;
+    out.lead = match (hub.lead, &current.lead) {
+        (Some(mut l), Some(c)) => {
+            l.name = c.name.clone();
+            Some(l)
+        }
+        (Some(l), None) => Some(l),
+        (None, c) => c.clone().filter(|c| c.siret.is_none()),
+    };
+    let kept =
+        current.territories.iter().filter(|t| matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region));
+    out.territories = hub.territories.iter().cloned().chain(kept.cloned()).collect();
+    out.phase = hub.phase;
+    out.phase_status = hub.phase_status;
+    out.levers = hub.levers;
+    out.competences = hub.competences;
+    out.start_date = hub.start_date;
+    out.total_cost_cents = hub.total_cost_cents;
+    for x in hub.external_ids {
+        match out.external_ids.iter_mut().find(|y| y.tool == x.tool) {
+            Some(y) => *y = x,
+            None => out.external_ids.push(x),
+        }
+    }
+    out
 }
 
 fn list(ts: &[TerritoryRef]) -> String {

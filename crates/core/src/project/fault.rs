@@ -31,7 +31,7 @@ pub enum ProjectFault {
     NoTerritory,
     #[error("{0} is not in the territory referential")]
     UnknownTerritory(TerritoryRef),
-    #[error("the lead organisation needs a name")]
+    #[error("the lead organisation needs a name, or its SIREN or SIRET")]
     LeadNameRequired,
     #[error("`{0}` is neither a SIREN (9 digits) nor a SIRET (14 digits)")]
     NotSirenOrSiret(String),
@@ -75,6 +75,14 @@ pub enum ProjectFault {
     ExternalIdRequired,
     #[error("one identifier per tool")]
     ToolTwice,
+    /// A project of the hub Les communs without a phase: Cohésion needs one and does
+    /// not invent it.
+    #[error("the project has no phase; Cohésion needs one (Idée, Étude or Opération) and does not invent it")]
+    NoPhase,
+    /// A value of the hub's payload outside its lists (a phase, a status, a
+    /// collectivité type or code, an amount).
+    #[error("`{0}` is not a value the hub's payload allows here")]
+    NotInList(String),
     /// An upsert's body names, for the tool of its address, another identifier.
     #[error("the address names this project {key}: its identifier in that tool cannot differ")]
     NotTheKey { key: String },

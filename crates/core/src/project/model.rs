@@ -81,6 +81,8 @@ impl PhaseStatus {
 /// The organisation that carries the project (schema `porteur`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Lead {
+    /// Optional (empty) when the SIREN or SIRET identifies the organisation.
+    #[serde(default)]
     pub name: String,
     /// SIREN (9 digits) or SIRET (14 digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -58,7 +58,9 @@ pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<
         }
     }
     if let Some(lead) = &p.lead {
-        if lead.name.trim().is_empty() {
+        // The SIRET or SIREN identifies the organisation: its name is then optional
+        // (the hub Les communs sends a porteur by its SIRET only).
+        if lead.name.trim().is_empty() && lead.siret.is_none() {
             fault(f, "lead.name", F::LeadNameRequired);
         }
         if let Some(s) = &lead.siret

@@ -100,7 +100,7 @@ pub fn project(f: &ProjectFault) -> String {
         F::TooLong { max } => format!("{max} caractères au plus."),
         F::NoTerritory => "Un projet concerne au moins un territoire.".into(),
         F::UnknownTerritory(t) => format!("« {t} » n’est pas dans le référentiel des territoires."),
-        F::LeadNameRequired => "Nommez la structure porteuse.".into(),
+        F::LeadNameRequired => "Nommez la structure porteuse, ou donnez son SIREN ou son SIRET.".into(),
         F::NotSirenOrSiret(s) => format!("« {s} » n’est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres) valide."),
         F::NotADate(d) => format!("« {d} » n’est pas une date (AAAA-MM-JJ)."),
         F::EndsBeforeStart => "La fin précède le début.".into(),
@@ -126,6 +126,11 @@ pub fn project(f: &ProjectFault) -> String {
         F::ToolName => "Le nom de l’outil s’écrit en 1 à 40 minuscules, chiffres, tirets ou soulignés.".into(),
         F::ExternalIdRequired => "Donnez l’identifiant du projet dans cet outil.".into(),
         F::ToolTwice => "Un seul identifiant par outil.".into(),
+        F::NoPhase => {
+            "Le projet n’a pas de phase : Cohésion en demande une (Idée, Étude ou Opération) et ne l’invente pas."
+                .into()
+        }
+        F::NotInList(v) => format!("« {v} » n’est pas une valeur admise ici par le format des communs."),
         F::NotTheKey { key } => {
             format!("L’adresse désigne le projet {key} : son identifiant dans cet outil ne peut pas différer.")
         }

@@ -170,3 +170,158 @@ async fn contract(db: TestDb) {
 }
 
 storage_test!(the_hub_export_obeys_the_hubs_rules, |db: TestDb| async move { contract(db).await });
+
+/// A project as the hub answers it (`ProjetResponse`, `api/src/projets/dto/projet.dto.ts`).
+fn hub_project(id: &str, nom: &str) -> Value {
+    json!({
+        "id": id, "createdAt": "2025-05-02T09:12:00.000Z", "updatedAt": "2025-06-01T10:00:00.000Z",
+        "nom": nom, "description": null,
+        "porteur": {"codeSiret": "21420218600017", "referentEmail": "referent@saint-etienne.fr",
+                    "referentTelephone": null, "referentPrenom": "Camille", "referentNom": "Martin", "referentFonction": null},
+        "collectivites": [
+            {"id": "0197-c1", "nom": "Saint-Étienne", "type": "Commune", "codeInsee": "42218", "codeEpci": "244200770",
+             "codeDepartements": ["42"], "codeRegions": ["84"], "siren": "214202186"},
+            {"id": "0197-c2", "nom": "Saint-Étienne Métropole", "type": "EPCI", "codeInsee": null, "codeEpci": "244200770",
+             "codeDepartements": ["42"], "codeRegions": ["84"], "siren": "244200770"}
+        ],
+        "budgetPrevisionnel": 150000, "dateDebutPrevisionnelle": "2025-09-01",
+        "phaseStatut": "En retard", "phase": "Opération", "programme": "Fonds vert",
+        "competences": ["90-212", "90-845"], "leviers": ["Vélo"],
+        "classificationThematiques": ["Mobilité"], "classificationSites": null, "classificationInterventions": null,
+        "probabiliteTE": "0.82", "classificationScores": null,
+        "mecId": null, "tetId": null, "recocoId": null
+    })
+}
+
+/// The hub's projects come in without invented values, and go back out the same.
+#[tokio::test]
+async fn the_hubs_projects_come_in_and_go_back_the_same() {
+    let app = TestApp::sqlite().await.start().await;
+    let admin = app.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let put = |id: &str, body: Value| {
+        let (app, admin, path) = (&app, admin.clone(), format!("/api/v1/projects/from-communs/{id}"));
+        async move { call(app, "PUT", &path, &admin, Some(body)).await }
+    };
+
+    // Five projects as the hub answers them, in its variations.
+    let mut hub = vec![hub_project("0197-a", "Voie verte du Furan")];
+    let mut no_porteur = hub_project("0197-b", "École maternelle");
+    no_porteur["porteur"] = Value::Null;
+    no_porteur["collectivites"] = json!([{"type": "Commune", "code": "42218"}]);
+    hub.push(no_porteur);
+    let mut epci = hub_project("0197-c", "Réseau de chaleur");
+    epci["collectivites"] = json!([{"type": "EPCI", "code": "244200770"}]);
+    epci["phaseStatut"] = Value::Null;
+    hub.push(epci);
+    let mut cents = hub_project("0197-d", "Halle");
+    cents["budgetPrevisionnel"] = json!(1234.56);
+    cents["dateDebutPrevisionnelle"] = json!("2026-03-01T00:00:00.000Z");
+    hub.push(cents);
+    let mut relayed = hub_project("0197-e", "Piste cyclable");
+    relayed["recocoId"] = json!("88");
+    hub.push(relayed);
+    // The last one exists already, synced from Recoco with a financing plan.
+    let recoco = json!({"name": "Piste cyclable (Recoco)", "territories": ["commune:42218"], "phase": "study",
+                        "phase_status": "in_progress", "total_cost_cents": 20_000_000,
+                        "financing": [{"financer": "État", "scheme": "DSIL", "amount_cents": 5_000_000}]});
+    let (status, before) = call(&app, "PUT", "/api/v1/projects/by-external-id/recoco/88", &admin, Some(recoco)).await;
+    assert_eq!(status, 201, "{before}");
+
+    let mut statuses = Vec::new();
+    for h in &hub {
+        let (status, answer) = put(h["id"].as_str().expect("id"), h.clone()).await;
+        assert!(status == 201 || status == 200, "{status} {answer}");
+        statuses.push(status);
+        let notes = answer["notes"].to_string();
+        if h["porteur"].is_object() {
+            assert!(notes.contains("porteur.referent*") && notes.contains("programme"), "{notes}");
+        }
+    }
+    assert_eq!(statuses, [201, 201, 201, 201, 200], "the last was found by its Recoco id");
+    // Found by its Recoco id: the same project, its financing kept, the hub's id added.
+    let (_, merged) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0197-e", "", None).await;
+    assert_eq!(merged["id"], before["id"], "{merged}");
+    assert_eq!(merged["financing"][0]["amount_cents"], 5_000_000);
+    assert_eq!(merged["name"], "Piste cyclable");
+    // Converted, not invented.
+    let (_, p) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0197-a", "", None).await;
+    assert_eq!(p["lead"], json!({"name": "", "siret": "21420218600017"}), "the SIRET identifies it: no name invented");
+    assert_eq!(p["total_cost_cents"], 15_000_000);
+    assert_eq!(p["territories"], json!([{"kind": "commune", "code": "42218"}, {"kind": "epci", "code": "244200770"}]));
+    let (_, p) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0197-c", "", None).await;
+    assert_eq!(p["phase_status"], "in_progress", "the hub's own rule for a phase without status");
+    let (_, p) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0197-d", "", None).await;
+    assert_eq!((p["total_cost_cents"].as_i64(), p["start_date"].as_str()), (Some(123_456), Some("2026-03-01")));
+
+    // The same calls again write nothing.
+    for h in &hub {
+        let (status, answer) = put(h["id"].as_str().expect("id"), h.clone()).await;
+        assert_eq!((status, answer["project"]["version"].as_i64().map(|v| v <= 2)), (200, Some(true)), "{answer}");
+    }
+    let (_, all) = call(&app, "GET", "/api/v1/exports/projects.json", "", None).await;
+    let versions: Vec<i64> = all.as_array().expect("array").iter().filter_map(|p| p["version"].as_i64()).collect();
+    assert_eq!(versions.iter().filter(|v| **v == 1).count(), 4, "{versions:?}");
+
+    // Back to the hub: every field it expresses, the same.
+    let (_, export) = call(&app, "GET", "/api/v1/exports/projects.communs.json", "", None).await;
+    for h in &hub[..4] {
+        let sent = export["projets"]
+            .as_array()
+            .expect("projets")
+            .iter()
+            .find(|p| p["nom"] == h["nom"])
+            .unwrap_or_else(|| panic!("{} sent", h["nom"]));
+        assert!(hub_faults(sent).is_empty(), "{sent}");
+        for field in ["nom", "description", "leviers", "competences"] {
+            assert_eq!(sent[field], h[field], "{field} of {}", h["nom"]);
+        }
+        let phase_status = if h["phaseStatut"].is_null() { json!("En cours") } else { h["phaseStatut"].clone() };
+        assert_eq!((&sent["phase"], &sent["phaseStatut"]), (&h["phase"], &phase_status));
+        let budget = h["budgetPrevisionnel"].as_f64().map(|b| b.round() as i64);
+        assert_eq!(sent["budgetPrevisionnel"].as_i64(), budget, "to the euro");
+        assert_eq!(
+            sent["dateDebutPrevisionnelle"].as_str(),
+            h["dateDebutPrevisionnelle"].as_str().and_then(|d| d.get(..10))
+        );
+        let codes: Vec<(String, String)> = h["collectivites"]
+            .as_array()
+            .expect("collectivites")
+            .iter()
+            .map(|c| {
+                let code = c["code"].as_str().or(if c["type"] == "EPCI" {
+                    c["codeEpci"].as_str()
+                } else {
+                    c["codeInsee"].as_str()
+                });
+                (c["type"].as_str().unwrap_or_default().to_owned(), code.unwrap_or_default().to_owned())
+            })
+            .collect();
+        let back: Vec<(String, String)> = sent["collectivites"]
+            .as_array()
+            .expect("collectivites")
+            .iter()
+            .map(|c| {
+                (c["type"].as_str().unwrap_or_default().to_owned(), c["code"].as_str().unwrap_or_default().to_owned())
+            })
+            .collect();
+        assert_eq!(back, codes, "{}", h["nom"]);
+        assert_eq!(sent["porteur"]["codeSiret"], h["porteur"]["codeSiret"]);
+    }
+
+    // What Cohésion would have to invent is refused, at its field.
+    let mut no_phase = hub_project("0197-f", "Sans phase");
+    no_phase["phase"] = Value::Null;
+    no_phase["phaseStatut"] = Value::Null;
+    let (status, problem) = put("0197-f", no_phase).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("phase")), "{problem}");
+    let mut wrong = hub_project("0197-g", "Autre");
+    wrong["collectivites"] = json!([{"type": "Département", "code": "42"}]);
+    wrong["leviers"] = json!(["Pistes cyclables"]);
+    let (status, problem) = put("0197-g", wrong).await;
+    let fields: Vec<&str> =
+        problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields, ["collectivites[0].type"], "{problem}");
+    let (status, problem) = put("0197-h", hub_project("0197-other", "Mauvais id")).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("id")), "{problem}");
+}

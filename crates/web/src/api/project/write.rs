@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use cohesion_app::project::{self, Upserted};
 use cohesion_core::project::{ExternalId, ProjectInput};
 use serde_json::Value;
@@ -93,4 +93,50 @@ pub async fn upsert(
         response.headers_mut().insert(header::LOCATION, v);
     }
     Ok(response)
+}
+
+/// A project read from the hub Les communs, with what the reading converted or did
+/// not keep.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FromHub {
+    /// The project, as `GET /api/v1/projects/{id}` answers it.
+    #[schema(value_type = Object)]
+    pub project: cohesion_core::project::Project,
+    /// What was converted or not kept (`docs/interop.md`).
+    pub notes: Vec<String>,
+}
+
+/// Create or update a project from the hub Les communs: the body is the project as the
+/// hub answers it (`GET /projets/{id}`: its `ProjetResponse`) or as a tool sends it
+/// (`CreateProjetRequest`); `{id}` is its id in the hub. Nothing is invented: a project
+/// without a phase is refused (400 at `phase`); a status missing is « En cours », as
+/// the hub itself sets it; the referent's contact, the programme and the hub's
+/// classifications are not kept (said in `notes`). The project is found by its hub id,
+/// or by its id in Mon Espace Collectivité, Territoires en Transitions or Recoco; what
+/// the hub cannot express (financing plan, indicators, transitions…) is kept. Created:
+/// 201; updated or unchanged: 200 (the same call twice writes nothing); `If-Match` as
+/// for `PUT …/by-external-id/…`.
+#[utoipa::path(put, path = "/api/v1/projects/from-communs/{id}", tag = "projects", request_body = Object,
+    params(("id" = String, Path, description = "The project's id in the hub Les communs"),
+           ("If-Match" = Option<String>, Header, description = "The version read (its ETag), or `*`")),
+    responses((status = 200, description = "Updated, or unchanged", body = FromHub),
+              (status = 201, description = "Created", body = FromHub),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
+pub async fn from_communs(
+    State(state): State<AppState>,
+    Actor(who): Actor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(hub): ApiJson<cohesion_core::project::communs::HubProjet>,
+) -> Result<Response, ApiError> {
+    let condition = etag::if_match_optional(&headers)?;
+    let (p, done, notes) = project::upsert_from_hub(&state, &who, &id, &hub, condition).await?;
+    let status = if done == Upserted::Created { StatusCode::CREATED } else { StatusCode::OK };
+    let version = p.version;
+    let body = FromHub { project: p, notes: notes.iter().map(ToString::to_string).collect() };
+    Ok(etag::with(version, (status, axum::Json(body)).into_response()))
 }

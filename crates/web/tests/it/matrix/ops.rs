@@ -498,6 +498,16 @@ fn b_project_upsert<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+/// A project from the hub Les communs: a fresh hub id each time, so each call creates.
+fn b_project_from_communs<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let code = if scope == Scope::In { "42218" } else { "01001" };
+        let body = json!({"nom": format!("Projet {}", w.fresh()), "phase": "Étude", "phaseStatut": "En cours",
+                          "collectivites": [{"type": "Commune", "code": code}]});
+        api(format!("/api/v1/projects/from-communs/hub-{}", w.fresh()), Some(body))
+    })
+}
+
 /// Pacts: the State's party pilots them. In scope: a pact on Saint-Étienne (42) between
 /// the State and Saint-Étienne (SIREN 214202186); out of scope: a pact on
 /// L'Abergement-Clémenciat (01) between the State and that commune (210100012), where
@@ -1005,6 +1015,14 @@ pub fn ops() -> Vec<Op> {
             project_rule,
             b_project_upsert,
             "as a creation (`project::can_create`) the first time, as a change (`project::can_edit`, before and after) then; If-Match optional",
+        ),
+        op(
+            "PUT",
+            "/api/v1/projects/from-communs/{id}",
+            true,
+            project_rule,
+            b_project_from_communs,
+            "as the upsert by external id (`project::can_create`, then `project::can_edit` before and after)",
         ),
         op(
             "POST",
