@@ -235,6 +235,42 @@ pub async fn get_by_external_id(app: &App, key: &ExternalId) -> Result<Project, 
         .ok_or_else(|| AppError::NotFound(format!("no project holds {key}")))
 }
 
+/// A programme membership of one of a project's territories: the territory itself or
+/// one containing it (its EPCI, département, région) is a current member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProgrammeOfTerritory {
+    /// The programme's code (`pvd`, `acv`…).
+    pub programme: String,
+    /// The project's territory (`commune:42218`).
+    pub territory: String,
+    /// The member territory: the same, or the one containing it.
+    pub member: String,
+}
+
+/// The current programme memberships of `p`'s territories, by programme then territory.
+pub fn programmes_of(snapshot: &Snapshot, p: &Project) -> Vec<ProgrammeOfTerritory> {
+    let r = &snapshot.referential;
+    let mut out = Vec::new();
+    for t in &p.input.territories {
+        let Some(idx) = r.index_of(t.kind, &t.code) else { continue };
+        for inv in snapshot.programmes.involvements(r, idx) {
+            if !inv.membership.is_current() {
+                continue;
+            }
+            let row = ProgrammeOfTerritory {
+                programme: inv.membership.programme.clone(),
+                territory: t.to_string(),
+                member: inv.membership.territory.to_string(),
+            };
+            if !out.contains(&row) {
+                out.push(row);
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.programme, &a.territory, &a.member).cmp(&(&b.programme, &b.territory, &b.member)));
+    out
+}
+
 /// A competence of the M57 nomenclature.
 #[derive(Serialize, ToSchema)]
 pub struct CompetenceView {

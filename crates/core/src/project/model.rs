@@ -167,7 +167,7 @@ pub const KNOWN_TOOLS: [(&str, &str); 5] = [
 ///
 /// What the platform writes it reads: the project as `GET /api/v1/projects/{id}` and
 /// the JSON export answer it (its read-only `id`, `version`, `created_at`,
-/// `updated_at` ignored), territories as objects or `kind:code`, phase, status and
+/// `updated_at` and the export's `programmes` ignored), territories as objects or `kind:code`, phase, status and
 /// transitions as codes or French labels; `null` stands for absent (an empty
 /// description, an empty list), as other tools send it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

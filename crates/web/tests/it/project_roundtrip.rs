@@ -110,8 +110,10 @@ async fn put_all(app: &TestApp, token: &str, exported: &Value) -> BTreeMap<u16, 
 
 async fn roundtrip(db: TestDb) {
     let sample = sample();
+    let programmes = cohesion_core::programme::compact::shipped().expect("valid programmes");
     let mut builder = TestApp::builder(db).shipped();
     builder.store().await.import_projects("dotations-2019", &sample, "test").await.expect("import");
+    assert!(builder.store().await.seed_programmes(&programmes, "test").await.expect("programmes"));
     let first = builder.start().await;
     let admin = first.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
     for p in full_projects() {
@@ -123,9 +125,29 @@ async fn roundtrip(db: TestDb) {
     assert_eq!(total, 252, "the figures of docs/interop.md");
     assert_eq!(exported.as_array().map(Vec::len), Some(total));
     assert!(exported[0]["total_cost_cents"].is_i64() || exported[0]["total_cost_cents"].is_null(), "typed");
+    // The programme memberships of its territories come with each project.
+    let full = exported.as_array().expect("array").iter().find(|p| p["name"] == "Tiers-lieu numérique").expect("full");
+    assert!(full["programmes"].is_array(), "{full}");
+    let snapshot = first.state.current();
+    let project: cohesion_core::project::Project = serde_json::from_value(full.clone()).expect("a project");
+    let expected = serde_json::to_value(cohesion_app::project::programmes_of(&snapshot, &project)).expect("json");
+    assert_eq!(full["programmes"], expected);
+    let with_programmes = exported.as_array().expect("array").iter().filter(|p| p["programmes"] != json!([])).count();
+    assert!(with_programmes > 100, "{with_programmes} projects lie in a programme's member territory");
+    eprintln!("round trip: {total} projects, {with_programmes} in a programme's member territory");
+    // The CSV says which financers montantSubventions sums, and the State's share apart.
+    let res = first.client.get(first.url("/api/v1/exports/projects.csv?q=tiers-lieu")).send().await.expect("csv");
+    let csv = res.text().await.expect("text");
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    assert_eq!(at("montantSubventionsEtat"), at("montantSubventions") + 1);
+    assert_eq!(at("financeurs"), at("montantSubventions") + 2);
+    assert!(csv.contains(",500000.01,400000.00,État;Région Auvergne-Rhône-Alpes,"), "{csv}");
 
     // Into a fresh instance: every one is accepted, and the export is the same.
-    let second = TestApp::builder(TestDb::sqlite().await.expect("db")).shipped().start().await;
+    let mut builder = TestApp::builder(TestDb::sqlite().await.expect("db")).shipped();
+    assert!(builder.store().await.seed_programmes(&programmes, "test").await.expect("programmes"));
+    let second = builder.start().await;
     let admin2 = second.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
     let created = put_all(&second, &admin2, &exported).await;
     assert_eq!(created, BTreeMap::from([(201, total)]), "all {total} created");

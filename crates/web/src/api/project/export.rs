@@ -18,8 +18,10 @@ use cohesion_app::project::{ListParams, filter_of, narrow};
 /// `leviers` are the SGPE levers and `competences` the M57 codes, as the national hub
 /// reads them; the platform's transitions and priority domain have columns of their
 /// own (`transitions`, `domaine`); `porteurCodeSiret` holds a SIRET (14 digits) only,
-/// the SIREN goes in `porteurSiren`.
-pub(crate) const COLUMNS: [&str; 19] = [
+/// the SIREN goes in `porteurSiren`. `montantSubventions` sums every line of the
+/// financing plan (every co-financer: `financeurs` names them, in the plan's order);
+/// `montantSubventionsEtat` the State's lines only (the lists' `grant_cents`).
+pub(crate) const COLUMNS: [&str; 21] = [
     "id",
     "nom",
     "description",
@@ -37,6 +39,8 @@ pub(crate) const COLUMNS: [&str; 19] = [
     "dateFinPrevisionnelle",
     "budgetPrevisionnel",
     "montantSubventions",
+    "montantSubventionsEtat",
+    "financeurs",
     "identifiantsExternes",
     "updatedAt",
 ];
@@ -49,7 +53,7 @@ async fn selected(state: &AppState, params: &ListParams) -> Result<Vec<std::sync
     Ok(catalog.search(&filter, 0, all).map_err(|e| ApiError::Internal(e.to_string()))?.items)
 }
 
-pub(crate) fn row(p: &Project) -> [String; 19] {
+pub(crate) fn row(p: &Project) -> [String; 21] {
     let i = &p.input;
     let identifier = i.lead.as_ref().and_then(|l| l.siret.as_deref()).unwrap_or_default();
     [
@@ -71,6 +75,16 @@ pub(crate) fn row(p: &Project) -> [String; 19] {
         i.end_date.clone().unwrap_or_default(),
         i.total_cost_cents.map(euros_decimal).unwrap_or_default(),
         euros_decimal(i.financed_cents()),
+        euros_decimal(i.state_grant_cents()),
+        {
+            let mut financers: Vec<&str> = Vec::new();
+            for f in &i.financing {
+                if !financers.contains(&f.financer.as_str()) {
+                    financers.push(&f.financer);
+                }
+            }
+            financers.join(";")
+        },
         i.external_ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
         p.updated_at.clone(),
     ]
@@ -91,13 +105,24 @@ pub async fn projects_csv(
     download::csv(out, "projets.csv")
 }
 
+/// One project of the JSON export: the project, and the programme memberships of its
+/// territories (read-only, derived from the referential).
+#[derive(serde::Serialize)]
+struct Exported<'a> {
+    #[serde(flatten)]
+    project: &'a Project,
+    programmes: Vec<cohesion_app::project::ProgrammeOfTerritory>,
+}
+
 /// Projects as JSON, typed: each the project as `GET /api/v1/projects/{id}` answers it
 /// (territories as objects, phase, status and transitions as codes, amounts in integer
 /// cents, the financing plan, indicators, budget lines, identifiers in other tools, its
-/// `version` and `updated_at`). It is what `POST /api/v1/projects` and
+/// `version` and `updated_at`), with `programmes`: the current programme memberships of
+/// its territories (each `{programme, territory, member}`: the member is the territory
+/// or one containing it). It is what `POST /api/v1/projects` and
 /// `PUT /api/v1/projects/by-external-id/{tool}/{id}` take back (the read-only `id`,
-/// `version`, `created_at` and `updated_at` aside): export, import elsewhere, export
-/// again gives the same projects.
+/// `version`, `created_at`, `updated_at` and `programmes` aside): export, import
+/// elsewhere, export again gives the same projects.
 #[utoipa::path(get, path = "/api/v1/exports/projects.json", tag = "projects", params(ListParams),
     responses((status = 200, description = "An array of projects, each as GET /api/v1/projects/{id} answers it", body = [Object]),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
@@ -106,7 +131,11 @@ pub async fn projects_json(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
     let items: Vec<std::sync::Arc<Project>> = selected(&state, &p).await?;
-    let items: Vec<&Project> = items.iter().map(AsRef::as_ref).collect();
+    let snapshot = state.current();
+    let items: Vec<Exported> = items
+        .iter()
+        .map(|p| Exported { project: p, programmes: cohesion_app::project::programmes_of(&snapshot, p) })
+        .collect();
     Ok(axum::Json(items).into_response())
 }
 
