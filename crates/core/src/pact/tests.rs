@@ -34,7 +34,10 @@ fn content() -> PactContent {
 fn project(id: &str, cost: i64, state: i64) -> ProjectSnapshot {
     let mut input = sample();
     input.total_cost_cents = Some(cost);
-    input.financing = vec![Financing { financer: "État".into(), scheme: Some("DSIL".into()), amount_cents: state }];
+    input.financing =
+        vec![Financing {
+            financer: "État".into(), scheme: Some("DSIL".into()), amount_cents: state, convention: None
+        }];
     ProjectSnapshot::of(&Project { id: id.into(), input, version: 1, created_at: NOW.into(), updated_at: NOW.into() })
 }
 

@@ -207,7 +207,12 @@ pub fn read(
         let description = rec.cells[description_at].trim().to_owned();
         let name = title(&description, scheme, cell("nom_terr"));
         let financing = if grant > 0 {
-            vec![Financing { financer: STATE.into(), scheme: Some(scheme.into()), amount_cents: grant }]
+            vec![Financing {
+                financer: STATE.into(),
+                scheme: Some(scheme.into()),
+                amount_cents: grant,
+                convention: None,
+            }]
         } else {
             Vec::new()
         };

@@ -53,6 +53,10 @@ pub enum ProjectFault {
     NegativeCost,
     #[error("name the co-financer")]
     FinancerRequired,
+    #[error("`{0}` is not a SIRET (14 digits)")]
+    NotASiret(String),
+    #[error("`{0}` is not a date YYYY-MM-DD nor a period YYYY-MM-DD_YYYY-MM-DD")]
+    NotAPeriod(String),
     #[error("an amount must be positive")]
     AmountNotPositive,
     #[error("the amounts overflow")]

@@ -98,6 +98,35 @@ pub struct Financing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<String>,
     pub amount_cents: i64,
+    /// The financer's decision, when known: what the SCDL `subventions` file needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub convention: Option<Convention>,
+}
+
+/// How a grant is paid (SCDL `conditionsVersement`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Payment {
+    #[serde(rename = "unique")]
+    Once,
+    #[serde(rename = "échelonné")]
+    Staggered,
+}
+
+/// The financer's decision on a line of the financing plan (SCDL `subventions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Convention {
+    /// The SIRET of the body that grants it (`idAttribuant`: a préfecture for DETR…).
+    pub financer_siret: String,
+    /// The date of the convention or decision, `YYYY-MM-DD` (`dateConvention`).
+    pub date: String,
+    /// The decision's reference (`referenceDecision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// `conditionsVersement`.
+    pub payment: Payment,
+    /// When it is paid: `YYYY-MM-DD`, or a period `YYYY-MM-DD_YYYY-MM-DD`
+    /// (`datesPeriodeVersement`).
+    pub payment_period: String,
 }
 
 /// An indicator followed by the project: a code of the indicator catalogue, a

@@ -114,6 +114,19 @@ pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<
         if l.amount_cents <= 0 {
             fault(f, format!("financing[{i}].amount_cents"), F::AmountNotPositive);
         }
+        if let Some(c) = &l.convention {
+            let at = |field: &str| format!("financing[{i}].convention.{field}");
+            if c.financer_siret.len() != 14 || !is_siren_or_siret(&c.financer_siret) {
+                fault(f, at("financer_siret"), F::NotASiret(c.financer_siret.clone()));
+            }
+            if !is_date(&c.date) {
+                fault(f, at("date"), F::NotADate(c.date.clone()));
+            }
+            let dates: Vec<&str> = c.payment_period.split('_').collect();
+            if dates.len() > 2 || !dates.iter().all(|d| is_date(d)) || dates.windows(2).any(|w| w[1] < w[0]) {
+                fault(f, at("payment_period"), F::NotAPeriod(c.payment_period.clone()));
+            }
+        }
     }
     let financed = p.financing.iter().try_fold(0i64, |acc, l| acc.checked_add(l.amount_cents.max(0)));
     match (financed, p.total_cost_cents) {

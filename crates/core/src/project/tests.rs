@@ -50,8 +50,13 @@ pub(crate) fn sample() -> ProjectInput {
         end_date: Some("2027-06-30".into()),
         total_cost_cents: Some(100_000_00),
         financing: vec![
-            Financing { financer: STATE.into(), scheme: Some("DSIL".into()), amount_cents: 40_000_00 },
-            Financing { financer: "Région".into(), scheme: None, amount_cents: 20_000_00 },
+            Financing {
+                financer: STATE.into(),
+                scheme: Some("DSIL".into()),
+                amount_cents: 40_000_00,
+                convention: None,
+            },
+            Financing { financer: "Région".into(), scheme: None, amount_cents: 20_000_00, convention: None },
         ],
         indicators: vec![IndicatorTarget {
             code: "conso-energie".into(),
@@ -83,7 +88,7 @@ fn every_fault_is_reported_with_its_field() {
     p.total_cost_cents = Some(50_000_00);
     p.start_date = Some("2026-02-30".into());
     p.lead = Some(Lead { name: "x".into(), siret: Some("123".into()) });
-    p.financing.push(Financing { financer: "".into(), scheme: None, amount_cents: 0 });
+    p.financing.push(Financing { financer: "".into(), scheme: None, amount_cents: 0, convention: None });
     p.external_ids.push(ExternalId { tool: "recoco".into(), id: "43".into() });
     p.transitions.push(Transition::Ecological);
     let fields: Vec<String> = validate(&p, |t| t.code != "42218").into_iter().map(|f| f.field).collect();

@@ -21,7 +21,12 @@ fn input(name: &str, ext: &str) -> ProjectInput {
         start_date: None,
         end_date: None,
         total_cost_cents: Some(1_000_000),
-        financing: vec![Financing { financer: STATE.into(), scheme: Some("DETR".into()), amount_cents: 400_000 }],
+        financing: vec![Financing {
+            financer: STATE.into(),
+            scheme: Some("DETR".into()),
+            amount_cents: 400_000,
+            convention: None,
+        }],
         indicators: vec![],
         budget_lines: vec![],
         external_ids: vec![ExternalId { tool: "recoco".into(), id: ext.into() }],

@@ -145,6 +145,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(project::export::projects_json))
         .routes(routes!(project::export::projects_communs))
         .routes(routes!(project::export::grants_csv))
+        .routes(routes!(project::export::grants_refused))
         .routes(routes!(pact::read::list, pact::write::create))
         .routes(routes!(pact::read::detail, pact::write::update))
         .routes(routes!(pact::write::set_status))

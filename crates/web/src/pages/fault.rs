@@ -115,6 +115,8 @@ pub fn project(f: &ProjectFault) -> String {
         F::CompetenceTwice => "Une compétence figure deux fois.".into(),
         F::NegativeCost => "Un coût ne peut pas être négatif.".into(),
         F::FinancerRequired => "Nommez le cofinanceur.".into(),
+        F::NotASiret(s) => format!("« {s} » n’est pas un SIRET (14 chiffres) valide."),
+        F::NotAPeriod(s) => format!("« {s} » n’est ni une date (AAAA-MM-JJ) ni une période (AAAA-MM-JJ_AAAA-MM-JJ)."),
         F::AmountNotPositive => "Un montant doit être positif.".into(),
         F::AmountsOverflow => "Les montants sont trop grands.".into(),
         F::FinancingExceedsCost { .. } => "Le plan de financement dépasse le coût total du projet.".into(),

@@ -25,7 +25,12 @@ fn project(name: &str, description: &str, territory: &str, phase: Phase, cost: i
         start_date: None,
         end_date: None,
         total_cost_cents: Some(cost),
-        financing: vec![Financing { financer: STATE.into(), scheme: Some("DETR".into()), amount_cents: grant }],
+        financing: vec![Financing {
+            financer: STATE.into(),
+            scheme: Some("DETR".into()),
+            amount_cents: grant,
+            convention: None,
+        }],
         indicators: vec![],
         budget_lines: vec![],
         external_ids: vec![ExternalId { tool: "recoco".into(), id: name.into() }],
@@ -167,10 +172,19 @@ async fn story(app: &TestApp, ids: &[String]) {
     assert_eq!(json[0]["name"], "Chaufferie bois");
     assert_eq!(json[0]["total_cost_cents"], 400_000_00i64, "typed: amounts are numbers");
     assert_eq!(json[0]["territories"], json!([{"kind": "epci", "code": "244200770"}]));
-    let scdl = app.text("/api/v1/exports/subventions.csv").await;
+    // SCDL: no State line says its decision (convention) nor its beneficiary's SIRET:
+    // every one is left out, counted and explained, none filled with invented values.
+    let res = app.get("/api/v1/exports/subventions.csv").await;
+    assert_eq!(res.headers().get("x-refused-rows").and_then(|v| v.to_str().ok()), Some("4"));
+    let scdl = res.text().await.expect("csv");
     assert!(scdl.starts_with("nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire"));
-    assert_eq!(scdl.lines().count(), 5);
-    assert!(scdl.contains("État (DETR),") && scdl.contains(",250000.00,aide en numéraire,,,,non,0.2500"), "{scdl}");
+    assert_eq!(scdl.lines().count(), 1, "{scdl}");
+    let refused = app.json("/api/v1/exports/subventions.refused.json").await;
+    assert_eq!(refused.as_array().map(Vec::len), Some(4));
+    assert_eq!(
+        refused[0]["missing"],
+        json!(["idAttribuant", "dateConvention", "conditionsVersement", "datesPeriodeVersement", "idBeneficiaire"])
+    );
 
     // Pages.
     let list = app.text("/projets?q=r%C3%A9novation+%C3%A9cole").await;
@@ -212,6 +226,38 @@ async fn story(app: &TestApp, ids: &[String]) {
     assert!(problem["detail"].as_str().is_some_and(|d| d.contains('2')), "{problem}");
     let now: Value = app.json(&format!("/api/v1/projects/{id}")).await;
     assert_eq!((now["phase_status"].as_str(), now["version"].as_i64()), (Some("late"), Some(2)), "{now}");
+    // Its decision and its beneficiary known, the grant goes into the SCDL file whole.
+    let decided = json!({
+        "lead": {"name": "Commune de Saint-Étienne", "siret": "21420218600017"},
+        "financing": [{"financer": "État", "scheme": "DETR", "amount_cents": 250_000_00i64,
+                       "convention": {"financer_siret": "17420001400018", "date": "2019-06-12", "reference": "AP-2019-118",
+                                      "payment": "échelonné", "payment_period": "2019-09-01_2021-06-30"}}]
+    });
+    assert_eq!(patch("2", decided).await.expect("patch").status(), 200);
+    let res = app.get("/api/v1/exports/subventions.csv").await;
+    assert_eq!(res.headers().get("x-refused-rows").and_then(|v| v.to_str().ok()), Some("3"));
+    let scdl = res.text().await.expect("csv");
+    assert!(
+        scdl.lines().nth(1).is_some_and(|l| l
+            .starts_with("État (DETR),17420001400018,2019-06-12,AP-2019-118,Commune de Saint-Étienne,21420218600017,")
+            && l.ends_with(",250000.00,aide en numéraire,échelonné,2019-09-01_2021-06-30,,non,0.2500")),
+        "{scdl}"
+    );
+    let bad = json!({"financing": [{"financer": "État", "amount_cents": 1_00, "convention":
+        {"financer_siret": "123", "date": "2019-13-01", "payment": "unique", "payment_period": "2021-01-01_2020-01-01"}}]});
+    let res = patch("3", bad).await.expect("patch");
+    let problem: Value = res.json().await.expect("json");
+    let fields: Vec<&str> =
+        problem["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "financing[0].convention.financer_siret",
+            "financing[0].convention.date",
+            "financing[0].convention.payment_period"
+        ],
+        "{problem}"
+    );
     // Its history names for whom the author acts, and the field in French; a person's
     // name is for people signed in (issue 17, points 4 and 6).
     let page = app.text(&format!("/projets/{id}")).await;

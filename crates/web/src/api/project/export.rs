@@ -156,50 +156,120 @@ const SCDL: [&str; 14] = [
     "pourcentageSubvention",
 ];
 
-/// The State's grants as an SCDL `subventions` CSV: one line per State financing
-/// line. The convention date and payment terms are not known for the 2019 grants:
-/// `dateConvention` carries the year's first day and payment cells are left empty.
+/// One State financing line as an SCDL `subventions` row, or the required columns it
+/// cannot fill (the row is then refused, never filled with invented values).
+fn scdl_row(project: &Project, f: &cohesion_core::project::Financing) -> Result<[String; 14], Vec<&'static str>> {
+    let i = &project.input;
+    let mut missing = Vec::new();
+    let c = f.convention.as_ref();
+    if c.is_none() {
+        missing.extend(["idAttribuant", "dateConvention", "conditionsVersement", "datesPeriodeVersement"]);
+    }
+    let lead = i.lead.as_ref();
+    let beneficiary = lead.map(|l| l.name.trim()).filter(|n| !n.is_empty());
+    if beneficiary.is_none() {
+        missing.push("nomBeneficiaire");
+    }
+    let siret = lead.and_then(|l| l.siret.as_deref()).filter(|s| s.len() == 14);
+    if siret.is_none() {
+        missing.push("idBeneficiaire");
+    }
+    let share = i.total_cost_cents.filter(|c| *c > 0).map(|c| format!("{:.4}", f.amount_cents as f64 / c as f64));
+    if share.is_none() {
+        missing.push("pourcentageSubvention");
+    }
+    let (Some(c), Some(beneficiary), Some(siret), Some(share)) = (c, beneficiary, siret, share) else {
+        return Err(missing);
+    };
+    Ok([
+        f.scheme.as_ref().map(|s| format!("État ({s})")).unwrap_or_else(|| STATE.to_owned()),
+        c.financer_siret.clone(),
+        c.date.clone(),
+        c.reference.clone().unwrap_or_default(),
+        beneficiary.to_owned(),
+        siret.to_owned(),
+        i.name.clone(),
+        euros_decimal(f.amount_cents),
+        "aide en numéraire".into(),
+        match c.payment {
+            cohesion_core::project::Payment::Once => "unique".into(),
+            cohesion_core::project::Payment::Staggered => "échelonné".into(),
+        },
+        c.payment_period.clone(),
+        String::new(),
+        "non".into(),
+        share,
+    ])
+}
+
+/// A State grant the SCDL file leaves out, and the required columns it lacks.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RefusedGrant {
+    pub project: String,
+    /// The line's index in the project's financing plan.
+    pub line: usize,
+    pub scheme: Option<String>,
+    pub amount_cents: i64,
+    /// The SCDL columns it cannot fill.
+    pub missing: Vec<&'static str>,
+}
+
+/// The State's grants as an SCDL `subventions` CSV (schema 2.1, its 14 historical
+/// columns): one row per State line of a financing plan whose every required column is
+/// known — the financer's decision (`financing[].convention`: SIRET of the body that
+/// grants it, date, payment terms and dates), the beneficiary named and identified by
+/// its SIRET, the total cost (for `pourcentageSubvention`). The other lines are left
+/// out, never filled with invented values: their count is in the header
+/// `x-refused-rows`, and `/api/v1/exports/subventions.refused.json` says what each
+/// lacks.
 #[utoipa::path(get, path = "/api/v1/exports/subventions.csv", tag = "projects", params(ListParams),
-    responses((status = 200, description = "CSV (SCDL subventions)", content_type = "text/csv"),
+    responses((status = 200, description = "CSV (SCDL subventions); x-refused-rows: the State lines left out", content_type = "text/csv"),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn grants_csv(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
     let mut out = CsvWriter::with_header(&SCDL);
+    let mut refused = 0usize;
     for project in selected(&state, &p).await? {
-        let i = &project.input;
-        for f in i.financing.iter().filter(|f| f.financer == STATE) {
-            let share =
-                i.total_cost_cents.filter(|c| *c > 0).map(|c| format!("{:.4}", f.amount_cents as f64 / c as f64));
-            let reference = i.external_ids.first().map(|x| x.id.clone()).unwrap_or_else(|| project.id.clone());
-            let date = i.start_date.clone().unwrap_or_else(|| {
-                if i.external_ids.iter().any(|x| x.tool == "dotations-2019") {
-                    "2019-01-01".into()
-                } else {
-                    String::new()
-                }
-            });
-            let cells = [
-                f.scheme.as_ref().map(|s| format!("État ({s})")).unwrap_or_else(|| STATE.to_owned()),
-                String::new(),
-                date,
-                reference,
-                i.lead.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
-                i.lead.as_ref().and_then(|l| l.siret.clone()).unwrap_or_default(),
-                i.name.clone(),
-                euros_decimal(f.amount_cents),
-                "aide en numéraire".into(),
-                String::new(),
-                String::new(),
-                String::new(),
-                "non".into(),
-                share.unwrap_or_default(),
-            ];
-            out.row(cells);
+        for f in project.input.financing.iter().filter(|f| f.financer == STATE) {
+            match scdl_row(&project, f) {
+                Ok(cells) => out.row(cells),
+                Err(_) => refused += 1,
+            }
         }
     }
-    download::csv(out, "subventions.csv")
+    let mut response = download::csv(out, "subventions.csv")?;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&refused.to_string()) {
+        response.headers_mut().insert("x-refused-rows", v);
+    }
+    Ok(response)
+}
+
+/// The State lines of the financing plans that `subventions.csv` leaves out, each with
+/// the SCDL columns it cannot fill.
+#[utoipa::path(get, path = "/api/v1/exports/subventions.refused.json", tag = "projects", params(ListParams),
+    responses((status = 200, body = Vec<RefusedGrant>),
+              (status = 400, body = Problem, content_type = "application/problem+json")))]
+pub async fn grants_refused(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    let mut out = Vec::new();
+    for project in selected(&state, &p).await? {
+        for (line, f) in project.input.financing.iter().enumerate().filter(|(_, f)| f.financer == STATE) {
+            if let Err(missing) = scdl_row(&project, f) {
+                out.push(RefusedGrant {
+                    project: project.id.clone(),
+                    line,
+                    scheme: f.scheme.clone(),
+                    amount_cents: f.amount_cents,
+                    missing,
+                });
+            }
+        }
+    }
+    Ok(axum::Json(out).into_response())
 }
 
 /// A project not sent to the hub, and why.
