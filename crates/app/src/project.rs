@@ -515,7 +515,13 @@ pub async fn upsert_from_hub(
         Some((key, current)) => (key, project::communs::merge_hub(&current.input, input)),
         None => (ExternalId { tool: project::communs::HUB_TOOL.into(), id: hub_id.to_owned() }, input),
     };
-    let (p, done) = upsert(app, who, &key, input, condition).await?;
+    // The rules' faults, named as the hub names its fields.
+    let (p, done) = upsert(app, who, &key, input, condition).await.map_err(|e| match e {
+        AppError::Invalid(faults) => AppError::Invalid(
+            faults.into_iter().map(|f| Fault { field: project::communs::hub_field(&f.field), ..f }).collect(),
+        ),
+        other => other,
+    })?;
     Ok((p, done, notes))
 }
 

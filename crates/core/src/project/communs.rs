@@ -283,6 +283,31 @@ pub fn from_hub(h: &HubProjet, hub_id: &str) -> Result<(ProjectInput, Vec<Note>)
     }
 }
 
+/// The hub's name of a Cohésion field at fault (`levers[2]` → `leviers[2]`), so that a
+/// tool sending the hub's payload reads its faults in its own terms; a field the hub
+/// does not carry keeps its name.
+pub fn hub_field(field: &str) -> String {
+    const NAMES: [(&str, &str); 9] = [
+        ("name", "nom"),
+        ("description", "description"),
+        ("lead.siret", "porteur.codeSiret"),
+        ("lead", "porteur"),
+        ("territories", "collectivites"),
+        ("levers", "leviers"),
+        ("competences", "competences"),
+        ("start_date", "dateDebutPrevisionnelle"),
+        ("total_cost_cents", "budgetPrevisionnel"),
+    ];
+    for (ours, theirs) in NAMES {
+        if let Some(rest) = field.strip_prefix(ours)
+            && (rest.is_empty() || rest.starts_with('[') || rest.starts_with('.'))
+        {
+            return format!("{theirs}{rest}");
+        }
+    }
+    field.to_owned()
+}
+
 /// `hub` (read by [`from_hub`]) over a project Cohésion already holds: the fields the
 /// hub expresses come from it; what it cannot express stays as it was (the lead's
 /// name, the end date, transitions, domain, financing, indicators, budget lines, the
@@ -482,6 +507,16 @@ mod tests {
         let p = project(&["departement:42", "region:84"]);
         let e = to_hub(&p, |_| None).expect_err("not expressible");
         assert_eq!(e.to_string(), "it lies only in territories the hub cannot express (departement:42, region:84)");
+    }
+
+    #[test]
+    fn faults_are_named_as_the_hub_names_its_fields() {
+        assert_eq!(hub_field("levers[2]"), "leviers[2]");
+        assert_eq!(hub_field("territories[0]"), "collectivites[0]");
+        assert_eq!(hub_field("lead.siret"), "porteur.codeSiret");
+        assert_eq!(hub_field("name"), "nom");
+        assert_eq!(hub_field("financing[0].amount_cents"), "financing[0].amount_cents");
+        assert_eq!(hub_field("names"), "names");
     }
 
     #[test]

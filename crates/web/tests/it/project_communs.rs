@@ -322,6 +322,13 @@ async fn the_hubs_projects_come_in_and_go_back_the_same() {
         problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
     assert_eq!(status, 400, "{problem}");
     assert_eq!(fields, ["collectivites[0].type"], "{problem}");
+    let mut unknown = hub_project("0197-i", "Leviers inconnus");
+    unknown["leviers"] = json!(["Vélo", "Pistes cyclables"]);
+    unknown["collectivites"] = json!([{"type": "Commune", "code": "99999"}]);
+    let (status, problem) = put("0197-i", unknown).await;
+    let fields: Vec<&str> =
+        problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!((status, fields), (400, vec!["collectivites[0]", "leviers[1]"]), "{problem}");
     let (status, problem) = put("0197-h", hub_project("0197-other", "Mauvais id")).await;
     assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("id")), "{problem}");
 }
