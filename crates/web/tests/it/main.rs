@@ -6,6 +6,7 @@ mod access;
 mod engineering;
 mod engineering_export;
 mod engineering_import;
+mod engineering_instances;
 mod engineering_invite;
 mod engineering_search;
 mod hardening;
