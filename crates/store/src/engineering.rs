@@ -1088,8 +1088,12 @@ impl Store {
         const SQL: &str = "SELECT r.change_seq, r.document AS request, m.document AS mission FROM engineering_request r \
              LEFT JOIN engineering_mission m ON m.request_id = r.id WHERE r.change_seq > $1 \
              ORDER BY r.created_at DESC, r.id DESC";
+        // Not a prepared statement kept for reuse: PostgreSQL would soon plan it once
+        // for any `since` (a third of the table, a sequential scan), where the value
+        // given selects the last few rows of the index (`bench/results/engineering.md`,
+        // run 3).
         let rows: Vec<(i64, String, Option<String>)> =
-            with_pool!(self, pool => sqlx::query_as(SQL).bind(since).fetch_all(pool).await?);
+            with_pool!(self, pool => sqlx::query_as(SQL).persistent(false).bind(since).fetch_all(pool).await?);
         rows.iter().map(|(seq, r, m)| Ok((*seq, case(r, m.as_deref())?))).collect()
     }
 
@@ -1102,7 +1106,8 @@ impl Store {
              (SELECT m.id FROM engineering_mission m WHERE m.request_id IN \
                  (SELECT r.id FROM engineering_request r WHERE r.change_seq > $1)) \
              ORDER BY x.created_at, x.id";
-        let rows: Vec<DocRow> = with_pool!(self, pool => sqlx::query_as(SQL).bind(since).fetch_all(pool).await?);
+        let rows: Vec<DocRow> =
+            with_pool!(self, pool => sqlx::query_as(SQL).persistent(false).bind(since).fetch_all(pool).await?);
         rows.iter().map(|r| from_json("engineering_recommendation.document", &r.document)).collect()
     }
 
@@ -1113,7 +1118,8 @@ impl Store {
              FROM engineering_message x \
              WHERE x.request_id IN (SELECT r.id FROM engineering_request r WHERE r.change_seq > $1) \
              ORDER BY x.created_at, x.id";
-        let rows: Vec<MessageRow> = with_pool!(self, pool => sqlx::query_as(SQL).bind(since).fetch_all(pool).await?);
+        let rows: Vec<MessageRow> =
+            with_pool!(self, pool => sqlx::query_as(SQL).persistent(false).bind(since).fetch_all(pool).await?);
         rows.into_iter().map(Message::try_from).collect()
     }
 

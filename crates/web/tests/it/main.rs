@@ -21,3 +21,4 @@ mod project;
 mod space;
 mod support;
 mod territory;
+mod territory_page;
