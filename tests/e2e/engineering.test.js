@@ -2,7 +2,8 @@
 // (role local, on a phone) asks for help; the delegate of the Loire (42) sees it in
 // their list, qualifies it and opens a mission with the suggested provider; a person
 // of that provider (role partner) accepts it from the provider's page, proposes a
-// recommendation, writes in the internal conversation, records spending and closes
+// recommendation, writes in the internal conversation, records spending, invites a
+// colleague of the same firm (who finds the invitation in their space and joins) and closes
 // the mission; the mayor marks the recommendation done and gives their satisfaction;
 // the territory page and the dashboard show it. People, organisations, the provider
 // and the budget are set up through the API with the admin's token (run.sh creates the
@@ -20,6 +21,7 @@ const PASSWORD = 'une phrase de passe assez longue pour les tests';
 const MAYOR = `maire-ingenierie-${STAMP}@saint-etienne.fr`;
 const DELEGATE = `delegue-${STAMP}@anct.gouv.fr`;
 const ADVISOR = `conseillere-${STAMP}@bureau-etudes.fr`;
+const COLLEAGUE = `collegue-${STAMP}@bureau-etudes.fr`;
 const PROJECT = `Réhabilitation de la halle du marché ${STAMP}`;
 
 let browser;
@@ -68,6 +70,7 @@ describe('engineering offer', () => {
     const delegate = await open(browser);
     const advisor = await open(browser);
     const visitor = await open(browser, { viewport: 'mobile' });
+    const colleague = await open(browser, { viewport: 'mobile' });
     try {
       await signIn(admin.page, ADMIN, ADMIN_PASSWORD);
       await admin.page.goto(`${BASE_URL}/profil`, { waitUntil: 'networkidle' });
@@ -172,6 +175,24 @@ describe('engineering offer', () => {
       assert.match(await advisor.page.textContent('section[aria-labelledby=depenses-titre]'), /2,5 jours, 1\s500\s€/);
       await checked(advisor.page, advisor.problems, 'desktop-ingenierie-mission');
 
+      // The advisor invites a colleague of the same firm from the page; the colleague,
+      // on a phone, finds the invitation at the top of their space and joins.
+      await person(token, colleague, COLLEAGUE, 'Jules', [{ role: 'partner', organisation: firm.body.id }]);
+      await advisor.page.goto(caseUrl, { waitUntil: 'networkidle' });
+      const invite = advisor.page.locator('form', { has: advisor.page.locator('legend', { hasText: 'Personnes de' }) });
+      await invite.locator('label', { hasText: COLLEAGUE }).click();
+      await submit(advisor.page, 'form:has(legend:has-text("Personnes de")) button');
+      assert.match(await advisor.page.textContent('.fr-alert--success'), /La personne est invitée/);
+      await colleague.page.goto(`${BASE_URL}/mon-espace`, { waitUntil: 'networkidle' });
+      const invitations = await colleague.page.textContent('section[aria-labelledby=invitations-titre]');
+      assert.match(invitations, /Invitations à rejoindre une mission/);
+      assert.match(invitations, new RegExp(PROJECT));
+      assert.match(invitations, /comme conseiller ou conseillère/);
+      await checked(colleague.page, colleague.problems, 'mobile-espace-invitation-mission');
+      await submit(colleague.page, `section[aria-labelledby=invitations-titre] a:has-text("${PROJECT}")`);
+      await submit(colleague.page, 'button:has-text("Accepter l’invitation")');
+      assert.match(await colleague.page.textContent('.fr-alert--success'), /Vous avez rejoint la mission/);
+
       // The mayor marks the recommendation done, and never sees the internal conversation.
       await mayor.page.goto(caseUrl, { waitUntil: 'networkidle' });
       assert.doesNotMatch(await mayor.page.content(), /Note interne|Échanges internes/);
@@ -228,7 +249,7 @@ describe('engineering offer', () => {
       await admin.page.goto(`${BASE_URL}/ingenierie/tableau-de-bord?departement=42`, { waitUntil: 'networkidle' });
       await checked(admin.page, admin.problems, 'desktop-ingenierie-tableau-de-bord');
     } finally {
-      for (const p of [admin, mayor, delegate, advisor, visitor]) await p.context.close();
+      for (const p of [admin, mayor, delegate, advisor, visitor, colleague]) await p.context.close();
     }
   });
 });

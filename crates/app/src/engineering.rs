@@ -251,7 +251,7 @@ pub async fn submit(app: &App, who: &Principal, input: RequestInput) -> Result<C
         recipients(&Audience::Delegates, &parties, Some(who.person)),
     );
     app.store.create_engineering_request(&case.request, &region, who.person, &[t]).await?;
-    search::touch(app, &case.request.id).await;
+    search::catch_up(app).await;
     Ok(case)
 }
 
@@ -409,6 +409,6 @@ pub async fn qualify(
         })
         .await
         .map_err(write_error)?;
-    search::touch(app, &after.request.id).await;
+    search::catch_up(app).await;
     Ok(after)
 }

@@ -55,6 +55,8 @@ pub struct App {
     /// The engineering dashboards computed since the data last changed
     /// (`engineering::read::Dashboards`).
     pub(crate) dashboards: Arc<engineering::read::Dashboards>,
+    /// One catch-up of the engineering index at a time (`engineering::search::sync`).
+    pub(crate) engineering_sync: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -82,6 +84,7 @@ impl App {
             derived: Arc::new(ArcSwap::from_pointee(derived)),
             engineering: Arc::new(std::sync::RwLock::new(engineering)),
             dashboards: Arc::default(),
+            engineering_sync: Arc::default(),
         })
     }
 
@@ -175,6 +178,7 @@ impl App {
                 }
                 // Our own write, already in the catalog.
                 Change::Project { revision, .. } if revision <= self.projects.load().revision() => {}
+                Change::Engineering => engineering::search::sync(self).await?,
                 _ => {
                     self.refresh().await?;
                 }
@@ -213,6 +217,7 @@ impl App {
             self.snapshot.store(Arc::new(fresh));
             true
         };
+        engineering::search::catch_up(self).await;
         let indicators = self.store.indicator_revision().await.map_err(LoadError::Store)?;
         let derived = self.derived.load();
         let revision = self.current().revision;

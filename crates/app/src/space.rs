@@ -33,6 +33,9 @@ pub const ENDING_DAYS: i64 = 183;
 /// French).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Section {
+    /// Anyone, whatever their roles (none included): missions they are invited onto
+    /// and have not joined; listed before the roles' groups ([`Space::invitations`]).
+    MissionInvitations,
     /// Delegate, local authority: pacts ready for signature that a party they act
     /// for has not signed.
     PactsToSign,
@@ -65,7 +68,8 @@ pub enum Section {
     FailedDigests,
 }
 
-const SECTIONS: [(Section, &str); 14] = [
+const SECTIONS: [(Section, &str); 15] = [
+    (Section::MissionInvitations, "mission_invitations"),
     (Section::PactsToSign, "pacts_to_sign"),
     (Section::ProposalsToDecide, "proposals_to_decide"),
     (Section::RequestsToQualify, "requests_to_qualify"),
@@ -142,22 +146,31 @@ pub struct Group {
     pub lists: Vec<List>,
 }
 
-/// The whole space: a group per role, nothing listed twice.
+/// The whole space: the missions the person is invited onto, then a group per
+/// role, nothing listed twice.
 #[derive(Debug, Clone)]
 pub struct Space {
+    /// Whatever the roles (a person invited as an observer may hold none).
+    pub invitations: List,
     pub groups: Vec<Group>,
 }
 
 impl Space {
     /// Items listed, over every group.
     pub fn total(&self) -> u64 {
-        self.groups.iter().flat_map(|g| &g.lists).map(|l| l.total).sum()
+        self.invitations.total + self.groups.iter().flat_map(|g| &g.lists).map(|l| l.total).sum::<u64>()
     }
 }
 
+/// The most invitations the space shows (a person is rarely invited onto more
+/// missions at once; the count says if there are more).
+pub const INVITATIONS_SHOWN: usize = 50;
+
 /// The first `per_list` items of every list of every role `who` holds.
 pub async fn overview(app: &App, who: &Principal, per_list: usize) -> Result<Space, AppError> {
-    let mut seen: HashSet<String> = HashSet::new();
+    let page = app.store.space_mission_invitations(who.person, 0, INVITATIONS_SHOWN).await?;
+    let invitations = paged(Section::MissionInvitations, "request", page, request_href);
+    let mut seen: HashSet<String> = invitations.items.iter().map(|i| i.key.clone()).collect();
     let mut groups = Vec::new();
     for role in &who.roles {
         let mut lists = Vec::new();
@@ -171,7 +184,7 @@ pub async fn overview(app: &App, who: &Principal, per_list: usize) -> Result<Spa
         }
         groups.push(Group { role: role.clone(), lists });
     }
-    Ok(Space { groups })
+    Ok(Space { invitations, groups })
 }
 
 /// One page of one list of one role `who` holds; any other role is refused.

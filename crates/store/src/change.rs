@@ -23,6 +23,8 @@ pub enum Change {
     Programmes,
     Referential,
     Indicators,
+    /// An engineering write (`engineering_state`).
+    Engineering,
     /// The connection was lost and opened again: anything may have been missed.
     Lost,
 }
@@ -41,6 +43,7 @@ impl Change {
             "programme_state" => Some(Change::Programmes),
             "referential_state" => Some(Change::Referential),
             "indicator_state" => Some(Change::Indicators),
+            "engineering_state" => Some(Change::Engineering),
             _ => None,
         }
     }
@@ -91,6 +94,7 @@ mod tests {
     fn payloads_are_read_and_unknown_ones_skipped() {
         assert_eq!(Change::parse("project 42 0190-abc"), Some(Change::Project { revision: 42, id: "0190-abc".into() }));
         assert_eq!(Change::parse("pact_state"), Some(Change::Pacts));
+        assert_eq!(Change::parse("engineering_state"), Some(Change::Engineering));
         assert_eq!(Change::parse("referential_state"), Some(Change::Referential));
         assert_eq!(Change::parse("programme_state"), Some(Change::Programmes));
         assert_eq!(Change::parse("indicator_state"), Some(Change::Indicators));

@@ -186,6 +186,31 @@ macro_rules! tell {
     }};
 }
 
+/// Bumps the engineering revision; the first statement of every engineering write's
+/// transaction, so that on PostgreSQL the row stays locked until commit and the
+/// numbers are given in commit order (a reader that sees revision `n` sees every write
+/// numbered up to `n`). Evaluates to the write's number.
+macro_rules! bump {
+    ($tx:expr) => {{
+        sqlx::query("UPDATE engineering_state SET revision = revision + 1 WHERE id = 1").execute(&mut *$tx).await?;
+        let (seq,): (i64,) =
+            sqlx::query_as("SELECT revision FROM engineering_state WHERE id = 1").fetch_one(&mut *$tx).await?;
+        seq
+    }};
+}
+
+/// Marks request `$request` as touched by the write numbered `$seq` (its case is
+/// read again by every instance's index).
+macro_rules! mark {
+    ($tx:expr, $request:expr, $seq:expr) => {{
+        sqlx::query("UPDATE engineering_request SET change_seq = $2 WHERE id = $1")
+            .bind($request)
+            .bind($seq)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
 /// Writes a request's row and derived tables (insert or update).
 macro_rules! put_request {
     ($tx:expr, $r:expr, $region:expr, $now:expr, $insert:expr) => {{
@@ -322,12 +347,14 @@ macro_rules! put_mission {
         }
         for p in &m.participants {
             sqlx::query(
-                "INSERT INTO engineering_participant (mission_id, person_id, role, accepted) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO engineering_participant (mission_id, person_id, role, accepted, invited_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(&m.id)
             .bind(p.person.to_string())
             .bind(p.role.as_str())
             .bind(p.accepted_at.is_some())
+            .bind(p.invited_at)
             .execute(&mut *$tx)
             .await?;
         }
@@ -453,7 +480,9 @@ impl Store {
         let now = now_micros();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let seq = bump!(tx);
             put_request!(tx, r, region, now, true);
+            mark!(tx, &r.id, seq);
             insert!(&mut *tx, &event(actor, "engineering_request", &r.id, "create", None, Some(r)))?;
             tell!(tx, &r.id, &r.project_title, actor, told, now);
             tx.commit().await?;
@@ -505,6 +534,7 @@ impl Store {
         let now = now_micros();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let seq = bump!(tx);
             let taken = sqlx::query("UPDATE engineering_request SET revision = revision WHERE id = $1")
                 .bind(request)
                 .execute(&mut *tx)
@@ -578,6 +608,7 @@ impl Store {
                 insert!(&mut *tx, &event(actor, "engineering_mission", &m.id, action, before.mission.as_ref(), Some(m)))?;
             }
             tell!(tx, request, &after.request.project_title, actor, &told, now);
+            mark!(tx, request, seq);
             tx.commit().await?;
             Ok(after)
         })
@@ -643,6 +674,7 @@ impl Store {
         let now = now_micros();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            bump!(tx);
             for p in providers {
                 sqlx::query(
                     "INSERT INTO engineering_provider (id, name, name_key, kind, organisation_id, active, capacity, \
@@ -673,6 +705,7 @@ impl Store {
         let now = now_micros();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            bump!(tx);
             let before: Option<(String,)> = sqlx::query_as("SELECT document FROM engineering_provider WHERE id = $1")
                 .bind(&p.id)
                 .fetch_optional(&mut *tx)
@@ -737,6 +770,7 @@ impl Store {
         let now = now_micros();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            bump!(tx);
             sqlx::query(
                 "INSERT INTO engineering_budget (departement, year, amount_cents, revision, updated_at) \
                  VALUES ($1, $2, $3, 1, $4) ON CONFLICT (departement, year) DO UPDATE \
@@ -801,6 +835,7 @@ impl Store {
         let now = now_micros();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let seq = bump!(tx);
             sqlx::query(
                 "INSERT INTO engineering_recommendation (id, mission_id, status, title, document, revision, created_at, \
                  updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -816,6 +851,7 @@ impl Store {
             .await?;
             insert!(&mut *tx, &event(r.created_by, "engineering_recommendation", &r.id, "create", None, Some(r)))?;
             tell!(tx, request, title, r.created_by, told, now);
+            mark!(tx, request, seq);
             tx.commit().await?;
         });
         Ok(())
@@ -839,14 +875,6 @@ impl Store {
         rows.iter().map(|r| from_json("engineering_recommendation.document", &r.document)).collect()
     }
 
-    /// Every recommendation, oldest first (the search index reads them at start).
-    pub async fn engineering_all_recommendations(&self) -> Result<Vec<Recommendation>> {
-        let rows: Vec<DocRow> = with_pool!(self, pool => {
-            sqlx::query_as("SELECT document FROM engineering_recommendation ORDER BY created_at, id").fetch_all(pool).await?
-        });
-        rows.iter().map(|r| from_json("engineering_recommendation.document", &r.document)).collect()
-    }
-
     /// Changes a recommendation through `change`, if it is at revision `expected`.
     pub async fn update_engineering_recommendation<F>(
         &self,
@@ -863,6 +891,7 @@ impl Store {
         let now = now_micros();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let seq = bump!(tx);
             let taken = sqlx::query("UPDATE engineering_recommendation SET revision = revision WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -898,6 +927,7 @@ impl Store {
                 insert!(&mut *tx, &event(actor, "engineering_recommendation", id, "status", Some(&before), Some(&after)))?;
             }
             tell!(tx, request, title, actor, &told, now);
+            mark!(tx, request, seq);
             tx.commit().await?;
             Ok(after)
         })
@@ -909,6 +939,7 @@ impl Store {
     pub async fn create_engineering_message(&self, m: &Message, title: &str, told: &[Told]) -> Result<()> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let seq = bump!(tx);
             sqlx::query(
                 "INSERT INTO engineering_message (id, request_id, thread, author_id, author_name, body, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -924,6 +955,7 @@ impl Store {
             .await?;
             insert!(&mut *tx, &event(m.author, "engineering_message", &m.id, "create", None, Some(m)))?;
             tell!(tx, &m.request, title, m.author, told, m.created_at);
+            mark!(tx, &m.request, seq);
             tx.commit().await?;
         });
         Ok(())
@@ -939,15 +971,6 @@ impl Store {
         rows.into_iter().map(Message::try_from).collect()
     }
 
-    /// Every message of both conversations of every request, oldest first (the search
-    /// index reads them at start).
-    pub async fn engineering_all_messages(&self) -> Result<Vec<Message>> {
-        const SQL: &str = "SELECT id, request_id, thread, author_id, author_name, body, created_at \
-             FROM engineering_message ORDER BY created_at, id";
-        let rows: Vec<MessageRow> = with_pool!(self, pool => sqlx::query_as(SQL).fetch_all(pool).await?);
-        rows.into_iter().map(Message::try_from).collect()
-    }
-
     /// Stores a document (already checked) and tells the people who may read its thread.
     pub async fn create_engineering_document(
         &self,
@@ -958,6 +981,7 @@ impl Store {
     ) -> Result<()> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let seq = bump!(tx);
             sqlx::query(
                 "INSERT INTO engineering_document (id, request_id, thread, name, kind, size, sha256, content, \
                  uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -976,6 +1000,7 @@ impl Store {
             .await?;
             insert!(&mut *tx, &event(d.uploaded_by, "engineering_document", &d.id, "create", None, Some(d)))?;
             tell!(tx, &d.request, title, d.uploaded_by, told, d.created_at);
+            mark!(tx, &d.request, seq);
             tx.commit().await?;
         });
         Ok(())
@@ -1045,34 +1070,66 @@ impl Store {
         with_pool!(self, pool => Ok(sqlx::query_as(SQL).bind(closed_before).fetch_all(pool).await?))
     }
 
-    // --- dashboard ---
+    // --- what moved ---
 
-    /// What the dashboard's figures depend on, as it stands: the last write instant of
-    /// the requests, of the missions (spending, closure and satisfaction write the
-    /// mission), of the providers and of the budgets, and the row counts of the last
-    /// two. Any engineering write of any instance changes it; one statement, the
-    /// large tables read at the end of an index (migration 0014). One gap on SQLite,
-    /// where the instants are RFC 3339 text compared as text and their fractions lose
-    /// their trailing zeros: a write in the same second as the previous one can sort
-    /// below it (`…05.12Z` above `…05.1234Z`) and leave the fingerprint unchanged
-    /// until the next write that sorts above.
-    pub async fn engineering_fingerprint(&self) -> Result<String> {
-        const SQL: &str = "SELECT \
-             CAST((SELECT MAX(updated_at) FROM engineering_request) AS TEXT) AS a, \
-             CAST((SELECT MAX(updated_at) FROM engineering_mission) AS TEXT) AS b, \
-             CAST((SELECT MAX(updated_at) FROM engineering_provider) AS TEXT) AS c, \
-             CAST((SELECT MAX(updated_at) FROM engineering_budget) AS TEXT) AS d, \
-             (SELECT COUNT(*) FROM engineering_provider) AS e, \
-             (SELECT COUNT(*) FROM engineering_budget) AS f";
-        type Row = (Option<String>, Option<String>, Option<String>, Option<String>, i64, i64);
-        let (a, b, c, d, e, f): Row = with_pool!(self, pool => sqlx::query_as(SQL).fetch_one(pool).await?);
-        let at = |x: Option<String>| x.unwrap_or_default();
-        Ok(format!("{}|{}|{}|{}|{e}|{f}", at(a), at(b), at(c), at(d)))
+    /// The engineering revision: bumped by every engineering write of any instance
+    /// (requests, missions, recommendations, conversations, documents, providers,
+    /// budgets), in commit order (migration 0015).
+    pub async fn engineering_revision(&self) -> Result<i64> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, (i64,)>("SELECT revision FROM engineering_state WHERE id = 1").fetch_one(pool).await?.0)
+        })
     }
 
-    /// The dashboard of the requests matching `filter`: one query for the rows the
-    /// figures are computed from, so the page, the CSV and the API agree; `year`
-    /// adds the budgets of the départements selected for that year.
+    /// The cases a write numbered above `since` touched, with that number, newest
+    /// request first (`since` below 0: every case). Read the revision first, then
+    /// this: everything up to that revision is in the answer.
+    pub async fn engineering_cases_since(&self, since: i64) -> Result<Vec<(i64, Case)>> {
+        const SQL: &str = "SELECT r.change_seq, r.document AS request, m.document AS mission FROM engineering_request r \
+             LEFT JOIN engineering_mission m ON m.request_id = r.id WHERE r.change_seq > $1 \
+             ORDER BY r.created_at DESC, r.id DESC";
+        // Not a prepared statement kept for reuse: PostgreSQL would soon plan it once
+        // for any `since` (a third of the table, a sequential scan), where the value
+        // given selects the last few rows of the index (`bench/results/engineering.md`,
+        // run 3).
+        let rows: Vec<(i64, String, Option<String>)> =
+            with_pool!(self, pool => sqlx::query_as(SQL).persistent(false).bind(since).fetch_all(pool).await?);
+        rows.iter().map(|(seq, r, m)| Ok((*seq, case(r, m.as_deref())?))).collect()
+    }
+
+    /// The recommendations of the cases a write numbered above `since` touched,
+    /// oldest first.
+    pub async fn engineering_recommendations_since(&self, since: i64) -> Result<Vec<Recommendation>> {
+        // Written as look-ups from the stamped requests (index on `change_seq`), so
+        // that a catch-up of one case reads one case's rows, whatever the table's size.
+        const SQL: &str = "SELECT x.document FROM engineering_recommendation x WHERE x.mission_id IN \
+             (SELECT m.id FROM engineering_mission m WHERE m.request_id IN \
+                 (SELECT r.id FROM engineering_request r WHERE r.change_seq > $1)) \
+             ORDER BY x.created_at, x.id";
+        let rows: Vec<DocRow> =
+            with_pool!(self, pool => sqlx::query_as(SQL).persistent(false).bind(since).fetch_all(pool).await?);
+        rows.iter().map(|r| from_json("engineering_recommendation.document", &r.document)).collect()
+    }
+
+    /// The messages of both conversations of the cases a write numbered above
+    /// `since` touched, oldest first.
+    pub async fn engineering_messages_since(&self, since: i64) -> Result<Vec<Message>> {
+        const SQL: &str = "SELECT x.id, x.request_id, x.thread, x.author_id, x.author_name, x.body, x.created_at \
+             FROM engineering_message x \
+             WHERE x.request_id IN (SELECT r.id FROM engineering_request r WHERE r.change_seq > $1) \
+             ORDER BY x.created_at, x.id";
+        let rows: Vec<MessageRow> =
+            with_pool!(self, pool => sqlx::query_as(SQL).persistent(false).bind(since).fetch_all(pool).await?);
+        rows.into_iter().map(Message::try_from).collect()
+    }
+
+    // --- dashboard ---
+
+    /// The dashboard of the requests matching `filter`, computed in one SQL query:
+    /// the reference the served dashboard (`app::engineering::read::dashboard`,
+    /// computed from the cases kept in memory) is checked against in the tests, on
+    /// both backends; `year` adds the budgets of the départements selected for that
+    /// year.
     pub async fn engineering_dashboard(&self, filter: &Filter, year: Option<i32>) -> Result<Dashboard> {
         let sql = format!(
             "SELECT r.departement, r.status, r.needs, r.created_at, r.answered_at, m.status AS mission_status, \

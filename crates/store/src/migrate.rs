@@ -93,6 +93,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_engineering_updated.sql"),
         include_str!("../migrations/postgres/0014_engineering_updated.sql"),
     ),
+    (
+        15,
+        "engineering: the revision every engineering write bumps, and the case it touched",
+        include_str!("../migrations/sqlite/0015_engineering_state.sql"),
+        include_str!("../migrations/postgres/0015_engineering_state.sql"),
+    ),
+    (
+        16,
+        "person: the name folded for search",
+        include_str!("../migrations/sqlite/0016_person_name_key.sql"),
+        include_str!("../migrations/postgres/0016_person_name_key.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {
@@ -112,6 +124,30 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         let postgres = matches!(self, Store::Postgres(_));
         with_pool!(self, pool => migrator(postgres).run(pool).await?);
+        self.fill_person_name_keys().await
+    }
+
+    /// Fills the folded names of people written before migration 16 (a no-op once
+    /// done: one indexed-free count of the rows left, usually none).
+    async fn fill_person_name_keys(&self) -> Result<()> {
+        const LEFT: &str = "SELECT id, given_name, usual_name FROM person \
+             WHERE name_key = '' AND (given_name <> '' OR usual_name <> '')";
+        with_pool!(self, pool => {
+            let left: Vec<(String, String, String)> = sqlx::query_as(LEFT).fetch_all(pool).await?;
+            if left.is_empty() {
+                return Ok(());
+            }
+            let mut tx = pool.begin().await?;
+            for (id, given, usual) in &left {
+                sqlx::query("UPDATE person SET name_key = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(crate::access::name_key(given, usual))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            tracing::info!(people = left.len(), "folded names filled");
+        });
         Ok(())
     }
 }

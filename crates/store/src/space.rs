@@ -103,6 +103,13 @@ macro_rules! partner_missions {
             WHERE mp.mission_id = m.id AND mp.answer = 'accepted' AND p.organisation_id = $1))"
     };
 }
+macro_rules! mission_invitations {
+    () => {
+        "FROM engineering_participant e JOIN engineering_mission m ON m.id = e.mission_id \
+     JOIN engineering_request r ON r.id = m.request_id \
+     WHERE e.person_id = $1 AND NOT e.accepted AND m.status <> 'closed'"
+    };
+}
 macro_rules! pending_invitations {
     () => {
         "FROM person p WHERE p.active AND p.password_hash IS NULL \
@@ -199,6 +206,18 @@ impl Store {
             " ORDER BY m.opened_at, m.id LIMIT $2 OFFSET $3"
         );
         listing!(self, COUNT, ROWS, offset, limit, organisation.to_string())
+    }
+
+    /// The missions this person is invited onto and has not joined (keyed by
+    /// request; the detail is the role offered: `advisor`, `observer`).
+    pub async fn space_mission_invitations(&self, person: Uuid, offset: usize, limit: usize) -> Result<WaitingPage> {
+        const COUNT: &str = concat!("SELECT COUNT(*) ", mission_invitations!());
+        const ROWS: &str = concat!(
+            "SELECT r.id, r.title, COALESCE(e.invited_at, m.opened_at) AS since, e.role AS detail ",
+            mission_invitations!(),
+            " ORDER BY COALESCE(e.invited_at, m.opened_at), r.id LIMIT $2 OFFSET $3"
+        );
+        listing!(self, COUNT, ROWS, offset, limit, person.to_string())
     }
 
     /// Active people invited and who never used their invitation (id, email).

@@ -33,6 +33,8 @@ pub struct AppState {
     pub app: App,
     /// Sessions, links, throttling and mail settings (`auth::AuthConfig`).
     pub auth: Arc<auth::AuthConfig>,
+    /// The territory pages' bodies, once rendered (`pages::territory::cache`).
+    pub(crate) territory_bodies: Arc<pages::TerritoryBodies>,
 }
 
 impl Deref for AppState {
@@ -48,7 +50,7 @@ impl AppState {
     /// environment (`auth::AuthConfig::from_env`).
     pub fn new(app: App) -> Result<AppState, LoadError> {
         let auth = auth::AuthConfig::from_env().map_err(LoadError::Config)?;
-        Ok(AppState { app, auth: Arc::new(auth) })
+        Ok(AppState { app, auth: Arc::new(auth), territory_bodies: Arc::default() })
     }
 
     /// The same state with these access settings (tests, the CLI).

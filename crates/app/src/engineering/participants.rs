@@ -58,6 +58,41 @@ pub async fn invitable(app: &App, who: &Principal, request: &str, q: &str) -> Re
     Ok(app.store.find_people(q, FOUND).await?.into_iter().filter(|p| !on.contains(&p.id)).collect())
 }
 
+/// The colleagues an advisor may invite: for each provider `who` acts for on the
+/// mission (an advisor who joined), the active people of that provider's
+/// organisation not yet on the mission. Empty for anyone else.
+pub async fn colleagues(app: &App, who: &Principal, request: &str) -> Result<Vec<Colleagues>, AppError> {
+    let c = case(app, request).await?;
+    let Some(m) = c.mission.as_ref() else { return Ok(Vec::new()) };
+    let providers = app.store.engineering_providers().await?;
+    let mut out = Vec::new();
+    for mine in m.participants.iter().filter(|p| p.person == who.person && p.accepted_at.is_some()) {
+        let Some(id) = mine.provider.as_deref() else { continue };
+        let Some(provider) = providers.iter().find(|p| p.id == id) else { continue };
+        let Some(org) = provider.organisation else { continue };
+        let mut people = Vec::new();
+        for person in app.store.engineering_provider_people(org).await? {
+            if m.participants.iter().any(|p| p.person == person) {
+                continue;
+            }
+            if let Some(p) = app.store.person(person).await?.filter(|p| p.active) {
+                people.push(p);
+            }
+        }
+        people.sort_by(|a, b| (&a.usual_name, &a.given_name).cmp(&(&b.usual_name, &b.given_name)));
+        out.push(Colleagues { provider: provider.id.clone(), provider_name: provider.name.clone(), people });
+    }
+    Ok(out)
+}
+
+/// The people of one provider an advisor may invite.
+#[derive(Debug, Clone)]
+pub struct Colleagues {
+    pub provider: String,
+    pub provider_name: String,
+    pub people: Vec<Person>,
+}
+
 /// Whether `who` has an invitation to accept on the mission of `request` (so that
 /// the page offers the button; nothing else of the case is shown to them before).
 pub async fn invited(app: &App, who: &Principal, request: &str) -> Result<bool, AppError> {

@@ -95,7 +95,7 @@ pub async fn create(app: &App, who: &Principal, input: ProviderInput) -> Result<
     let p = validate(&input, &mut faults);
     let Some(p) = p.filter(|_| faults.is_empty()) else { return Err(AppError::Invalid(faults)) };
     app.store.create_engineering_providers(std::slice::from_ref(&p), who.person).await?;
-    super::search::touch_providers(app).await;
+    super::search::catch_up(app).await;
     Ok(p)
 }
 
@@ -115,7 +115,7 @@ pub async fn update(
         .update_engineering_provider(&Provider { id: id.to_owned(), ..p }, expected, who.person)
         .await
         .map_err(super::write_error)?;
-    super::search::touch_providers(app).await;
+    super::search::catch_up(app).await;
     Ok(updated)
 }
 
@@ -129,7 +129,7 @@ pub async fn list(app: &App) -> Result<Vec<Provider>, AppError> {
 pub async fn import(app: &App, who: &Principal, source: &str, csv: &str) -> Result<Vec<Provider>, AppError> {
     let out = check_import(app, who, source, csv).await?;
     app.store.create_engineering_providers(&out, who.person).await?;
-    super::search::touch_providers(app).await;
+    super::search::catch_up(app).await;
     Ok(out)
 }
 

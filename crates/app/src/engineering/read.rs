@@ -1,11 +1,12 @@
 //! What each person sees of a case: the whole of what their place allows (the
 //! internal conversation and its documents only to the State, advisors and observers
 //! who do not act for the authority), or the public view (needs, status, providers,
-//! outcome) of accepted and closed requests. Lists, exports and the dashboard apply
-//! the filters in the query (`Store::engineering_cases`, `Store::engineering_dashboard`).
+//! outcome) of accepted and closed requests. Lists and exports apply the filters in
+//! the query (`Store::engineering_cases`); the dashboard applies the same filter to
+//! the cases the engineering index holds ([`dashboard`]).
 
 use cohesion_core::access::Principal;
-use cohesion_core::engineering::dashboard::Dashboard;
+use cohesion_core::engineering::dashboard::{self, Dashboard};
 use cohesion_core::engineering::rules::{Viewer, is_public};
 use cohesion_core::engineering::{Funding, Mission, Recommendation, Request, Thread};
 use cohesion_core::project::Phase;
@@ -185,19 +186,39 @@ pub async fn list(app: &App, who: Option<&Principal>, filter: &Filter) -> Result
 /// The dashboard of `filter` (public aggregates: counts, delays, loads, days, cost,
 /// satisfaction; no names of people, no text of requests). `year` adds the budgets.
 ///
-/// Computed by the one filtered query (`Store::engineering_dashboard`), then kept in
-/// memory until the engineering data change: each call first reads the data's
-/// fingerprint (`Store::engineering_fingerprint`, the last write of requests,
-/// missions, providers and budgets — one indexed statement), so a write of any
-/// instance, on either backend, is seen by the next call.
+/// Computed from the cases the engineering index holds, first brought to the
+/// store's engineering revision (`search::sync`: one statement when nothing moved,
+/// only the cases touched since otherwise, whichever instance wrote them), with the
+/// filter applied to every case; then kept in memory per filter until the revision
+/// moves. The page, the CSV export and the API all call this one function, and the
+/// tests check it against the same figures computed in SQL
+/// (`Store::engineering_dashboard`) on both backends.
 pub async fn dashboard(app: &App, filter: &Filter, year: Option<i32>) -> Result<Dashboard, AppError> {
-    let fingerprint = app.store.engineering_fingerprint().await?;
+    super::search::sync(app).await?;
     let key = Key::of(filter, year);
-    if let Some(d) = app.dashboards.get(&fingerprint, &key) {
-        return Ok((*d).clone());
-    }
-    let d = app.store.engineering_dashboard(filter, year).await?;
-    app.dashboards.put(fingerprint, key, Arc::new(d.clone()));
+    let (revision, rows, providers) = {
+        let index = super::search::read(app)?;
+        if let Some(d) = app.dashboards.get(index.revision(), &key) {
+            return Ok((*d).clone());
+        }
+        let (rows, providers) = index.dashboard_rows(filter);
+        (index.revision(), rows, providers)
+    };
+    let budget = match year {
+        None => None,
+        Some(y) => {
+            let deps: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.departement.as_str()).collect();
+            let all = app.store.engineering_budgets(Some(y)).await?;
+            let selected = all.iter().filter(|b| match (&filter.departement, &filter.region) {
+                (Some(d), _) => &b.departement == d,
+                (None, Some(_)) => deps.contains(b.departement.as_str()),
+                (None, None) => true,
+            });
+            Some(selected.map(|b| b.amount_cents).sum())
+        }
+    };
+    let d = dashboard::aggregate(&rows, &providers, budget);
+    app.dashboards.put(revision, key, Arc::new(d.clone()));
     Ok(d)
 }
 
@@ -231,29 +252,29 @@ impl Key {
     }
 }
 
-/// The dashboards computed for the data's fingerprint (at most [`Dashboards::KEPT`]
-/// filters; all dropped when the fingerprint moves).
+/// The dashboards computed at one engineering revision (at most
+/// [`Dashboards::KEPT`] filters; all dropped when the revision moves).
 #[derive(Default)]
 pub struct Dashboards {
-    kept: Mutex<(String, HashMap<Key, Arc<Dashboard>>)>,
+    kept: Mutex<(i64, HashMap<Key, Arc<Dashboard>>)>,
 }
 
 impl Dashboards {
     const KEPT: usize = 1024;
 
-    fn get(&self, fingerprint: &str, key: &Key) -> Option<Arc<Dashboard>> {
+    fn get(&self, revision: i64, key: &Key) -> Option<Arc<Dashboard>> {
         let kept = self.kept.lock().ok()?;
-        if kept.0 != fingerprint {
+        if kept.0 != revision {
             return None;
         }
         kept.1.get(key).cloned()
     }
 
-    fn put(&self, fingerprint: String, key: Key, d: Arc<Dashboard>) {
+    fn put(&self, revision: i64, key: Key, d: Arc<Dashboard>) {
         let Ok(mut kept) = self.kept.lock() else { return };
-        if kept.0 != fingerprint || kept.1.len() >= Self::KEPT {
+        if kept.0 != revision || kept.1.len() >= Self::KEPT {
             kept.1.clear();
-            kept.0 = fingerprint;
+            kept.0 = revision;
         }
         kept.1.insert(key, d);
     }

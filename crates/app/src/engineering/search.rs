@@ -17,19 +17,24 @@
 //!
 //! and the providers' directory (name, kind, competences, départements) is public.
 //!
-//! The index is derived data in memory: built from the store at start (one query per
-//! table), and each case is re-read after every write of this instance
-//! ([`touch`]), the providers after theirs. Another instance's writes are seen at the
-//! next start (the engineering tables have no revision in the change feed yet).
+//! The index is derived data in memory: every case (request, mission,
+//! recommendations, messages) and the providers, read from the store at start, then
+//! kept at the store's engineering revision ([`sync`]): every engineering write of
+//! any instance bumps it and marks the case it touched, so catching up reads only
+//! those cases (and the providers, a few dozen rows). It runs after each write of
+//! this instance, before each search and dashboard (one statement when nothing
+//! moved), and when PostgreSQL's change feed tells of another instance's write. The
+//! dashboards are computed from the same cases ([`Index::dashboard_rows`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use cohesion_core::access::Principal;
+use cohesion_core::engineering::dashboard;
 use cohesion_core::engineering::rules::{Viewer, is_public};
-use cohesion_core::engineering::{Mission, Provider, Recommendation, Request, Thread};
-use cohesion_core::territory::Referential;
-use cohesion_store::engineering::{Case, Message};
+use cohesion_core::engineering::{Answer, Mission, Provider, Recommendation, Request, SurveyRound, Thread};
+use cohesion_core::territory::{Referential, TerritoryKind};
+use cohesion_store::engineering::{Case, Filter, Message};
 use cohesion_store::{Store, StoreError};
 use serde::Serialize;
 
@@ -73,6 +78,10 @@ pub struct Hit {
 }
 
 struct Entry {
+    /// The number of the last write that touched the case.
+    seq: i64,
+    /// The région of the request's département (the dashboards' filter).
+    region: String,
     request: Request,
     mission: Option<Mission>,
     /// Every word of the case, whatever the tier: a case without them all is skipped
@@ -91,6 +100,9 @@ struct Entry {
 /// The engineering offer's search index.
 #[derive(Default)]
 pub struct Index {
+    /// The store's engineering revision the index holds everything up to (-1 before
+    /// the first read).
+    revision: i64,
     /// Newest request first.
     order: Vec<String>,
     entries: HashMap<String, Entry>,
@@ -104,6 +116,7 @@ fn set(terms: &mut Terms, texts: &[&str]) -> HashSet<String> {
 fn entry(
     terms: &mut Terms,
     referential: &Referential,
+    seq: i64,
     c: Case,
     recommendations: Vec<Recommendation>,
     messages: &[&Message],
@@ -142,7 +155,13 @@ fn entry(
     let public_thread = thread(terms, Thread::Public);
     let internal_thread = thread(terms, Thread::Internal);
     let any = public.iter().chain(&case).chain(&public_thread).chain(&internal_thread).cloned().collect();
+    let region = referential
+        .get(TerritoryKind::Departement, &c.request.departement)
+        .and_then(|d| d.parents.region.clone())
+        .unwrap_or_default();
     Entry {
+        seq,
+        region,
         request: c.request,
         mission: c.mission,
         any,
@@ -166,35 +185,76 @@ impl Index {
     /// Reads every case, recommendation, message and provider (one query each).
     pub async fn load(store: &Store, referential: &Referential) -> Result<Index, StoreError> {
         let started = std::time::Instant::now();
-        let cases = store.engineering_cases(&cohesion_store::engineering::Filter::default()).await?;
-        let mut recommendations: HashMap<String, Vec<Recommendation>> = HashMap::new();
-        for r in store.engineering_all_recommendations().await? {
-            recommendations.entry(r.mission.clone()).or_default().push(r);
-        }
-        let all_messages = store.engineering_all_messages().await?;
-        let mut messages: HashMap<&str, Vec<&Message>> = HashMap::new();
-        for m in &all_messages {
-            messages.entry(m.request.as_str()).or_default().push(m);
-        }
-        let mut terms = Terms::new();
-        let mut index = Index::default();
-        for c in cases {
-            let id = c.request.id.clone();
-            let recs = c.mission.as_ref().and_then(|m| recommendations.remove(&m.id)).unwrap_or_default();
-            let msgs = messages.get(id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            index.entries.insert(id.clone(), entry(&mut terms, referential, c, recs, msgs));
-            index.order.push(id);
-        }
-        for p in store.engineering_providers().await? {
-            let words = provider_words(&mut terms, &p);
-            index.providers.push((p, words));
-        }
+        let mut index = Index { revision: -1, ..Index::default() };
+        let (revision, delta) = Delta::read(store, -1).await?;
+        index.apply(referential, revision, delta);
         tracing::info!(
             requests = index.entries.len(),
+            revision = index.revision,
             ms = started.elapsed().as_millis() as u64,
             "engineering search index built"
         );
         Ok(index)
+    }
+
+    /// The store's engineering revision this index holds.
+    pub fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    /// Puts in what was read at `revision`: each case replaces the one held unless
+    /// the one held is newer (two instances' catch-ups can cross).
+    fn apply(&mut self, referential: &Referential, revision: i64, delta: Delta) {
+        let mut recommendations: HashMap<String, Vec<Recommendation>> = HashMap::new();
+        for r in delta.recommendations {
+            recommendations.entry(r.mission.clone()).or_default().push(r);
+        }
+        let mut messages: HashMap<&str, Vec<&Message>> = HashMap::new();
+        for m in &delta.messages {
+            messages.entry(m.request.as_str()).or_default().push(m);
+        }
+        let mut terms = Terms::new();
+        let mut added = false;
+        for (seq, c) in delta.cases {
+            let id = c.request.id.clone();
+            if self.entries.get(&id).is_some_and(|held| held.seq > seq) {
+                continue;
+            }
+            let recs = c.mission.as_ref().and_then(|m| recommendations.remove(&m.id)).unwrap_or_default();
+            let msgs = messages.get(id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            let fresh = entry(&mut terms, referential, seq, c, recs, msgs);
+            if self.entries.insert(id.clone(), fresh).is_none() {
+                self.order.push(id);
+                added = true;
+            }
+        }
+        if added {
+            let entries = &self.entries;
+            let key = |id: &String| entries.get(id).map(|e| (e.request.created_at, e.request.id.clone()));
+            self.order.sort_by_cached_key(|id| std::cmp::Reverse(key(id)));
+        }
+        self.providers = delta
+            .providers
+            .into_iter()
+            .map(|p| {
+                let words = provider_words(&mut terms, &p);
+                (p, words)
+            })
+            .collect();
+        self.revision = self.revision.max(revision);
+    }
+
+    /// The dashboard rows of the cases matching `filter` (the filter of
+    /// `Store::engineering_dashboard`, applied to the cases held), and the
+    /// providers.
+    pub fn dashboard_rows(&self, filter: &Filter) -> (Vec<dashboard::Row>, Vec<dashboard::ProviderInfo>) {
+        let rows = self.entries.values().filter(|e| matches(e, filter)).map(row).collect();
+        let providers = self
+            .providers
+            .iter()
+            .map(|(p, _)| dashboard::ProviderInfo { id: p.id.clone(), name: p.name.clone(), capacity: p.capacity })
+            .collect();
+        (rows, providers)
     }
 
     pub fn len(&self) -> usize {
@@ -313,8 +373,9 @@ impl Pager {
     }
 }
 
-/// One page of the hits of `q` that `who` may see.
-pub fn search(
+/// One page of the hits of `q` that `who` may see, at the store's engineering
+/// revision (other instances' writes included).
+pub async fn search(
     app: &App,
     who: Option<&Principal>,
     q: &str,
@@ -322,56 +383,111 @@ pub fn search(
     offset: usize,
     limit: usize,
 ) -> Result<Page<Hit>, AppError> {
-    let index = app.engineering.read().map_err(|_| AppError::Internal("engineering search index poisoned".into()))?;
-    Ok(index.find(who, q, kind, offset, limit))
+    sync(app).await?;
+    Ok(read(app)?.find(who, q, kind, offset, limit))
 }
 
-/// Re-reads one case (its request, mission, recommendations and messages) into the
-/// index, after a write of this instance. A failure is logged: the write stands,
-/// and the case is found as it was until its next write or the next start.
-pub async fn touch(app: &App, request: &str) {
-    if let Err(e) = reread(app, request).await {
-        tracing::warn!(error = %e, request, "engineering search index not updated");
+/// What moved in the store since a revision.
+struct Delta {
+    cases: Vec<(i64, Case)>,
+    recommendations: Vec<Recommendation>,
+    messages: Vec<Message>,
+    providers: Vec<Provider>,
+}
+
+impl Delta {
+    /// The store's revision, then what writes numbered above `since` touched: every
+    /// write up to that revision is in it.
+    async fn read(store: &Store, since: i64) -> Result<(i64, Delta), StoreError> {
+        let revision = store.engineering_revision().await?;
+        let delta = Delta {
+            cases: store.engineering_cases_since(since).await?,
+            recommendations: store.engineering_recommendations_since(since).await?,
+            messages: store.engineering_messages_since(since).await?,
+            providers: store.engineering_providers().await?,
+        };
+        Ok((revision, delta))
     }
 }
 
-async fn reread(app: &App, request: &str) -> Result<(), AppError> {
-    let Some(c) = app.store.engineering_case(request).await? else { return Ok(()) };
-    let recommendations = match &c.mission {
-        Some(m) => app.store.engineering_recommendations(&m.id).await?,
-        None => Vec::new(),
+fn matches(e: &Entry, f: &Filter) -> bool {
+    let r = &e.request;
+    let engaged = |provider: &String| {
+        e.mission
+            .as_ref()
+            .is_some_and(|m| m.providers.iter().any(|x| &x.provider == provider && x.answer != Answer::Declined))
     };
-    let mut messages = app.store.engineering_messages(request, Thread::Public).await?;
-    messages.extend(app.store.engineering_messages(request, Thread::Internal).await?);
-    let refs: Vec<&Message> = messages.iter().collect();
-    let fresh = entry(&mut Terms::new(), &app.current().referential, c, recommendations, &refs);
-    let mut index =
-        app.engineering.write().map_err(|_| AppError::Internal("engineering search index poisoned".into()))?;
-    if !index.entries.contains_key(request) {
-        index.order.insert(0, request.to_owned());
+    f.region.as_ref().is_none_or(|x| &e.region == x)
+        && f.departement.as_ref().is_none_or(|x| &r.departement == x)
+        && f.status.is_none_or(|x| r.status == x)
+        && f.need.is_none_or(|x| r.needs.contains(&x))
+        && f.provider.as_ref().is_none_or(engaged)
+        && f.organisation.is_none_or(|x| r.organisation == x)
+        && f.from.is_none_or(|x| r.created_at >= x)
+        && f.to.is_none_or(|x| r.created_at < x)
+}
+
+/// A case as the dashboard counts it (the columns `Store::engineering_dashboard`
+/// reads, which the store derives from the same documents at each write).
+fn row(e: &Entry) -> dashboard::Row {
+    let r = &e.request;
+    let m = e.mission.as_ref();
+    dashboard::Row {
+        departement: r.departement.clone(),
+        status: r.status,
+        needs: r.needs.clone(),
+        created_at: r.created_at,
+        answered_at: r.answered_at,
+        mission: m.map(|m| m.status),
+        started_at: m.and_then(|m| m.started_at),
+        closed_at: m.and_then(|m| m.closure.as_ref().map(|c| c.closed_at)),
+        centidays: m.map_or(0, Mission::centidays),
+        cost_cents: m.map_or(0, Mission::cost_cents),
+        satisfaction: m
+            .and_then(|m| m.satisfaction.iter().find(|s| s.round == SurveyRound::AtClosure).map(|s| s.score)),
+        providers: m.map(|m| m.engaged().map(|x| x.provider.clone()).collect()).unwrap_or_default(),
     }
-    index.entries.insert(request.to_owned(), fresh);
+}
+
+/// Brings the index to the store's engineering revision, reading only the cases
+/// that writes since touched (one statement when nothing moved). One catch-up at a
+/// time per process; the others wait for it and find nothing left to read.
+pub async fn sync(app: &App) -> Result<(), AppError> {
+    let held = || revision(app);
+    if app.store.engineering_revision().await? == held()? {
+        return Ok(());
+    }
+    let _one = app.engineering_sync.lock().await;
+    let since = held()?;
+    let (revision, delta) = Delta::read(&app.store, since).await?;
+    if revision <= since {
+        return Ok(());
+    }
+    let referential = &app.current().referential;
+    app.engineering.write().map_err(|_| AppError::Internal("engineering search index poisoned".into()))?.apply(
+        referential,
+        revision,
+        delta,
+    );
     Ok(())
 }
 
-/// Re-reads the providers into the index, after a write of this instance.
-pub async fn touch_providers(app: &App) {
-    match app.store.engineering_providers().await {
-        Ok(list) => {
-            let mut terms = Terms::new();
-            let fresh: Vec<(Provider, HashSet<String>)> = list
-                .into_iter()
-                .map(|p| {
-                    let words = provider_words(&mut terms, &p);
-                    (p, words)
-                })
-                .collect();
-            if let Ok(mut index) = app.engineering.write() {
-                index.providers = fresh;
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "engineering search index: providers not updated"),
+/// [`sync`] after a write of this instance: a failure is logged, the write stands,
+/// and the next search or dashboard catches up.
+pub async fn catch_up(app: &App) {
+    if let Err(e) = sync(app).await {
+        tracing::warn!(error = %e, "engineering search index not updated");
     }
+}
+
+/// The store's engineering revision the index holds.
+pub fn revision(app: &App) -> Result<i64, AppError> {
+    Ok(read(app)?.revision)
+}
+
+/// The index, to read.
+pub(crate) fn read(app: &App) -> Result<std::sync::RwLockReadGuard<'_, Index>, AppError> {
+    app.engineering.read().map_err(|_| AppError::Internal("engineering search index poisoned".into()))
 }
 
 /// The index shared by the app's clones.

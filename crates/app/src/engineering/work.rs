@@ -64,7 +64,7 @@ pub async fn answer(
         })
         .await
         .map_err(write_error)?;
-    search::touch(app, &after.request.id).await;
+    search::catch_up(app).await;
     Ok(after)
 }
 
@@ -94,16 +94,31 @@ pub async fn invite(
             crate::param::ParamFault::NoSuch { what: "person", id: person.to_string() },
         ));
     }
+    // An advisor (not the State) invites only a person of their own provider's
+    // organisation: the state after holds no stranger acting for that provider.
+    if !v.can_manage()
+        && let Some(id) = provider.as_deref()
+    {
+        let providers = app.store.engineering_providers().await?;
+        let org = providers.iter().find(|p| p.id == id).and_then(|p| p.organisation);
+        let colleague = match org {
+            Some(org) => app.store.engineering_provider_people(org).await?.contains(&person),
+            None => false,
+        };
+        if !colleague {
+            return Err(forbidden("an advisor invites only people of their own provider's organisation"));
+        }
+    }
     let after = app
         .store
         .update_engineering_case(request, None, None, who.person, |c, _| {
-            c.mission.as_mut().ok_or(F::NotOnMission)?.invite(person, role, provider.as_deref())?;
+            c.mission.as_mut().ok_or(F::NotOnMission)?.invite(person, role, provider.as_deref(), now())?;
             // The invitee is told nothing until they accept.
             Ok(vec![])
         })
         .await
         .map_err(write_error)?;
-    search::touch(app, &after.request.id).await;
+    search::catch_up(app).await;
     Ok(after)
 }
 
@@ -128,7 +143,7 @@ pub async fn accept_invitation(app: &App, who: &Principal, request: &str) -> Res
         .map_err(write_error)?;
     // After: the person now reads the case.
     debug_assert!(viewer(app, Some(who), &after).await?.can_read());
-    search::touch(app, &after.request.id).await;
+    search::catch_up(app).await;
     Ok(after)
 }
 
@@ -178,7 +193,7 @@ pub async fn recommend(
         recipients(&Audience::Everyone, &parties, Some(who.person)),
     );
     app.store.create_engineering_recommendation(request, &c.request.project_title, &r, &[t]).await?;
-    search::touch(app, request).await;
+    search::catch_up(app).await;
     Ok(r)
 }
 
@@ -221,7 +236,7 @@ pub async fn track(
         })
         .await
         .map_err(write_error)?;
-    search::touch(app, &request).await;
+    search::catch_up(app).await;
     Ok(after)
 }
 
@@ -257,7 +272,7 @@ pub async fn post(app: &App, who: &Principal, request: &str, thread: &str, body:
     let parties = app.store.engineering_parties(&c).await?;
     let tell = told("message", format!("Message de {name}"), recipients(&audience(t), &parties, Some(who.person)));
     app.store.create_engineering_message(&m, &c.request.project_title, &[tell]).await?;
-    search::touch(app, request).await;
+    search::catch_up(app).await;
     Ok(m)
 }
 
@@ -400,7 +415,7 @@ pub async fn spend(
         })
         .await
         .map_err(write_error)?;
-    search::touch(app, &after.request.id).await;
+    search::catch_up(app).await;
     Ok(after)
 }
 
@@ -455,7 +470,7 @@ pub async fn milestone(
         })
         .await
         .map_err(write_error)?;
-    search::touch(app, &after.request.id).await;
+    search::catch_up(app).await;
     Ok(after)
 }
 
@@ -490,7 +505,7 @@ pub async fn complete_milestone(
         })
         .await
         .map_err(write_error)?;
-    search::touch(app, &after.request.id).await;
+    search::catch_up(app).await;
     Ok(after)
 }
 
@@ -560,7 +575,7 @@ pub async fn close(
         .await
         .map_err(write_error)?;
     ask_survey(app, &after, SurveyRound::AtClosure, me).await?;
-    search::touch(app, &after.request.id).await;
+    search::catch_up(app).await;
     Ok(after)
 }
 

@@ -1,6 +1,7 @@
-//! The engineering dashboard's figures, computed from the rows one filtered query
-//! returns (`Store::engineering_dashboard`): the page, the CSV export and the API all
-//! show this one result, so their figures cannot differ.
+//! The engineering dashboard's figures, computed from the rows of the requests a
+//! filter selects (held in memory by the app's engineering index; one SQL query in
+//! `Store::engineering_dashboard`, the tests' reference): the page, the CSV export
+//! and the API all show this one result, so their figures cannot differ.
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -116,11 +117,11 @@ pub fn aggregate(rows: &[Row], providers: &[ProviderInfo], budget_cents: Option<
         let n = rows.iter().filter(|r| r.needs.contains(need)).count() as u64;
         d.by_need.push(Count { key: need.as_str().into(), label: need.label().into(), count: n });
     }
-    let mut deps: Vec<&str> = rows.iter().map(|r| r.departement.as_str()).collect();
-    deps.sort_unstable();
-    deps.dedup();
-    for dep in deps {
-        let n = rows.iter().filter(|r| r.departement == dep).count() as u64;
+    let mut deps: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for r in rows {
+        *deps.entry(r.departement.as_str()).or_default() += 1;
+    }
+    for (dep, n) in deps {
         d.by_departement.push(Count { key: dep.into(), label: dep.into(), count: n });
     }
     d.to_first_answer = delay(rows.iter().filter_map(|r| Some(centidays(r.created_at, r.answered_at?))).collect());

@@ -171,6 +171,7 @@ impl Mission {
                     role: ParticipantRole::Advisor,
                     provider: Some(provider.to_owned()),
                     accepted_at: Some(now),
+                    invited_at: None,
                 }),
             }
         }
@@ -180,7 +181,13 @@ impl Mission {
 
     /// Invites a person: an advisor of an engaged provider, or an observer. They see
     /// nothing and are told nothing until they accept.
-    pub fn invite(&mut self, person: Uuid, role: ParticipantRole, provider: Option<&str>) -> Result<(), F> {
+    pub fn invite(
+        &mut self,
+        person: Uuid,
+        role: ParticipantRole,
+        provider: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), F> {
         self.open_for_work()?;
         if self.participants.iter().any(|p| p.person == person) {
             return Err(F::ParticipantTwice);
@@ -195,7 +202,7 @@ impl Mission {
             }
             ParticipantRole::Observer => None,
         };
-        self.participants.push(Participant { person, role, provider, accepted_at: None });
+        self.participants.push(Participant { person, role, provider, accepted_at: None, invited_at: Some(now) });
         self.revision += 1;
         Ok(())
     }

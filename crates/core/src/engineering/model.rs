@@ -280,6 +280,10 @@ pub struct Participant {
     pub provider: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub accepted_at: Option<OffsetDateTime>,
+    /// When they were invited (none for a provider's person who joined by taking the
+    /// mission, and for invitations older than this field).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub invited_at: Option<OffsetDateTime>,
 }
 
 /// A step of the mission.

@@ -220,7 +220,7 @@ fn who_reads_what() {
 
     // An observer invited sees nothing until they accept.
     let observer = principal(vec![]);
-    m.invite(observer.person, ParticipantRole::Observer, None).expect("invite");
+    m.invite(observer.person, ParticipantRole::Observer, None, OffsetDateTime::now_utc()).expect("invite");
     assert!(!v(&observer, &m).can_read());
     assert!(m.accept_invitation(observer.person, at(3)));
     assert!(v(&observer, &m).can_read_thread(Thread::Internal));
@@ -228,13 +228,13 @@ fn who_reads_what() {
 
     // One of the authority's people who is also an observer never reads the internal thread.
     let both = Principal { person: Uuid::now_v7(), roles: local.roles.clone() };
-    m.invite(both.person, ParticipantRole::Observer, None).expect("invite");
+    m.invite(both.person, ParticipantRole::Observer, None, OffsetDateTime::now_utc()).expect("invite");
     m.accept_invitation(both.person, at(3));
     assert!(!v(&both, &m).can_read_thread(Thread::Internal));
     assert!(v(&both, &m).can_rate() && !v(&partner, &m).can_rate());
 
     assert_eq!(
-        m.invite(Uuid::now_v7(), ParticipantRole::Advisor, Some("p9")),
+        m.invite(Uuid::now_v7(), ParticipantRole::Advisor, Some("p9"), OffsetDateTime::now_utc()),
         Err(EngineeringFault::AdvisorNotOfProvider)
     );
     assert!(can_request(&local, org, None) && can_request(&delegate, Uuid::now_v7(), Some("42")));

@@ -8,6 +8,7 @@ mod link;
 mod oidc;
 mod organisation;
 mod person;
+pub(crate) use person::name_key;
 mod session;
 mod token;
 

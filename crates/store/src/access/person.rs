@@ -99,11 +99,18 @@ fn role_json(role: &Role) -> serde_json::Value {
     serde_json::to_value(role).unwrap_or_default()
 }
 
+/// A person's name as searched: folded (`territory::fold`: case, accents, ligatures
+/// and punctuation gone), in both orders, given name first and usual name first.
+pub(crate) fn name_key(given: &str, usual: &str) -> String {
+    let (given, usual) = (cohesion_core::territory::fold(given), cohesion_core::territory::fold(usual));
+    format!("{given} {usual} / {usual} {given}")
+}
+
 impl Store {
     /// Creates a person with these roles, in one transaction.
     pub async fn create_person(&self, new: &NewPerson, roles: &[Role], by: &By) -> Result<Person> {
-        const SQL: &str = "INSERT INTO person (id, email, email_key, given_name, usual_name, active, created_at, version) \
-             VALUES ($1, $2, $3, $4, $5, TRUE, $6, 1)";
+        const SQL: &str = "INSERT INTO person (id, email, email_key, given_name, usual_name, active, created_at, version, \
+             name_key) VALUES ($1, $2, $3, $4, $5, TRUE, $6, 1, $7)";
         let person = Person {
             id: Uuid::now_v7(),
             email: new.email.clone(),
@@ -122,6 +129,7 @@ impl Store {
                 .bind(&person.given_name)
                 .bind(&person.usual_name)
                 .bind(OffsetDateTime::now_utc())
+                .bind(name_key(&person.given_name, &person.usual_name))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::unique(e, "a person with this email address already exists"))?;
@@ -172,14 +180,13 @@ impl Store {
         Ok((people, u64::try_from(total).unwrap_or(0)))
     }
 
-    /// Active people whose address or name holds `q` (any case), by name, at most
-    /// `limit`: how a form picks a person without anyone typing an id.
+    /// Active people whose address holds `q` (any case) or whose name holds it
+    /// (any case, any accents, either order: "helene dupre" finds « Hélène Dupré »),
+    /// by name, at most `limit`: how a form picks a person without anyone typing an id.
     pub async fn find_people(&self, q: &str, limit: u32) -> Result<Vec<Person>> {
         const SQL: &str = "SELECT id, email, given_name, usual_name, password_hash, active, version FROM person \
-             WHERE active AND (email_key LIKE $1 ESCAPE '\\' \
-                 OR LOWER(given_name || ' ' || usual_name) LIKE $1 ESCAPE '\\' \
-                 OR LOWER(usual_name || ' ' || given_name) LIKE $1 ESCAPE '\\') \
-             ORDER BY usual_name, given_name, email_key LIMIT $2";
+             WHERE active AND (email_key LIKE $1 ESCAPE '\\' OR ($2 <> '%%' AND name_key LIKE $2)) \
+             ORDER BY usual_name, given_name, email_key LIMIT $3";
         let escaped: String = q
             .trim()
             .to_lowercase()
@@ -187,8 +194,10 @@ impl Store {
             .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
             .collect();
         let pattern = format!("%{escaped}%");
+        // Folded: letters and digits only, so nothing to escape.
+        let name = format!("%{}%", cohesion_core::territory::fold(q));
         let rows = with_pool!(self, pool => {
-            sqlx::query_as::<_, PersonRow>(SQL).bind(pattern).bind(i64::from(limit)).fetch_all(pool).await?
+            sqlx::query_as::<_, PersonRow>(SQL).bind(pattern).bind(name).bind(i64::from(limit)).fetch_all(pool).await?
         });
         rows.into_iter().map(Person::try_from).collect()
     }

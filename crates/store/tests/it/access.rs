@@ -275,4 +275,35 @@ async fn total_of(store: &Store) -> u64 {
 
 storage_test!(access_organisations, |db: TestDb| async move { organisations_story(&db.store).await });
 storage_test!(access_people, |db: TestDb| async move { people_story(&db.store).await });
+storage_test!(access_find_people, |db: TestDb| async move { find_people_story(&db.store).await });
+
+/// People are found by any part of their address (any case), or of their name in
+/// either order whatever the case and the accents, on both backends.
+async fn find_people_story(store: &Store) {
+    let new = |mail: &str, given: &str, usual: &str| NewPerson {
+        email: email(mail),
+        given_name: given.into(),
+        usual_name: usual.into(),
+    };
+    let helene = store.create_person(&new("h.dupre@example.fr", "Hélène", "Dupré"), &[], &by()).await.expect("one");
+    store.create_person(&new("agent@example.fr", "Œdipe", "LEFÈVRE"), &[], &by()).await.expect("two");
+    store.create_person(&new("autre@example.fr", "Paul", "Martin"), &[], &by()).await.expect("three");
+    let found = |q: &'static str| async move {
+        let mut names: Vec<String> =
+            store.find_people(q, 10).await.expect("find").into_iter().map(|p| p.usual_name).collect();
+        names.sort();
+        names
+    };
+    for q in ["HÉLÈNE", "helene", "dupre helene", "Hélène Dupré", "H.DUPRE", "lène dup"] {
+        assert_eq!(found(q).await, ["Dupré"], "{q}");
+    }
+    for q in ["lefevre", "Lefèvre", "oedipe", "ŒDIPE LEFÈVRE"] {
+        assert_eq!(found(q).await, ["LEFÈVRE"], "{q}");
+    }
+    assert_eq!(found("example.fr").await.len(), 3, "by address");
+    assert!(found("--").await.is_empty(), "nothing to fold matches no name");
+    assert!(found("zzz").await.is_empty());
+    store.set_person_active(helene.id, false, &by()).await.expect("deactivate");
+    assert!(found("helene").await.is_empty(), "active people only");
+}
 storage_test!(access_sessions, |db: TestDb| async move { sessions_story(&db.store).await });

@@ -150,9 +150,9 @@ async fn story(store: &Store) {
         .update_engineering_case(&r.id, Some(Expect::Mission(mission.revision)), None, bob, |c, _| {
             let m = c.mission.as_mut().expect("mission");
             m.answer(&p.id, true, "", bob, now())?;
-            m.invite(alice, ParticipantRole::Observer, None)?;
+            m.invite(alice, ParticipantRole::Observer, None, OffsetDateTime::now_utc())?;
             m.accept_invitation(alice, now());
-            m.invite(carol, ParticipantRole::Observer, None)?;
+            m.invite(carol, ParticipantRole::Observer, None, OffsetDateTime::now_utc())?;
             Ok(vec![])
         })
         .await

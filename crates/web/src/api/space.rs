@@ -27,7 +27,8 @@ pub struct SpaceItem {
 
 #[derive(Serialize, ToSchema)]
 pub struct SpaceList {
-    /// `pacts_to_sign`, `proposals_to_decide`, `requests_to_qualify`, `idle_missions`,
+    /// `mission_invitations` (only as `Space::invitations`), `pacts_to_sign`,
+    /// `proposals_to_decide`, `requests_to_qualify`, `idle_missions`,
     /// `members_ending`, `stale_actions`, `territory`, `own_requests`,
     /// `partner_missions`, `pending_invitations`, `people_without_role`,
     /// `failed_evaluations`, `imports_not_applied`, `failed_digests`.
@@ -46,6 +47,9 @@ pub struct SpaceGroup {
 
 #[derive(Serialize, ToSchema)]
 pub struct Space {
+    /// The engineering missions the person is invited onto and has not joined,
+    /// whatever their roles (at most 50 items; `total` counts them all).
+    pub invitations: SpaceList,
     pub groups: Vec<SpaceGroup>,
     /// Notifications not yet opened.
     pub unread: u64,
@@ -69,31 +73,25 @@ pub async fn space(
 ) -> Result<Json<Space>, ApiError> {
     let per_list = q.per_list.unwrap_or(5).clamp(1, 50);
     let found = space::overview(&state, &p, per_list).await?;
+    let list = |l: &space::List| SpaceList {
+        list: l.section.as_str().to_owned(),
+        total: l.total,
+        items: l
+            .items
+            .iter()
+            .map(|i| SpaceItem {
+                title: i.title.clone(),
+                href: i.href.clone(),
+                since: cohesion_core::date::rfc3339(i.since),
+                detail: i.detail.clone(),
+            })
+            .collect(),
+    };
     let groups = found
         .groups
         .iter()
-        .map(|g| SpaceGroup {
-            role: RoleView::from(&g.role),
-            lists: g
-                .lists
-                .iter()
-                .map(|l| SpaceList {
-                    list: l.section.as_str().to_owned(),
-                    total: l.total,
-                    items: l
-                        .items
-                        .iter()
-                        .map(|i| SpaceItem {
-                            title: i.title.clone(),
-                            href: i.href.clone(),
-                            since: cohesion_core::date::rfc3339(i.since),
-                            detail: i.detail.clone(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        })
+        .map(|g| SpaceGroup { role: RoleView::from(&g.role), lists: g.lists.iter().map(list).collect() })
         .collect();
     let unread = space::notification::unread(&state, p.person).await?;
-    Ok(Json(Space { groups, unread }))
+    Ok(Json(Space { invitations: list(&found.invitations), groups, unread }))
 }

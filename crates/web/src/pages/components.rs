@@ -52,6 +52,17 @@ impl Sort {
         Sort { key, descending: order == Some("desc") }
     }
 
+    /// The sort as one word (`code-desc`): a key for what it shows.
+    pub fn key(self) -> String {
+        let key = match self.key {
+            Key::Name => "nom",
+            Key::Code => "code",
+            Key::Population => "population",
+            Key::Density => "densite",
+        };
+        format!("{key}-{}", if self.descending { "desc" } else { "asc" })
+    }
+
     fn compare(self, a: &Territory, b: &Territory) -> Ordering {
         let o = match self.key {
             // Children come sorted by name already: a stable sort keeps that order.

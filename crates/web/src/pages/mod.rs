@@ -30,6 +30,7 @@ mod project;
 mod search;
 mod space;
 mod territory;
+pub(crate) use territory::cache::Bodies as TerritoryBodies;
 mod visitor;
 
 use std::sync::Arc;

@@ -161,22 +161,27 @@ async fn story(app: &TestApp) {
 
     // The index built from the store at start finds the same.
     let fresh = cohesion_app::App::load(app.db.store.clone()).await.expect("app");
-    let from_store = |q: &str| {
-        cohesion_app::engineering::search::search(&fresh, None, q, None, 0, 20)
-            .expect("search")
-            .items
-            .iter()
-            .map(|h| h.id.clone())
-            .collect::<Vec<_>>()
+    let from_store = |q: &'static str| {
+        let fresh = &fresh;
+        async move {
+            cohesion_app::engineering::search::search(fresh, None, q, None, 0, 20)
+                .await
+                .expect("search")
+                .items
+                .iter()
+                .map(|h| h.id.clone())
+                .collect::<Vec<_>>()
+        }
     };
-    assert_eq!(from_store("cerema"), [a.clone(), mission.clone(), pid.clone()]);
-    assert_eq!(from_store("toiture"), Vec::<String>::new());
+    assert_eq!(from_store("cerema").await, [a.clone(), mission.clone(), pid.clone()]);
+    assert_eq!(from_store("toiture").await, Vec::<String>::new());
     let delegate_42 = cohesion_core::access::Principal {
         person: Uuid::now_v7(),
         roles: vec![Role::Delegate { departement: "42".into() }],
     };
-    let found =
-        cohesion_app::engineering::search::search(&fresh, Some(&delegate_42), "detr", None, 0, 20).expect("search");
+    let found = cohesion_app::engineering::search::search(&fresh, Some(&delegate_42), "detr", None, 0, 20)
+        .await
+        .expect("search");
     assert_eq!(found.total, 1, "the internal conversation, read from the store");
 
     // The page: a search field on /ingenierie, the hits with their links.

@@ -61,5 +61,5 @@ pub async fn search(
     if !faults.is_empty() {
         return Err(cohesion_app::AppError::Invalid(faults).into());
     }
-    Ok(Json(search::search(&state, who.as_ref(), &p.q, kind, p.offset.unwrap_or(0), limit)?))
+    Ok(Json(search::search(&state, who.as_ref(), &p.q, kind, p.offset.unwrap_or(0), limit).await?))
 }

@@ -144,6 +144,15 @@ pub struct MissionPart {
     /// The round the authority may rate now.
     pub survey: Option<&'static str>,
     pub team: Option<Team>,
+    /// For an advisor: the people of each provider they act for whom they may invite.
+    pub colleagues: Vec<ColleagueGroup>,
+}
+
+/// The people of one provider an advisor may invite onto the mission.
+pub struct ColleagueGroup {
+    pub provider: String,
+    pub provider_name: String,
+    pub people: Vec<Choice>,
 }
 
 /// The whole case.
@@ -322,6 +331,31 @@ async fn full(state: &AppState, me: Option<&Principal>, v: CaseView, people: &st
         (Some(me), Some(_)) if v.can.manage => Some(team(state, me, &r.id, people).await?),
         _ => None,
     };
+    let colleagues = match (me, &v.mission) {
+        (Some(me), Some(m)) if v.can.advise && !v.can.manage && m.closure.is_none() => {
+            cohesion_app::engineering::participants::colleagues(state, me, &r.id)
+                .await?
+                .into_iter()
+                .map(|g| ColleagueGroup {
+                    provider: g.provider,
+                    provider_name: g.provider_name,
+                    people: g
+                        .people
+                        .into_iter()
+                        .map(|p| {
+                            let name = format!("{} {}", p.given_name, p.usual_name);
+                            Choice {
+                                value: p.id.to_string(),
+                                label: format!("{} ({})", name.trim(), p.email),
+                                selected: false,
+                            }
+                        })
+                        .collect(),
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     let mission = v.mission.as_ref().map(|m| {
         let engaged: Vec<Choice> = m
             .engaged()
@@ -398,6 +432,7 @@ async fn full(state: &AppState, me: Option<&Principal>, v: CaseView, people: &st
                 })
                 .flatten(),
             team,
+            colleagues,
         }
     });
     let recommendations = v

@@ -159,8 +159,9 @@ pub async fn list(State(state): State<AppState>, who: Who, Query(q): Query<ListQ
     let (found, found_summary) = if q_text.is_empty() {
         (None, String::new())
     } else {
-        let hits =
-            search::search(&state, me.as_ref(), &q_text, None, 0, SHOWN).map_err(|e| PageError::internal(config, e))?;
+        let hits = search::search(&state, me.as_ref(), &q_text, None, 0, SHOWN)
+            .await
+            .map_err(|e| PageError::internal(config, e))?;
         let mut summary = count(hits.total, "résultat", "résultats");
         if hits.total > SHOWN {
             summary.push_str(&format!(" ; les {SHOWN} premiers sont affichés"));

@@ -40,6 +40,8 @@ struct SpacePage {
     layout: Layout,
     name: String,
     unread: u64,
+    /// The missions the person is invited onto (whatever their roles).
+    invitations: Option<ListView>,
     groups: Vec<GroupView>,
 }
 
@@ -63,7 +65,7 @@ pub async fn space(State(state): State<AppState>, who: Who) -> Result<Response, 
                 ListView {
                     heading: text(l.section).heading,
                     count: count(l.section, l.total),
-                    items: l.items.iter().map(|i| item_view(&state, &g.role, l.section, i)).collect(),
+                    items: l.items.iter().map(|i| item_view(&state, Some(&g.role), l.section, i)).collect(),
                     more: (l.total > shown)
                         .then(|| format!("/mon-espace/liste?role={}&liste={}", encode(&key), l.section.as_str())),
                 }
@@ -71,9 +73,17 @@ pub async fn space(State(state): State<AppState>, who: Who) -> Result<Response, 
             .collect();
         groups.push(GroupView { role: role_label(&state, &g.role).await, lists });
     }
+    let l = &found.invitations;
+    let invitations = (l.total > 0).then(|| ListView {
+        heading: text(l.section).heading,
+        count: count(l.section, l.total),
+        items: l.items.iter().map(|i| item_view(&state, None, l.section, i)).collect(),
+        more: None,
+    });
     let page = SpacePage {
         layout: Layout::new(&who.config, "Mon espace", Nav::None),
         name: me.person.display_name(),
+        invitations,
         unread: notification::unread(&state, me.person.id).await.map_err(fail)?,
         groups,
     };
@@ -126,7 +136,7 @@ pub async fn list(State(state): State<AppState>, who: Who, Query(q): Query<ListP
         list: ListView {
             heading,
             count: count(section, found.total),
-            items: found.items.iter().map(|i| item_view(&state, &role, section, i)).collect(),
+            items: found.items.iter().map(|i| item_view(&state, Some(&role), section, i)).collect(),
             more: None,
         },
         pagination: Pagination::new(total, PER_PAGE, page, href),

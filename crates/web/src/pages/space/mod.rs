@@ -34,6 +34,9 @@ pub struct SectionText {
 pub fn text(section: Section) -> SectionText {
     let t = |heading, one, many| SectionText { heading, one, many };
     match section {
+        Section::MissionInvitations => {
+            t("Invitations à rejoindre une mission", "invitation attend", "invitations attendent")
+        }
         Section::PactsToSign => t("Pactes à signer", "pacte attend", "pactes attendent"),
         Section::ProposalsToDecide => t("Propositions à décider", "proposition attend", "propositions attendent"),
         Section::RequestsToQualify => t("Demandes d’ingénierie à qualifier", "demande attend", "demandes attendent"),
@@ -63,6 +66,12 @@ pub fn count(section: Section, n: u64) -> String {
 pub fn why(section: Section, detail: &str, extra: Option<&str>) -> String {
     let days = cohesion_app::space::IDLE_DAYS;
     match section {
+        Section::MissionInvitations => match detail {
+            "advisor" => "Vous êtes invité(e) comme conseiller ou conseillère : acceptez pour voir la mission et y travailler."
+                .to_owned(),
+            _ => "Vous êtes invité(e) comme observateur ou observatrice : acceptez pour suivre la mission et ses échanges."
+                .to_owned(),
+        },
         Section::PactsToSign => {
             "La version en cours est prête pour signature : la signature de la partie que vous représentez est attendue."
                 .to_owned()
@@ -143,10 +152,17 @@ pub struct ItemView {
     pub since: String,
 }
 
-pub fn item_view(app: &cohesion_app::App, role: &Role, section: Section, i: &cohesion_app::space::Item) -> ItemView {
+/// An item as the page shows it; `role` is the group's (none for the invitations,
+/// listed whatever the roles).
+pub fn item_view(
+    app: &cohesion_app::App,
+    role: Option<&Role>,
+    section: Section,
+    i: &cohesion_app::space::Item,
+) -> ItemView {
     let now = time::OffsetDateTime::now_utc();
     let extra = match role {
-        Role::ProgrammeManager { programme } if section == Section::MembersEnding => {
+        Some(Role::ProgrammeManager { programme }) if section == Section::MembersEnding => {
             cohesion_app::space::ends_soon(app, programme).map(|d| crate::pages::explain::fr_date(&d))
         }
         _ => None,

@@ -3,6 +3,7 @@
 //! the map of France, for a département or a région the population by density level,
 //! and the sections of programmes, indicators, projects and pacts.
 
+pub mod cache;
 pub mod indicators;
 pub mod place;
 pub mod programmes;
@@ -47,10 +48,20 @@ pub struct ListChoice {
     pub current: bool,
 }
 
+/// A territory's page: the layout (the visitor's) around the body (everyone's).
 #[derive(Template)]
 #[template(path = "territory.html")]
 struct TerritoryPage {
     layout: Layout,
+    body: Arc<str>,
+}
+
+/// What the page shows of the territory, the same for every visitor
+/// (`territory_body.html`, kept by [`cache`]).
+#[derive(Template)]
+#[template(path = "territory_body.html")]
+struct TerritoryBody {
+    title: String,
     kind: &'static str,
     code_label: &'static str,
     code: String,
@@ -108,6 +119,12 @@ pub async fn territory(
         .or_else(|| counts.first().map(|(k, _)| *k));
     let sort = Sort::parse(params.tri.as_deref(), params.ordre.as_deref());
     let page_no = params.page.and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
+    // The body, if rendered already at the data's present state.
+    let stamp = cache::Stamp::of(&state, &snapshot);
+    let key = format!("{}:{}|{}|{}|{page_no}", t.kind.as_str(), t.code, list.map_or("", |k| k.as_str()), sort.key());
+    if let Some(body) = state.territory_bodies.get(&key, &stamp) {
+        return render(&config, &TerritoryPage { layout, body });
+    }
     let base = format!("{}?", territory_href(t));
     let (columns, rows, pagination) = match list {
         Some(list) => children_table(r, idx, list, sort, page_no, &base),
@@ -140,8 +157,8 @@ pub async fn territory(
         })
         .collect();
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);
-    let page = TerritoryPage {
-        layout,
+    let body = TerritoryBody {
+        title: t.name.clone(),
         kind: kind_label(t.kind),
         code_label: if t.kind == TerritoryKind::Epci { "SIREN" } else { "Code Insee" },
         code: t.code.clone(),
@@ -164,7 +181,9 @@ pub async fn territory(
         engineering: crate::pages::engineering::section::section(&engineering),
         vintage: r.vintage().to_owned(),
     };
-    render(&config, &page)
+    let body: Arc<str> = Arc::from(body.render().map_err(|e| PageError::internal(&config, e))?);
+    state.territory_bodies.put(key, stamp, Arc::clone(&body));
+    render(&config, &TerritoryPage { layout, body })
 }
 
 fn facts(r: &Referential, t: &Territory) -> Vec<Fact> {
