@@ -1088,10 +1088,11 @@ impl Store {
         const SQL: &str = "SELECT r.change_seq, r.document AS request, m.document AS mission FROM engineering_request r \
              LEFT JOIN engineering_mission m ON m.request_id = r.id WHERE r.change_seq > $1 \
              ORDER BY r.created_at DESC, r.id DESC";
-        // Not a prepared statement kept for reuse: PostgreSQL would soon plan it once
-        // for any `since` (a third of the table, a sequential scan), where the value
-        // given selects the last few rows of the index (`bench/results/engineering.md`,
-        // run 3).
+        // Not a prepared statement kept for reuse, so that PostgreSQL plans it with
+        // the value given (the last few rows of the index) rather than a generic plan
+        // for any `since`. Run 3 of `bench/results/engineering.md` measured no gain on
+        // the catch-up after another instance's write (p50 ~50 ms there): its cost is
+        // elsewhere, not found yet.
         let rows: Vec<(i64, String, Option<String>)> =
             with_pool!(self, pool => sqlx::query_as(SQL).persistent(false).bind(since).fetch_all(pool).await?);
         rows.iter().map(|(seq, r, m)| Ok((*seq, case(r, m.as_deref())?))).collect()
