@@ -69,9 +69,8 @@ pub async fn colleagues(app: &App, who: &Principal, request: &str) -> Result<Vec
     for mine in m.participants.iter().filter(|p| p.person == who.person && p.accepted_at.is_some()) {
         let Some(id) = mine.provider.as_deref() else { continue };
         let Some(provider) = providers.iter().find(|p| p.id == id) else { continue };
-        let Some(org) = provider.organisation else { continue };
         let mut people = Vec::new();
-        for person in app.store.engineering_provider_people(org).await? {
+        for person in provider_people(app, provider).await? {
             if m.participants.iter().any(|p| p.person == person) {
                 continue;
             }
@@ -83,6 +82,18 @@ pub async fn colleagues(app: &App, who: &Principal, request: &str) -> Result<Vec
         out.push(Colleagues { provider: provider.id.clone(), provider_name: provider.name.clone(), people });
     }
     Ok(out)
+}
+
+/// The active people of `provider`'s organisation (none for a provider without one):
+/// the only people its advisors may invite as advisors of it.
+pub(crate) async fn provider_people(
+    app: &App,
+    provider: &cohesion_core::engineering::Provider,
+) -> Result<Vec<uuid::Uuid>, AppError> {
+    Ok(match provider.organisation {
+        Some(org) => app.store.engineering_provider_people(org).await?,
+        None => Vec::new(),
+    })
 }
 
 /// The people of one provider an advisor may invite.

@@ -100,9 +100,8 @@ pub async fn invite(
         && let Some(id) = provider.as_deref()
     {
         let providers = app.store.engineering_providers().await?;
-        let org = providers.iter().find(|p| p.id == id).and_then(|p| p.organisation);
-        let colleague = match org {
-            Some(org) => app.store.engineering_provider_people(org).await?.contains(&person),
+        let colleague = match providers.iter().find(|p| p.id == id) {
+            Some(p) => super::participants::provider_people(app, p).await?.contains(&person),
             None => false,
         };
         if !colleague {
