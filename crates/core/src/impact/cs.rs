@@ -11,7 +11,8 @@
 //! (`bstrap = FALSE`).
 
 use super::pretrend::wald_test;
-use super::result::{ControlGroup, EventTimeEstimate, ImpactEstimate, Method};
+use super::result::{ControlGroup, EventTimeEstimate, ImpactEstimate, Method, UniformBand, UniformBandPoint};
+use super::rng::Rng;
 use super::{ImpactError, Panel};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,6 +20,16 @@ pub struct CsOptions {
     pub control: ControlGroup,
     /// Years before adoption in which units may already react (δ in the paper).
     pub anticipation: u32,
+    /// Simultaneous confidence band for the event study by multiplier bootstrap.
+    pub bootstrap: Option<BootstrapOptions>,
+}
+
+/// The multiplier bootstrap of `did` (`bstrap = TRUE, cband = TRUE`): Mammen weights on
+/// the units' influence functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootstrapOptions {
+    pub draws: usize,
+    pub seed: u64,
 }
 
 struct Cell {
@@ -156,6 +167,7 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
     let mut lead_ifs = Vec::new();
     let mut lead_est = Vec::new();
     let mut lead_e = Vec::new();
+    let mut event_ifs = Vec::with_capacity(events.len());
     for &e in &events {
         let keep: Vec<&Cell> = cells.iter().filter(|c| c.year - c.group == e).collect();
         let (a, f) = aggregate(&keep, &sample);
@@ -163,8 +175,12 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
         if e < -delta {
             lead_e.push(e);
             lead_est.push(a);
-            lead_ifs.push(f);
+            lead_ifs.push(f.clone());
         }
+        event_ifs.push(f);
+    }
+    if let Some(b) = opts.bootstrap {
+        out.uniform_band = uniform_band(&out.event_time, &event_ifs, nf, b);
     }
     let k = lead_ifs.len();
     let mut vcov = vec![0.0; k * k];
@@ -215,9 +231,18 @@ fn build_sample(panel: &Panel, delta: i32, first_year: i32, notes: &mut Vec<Note
     let mut units = Vec::new();
     let mut group = Vec::new();
     let mut dropped = 0usize;
+    let mut unobserved_before = 0usize;
+    let years = panel.years();
     for u in 0..panel.n_units() {
         match panel.adoption(u) {
             Some(g) if g - delta <= first_year => dropped += 1,
+            // On an unbalanced panel, a treated unit never observed before its adoption
+            // enters no 2×2 comparison; it must not weigh in its cohort's share either.
+            Some(g)
+                if !years.iter().enumerate().any(|(t, y)| *y < g - delta && panel.outcome(u, t).is_some()) =>
+            {
+                unobserved_before += 1
+            }
             a => {
                 units.push(u);
                 group.push(a);
@@ -230,6 +255,20 @@ fn build_sample(panel: &Panel, delta: i32, first_year: i32, notes: &mut Vec<Note
             format!(
                 "{dropped} {} dès la première année observée, sans période de référence",
                 if dropped < 2 { "unité écartée : traitée" } else { "unités écartées : traitées" }
+            ),
+        ));
+    }
+    if unobserved_before > 0 {
+        let n = unobserved_before;
+        notes.push((
+            format!(
+                "{n} treated units with no observation before adoption dropped (from the comparisons and from their \
+                 cohort's weight)"
+            ),
+            format!(
+                "{n} {} : aucune observation avant l’adoption ({} des comparaisons et du poids de la cohorte)",
+                if n < 2 { "unité traitée écartée" } else { "unités traitées écartées" },
+                if n < 2 { "retirée" } else { "retirées" }
             ),
         ));
     }
@@ -286,4 +325,68 @@ fn aggregate(cells: &[&Cell], sample: &Sample) -> (f64, Vec<f64>) {
 
 fn std_error(inf: &[f64], n: f64) -> f64 {
     inf.iter().map(|x| x * x).sum::<f64>().sqrt() / n
+}
+
+/// Simultaneous 95 % band over the event times, as `did::mboot`: for each draw, the
+/// Mammen-weighted mean of the influence functions; bootstrap standard errors from the
+/// interquartile range; the critical value is the 95 % quantile of the largest
+/// studentised deviation over the event times.
+fn uniform_band(points: &[EventTimeEstimate], ifs: &[Vec<f64>], n: f64, b: BootstrapOptions) -> Option<UniformBand> {
+    if b.draws < 10 || points.len() != ifs.len() || points.is_empty() {
+        return None;
+    }
+    let sqrt5 = 5f64.sqrt();
+    let (low, high) = ((1.0 - sqrt5) / 2.0, (1.0 + sqrt5) / 2.0);
+    let p_low = (sqrt5 + 1.0) / (2.0 * sqrt5);
+    let mut rng = Rng::new(b.seed);
+    let units = ifs.first().map_or(0, Vec::len);
+    // Only units with a non-zero influence somewhere matter.
+    let active: Vec<usize> = (0..units).filter(|i| ifs.iter().any(|f| f[*i] != 0.0)).collect();
+    let k = points.len();
+    let mut draws = vec![0.0; b.draws * k];
+    let mut v = vec![0.0; active.len()];
+    for d in 0..b.draws {
+        for w in v.iter_mut() {
+            *w = if rng.uniform() < p_low { low } else { high };
+        }
+        for (j, f) in ifs.iter().enumerate() {
+            draws[d * k + j] = active.iter().zip(&v).map(|(i, w)| w * f[*i]).sum::<f64>() / n;
+        }
+    }
+    // IQR-based standard errors (normal: IQR = 1.349 σ).
+    let iqr_to_sd = 2.0 * 0.674_489_750_196_081_7;
+    let mut se = Vec::with_capacity(k);
+    for j in 0..k {
+        let mut col: Vec<f64> = (0..b.draws).map(|d| draws[d * k + j]).collect();
+        col.sort_by(f64::total_cmp);
+        se.push((super::robust::quantile(&col, 0.75) - super::robust::quantile(&col, 0.25)) / iqr_to_sd);
+    }
+    let mut sup: Vec<f64> = (0..b.draws)
+        .map(|d| {
+            (0..k)
+                .filter(|j| se[*j] > 0.0)
+                .map(|j| (draws[d * k + j] / se[j]).abs())
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    sup.sort_by(f64::total_cmp);
+    let critical_value = super::robust::quantile(&sup, 0.95);
+    if !critical_value.is_finite() {
+        return None;
+    }
+    Some(UniformBand {
+        draws: b.draws,
+        seed: b.seed,
+        critical_value,
+        points: points
+            .iter()
+            .zip(&se)
+            .map(|(p, s)| UniformBandPoint {
+                event_time: p.event_time,
+                std_error: *s,
+                low: p.estimate - critical_value * s,
+                high: p.estimate + critical_value * s,
+            })
+            .collect(),
+    })
 }

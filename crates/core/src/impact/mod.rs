@@ -25,17 +25,24 @@ mod panel;
 mod pretrend;
 mod result;
 pub mod rng;
+mod robust;
 mod similar;
 mod simulate;
 mod twfe;
 
-pub use cs::{CsOptions, callaway_santanna};
+pub use cs::{BootstrapOptions, CsOptions, callaway_santanna};
 pub use error::ImpactError;
 pub use imputation::{ImputationOptions, imputation};
 pub use matching::{Balance, MatchOptions, MatchedPair, Matching, match_controls};
 pub use panel::{Observation, Panel};
 pub use pretrend::{chi2_survival, wald_test};
-pub use result::{ControlGroup, EventTimeEstimate, ImpactEstimate, Method, PretrendTest, Z_95};
+pub use result::{
+    ControlGroup, EventTimeEstimate, ImpactEstimate, Method, PretrendTest, UniformBand, UniformBandPoint, Z_95,
+};
+pub use robust::{
+    PreBase, RandomisationInference, Sensitivity, SensitivityRow, Spec, placebo_in_space, placebo_in_time,
+    relative_magnitudes,
+};
 pub use similar::{FeatureSpace, Neighbour, TerritoryFeatures};
 pub use simulate::{EffectShape, SimConfig, SimPanel, simulate};
 pub use twfe::twfe;
@@ -44,7 +51,7 @@ pub use twfe::twfe;
 pub fn estimate(panel: &Panel, method: Method, control: ControlGroup) -> Result<ImpactEstimate, ImpactError> {
     match method {
         Method::Twfe => twfe(panel),
-        Method::Cs => callaway_santanna(panel, &CsOptions { control, anticipation: 0 }),
+        Method::Cs => callaway_santanna(panel, &CsOptions { control, anticipation: 0, bootstrap: None }),
         Method::Imputation => imputation(panel, &ImputationOptions::default()),
     }
 }
@@ -62,7 +69,7 @@ pub fn estimate_with(
             "twfe has no anticipation option: use cs or imputation, or shift the adoption years".into(),
         )),
         Method::Twfe => twfe(panel),
-        Method::Cs => callaway_santanna(panel, &CsOptions { control, anticipation }),
+        Method::Cs => callaway_santanna(panel, &CsOptions { control, anticipation, bootstrap: None }),
         Method::Imputation => imputation(panel, &ImputationOptions { anticipation }),
     }
 }

@@ -154,6 +154,56 @@ impl Panel {
         }
     }
 
+    /// A new panel with each unit kept or not and given an adoption year, without
+    /// going back through labelled rows: `plan[u]` is `None` to drop unit `u`, or
+    /// `Some(first_treated)` to keep it with that adoption year (`None` = never
+    /// treated). `keep_year(u, year)` may drop single cells of a kept unit. Used by the
+    /// placebo analyses, which build hundreds of panels from one.
+    pub fn reassign(
+        &self,
+        plan: &[Option<Option<i32>>],
+        keep_year: impl Fn(usize, i32) -> bool,
+    ) -> Result<Panel, ImpactError> {
+        if plan.len() != self.units.len() {
+            return Err(ImpactError::InvalidParameter("one plan entry per unit is needed".into()));
+        }
+        let t_n = self.years.len();
+        let mut units = Vec::new();
+        let mut first_treated = Vec::new();
+        let mut y = Vec::new();
+        let mut n_obs = 0;
+        for (u, entry) in plan.iter().enumerate() {
+            let Some(g) = entry else { continue };
+            let row = &self.y[u * t_n..(u + 1) * t_n];
+            let mut kept = 0;
+            for (t, v) in row.iter().enumerate() {
+                let keep = !v.is_nan() && keep_year(u, self.years[t]);
+                y.push(if keep { *v } else { f64::NAN });
+                kept += usize::from(keep);
+            }
+            if kept == 0 {
+                y.truncate(y.len() - t_n);
+                continue;
+            }
+            n_obs += kept;
+            units.push(self.units[u].clone());
+            first_treated.push(*g);
+        }
+        if units.is_empty() {
+            return Err(ImpactError::EmptyPanel);
+        }
+        // Years left without any observation are dropped, as a panel built from rows
+        // would not have them.
+        let seen: Vec<bool> = (0..t_n).map(|t| y.chunks(t_n).any(|row| !row[t].is_nan())).collect();
+        let years: Vec<i32> = self.years.iter().zip(&seen).filter(|(_, s)| **s).map(|(yr, _)| *yr).collect();
+        let y = if years.len() == t_n {
+            y
+        } else {
+            y.chunks(t_n).flat_map(|row| row.iter().zip(&seen).filter(|(_, s)| **s).map(|(v, _)| *v)).collect()
+        };
+        Ok(Panel { units, years, first_treated, y, n_obs })
+    }
+
     /// A new panel keeping only the units for which `keep` is true (e.g. the treated
     /// units and their matched comparison group).
     pub fn restrict_units(&self, keep: impl Fn(&str) -> bool) -> Result<Panel, ImpactError> {

@@ -49,6 +49,26 @@ impl EventTimeEstimate {
     }
 }
 
+/// A simultaneous confidence band over the event times (multiplier bootstrap): every
+/// event-time effect lies in its band at once with 95 % confidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UniformBand {
+    pub draws: usize,
+    pub seed: u64,
+    /// The band is `estimate ± critical_value × std_error` (1.96 would be pointwise).
+    pub critical_value: f64,
+    pub points: Vec<UniformBandPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UniformBandPoint {
+    pub event_time: i32,
+    /// Bootstrap standard error.
+    pub std_error: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
 /// Joint Wald test that all lead (pre-adoption) effects are zero.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PretrendTest {
@@ -73,6 +93,9 @@ pub struct ImpactEstimate {
     pub n_obs: usize,
     pub event_time: Vec<EventTimeEstimate>,
     pub pretrend: Option<PretrendTest>,
+    /// Simultaneous band over the event study (Callaway & Sant'Anna with the bootstrap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uniform_band: Option<UniformBand>,
     /// What was dropped, which corrections apply, and known caveats (English, as the
     /// API says them).
     pub notes: Vec<String>,
@@ -96,6 +119,7 @@ impl ImpactEstimate {
             n_obs: 0,
             event_time: Vec::new(),
             pretrend: None,
+            uniform_band: None,
             notes: Vec::new(),
             notes_fr: Vec::new(),
         }

@@ -40,7 +40,7 @@ fn exact_recovery_without_noise() {
             assert!(close(e.estimate, sim.true_event_effect(e.event_time), 1e-9), "imputation e={}", e.event_time);
         }
         for control in [ControlGroup::Never, ControlGroup::NotYet] {
-            let cs = callaway_santanna(&panel, &CsOptions { control, anticipation: 0 }).expect("cs");
+            let cs = callaway_santanna(&panel, &CsOptions { control, anticipation: 0, bootstrap: None }).expect("cs");
             if missing == 0.0 {
                 assert!(close(cs.estimate, sim.true_cs_simple(&cfg), 1e-9), "cs {:?}", control);
             }
