@@ -10,8 +10,14 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use cohesion_core::date;
-use cohesion_core::evaluation::{EvaluationRequest, observations};
-use cohesion_core::impact::{self, Panel};
+use cohesion_core::evaluation::{
+    BalanceRow, Comparison, EvaluationRequest, EvaluationResult, MatchSpec, MatchingSummary, PlaceboTime,
+    ValidRequest, matching_features, observations,
+};
+use cohesion_core::impact::{
+    self, BootstrapOptions, CsOptions, FeatureSpace, ImpactEstimate, MatchOptions, Method, Observation, Panel,
+    PreBase, Spec,
+};
 use cohesion_core::indicator;
 use cohesion_core::territory::Referential;
 pub use cohesion_store::evaluation::EvaluationJob;
@@ -20,6 +26,14 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::App;
+
+/// Draws of the multiplier bootstrap (CS uniform band) and the seed of every random
+/// draw of a job, stored with the result so that it reproduces.
+pub const BOOTSTRAP_DRAWS: usize = 999;
+pub const SEED: u64 = 2026;
+
+/// The `M̄` of the sensitivity table.
+pub const SENSITIVITY_GRID: [f64; 5] = [0.0, 0.5, 1.0, 1.5, 2.0];
 
 /// A running job whose heartbeat is older than this is taken over by another worker.
 pub const STALE_AFTER: Duration = Duration::from_secs(600);
@@ -116,20 +130,52 @@ async fn compute(
     }
     let used: BTreeSet<String> = by_cell.values().map(|(_, s)| s.clone()).collect();
     let triples: Vec<(String, i32, f64)> = by_cell.into_iter().map(|((c, y), (v, _))| (c, y, v)).collect();
-    let rows = observations(&triples, &valid.treated);
+    let (triples, transform_lost) = request.transform.apply(triples);
+    let mut rows = observations(&triples, &valid.treated);
     let units: BTreeSet<&str> = rows.iter().map(|r| r.unit.as_str()).collect();
-    let missing_treated: Vec<&String> = valid.treated.keys().filter(|c| !units.contains(c.as_str())).collect();
+    let missing_treated: Vec<String> =
+        valid.treated.keys().filter(|c| !units.contains(c.as_str())).cloned().collect();
     if rows.is_empty() {
         return Ok(failed(format!(
             "aucune valeur ouverte de « {} » pour les {} entre {} et {}",
             request.indicator, valid.unit_kind, request.from, request.to
         )));
     }
+    let matching = match &request.comparison {
+        Comparison::All => None,
+        Comparison::Matched(spec) => {
+            store.evaluation_progress(&job.id, worker, "matching", 30).await?;
+            match matched_rows(&rows, referential, &valid, &request, spec) {
+                Ok((kept, summary)) => {
+                    rows = kept;
+                    Some(summary)
+                }
+                Err(reason) => return Ok(failed(reason)),
+            }
+        }
+    };
     let panel_csv = panel_text(&rows);
     store.evaluation_progress(&job.id, worker, "estimate", 50).await?;
-    let (method, control, anticipation) = (request.method, request.control, request.anticipation);
+    let spec = Spec { method: request.method, control: request.control, anticipation: request.anticipation };
+    let draws = request.placebo_draws as usize;
+    let progress_store = store.clone();
+    let (job_id, worker_name) = (job.id.clone(), worker.to_owned());
+    let handle = tokio::runtime::Handle::current();
     let estimated = tokio::task::spawn_blocking(move || {
-        Panel::from_observations(&rows).and_then(|p| impact::estimate_with(&p, method, control, anticipation))
+        let panel = Panel::from_observations(&rows)?;
+        let estimate = match spec.method {
+            Method::Cs => impact::callaway_santanna(
+                &panel,
+                &CsOptions {
+                    control: spec.control,
+                    anticipation: spec.anticipation,
+                    bootstrap: Some(BootstrapOptions { draws: BOOTSTRAP_DRAWS, seed: SEED }),
+                },
+            )?,
+            _ => impact::estimate_with(&panel, spec.method, spec.control, spec.anticipation)?,
+        };
+        let _ = handle.block_on(progress_store.evaluation_progress(&job_id, &worker_name, "placebo", 65));
+        Ok::<_, impact::ImpactError>(checks(&panel, &spec, estimate, draws))
     })
     .await
     .map_err(|e| StoreError::Corrupt(format!("estimator task: {e}")))?;
@@ -137,10 +183,23 @@ async fn compute(
         Ok(r) => r,
         Err(e) => return Ok(failed(format!("estimation impossible : {e}"))),
     };
+    result.matching = matching;
+    if transform_lost > 0 {
+        let n = transform_lost;
+        result.estimate.note(
+            format!("{n} values could not be transformed ({:?}) and are left out", request.transform),
+            format!(
+                "{n} {} ({}) : {}",
+                if n < 2 { "valeur ne peut être transformée" } else { "valeurs ne peuvent être transformées" },
+                request.transform.label_fr(),
+                if n < 2 { "elle est écartée" } else { "elles sont écartées" }
+            ),
+        );
+    }
     if !missing_treated.is_empty() {
         let listed = missing_treated.iter().take(20).map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
         let n = missing_treated.len();
-        result.note(
+        result.estimate.note(
             format!("{n} treated territories have no value in the period and are left out: {listed}"),
             format!(
                 "{n} {} aucune valeur sur la période et {} : {listed}",
@@ -183,6 +242,22 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
+/// Makes a posted request ready to queue: a programme's members are frozen into its
+/// treated territories (adoption year = signature, else labelling), then every field
+/// is checked. The faults name their field (JSON path) in French.
+pub fn prepare(app: &App, mut request: EvaluationRequest) -> Result<EvaluationRequest, Vec<(String, String)>> {
+    let snapshot = app.current();
+    if let cohesion_core::evaluation::TreatedSet::Programme { code, .. } = &request.treated {
+        if snapshot.programmes.programme(code).is_none() {
+            return Err(vec![("treated.code".into(), format!("aucun programme « {code} »"))]);
+        }
+        let members = snapshot.programmes.members(code).map(|(m, _)| m);
+        request.treated = cohesion_core::evaluation::TreatedSet::from_programme(code, members);
+    }
+    request.validate(&snapshot.referential)?;
+    Ok(request)
+}
+
 /// Queues an evaluation request (validated by the caller) for the worker; the job as
 /// recorded.
 pub async fn queue(
@@ -220,4 +295,128 @@ pub async fn run_now(
         .ok_or_else(|| crate::AppError::Conflict("the job was taken by another worker".into()))?;
     run_job(store, referential, &claimed, worker).await?;
     store.evaluation(&job.id).await?.ok_or_else(|| crate::AppError::NotFound("the job disappeared".into()))
+}
+
+/// The checks run around an estimate: placebo in time (two years earlier, else one),
+/// randomisation inference over the never treated (`draws`, none if 0) and the
+/// relative-magnitude sensitivity (event studies with leads only).
+fn checks(panel: &Panel, spec: &Spec, estimate: ImpactEstimate, draws: usize) -> EvaluationResult {
+    let mut estimate = estimate;
+    let placebo_time = [2, 1].into_iter().find_map(|shift| {
+        impact::placebo_in_time(panel, spec, shift).ok().map(|p| PlaceboTime {
+            shift,
+            estimate: p.estimate,
+            std_error: p.std_error,
+            ci_low: p.ci_low,
+            ci_high: p.ci_high,
+            n_treated_units: p.n_treated_units,
+        })
+    });
+    if placebo_time.is_none() {
+        estimate.note(
+            "placebo in time not computed: too few years before adoption",
+            "placebo dans le temps non calculé : trop peu d’années avant l’adoption",
+        );
+    }
+    let placebo_space = if draws == 0 {
+        None
+    } else {
+        match impact::placebo_in_space(panel, spec, estimate.estimate, draws, SEED) {
+            Ok(ri) => Some(ri),
+            Err(e) => {
+                estimate.note(
+                    format!("placebo in space not computed: {e}"),
+                    format!("placebo dans l’espace non calculé ({e})"),
+                );
+                None
+            }
+        }
+    };
+    let base = match spec.method {
+        Method::Cs => Some(PreBase::Varying),
+        Method::Twfe | Method::SunAbraham => Some(PreBase::Universal),
+        Method::Imputation => None,
+    };
+    let sensitivity = base.and_then(|b| impact::relative_magnitudes(&estimate, b, &SENSITIVITY_GRID));
+    if sensitivity.is_none() {
+        estimate.note(
+            "sensitivity to parallel trends not computed: the event study has no pre-adoption estimate",
+            "sensibilité aux tendances parallèles non calculée : l’étude d’événement n’a pas d’estimation avant \
+             l’adoption (méthode par imputation, ou années antérieures absentes)",
+        );
+    }
+    EvaluationResult { estimate, matching: None, placebo_time, placebo_space, sensitivity }
+}
+
+/// The panel's rows kept by a matched comparison: the matched treated territories and
+/// their neighbours. Matching uses the outcome in the last `pre_years` years before the
+/// earliest adoption (minus anticipation), the population and, for communes, the
+/// density level and typologies.
+fn matched_rows(
+    rows: &[Observation],
+    referential: &Referential,
+    valid: &ValidRequest,
+    request: &EvaluationRequest,
+    spec: &MatchSpec,
+) -> Result<(Vec<Observation>, MatchingSummary), String> {
+    let earliest = valid.treated.values().min().copied().unwrap_or(request.from);
+    let before = earliest - request.anticipation as i32;
+    let mut years: Vec<i32> = rows.iter().map(|r| r.year).filter(|y| *y < before).collect();
+    years.sort_unstable();
+    years.dedup();
+    if years.is_empty() {
+        return Err(format!(
+            "appariement impossible : aucune année observée avant la première adoption ({earliest})"
+        ));
+    }
+    let pre_years: Vec<i32> = years[years.len().saturating_sub(spec.pre_years)..].to_vec();
+    // Territories adopting after the window are neither treated nor controls here.
+    let last = rows.iter().map(|r| r.year).max().unwrap_or(request.to);
+    let later: BTreeSet<&str> = valid.treated.iter().filter(|(_, g)| **g > last).map(|(c, _)| c.as_str()).collect();
+    let (mut features, names, lacking) = matching_features(rows, referential, valid.unit_kind, &pre_years);
+    features.retain(|f| !later.contains(f.id.as_str()));
+    let space = FeatureSpace::new(&features, 1.0).map_err(|e| format!("appariement impossible : {e}"))?;
+    let treated: Vec<String> = valid
+        .treated
+        .iter()
+        .filter(|(code, g)| **g <= last && space.position(code).is_some())
+        .map(|(code, _)| code.clone())
+        .collect();
+    if treated.is_empty() {
+        return Err("appariement impossible : aucun territoire traité n’a toutes ses valeurs avant l’adoption".into());
+    }
+    let options = MatchOptions {
+        k: spec.k,
+        replacement: spec.replacement,
+        exact_typology: spec.exact_typology,
+        caliper: spec.caliper,
+    };
+    let matching =
+        impact::match_controls(&space, &treated, &options).map_err(|e| format!("appariement impossible : {e}"))?;
+    let pairs = matching.pairs;
+    let mut keep: BTreeSet<&str> = pairs.iter().map(|p| p.treated.as_str()).collect();
+    let controls: BTreeSet<&str> = pairs.iter().flat_map(|p| p.controls.iter().map(|c| c.id.as_str())).collect();
+    keep.extend(controls.iter().copied());
+    let kept: Vec<Observation> = rows.iter().filter(|r| keep.contains(r.unit.as_str())).cloned().collect();
+    let n_controls = controls.len();
+    let summary = MatchingSummary {
+        features: names.clone(),
+        pre_years,
+        treated: treated.len(),
+        matched: pairs.len(),
+        unmatched: matching.unmatched,
+        controls: n_controls,
+        lacking_features: lacking,
+        balance: matching
+            .balance
+            .iter()
+            .map(|b| BalanceRow {
+                feature: names.get(b.indicator).cloned().unwrap_or_default(),
+                smd_before: b.smd_before,
+                smd_after: b.smd_after,
+            })
+            .collect(),
+        pairs,
+    };
+    Ok((kept, summary))
 }

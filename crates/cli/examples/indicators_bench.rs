@@ -184,6 +184,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             from: 2015,
             to: 2024,
             anticipation: 0,
+            transform: cohesion_core::evaluation::Transform::Level,
+            comparison: cohesion_core::evaluation::Comparison::All,
+            placebo_draws: cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS,
         };
         let t = Instant::now();
         let n = store

@@ -52,6 +52,7 @@ pub enum MethodArg {
     Twfe,
     Cs,
     Imputation,
+    SunAbraham,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +88,7 @@ pub fn method_of(m: MethodArg) -> Method {
         MethodArg::Twfe => Method::Twfe,
         MethodArg::Cs => Method::Cs,
         MethodArg::Imputation => Method::Imputation,
+        MethodArg::SunAbraham => Method::SunAbraham,
     }
 }
 
@@ -232,6 +234,7 @@ fn method_name(m: Method) -> &'static str {
         Method::Twfe => "two-way fixed effects / effets fixes à deux dimensions (baseline)",
         Method::Cs => "Callaway & Sant'Anna (staggered DiD / DiD échelonnée)",
         Method::Imputation => "imputation (Borusyak, Jaravel & Spiess)",
+        Method::SunAbraham => "Sun & Abraham interaction-weighted event study / étude d'événement pondérée",
     }
 }
 

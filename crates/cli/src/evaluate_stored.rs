@@ -31,6 +31,9 @@ pub async fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
         from,
         to,
         anticipation: args.anticipation,
+        transform: cohesion_core::evaluation::Transform::Level,
+        comparison: cohesion_core::evaluation::Comparison::All,
+        placebo_draws: cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS,
     };
     let db = args.db.open().await?;
     db.seed_if_empty().await?;

@@ -11,7 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Principal;
-use crate::impact::{ControlGroup, Method, Observation};
+use crate::impact::{
+    ControlGroup, ImpactEstimate, MatchedPair, Method, Observation, RandomisationInference, Sensitivity,
+    TerritoryFeatures,
+};
 use crate::indicator;
 use crate::programme::Membership;
 use crate::territory::{Referential, TerritoryKind, TerritoryRef};
@@ -91,6 +94,221 @@ pub struct EvaluationRequest {
     /// Years before adoption in which territories may already react (cs, imputation).
     #[serde(default)]
     pub anticipation: u32,
+    /// How the outcome enters the estimate: its level (default), its logarithm, or its
+    /// average annual growth rate since the previous observed year.
+    #[serde(default)]
+    pub transform: Transform,
+    /// Which untreated territories are compared: all of them (default) or those matched
+    /// to the treated on their pre-period outcomes and typologies.
+    #[serde(default)]
+    pub comparison: Comparison,
+    /// Placebo assignments drawn for the randomisation inference (0: none).
+    #[serde(default = "default_placebo_draws")]
+    pub placebo_draws: u32,
+}
+
+fn default_placebo_draws() -> u32 {
+    DEFAULT_PLACEBO_DRAWS
+}
+
+/// Placebo assignments drawn unless the request says otherwise, and the most allowed.
+pub const DEFAULT_PLACEBO_DRAWS: u32 = 99;
+pub const MAX_PLACEBO_DRAWS: u32 = 999;
+
+/// How the outcome enters the estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    #[default]
+    Level,
+    /// Natural logarithm; values ≤ 0 are left out (counted in the notes).
+    Log,
+    /// Average annual growth rate, in %, since the territory's previous observed year:
+    /// `((v_t / v_s)^(1/(t−s)) − 1) × 100`; a territory's first year has none.
+    Growth,
+}
+
+impl Transform {
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Transform::Level => "niveau",
+            Transform::Log => "logarithme",
+            Transform::Growth => "taux de croissance annuel moyen (%)",
+        }
+    }
+
+    /// Applies the transformation to `(code, year, value)` triples sorted by code then
+    /// year; answers the transformed triples and how many values could not be kept
+    /// (a logarithm or a growth rate of a value ≤ 0, a territory's first year in growth).
+    pub fn apply(self, values: Vec<(String, i32, f64)>) -> (Vec<(String, i32, f64)>, usize) {
+        match self {
+            Transform::Level => (values, 0),
+            Transform::Log => {
+                let n = values.len();
+                let kept: Vec<_> = values.into_iter().filter(|v| v.2 > 0.0).map(|(c, y, v)| (c, y, v.ln())).collect();
+                let lost = n - kept.len();
+                (kept, lost)
+            }
+            Transform::Growth => {
+                let n = values.len();
+                let mut out = Vec::with_capacity(n);
+                for pair in values.windows(2) {
+                    let [(c0, y0, v0), (c1, y1, v1)] = pair else { continue };
+                    if c0 == c1 && *y1 > *y0 && *v0 > 0.0 && *v1 > 0.0 {
+                        let rate = ((v1 / v0).powf(1.0 / f64::from(y1 - y0)) - 1.0) * 100.0;
+                        if rate.is_finite() {
+                            out.push((c1.clone(), *y1, rate));
+                        }
+                    }
+                }
+                let lost = n - out.len();
+                (out, lost)
+            }
+        }
+    }
+}
+
+/// Which untreated territories the treated are compared with.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Comparison {
+    /// Every territory of the same kind with values (never treated, or not yet treated
+    /// as `control` says).
+    #[default]
+    All,
+    /// The nearest neighbours of each treated territory on its outcome in the years
+    /// before adoption, its population and its typologies.
+    Matched(MatchSpec),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchSpec {
+    /// Neighbours per treated territory (1 to 10).
+    #[serde(default = "one")]
+    pub k: usize,
+    /// With replacement, a control may serve several treated territories (it then
+    /// needs weighted estimators, not available yet: refused).
+    #[serde(default)]
+    pub replacement: bool,
+    /// Largest accepted distance, in standard deviations; none by default.
+    #[serde(default)]
+    pub caliper: Option<f64>,
+    /// Controls must share every typology with their treated territory.
+    #[serde(default)]
+    pub exact_typology: bool,
+    /// Pre-adoption years of the outcome matched on (1 to 10, default 3): the last ones
+    /// before the earliest adoption.
+    #[serde(default = "three")]
+    pub pre_years: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn three() -> usize {
+    3
+}
+
+/// What a matched comparison group looks like, stored with the result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchingSummary {
+    /// The features matched on, in French, in the order of `balance`.
+    pub features: Vec<String>,
+    /// The outcome years among them.
+    pub pre_years: Vec<i32>,
+    pub treated: usize,
+    pub matched: usize,
+    /// Treated territories without a neighbour (caliper, typologies, missing values).
+    pub unmatched: Vec<String>,
+    /// Distinct controls retained.
+    pub controls: usize,
+    /// Territories left out of the matching for lack of a pre-period value.
+    pub lacking_features: usize,
+    pub balance: Vec<BalanceRow>,
+    pub pairs: Vec<MatchedPair>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BalanceRow {
+    pub feature: String,
+    /// Standardised mean difference treated − comparison, before and after matching.
+    pub smd_before: f64,
+    pub smd_after: f64,
+}
+
+/// The placebo in time, in short.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaceboTime {
+    pub shift: u32,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub n_treated_units: usize,
+}
+
+/// What an evaluation job stores: the estimate, and the checks run around it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationResult {
+    #[serde(flatten)]
+    pub estimate: ImpactEstimate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<MatchingSummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placebo_time: Option<PlaceboTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placebo_space: Option<RandomisationInference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<Sensitivity>,
+}
+
+/// The features of each territory for matching: its outcome in `pre_years` (every one
+/// observed, else it is left out), the logarithm of its population, and for communes
+/// its density level; typologies (rurality, centrality, mountain) for communes. Answers
+/// the rows, the French feature names and how many territories lacked a value.
+pub fn matching_features(
+    rows: &[Observation],
+    referential: &Referential,
+    kind: TerritoryKind,
+    pre_years: &[i32],
+) -> (Vec<TerritoryFeatures>, Vec<String>, usize) {
+    let mut names: Vec<String> = pre_years.iter().map(|y| format!("indicateur en {y}")).collect();
+    names.push("population (logarithme)".into());
+    let commune = kind == TerritoryKind::Commune;
+    if commune {
+        names.push("niveau de densité".into());
+    }
+    let mut by_unit: BTreeMap<&str, Vec<Option<f64>>> = BTreeMap::new();
+    for r in rows {
+        let slot = by_unit.entry(r.unit.as_str()).or_insert_with(|| vec![None; pre_years.len()]);
+        if let Ok(i) = pre_years.binary_search(&r.year) {
+            slot[i] = Some(r.outcome);
+        }
+    }
+    let mut lacking = 0;
+    let mut out = Vec::with_capacity(by_unit.len());
+    for (code, values) in by_unit {
+        let territory = referential.get(kind, code);
+        let population = territory.and_then(|t| t.population);
+        let (Some(values), Some(population)) = (values.into_iter().collect::<Option<Vec<f64>>>(), population) else {
+            lacking += 1;
+            continue;
+        };
+        let mut indicators = values;
+        indicators.push((1.0 + population as f64).ln());
+        let mut typologies = Vec::new();
+        if let (true, Some(t)) = (commune, territory) {
+            indicators.push(f64::from(t.typology.density_level.unwrap_or(0)));
+            typologies = vec![
+                t.typology.rurality.clone().unwrap_or_default(),
+                t.typology.centrality.clone().unwrap_or_default(),
+                t.typology.mountain.clone().unwrap_or_default(),
+            ];
+        }
+        out.push(TerritoryFeatures { id: code.to_owned(), indicators, typologies });
+    }
+    (out, names, lacking)
 }
 
 /// A request checked against the catalogue and the referential.
@@ -115,11 +333,36 @@ impl EvaluationRequest {
             faults
                 .push(("from".into(), format!("période {}–{} invalide (au plus {MAX_YEARS} ans)", self.from, self.to)));
         }
-        if self.anticipation > 0 && self.method == Method::Twfe {
-            faults.push(("anticipation".into(), "la méthode twfe n’accepte pas d’anticipation".into()));
+        if self.anticipation > 0 && matches!(self.method, Method::Twfe | Method::SunAbraham) {
+            faults.push((
+                "anticipation".into(),
+                "les méthodes à effets fixes (classique, Sun et Abraham) n’acceptent pas d’anticipation".into(),
+            ));
         }
         if self.anticipation > 10 {
             faults.push(("anticipation".into(), "au plus 10 ans".into()));
+        }
+        if self.placebo_draws > MAX_PLACEBO_DRAWS {
+            faults.push(("placebo_draws".into(), format!("au plus {MAX_PLACEBO_DRAWS} tirages placebo")));
+        }
+        if let Comparison::Matched(m) = &self.comparison {
+            if !(1..=10).contains(&m.k) {
+                faults.push(("comparison.k".into(), "de 1 à 10 voisins par territoire traité".into()));
+            }
+            if m.replacement {
+                faults.push((
+                    "comparison.replacement".into(),
+                    "l’appariement avec remise demande des estimateurs pondérés, pas encore disponibles : \
+                     choisissez l’appariement sans remise"
+                        .into(),
+                ));
+            }
+            if m.caliper.is_some_and(|c| !c.is_finite() || c <= 0.0) {
+                faults.push(("comparison.caliper".into(), "la distance maximale doit être positive".into()));
+            }
+            if !(1..=10).contains(&m.pre_years) {
+                faults.push(("comparison.pre_years".into(), "de 1 à 10 années avant l’adoption".into()));
+            }
         }
         let territories = self.treated.territories();
         if territories.is_empty() {
@@ -254,7 +497,53 @@ mod tests {
             from: 2015,
             to: 2024,
             anticipation: 0,
+            transform: Transform::Level,
+            comparison: Comparison::All,
+            placebo_draws: DEFAULT_PLACEBO_DRAWS,
         }
+    }
+
+    #[test]
+    fn transforms_the_outcome() {
+        let v = |c: &str, y: i32, x: f64| (c.to_owned(), y, x);
+        let values = vec![v("a", 2015, 100.0), v("a", 2017, 121.0), v("a", 2018, 0.0), v("b", 2016, 50.0)];
+        let (log, lost) = Transform::Log.apply(values.clone());
+        assert_eq!(lost, 1);
+        assert!((log[1].2 - 121f64.ln()).abs() < 1e-12);
+        let (growth, lost) = Transform::Growth.apply(values.clone());
+        // a: 2015→2017 is 10 % a year; 2017→2018 falls to 0, no rate; b has one year.
+        assert_eq!(growth.len(), 1);
+        assert_eq!((growth[0].0.as_str(), growth[0].1), ("a", 2017));
+        assert!((growth[0].2 - 10.0).abs() < 1e-9);
+        assert_eq!(lost, 3);
+        assert_eq!(Transform::Level.apply(values.clone()), (values, 0));
+    }
+
+    #[test]
+    fn a_matched_comparison_is_validated_and_replacement_refused() {
+        let mut r = request(&[("commune:42218", 2019)]);
+        r.comparison =
+            Comparison::Matched(MatchSpec { k: 0, replacement: true, caliper: Some(-1.0), exact_typology: false, pre_years: 0 });
+        r.placebo_draws = 5000;
+        let faults = r.validate(&referential()).expect_err("invalid");
+        let fields: Vec<&str> = faults.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec!["placebo_draws", "comparison.k", "comparison.replacement", "comparison.caliper", "comparison.pre_years"]
+        );
+        let parsed: EvaluationRequest = serde_json::from_str(
+            r#"{"treated":{"type":"territories","territories":[{"territory":"commune:42218","adoption_year":2019}]},
+            "indicator":"population","method":"cs","from":2015,"to":2024,"transform":"growth",
+            "comparison":{"type":"matched","k":2}}"#,
+        )
+        .expect("parses");
+        assert_eq!(parsed.transform, Transform::Growth);
+        assert_eq!(
+            parsed.comparison,
+            Comparison::Matched(MatchSpec { k: 2, replacement: false, caliper: None, exact_typology: false, pre_years: 3 })
+        );
+        assert_eq!(parsed.placebo_draws, DEFAULT_PLACEBO_DRAWS);
+        assert!(parsed.validate(&referential()).is_ok());
     }
 
     #[test]

@@ -8,6 +8,9 @@
 //!   adoption with dynamic effects — kept to show it);
 //! - [`callaway_santanna`]: group-time ATTs with never- or not-yet-treated controls;
 //! - [`imputation`]: Borusyak–Jaravel–Spiess imputation (= Gardner two-stage);
+//! - [`sun_abraham`]: Sun & Abraham interaction-weighted event study;
+//! - [`placebo_in_time`], [`placebo_in_space`], [`relative_magnitudes`]: the checks
+//!   around an estimate (placebos, randomisation inference, sensitivity);
 //! - [`match_controls`]: comparison groups by nearest-neighbour matching;
 //! - [`FeatureSpace::most_similar`]: the k most similar territories.
 //!
@@ -26,6 +29,7 @@ mod pretrend;
 mod result;
 pub mod rng;
 mod robust;
+mod sa;
 mod similar;
 mod simulate;
 mod twfe;
@@ -45,6 +49,7 @@ pub use robust::{
 };
 pub use similar::{FeatureSpace, Neighbour, TerritoryFeatures};
 pub use simulate::{EffectShape, SimConfig, SimPanel, simulate};
+pub use sa::sun_abraham;
 pub use twfe::twfe;
 
 /// Runs one estimator by name, as the CLI and the web layer choose it.
@@ -53,6 +58,7 @@ pub fn estimate(panel: &Panel, method: Method, control: ControlGroup) -> Result<
         Method::Twfe => twfe(panel),
         Method::Cs => callaway_santanna(panel, &CsOptions { control, anticipation: 0, bootstrap: None }),
         Method::Imputation => imputation(panel, &ImputationOptions::default()),
+        Method::SunAbraham => sun_abraham(panel),
     }
 }
 
@@ -68,8 +74,12 @@ pub fn estimate_with(
         Method::Twfe if anticipation > 0 => Err(ImpactError::InvalidParameter(
             "twfe has no anticipation option: use cs or imputation, or shift the adoption years".into(),
         )),
+        Method::SunAbraham if anticipation > 0 => Err(ImpactError::InvalidParameter(
+            "sun_abraham has no anticipation option: use cs or imputation, or shift the adoption years".into(),
+        )),
         Method::Twfe => twfe(panel),
         Method::Cs => callaway_santanna(panel, &CsOptions { control, anticipation, bootstrap: None }),
         Method::Imputation => imputation(panel, &ImputationOptions { anticipation }),
+        Method::SunAbraham => sun_abraham(panel),
     }
 }

@@ -14,6 +14,8 @@ pub enum Method {
     Cs,
     /// Borusyak, Jaravel & Spiess imputation (Gardner two-stage point estimate).
     Imputation,
+    /// Sun & Abraham interaction-weighted event study.
+    SunAbraham,
 }
 
 /// Which units serve as controls for the staggered estimators.

@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cohesion_app::evaluation::{self as evaluations, EvaluationJob};
-use cohesion_core::evaluation::{self, EvaluationRequest, TreatedSet};
+use cohesion_core::evaluation::{self, EvaluationRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -95,6 +95,15 @@ pub struct NewEvaluation {
     to: i32,
     /// Years of anticipation (cs, imputation), default 0.
     anticipation: Option<u32>,
+    /// level (default), log, or growth (average annual growth rate, %).
+    transform: Option<String>,
+    /// `{"type": "all"}` (default) or `{"type": "matched", "k": 1, "exact_typology": false,
+    /// "caliper": null, "pre_years": 3}`: nearest neighbours on the outcome before
+    /// adoption, population and typologies, without replacement.
+    #[schema(value_type = Option<Object>)]
+    comparison: Option<serde_json::Value>,
+    /// Placebo assignments of the randomisation inference, 0 to 999 (default 99).
+    placebo_draws: Option<u32>,
 }
 
 /// Queue an evaluation (authenticated).
@@ -113,24 +122,11 @@ pub async fn create(
         return Err(ApiError::Forbidden("requesting an evaluation needs a role on the platform".into()));
     }
     let Json(body) = body.map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))?;
-    let mut request: EvaluationRequest =
+    let request: EvaluationRequest =
         serde_json::from_value(body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
-    let snapshot = state.current();
-    if let TreatedSet::Programme { code, .. } = &request.treated {
-        if snapshot.programmes.programme(code).is_none() {
-            return Err(ApiError::invalid_fields(vec![FieldError {
-                field: "treated.code".into(),
-                message: format!("aucun programme « {code} »"),
-            }]));
-        }
-        let members = snapshot.programmes.members(code).map(|(m, _)| m);
-        request.treated = TreatedSet::from_programme(code, members);
-    }
-    if let Err(faults) = request.validate(&snapshot.referential) {
-        return Err(ApiError::invalid_fields(
-            faults.into_iter().map(|(field, message)| FieldError { field, message }).collect(),
-        ));
-    }
+    let request = evaluations::prepare(&state, request).map_err(|faults| {
+        ApiError::invalid_fields(faults.into_iter().map(|(field, message)| FieldError { field, message }).collect())
+    })?;
     let value = serde_json::to_value(&request).map_err(|e| ApiError::Internal(e.to_string()))?;
     let job = evaluations::queue(&state, &principal, &value).await?;
     let view = EvaluationView::from(job);

@@ -8,13 +8,13 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use cohesion_core::evaluation::{EvaluationRequest, TreatedSet};
-use cohesion_core::impact::{ControlGroup, EventTimeEstimate, ImpactEstimate};
+use cohesion_core::evaluation::{Comparison, EvaluationRequest, EvaluationResult, TreatedSet};
+use cohesion_core::impact::{ControlGroup, EventTimeEstimate, UniformBand};
 use cohesion_core::indicator;
 
 use super::PagesConfig;
 use super::error::{PageError, render};
-use super::explain::{explain, fr_date, fr_decimal, method_label};
+use super::explain::{explain, explain_checks, fr_date, fr_decimal, method_label};
 use super::layout::{Layout, Nav};
 use crate::AppState;
 
@@ -27,6 +27,8 @@ pub struct ChartPoint {
     pub lead: bool,
     pub estimate: String,
     pub ci: String,
+    /// The simultaneous band, when computed.
+    pub band: String,
 }
 
 /// The event-study chart, in the SVG's own units.
@@ -45,7 +47,7 @@ pub struct EventChart {
     pub summary: String,
 }
 
-pub fn event_chart(points: &[EventTimeEstimate], unit: &str) -> Option<EventChart> {
+pub fn event_chart(points: &[EventTimeEstimate], band: Option<&UniformBand>, unit: &str) -> Option<EventChart> {
     let (first, last) = (points.first()?, points.last()?);
     let (width, height) = (640u32, 320u32);
     let (left, right, top, bottom) = (72.0, 620.0, 16.0, 268.0);
@@ -97,6 +99,10 @@ pub fn event_chart(points: &[EventTimeEstimate], unit: &str) -> Option<EventChar
                 lead: p.event_time < 0,
                 estimate: fr_decimal(p.estimate, 3),
                 ci: format!("[{} ; {}]", fr_decimal(p.ci_low, 3), fr_decimal(p.ci_high, 3)),
+                band: band
+                    .and_then(|b| b.points.iter().find(|q| q.event_time == p.event_time))
+                    .map(|q| format!("[{} ; {}]", fr_decimal(q.low, 3), fr_decimal(q.high, 3)))
+                    .unwrap_or_default(),
             })
             .collect(),
         x_ticks,
@@ -129,9 +135,28 @@ struct EvaluationPage {
     estimate: Vec<Fact>,
     explanation: Vec<String>,
     chart: Option<EventChart>,
+    /// The critical value of the simultaneous band, when there is one.
+    band_critical: Option<String>,
+    checks: Vec<String>,
+    sensitivity: Vec<[String; 4]>,
+    placebo_quantiles: Vec<(String, String)>,
+    balance: Vec<[String; 3]>,
+    matching: Vec<Fact>,
+    treated: Vec<TreatedRow>,
+    treated_more: usize,
     notes: Vec<String>,
+    notes_lang: &'static str,
     sources: Vec<String>,
 }
+
+pub struct TreatedRow {
+    pub name: String,
+    pub href: String,
+    pub year: i32,
+}
+
+/// Treated territories listed on the page; the rest are counted (all are in the JSON).
+const TREATED_SHOWN: usize = 200;
 
 fn status_label(s: &str) -> &'static str {
     match s {
@@ -174,21 +199,38 @@ pub async fn evaluation(
         }
         facts.push(Fact { label: "Indicateur", value: format!("{name} ({unit})") });
         facts.push(Fact { label: "Méthode", value: method_label(r.method).to_owned() });
+        let pool = match r.control {
+            ControlGroup::Never => "territoires jamais traités",
+            ControlGroup::NotYet => "territoires jamais traités ou pas encore traités",
+        };
         facts.push(Fact {
             label: "Groupe de comparaison",
-            value: match r.control {
-                ControlGroup::Never => "territoires jamais traités".to_owned(),
-                ControlGroup::NotYet => "territoires jamais traités ou pas encore traités".to_owned(),
+            value: match &r.comparison {
+                Comparison::All => pool.to_owned(),
+                Comparison::Matched(m) => format!(
+                    "{pool}, appariés : {} par territoire traité, sans remise, sur l’indicateur des {} \
+                     avant l’adoption, la population et les typologies{}{}",
+                    crate::pages::layout::plural(m.k, "voisin le plus proche", "voisins les plus proches"),
+                    crate::pages::layout::plural(m.pre_years, "année", "années"),
+                    if m.exact_typology { " (typologies identiques exigées)" } else { "" },
+                    m.caliper.map(|c| format!(", distance au plus {}", fr_decimal(c, 2))).unwrap_or_default()
+                ),
             },
         });
+        facts.push(Fact { label: "Transformation de l’indicateur", value: r.transform.label_fr().to_owned() });
         facts.push(Fact { label: "Période", value: format!("{} à {}", r.from, r.to) });
         facts.push(Fact { label: "Territoires traités demandés", value: territories.len().to_string() });
         let years = crate::pages::layout::plural(r.anticipation as usize, "an", "ans");
         facts.push(Fact { label: "Anticipation admise", value: years });
     }
-    let result: Option<ImpactEstimate> = job.result.clone().and_then(|v| serde_json::from_value(v).ok());
+    let result: Option<EvaluationResult> = job.result.clone().and_then(|v| serde_json::from_value(v).ok());
     let (mut estimate, mut explanation, mut chart, mut notes) = (Vec::new(), Vec::new(), None, Vec::new());
-    if let Some(r) = &result {
+    let (mut checks, mut sensitivity, mut placebo_quantiles, mut balance, mut matching) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut band_critical = None;
+    let mut notes_lang = "fr";
+    if let Some(full) = &result {
+        let r = &full.estimate;
         estimate = vec![
             Fact { label: "Effet estimé", value: format!("{} {unit}", fr_decimal(r.estimate, 3)) },
             Fact { label: "Écart-type", value: fr_decimal(r.std_error, 3) },
@@ -202,10 +244,70 @@ pub async fn evaluation(
         ];
         let anticipation = request.as_ref().map_or(0, |q| q.anticipation);
         explanation = explain(r, name, unit, anticipation);
-        chart = event_chart(&r.event_time, unit);
+        chart = event_chart(&r.event_time, r.uniform_band.as_ref(), unit);
+        band_critical = r.uniform_band.as_ref().map(|b| fr_decimal(b.critical_value, 2));
+        checks = explain_checks(full, unit);
+        if let Some(s) = &full.sensitivity {
+            sensitivity = s
+                .rows
+                .iter()
+                .map(|row| {
+                    [
+                        fr_decimal(row.mbar, 1),
+                        format!("de {} à {}", fr_decimal(row.low, 3), fr_decimal(row.high, 3)),
+                        format!("de {} à {}", fr_decimal(row.ci_low, 3), fr_decimal(row.ci_high, 3)),
+                        if row.ci_low > 0.0 || row.ci_high < 0.0 { "oui" } else { "non" }.to_owned(),
+                    ]
+                })
+                .collect();
+        }
+        if let Some(ri) = &full.placebo_space {
+            placebo_quantiles = ri
+                .quantiles
+                .iter()
+                .map(|(q, v)| (format!("{} %", fr_decimal(q * 100.0, 1)), fr_decimal(*v, 3)))
+                .collect();
+        }
+        if let Some(m) = &full.matching {
+            matching = vec![
+                Fact { label: "Territoires traités à apparier", value: m.treated.to_string() },
+                Fact { label: "Appariés", value: m.matched.to_string() },
+                Fact { label: "Sans voisin acceptable", value: m.unmatched.len().to_string() },
+                Fact { label: "Territoires de comparaison retenus", value: m.controls.to_string() },
+                Fact {
+                    label: "Territoires écartés faute de valeur avant l’adoption",
+                    value: m.lacking_features.to_string(),
+                },
+            ];
+            balance = m
+                .balance
+                .iter()
+                .map(|b| [b.feature.clone(), fr_decimal(b.smd_before, 3), fr_decimal(b.smd_after, 3)])
+                .collect();
+        }
         // French when the result has its notes in French (results stored before: English).
-        notes = if r.notes_fr.len() == r.notes.len() { r.notes_fr.clone() } else { r.notes.clone() };
+        notes = if r.notes_fr.len() == r.notes.len() {
+            r.notes_fr.clone()
+        } else {
+            notes_lang = "en";
+            r.notes.clone()
+        };
     }
+    let snapshot = state.current();
+    let listed: Vec<&cohesion_core::evaluation::TreatedTerritory> =
+        request.as_ref().map(|r| r.treated.territories().iter().collect()).unwrap_or_default();
+    let treated: Vec<TreatedRow> = listed
+        .iter()
+        .take(TREATED_SHOWN)
+        .map(|t| {
+            let found = t.territory.parse::<cohesion_core::territory::TerritoryRef>().ok().and_then(|r| {
+                snapshot.referential.get_ref(&r).map(|o| (o.name.clone(), crate::pages::layout::territory_href(o)))
+            });
+            let (name, href) = found.unwrap_or_else(|| (t.territory.clone(), String::new()));
+            TreatedRow { name, href, year: t.adoption_year }
+        })
+        .collect();
+    let treated_more = listed.len().saturating_sub(TREATED_SHOWN);
     let sources = job
         .inputs
         .as_ref()
@@ -240,7 +342,16 @@ pub async fn evaluation(
         estimate,
         explanation,
         chart,
+        band_critical,
+        checks,
+        sensitivity,
+        placebo_quantiles,
+        balance,
+        matching,
+        treated,
+        treated_more,
         notes,
+        notes_lang,
         sources,
     };
     render(&config, &page)

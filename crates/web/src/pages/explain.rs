@@ -1,6 +1,7 @@
 //! French formatting of numbers and the plain-French reading of an impact estimate:
 //! what the figure means, and what it rests on.
 
+use cohesion_core::evaluation::EvaluationResult;
 use cohesion_core::impact::{ControlGroup, ImpactEstimate, Method};
 
 /// A number the French way: decimal comma, narrow no-break space between thousands,
@@ -50,6 +51,7 @@ pub fn method_label(m: Method) -> &'static str {
         Method::Twfe => "Doubles différences à effets fixes (méthode de référence classique)",
         Method::Cs => "Doubles différences échelonnées de Callaway et Sant’Anna",
         Method::Imputation => "Imputation de Borusyak, Jaravel et Spiess",
+        Method::SunAbraham => "Étude d’événement pondérée par cohorte de Sun et Abraham",
     }
 }
 
@@ -91,6 +93,12 @@ pub fn explain(r: &ImpactEstimate, indicator: &str, unit: &str, anticipation: u3
              l’intervention ; l’effet est l’écart moyen entre valeur observée et valeur prédite.",
             r.n_control_units
         ),
+        (Method::SunAbraham, _) => format!(
+            "Comparaison : chaque cohorte de territoires adoptant la même année est comparée, année par année depuis \
+             l’adoption, aux {} territoires jamais traités, par une régression à effets fixes territoire et année \
+             où aucune cohorte ne sert de comparaison à une autre ; les effets des cohortes sont ensuite moyennés.",
+            r.n_control_units
+        ),
         (Method::Twfe, _) => format!(
             "Comparaison : régression à effets fixes territoire et année sur {} territoires non traités et les traités. \
              Cette méthode classique est biaisée quand les adoptions sont échelonnées et que l’effet évolue dans le \
@@ -128,6 +136,86 @@ pub fn explain(r: &ImpactEstimate, indicator: &str, unit: &str, anticipation: u3
         ),
         None => "Test de pré-tendance : pas assez d’années avant l’adoption pour le réaliser.".to_owned(),
     });
+    p
+}
+
+/// Paragraphs reading the checks run around the estimate: placebo in time, placebo in
+/// space and the sensitivity to parallel trends, in plain French.
+pub fn explain_checks(r: &EvaluationResult, unit: &str) -> Vec<String> {
+    let mut p = Vec::new();
+    if let Some(t) = &r.placebo_time {
+        let years = crate::pages::layout::plural(t.shift as usize, "an", "ans");
+        let range = format!("de {} à {}", fr_decimal(t.ci_low, 3), fr_decimal(t.ci_high, 3));
+        p.push(if t.ci_low > 0.0 || t.ci_high < 0.0 {
+            format!(
+                "Placebo dans le temps : en faisant comme si l’adoption avait eu lieu {years} plus tôt, sur les seules \
+                 années d’avant, on trouve déjà un « effet » de {} {unit} (intervalle {range}). Les territoires traités \
+                 s’écartaient donc déjà du groupe de comparaison avant l’intervention : l’estimation principale est \
+                 fragile.",
+                fr_decimal(t.estimate, 3)
+            )
+        } else {
+            format!(
+                "Placebo dans le temps : en faisant comme si l’adoption avait eu lieu {years} plus tôt, sur les seules \
+                 années d’avant, on ne trouve pas d’effet distinct de zéro ({} {unit}, intervalle {range}). C’est \
+                 ce qu’on attend si l’estimation principale ne reflète pas une différence préexistante.",
+                fr_decimal(t.estimate, 3)
+            )
+        });
+    }
+    if let Some(ri) = &r.placebo_space {
+        let share = fr_decimal(ri.rejection_rate * 100.0, 1);
+        p.push(format!(
+            "Placebo dans l’espace : {} fois, l’intervention a été attribuée au hasard à autant de territoires jamais \
+             traités, avec les mêmes années d’adoption. {} Sur ces tirages, {share} % des estimations placebo \
+             paraissent « significatives » au seuil de 5 %{}.",
+            ri.completed,
+            if ri.p_value <= 0.05 {
+                format!(
+                    "L’effet estimé est plus grand, en valeur absolue, que presque tous les effets placebo \
+                     (p = {}) : il est peu probable qu’il soit dû au hasard du choix des territoires.",
+                    fr_decimal(ri.p_value, 3)
+                )
+            } else {
+                format!(
+                    "L’effet estimé ne se distingue pas des effets placebo (p = {}) : un effet de cette taille \
+                     apparaît souvent quand on choisit les territoires au hasard.",
+                    fr_decimal(ri.p_value, 3)
+                )
+            },
+            if ri.rejection_rate > 0.10 {
+                " : c’est nettement plus que 5 %, les intervalles de confiance sont sans doute trop étroits"
+            } else {
+                " (environ 5 % sont attendus si les intervalles de confiance sont justes)"
+            }
+        ));
+    }
+    if let Some(s) = &r.sensitivity {
+        let change = fr_decimal(s.max_pre_change, 3);
+        p.push(match s.breakdown {
+            Some(b) => format!(
+                "Sensibilité aux tendances parallèles : avant l’adoption, l’écart entre traités et comparaison a varié \
+                 d’au plus {change} {unit} d’une année à l’autre. L’effet moyen après adoption ({} {unit}) reste \
+                 distinct de zéro tant que l’écart de tendance après l’adoption ne varie pas, d’une année à l’autre, \
+                 de plus de {} fois cette variation (valeur de rupture M̄ = {}). {}",
+                fr_decimal(s.effect, 3),
+                fr_decimal(b, 2),
+                fr_decimal(b, 2),
+                if b >= 1.0 {
+                    "Il faudrait donc une déviation plus forte que tout ce qui a été observé avant pour l’annuler."
+                } else {
+                    "Une déviation plus faible que celles observées avant l’adoption suffirait à l’annuler : \
+                     l’effet est fragile."
+                }
+            ),
+            None => format!(
+                "Sensibilité aux tendances parallèles : avant l’adoption, l’écart entre traités et comparaison a varié \
+                 d’au plus {change} {unit} d’une année à l’autre. L’effet moyen après adoption ({} {unit}) n’est pas \
+                 distinct de zéro même si la tendance reste parfaitement parallèle : il n’y a pas de valeur de rupture.",
+                fr_decimal(s.effect, 3)
+            ),
+        });
+    }
     p
 }
 

@@ -15,6 +15,7 @@ mod engineering;
 mod engineering_fault;
 mod error;
 mod evaluation;
+mod evaluation_form;
 mod explain;
 mod fault;
 mod home;
@@ -148,6 +149,7 @@ fn table() -> Table {
         .form_page("/programmes/{code}/eligibilite", programme::rule::page, post(programme::rule::save))
         .page("/indicateurs", indicator::catalogue)
         .page("/evaluations", indicator::evaluations)
+        .form_page("/evaluations/nouvelle", evaluation_form::form, post(evaluation_form::submit))
         .page("/evaluations/{id}", evaluation::evaluation)
         .page("/projets", project::list::list)
         .page("/projets/{id}", project::detail::detail)

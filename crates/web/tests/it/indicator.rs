@@ -128,6 +128,9 @@ async fn story(db: TestDb) {
         from: 2016,
         to: 2023,
         anticipation: 0,
+        transform: cohesion_core::evaluation::Transform::Level,
+        comparison: cohesion_core::evaluation::Comparison::All,
+        placebo_draws: cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS,
     };
     let ok = db
         .store
