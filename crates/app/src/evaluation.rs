@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use cohesion_core::date;
 use cohesion_core::evaluation::{
-    BalanceRow, Comparison, EvaluationRequest, EvaluationResult, MatchSpec, MatchingSummary, PlaceboTime,
-    ValidRequest, matching_features, observations,
+    BalanceRow, Comparison, EvaluationRequest, EvaluationResult, MatchSpec, MatchingSummary, PlaceboTime, ValidRequest,
+    matching_features, observations,
 };
 use cohesion_core::impact::{
-    self, BootstrapOptions, CsOptions, FeatureSpace, ImpactEstimate, MatchOptions, Method, Observation, Panel,
-    PreBase, Spec,
+    self, BootstrapOptions, CsOptions, FeatureSpace, ImpactEstimate, MatchOptions, Method, Observation, Panel, PreBase,
+    Spec,
 };
 use cohesion_core::indicator;
 use cohesion_core::territory::Referential;
@@ -133,8 +133,7 @@ async fn compute(
     let (triples, transform_lost) = request.transform.apply(triples);
     let mut rows = observations(&triples, &valid.treated);
     let units: BTreeSet<&str> = rows.iter().map(|r| r.unit.as_str()).collect();
-    let missing_treated: Vec<String> =
-        valid.treated.keys().filter(|c| !units.contains(c.as_str())).cloned().collect();
+    let missing_treated: Vec<String> = valid.treated.keys().filter(|c| !units.contains(c.as_str())).cloned().collect();
     if rows.is_empty() {
         return Ok(failed(format!(
             "aucune valeur ouverte de « {} » pour les {} entre {} et {}",
@@ -365,9 +364,7 @@ fn matched_rows(
     years.sort_unstable();
     years.dedup();
     if years.is_empty() {
-        return Err(format!(
-            "appariement impossible : aucune année observée avant la première adoption ({earliest})"
-        ));
+        return Err(format!("appariement impossible : aucune année observée avant la première adoption ({earliest})"));
     }
     let pre_years: Vec<i32> = years[years.len().saturating_sub(spec.pre_years)..].to_vec();
     // Territories adopting after the window are neither treated nor controls here.

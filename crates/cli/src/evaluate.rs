@@ -19,12 +19,26 @@ pub struct EvaluateArgs {
     #[arg(long, required_unless_present = "indicator", conflicts_with_all = ["indicator", "treated"])]
     pub panel: Option<PathBuf>,
     /// Stored data instead of a panel file: the indicator to evaluate (open-data values).
-    #[arg(long, requires_all = ["treated", "from", "to"])]
+    #[arg(long, requires_all = ["from", "to"])]
     pub indicator: Option<String>,
     /// With --indicator: CSV of treated territories, columns `territory,adoption_year`
     /// (`commune:42218,2019`; a bare code is read as a commune).
-    #[arg(long)]
+    #[arg(long, required_unless_present_any = ["panel", "programme"], conflicts_with = "programme")]
     pub treated: Option<PathBuf>,
+    /// With --indicator: a programme's members are the treated territories, each at the
+    /// year of its signature (else of its labelling), as the pages and the API do.
+    #[arg(long)]
+    pub programme: Option<String>,
+    /// With --indicator: the outcome's form.
+    #[arg(long, value_enum, default_value = "level")]
+    pub transform: TransformArg,
+    /// With --indicator: compare with the K nearest never-treated neighbours of each
+    /// treated territory (outcome before adoption, population, typologies).
+    #[arg(long, value_name = "K")]
+    pub matched: Option<usize>,
+    /// With --indicator: placebo assignments of the randomisation inference (0 to 999).
+    #[arg(long, default_value_t = cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS)]
+    pub placebo_draws: u32,
     /// With --indicator: first year of the panel.
     #[arg(long)]
     pub from: Option<i32>,
@@ -36,7 +50,8 @@ pub struct EvaluateArgs {
     pub anticipation: u32,
     #[command(flatten)]
     pub db: crate::db::DbArgs,
-    /// Estimator: twfe (baseline), cs (Callaway & Sant'Anna) or imputation (Borusyak et al.).
+    /// Estimator: twfe (baseline), cs (Callaway & Sant'Anna), imputation (Borusyak et al.)
+    /// or sun-abraham (interaction-weighted event study).
     #[arg(long, value_enum)]
     pub method: MethodArg,
     /// Control units for cs: never treated, or also not yet treated.
@@ -53,6 +68,13 @@ pub enum MethodArg {
     Cs,
     Imputation,
     SunAbraham,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransformArg {
+    Level,
+    Log,
+    Growth,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,45 +6,69 @@
 //! claimed and run at once by this process with the same worker code as `serve`.
 
 use anyhow::{Context, bail};
-use cohesion_core::evaluation::{EvaluationRequest, TreatedSet, TreatedTerritory};
+use cohesion_core::evaluation::{Comparison, EvaluationRequest, MatchSpec, Transform, TreatedSet, TreatedTerritory};
 use cohesion_core::impact::ImpactEstimate;
 use cohesion_core::import::{Fault, Faults};
 use cohesion_core::indicator::measure_file::csv_rows;
 use cohesion_core::territory::TerritoryRef;
 
-use crate::evaluate::{EvaluateArgs, control_of, method_of, print_result};
+use crate::evaluate::{EvaluateArgs, TransformArg, control_of, method_of, print_result};
 use crate::measurements::actor;
 
 pub async fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
-    let (Some(indicator), Some(treated), Some(from), Some(to)) = (&args.indicator, &args.treated, args.from, args.to)
-    else {
-        bail!("--indicator needs --treated, --from and --to");
+    let (Some(indicator), Some(from), Some(to)) = (&args.indicator, args.from, args.to) else {
+        bail!("--indicator needs --from and --to, and --treated or --programme");
     };
-    let label = treated.display().to_string();
-    let text = std::fs::read_to_string(treated).with_context(|| format!("cannot read {label}"))?;
-    let territories = parse_treated(&label, &text).map_err(|f| anyhow::anyhow!("{f}\nnothing evaluated"))?;
+    let treated = match (&args.treated, &args.programme) {
+        (Some(file), _) => {
+            let label = file.display().to_string();
+            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {label}"))?;
+            let territories = parse_treated(&label, &text).map_err(|f| anyhow::anyhow!("{f}\nnothing evaluated"))?;
+            TreatedSet::Territories { territories }
+        }
+        (None, Some(code)) => TreatedSet::Programme { code: code.clone(), territories: Vec::new(), without_date: 0 },
+        (None, None) => bail!("--indicator needs --treated FILE or --programme CODE"),
+    };
     let request = EvaluationRequest {
-        treated: TreatedSet::Territories { territories },
+        treated,
         indicator: indicator.clone(),
         method: method_of(args.method),
         control: control_of(args.control),
         from,
         to,
         anticipation: args.anticipation,
-        transform: cohesion_core::evaluation::Transform::Level,
-        comparison: cohesion_core::evaluation::Comparison::All,
-        placebo_draws: cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS,
+        transform: match args.transform {
+            TransformArg::Level => Transform::Level,
+            TransformArg::Log => Transform::Log,
+            TransformArg::Growth => Transform::Growth,
+        },
+        comparison: match args.matched {
+            None => Comparison::All,
+            Some(k) => Comparison::Matched(MatchSpec {
+                k,
+                replacement: false,
+                caliper: None,
+                exact_typology: false,
+                pre_years: 3,
+            }),
+        },
+        placebo_draws: args.placebo_draws,
     };
     let db = args.db.open().await?;
     db.seed_if_empty().await?;
     db.seed_indicators().await?;
-    let referential = db.referential().await?.context("the database holds no referential")?;
-    if let Err(faults) = request.validate(&referential) {
-        for (field, message) in &faults {
-            eprintln!("{field}: {message}");
+    db.seed_programmes_if_empty().await?;
+    let app = db.load().await.map_err(cohesion_app::AppError::from)?;
+    let referential = app.current().referential.clone();
+    let request = match cohesion_app::evaluation::prepare(&app, request) {
+        Ok(r) => r,
+        Err(faults) => {
+            for (field, message) in &faults {
+                eprintln!("{field}: {message}");
+            }
+            bail!("{} fault(s) in the request; nothing evaluated", faults.len());
         }
-        bail!("{} fault(s) in the request; nothing evaluated", faults.len());
-    }
+    };
     let worker = format!("cli:{}", std::process::id());
     let request = serde_json::to_value(&request)?;
     let done = cohesion_app::evaluation::run_now(&db, &referential, &request, &actor(), &worker).await?;
@@ -52,8 +76,12 @@ pub async fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     eprintln!("evaluation {} ({}): /evaluations/{}", done.id, done.status, done.id);
     match (done.status.as_str(), done.result) {
         ("done", Some(result)) => {
+            if args.json {
+                crate::output::outln!("{}", serde_json::to_string_pretty(&result)?);
+                return Ok(());
+            }
             let result: ImpactEstimate = serde_json::from_value(result)?;
-            print_result(&result, args.json)
+            print_result(&result, false)
         }
         _ => bail!("evaluation failed: {}", done.error.unwrap_or_default()),
     }

@@ -522,14 +522,25 @@ mod tests {
     #[test]
     fn a_matched_comparison_is_validated_and_replacement_refused() {
         let mut r = request(&[("commune:42218", 2019)]);
-        r.comparison =
-            Comparison::Matched(MatchSpec { k: 0, replacement: true, caliper: Some(-1.0), exact_typology: false, pre_years: 0 });
+        r.comparison = Comparison::Matched(MatchSpec {
+            k: 0,
+            replacement: true,
+            caliper: Some(-1.0),
+            exact_typology: false,
+            pre_years: 0,
+        });
         r.placebo_draws = 5000;
         let faults = r.validate(&referential()).expect_err("invalid");
         let fields: Vec<&str> = faults.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
             fields,
-            vec!["placebo_draws", "comparison.k", "comparison.replacement", "comparison.caliper", "comparison.pre_years"]
+            vec![
+                "placebo_draws",
+                "comparison.k",
+                "comparison.replacement",
+                "comparison.caliper",
+                "comparison.pre_years"
+            ]
         );
         let parsed: EvaluationRequest = serde_json::from_str(
             r#"{"treated":{"type":"territories","territories":[{"territory":"commune:42218","adoption_year":2019}]},
@@ -540,7 +551,13 @@ mod tests {
         assert_eq!(parsed.transform, Transform::Growth);
         assert_eq!(
             parsed.comparison,
-            Comparison::Matched(MatchSpec { k: 2, replacement: false, caliper: None, exact_typology: false, pre_years: 3 })
+            Comparison::Matched(MatchSpec {
+                k: 2,
+                replacement: false,
+                caliper: None,
+                exact_typology: false,
+                pre_years: 3
+            })
         );
         assert_eq!(parsed.placebo_draws, DEFAULT_PLACEBO_DRAWS);
         assert!(parsed.validate(&referential()).is_ok());

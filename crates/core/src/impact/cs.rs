@@ -238,9 +238,7 @@ fn build_sample(panel: &Panel, delta: i32, first_year: i32, notes: &mut Vec<Note
             Some(g) if g - delta <= first_year => dropped += 1,
             // On an unbalanced panel, a treated unit never observed before its adoption
             // enters no 2×2 comparison; it must not weigh in its cohort's share either.
-            Some(g)
-                if !years.iter().enumerate().any(|(t, y)| *y < g - delta && panel.outcome(u, t).is_some()) =>
-            {
+            Some(g) if !years.iter().enumerate().any(|(t, y)| *y < g - delta && panel.outcome(u, t).is_some()) => {
                 unobserved_before += 1
             }
             a => {
@@ -362,12 +360,7 @@ fn uniform_band(points: &[EventTimeEstimate], ifs: &[Vec<f64>], n: f64, b: Boots
         se.push((super::robust::quantile(&col, 0.75) - super::robust::quantile(&col, 0.25)) / iqr_to_sd);
     }
     let mut sup: Vec<f64> = (0..b.draws)
-        .map(|d| {
-            (0..k)
-                .filter(|j| se[*j] > 0.0)
-                .map(|j| (draws[d * k + j] / se[j]).abs())
-                .fold(0.0, f64::max)
-        })
+        .map(|d| (0..k).filter(|j| se[*j] > 0.0).map(|j| (draws[d * k + j] / se[j]).abs()).fold(0.0, f64::max))
         .collect();
     sup.sort_by(f64::total_cmp);
     let critical_value = super::robust::quantile(&sup, 0.95);

@@ -47,9 +47,9 @@ pub use robust::{
     PreBase, RandomisationInference, Sensitivity, SensitivityRow, Spec, placebo_in_space, placebo_in_time,
     relative_magnitudes,
 };
+pub use sa::sun_abraham;
 pub use similar::{FeatureSpace, Neighbour, TerritoryFeatures};
 pub use simulate::{EffectShape, SimConfig, SimPanel, simulate};
-pub use sa::sun_abraham;
 pub use twfe::twfe;
 
 /// Runs one estimator by name, as the CLI and the web layer choose it.

@@ -44,9 +44,8 @@ pub fn placebo_in_time(panel: &Panel, spec: &Spec, shift: u32) -> Result<ImpactE
     let shift = i32::try_from(shift).map_err(|_| ImpactError::InvalidParameter("shift too large".into()))?;
     let delta = i32::try_from(spec.anticipation).unwrap_or(i32::MAX);
     let real: Vec<Option<i32>> = (0..panel.n_units()).map(|u| panel.adoption(u)).collect();
-    let plan: Vec<Option<Option<i32>>> = (0..panel.n_units())
-        .map(|u| Some(real[u].map(|g| g - shift).or_else(|| panel.first_treated_raw(u))))
-        .collect();
+    let plan: Vec<Option<Option<i32>>> =
+        (0..panel.n_units()).map(|u| Some(real[u].map(|g| g - shift).or_else(|| panel.first_treated_raw(u)))).collect();
     let placebo = panel.reassign(&plan, |u, year| real[u].is_none_or(|g| year < g - delta))?;
     let mut out = spec.run(&placebo)?;
     out.note(
@@ -239,10 +238,7 @@ pub fn relative_magnitudes(estimate: &ImpactEstimate, base: PreBase, mbars: &[f6
             if !pre.iter().any(|p| p.0 == -1) {
                 pre.push((-1, 0.0));
             }
-            pre.windows(2)
-                .filter(|w| w[1].0 - w[0].0 == 1)
-                .map(|w| (w[1].1 - w[0].1).abs())
-                .fold(0.0, f64::max)
+            pre.windows(2).filter(|w| w[1].0 - w[0].0 == 1).map(|w| (w[1].1 - w[0].1).abs()).fold(0.0, f64::max)
         }
     };
     // Nothing to scale by when the pre-adoption estimates do not move at all.
@@ -308,7 +304,13 @@ mod tests {
         let real = CS.run(&p)?;
         assert!(real.ci_low > 1.0, "real effect found: {}", real.estimate);
         let fake = placebo_in_time(&p, &CS, 2)?;
-        assert!(fake.ci_low < 0.0 && fake.ci_high > 0.0, "placebo {} [{}, {}]", fake.estimate, fake.ci_low, fake.ci_high);
+        assert!(
+            fake.ci_low < 0.0 && fake.ci_high > 0.0,
+            "placebo {} [{}, {}]",
+            fake.estimate,
+            fake.ci_low,
+            fake.ci_high
+        );
         assert!(fake.notes_fr.iter().any(|n| n.contains("placebo dans le temps")));
         assert!(placebo_in_time(&p, &CS, 0).is_err());
         Ok(())
@@ -375,8 +377,13 @@ mod band_tests {
 
     #[test]
     fn the_uniform_band_is_wider_than_pointwise_and_its_errors_agree() {
-        let sim = simulate(&SimConfig { n_units: 2_000, effect: EffectShape::Constant(1.0), seed: 3, ..SimConfig::default() })
-            .expect("simulated");
+        let sim = simulate(&SimConfig {
+            n_units: 2_000,
+            effect: EffectShape::Constant(1.0),
+            seed: 3,
+            ..SimConfig::default()
+        })
+        .expect("simulated");
         let panel = Panel::from_observations(&sim.observations).expect("panel");
         let opts = CsOptions { bootstrap: Some(BootstrapOptions { draws: 999, seed: 9 }), ..CsOptions::default() };
         let est = callaway_santanna(&panel, &opts).expect("cs");
@@ -409,12 +416,8 @@ mod unbalanced_tests {
             .find(|o| o.first_treated == Some(2015))
             .map(|o| o.unit.clone())
             .expect("a 2015 unit");
-        let rows: Vec<Observation> = sim
-            .observations
-            .iter()
-            .filter(|o| o.unit != late || o.year >= 2015)
-            .cloned()
-            .collect();
+        let rows: Vec<Observation> =
+            sim.observations.iter().filter(|o| o.unit != late || o.year >= 2015).cloned().collect();
         let with = Panel::from_observations(&rows).expect("panel");
         let without = with.restrict_units(|u| u != late).expect("panel");
         let a = callaway_santanna(&with, &CsOptions::default()).expect("cs");

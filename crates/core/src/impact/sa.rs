@@ -76,10 +76,12 @@ pub fn sun_abraham(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
     // w'Vw for weights on the cells.
     let combine = |w: &[(usize, f64)]| -> (f64, f64) {
         let est = w.iter().map(|(j, x)| x * beta[*j]).sum::<f64>();
-        let var = w.iter().flat_map(|(a, xa)| w.iter().map(move |(b, xb)| xa * xb * vcov_cells[a * k + b])).sum::<f64>();
+        let var =
+            w.iter().flat_map(|(a, xa)| w.iter().map(move |(b, xb)| xa * xb * vcov_cells[a * k + b])).sum::<f64>();
         (est, var.max(0.0).sqrt())
     };
-    let post: Vec<(usize, f64)> = cells.iter().enumerate().filter(|(_, c)| c.0.1 >= 0).map(|(j, c)| (j, c.1 as f64)).collect();
+    let post: Vec<(usize, f64)> =
+        cells.iter().enumerate().filter(|(_, c)| c.0.1 >= 0).map(|(j, c)| (j, c.1 as f64)).collect();
     let total: f64 = post.iter().map(|p| p.1).sum();
     let post_w: Vec<(usize, f64)> = post.iter().map(|(j, n)| (*j, n / total)).collect();
     let (att, se) = combine(&post_w);

@@ -58,12 +58,6 @@ struct FormPage {
     placebo_draws: String,
 }
 
-impl FormPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| f == field || f.starts_with(&format!("{field}."))).map(|(_, m)| m.as_str())
-    }
-}
-
 fn choices(items: &[(&str, &str)], chosen: &str) -> Vec<Choice> {
     items.iter().map(|(v, l)| Choice { value: (*v).into(), label: (*l).into(), checked: *v == chosen }).collect()
 }
@@ -118,7 +112,11 @@ fn page(who: &Who, state: &AppState, f: &Fields) -> FormPage {
         add_year: f.get("ajout_annee").to_owned(),
         indicators: indicator::catalogue()
             .iter()
-            .map(|i| Choice { value: i.code.into(), label: format!("{} ({})", i.name, i.unit), checked: i.code == indicator })
+            .map(|i| Choice {
+                value: i.code.into(),
+                label: format!("{} ({})", i.name, i.unit),
+                checked: i.code == indicator,
+            })
             .collect(),
         transforms: choices(&TRANSFORMS, &get("transform", "level")),
         from: get("from", "2013"),
@@ -186,7 +184,9 @@ pub async fn submit(
                 form.add_year.clear();
             }
             (None, _) => form.errors.push(("ajout".into(), "Cherchez puis cochez un territoire à ajouter.".into())),
-            (_, None) => form.errors.push(("ajout_annee".into(), "Donnez l’année d’adoption (par exemple 2019).".into())),
+            (_, None) => {
+                form.errors.push(("ajout_annee".into(), "Donnez l’année d’adoption (par exemple 2019).".into()))
+            }
         }
         let status = if form.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
         return Ok((status, render(&who.config, &form)?).into_response());
@@ -249,7 +249,10 @@ fn build(f: &Fields, form: &FormPage) -> Result<EvaluationRequest, Vec<(String, 
     let year = |name: &str, errors: &mut Vec<(String, String)>| match f.get(name).parse::<i32>() {
         Ok(y) => y,
         Err(_) => {
-            errors.push(("from".into(), "Les années de début et de fin s’écrivent en chiffres (par exemple 2013).".into()));
+            errors.push((
+                "from".into(),
+                "Les années de début et de fin s’écrivent en chiffres (par exemple 2013).".into(),
+            ));
             0
         }
     };

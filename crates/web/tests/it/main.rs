@@ -9,6 +9,7 @@ mod engineering_import;
 mod engineering_instances;
 mod engineering_invite;
 mod engineering_search;
+mod evaluation_form;
 mod hardening;
 mod indicator;
 mod instances;

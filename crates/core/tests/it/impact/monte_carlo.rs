@@ -81,7 +81,8 @@ fn run(effect: EffectShape, plan: &Plan, seed0: u64) -> [Tally; 4] {
         let twfe = twfe(&panel).expect("twfe");
         let cs_never = callaway_santanna(&panel, &CsOptions::default()).expect("cs");
         let cs_notyet =
-            callaway_santanna(&panel, &CsOptions { control: ControlGroup::NotYet, anticipation: 0, bootstrap: None }).expect("cs");
+            callaway_santanna(&panel, &CsOptions { control: ControlGroup::NotYet, anticipation: 0, bootstrap: None })
+                .expect("cs");
         let imp = imputation(&panel, &ImputationOptions::default()).expect("imputation");
         let obs_truth = sim.true_post_average();
         let cs_truth = sim.true_cs_simple(&cfg);

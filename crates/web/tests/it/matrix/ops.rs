@@ -461,6 +461,24 @@ fn b_evaluation<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
     })
 }
 
+fn b_page_evaluation<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let fields = [
+            ("intervention", "territoires"),
+            ("traite", "commune:42218@2019"),
+            ("indicator", "population"),
+            ("method", "cs"),
+            ("comparison", "not_yet"),
+            ("from", "2015"),
+            ("to", "2023"),
+            ("anticipation", "0"),
+            ("placebo_draws", "0"),
+            ("demander", "oui"),
+        ];
+        form("/evaluations/nouvelle".into(), &fields)
+    })
+}
+
 /// Projects: admins; a delegate or local authority acting on every territory named
 /// (Saint-Étienne in scope, L'Abergement-Clémenciat in 01 out of scope).
 fn project_rule(who: Who, scope: Scope) -> bool {
@@ -991,6 +1009,14 @@ pub fn ops() -> Vec<Op> {
             signed_in_rule,
             b_evaluation,
             "anyone signed in with a role (`evaluation::can_request`)",
+        ),
+        op(
+            "POST",
+            "/evaluations/nouvelle",
+            false,
+            signed_in_rule,
+            b_page_evaluation,
+            "anyone signed in with a role (`evaluation::can_request`), the form of the pages",
         ),
         op(
             "POST",

@@ -1,0 +1,192 @@
+//! Requesting an evaluation from the pages (issue 18, point 2) and reading it (point 6):
+//! who may open the form, choosing territories by searching, faults on their field,
+//! then a matched comparison group run by the worker, and the page that reads the
+//! estimate, the balance, the placebos and the sensitivity in French. Both databases.
+
+use cohesion_core::access::Role;
+use cohesion_core::indicator::measure_file::ParsedValue;
+use cohesion_core::indicator::{Date, Origin, catalogue, find_source};
+use cohesion_core::territory::{TerritoryKind, TerritoryRef};
+use cohesion_store::testing::{TestDb, storage_test};
+
+use crate::support::{Browser, TestApp, csrf_of, shipped};
+
+const PASS: &str = "correct horse battery staple";
+
+async fn story(db: TestDb) {
+    let referential = shipped();
+    let mut codes: Vec<String> = referential
+        .all()
+        .iter()
+        .filter(|t| t.kind == TerritoryKind::Commune && t.code.starts_with("42") && t.code != "42218")
+        .filter(|t| t.population.is_some())
+        .take(199)
+        .map(|t| t.code.clone())
+        .collect();
+    codes.push("42218".into());
+    let mut app = TestApp::builder(db).referential(referential);
+    let store = app.store().await;
+    store.sync_catalogue(catalogue(), "test").await.expect("catalogue");
+    // 200 Loire communes, 2014–2023; 20 adopt in 2019 or 2020 and gain 3 from then on.
+    let treated: Vec<(String, i32)> = codes
+        .iter()
+        .filter(|c| *c != "42218")
+        .take(19)
+        .chain(std::iter::once(&"42218".to_owned()))
+        .enumerate()
+        .map(|(i, c)| (c.clone(), 2019 + (i % 2) as i32))
+        .collect();
+    let mut values = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        let g = treated.iter().find(|(c, _)| c == code).map(|(_, g)| *g);
+        for year in 2014..=2023 {
+            let effect = if g.is_some_and(|g| year >= g) { 3.0 } else { 0.0 };
+            let noise = f64::from(((i as i32) * 7 + year * 13) % 11) * 0.1;
+            values.push(ParsedValue {
+                line: 0,
+                territory: TerritoryRef { kind: TerritoryKind::Commune, code: code.clone() },
+                date: cohesion_core::date::year_start(year).expect("date"),
+                value: 10.0 + (i % 17) as f64 + f64::from(year - 2014) * 0.5 + effect + noise,
+            });
+        }
+    }
+    let source = find_source("insee-sirene-creations").expect("source").to_info();
+    let version: Date = cohesion_core::date::iso_or_year("2024-01-31").expect("date");
+    store
+        .import_measurements("business_creations", &source, Origin::OpenData, version, &values, "test")
+        .await
+        .expect("import");
+    let app = app.start().await;
+    app.person("sans-role@example.fr", &[], PASS).await;
+    app.person("delegue@loire.gouv.fr", &[Role::Delegate { departement: "42".into() }], PASS).await;
+
+    // Who may open the form: not anonymous (sign-in), not without a role (403).
+    let mut anonymous = Browser::new();
+    let (status, headers, _) = anonymous.get(&app.url("/evaluations/nouvelle")).await;
+    assert_eq!((status, headers.get("location").and_then(|v| v.to_str().ok())), (303, Some("/connexion")));
+    let mut nobody = Browser::new();
+    assert_eq!(nobody.sign_in(&app, "sans-role@example.fr", PASS).await, 303);
+    assert_eq!(nobody.get(&app.url("/evaluations/nouvelle")).await.0, 403);
+
+    let mut b = Browser::new();
+    assert_eq!(b.sign_in(&app, "delegue@loire.gouv.fr", PASS).await, 303);
+    let (status, _, form) = b.get(&app.url("/evaluations/nouvelle?programme=pvd")).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Demander l’évaluation") && form.contains("Territoires appariés"), "the form");
+    let csrf = csrf_of(&form);
+
+    // Choosing a territory by searching, then adding it with its year.
+    let (status, _, found) = b
+        .post(
+            &app.url("/evaluations/nouvelle"),
+            &[("csrf", &csrf), ("intervention", "territoires"), ("chercher", "ajout"), ("ajout_q", "Saint-Étienne")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(found.contains("value=\"commune:42218\""), "the search offers Saint-Étienne");
+    let (status, _, added) = b
+        .post(
+            &app.url("/evaluations/nouvelle"),
+            &[
+                ("csrf", &csrf),
+                ("intervention", "territoires"),
+                ("ajout", "commune:42218"),
+                ("ajout_annee", "2020"),
+                ("ajouter", "oui"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(added.contains("value=\"commune:42218@2020\" checked"), "listed with its year");
+    let (status, _, missing_year) = b
+        .post(
+            &app.url("/evaluations/nouvelle"),
+            &[("csrf", &csrf), ("intervention", "territoires"), ("ajout", "commune:42218"), ("ajouter", "oui")],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(missing_year.contains("Donnez l’année d’adoption"));
+
+    // The request: the 20 territories, matched comparison, CS; a bad period first.
+    let listed: Vec<String> = treated.iter().map(|(c, g)| format!("commune:{c}@{g}")).collect();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("intervention", "territoires"),
+        ("indicator", "business_creations"),
+        ("transform", "level"),
+        ("method", "cs"),
+        ("comparison", "matched"),
+        ("k", "2"),
+        ("anticipation", "0"),
+        ("placebo_draws", "19"),
+        ("demander", "oui"),
+    ];
+    fields.extend(listed.iter().map(|v| ("traite", v.as_str())));
+    let mut bad = fields.clone();
+    bad.extend([("from", "vingt"), ("to", "2023")]);
+    let (status, _, page) = b.post(&app.url("/evaluations/nouvelle"), &bad).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Les années de début et de fin s’écrivent en chiffres"), "fault on its field");
+    assert_eq!(page.matches("name=\"traite\"").count(), 20, "the list is kept");
+    let mut reversed = fields.clone();
+    reversed.extend([("from", "2023"), ("to", "2014")]);
+    let (status, _, page) = b.post(&app.url("/evaluations/nouvelle"), &reversed).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("période 2023–2014 invalide"), "the request's own check");
+    fields.extend([("from", "2014"), ("to", "2023")]);
+    let (status, headers, _) = b.post(&app.url("/evaluations/nouvelle"), &fields).await;
+    assert_eq!(status, 303);
+    let location = headers.get("location").and_then(|v| v.to_str().ok()).expect("location").to_owned();
+    assert!(location.starts_with("/evaluations/"), "{location}");
+    let id = location.trim_start_matches("/evaluations/").to_owned();
+
+    // The worker runs it; the page reads it.
+    let worker = cohesion_app::evaluation::spawn(app.state.app.clone(), std::time::Duration::from_millis(50));
+    let mut job = None;
+    for _ in 0..400 {
+        if let Some(j) = app.db.store.evaluation(&id).await.expect("job")
+            && matches!(j.status.as_str(), "done" | "failed")
+        {
+            job = Some(j);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    worker.abort();
+    let job = job.expect("the job ended");
+    assert_eq!(job.status, "done", "{:?}", job.error);
+    let result = job.result.expect("result");
+    assert!((result["estimate"].as_f64().expect("estimate") - 3.0).abs() < 0.5, "{}", result["estimate"]);
+    let matching = &result["matching"];
+    assert_eq!(matching["treated"], 20);
+    assert_eq!(matching["matched"], 20);
+    assert!(matching["controls"].as_u64().is_some_and(|c| (20..=40).contains(&c)), "{matching}");
+    assert_eq!(matching["pre_years"], serde_json::json!([2016, 2017, 2018]));
+    assert_eq!(result["placebo_space"]["completed"], 19);
+    assert!(result["placebo_time"]["estimate"].as_f64().is_some());
+    assert!(result["sensitivity"]["rows"].as_array().is_some_and(|r| r.len() == 5));
+    assert!(result["uniform_band"]["critical_value"].as_f64().is_some_and(|c| c > 1.9));
+
+    let (status, _, page) = b.get(&app.url(&location)).await;
+    assert_eq!(status, 200);
+    for needle in [
+        "Territoires traités et leur année d’adoption (20)",
+        "Saint-Étienne</a> — 2020",
+        "appariés : 2 voisins les plus proches par territoire traité",
+        "Groupe de comparaison apparié",
+        "Équilibre avant et après appariement",
+        "indicateur en 2018",
+        "Mise à l’épreuve",
+        "Placebo dans le temps",
+        "Placebo dans l’espace : 19 fois",
+        "Sensibilité aux tendances parallèles",
+        "Bande simultanée à 95 %",
+        "<ul lang=\"fr\">",
+    ] {
+        assert!(page.contains(needle), "the evaluation page lacks « {needle} »");
+    }
+    // The list of evaluations offers the form; so does a programme's page.
+    assert!(b.get(&app.url("/evaluations")).await.2.contains("href=\"/evaluations/nouvelle\""));
+}
+
+storage_test!(evaluation_form, |db: TestDb| async move { story(db).await });
