@@ -116,12 +116,12 @@ impl Header {
         }
         let year = |line: usize, s: &str| s.parse::<i32>().map_err(|_| fault(line, format!("`{s}` is not a year")));
         let mut vintages = Vec::with_capacity(n);
-        for i in 0..n {
+        for (((in_force, reference), package), drawn_in) in in_force.iter().zip(references).zip(&package).zip(&geo) {
             vintages.push(Vintage {
-                in_force: year(2, in_force[i])?,
-                reference: year(5, references[i])?,
-                package: package[i].to_owned(),
-                geography: geo[i].to_owned(),
+                in_force: year(2, in_force)?,
+                reference: year(5, reference)?,
+                package: (*package).to_owned(),
+                geography: (*drawn_in).to_owned(),
             });
         }
         Ok(Header { harmonised_to: (*geography).to_owned(), vintages })
