@@ -3,7 +3,10 @@
 // error, failed request or CSP violation; zero axe-core violations; screenshots.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, TIMEOUT, axe, launch, open, screenshot } from './browser.js';
+import { BASE_URL, TIMEOUT, axe, launch, open, screenshot, signIn } from './browser.js';
+
+const ADMIN = process.env.E2E_ADMIN_EMAIL ?? 'admin@example.fr';
+const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? 'une phrase de passe pour les tests';
 
 let browser;
 let evaluationPath;
@@ -56,4 +59,31 @@ for (const viewport of ['desktop', 'mobile']) {
       }
     });
   }
+}
+
+// The form that requests an evaluation (issue 18, point 2), as a signed-in person with a
+// role, at both widths: a territory found by searching and added to the list.
+for (const viewport of ['desktop', 'mobile']) {
+  test(`the evaluation form (${viewport})`, TIMEOUT, async () => {
+    const { context, page, problems } = await open(browser, { viewport });
+    try {
+      await signIn(page, ADMIN, ADMIN_PASSWORD);
+      const response = await page.goto(BASE_URL + '/evaluations/nouvelle?programme=pvd', { waitUntil: 'networkidle' });
+      assert.equal(response.status(), 200);
+      assert.match((await page.textContent('h1')).trim(), /Demander une évaluation d’impact/);
+      await page.check('#intervention-territoires');
+      await page.fill('#ajout-recherche', 'Saint-Étienne');
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('button[name="chercher"][value="ajout"]')]);
+      await page.check('input[name="ajout"][value="commune:42218"]');
+      await page.fill('#ajout-annee', '2019');
+      await Promise.all([page.waitForLoadState('networkidle'), page.click('button[name="ajouter"]')]);
+      assert.equal(await page.locator('input[name="traite"][value="commune:42218@2019"]').count(), 1, 'listed');
+      await page.check('#comparison-matched');
+      await screenshot(page, `${viewport}-evaluation-formulaire`);
+      assert.deepEqual(await axe(page), [], 'axe-core on the form');
+      assert.deepEqual(problems, [], 'problems on the form');
+    } finally {
+      await context.close();
+    }
+  });
 }

@@ -81,13 +81,21 @@ impl Database {
         Ok(())
     }
 
-    /// Copies the indicator catalogue into the database and, once per referential
-    /// vintage, loads the legal populations the referential carries as `population`
-    /// measurements.
+    /// Copies the indicator catalogue into the database, then loads, once per vintage,
+    /// the legal populations the referential carries and those of the shipped series
+    /// (`data/indicators/populations.tsv.gz`) as `population` measurements.
     pub async fn seed_indicators(&self) -> Result<(), AppError> {
-        use cohesion_core::indicator::{Origin, catalogue, populations};
+        use cohesion_core::indicator::catalogue;
+        self.store.sync_catalogue(catalogue(), "system:start").await?;
+        self.seed_referential_populations().await?;
+        crate::indicator::population_series::seed(&self.store).await?;
+        Ok(())
+    }
+
+    /// The legal populations of the referential's vintage, unless already loaded.
+    async fn seed_referential_populations(&self) -> Result<(), AppError> {
+        use cohesion_core::indicator::{Origin, populations};
         let store = &self.store;
-        store.sync_catalogue(catalogue(), "system:start").await?;
         // Known from the vintage alone: a restart that has them already reads nothing more
         // (reading the referential here cost every restart a second full load).
         let Some((vintage, _)) = store.referential_state().await? else { return Ok(()) };

@@ -128,12 +128,18 @@ async fn compute(
         let year = v.date.get(..4).and_then(|y| y.parse::<i32>().ok()).unwrap_or(0);
         by_cell.insert((v.code.clone(), year), (v.value, v.source_version.clone()));
     }
+    let (by_cell, single_year) = without_single_year_units(by_cell);
     let used: BTreeSet<String> = by_cell.values().map(|(_, s)| s.clone()).collect();
     let triples: Vec<(String, i32, f64)> = by_cell.into_iter().map(|((c, y), (v, _))| (c, y, v)).collect();
     let (triples, transform_lost) = request.transform.apply(triples);
     let mut rows = observations(&triples, &valid.treated);
     let units: BTreeSet<&str> = rows.iter().map(|r| r.unit.as_str()).collect();
-    let missing_treated: Vec<String> = valid.treated.keys().filter(|c| !units.contains(c.as_str())).cloned().collect();
+    let missing_treated: Vec<String> = valid
+        .treated
+        .keys()
+        .filter(|c| !units.contains(c.as_str()) && single_year.binary_search(c).is_err())
+        .cloned()
+        .collect();
     if rows.is_empty() {
         return Ok(failed(format!(
             "aucune valeur ouverte de « {} » pour les {} entre {} et {}",
@@ -183,6 +189,21 @@ async fn compute(
         Err(e) => return Ok(failed(format!("estimation impossible : {e}"))),
     };
     result.matching = matching;
+    if !single_year.is_empty() {
+        let listed = single_year.iter().take(20).map(String::as_str).collect::<Vec<_>>().join(", ");
+        let n = single_year.len();
+        result.estimate.note(
+            format!("{n} territories with a value in one year only are left out (no change to compare): {listed}"),
+            format!(
+                "{n} {} (aucune évolution à comparer) : {listed}",
+                if n < 2 {
+                    "territoire n’ayant de valeur qu’une année est écarté"
+                } else {
+                    "territoires n’ayant de valeur qu’une année sont écartés"
+                }
+            ),
+        );
+    }
     if transform_lost > 0 {
         let n = transform_lost;
         result.estimate.note(
@@ -224,6 +245,24 @@ async fn compute(
     });
     let result = serde_json::to_value(&result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(Ok((inputs, panel_csv, result)))
+}
+
+/// Leaves out the territories observed in one year only, and names them. Such a unit
+/// shows no change, so no difference-in-differences uses it; with unit and year fixed
+/// effects it would even cut the panel in two when nobody else is observed that year
+/// (Mayotte's communes, whose legal populations are all dated on their 2017 census, made
+/// the population panel "not connected").
+fn without_single_year_units<V>(by_cell: BTreeMap<(String, i32), V>) -> (BTreeMap<(String, i32), V>, Vec<String>) {
+    let mut years: BTreeMap<&str, usize> = BTreeMap::new();
+    for (code, _) in by_cell.keys() {
+        *years.entry(code.as_str()).or_default() += 1;
+    }
+    let single: BTreeSet<String> = years.into_iter().filter(|(_, n)| *n < 2).map(|(c, _)| c.to_owned()).collect();
+    if single.is_empty() {
+        return (by_cell, Vec::new());
+    }
+    let kept = by_cell.into_iter().filter(|((code, _), _)| !single.contains(code)).collect();
+    (kept, single.into_iter().collect())
 }
 
 /// The panel as `cohesion evaluate --panel` reads it (values printed to round-trip).
@@ -416,4 +455,24 @@ fn matched_rows(
         pairs,
     };
     Ok((kept, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_year_units_are_left_out_and_named() {
+        let cells: BTreeMap<(String, i32), f64> = [
+            (("01001".to_owned(), 2016), 767.0),
+            (("01001".to_owned(), 2019), 779.0),
+            (("97611".to_owned(), 2017), 71_437.0),
+        ]
+        .into_iter()
+        .collect();
+        let (kept, left) = without_single_year_units(cells);
+        assert_eq!(left, ["97611"]);
+        assert_eq!(kept.len(), 2);
+        assert!(kept.keys().all(|(c, _)| c == "01001"));
+    }
 }

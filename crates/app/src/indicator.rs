@@ -4,6 +4,7 @@
 //! and the same indicator for its most similar peers.
 
 pub mod derived;
+pub mod population_series;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -69,7 +69,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pt = pt?;
     // Randomisation inference draws its placebo treated among the never-treated units
     // (the real treated are left out): every placebo estimate is a draw under the null,
-    // and the share of placebo intervals excluding zero is the false-rejection rate.
+    // and the share of placebo intervals excluding zero is the false-rejection rate. The
+    // simulated panel treats half its units; one treated unit in four is kept so that
+    // the never treated can hold the placebo cohorts and their controls.
+    let keep: std::collections::HashSet<String> = (0..panel.n_units())
+        .filter(|u| panel.adoption(*u).is_none() || u % 4 == 0)
+        .map(|u| panel.unit_label(u).to_owned())
+        .collect();
+    let panel = panel.restrict_units(|label| keep.contains(label))?;
     let t = Instant::now();
     let ri_twfe = placebo_in_space(&panel, &twfe_spec, sa.estimate, draws, 11)?;
     let ri_twfe_secs = t.elapsed().as_secs_f64();

@@ -8,6 +8,7 @@
 
 mod catalogue;
 pub mod measure_file;
+pub mod population_series;
 pub mod populations;
 pub mod rollup;
 
