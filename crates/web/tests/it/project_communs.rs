@@ -249,7 +249,7 @@ async fn the_hubs_projects_come_in_and_go_back_the_same() {
     assert_eq!(p["total_cost_cents"], 15_000_000);
     assert_eq!(p["territories"], json!([{"kind": "commune", "code": "42218"}, {"kind": "epci", "code": "244200770"}]));
     let (_, p) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0197-c", "", None).await;
-    assert_eq!(p["phase_status"], "in_progress", "the hub's own rule for a phase without status");
+    assert_eq!(p["phase_status"], Value::Null, "no status invented: the running hub holds a phase without one");
     let (_, p) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0197-d", "", None).await;
     assert_eq!((p["total_cost_cents"].as_i64(), p["start_date"].as_str()), (Some(123_456), Some("2026-03-01")));
 
@@ -275,8 +275,7 @@ async fn the_hubs_projects_come_in_and_go_back_the_same() {
         for field in ["nom", "description", "leviers", "competences"] {
             assert_eq!(sent[field], h[field], "{field} of {}", h["nom"]);
         }
-        let phase_status = if h["phaseStatut"].is_null() { json!("En cours") } else { h["phaseStatut"].clone() };
-        assert_eq!((&sent["phase"], &sent["phaseStatut"]), (&h["phase"], &phase_status));
+        assert_eq!((&sent["phase"], &sent["phaseStatut"]), (&h["phase"], &h["phaseStatut"]));
         let budget = h["budgetPrevisionnel"].as_f64().map(|b| b.round() as i64);
         assert_eq!(sent["budgetPrevisionnel"].as_i64(), budget, "to the euro");
         assert_eq!(
@@ -308,12 +307,24 @@ async fn the_hubs_projects_come_in_and_go_back_the_same() {
         assert_eq!(sent["porteur"]["codeSiret"], h["porteur"]["codeSiret"]);
     }
 
-    // What Cohésion would have to invent is refused, at its field.
+    // A project without a phase is held without one, and goes back so; a status
+    // without a phase, which the hub refuses too, is refused at its field.
     let mut no_phase = hub_project("0197-f", "Sans phase");
     no_phase["phase"] = Value::Null;
     no_phase["phaseStatut"] = Value::Null;
-    let (status, problem) = put("0197-f", no_phase).await;
-    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("phase")), "{problem}");
+    let (status, answer) = put("0197-f", no_phase).await;
+    assert_eq!(
+        (status, &answer["project"]["phase"], &answer["project"]["phase_status"]),
+        (201, &Value::Null, &Value::Null)
+    );
+    let (_, export) = call(&app, "GET", "/api/v1/exports/projects.communs.json", "", None).await;
+    let sent = export["projets"].as_array().expect("projets").iter().find(|p| p["nom"] == "Sans phase").expect("sent");
+    assert!(hub_faults(sent).is_empty(), "{sent}");
+    assert_eq!((&sent["phase"], &sent["phaseStatut"]), (&Value::Null, &Value::Null));
+    let mut status_only = hub_project("0197-j", "Statut seul");
+    status_only["phase"] = Value::Null;
+    let (status, problem) = put("0197-j", status_only).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("phaseStatut")), "{problem}");
     let mut wrong = hub_project("0197-g", "Autre");
     wrong["collectivites"] = json!([{"type": "Département", "code": "42"}]);
     wrong["leviers"] = json!(["Pistes cyclables"]);
