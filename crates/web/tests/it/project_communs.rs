@@ -343,3 +343,43 @@ async fn the_hubs_projects_come_in_and_go_back_the_same() {
     let (status, problem) = put("0197-h", hub_project("0197-other", "Mauvais id")).await;
     assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("id")), "{problem}");
 }
+
+/// The hub's list in one call: checked whole before anything is written, every fault at
+/// its index; `partial=true` writes the valid ones; the same list twice writes nothing.
+#[tokio::test]
+async fn the_hubs_list_comes_in_in_one_call() {
+    let app = TestApp::sqlite().await.start().await;
+    let admin = app.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let path = "/api/v1/projects/from-communs";
+    let mut no_phase = hub_project("0198-b", "Sans phase");
+    no_phase["phase"] = Value::Null;
+    no_phase["phaseStatut"] = Value::Null;
+    let mut status_only = hub_project("0198-c", "Statut seul");
+    status_only["phase"] = Value::Null;
+    let list = json!([hub_project("0198-a", "Voie verte"), no_phase, status_only]);
+    let count = || async { call(&app, "GET", "/api/v1/projects?limit=1", "", None).await.1["total"].as_u64() };
+
+    let (status, problem) = call(&app, "PUT", path, &admin, Some(list.clone())).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("[2].phaseStatut")), "{problem}");
+    assert_eq!(count().await, Some(0), "a fault anywhere: nothing written");
+
+    let (status, done) = call(&app, "PUT", &format!("{path}?partial=true"), &admin, Some(list.clone())).await;
+    assert_eq!(status, 200, "{done}");
+    let counts = |d: &Value| [&d["created"], &d["updated"], &d["unchanged"], &d["refused"]].map(|x| x.as_u64());
+    assert_eq!(counts(&done), [Some(2), Some(0), Some(0), Some(1)], "{done}");
+    assert_eq!(done["items"][1]["outcome"], "created");
+    assert_eq!(done["items"][2]["errors"][0]["field"], "phaseStatut", "{done}");
+    assert_eq!(count().await, Some(2));
+
+    let valid = json!([list[0].clone(), list[1].clone()]);
+    let (status, again) = call(&app, "PUT", path, &admin, Some(valid.clone())).await;
+    assert_eq!((status, counts(&again)), (200, [Some(0), Some(0), Some(2), Some(0)]), "{again}");
+    let (_, p) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0198-b", "", None).await;
+    assert_eq!((&p["phase"], &p["phase_status"], p["version"].as_i64()), (&Value::Null, &Value::Null, Some(1)));
+
+    let twice = json!([list[0].clone(), list[0].clone()]);
+    let (status, problem) = call(&app, "PUT", path, &admin, Some(twice)).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("[1].id")), "{problem}");
+    let (status, _) = call(&app, "PUT", path, "", Some(valid)).await;
+    assert_eq!(status, 401);
+}
