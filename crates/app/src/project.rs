@@ -27,10 +27,10 @@ pub struct ProjectSummary {
     pub name: String,
     /// `commune:42218`, …
     pub territories: Vec<String>,
-    /// idea, study or operation
-    pub phase: String,
-    /// in_progress, late, paused, blocked, abandoned or done
-    pub phase_status: String,
+    /// idea, study or operation; `null` when unknown
+    pub phase: Option<String>,
+    /// in_progress, late, paused, blocked, abandoned or done; `null` when unknown
+    pub phase_status: Option<String>,
     pub transitions: Vec<String>,
     pub domain: Option<String>,
     /// Levers of the ecological planning (SGPE), as the national list writes them.
@@ -49,8 +49,8 @@ impl From<&Project> for ProjectSummary {
             id: p.id.clone(),
             name: p.input.name.clone(),
             territories: p.input.territories.iter().map(ToString::to_string).collect(),
-            phase: p.input.phase.as_str().into(),
-            phase_status: p.input.phase_status.as_str().into(),
+            phase: p.input.phase.map(|x| x.as_str().into()),
+            phase_status: p.input.phase_status.map(|x| x.as_str().into()),
             transitions: p.input.transitions.iter().map(|t| t.as_str().to_owned()).collect(),
             domain: p.input.domain.clone(),
             levers: p.input.levers.clone(),
@@ -76,7 +76,7 @@ pub struct ListParams {
     pub q: Option<String>,
     /// `kind:code`: the projects lying in that territory, everything inside it included.
     pub territory: Option<String>,
-    /// idea, study or operation
+    /// idea, study or operation; `none`: the projects whose phase is unknown
     pub phase: Option<String>,
     /// ecological, digital, democratic or demographic
     pub transition: Option<String>,
@@ -109,8 +109,9 @@ pub fn filter_of(app: &App, p: &ListParams) -> Result<(Filter, usize, usize), Ap
     };
     let phase = match p.phase.as_deref().filter(|t| !t.is_empty()) {
         None => None,
-        Some(s) => Phase::parse(s).or_else(|| {
-            bad("phase", ParamFault::NotOneOf { value: s.into(), expected: "idea, study or operation" });
+        Some("none") => Some(None),
+        Some(s) => Phase::parse(s).map(Some).or_else(|| {
+            bad("phase", ParamFault::NotOneOf { value: s.into(), expected: "idea, study, operation or none" });
             None
         }),
     };
@@ -503,6 +504,30 @@ pub async fn upsert_from_hub(
     hub: &project::communs::HubProjet,
     condition: IfMatch,
 ) -> Result<(Project, Upserted, Vec<project::communs::Note>), AppError> {
+    let (key, input, notes) = from_hub_checked(app, who, hub_id, hub).await?;
+    let (p, done) = upsert(app, who, &key, input, condition).await.map_err(hub_names)?;
+    Ok((p, done, notes))
+}
+
+/// The rules' faults, named as the hub names its fields.
+fn hub_names(e: AppError) -> AppError {
+    match e {
+        AppError::Invalid(faults) => AppError::Invalid(
+            faults.into_iter().map(|f| Fault { field: project::communs::hub_field(&f.field), ..f }).collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A hub project read, matched with the project Cohésion holds, merged, and checked
+/// as [`upsert`] would check it (rules, change, who), without writing: the key to
+/// upsert by, the input and the notes.
+async fn from_hub_checked(
+    app: &App,
+    who: &Principal,
+    hub_id: &str,
+    hub: &project::communs::HubProjet,
+) -> Result<(ExternalId, ProjectInput, Vec<project::communs::Note>), AppError> {
     let (input, notes) = project::communs::from_hub(hub, hub_id).map_err(|f| AppError::Invalid(fields("", f)))?;
     let mut found = None;
     for x in &input.external_ids {
@@ -511,18 +536,104 @@ pub async fn upsert_from_hub(
             break;
         }
     }
-    let (key, input) = match found {
-        Some((key, current)) => (key, project::communs::merge_hub(&current.input, input)),
-        None => (ExternalId { tool: project::communs::HUB_TOOL.into(), id: hub_id.to_owned() }, input),
-    };
-    // The rules' faults, named as the hub names its fields.
-    let (p, done) = upsert(app, who, &key, input, condition).await.map_err(|e| match e {
-        AppError::Invalid(faults) => AppError::Invalid(
-            faults.into_iter().map(|f| Fault { field: project::communs::hub_field(&f.field), ..f }).collect(),
-        ),
-        other => other,
-    })?;
-    Ok((p, done, notes))
+    let snapshot = app.current();
+    let referential = &snapshot.referential;
+    match found {
+        Some((key, current)) => {
+            let commune_of = |t: &TerritoryRef| referential.get_ref(t).and_then(|x| x.parents.commune.clone());
+            let input = project::communs::merge_hub(&current.input, input, commune_of);
+            check(app, &input).map_err(hub_names)?;
+            if current.input != input {
+                let change = project::validate_change(&current.input, &input);
+                if !change.is_empty() {
+                    return Err(hub_names(AppError::Invalid(fields("", change))));
+                }
+            }
+            if !project::can_edit(who, &current, &input, referential) {
+                return Err(AppError::Forbidden("you do not act on this project's territories".into()));
+            }
+            Ok((key, input, notes))
+        }
+        None => {
+            check(app, &input).map_err(hub_names)?;
+            if !project::can_create(who, &input, referential) {
+                return Err(AppError::Forbidden("you do not act on every territory of this project".into()));
+            }
+            Ok((ExternalId { tool: project::communs::HUB_TOOL.into(), id: hub_id.to_owned() }, input, notes))
+        }
+    }
+}
+
+/// One project of a batch from the hub: what was done, or why not.
+#[derive(Debug)]
+pub struct FromHubItem {
+    /// The project's id in the hub.
+    pub hub_id: String,
+    /// The project as Cohésion holds it after the call, when written or unchanged.
+    pub project: Option<Project>,
+    pub done: Option<Upserted>,
+    pub notes: Vec<project::communs::Note>,
+    /// Why it was refused (the whole batch is refused unless `partial`).
+    pub refused: Option<AppError>,
+}
+
+/// The hub's list (`GET /projets`) in one call: every project is read and checked as
+/// [`upsert_from_hub`] checks it before anything is written. With a fault anywhere,
+/// nothing is written and every fault comes back, at `[i].field` (`[3].phaseStatut`);
+/// with `partial`, the valid projects are written and the others said, each with its
+/// reason. Each project is then written as its own upsert (the same call twice
+/// writes nothing); a project changed by someone else between the check and the write
+/// is refused then, and said.
+pub async fn upsert_many_from_hub(
+    app: &App,
+    who: &Principal,
+    hubs: &[project::communs::HubProjet],
+    partial: bool,
+) -> Result<Vec<FromHubItem>, AppError> {
+    let mut checked = Vec::with_capacity(hubs.len());
+    let mut faults = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, h) in hubs.iter().enumerate() {
+        let hub_id = h.id.clone().unwrap_or_default();
+        let outcome = if hub_id.trim().is_empty() {
+            Err(AppError::Invalid(vec![Fault::new("id", ParamFault::Required)]))
+        } else if !seen.insert(hub_id.clone()) {
+            Err(AppError::Invalid(vec![Fault::new(
+                "id",
+                ParamFault::Unknown { value: hub_id.clone(), what: "an id listed once" },
+            )]))
+        } else {
+            from_hub_checked(app, who, &hub_id, h).await
+        };
+        let outcome = match outcome {
+            Err(AppError::Invalid(fs)) => {
+                faults.extend(fs.iter().map(|f| Fault { field: format!("[{i}].{}", f.field), ..f.clone() }));
+                Err(AppError::Invalid(fs))
+            }
+            Err(AppError::Forbidden(why)) if !partial => {
+                return Err(AppError::Forbidden(format!("[{i}] (hub id {hub_id}): {why}")));
+            }
+            Err(e @ AppError::Forbidden(_)) => Err(e),
+            Err(e) => return Err(e),
+            Ok(x) => Ok(x),
+        };
+        checked.push((hub_id, outcome));
+    }
+    if !faults.is_empty() && !partial {
+        return Err(AppError::Invalid(faults));
+    }
+    let mut out = Vec::with_capacity(checked.len());
+    for (hub_id, outcome) in checked {
+        let item = match outcome {
+            Ok((key, input, notes)) => match upsert(app, who, &key, input, IfMatch::Nothing).await.map_err(hub_names) {
+                Ok((p, done)) => FromHubItem { hub_id, project: Some(p), done: Some(done), notes, refused: None },
+                Err(e) => FromHubItem { hub_id, project: None, done: None, notes, refused: Some(e) },
+            },
+            Err(e) => FromHubItem { hub_id, project: None, done: None, notes: vec![], refused: Some(e) },
+        };
+        out.push(item);
+    }
+    Ok(out)
 }
 
 /// The projects section of a territory (also in its overview): the newest first, and

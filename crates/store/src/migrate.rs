@@ -105,6 +105,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_person_name_key.sql"),
         include_str!("../migrations/postgres/0016_person_name_key.sql"),
     ),
+    (
+        17,
+        "project: phase and status may be unknown",
+        include_str!("../migrations/sqlite/0017_project_phase_optional.sql"),
+        include_str!("../migrations/postgres/0017_project_phase_optional.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

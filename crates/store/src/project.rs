@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use cohesion_core::project::{ExternalId, Project, ProjectInput};
+use cohesion_core::project::{ExternalId, Phase, PhaseStatus, Project, ProjectInput};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -221,8 +221,8 @@ impl Store {
             )
             .bind(&project.id)
             .bind(&input.name)
-            .bind(input.phase.as_str())
-            .bind(input.phase_status.as_str())
+            .bind(input.phase.map(Phase::as_str))
+            .bind(input.phase_status.map(PhaseStatus::as_str))
             .bind(input.total_cost_cents)
             .bind(input.state_grant_cents())
             .bind(&doc)
@@ -270,8 +270,8 @@ impl Store {
                  document = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9",
             )
             .bind(&input.name)
-            .bind(input.phase.as_str())
-            .bind(input.phase_status.as_str())
+            .bind(input.phase.map(Phase::as_str))
+            .bind(input.phase_status.map(PhaseStatus::as_str))
             .bind(input.total_cost_cents)
             .bind(input.state_grant_cents())
             .bind(&doc)
@@ -355,8 +355,8 @@ impl Store {
                 qb.push_values(chunk.iter().zip(docs), |mut b, (p, doc)| {
                     b.push_bind(&p.id)
                         .push_bind(&p.input.name)
-                        .push_bind(p.input.phase.as_str())
-                        .push_bind(p.input.phase_status.as_str())
+                        .push_bind(p.input.phase.map(Phase::as_str))
+                        .push_bind(p.input.phase_status.map(PhaseStatus::as_str))
                         .push_bind(p.input.total_cost_cents)
                         .push_bind(p.input.state_grant_cents())
                         .push_bind(doc)
@@ -374,8 +374,8 @@ impl Store {
                      grant_cents = $5, document = $6, version = $7, updated_at = $8 WHERE id = $9",
                 )
                 .bind(&after.input.name)
-                .bind(after.input.phase.as_str())
-                .bind(after.input.phase_status.as_str())
+                .bind(after.input.phase.map(Phase::as_str))
+                .bind(after.input.phase_status.map(PhaseStatus::as_str))
                 .bind(after.input.total_cost_cents)
                 .bind(after.input.state_grant_cents())
                 .bind(document(&after.input)?)

@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         queries.push(Filter {
             q: Some(q.into()),
             territory: Some(region.clone()),
-            phase: Some(Phase::Operation),
+            phase: Some(Some(Phase::Operation)),
             ..Filter::default()
         });
     }

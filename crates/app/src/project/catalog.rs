@@ -109,7 +109,8 @@ pub struct Catalog {
 pub struct Filter {
     pub q: Option<String>,
     pub territory: Option<TerritoryRef>,
-    pub phase: Option<Phase>,
+    /// `Some(None)`: only the projects whose phase is unknown.
+    pub phase: Option<Option<Phase>>,
     pub transition: Option<Transition>,
     /// Only projects acting on this lever (as the national list writes it).
     pub lever: Option<String>,

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::territory::TerritoryRef;
 
 use super::model::{PactContent, Party, ProjectSnapshot};
+use crate::project::{Phase, PhaseStatus};
 
 /// One version as compared: its text and its projects (frozen if it was put to
 /// signature, as they are now otherwise).
@@ -108,8 +109,14 @@ fn financing_text(p: &ProjectSnapshot) -> String {
 fn project_changes(a: &ProjectSnapshot, b: &ProjectSnapshot) -> Vec<FieldChange> {
     let mut out = Vec::new();
     change(&mut out, "name", a.name.clone(), b.name.clone());
-    change(&mut out, "phase", a.phase.label().into(), b.phase.label().into());
-    change(&mut out, "phase_status", a.phase_status.label().into(), b.phase_status.label().into());
+    let label = |x: Option<&'static str>| x.unwrap_or("—").to_owned();
+    change(&mut out, "phase", label(a.phase.map(Phase::label)), label(b.phase.map(Phase::label)));
+    change(
+        &mut out,
+        "phase_status",
+        label(a.phase_status.map(PhaseStatus::label)),
+        label(b.phase_status.map(PhaseStatus::label)),
+    );
     change(&mut out, "total_cost_cents", euros(a.total_cost_cents), euros(b.total_cost_cents));
     change(&mut out, "financing", financing_text(a), financing_text(b));
     out

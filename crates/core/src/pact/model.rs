@@ -147,8 +147,10 @@ pub struct ProjectSnapshot {
     /// The project's own version at that time.
     pub version: i64,
     pub name: String,
-    pub phase: Phase,
-    pub phase_status: PhaseStatus,
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    #[serde(default)]
+    pub phase_status: Option<PhaseStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_cost_cents: Option<i64>,
     #[serde(default)]

@@ -10,7 +10,7 @@
 //! | `porteur.codeSiret` | `lead.siret` | a SIRET (14 digits) only; a SIREN alone has no place (noted) |
 //! | `budgetPrevisionnel` | `total_cost_cents` | integer euros: cents rounded to the nearest euro, half up (noted when it rounds) |
 //! | `dateDebutPrevisionnelle` | `start_date` | direct (`YYYY-MM-DD`) |
-//! | `phase`, `phaseStatut` | `phase`, `phase_status` | their French labels, which are the hub's values |
+//! | `phase`, `phaseStatut` | `phase`, `phase_status` | their French labels, which are the hub's values; unknown: left out (a `null` status would become « En cours » in the hub) |
 //! | `collectivites` | `territories` | commune → `{type: "Commune", code}`, EPCI → `{type: "EPCI", code}`; a municipal arrondissement → its commune (noted); départements and régions are not expressible (noted; a project in none but them is left out, with the reason) |
 //! | `competences`, `leviers` | `competences`, `levers` | direct (the same national lists); none is `null` |
 //! | `externalId` | `id` | the project's id in Cohésion (the caller's own id, as the hub asks) |
@@ -23,9 +23,9 @@
 //! The other way, [`from_hub`] reads a project as the hub writes it (its
 //! `ProjetResponse`, or a `CreateProjetRequest`) without inventing anything: what has
 //! no place in Cohésion is said in the notes (the referent's contact, the programme,
-//! the hub's classifications), and what Cohésion requires but the project lacks (a
-//! phase) is a fault. [`merge_hub`] keeps, on a project Cohésion already holds, what
-//! the hub cannot express.
+//! the hub's classifications), and what the project lacks stays absent (a project
+//! without a phase, or a phase without status, is held so). [`merge_hub`] keeps, on a
+//! project Cohésion already holds, what the hub cannot express.
 
 use serde::{Deserialize, Serialize};
 
@@ -59,8 +59,14 @@ pub struct Projet {
     pub budget_previsionnel: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_debut_previsionnelle: Option<String>,
-    pub phase: &'static str,
-    pub phase_statut: &'static str,
+    /// Left out when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<&'static str>,
+    /// Left out when unknown: the running hub turns a `phaseStatut: null` sent with a
+    /// phase into « En cours » (its `SetEnCoursIfPhaseIsProvidedButNoPhaseStatut`),
+    /// whereas a field left out stays unknown (measured, `docs/interop.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase_statut: Option<&'static str>,
     pub collectivites: Vec<Collectivite>,
     pub competences: Option<Vec<String>>,
     pub leviers: Option<Vec<String>>,
@@ -92,8 +98,6 @@ pub enum Note {
     /// Fields of the hub's project Cohésion does not keep.
     #[error("not kept by Cohésion: {}", .0.join(", "))]
     NotKept(Vec<&'static str>),
-    #[error("no phase status: « En cours », as the hub itself sets it when a phase comes without one")]
-    StatusInProgress,
     #[error("the start date {from} is read as {to}")]
     DateOfInstant { from: String, to: String },
     #[error("the hub's externalId {0} names no known tool: not kept")]
@@ -162,26 +166,23 @@ pub fn from_hub(h: &HubProjet, hub_id: &str) -> Result<(ProjectInput, Vec<Note>)
     if h.id.as_deref().is_some_and(|id| id != hub_id) {
         bad("id", ProjectFault::NotTheKey { key: format!("{HUB_TOOL}:{hub_id}") });
     }
-    let phase = match h.phase.as_deref() {
-        None => {
-            bad("phase", ProjectFault::NoPhase);
-            None
-        }
-        Some(s) => Phase::ALL.iter().copied().find(|p| p.label() == s).or_else(|| {
+    // Absent stays absent: the hub holds projects without a phase, and phases without
+    // a status (its « En cours » default applies only to a `phaseStatut: null` sent).
+    let phase = h.phase.as_deref().and_then(|s| {
+        Phase::ALL.iter().copied().find(|p| p.label() == s).or_else(|| {
             bad("phase", ProjectFault::NotInList(s.to_owned()));
             None
-        }),
-    };
-    let status = match h.phase_statut.as_deref() {
-        None => {
-            notes.push(Note::StatusInProgress);
-            Some(PhaseStatus::InProgress)
-        }
-        Some(s) => PhaseStatus::ALL.iter().copied().find(|p| p.label() == s).or_else(|| {
+        })
+    });
+    let phase_status = h.phase_statut.as_deref().and_then(|s| {
+        PhaseStatus::ALL.iter().copied().find(|p| p.label() == s).or_else(|| {
             bad("phaseStatut", ProjectFault::NotInList(s.to_owned()));
             None
-        }),
-    };
+        })
+    });
+    if h.phase.is_none() && h.phase_statut.is_some() {
+        bad("phaseStatut", ProjectFault::StatusWithoutPhase);
+    }
     let mut territories = Vec::new();
     for (i, c) in h.collectivites.iter().flatten().enumerate() {
         let (kind, code) = match c.kind.as_str() {
@@ -253,41 +254,41 @@ pub fn from_hub(h: &HubProjet, hub_id: &str) -> Result<(ProjectInput, Vec<Note>)
     if let Some(x) = h.external_id.as_ref().filter(|x| !x.trim().is_empty()) {
         notes.push(Note::ExternalIdOfUnknownTool(x.clone()));
     }
-    match (phase, status) {
-        (Some(phase), Some(phase_status)) if faults.is_empty() => Ok((
-            ProjectInput {
-                name: h.nom.clone(),
-                description: h.description.clone().unwrap_or_default(),
-                lead: porteur
-                    .code_siret
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|s| Lead { name: String::new(), siret: Some(s) }),
-                territories,
-                phase,
-                phase_status,
-                transitions: vec![],
-                domain: None,
-                levers: h.leviers.clone().unwrap_or_default(),
-                competences: h.competences.clone().unwrap_or_default(),
-                start_date,
-                end_date: None,
-                total_cost_cents,
-                financing: vec![],
-                indicators: vec![],
-                budget_lines: vec![],
-                external_ids,
-            },
-            notes,
-        )),
-        _ => Err(faults),
+    if !faults.is_empty() {
+        return Err(faults);
     }
+    Ok((
+        ProjectInput {
+            name: h.nom.clone(),
+            description: h.description.clone().unwrap_or_default(),
+            lead: porteur
+                .code_siret
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| Lead { name: String::new(), siret: Some(s) }),
+            territories,
+            phase,
+            phase_status,
+            transitions: vec![],
+            domain: None,
+            levers: h.leviers.clone().unwrap_or_default(),
+            competences: h.competences.clone().unwrap_or_default(),
+            start_date,
+            end_date: None,
+            total_cost_cents,
+            financing: vec![],
+            indicators: vec![],
+            budget_lines: vec![],
+            external_ids,
+        },
+        notes,
+    ))
 }
 
 /// The hub's name of a Cohésion field at fault (`levers[2]` → `leviers[2]`), so that a
 /// tool sending the hub's payload reads its faults in its own terms; a field the hub
 /// does not carry keeps its name.
 pub fn hub_field(field: &str) -> String {
-    const NAMES: [(&str, &str); 9] = [
+    const NAMES: [(&str, &str); 10] = [
         ("name", "nom"),
         ("description", "description"),
         ("lead.siret", "porteur.codeSiret"),
@@ -297,6 +298,7 @@ pub fn hub_field(field: &str) -> String {
         ("competences", "competences"),
         ("start_date", "dateDebutPrevisionnelle"),
         ("total_cost_cents", "budgetPrevisionnel"),
+        ("phase_status", "phaseStatut"),
     ];
     for (ours, theirs) in NAMES {
         if let Some(rest) = field.strip_prefix(ours)
@@ -310,29 +312,71 @@ pub fn hub_field(field: &str) -> String {
 
 /// `hub` (read by [`from_hub`]) over a project Cohésion already holds: the fields the
 /// hub expresses come from it; what it cannot express stays as it was (the lead's
-/// name, the end date, transitions, domain, financing, indicators, budget lines, the
-/// départements and régions among the territories, identifiers in other tools).
-pub fn merge_hub(current: &ProjectInput, hub: ProjectInput) -> ProjectInput {
+/// name and a SIREN, the end date, transitions, domain, financing, indicators, budget
+/// lines, the départements and régions among the territories, identifiers in other
+/// tools). What [`to_hub`] converted and comes back the same is not a change: a cost
+/// in cents that rounds to the hub's euros keeps its cents, and a municipal
+/// arrondissement sent as its commune (`commune_of`) stays while the hub still names
+/// that commune.
+pub fn merge_hub(
+    current: &ProjectInput,
+    hub: ProjectInput,
+    commune_of: impl Fn(&TerritoryRef) -> Option<String>,
+) -> ProjectInput {
     let mut out = current.clone();
     out.name = hub.name;
     out.description = hub.description;
+    let is_siret = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() == 14);
     out.lead = match (hub.lead, &current.lead) {
         (Some(mut l), Some(c)) => {
             l.name = c.name.clone();
             Some(l)
         }
         (Some(l), None) => Some(l),
-        (None, c) => c.clone().filter(|c| c.siret.is_none()),
+        // The hub names no porteur: a SIRET it would have carried is gone; the name
+        // and a SIREN, which it cannot carry, stay.
+        (None, Some(c)) if is_siret(&c.siret) => {
+            (!c.name.trim().is_empty()).then(|| Lead { name: c.name.clone(), siret: None })
+        }
+        (None, c) => c.clone(),
     };
+    let arrondissements: Vec<(&TerritoryRef, String)> = current
+        .territories
+        .iter()
+        .filter(|t| t.kind == TerritoryKind::ArrondissementMunicipal)
+        .filter_map(|t| commune_of(t).map(|c| (t, c)))
+        .collect();
+    let mut territories = Vec::new();
+    for t in hub.territories {
+        let inside: Vec<&TerritoryRef> = arrondissements
+            .iter()
+            .filter(|(_, c)| t.kind == TerritoryKind::Commune && *c == t.code)
+            .map(|(a, _)| *a)
+            .collect();
+        if inside.is_empty() {
+            territories.push(t);
+        } else {
+            territories.extend(inside.into_iter().cloned());
+        }
+    }
     let kept =
         current.territories.iter().filter(|t| matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region));
-    out.territories = hub.territories.iter().cloned().chain(kept.cloned()).collect();
+    out.territories = territories.into_iter().chain(kept.cloned()).collect();
+    if out.territories.iter().collect::<std::collections::HashSet<_>>()
+        == current.territories.iter().collect::<std::collections::HashSet<_>>()
+    {
+        // The same territories: keep their order.
+        out.territories = current.territories.clone();
+    }
     out.phase = hub.phase;
     out.phase_status = hub.phase_status;
     out.levers = hub.levers;
     out.competences = hub.competences;
     out.start_date = hub.start_date;
-    out.total_cost_cents = hub.total_cost_cents;
+    out.total_cost_cents = match (hub.total_cost_cents, current.total_cost_cents) {
+        (Some(h), Some(c)) if h % 100 == 0 && euros_rounded(c) == h / 100 => Some(c),
+        (h, _) => h,
+    };
     for x in hub.external_ids {
         match out.external_ids.iter_mut().find(|y| y.tool == x.tool) {
             Some(y) => *y = x,
@@ -429,8 +473,8 @@ pub fn to_hub(
         porteur,
         budget_previsionnel: budget,
         date_debut_previsionnelle: i.start_date.clone(),
-        phase: i.phase.label(),
-        phase_statut: i.phase_status.label(),
+        phase: i.phase.map(Phase::label),
+        phase_statut: i.phase_status.map(PhaseStatus::label),
         collectivites,
         competences: some(&i.competences),
         leviers: some(&i.levers),
@@ -452,8 +496,8 @@ mod tests {
                 description: String::new(),
                 lead: Some(Lead { name: "Commune".into(), siret: Some("214202186".into()) }),
                 territories: territories.iter().map(|t| t.parse().expect("ref")).collect(),
-                phase: Phase::Study,
-                phase_status: PhaseStatus::Late,
+                phase: Some(Phase::Study),
+                phase_status: Some(PhaseStatus::Late),
                 transitions: vec![],
                 domain: None,
                 levers: vec!["Vélo".into()],
@@ -517,6 +561,58 @@ mod tests {
         assert_eq!(hub_field("name"), "nom");
         assert_eq!(hub_field("financing[0].amount_cents"), "financing[0].amount_cents");
         assert_eq!(hub_field("names"), "names");
+    }
+
+    fn hub(phase: Option<&str>, status: Option<&str>) -> HubProjet {
+        serde_json::from_value(serde_json::json!({
+            "id": "h1", "nom": "Friche", "phase": phase, "phaseStatut": status,
+            "collectivites": [{"type": "Commune", "codeInsee": "42218"}]
+        }))
+        .expect("hub project")
+    }
+
+    #[test]
+    fn what_the_hub_leaves_out_stays_out() {
+        let (p, notes) = from_hub(&hub(None, None), "h1").expect("no phase is accepted");
+        assert_eq!((p.phase, p.phase_status), (None, None));
+        assert!(notes.is_empty(), "{notes:?}");
+        let (p, notes) = from_hub(&hub(Some("Étude"), None), "h1").expect("a phase without status");
+        assert_eq!((p.phase, p.phase_status), (Some(Phase::Study), None), "no « En cours » invented");
+        assert!(notes.is_empty(), "{notes:?}");
+        let faults = from_hub(&hub(None, Some("En cours")), "h1").expect_err("a status without phase");
+        assert_eq!(faults[0].field, "phaseStatut");
+        let back = to_hub(
+            &Project { id: "x".into(), input: p, version: 1, created_at: String::new(), updated_at: String::new() },
+            |_| None,
+        )
+        .expect("expressible");
+        let json = serde_json::to_value(&back.0).expect("json");
+        assert_eq!(json["phase"], serde_json::json!("Étude"));
+        assert!(json.get("phaseStatut").is_none(), "left out, not null: the hub would make it « En cours »");
+    }
+
+    #[test]
+    fn what_went_to_the_hub_and_comes_back_the_same_is_no_change() {
+        let mut p = project(&["arrondissement_municipal:75101", "departement:42"]);
+        p.input.lead = Some(Lead { name: "Commune".into(), siret: Some("214202186".into()) });
+        let commune_of = |t: &TerritoryRef| (t.code == "75101").then(|| "75056".to_owned());
+        let (sent, _) = to_hub(&p, commune_of).expect("expressible");
+        let mut answer = serde_json::to_value(&sent).expect("json");
+        answer["id"] = serde_json::json!("h9");
+        let h: HubProjet = serde_json::from_value(answer).expect("hub project");
+        let (read, _) = from_hub(&h, "h9").expect("read");
+        let merged = merge_hub(&p.input, read, commune_of);
+        let mut expected = p.input.clone();
+        expected.external_ids.push(ExternalId { tool: HUB_TOOL.into(), id: "h9".into() });
+        assert_eq!(merged, expected, "the SIREN lead, the cents and the arrondissement stay");
+        // What the hub changed does change: another cost, no porteur for a SIRET.
+        let mut siret = p.input.clone();
+        siret.lead = Some(Lead { name: "Commune".into(), siret: Some("21420218600017".into()) });
+        let mut other = from_hub(&h, "h9").expect("read").0;
+        other.total_cost_cents = Some(1_300_000);
+        let merged = merge_hub(&siret, other, commune_of);
+        assert_eq!(merged.lead, Some(Lead { name: "Commune".into(), siret: None }));
+        assert_eq!(merged.total_cost_cents, Some(1_300_000));
     }
 
     #[test]

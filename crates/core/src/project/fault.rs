@@ -79,10 +79,10 @@ pub enum ProjectFault {
     ExternalIdRequired,
     #[error("one identifier per tool")]
     ToolTwice,
-    /// A project of the hub Les communs without a phase: Cohésion needs one and does
-    /// not invent it.
-    #[error("the project has no phase; Cohésion needs one (Idée, Étude or Opération) and does not invent it")]
-    NoPhase,
+    /// A status says how a phase goes: without a phase it says nothing (the hub's
+    /// rule too).
+    #[error("a phase status needs a phase")]
+    StatusWithoutPhase,
     /// A value of the hub's payload outside its lists (a phase, a status, a
     /// collectivité type or code, an amount).
     #[error("`{0}` is not a value the hub's payload allows here")]
@@ -93,6 +93,9 @@ pub enum ProjectFault {
     /// The phase goes back (labels in French, as the model names them).
     #[error("a project does not go back from {from} to {to}")]
     PhaseBack { from: &'static str, to: &'static str },
+    /// A known phase is not removed (a project only moves forward).
+    #[error("a project's phase ({from}) is not removed")]
+    PhaseRemoved { from: &'static str },
     #[error("the project is {status}: its phase no longer changes")]
     PhaseFrozen { status: &'static str },
 }

@@ -207,8 +207,13 @@ pub struct ProjectInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<Lead>,
     pub territories: Vec<TerritoryRef>,
-    pub phase: Phase,
-    pub phase_status: PhaseStatus,
+    /// Where the project stands, when known: a project from the hub Les communs or
+    /// another tool may come without one, and Cohésion does not invent it.
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    /// How the phase goes, when known; only with a phase (the hub's rule).
+    #[serde(default)]
+    pub phase_status: Option<PhaseStatus>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub transitions: Vec<Transition>,
     /// The priority domain (e.g. `Éducation`, `Mobilité`).

@@ -83,6 +83,9 @@ pub fn validate(p: &ProjectInput, known: impl Fn(&TerritoryRef) -> bool) -> Vec<
     {
         fault(f, "end_date", F::EndsBeforeStart);
     }
+    if p.phase.is_none() && p.phase_status.is_some() {
+        fault(f, "phase_status", F::StatusWithoutPhase);
+    }
     if p.transitions.iter().collect::<HashSet<_>>().len() != p.transitions.len() {
         fault(f, "transitions", F::TransitionTwice);
     }
@@ -184,14 +187,21 @@ pub fn unknown_indicators(p: &ProjectInput) -> Vec<FieldFault> {
 }
 
 /// Checks a change of an existing project: the phase moves forward only (Idée →
-/// Étude → Opération), and an abandoned or finished project keeps its phase.
+/// Étude → Opération; a project without a phase may get any), a known phase is not
+/// removed, and an abandoned or finished project keeps its phase.
 pub fn validate_change(old: &ProjectInput, new: &ProjectInput) -> Vec<FieldFault> {
     let mut out = Vec::new();
-    if new.phase < old.phase {
-        fault(&mut out, "phase", F::PhaseBack { from: old.phase.label(), to: new.phase.label() });
+    match (old.phase, new.phase) {
+        (Some(from), Some(to)) if to < from => {
+            fault(&mut out, "phase", F::PhaseBack { from: from.label(), to: to.label() });
+        }
+        (Some(from), None) => fault(&mut out, "phase", F::PhaseRemoved { from: from.label() }),
+        _ => {}
     }
-    if old.phase_status.is_final() && new.phase != old.phase {
-        fault(&mut out, "phase", F::PhaseFrozen { status: old.phase_status.label() });
+    if let Some(status) = old.phase_status.filter(|s| s.is_final())
+        && new.phase != old.phase
+    {
+        fault(&mut out, "phase", F::PhaseFrozen { status: status.label() });
     }
     out
 }

@@ -40,8 +40,8 @@ pub(crate) fn sample() -> ProjectInput {
         description: "Isolation et chauffage".into(),
         lead: Some(Lead { name: "Saint-Étienne".into(), siret: Some("21420218600011".into()) }),
         territories: vec![r("commune:42218")],
-        phase: Phase::Study,
-        phase_status: PhaseStatus::InProgress,
+        phase: Some(Phase::Study),
+        phase_status: Some(PhaseStatus::InProgress),
         transitions: vec![Transition::Ecological],
         domain: Some("Éducation".into()),
         levers: vec!["Vélo".into(), "Réseaux de chaleur décarbonés".into()],
@@ -139,16 +139,32 @@ fn the_plan_may_equal_the_cost_not_exceed_it() {
 fn phases_move_forward_and_closed_projects_stay() {
     let old = sample();
     let mut back = old.clone();
-    back.phase = Phase::Idea;
+    back.phase = Some(Phase::Idea);
     assert_eq!(validate_change(&old, &back)[0].field, "phase");
     let mut fwd = old.clone();
-    fwd.phase = Phase::Operation;
+    fwd.phase = Some(Phase::Operation);
     assert!(validate_change(&old, &fwd).is_empty());
     let mut done = old.clone();
-    done.phase_status = PhaseStatus::Abandoned;
+    done.phase_status = Some(PhaseStatus::Abandoned);
     assert_eq!(validate_change(&done, &fwd).len(), 1);
     assert_eq!(Phase::parse("Étude"), Some(Phase::Study));
     assert_eq!(PhaseStatus::parse("late"), Some(PhaseStatus::Late));
+}
+
+#[test]
+fn a_phase_may_be_unknown_but_once_known_is_not_removed() {
+    let mut none = sample();
+    none.phase = None;
+    none.phase_status = None;
+    assert!(validate(&none, |_| true).is_empty(), "no phase, no status: held as such");
+    let mut status_only = none.clone();
+    status_only.phase_status = Some(PhaseStatus::Late);
+    assert_eq!(validate(&status_only, |_| true)[0].fault, ProjectFault::StatusWithoutPhase);
+    let mut phase_only = none.clone();
+    phase_only.phase = Some(Phase::Idea);
+    assert!(validate(&phase_only, |_| true).is_empty(), "a phase without status is not given one");
+    assert!(validate_change(&none, &phase_only).is_empty(), "a phase may be learnt");
+    assert_eq!(validate_change(&phase_only, &none)[0].fault, ProjectFault::PhaseRemoved { from: "Idée" });
 }
 
 #[test]

@@ -12,8 +12,8 @@ fn input(name: &str, ext: &str) -> ProjectInput {
         description: "Isolation des murs".into(),
         lead: None,
         territories: vec!["commune:42218".parse().expect("ref")],
-        phase: Phase::Study,
-        phase_status: PhaseStatus::InProgress,
+        phase: Some(Phase::Study),
+        phase_status: Some(PhaseStatus::InProgress),
         transitions: vec![],
         domain: Some("Éducation".into()),
         levers: vec![],
@@ -42,7 +42,7 @@ async fn project_story(store: &Store) {
 
     // Two people read version 1; the first write wins, the second is refused with the current project.
     let mut first = a.input.clone();
-    first.phase = Phase::Operation;
+    first.phase = Some(Phase::Operation);
     let b = store.update_project(&a.id, 1, &first, "alice").await.expect("first write");
     assert_eq!(b.version, 2);
     let mut second = a.input.clone();
@@ -126,3 +126,20 @@ storage_test!(project, |db: TestDb| async move { project_story(&db.store).await 
 storage_test!(project_import, |db: TestDb| async move { import_story(&db.store).await });
 
 storage_test!(project_concurrent, threads = 2, |db: TestDb| async move { concurrent_story(&db.store).await });
+
+/// A project whose phase, or its status, is unknown is held so (migration 17) and
+/// read back the same; its row's columns are empty, not a made-up value.
+async fn unknown_phase_story(store: &Store) {
+    let mut none = input("Friche", "no-phase");
+    none.phase = None;
+    none.phase_status = None;
+    let a = store.create_project(&none, "alice").await.expect("without a phase");
+    assert_eq!(store.project(&a.id).await.expect("get").as_ref(), Some(&a));
+    let mut study = a.input.clone();
+    study.phase = Some(Phase::Study);
+    let b = store.update_project(&a.id, 1, &study, "alice").await.expect("a phase learnt, no status");
+    assert_eq!((b.input.phase, b.input.phase_status), (Some(Phase::Study), None));
+    assert_eq!(store.project(&a.id).await.expect("get").as_ref(), Some(&b));
+}
+
+storage_test!(project_unknown_phase, |db: TestDb| async move { unknown_phase_story(&db.store).await });

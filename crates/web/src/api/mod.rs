@@ -137,6 +137,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(project::read::detail, project::write::update))
         .routes(routes!(project::read::by_external_id, project::write::upsert))
         .routes(routes!(project::write::from_communs))
+        .routes(routes!(project::write::from_communs_batch))
         .routes(routes!(project::read::search))
         .routes(routes!(project::read::levers))
         .routes(routes!(project::read::competences))

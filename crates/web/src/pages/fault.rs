@@ -128,15 +128,13 @@ pub fn project(f: &ProjectFault) -> String {
         F::ToolName => "Le nom de l’outil s’écrit en 1 à 40 minuscules, chiffres, tirets ou soulignés.".into(),
         F::ExternalIdRequired => "Donnez l’identifiant du projet dans cet outil.".into(),
         F::ToolTwice => "Un seul identifiant par outil.".into(),
-        F::NoPhase => {
-            "Le projet n’a pas de phase : Cohésion en demande une (Idée, Étude ou Opération) et ne l’invente pas."
-                .into()
-        }
+        F::StatusWithoutPhase => "L’état d’avancement se rapporte à une phase : indiquez la phase.".into(),
         F::NotInList(v) => format!("« {v} » n’est pas une valeur admise ici par le format des communs."),
         F::NotTheKey { key } => {
             format!("L’adresse désigne le projet {key} : son identifiant dans cet outil ne peut pas différer.")
         }
         F::PhaseBack { from, to } => format!("Un projet ne revient pas de la phase « {from} » à « {to} »."),
+        F::PhaseRemoved { from } => format!("La phase « {from} » du projet ne peut pas être retirée."),
         F::PhaseFrozen { status } => format!("Le projet est « {status} » : sa phase ne change plus."),
     }
 }

@@ -249,7 +249,7 @@ async fn the_hubs_projects_come_in_and_go_back_the_same() {
     assert_eq!(p["total_cost_cents"], 15_000_000);
     assert_eq!(p["territories"], json!([{"kind": "commune", "code": "42218"}, {"kind": "epci", "code": "244200770"}]));
     let (_, p) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0197-c", "", None).await;
-    assert_eq!(p["phase_status"], "in_progress", "the hub's own rule for a phase without status");
+    assert_eq!(p["phase_status"], Value::Null, "no status invented: the running hub holds a phase without one");
     let (_, p) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0197-d", "", None).await;
     assert_eq!((p["total_cost_cents"].as_i64(), p["start_date"].as_str()), (Some(123_456), Some("2026-03-01")));
 
@@ -275,8 +275,7 @@ async fn the_hubs_projects_come_in_and_go_back_the_same() {
         for field in ["nom", "description", "leviers", "competences"] {
             assert_eq!(sent[field], h[field], "{field} of {}", h["nom"]);
         }
-        let phase_status = if h["phaseStatut"].is_null() { json!("En cours") } else { h["phaseStatut"].clone() };
-        assert_eq!((&sent["phase"], &sent["phaseStatut"]), (&h["phase"], &phase_status));
+        assert_eq!((&sent["phase"], &sent["phaseStatut"]), (&h["phase"], &h["phaseStatut"]));
         let budget = h["budgetPrevisionnel"].as_f64().map(|b| b.round() as i64);
         assert_eq!(sent["budgetPrevisionnel"].as_i64(), budget, "to the euro");
         assert_eq!(
@@ -308,12 +307,24 @@ async fn the_hubs_projects_come_in_and_go_back_the_same() {
         assert_eq!(sent["porteur"]["codeSiret"], h["porteur"]["codeSiret"]);
     }
 
-    // What Cohésion would have to invent is refused, at its field.
+    // A project without a phase is held without one, and goes back so; a status
+    // without a phase, which the hub refuses too, is refused at its field.
     let mut no_phase = hub_project("0197-f", "Sans phase");
     no_phase["phase"] = Value::Null;
     no_phase["phaseStatut"] = Value::Null;
-    let (status, problem) = put("0197-f", no_phase).await;
-    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("phase")), "{problem}");
+    let (status, answer) = put("0197-f", no_phase).await;
+    assert_eq!(
+        (status, &answer["project"]["phase"], &answer["project"]["phase_status"]),
+        (201, &Value::Null, &Value::Null)
+    );
+    let (_, export) = call(&app, "GET", "/api/v1/exports/projects.communs.json", "", None).await;
+    let sent = export["projets"].as_array().expect("projets").iter().find(|p| p["nom"] == "Sans phase").expect("sent");
+    assert!(hub_faults(sent).is_empty(), "{sent}");
+    assert_eq!((&sent["phase"], &sent["phaseStatut"]), (&Value::Null, &Value::Null));
+    let mut status_only = hub_project("0197-j", "Statut seul");
+    status_only["phase"] = Value::Null;
+    let (status, problem) = put("0197-j", status_only).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("phaseStatut")), "{problem}");
     let mut wrong = hub_project("0197-g", "Autre");
     wrong["collectivites"] = json!([{"type": "Département", "code": "42"}]);
     wrong["leviers"] = json!(["Pistes cyclables"]);
@@ -331,4 +342,44 @@ async fn the_hubs_projects_come_in_and_go_back_the_same() {
     assert_eq!((status, fields), (400, vec!["collectivites[0]", "leviers[1]"]), "{problem}");
     let (status, problem) = put("0197-h", hub_project("0197-other", "Mauvais id")).await;
     assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("id")), "{problem}");
+}
+
+/// The hub's list in one call: checked whole before anything is written, every fault at
+/// its index; `partial=true` writes the valid ones; the same list twice writes nothing.
+#[tokio::test]
+async fn the_hubs_list_comes_in_in_one_call() {
+    let app = TestApp::sqlite().await.start().await;
+    let admin = app.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let path = "/api/v1/projects/from-communs";
+    let mut no_phase = hub_project("0198-b", "Sans phase");
+    no_phase["phase"] = Value::Null;
+    no_phase["phaseStatut"] = Value::Null;
+    let mut status_only = hub_project("0198-c", "Statut seul");
+    status_only["phase"] = Value::Null;
+    let list = json!([hub_project("0198-a", "Voie verte"), no_phase, status_only]);
+    let count = || async { call(&app, "GET", "/api/v1/projects?limit=1", "", None).await.1["total"].as_u64() };
+
+    let (status, problem) = call(&app, "PUT", path, &admin, Some(list.clone())).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("[2].phaseStatut")), "{problem}");
+    assert_eq!(count().await, Some(0), "a fault anywhere: nothing written");
+
+    let (status, done) = call(&app, "PUT", &format!("{path}?partial=true"), &admin, Some(list.clone())).await;
+    assert_eq!(status, 200, "{done}");
+    let counts = |d: &Value| [&d["created"], &d["updated"], &d["unchanged"], &d["refused"]].map(|x| x.as_u64());
+    assert_eq!(counts(&done), [Some(2), Some(0), Some(0), Some(1)], "{done}");
+    assert_eq!(done["items"][1]["outcome"], "created");
+    assert_eq!(done["items"][2]["errors"][0]["field"], "phaseStatut", "{done}");
+    assert_eq!(count().await, Some(2));
+
+    let valid = json!([list[0].clone(), list[1].clone()]);
+    let (status, again) = call(&app, "PUT", path, &admin, Some(valid.clone())).await;
+    assert_eq!((status, counts(&again)), (200, [Some(0), Some(0), Some(2), Some(0)]), "{again}");
+    let (_, p) = call(&app, "GET", "/api/v1/projects/by-external-id/les-communs/0198-b", "", None).await;
+    assert_eq!((&p["phase"], &p["phase_status"], p["version"].as_i64()), (&Value::Null, &Value::Null, Some(1)));
+
+    let twice = json!([list[0].clone(), list[0].clone()]);
+    let (status, problem) = call(&app, "PUT", path, &admin, Some(twice)).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("[1].id")), "{problem}");
+    let (status, _) = call(&app, "PUT", path, "", Some(valid)).await;
+    assert_eq!(status, 401);
 }

@@ -195,7 +195,7 @@ async fn the_forms_the_platform_writes_are_read() {
         ("territories", json!(["commune-42218"])),
         ("territories", json!(["commune:4"])),
         ("phase", json!("Etude")),
-        ("phase_status", json!(null)),
+        ("phase_status", json!("En-cours")),
     ] {
         let mut body =
             json!({"name": "Halle", "territories": ["commune:42218"], "phase": "study", "phase_status": "done"});
@@ -208,4 +208,53 @@ async fn the_forms_the_platform_writes_are_read() {
         assert_eq!((status, ct.as_str()), (400, "application/problem+json"), "{field} = {value}: {problem}");
         assert!(problem["detail"].as_str().is_some_and(|d| d.contains(field)), "{field} = {value}: {problem}");
     }
+
+    // A phase is not invented: without one the project has none, nor a status; a
+    // status alone says nothing and is refused; the list finds the phaseless ones.
+    let (status, p) = call(
+        &app,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        Some(json!({"name": "Friche", "territories": ["commune:42218"]})),
+    )
+    .await;
+    assert_eq!((status, &p["phase"], &p["phase_status"]), (201, &Value::Null, &Value::Null), "{p}");
+    let (status, p2) = call(
+        &app,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        Some(json!({"name": "Étude seule", "territories": ["commune:42218"], "phase": "study"})),
+    )
+    .await;
+    assert_eq!((status, p2["phase"].as_str(), &p2["phase_status"]), (201, Some("study"), &Value::Null), "{p2}");
+    let (status, problem) = call(
+        &app,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        Some(json!({"name": "Statut seul", "territories": ["commune:42218"], "phase_status": "late"})),
+    )
+    .await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("phase_status")), "{problem}");
+    let (status, list) = call(&app, "GET", "/api/v1/projects?phase=none", &admin, None).await;
+    assert_eq!((status, list["total"].as_u64()), (200, Some(1)), "{list}");
+    assert_eq!(list["items"][0]["id"], p["id"]);
+    let page = app.client.get(app.url(&format!("/projets/{}", p["id"].as_str().unwrap_or_default()))).send().await;
+    let page = page.expect("page").text().await.expect("html");
+    assert!(page.contains("Phase non renseignée"), "the page says the phase is unknown");
+    // A known phase is not removed.
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/projects/{}", p2["id"].as_str().unwrap_or_default())))
+        .bearer_auth(&admin)
+        .header("if-match", "\"1\"")
+        .json(&json!({"phase": null}))
+        .send()
+        .await
+        .expect("patch");
+    let status = res.status().as_u16();
+    let problem: Value = res.json().await.expect("json");
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("phase")), "{problem}");
 }

@@ -32,8 +32,10 @@ pub struct ActionView {
     pub name: String,
     /// The project's own version (frozen once the pact version is put to signature).
     pub version: i64,
-    pub phase: String,
-    pub phase_status: String,
+    /// `null` when unknown.
+    pub phase: Option<String>,
+    /// `null` when unknown.
+    pub phase_status: Option<String>,
     pub total_cost_cents: Option<i64>,
     pub financed_cents: i64,
 }
@@ -44,8 +46,8 @@ impl From<&ProjectSnapshot> for ActionView {
             id: p.id.clone(),
             name: p.name.clone(),
             version: p.version,
-            phase: p.phase.as_str().into(),
-            phase_status: p.phase_status.as_str().into(),
+            phase: p.phase.map(|x| x.as_str().into()),
+            phase_status: p.phase_status.map(|x| x.as_str().into()),
             total_cost_cents: p.total_cost_cents,
             financed_cents: p.financed_cents(),
         }

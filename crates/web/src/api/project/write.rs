@@ -140,3 +140,85 @@ pub async fn from_communs(
     let body = FromHub { project: p, notes: notes.iter().map(ToString::to_string).collect() };
     Ok(etag::with(version, (status, axum::Json(body)).into_response()))
 }
+
+/// The query of the batch from the hub.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FromCommunsParams {
+    /// `true`: write the valid projects and say why the others are not; by default a
+    /// fault in any project writes nothing.
+    partial: Option<bool>,
+}
+
+/// One project of the batch.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FromHubItemView {
+    /// The project's id in the hub.
+    pub id: String,
+    /// `created`, `updated`, `unchanged` or `refused`.
+    pub outcome: &'static str,
+    /// Its id in Cohésion, when written or unchanged.
+    pub project_id: Option<String>,
+    pub version: Option<i64>,
+    /// What was converted or not kept (`docs/interop.md`).
+    pub notes: Vec<String>,
+    /// Why it was refused (only with `partial=true`: otherwise nothing is written).
+    pub errors: Vec<crate::error::FieldError>,
+}
+
+/// What the batch did.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FromHubBatch {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub refused: usize,
+    /// In the order of the list.
+    pub items: Vec<FromHubItemView>,
+}
+
+/// Create or update from the hub Les communs the projects of its list, in one call:
+/// the body is the array `GET /projets` answers (each project with its hub `id`).
+/// Each project is read and checked as `PUT /api/v1/projects/from-communs/{id}` does
+/// before anything is written; a fault in any of them writes nothing and answers 400
+/// with every fault at `[i].field`, unless `partial=true`, which writes the valid ones
+/// and says, per project, why the others were refused. Each project is its own upsert:
+/// the same list twice writes nothing (`unchanged`).
+#[utoipa::path(put, path = "/api/v1/projects/from-communs", tag = "projects", request_body = Object,
+    params(FromCommunsParams),
+    responses((status = 200, body = FromHubBatch),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn from_communs_batch(
+    State(state): State<AppState>,
+    Actor(who): Actor,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<FromCommunsParams>,
+    ApiJson(hubs): ApiJson<Vec<cohesion_core::project::communs::HubProjet>>,
+) -> Result<Response, ApiError> {
+    let items = project::upsert_many_from_hub(&state, &who, &hubs, q.partial.unwrap_or(false)).await?;
+    let mut out = FromHubBatch { created: 0, updated: 0, unchanged: 0, refused: 0, items: Vec::new() };
+    for i in items {
+        let (outcome, count) = match i.done {
+            Some(Upserted::Created) => ("created", &mut out.created),
+            Some(Upserted::Changed) => ("updated", &mut out.updated),
+            Some(Upserted::Unchanged) => ("unchanged", &mut out.unchanged),
+            None => ("refused", &mut out.refused),
+        };
+        *count += 1;
+        let errors = match i.refused.map(ApiError::from) {
+            Some(ApiError::BadRequest { errors, .. }) => errors,
+            Some(other) => vec![crate::error::FieldError { field: String::new(), message: other.to_string() }],
+            None => Vec::new(),
+        };
+        out.items.push(FromHubItemView {
+            id: i.hub_id,
+            outcome,
+            project_id: i.project.as_ref().map(|p| p.id.clone()),
+            version: i.project.as_ref().map(|p| p.version),
+            notes: i.notes.iter().map(ToString::to_string).collect(),
+            errors,
+        });
+    }
+    Ok(axum::Json(out).into_response())
+}

@@ -115,7 +115,11 @@ pub fn version_part(state: &AppState, v: &PactVersion) -> VersionPart {
             .map(|p| ActionRow {
                 name: p.name.clone(),
                 href: format!("/projets/{}", p.id),
-                phase: format!("{} ({})", p.phase.label(), p.phase_status.label().to_lowercase()),
+                phase: match (p.phase, p.phase_status) {
+                    (Some(ph), Some(st)) => format!("{} ({})", ph.label(), st.label().to_lowercase()),
+                    (Some(ph), None) => ph.label().to_owned(),
+                    (None, _) => "Phase non renseignée".to_owned(),
+                },
                 cost: p.total_cost_cents.map_or_else(|| "non renseigné".into(), format_euros),
                 financed: format_euros(p.financed_cents()),
                 share: p.total_cost_cents.map_or_else(|| "–".into(), |c| pct(p.financed_cents(), c)),

@@ -36,8 +36,10 @@ struct Detail {
     layout: Layout,
     p: Project,
     places: Vec<Link>,
+    /// « Phase non renseignée » when unknown.
     phase: &'static str,
-    status: &'static str,
+    /// `None` when unknown.
+    status: Option<&'static str>,
     transitions: String,
     /// Levers of the ecological planning, as the national list writes them.
     levers: Vec<String>,
@@ -174,8 +176,8 @@ pub async fn detail(
                 (None, None) => "non renseigné".to_owned(),
             }
         },
-        phase: i.phase.label(),
-        status: i.phase_status.label(),
+        phase: i.phase.map_or("Phase non renseignée", |x| x.label()),
+        status: i.phase_status.map(|x| x.label()),
         transitions: i.transitions.iter().map(|t| t.label()).collect::<Vec<_>>().join(", "),
         levers: i.levers.clone(),
         competences: i

@@ -11,7 +11,7 @@ use axum::response::Html;
 use cohesion_app::project::catalog::{Filter, Totals};
 use cohesion_core::project::money::format_euros;
 use cohesion_core::project::nomenclature::{self, Competence};
-use cohesion_core::project::{Phase, Project, Transition};
+use cohesion_core::project::{Phase, Project, ProjectInput, Transition};
 use cohesion_core::territory::{Referential, TerritoryRef};
 use serde::Deserialize;
 
@@ -55,8 +55,8 @@ pub struct Row {
     pub name: String,
     pub href: String,
     pub places: String,
-    pub phase: &'static str,
-    pub status: &'static str,
+    /// « Étude (En retard) », « Étude », or « Phase non renseignée ».
+    pub stage: String,
     pub cost: String,
     pub grant: String,
 }
@@ -75,13 +75,21 @@ fn place_names(r: &Referential, territories: &[TerritoryRef]) -> String {
         .join(", ")
 }
 
+/// The phase and how it goes, as a list says them.
+pub fn stage(p: &ProjectInput) -> String {
+    match (p.phase, p.phase_status) {
+        (Some(ph), Some(st)) => format!("{} ({})", ph.label(), st.label()),
+        (Some(ph), None) => ph.label().to_owned(),
+        (None, _) => "Phase non renseignée".to_owned(),
+    }
+}
+
 pub fn row(r: &Referential, p: &Project) -> Row {
     Row {
         name: p.input.name.clone(),
         href: format!("/projets/{}", p.id),
         places: place_names(r, &p.input.territories),
-        phase: p.input.phase.label(),
-        status: p.input.phase_status.label(),
+        stage: stage(&p.input),
         cost: p.input.total_cost_cents.map(format_euros).unwrap_or_else(|| "non renseigné".into()),
         grant: format_euros(p.input.state_grant_cents()),
     }
@@ -125,7 +133,11 @@ pub async fn list(
     let p = params.ok().map(|Query(p)| p).unwrap_or_default();
     let q = p.q.unwrap_or_default().trim().to_owned();
     let territory: Option<TerritoryRef> = p.territoire.as_deref().and_then(|t| t.parse().ok());
-    let phase = p.phase.as_deref().and_then(Phase::parse);
+    // `none`: the projects whose phase is unknown.
+    let phase = match p.phase.as_deref() {
+        Some("none") => Some(None),
+        other => other.and_then(Phase::parse).map(Some),
+    };
     let transition = p.transition.as_deref().and_then(Transition::parse);
     let mut notices = Vec::new();
     let lever_text = p.levier.unwrap_or_default().trim().to_owned();
@@ -181,7 +193,11 @@ pub async fn list(
         "/projets?q={}&territoire={}&phase={}&transition={}&levier={}&competence={}&programme={}&pacte={}",
         encode(&q),
         encode(&territory_code),
-        phase.map(|x| x.as_str()).unwrap_or_default(),
+        match phase {
+            Some(Some(x)) => x.as_str(),
+            Some(None) => "none",
+            None => "",
+        },
         transition.map(|x| x.as_str()).unwrap_or_default(),
         encode(lever.as_deref().unwrap_or_default()),
         competence.map(|c| c.code).unwrap_or_default(),
@@ -194,8 +210,9 @@ pub async fn list(
     phases.extend(Phase::ALL.iter().map(|&x| Choice {
         value: x.as_str(),
         label: x.label(),
-        selected: phase == Some(x),
+        selected: phase == Some(Some(x)),
     }));
+    phases.push(Choice { value: "none", label: "Phase non renseignée", selected: phase == Some(None) });
     let mut transitions = vec![Choice { value: "", label: "Toutes les transitions", selected: transition.is_none() }];
     transitions.extend(Transition::ALL.iter().map(|&x| Choice {
         value: x.as_str(),

@@ -526,6 +526,16 @@ fn b_project_from_communs<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
     })
 }
 
+/// The hub's list in one call: one fresh project.
+fn b_project_from_communs_batch<'a>(w: &'a World, _: Who, scope: Scope) -> Fut<'a> {
+    Box::pin(async move {
+        let code = if scope == Scope::In { "42218" } else { "01001" };
+        let body = json!([{"id": format!("hub-{}", w.fresh()), "nom": format!("Projet {}", w.fresh()),
+                           "collectivites": [{"type": "Commune", "codeInsee": code}]}]);
+        api("/api/v1/projects/from-communs".to_owned(), Some(body))
+    })
+}
+
 /// Pacts: the State's party pilots them. In scope: a pact on Saint-Étienne (42) between
 /// the State and Saint-Étienne (SIREN 214202186); out of scope: a pact on
 /// L'Abergement-Clémenciat (01) between the State and that commune (210100012), where
@@ -1049,6 +1059,14 @@ pub fn ops() -> Vec<Op> {
             project_rule,
             b_project_from_communs,
             "as the upsert by external id (`project::can_create`, then `project::can_edit` before and after)",
+        ),
+        op(
+            "PUT",
+            "/api/v1/projects/from-communs",
+            true,
+            project_rule,
+            b_project_from_communs_batch,
+            "each project as `PUT …/from-communs/{id}`; one the caller may not write: none is written (403)",
         ),
         op(
             "POST",
