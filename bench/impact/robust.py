@@ -69,12 +69,13 @@ def band_reference(df):
     d["uid"] = d["unit"].str[1:].astype(int)
     t = time.perf_counter()
     att = ATTgt(yname="outcome", tname="year", idname="uid", gname="first_treated", data=d,
-                control_group=["nevertreated"]).fit(est_method="dr", base_period="varying", bstrap=True, biters=999)
+                control_group=["nevertreated"], biters=999, cband=True).fit(est_method="dr", base_period="varying",
+                                                                             bstrap=True)
     dyn = att.aggte(typec="dynamic", bstrap=True, biters=999, cband=True)
     secs = time.perf_counter() - t
     a = dyn.atte
     crit = float(np.ravel(a["crit_val_egt"])[0])
-    events = {int(e): float(s) for e, s in zip(a["egt"], a["se_egt"])}
+    events = {int(np.ravel(e)[0]): float(np.ravel(s)[0]) for e, s in zip(np.ravel(a["egt"]), np.ravel(a["se_egt"]))}
     return {"critical_value": crit, "bootstrap_se": events, "seconds": secs}
 
 
@@ -175,7 +176,9 @@ def main():
               "effect starts at adoption, so zero is expected.")
     for key, label in [("ri_twfe", "TWFE"), ("ri_cs", "CS (not yet treated)")]:
         r = ours[key]
-        md.append(f"- Placebo in space, {label}: {r['completed']} random assignments among the never treated in "
+        md.append(f"- Placebo in space, {label} (on {ours['ri_units']:,} units: the never treated and one treated unit "
+                  f"in four, so that the never treated can hold the placebo cohorts): {r['completed']} random "
+                  "assignments among the never treated in "
                   f"{out['ri_seconds'][key.split('_')[1]]:.1f} s; **share of placebo 95 % intervals excluding zero: "
                   f"{r['rejection_rate']:.3f}** (5 % expected when the standard errors are right; binomial 95 % band "
                   f"{max(0.0, 0.05 - 1.96 * (0.05 * 0.95 / r['completed']) ** 0.5):.3f}–"

@@ -76,12 +76,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|u| panel.adoption(*u).is_none() || u % 4 == 0)
         .map(|u| panel.unit_label(u).to_owned())
         .collect();
-    let panel = panel.restrict_units(|label| keep.contains(label))?;
+    let ri_panel = panel.restrict_units(|label| keep.contains(label))?;
     let t = Instant::now();
-    let ri_twfe = placebo_in_space(&panel, &twfe_spec, sa.estimate, draws, 11)?;
+    let ri_twfe = placebo_in_space(&ri_panel, &twfe_spec, sa.estimate, draws, 11)?;
     let ri_twfe_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let ri_cs = placebo_in_space(&panel, &cs_spec, cs.estimate, draws, 12)?;
+    let ri_cs = placebo_in_space(&ri_panel, &cs_spec, cs.estimate, draws, 12)?;
     let ri_cs_secs = t.elapsed().as_secs_f64();
     eprintln!(
         "placebo in space, {draws} draws: twfe {ri_twfe_secs:.1} s (rejection {:.3}), cs {ri_cs_secs:.1} s (rejection {:.3})",
@@ -89,6 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let out = serde_json::json!({
         "units": panel.n_units(),
+        "ri_units": ri_panel.n_units(),
         "years": panel.n_years(),
         "sun_abraham": sa,
         "sun_abraham_seconds": sa_secs,
