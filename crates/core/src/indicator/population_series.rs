@@ -238,13 +238,14 @@ mod tests {
 
     #[test]
     fn faults_name_their_line() {
-        let e = Series::read("t.tsv", &sample("commune\t01001\t767\t860\ncommune\t01002\tmany\t1\n")).unwrap_err();
+        let e =
+            Series::read("t.tsv", &sample("commune\t01001\t767\t860\ncommune\t01002\tmany\t1\n")).expect_err("faulty");
         assert_eq!((e.line, e.reason.as_str()), (7, "`many` is not a population"));
-        let e = Series::read("t.tsv", &sample("region\t84\t1\t2\n")).unwrap_err();
+        let e = Series::read("t.tsv", &sample("region\t84\t1\t2\n")).expect_err("faulty");
         assert_eq!(e.line, 6);
-        let e = Series::read("t.tsv", &sample("commune\t01001\t767\n")).unwrap_err();
+        let e = Series::read("t.tsv", &sample("commune\t01001\t767\n")).expect_err("faulty");
         assert!(e.reason.contains("3 cells"), "{e}");
-        let e = Series::read("t.tsv", "#cohesion-territories\tv1\tCOG 2026\n").unwrap_err();
+        let e = Series::read("t.tsv", "#cohesion-territories\tv1\tCOG 2026\n").expect_err("faulty");
         assert_eq!(e.line, 1);
         assert!(Series::read("t.tsv", "#cohesion-populations\tv1\tCOG 2026\n").is_err());
     }
