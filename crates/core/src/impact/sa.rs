@@ -21,7 +21,40 @@ use super::twfe::{GroupDesign, fe_ols};
 use super::{ImpactError, Panel};
 
 /// The interaction-weighted event study and its overall post-adoption average.
+///
+/// Treated units never observed before their adoption have no reference year: they are
+/// left out first (as CS leaves them out), and said in the notes.
 pub fn sun_abraham(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
+    let years = panel.years();
+    let unseen: Vec<bool> = (0..panel.n_units())
+        .map(|u| {
+            panel
+                .adoption(u)
+                .is_some_and(|g| !years.iter().enumerate().any(|(t, y)| *y < g && panel.outcome(u, t).is_some()))
+        })
+        .collect();
+    let dropped = unseen.iter().filter(|d| **d).count();
+    if dropped == 0 {
+        return fit(panel);
+    }
+    let plan: Vec<Option<Option<i32>>> =
+        (0..panel.n_units()).map(|u| (!unseen[u]).then(|| panel.first_treated_raw(u))).collect();
+    let mut out = fit(&panel.reassign(&plan, |_, _| true)?)?;
+    out.note(
+        format!("{dropped} treated units never observed before adoption left out (no reference year)"),
+        format!(
+            "{dropped} {} avant l’adoption, sans année de référence",
+            if dropped < 2 {
+                "unité traitée écartée : jamais observée"
+            } else {
+                "unités traitées écartées : jamais observées"
+            }
+        ),
+    );
+    Ok(out)
+}
+
+fn fit(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
     let (n_units, t_n) = (panel.n_units(), panel.n_years());
     let years = panel.years();
     let grid = panel.grid();
@@ -59,7 +92,22 @@ pub fn sun_abraham(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
                 .into(),
         ));
     }
-    cells.retain(|c| c.0.1 != -1);
+    // Each cohort's reference: e = −1, or when that year is not observed for the cohort,
+    // its latest observed year before adoption (R fixest drops the collinear cell the
+    // same way); a cohort never observed before adoption cannot be identified and is
+    // left out (said in the notes).
+    let mut cohorts: Vec<i32> = cells.iter().map(|c| c.0.0).collect();
+    cohorts.sort_unstable();
+    cohorts.dedup();
+    let mut references: Vec<(i32, i32)> = Vec::new();
+    let mut unidentified = Vec::new();
+    for g in &cohorts {
+        match cells.iter().filter(|c| c.0.0 == *g && c.0.1 < 0).map(|c| c.0.1).max() {
+            Some(e) => references.push((*g, e)),
+            None => unidentified.push(*g),
+        }
+    }
+    cells.retain(|c| !unidentified.contains(&c.0.0) && !references.contains(&c.0));
     cells.sort_unstable();
     let keys: Vec<(i32, i32)> = cells.iter().map(|c| c.0).collect();
     let k = keys.len();
@@ -86,6 +134,19 @@ pub fn sun_abraham(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
     let post_w: Vec<(usize, f64)> = post.iter().map(|(j, n)| (*j, n / total)).collect();
     let (att, se) = combine(&post_w);
     let mut out = ImpactEstimate::new(Method::SunAbraham, att, se);
+    for (g, e) in references.iter().filter(|(_, e)| *e != -1) {
+        out.note(
+            format!("cohort {g}: year {} not observed, reference event time {e}", g - 1),
+            format!("cohorte {g} : l’année {} n’est pas observée, l’année de référence est {}", g - 1, g + e),
+        );
+    }
+    if !unidentified.is_empty() {
+        let list = unidentified.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+        out.note(
+            format!("cohorts never observed before adoption left out: {list}"),
+            format!("cohortes jamais observées avant l’adoption, écartées : {list}"),
+        );
+    }
     out.control = Some(super::ControlGroup::Never);
     out.n_treated_units = treated_units;
     out.n_control_units = n_never;
@@ -167,6 +228,39 @@ mod tests {
             assert!(e.estimate.abs() < 4.0 * e.std_error.max(0.01), "lead {} = {}", e.event_time, e.estimate);
         }
         assert!(sa.pretrend.is_some());
+    }
+
+    #[test]
+    fn a_cohort_without_its_year_before_adoption_takes_its_last_observed_year() {
+        let sim =
+            simulate(&SimConfig { n_units: 2_000, noise_sd: 0.3, seed: 8, ..SimConfig::default() }).expect("simulated");
+        // Year 2012, the year before the 2013 cohort's adoption, is missing for everyone:
+        // that cohort's reference becomes 2011; the other cohorts keep e = −1.
+        let rows: Vec<_> = sim.observations.iter().filter(|o| o.year != 2012).cloned().collect();
+        let panel = Panel::from_observations(&rows).expect("panel");
+        let sa = sun_abraham(&panel).expect("identified with another reference");
+        assert!(
+            sa.notes_fr.iter().any(|n| n.contains("cohorte 2013 : l’année 2012 n’est pas observée")),
+            "{:?}",
+            sa.notes_fr
+        );
+        assert!((sa.estimate - 1.0).abs() < 0.1, "constant effect 1: {}", sa.estimate);
+        // A unit treated from the first year is left out, not a singular regression.
+        let mut early = rows.clone();
+        early.push(crate::impact::Observation {
+            unit: "zz".into(),
+            year: 2010,
+            outcome: 0.0,
+            first_treated: Some(2010),
+        });
+        early.push(crate::impact::Observation {
+            unit: "zz".into(),
+            year: 2011,
+            outcome: 1.0,
+            first_treated: Some(2010),
+        });
+        let sa = sun_abraham(&Panel::from_observations(&early).expect("panel")).expect("identified");
+        assert!(sa.notes_fr.iter().any(|n| n.contains("1 unité traitée écartée")), "{:?}", sa.notes_fr);
     }
 
     #[test]
