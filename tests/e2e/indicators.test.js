@@ -71,14 +71,14 @@ for (const viewport of ['desktop', 'mobile']) {
       const response = await page.goto(BASE_URL + '/evaluations/nouvelle?programme=pvd', { waitUntil: 'networkidle' });
       assert.equal(response.status(), 200);
       assert.match((await page.textContent('h1')).trim(), /Demander une évaluation d’impact/);
-      await page.check('#intervention-territoires');
+      await page.check('#intervention-territoires', { force: true });
       await page.fill('#ajout-recherche', 'Saint-Étienne');
       await Promise.all([page.waitForLoadState('networkidle'), page.click('button[name="chercher"][value="ajout"]')]);
-      await page.check('input[name="ajout"][value="commune:42218"]');
+      await page.check('input[name="ajout"][value="commune:42218"]', { force: true });
       await page.fill('#ajout-annee', '2019');
       await Promise.all([page.waitForLoadState('networkidle'), page.click('button[name="ajouter"]')]);
       assert.equal(await page.locator('input[name="traite"][value="commune:42218@2019"]').count(), 1, 'listed');
-      await page.check('#comparison-matched');
+      await page.check('#comparison-matched', { force: true });
       await screenshot(page, `${viewport}-evaluation-formulaire`);
       assert.deepEqual(await axe(page), [], 'axe-core on the form');
       assert.deepEqual(problems, [], 'problems on the form');

@@ -119,7 +119,7 @@ fn page(who: &Who, state: &AppState, f: &Fields) -> FormPage {
             })
             .collect(),
         transforms: choices(&TRANSFORMS, &get("transform", "level")),
-        from: get("from", "2013"),
+        from: get("from", "2016"),
         to: get("to", "2023"),
         methods: choices(&methods, &get("method", "cs")),
         comparisons: choices(&COMPARISONS, &get("comparison", "not_yet")),
