@@ -365,8 +365,20 @@ impl EvaluationRequest {
             }
         }
         let territories = self.treated.territories();
-        if territories.is_empty() {
-            faults.push(("treated.territories".into(), "au moins un territoire traité".into()));
+        match &self.treated {
+            TreatedSet::Programme { code, without_date, .. } if territories.is_empty() && *without_date > 0 => faults
+                .push((
+                    "treated.territories".into(),
+                    format!(
+                        "aucun des {without_date} membres du programme « {code} » n’a de date de signature ni de \
+                         labellisation : leur année d’adoption est inconnue, l’évaluation n’est pas possible sur \
+                         cette liste"
+                    ),
+                )),
+            _ if territories.is_empty() => {
+                faults.push(("treated.territories".into(), "au moins un territoire traité".into()))
+            }
+            _ => {}
         }
         let mut kind = None;
         let mut treated = BTreeMap::new();

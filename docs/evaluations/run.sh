@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Reproduces the committed evaluations of Action Cœur de ville and Petites villes de
+# demain on the shipped legal populations (issue 18, point 7): every estimator, the level
+# and the growth rate, not-yet-treated controls, through `cohesion evaluate` on a fresh
+# embedded database (the same job as the pages and the API). Writes one JSON result per
+# run beside this script and the summary docs/evaluations/README.md.
+#
+#   bash docs/evaluations/run.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+cargo build --release --quiet -p cohesion
+bin="$CARGO_TARGET_DIR/release/cohesion"
+data="$(mktemp -d)"
+trap 'rm -rf "$data"' EXIT
+out="$root/docs/evaluations"
+for programme in acv pvd; do
+  for transform in level growth; do
+    for method in cs imputation sun-abraham twfe; do
+      control=notyet
+      [ "$method" = cs ] || control=never
+      echo "== $programme $transform $method" >&2
+      "$bin" evaluate --data-dir "$data" --indicator population --programme "$programme" \
+        --from 2016 --to 2023 --method "$method" --control "$control" --transform "$transform" \
+        --placebo-draws 99 --json > "$out/$programme-$transform-$method.json" \
+        || rm -f "$out/$programme-$transform-$method.json"
+    done
+  done
+done
+python3 "$out/summary.py" "$out" > "$out/README.md"

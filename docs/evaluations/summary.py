@@ -1,0 +1,57 @@
+"""Summary of the committed evaluations (docs/evaluations/*.json), written by run.sh."""
+
+import json
+import sys
+from pathlib import Path
+
+PROGRAMMES = {"acv": "Action Cœur de ville", "pvd": "Petites villes de demain"}
+TRANSFORMS = {"level": "niveau (habitants)", "growth": "taux de croissance annuel moyen (%)"}
+METHODS = {"cs": "Callaway & Sant’Anna (pas encore traités)", "imputation": "imputation (BJS)",
+           "sun-abraham": "Sun & Abraham", "twfe": "TWFE (référence classique)"}
+
+
+def fr(v, d=2):
+    if v is None:
+        return "—"
+    return f"{v:,.{d}f}".replace(",", "\u202f").replace(".", ",").replace("-", "−")
+
+
+def main(folder):
+    rows = []
+    for programme in PROGRAMMES:
+        for transform in TRANSFORMS:
+            for method in METHODS:
+                path = Path(folder) / f"{programme}-{transform}-{method}.json"
+                r = json.loads(path.read_text()) if path.exists() else {"failed": True}
+                rows.append((programme, transform, method, r))
+    print("# Évaluations committées : Action Cœur de ville et Petites villes de demain sur la population")
+    print()
+    print("Produites par `bash docs/evaluations/run.sh` (binaire release, base embarquée neuve, populations légales "
+          "2016 et 2019–2023 harmonisées au COG 2026, `data/indicators/`), un fichier JSON par calcul à côté de "
+          "celui-ci. Période 2016–2023 ; adoption = année de signature (à défaut de labellisation) ; 99 tirages "
+          "de placebo dans l’espace.")
+    print()
+    print("| programme | indicateur | méthode | effet | IC 95 % | traités | comparaison | pré-tendance p | "
+          "placebo temps | placebo espace p | valeur de rupture M̄ |")
+    print("|---|---|---|---:|---|---:|---:|---:|---|---:|---:|")
+    for programme, transform, method, r in rows:
+        if r.get("failed") or "estimate" not in r:
+            print(f"| {PROGRAMMES[programme]} | {TRANSFORMS[transform]} | {METHODS[method]} | pas de résultat "
+                  "(refus ou échec : voir `lecture.md` et la sortie de `run.sh`) | | | | | | | |")
+            continue
+        pt = r.get("placebo_time")
+        ps = r.get("placebo_space")
+        s = r.get("sensitivity")
+        pre = r.get("pretrend")
+        print(f"| {PROGRAMMES[programme]} | {TRANSFORMS[transform]} | {METHODS[method]} | {fr(r['estimate'])} | "
+              f"[{fr(r['ci_low'])} ; {fr(r['ci_high'])}] | {r['n_treated_units']} | {r['n_control_units']} | "
+              f"{fr(pre['p_value'], 3) if pre else '—'} | "
+              f"{(fr(pt['estimate']) + ' [' + fr(pt['ci_low']) + ' ; ' + fr(pt['ci_high']) + ']') if pt else '—'} | "
+              f"{fr(ps['p_value'], 3) if ps else '—'} | "
+              f"{fr(s['breakdown']) if s and s.get('breakdown') is not None else ('aucune' if s else '—')} |")
+    print()
+    print("La lecture de ces chiffres est dans `lecture.md`, écrite à partir d’eux.")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
