@@ -22,7 +22,7 @@ use cohesion_core::impact::{ControlGroup, Method};
 use cohesion_core::indicator;
 
 use crate::AppState;
-use crate::pages::components::TerritoryPicker;
+use crate::pages::components::{TerritoryPicker, territory_label};
 use crate::pages::error::{PageError, render};
 use crate::pages::explain::method_label;
 use crate::pages::layout::{Layout, Nav};
@@ -128,10 +128,6 @@ fn page(who: &Who, state: &AppState, f: &Fields) -> FormPage {
         anticipation: get("anticipation", "0"),
         placebo_draws: get("placebo_draws", &DEFAULT_PLACEBO_DRAWS.to_string()),
     }
-}
-
-fn territory_label(state: &AppState, r: &cohesion_core::territory::TerritoryRef) -> String {
-    crate::pages::components::territory_label(state, r)
 }
 
 fn method_code(m: Method) -> &'static str {
