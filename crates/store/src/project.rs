@@ -60,8 +60,11 @@ impl TryFrom<ProjectRow> for Project {
     type Error = StoreError;
 
     fn try_from(r: ProjectRow) -> Result<Project> {
-        let input: ProjectInput =
+        let mut input: ProjectInput =
             serde_json::from_str(&r.document).map_err(|e| StoreError::Corrupt(format!("project.document: {e}")))?;
+        // Every project stays in memory (the index): no spare capacity in its lists
+        // (issue 16: the financing plans' alone held 16 MB at start).
+        input.shrink_to_fit();
         Ok(Project {
             id: r.id,
             input,

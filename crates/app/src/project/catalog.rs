@@ -162,6 +162,8 @@ pub fn places_of(referential: &Referential, territories: &[TerritoryRef]) -> Vec
     }
     out.sort();
     out.dedup();
+    // Kept for the life of the index, one per project: no spare capacity (issue 16).
+    out.shrink_to_fit();
     out
 }
 

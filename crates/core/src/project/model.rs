@@ -264,6 +264,19 @@ pub struct Project {
 }
 
 impl ProjectInput {
+    /// Drops the spare capacity of every list (read with growing buffers): what a
+    /// project kept in memory for the life of an index should cost (issue 16).
+    pub fn shrink_to_fit(&mut self) {
+        self.territories.shrink_to_fit();
+        self.transitions.shrink_to_fit();
+        self.levers.shrink_to_fit();
+        self.competences.shrink_to_fit();
+        self.financing.shrink_to_fit();
+        self.indicators.shrink_to_fit();
+        self.budget_lines.shrink_to_fit();
+        self.external_ids.shrink_to_fit();
+    }
+
     /// The sum of the financing plan, in cents.
     pub fn financed_cents(&self) -> i64 {
         self.financing.iter().map(|f| f.amount_cents).sum()
