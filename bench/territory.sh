@@ -10,14 +10,23 @@
 #   3. wrk -t2 -c32 for SECS seconds each: the bare endpoint, /livez, home, search,
 #      territory pages and overviews; throughput as a share of /livez and of the bare one;
 #   4. RSS after the load.
+#   5. PostgreSQL only: a second instance on the same database, its start and RSS, and
+#      both instances loaded at once.
 # Writes bench/results/territory-<backend>.md.
 #
-# Usage: [BACKEND=sqlite|postgres] bench/territory.sh [seconds per endpoint, default 8]
+# Usage: [BACKEND=both|sqlite|postgres] bench/territory.sh [seconds per endpoint, default 8]
+# (both, the default: SQLite then PostgreSQL, one after the other.)
 # Needs: wrk, curl, python3 (apt-get install -y wrk curl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-8}
-backend=${BACKEND:-sqlite}
+backend=${BACKEND:-both}
+if [ "$backend" = both ]; then
+  # Both backends, one after the other, each with its own /livez and bare peer.
+  BACKEND=sqlite "$0" "$@"
+  BACKEND=postgres "$0" "$@"
+  exit
+fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 cargo build --release -q -p cohesion
 cargo build --release -q -p cohesion-web --example bare_axum
@@ -34,7 +43,7 @@ if [ "$backend" = postgres ]; then
   args+=(--database-url postgres://postgres@127.0.0.1:5432/cohesion_bench)
 fi
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"; }
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"; if [ -n "${log:-}" ]; then rm -f "$log" "$log".?; fi; }
 trap cleanup EXIT
 log=$(mktemp)
 RUST_LOG=warn "$bin" "${args[@]}" >"$log" 2>&1 &
@@ -136,6 +145,47 @@ results=$(
   run "région overview 84 (API)" "$base/api/v1/territories/region/84/overview"
 )
 rss_load=$(rss)
+# PostgreSQL: a second instance on the same database, started now (restart time and
+# idle RSS of its own), then both loaded at once, half the connections each.
+two=""
+if [ "$backend" = postgres ]; then
+  port2=$((port + 2))
+  base2="http://127.0.0.1:$port2"
+  args2=("${args[@]}")
+  args2[2]="127.0.0.1:$port2"
+  data2=$(mktemp -d)
+  args2[4]="$data2"
+  start2=$(date +%s%N)
+  RUST_LOG=warn "$bin" "${args2[@]}" >"$log.2" 2>&1 &
+  second=$!
+  pids+=("$second")
+  until curl -sf "$base2/livez" >/dev/null; do sleep 0.01; done
+  start2_ms=$(( ($(date +%s%N) - start2) / 1000000 ))
+  sleep 2
+  rss2_idle=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$second/status")
+  both() { # name path
+    local a b w
+    wrk -t1 -c16 -d"${secs}s" --latency "$base$2" >"$log.a" &
+    w=$!
+    wrk -t1 -c16 -d"${secs}s" --latency "$base2$2" >"$log.b"
+    wait "$w"
+    a=$(awk '/Requests\/sec/ {print $2}' "$log.a")
+    b=$(awk '/Requests\/sec/ {print $2}' "$log.b")
+    p99a=$(awk '$1=="99%" {print $2}' "$log.a")
+    p99b=$(awk '$1=="99%" {print $2}' "$log.b")
+    e=$(cat "$log.a" "$log.b" | awk '/Non-2xx|Socket errors/ {e=1} END {print e ? "yes" : "no"}')
+    printf '| %s | %s | %s | %s | %s / %s | %s |\n' "$1" "$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.0f", a + b}')" "$a" "$b" "$p99a" "$p99b" "$e"
+  }
+  two=$(
+    both "/livez" /livez
+    both "territory search \"saint etienne\" (API)" "/api/v1/territories?q=saint%20etienne"
+    both "commune page 42218" /territoires/commune/42218
+    both "département page 42" /territoires/departement/42
+    both "région page 84" /territoires/region/84
+  )
+  rss2_load=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$second/status")
+  rm -rf "$data2"
+fi
 bare_rps=$(sed -n 1p <<<"$results" | cut -f2)
 livez_rps=$(sed -n 2p <<<"$results" | cut -f2)
 out=bench/results/territory-$backend.md
@@ -173,6 +223,19 @@ out=bench/results/territory-$backend.md
     echo "| $name | $rps | $a | $b | $p50 | $p99 | $errors |"
   done <<<"$results"
   echo
+  if [ -n "$two" ]; then
+    echo "## Two instances on the same PostgreSQL database"
+    echo
+    echo "A second instance started on the seeded database while the first ran: **${start2_ms} ms**"
+    echo "to \`/livez\`; its RSS idle **${rss2_idle} MB**, after the load **${rss2_load} MB**. Then"
+    echo "\`wrk -t1 -c16\` against each instance at the same time (the machine's two cores shared by"
+    echo "both instances and both load generators)."
+    echo
+    echo "| address | both, requests/s | first | second | p99 first / second | errors |"
+    echo "|---|---:|---:|---:|---|---|"
+    echo "$two"
+    echo
+  fi
   echo "Targets (issue 16): every territory page and overview ≤ 15 ms p99 single-request;"
   echo "commune page ≥ 10 % and département/région pages ≥ 5 % of /livez; /livez ≥ 80 % of the"
   echo "bare endpoint; territory search ≥ 40 % of it."
