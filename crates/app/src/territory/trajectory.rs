@@ -190,6 +190,7 @@ pub async fn of_territory(app: &App, s: &Snapshot, idx: u32) -> Result<Territory
     if own.is_empty() {
         return Ok(out);
     }
+    let started = std::time::Instant::now();
     let derived = app.derived(s);
     let store = &app.store;
     let panel = derived.outcome.get_or_try_init(|| async { load_panel(store, r).await.map(Arc::new) }).await?;
@@ -223,6 +224,8 @@ pub async fn of_territory(app: &App, s: &Snapshot, idx: u32) -> Result<Territory
         }
         out.items.push(item);
     }
+    // The page keeps its body, so this runs once per commune and data state.
+    tracing::debug!(commune = %t.code, programmes = out.items.len(), us = started.elapsed().as_micros() as u64, "trajectories computed");
     Ok(out)
 }
 
