@@ -268,7 +268,17 @@ fn cohort(app: &App, s: &Snapshot, panel: &OutcomePanel, code: &str, g: i32) -> 
 
 fn build_cohort(s: &Snapshot, panel: &OutcomePanel, code: &str, g: i32) -> Cohort {
     let r = &s.referential;
-    let pre: Vec<usize> = (0..panel.years.len()).filter(|&t| panel.years[t] < g).collect();
+    // Matching years: the last ones before adoption in which most communes are observed
+    // (the shipped series dates Mayotte's populations alone in 2017: a year every
+    // other commune lacks would leave nobody to match).
+    let communes: Vec<u32> = (0..r.all().len())
+        .filter(|&i| r.all()[i].kind == TerritoryKind::Commune)
+        .filter_map(|i| u32::try_from(i).ok())
+        .collect();
+    let coverage: Vec<usize> =
+        (0..panel.years.len()).map(|t| communes.iter().filter(|&&i| panel.value(i, t).is_some()).count()).collect();
+    let most = coverage.iter().copied().max().unwrap_or(0);
+    let pre: Vec<usize> = (0..panel.years.len()).filter(|&t| panel.years[t] < g && coverage[t] * 2 > most).collect();
     let pre = &pre[pre.len().saturating_sub(MATCH_YEARS)..];
     let pre_years: Vec<i32> = pre.iter().map(|&t| panel.years[t]).collect();
     // The cohort's members: the communes whose own membership starts in `g`.
@@ -298,7 +308,8 @@ fn build_cohort(s: &Snapshot, panel: &OutcomePanel, code: &str, g: i32) -> Cohor
         features.iter().map(|f| r.index_of(TerritoryKind::Commune, &f.id).unwrap_or(u32::MAX)).collect();
     let donor = index.iter().map(|&i| i != u32::MAX && !members.contains(&i)).collect();
     let space = if pre_years.is_empty() { None } else { FeatureSpace::new(&features, 1.0).ok() };
-    Cohort { space, donor, index, features: names }
+    let features = names.into_iter().map(|n| n.replace("indicateur en", "population légale en")).collect();
+    Cohort { space, donor, index, features }
 }
 
 /// The synthetic control of the commune at `idx`, adopting in `g`, or why none.

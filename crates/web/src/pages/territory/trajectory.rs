@@ -117,6 +117,8 @@ fn item(p: &ProgrammeTrajectory, commune: &str, features: &[String]) -> Item {
     out.rows = sc
         .points
         .iter()
+        // A year nobody compared here is observed in (Mayotte's 2017) is left out.
+        .filter(|x| x.treated.is_some() || x.synthetic.is_some())
         .map(|x| Row {
             year: x.year,
             post: x.post,
@@ -137,6 +139,13 @@ fn item(p: &ProgrammeTrajectory, commune: &str, features: &[String]) -> Item {
         })
         .collect();
     out
+}
+
+/// « habitant » or « habitants » after a number of them (singular below 2, rounded
+/// as shown), then `tail`.
+fn inhabitants(v: f64, tail: &str) -> String {
+    let word = if v.abs().round() < 2.0 { "habitant" } else { "habitants" };
+    if tail.is_empty() { word.to_owned() } else { format!("{word} {tail}") }
 }
 
 fn signed(v: f64) -> String {
@@ -194,10 +203,14 @@ fn reading(sc: &SyntheticControl, p: &ProgrammeTrajectory, commune: &str, featur
     let used = p.weights.len();
     let mut out = vec![format!(
         "La population de {commune} est comparée à celle d’une « commune synthétique » : une moyenne pondérée de {} \
-         parmi ses {} plus proches voisines restées hors du programme (rapprochées sur {}), les poids étant choisis \
+         parmi {} restées hors du programme (rapprochées sur {}), les poids étant choisis \
          pour reproduire au mieux sa population des {} années observées avant son adhésion en {g}.",
         plural(used, "commune", "communes"),
-        fr_number(sc.donors as u64),
+        if sc.donors < 2 {
+            "sa plus proche voisine".to_owned()
+        } else {
+            format!("ses {} plus proches voisines", fr_number(sc.donors as u64))
+        },
         features.join(", "),
         fr_number(sc.pre_years as u64),
     )];
@@ -221,22 +234,27 @@ fn reading(sc: &SyntheticControl, p: &ProgrammeTrajectory, commune: &str, featur
     if let Some(&(last_year, last_gap)) = post.last() {
         let mean = post.iter().map(|(_, g)| g).sum::<f64>() / post.len() as f64;
         out.push(format!(
-            "Depuis {g}, la commune compte en moyenne {} habitants de {} que sa commune synthétique ; en {last_year}, \
-             l’écart est de {} habitants.",
+            "Depuis {g}, la commune compte en moyenne {} {} que sa commune synthétique ; en {last_year}, \
+             l’écart est de {} {}.",
             fr_decimal(mean.abs(), 0),
-            if mean < 0.0 { "moins" } else { "plus" },
-            signed(last_gap)
+            if mean < 0.0 { inhabitants(mean, "de moins") } else { inhabitants(mean, "de plus") },
+            signed(last_gap),
+            inhabitants(last_gap, ""),
         ));
     }
     match &sc.placebo {
         Some(pl) => {
             let n = pl.placebos + 1;
             out.push(format!(
-                "Test placebo : la même méthode, appliquée à chacune des {} voisines comme si elle était entrée dans \
+                "Test placebo : la même méthode, appliquée à {} comme si elle était entrée dans \
                  le programme en {g}, donne pour chacune le rapport entre son écart après et son écart avant cette \
                  date. Celui de {commune} se classe au rang {} sur {n} (du plus grand au plus petit), soit une \
                  p-valeur de permutation de {} (la plus petite possible ici est 1/{n}, soit {}). {}",
-                fr_number(pl.placebos as u64),
+                if pl.placebos < 2 {
+                    "la voisine".to_owned()
+                } else {
+                    format!("chacune des {} voisines", fr_number(pl.placebos as u64))
+                },
                 pl.rank,
                 fr_decimal(pl.p_value, 2),
                 fr_decimal(1.0 / n as f64, 2),
@@ -341,7 +359,11 @@ fn chart(sc: &SyntheticControl, commune: &str) -> Option<Chart> {
         own: line(&|p: &TrajectoryPoint| p.treated),
         synthetic: line(&|p: &TrajectoryPoint| p.synthetic),
         own_points: pts.iter().filter_map(|p| Some((x(f64::from(p.year)), y(p.treated?)))).collect(),
-        x_ticks: pts.iter().map(|p| (x(f64::from(p.year)), p.year.to_string())).collect(),
+        x_ticks: pts
+            .iter()
+            .filter(|p| p.treated.is_some() || p.synthetic.is_some())
+            .map(|p| (x(f64::from(p.year)), p.year.to_string()))
+            .collect(),
         y_ticks,
         summary: format!(
             "Population de {commune} (trait plein) et de sa commune synthétique (tirets), de {first} à {last}, \
