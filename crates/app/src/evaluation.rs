@@ -38,6 +38,16 @@ pub const SENSITIVITY_GRID: [f64; 5] = [0.0, 0.5, 1.0, 1.5, 2.0];
 /// A running job whose heartbeat is older than this is taken over by another worker.
 pub const STALE_AFTER: Duration = Duration::from_secs(600);
 
+/// Evaluations this process finished (done) since it started: the territory pages show
+/// each programme's latest one, so the bodies they keep are stamped with it.
+static FINISHED_HERE: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// How many evaluations this process's worker has finished (an evaluation finished by
+/// another instance is seen here at the next change of the data the pages show).
+pub fn finished_here() -> i64 {
+    FINISHED_HERE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A name for this process's worker, unique across instances.
 pub fn worker_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
@@ -79,6 +89,7 @@ pub async fn run_job(
     match outcome {
         Ok((inputs, panel, result)) => {
             store.finish_evaluation(&job.id, worker, &inputs, &panel, &result).await?;
+            FINISHED_HERE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::info!(job = %job.id, ms = started.elapsed().as_millis() as u64, "evaluation done");
         }
         Err(reason) => {

@@ -264,6 +264,62 @@ async fn territory_indicators(
     })
 }
 
+/// One territory's measured values of one indicator, oldest first: what a project page
+/// shows beside its indicators' baselines and targets.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasuredSeries {
+    pub indicator: String,
+    /// `kind:code`.
+    pub territory: String,
+    pub name: String,
+    /// Open-data values in force, oldest first.
+    pub published: Vec<DatedValue>,
+    /// The authority's own values, oldest first.
+    pub local: Vec<DatedValue>,
+}
+
+/// Territories of a project whose measured values are shown (a project over a whole
+/// département lists its first ones).
+pub const MEASURED_TERRITORIES: usize = 10;
+
+/// The measured values of indicators `codes` in `territories` (the first
+/// [`MEASURED_TERRITORIES`] the referential knows), from each territory's indicator
+/// section (derived once per data revision): one series per territory and indicator
+/// with at least one value.
+pub async fn measured(
+    app: &App,
+    territories: &[TerritoryRef],
+    codes: &[String],
+) -> Result<Vec<MeasuredSeries>, AppError> {
+    let s = app.current();
+    let r = &s.referential;
+    let mut out = Vec::new();
+    if codes.is_empty() {
+        return Ok(out);
+    }
+    for idx in territories.iter().filter_map(|t| r.index_of(t.kind, &t.code)).take(MEASURED_TERRITORIES) {
+        let section = of_territory(app, &s, idx).await?;
+        for code in codes {
+            let Some(item) = section.items.iter().find(|i| &i.code == code) else { continue };
+            if item.history.is_empty() && item.local.is_empty() {
+                continue;
+            }
+            let mut published = item.history.clone();
+            published.sort_by(|a, b| a.date.cmp(&b.date));
+            let mut local = item.local.clone();
+            local.sort_by(|a, b| a.date.cmp(&b.date));
+            out.push(MeasuredSeries {
+                indicator: code.clone(),
+                territory: section.territory.clone(),
+                name: section.name.clone(),
+                published,
+                local,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The roll-up of `ind` for France at the latest date with commune values, or why
 /// none is computed.
 pub async fn france_rollup(

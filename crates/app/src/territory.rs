@@ -13,6 +13,8 @@ use utoipa::ToSchema;
 
 use crate::{App, AppError, Snapshot};
 
+pub mod trajectory;
+
 /// How many nearest places are listed when a territory has none.
 pub const NEAREST: usize = 3;
 
@@ -125,6 +127,9 @@ pub struct Overview {
     /// The accepted and closed engineering requests in the territory or inside it,
     /// public view only: the 10 newest, the total, days and cost.
     pub engineering: crate::engineering::read::TerritoryEngineering,
+    /// For a commune, each programme it is itself a member of: its population against
+    /// a synthetic control of matched communes, and the programme-wide estimate.
+    pub trajectories: trajectory::TerritoryTrajectories,
 }
 
 pub fn programmes_section(s: &Snapshot, idx: u32) -> Vec<ProgrammeInvolvement> {
@@ -255,6 +260,7 @@ pub async fn overview(app: &App, tr: &TerritoryRef) -> Result<Overview, AppError
         projects: crate::project::territory_projects(app, tr, Some(5), None)?,
         pacts: pacts_section(app, tr).await?,
         engineering: crate::engineering::read::territory_section(app, tr).await?,
+        trajectories: trajectory::of_territory(app, &s, idx).await?,
     })
 }
 

@@ -6,7 +6,8 @@
 use std::hint::black_box;
 
 use cohesion_core::impact::{
-    ControlGroup, EffectShape, FeatureSpace, Method, Panel, SimConfig, TerritoryFeatures, estimate, rng::Rng, simulate,
+    ControlGroup, EffectShape, FeatureSpace, Method, Panel, SimConfig, SyntheticOptions, TerritoryFeatures, UnitSeries,
+    estimate, rng::Rng, simulate, synthetic_control,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -65,5 +66,43 @@ fn similar(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, estimators, similar);
+/// What a commune page's trajectory costs once the cohort's space is built: the 20
+/// nearest never-treated units among 35,000 on 3 pre-years, then the synthetic control
+/// and its 20 placebo fits on 6 years (2016, 2019–2023, adoption 2021).
+fn trajectory(c: &mut Criterion) {
+    let years = [2016, 2019, 2020, 2021, 2022, 2023];
+    let mut rng = Rng::new(18);
+    let series: Vec<Vec<f64>> = (0..35_000)
+        .map(|_| {
+            let level = (6.0 + 3.0 * rng.uniform()).exp();
+            let trend = 0.02 * (rng.uniform() - 0.5);
+            years.iter().map(|y| (level * (1.0 + trend * f64::from(y - 2016)) + 5.0 * rng.normal()).round()).collect()
+        })
+        .collect();
+    let rows: Vec<TerritoryFeatures> = series
+        .iter()
+        .enumerate()
+        .map(|(i, v)| TerritoryFeatures { id: format!("{i:05}"), indicators: v[..3].to_vec(), typologies: vec![] })
+        .collect();
+    let space = FeatureSpace::new(&rows, 1.0).expect("space");
+    let unit = |i: usize| UnitSeries { id: format!("{i:05}"), values: series[i].iter().map(|v| Some(*v)).collect() };
+    let options = SyntheticOptions::default();
+    c.bench_function("trajectory_20_donors_of_35000_with_placebo", |b| {
+        b.iter(|| {
+            let q = black_box(12_345);
+            let donors: Vec<UnitSeries> =
+                space.nearest(q, 20, |c| c != q).iter().filter_map(|n| n.id.parse::<usize>().ok()).map(unit).collect();
+            synthetic_control(&years, &unit(q), 2021, &donors, &options)
+        })
+    });
+    c.bench_function("synthetic_control_20_donors_with_placebo", |b| {
+        let q = 12_345;
+        let donors: Vec<UnitSeries> =
+            space.nearest(q, 20, |c| c != q).iter().filter_map(|n| n.id.parse::<usize>().ok()).map(unit).collect();
+        let treated = unit(q);
+        b.iter(|| synthetic_control(&years, black_box(&treated), 2021, &donors, &options))
+    });
+}
+
+criterion_group!(benches, estimators, similar, trajectory);
 criterion_main!(benches);

@@ -222,6 +222,28 @@ impl Store {
         })
     }
 
+    /// The finished evaluations (status `done`) of programme `programme`'s members on
+    /// `indicator`, most recently finished first, at most `limit`. The request's JSON is
+    /// read with `->` / `->>`, which PostgreSQL (JSONB) and SQLite (3.38 and later, on
+    /// text) both accept.
+    pub async fn done_programme_evaluations(
+        &self,
+        programme: &str,
+        indicator: &str,
+        limit: i64,
+    ) -> Result<Vec<EvaluationJob>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM evaluation WHERE status = 'done' AND request->'treated'->>'type' = 'programme' \
+             AND request->'treated'->>'code' = $1 AND request->>'indicator' = $2 \
+             ORDER BY finished_at DESC, id DESC LIMIT $3"
+        );
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(SQL).bind(programme).bind(indicator).bind(limit).fetch_all(pool).await?)
+        })
+    }
+
     /// Newest first, with the total count.
     pub async fn evaluations(&self, limit: i64, offset: i64) -> Result<(Vec<EvaluationJob>, i64)> {
         const SQL: &str =

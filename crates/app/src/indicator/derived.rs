@@ -6,7 +6,9 @@
 //! - the similar-territory space of each kind (built at its first use from the
 //!   referential);
 //! - each territory's indicator section, kept in a bounded cache (least recently used
-//!   out first).
+//!   out first);
+//! - the communes' population series and, per programme cohort, the space its
+//!   comparison territories are matched in (`territory::trajectory`).
 //!
 //! A [`Derived`] belongs to one (referential revision, indicator revision): when either
 //! moves, [`crate::App`] swaps in an empty one, and everything is derived again on use.
@@ -107,6 +109,10 @@ pub struct Derived {
     rollups: HashMap<&'static str, OnceCell<Arc<Rollups>>>,
     spaces: HashMap<TerritoryKind, OnceLock<Option<FeatureSpace>>>,
     sections: Mutex<lru::LruCache<u32, Arc<TerritoryIndicators>>>,
+    /// The communes' outcome series of the trajectories (read once).
+    pub(crate) outcome: OnceCell<Arc<crate::territory::trajectory::OutcomePanel>>,
+    /// The matching space of each (programme revision, programme, adoption year).
+    pub(crate) cohorts: Mutex<HashMap<(i64, String, i32), Arc<crate::territory::trajectory::Cohort>>>,
 }
 
 impl Derived {
@@ -118,6 +124,8 @@ impl Derived {
             rollups: indicator::catalogue().iter().map(|i| (i.code, OnceCell::new())).collect(),
             spaces: TerritoryKind::ALL.into_iter().map(|k| (k, OnceLock::new())).collect(),
             sections: Mutex::new(lru::LruCache::new(NonZeroUsize::new(SECTIONS_KEPT).unwrap_or(NonZeroUsize::MIN))),
+            outcome: OnceCell::new(),
+            cohorts: Mutex::new(HashMap::new()),
         }
     }
 

@@ -12,7 +12,9 @@
 //! - [`placebo_in_time`], [`placebo_in_space`], [`relative_magnitudes`]: the checks
 //!   around an estimate (placebos, randomisation inference, sensitivity);
 //! - [`match_controls`]: comparison groups by nearest-neighbour matching;
-//! - [`FeatureSpace::most_similar`]: the k most similar territories.
+//! - [`FeatureSpace::most_similar`]: the k most similar territories;
+//! - [`synthetic_control`]: one treated unit against a weighted average of donors, with
+//!   its placebo distribution.
 //!
 //! [`simulate`] draws panels with known effects; the tests prove the estimators on
 //! them. Everything here is pure: no I/O, no threads, no global state. The method
@@ -32,6 +34,7 @@ mod robust;
 mod sa;
 mod similar;
 mod simulate;
+mod synthetic;
 mod twfe;
 
 pub use cs::{BootstrapOptions, CsOptions, callaway_santanna};
@@ -50,6 +53,10 @@ pub use robust::{
 pub use sa::sun_abraham;
 pub use similar::{FeatureSpace, Neighbour, TerritoryFeatures};
 pub use simulate::{EffectShape, SimConfig, SimPanel, simulate};
+pub use synthetic::{
+    DonorWeight, SyntheticControl, SyntheticFault, SyntheticOptions, SyntheticPlacebo, TrajectoryPoint, UnitSeries,
+    simplex_least_squares, synthetic_control,
+};
 pub use twfe::twfe;
 
 /// Runs one estimator by name, as the CLI and the web layer choose it.

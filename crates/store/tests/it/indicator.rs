@@ -155,6 +155,19 @@ async fn jobs_story(store: &Store) {
     assert_eq!(done.result, Some(result));
     assert_eq!(done.request, request);
     assert_eq!(store.evaluation_panel(&a.id).await.expect("panel").as_deref(), Some("unit,year\n"));
+    // Found by programme and indicator only once done (the request is not a programme's).
+    assert!(store.done_programme_evaluations("pvd", "population", 5).await.expect("none").is_empty());
+    let pvd = json!({ "indicator": "population", "method": "cs", "treated": { "type": "programme", "code": "pvd" } });
+    let p = store.create_evaluation(&pvd, "person:a").await.expect("create pvd");
+    assert!(store.done_programme_evaluations("pvd", "population", 5).await.expect("queued").is_empty());
+    let mine = store.claim_evaluation_id(&p.id, "w1").await.expect("claim pvd").expect("pvd job");
+    assert!(
+        store.finish_evaluation(&mine.id, "w1", &json!({}), "", &json!({ "estimate": 1.0 })).await.expect("finish pvd")
+    );
+    let found = store.done_programme_evaluations("pvd", "population", 5).await.expect("found");
+    assert_eq!(found.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), vec![p.id.as_str()]);
+    assert!(store.done_programme_evaluations("acv", "population", 5).await.expect("acv").is_empty());
+    assert!(store.done_programme_evaluations("pvd", "unemployment", 5).await.expect("other").is_empty());
 
     // w2 goes silent: its job is taken over once its heartbeat is older than the cut-off.
     let later = OffsetDateTime::now_utc() + Duration::seconds(5);
@@ -169,8 +182,8 @@ async fn jobs_story(store: &Store) {
     assert!(store.claim_evaluation_id(&c.id, "cli").await.expect("claim c").is_some());
     assert!(store.claim_evaluation_id(&c.id, "cli").await.expect("claim c twice").is_none());
     let (list, total) = store.evaluations(2, 0).await.expect("list");
-    assert_eq!(total, 3);
-    assert_eq!(list.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), vec![c.id.as_str(), b.id.as_str()]);
+    assert_eq!(total, 4);
+    assert_eq!(list.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), vec![c.id.as_str(), p.id.as_str()]);
     let events = store.audit_for("evaluation", &a.id).await.expect("audit");
     assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["create", "finish"]);
 

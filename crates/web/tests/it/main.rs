@@ -27,4 +27,5 @@ mod space;
 mod support;
 mod territory;
 mod territory_page;
+mod territory_trajectory;
 mod unknown_parameters;

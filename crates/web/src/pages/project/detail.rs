@@ -1,5 +1,6 @@
-//! `/projets/{id}`: every field, the financing plan with shares, the history from the
-//! audit trail.
+//! `/projets/{id}`: every field, the financing plan with shares, its indicators'
+//! baselines and targets with the values measured in its territories over time, the
+//! history from the audit trail.
 
 use std::sync::Arc;
 
@@ -14,7 +15,9 @@ use crate::AppState;
 use crate::pages::PagesConfig;
 use crate::pages::components::{Link, french_time};
 use crate::pages::error::{PageError, render};
+use crate::pages::explain::fr_value;
 use crate::pages::layout::{Layout, Nav, territory_href};
+use cohesion_core::indicator::Dating;
 
 pub struct FinancingRow {
     pub financer: String,
@@ -51,6 +54,8 @@ struct Detail {
     financed_share: String,
     remaining: String,
     indicators: Vec<(String, String, String, String)>,
+    /// Indicator, territory (link), values published, values of the authority.
+    measured: Vec<(String, Link, String, String)>,
     budget: Vec<(String, &'static str, String, String)>,
     external: Vec<String>,
     history: Vec<HistoryRow>,
@@ -157,6 +162,29 @@ pub async fn detail(
         })
         .collect();
     let financed = i.financed_cents();
+    let codes: Vec<String> = i.indicators.iter().map(|x| x.code.clone()).collect();
+    let measured = cohesion_app::indicator::measured(&state, &i.territories, &codes)
+        .await
+        .map_err(|e| PageError::internal(&config, e))?
+        .into_iter()
+        .map(|m| {
+            let dating = cohesion_core::indicator::find(&m.indicator).map_or(Dating::AtDate, |d| d.dating);
+            let list = |values: &[cohesion_app::indicator::DatedValue]| {
+                values
+                    .iter()
+                    .map(|v| format!("{} : {}", dated(dating, &v.date), fr_value(v.value)))
+                    .collect::<Vec<_>>()
+                    .join(" ; ")
+            };
+            let href = m.territory.parse::<cohesion_core::territory::TerritoryRef>().ok().and_then(|t| r.get_ref(&t));
+            (
+                cohesion_core::indicator::find(&m.indicator).map_or_else(|| m.indicator.clone(), |c| c.name.to_owned()),
+                Link { label: m.name.clone(), href: href.map(territory_href) },
+                if m.published.is_empty() { "–".to_owned() } else { list(&m.published) },
+                if m.local.is_empty() { "–".to_owned() } else { list(&m.local) },
+            )
+        })
+        .collect();
     let page = Detail {
         layout: Layout::new(&config, i.name.clone(), Nav::Projects).crumb("Projets", "/projets"),
         places: i
@@ -215,6 +243,7 @@ pub async fn detail(
                 )
             })
             .collect(),
+        measured,
         budget: i
             .budget_lines
             .iter()
@@ -233,6 +262,15 @@ pub async fn detail(
         p,
     };
     render(&config, &page)
+}
+
+/// A measured value's date: « en 2023 » for a count over the year, « au 1er janvier
+/// 2023 » for a stock (as the territory page says them).
+fn dated(dating: Dating, date: &str) -> String {
+    match (dating, date.get(..4)) {
+        (Dating::DuringYear, Some(year)) => format!("en {year}"),
+        _ => format!("au {}", crate::pages::explain::fr_date(date)),
+    }
 }
 
 fn tool_label(tool: &str) -> String {

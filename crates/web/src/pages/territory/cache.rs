@@ -5,7 +5,8 @@
 //! request renders only the layout around it.
 //!
 //! The state is a [`Stamp`] of the revisions held in memory — referential,
-//! programmes and memberships, measurements, projects, pacts, engineering — read
+//! programmes and memberships, measurements, projects, pacts, engineering, the
+//! evaluations this instance finished — read
 //! without any query; a body is served only under the stamp it was rendered at, so a
 //! write this instance sees (its own at once, another instance's at the change feed
 //! or the poll, as the indexes the body is built from) is shown by the next request.
@@ -29,6 +30,8 @@ pub struct Stamp {
     projects: i64,
     pacts: i64,
     engineering: i64,
+    /// Evaluations finished by this instance (the trajectories show the latest).
+    evaluations: i64,
 }
 
 impl Stamp {
@@ -41,6 +44,7 @@ impl Stamp {
             projects: app.projects.load().revision(),
             pacts: app.pacts.load().revision,
             engineering: cohesion_app::engineering::search::revision(app).unwrap_or(-1),
+            evaluations: cohesion_app::evaluation::finished_here(),
         }
     }
 }
@@ -100,7 +104,7 @@ mod tests {
     use super::*;
 
     fn stamp(n: i64) -> Stamp {
-        Stamp { referential: n, programmes: 0, indicators: 0, projects: 0, pacts: 0, engineering: 0 }
+        Stamp { referential: n, programmes: 0, indicators: 0, projects: 0, pacts: 0, engineering: 0, evaluations: 0 }
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod indicators;
 pub mod place;
 pub mod programmes;
+pub mod trajectory;
 
 use std::sync::Arc;
 
@@ -83,6 +84,7 @@ struct TerritoryBody {
     projects: crate::pages::project::Section,
     pacts: crate::pages::pact::Section,
     engineering: crate::pages::engineering::section::Section,
+    trajectories: crate::pages::territory::trajectory::Section,
     vintage: String,
 }
 
@@ -156,6 +158,9 @@ pub async fn territory(
             (name, crate::pages::programme::dashboard::change_row(r, c))
         })
         .collect();
+    let trajectories = cohesion_app::territory::trajectory::of_territory(&state, &snapshot, idx)
+        .await
+        .map_err(|e| PageError::internal(&config, e))?;
     let with_chart = matches!(t.kind, TerritoryKind::Departement | TerritoryKind::Region | TerritoryKind::Epci);
     let body = TerritoryBody {
         title: t.name.clone(),
@@ -179,6 +184,7 @@ pub async fn territory(
         projects: crate::pages::project::section(&state, r, &here),
         pacts,
         engineering: crate::pages::engineering::section::section(&engineering),
+        trajectories: crate::pages::territory::trajectory::section(&trajectories, &t.name),
         vintage: r.vintage().to_owned(),
     };
     let body: Arc<str> = Arc::from(body.render().map_err(|e| PageError::internal(&config, e))?);
