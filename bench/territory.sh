@@ -28,8 +28,9 @@ if [ "$backend" = both ]; then
   exit
 fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
-cargo build --release -q -p cohesion
-cargo build --release -q -p cohesion-web --example bare_axum
+# One invocation for both: built apart, they resolve different features and rebuild
+# each other's dependencies.
+cargo build --release -q -p cohesion -p cohesion-web --bin cohesion --example bare_axum
 target=${CARGO_TARGET_DIR:-target}
 bin=$target/release/cohesion
 bare=$target/release/examples/bare_axum
@@ -57,7 +58,7 @@ server=$!
 pids+=("$server")
 until curl -sf "$base/livez" >/dev/null; do sleep 0.01; done
 start_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-for _ in $(seq 100); do grep -q "indicator roll-ups derived" "$log" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q "trajectory cohorts built" "$log" && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$server/status"; }
 # Per component (App::load and the roll-ups): load time and resident memory it added.
 components=$(python3 - "$log" <<'PY'

@@ -347,6 +347,8 @@ pub async fn warm(app: &App) -> Result<(), AppError> {
         ms = started.elapsed().as_millis() as u64,
         "indicator roll-ups derived"
     );
+    crate::territory::trajectory::warm(app).await?;
+    meter.component("trajectory series and cohorts");
     Ok(())
 }
 

@@ -229,6 +229,32 @@ pub async fn of_territory(app: &App, s: &Snapshot, idx: u32) -> Result<Territory
     Ok(out)
 }
 
+/// Reads the outcome series and builds the matching space of every programme cohort
+/// with a dated commune member, once, after the start (issue 16: nothing a page shows
+/// that only an import changes is derived on a request; the first page of a cohort
+/// would otherwise pay the series' read and the cohort's space).
+pub async fn warm(app: &App) -> Result<(), AppError> {
+    let s = app.current();
+    let derived = app.derived(&s);
+    let store = &app.store;
+    let r = &s.referential;
+    let panel = derived.outcome.get_or_try_init(|| async { load_panel(store, r).await.map(Arc::new) }).await?;
+    let mut cohorts = std::collections::BTreeSet::new();
+    for p in s.programmes.programmes() {
+        for (m, _) in s.programmes.members(&p.code) {
+            let year = m.since().and_then(|d| d.get(..4)).and_then(|y| y.parse::<i32>().ok());
+            if let (TerritoryKind::Commune, Some(g)) = (m.territory.kind, year) {
+                cohorts.insert((p.code.clone(), g));
+            }
+        }
+    }
+    for (code, g) in &cohorts {
+        cohort(app, &s, panel, code, *g);
+    }
+    tracing::info!(cohorts = cohorts.len(), years = panel.years.len(), "trajectory cohorts built");
+    Ok(())
+}
+
 async fn load_panel(store: &cohesion_store::Store, r: &Referential) -> Result<OutcomePanel, AppError> {
     let (Some(from), Some(to)) = (cohesion_core::date::year_start(1900), cohesion_core::date::ymd(2999, 12, 31)) else {
         return Err(AppError::Internal("the outcome period cannot be dated".into()));
