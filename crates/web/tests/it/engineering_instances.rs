@@ -44,7 +44,7 @@ fn filters(providers: &[String], town: Uuid) -> Vec<(Filter, Option<i32>)> {
 async fn same_everywhere(app: &TestApp, other: &App, providers: &[String], town: Uuid, step: &str) {
     for (filter, year) in filters(providers, town) {
         let sql = app.db.store.engineering_dashboard(&filter, year).await.expect("sql");
-        for (name, a) in [("first", &*app.state), ("second", other)] {
+        for (name, a) in [("first", &app.state.app), ("second", other)] {
             let served = cohesion_app::engineering::read::dashboard(a, &filter, year).await.expect("dashboard");
             assert_eq!(served, sql, "{step}, {name} instance, {filter:?} {year:?}");
         }
