@@ -95,7 +95,7 @@ pub fn app(state: AppState) -> Router {
 ///
 /// The layers are composed once and wrapped around each route in one go: every
 /// `Router::layer` call boxes each route again, and a request paid a boxed clone per
-/// layer (issue 16: fourteen of them, a fifth of `/livez`'s time).
+/// layer (issue 16: thirteen of them; the boxed clones took 7 % of `/livez` in a profile).
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // HSTS only when the public address is https: over plain HTTP it would be ignored,
