@@ -23,7 +23,9 @@ minutes=${1:-10}
 slice=${2:-30}
 backend=${BACKEND:-sqlite}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
-cargo build --release -q --locked -p cohesion
+# The same invocation as bench/territory.sh: built apart, the two resolve different
+# features and rebuild each other's dependencies.
+cargo build --release -q --locked -p cohesion -p cohesion-web --bin cohesion --example bare_axum
 bin=${CARGO_TARGET_DIR:-target}/release/cohesion
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
