@@ -113,6 +113,9 @@ pub struct Derived {
     pub(crate) outcome: OnceCell<Arc<crate::territory::trajectory::OutcomePanel>>,
     /// The matching space of each (programme revision, programme, adoption year).
     pub(crate) cohorts: Mutex<HashMap<(i64, String, i32), Arc<crate::territory::trajectory::Cohort>>>,
+    /// Each programme's latest finished evaluation on the trajectories' outcome, read
+    /// once per count of evaluations this instance finished (`evaluation::finished_here`).
+    pub(crate) estimates: Mutex<HashMap<String, (i64, Option<crate::territory::trajectory::ProgrammeEstimate>)>>,
 }
 
 impl Derived {
@@ -126,6 +129,7 @@ impl Derived {
             sections: Mutex::new(lru::LruCache::new(NonZeroUsize::new(SECTIONS_KEPT).unwrap_or(NonZeroUsize::MIN))),
             outcome: OnceCell::new(),
             cohorts: Mutex::new(HashMap::new()),
+            estimates: Mutex::new(HashMap::new()),
         }
     }
 

@@ -196,7 +196,7 @@ pub async fn of_territory(app: &App, s: &Snapshot, idx: u32) -> Result<Territory
     let panel = derived.outcome.get_or_try_init(|| async { load_panel(store, r).await.map(Arc::new) }).await?;
     for (code, year) in own {
         let name = s.programmes.programme(&code).map_or_else(|| code.clone(), |p| p.name.clone());
-        let estimate = programme_estimate(app, &code).await?;
+        let estimate = programme_estimate(app, s, &code).await?;
         let mut item = ProgrammeTrajectory {
             programme: code.clone(),
             name,
@@ -389,9 +389,29 @@ fn trajectory(
     Ok((sc, weights))
 }
 
+/// The latest finished evaluation of programme `code` on the outcome, kept until this
+/// instance finishes another evaluation (issue 16: read and parsed on each request, the
+/// stored results took a fifth of the day load's time under `bench/day.sh`). An
+/// evaluation finished by another instance shows with the next data revision, as the
+/// territory pages' bodies do.
+async fn programme_estimate(app: &App, s: &Snapshot, code: &str) -> Result<Option<ProgrammeEstimate>, AppError> {
+    let derived = app.derived(s);
+    let finished = crate::evaluation::finished_here();
+    if let Some((at, kept)) = derived.estimates.lock().ok().and_then(|m| m.get(code).cloned())
+        && at == finished
+    {
+        return Ok(kept);
+    }
+    let read = read_programme_estimate(app, code).await?;
+    if let Ok(mut m) = derived.estimates.lock() {
+        m.insert(code.to_owned(), (finished, read.clone()));
+    }
+    Ok(read)
+}
+
 /// The latest finished evaluation of programme `code` on the outcome (its level if
-/// there is one, else any form).
-async fn programme_estimate(app: &App, code: &str) -> Result<Option<ProgrammeEstimate>, AppError> {
+/// there is one, else any form), from the store.
+async fn read_programme_estimate(app: &App, code: &str) -> Result<Option<ProgrammeEstimate>, AppError> {
     let jobs = app.store.done_programme_evaluations(code, OUTCOME, 20).await?;
     let parsed: Vec<(&cohesion_store::evaluation::EvaluationJob, EvaluationRequest, EvaluationResult)> = jobs
         .iter()
