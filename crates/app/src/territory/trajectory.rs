@@ -16,9 +16,11 @@
 //!   rurality, centrality and mountain typologies), then
 //!   `cohesion_core::impact::synthetic_control` on every pre-adoption year.
 //!
-//! The population series is read once per indicator revision and each cohort's space
-//! built once per programme revision ([`crate::indicator::derived::Derived`]); a page
-//! then costs one nearest-neighbour search and `DONORS + 1` small fits.
+//! The population series is read once per indicator revision and each cohort's
+//! donors found once per programme revision ([`crate::indicator::derived::Derived`]):
+//! the cohort's space is built, the nearest donors of each member kept, and the space
+//! dropped (issue 16: kept, the ten cohorts' spaces held 84 MB); a page then costs
+//! `DONORS + 1` small fits.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -58,14 +60,12 @@ impl OutcomePanel {
     }
 }
 
-/// The matching space of one programme's adoption cohort: its members adopting that
-/// year and every commune the programme never covered, with their features.
+/// One programme's adoption cohort: its members adopting that year, each with its
+/// nearest donors among the communes the programme never covered, in the matching
+/// space of those and the members (the space itself is not kept).
 pub struct Cohort {
-    space: Option<FeatureSpace>,
-    /// By position in the space: a commune the programme never covered.
-    donor: Vec<bool>,
-    /// The referential index of each position.
-    index: Vec<u32>,
+    /// `None`: no space could be built (no matching year, no commune with features).
+    donors: Option<std::collections::HashMap<u32, Box<[u32]>>>,
     /// The matching features, in French.
     pub features: Vec<String>,
 }
@@ -248,8 +248,15 @@ pub async fn warm(app: &App) -> Result<(), AppError> {
             }
         }
     }
-    for (code, g) in &cohorts {
-        cohort(app, &s, panel, code, *g);
+    for (code, g) in cohorts.iter().cloned() {
+        // Each cohort's space and its members' nearest donors take 0.1–0.6 s of one
+        // core: off the request workers.
+        let (app, s, panel) = (app.clone(), Arc::clone(&s), Arc::clone(panel));
+        tokio::task::spawn_blocking(move || {
+            cohort(&app, &s, &panel, &code, g);
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("trajectory cohort not built: {e}")))?;
     }
     tracing::info!(cohorts = cohorts.len(), years = panel.years.len(), "trajectory cohorts built");
     Ok(())
@@ -332,10 +339,23 @@ fn build_cohort(s: &Snapshot, panel: &OutcomePanel, code: &str, g: i32) -> Cohor
     let (features, names, _lacking) = matching_features(&rows, r, TerritoryKind::Commune, &pre_years);
     let index: Vec<u32> =
         features.iter().map(|f| r.index_of(TerritoryKind::Commune, &f.id).unwrap_or(u32::MAX)).collect();
-    let donor = index.iter().map(|&i| i != u32::MAX && !members.contains(&i)).collect();
+    let donor: Vec<bool> = index.iter().map(|&i| i != u32::MAX && !members.contains(&i)).collect();
     let space = if pre_years.is_empty() { None } else { FeatureSpace::new(&features, 1.0).ok() };
+    let donors = space.map(|space| {
+        let mut nearest = std::collections::HashMap::with_capacity(members.len());
+        for (q, &idx) in index.iter().enumerate() {
+            if !members.contains(&idx) {
+                continue;
+            }
+            let found = space.nearest(q, DONORS, |c| donor.get(c).copied().unwrap_or(false));
+            let found: Box<[u32]> =
+                found.iter().filter_map(|n| space.position(&n.id)).filter_map(|p| index.get(p).copied()).collect();
+            nearest.insert(idx, found);
+        }
+        nearest
+    });
     let features = names.into_iter().map(|n| n.replace("indicateur en", "population légale en")).collect();
-    Cohort { space, donor, index, features }
+    Cohort { donors, features }
 }
 
 /// The synthetic control of the commune at `idx`, adopting in `g`, or why none.
@@ -359,15 +379,9 @@ fn trajectory(
     if pre < options.min_pre_years {
         return Err(Silence::TooFewPreYears { adoption_year: g, observed: pre, needed: options.min_pre_years });
     }
-    let space = cohort.space.as_ref().ok_or(Silence::NoDonors)?;
-    let q = space.position(&t.code).ok_or(Silence::NotMatchable { adoption_year: g })?;
-    let neighbours = space.nearest(q, DONORS, |c| cohort.donor.get(c).copied().unwrap_or(false));
-    let donors: Vec<UnitSeries> = neighbours
-        .iter()
-        .filter_map(|n| space.position(&n.id))
-        .filter_map(|p| cohort.index.get(p).copied())
-        .map(|i| panel.series(i, &r.at(i).code))
-        .collect();
+    let nearest = cohort.donors.as_ref().ok_or(Silence::NoDonors)?;
+    let neighbours = nearest.get(&idx).ok_or(Silence::NotMatchable { adoption_year: g })?;
+    let donors: Vec<UnitSeries> = neighbours.iter().map(|&i| panel.series(i, &r.at(i).code)).collect();
     let sc = synthetic_control(&panel.years, &own, g, &donors, &options).map_err(|f| match f {
         SyntheticFault::NoPreYear { adoption_year } => Silence::NoPreYear { adoption_year, first_year },
         SyntheticFault::TooFewPreYears { adoption_year, observed, needed } => {
