@@ -22,10 +22,9 @@ pub mod proconnect;
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use cohesion_app::access::{By, session};
 use cohesion_core::access::Principal;
@@ -68,6 +67,13 @@ pub enum Via {
 /// The resolution left in the request's extensions by [`authenticate`].
 #[derive(Clone)]
 pub(crate) struct Credentials(Result<Option<Arc<Authenticated>>, Rejected>);
+
+impl Credentials {
+    /// No credentials: an anonymous request.
+    pub(crate) fn anonymous() -> Credentials {
+        Credentials(Ok(None))
+    }
+}
 
 #[derive(Clone, Debug)]
 enum Rejected {
@@ -112,26 +118,16 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Resolves the request's credentials once, for the extractors and the layout.
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let config = state.auth.clone();
-    // Static files need no identity: spare the database the look-ups a page's assets
-    // would otherwise cost (their requests carry the session cookie too).
-    let path = req.uri().path();
-    if path.starts_with("/static/") || path == "/favicon.ico" {
-        req.extensions_mut().insert(Credentials(Ok(None)));
-        return next.run(req).await;
-    }
-    // Health probes answer no one in particular: no look-up, no CSRF cookie (issue 16:
-    // a fresh secret and a Set-Cookie on every probe cost /livez a third of its speed).
-    if path == "/livez" || path == "/health" {
-        req.extensions_mut().insert(Credentials(Ok(None)));
-        return next.run(req).await;
-    }
-    let resolved = resolve(&state, req.headers()).await;
+pub(crate) async fn authenticate<F>(state: &AppState, mut req: Request, next: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
+    let config = &state.auth;
+    let resolved = resolve(state, req.headers()).await;
     let refusal = Refusal::of(&req, &resolved);
     if matches!(resolved, Err(Rejected::BadToken)) {
         // A wrong API token is refused everywhere, never taken for an anonymous visit.
-        refusal.record(&state, "unknown, expired or revoked API token").await;
+        refusal.record(state, "unknown, expired or revoked API token").await;
         return axum::response::IntoResponse::into_response(ApiError::Unauthenticated);
     }
     let page = !req.uri().path().starts_with("/api/");
@@ -172,7 +168,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     };
     let stale_session = matches!(resolved, Ok(None)) && cookie(req.headers(), config.session_cookie()).is_some();
     req.extensions_mut().insert(Credentials(resolved));
-    let mut response = VISITOR.scope(visitor, next.run(req)).await;
+    let mut response = VISITOR.scope(visitor, next(req)).await;
     let mut set = |value: String| {
         if let Ok(v) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, v);
@@ -185,7 +181,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         set(config.cookie(config.session_cookie(), "", Some(time::Duration::ZERO)));
     }
     if response.status() == axum::http::StatusCode::FORBIDDEN {
-        refusal.record(&state, "forbidden").await;
+        refusal.record(state, "forbidden").await;
     }
     response
 }

@@ -145,7 +145,7 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// The answer to a handler that panicked (`tower_http::catch_panic`): logged, then a
+/// The answer to a handler that panicked (caught by the edge, `crate::edge`): logged, then a
 /// 500 problem document.
 pub fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let what = cause
@@ -160,9 +160,15 @@ pub fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// extractor answered in plain text (a body over the limit: 413; a wrong content
 /// type: 415; an unknown method: 405; an unreadable path) is said again as one, with
 /// the same status and its text as the detail.
-pub async fn problems_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub(crate) async fn problems_only<F>(
+    req: axum::extract::Request,
+    next: impl FnOnce(axum::extract::Request) -> F,
+) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let api = req.uri().path().starts_with("/api/");
-    let response = next.run(req).await;
+    let response = next(req).await;
     let status = response.status();
     let is_problem = response
         .headers()

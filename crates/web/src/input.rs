@@ -6,7 +6,6 @@
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -64,41 +63,59 @@ fn encoded_control(raw: &str) -> bool {
     })
 }
 
-/// Checks the path, the query and a form body of every request.
-pub async fn guard(
-    axum::extract::State(pages): axum::extract::State<std::sync::Arc<crate::pages::PagesConfig>>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// The refusal of a request whose path or query holds a control character, if so.
+pub(crate) fn refuse_now(pages: &std::sync::Arc<crate::pages::PagesConfig>, req: &Request) -> Option<Response> {
     let api = req.uri().path().starts_with("/api/");
     if encoded_control(req.uri().path()) || has_control(req.uri().path()) {
-        return refuse(api, "path", &pages);
+        return Some(refuse(api, "path", pages));
     }
+    // A raw control character cannot reach here (the HTTP parser refuses it): only a
+    // percent-encoded one can, so a query without a suspect escape is not decoded.
     if let Some(q) = req.uri().query()
+        && suspect_escape(q)
         && let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(q)
         && let Some((k, _)) = pairs.iter().find(|(k, v)| has_control(k) || has_control(v))
     {
-        return refuse(api, k, &pages);
+        return Some(refuse(api, k, pages));
     }
-    let form = req.method() == Method::POST
+    None
+}
+
+/// Whether `q` holds an escape that may decode to a control character: a C0 control
+/// or DEL, or the lead byte 0xC2 of a C1 control in UTF-8.
+fn suspect_escape(q: &str) -> bool {
+    q.split('%').skip(1).any(|rest| {
+        rest.get(..2).and_then(|h| u8::from_str_radix(h, 16).ok()).is_none_or(|v| v < 0x20 || v == 0x7f || v == 0xc2)
+    })
+}
+
+/// Whether the request carries a form body the guard must read.
+pub(crate) fn has_form(req: &Request) -> bool {
+    req.method() == Method::POST
         && req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return next.run(req).await;
-    }
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// Reads a form body and refuses it if a name or value holds a control character;
+/// otherwise gives the request back with its body.
+pub(crate) async fn check_form(
+    pages: &std::sync::Arc<crate::pages::PagesConfig>,
+    req: Request,
+) -> Result<Request, Response> {
+    let api = req.uri().path().starts_with("/api/");
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM).await else {
-        return (axum::http::StatusCode::PAYLOAD_TOO_LARGE, "the form is too large").into_response();
+        return Err((axum::http::StatusCode::PAYLOAD_TOO_LARGE, "the form is too large").into_response());
     };
     if let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         && let Some((k, _)) = pairs.iter().find(|(k, v)| has_control(k) || has_control(v))
     {
-        return refuse(api, k, &pages);
+        return Err(refuse(api, k, pages));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 #[cfg(test)]
@@ -112,5 +129,12 @@ mod tests {
         assert_eq!(json_fault(&v).as_deref(), Some("parties[1].name"));
         assert_eq!(json_fault(&serde_json::json!({"ok": ["fine"]})), None);
         assert!(encoded_control("/api/v1/projects/a%00b") && encoded_control("/x%1f") && !encoded_control("/x%20y%0A"));
+        // Escapes that may decode to a control (C0, DEL, a C1's lead byte, a broken one).
+        for q in ["q=a%00", "q=%7F", "q=%c2%85", "q=%", "q=%zz"] {
+            assert!(suspect_escape(q), "{q}");
+        }
+        for q in ["q=saint%20etienne", "q=ecole", "q=%C3%A9", ""] {
+            assert!(!suspect_escape(q), "{q}");
+        }
     }
 }

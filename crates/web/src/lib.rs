@@ -8,6 +8,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+mod edge;
 pub mod error;
 pub mod input;
 pub mod pages;
@@ -16,13 +17,10 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::HeaderValue;
 use cohesion_app::App;
 use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use cohesion_app::snapshot::{self, LoadError, Snapshot};
@@ -89,15 +87,15 @@ pub fn app(state: AppState) -> Router {
     with_layers(api::router().merge(pages::router()), state)
 }
 
-/// `routes` inside the layers every response goes through: authentication, the input
-/// guard, problem documents, the panic catcher, compression, security headers, request
-/// ids and tracing (the tests wrap routes of their own with the same layers).
+/// `routes` inside the layers every response goes through: tracing, compression and
+/// the edge (`edge`: request ids, the input guard, authentication, problem documents,
+/// the panic catcher and the security headers), the tests wrap routes of their own
+/// with the same layers.
 ///
 /// The layers are composed once and wrapped around each route in one go: every
 /// `Router::layer` call boxes each route again, and a request paid a boxed clone per
 /// layer (issue 16: thirteen of them; the boxed clones took 7 % of `/livez` in a profile).
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
     // HSTS only when the public address is https: over plain HTTP it would be ignored,
     // and on a TLS-terminating proxy's backend it is what the browser must see.
     let hsts = state.auth.https().then_some(HeaderValue::from_static("max-age=63072000; includeSubDomains"));
@@ -106,51 +104,18 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         Some(origin) => HeaderValue::from_str(&pages::content_security_policy_with_form_target(&origin)).ok(),
         None => Some(HeaderValue::from_static(pages::CONTENT_SECURITY_POLICY)),
     };
-    let pages_config = std::sync::Arc::new(pages::PagesConfig::from_env());
+    let edge = edge::EdgeLayer(Arc::new(edge::EdgeConfig {
+        state: state.clone(),
+        pages: Arc::new(pages::PagesConfig::from_env()),
+        hsts,
+        csp,
+        ids: edge::RequestIds::new(),
+        declared: api::query::Declared::of(&api::openapi()),
+    }));
     // Outermost first (a request goes down this list, its response comes back up).
     let stack = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(request_id.clone(), RequestIds::new()))
         .layer(TraceLayer::new_for_http())
-        .layer(PropagateRequestIdLayer::new(request_id))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
-        // A panic in a handler is a logged 500 problem document, never a dropped connection.
-        .layer(CatchPanicLayer::custom(error::panicked))
-        .layer(axum::middleware::from_fn(error::problems_only))
-        .layer(axum::middleware::from_fn_with_state(pages_config, input::guard))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+        .layer(edge);
     routes.with_state(state).layer(stack)
-}
-
-/// Request ids: this process's random prefix and a counter, unique without a system
-/// call per request (a version-4 UUID asked the kernel for randomness each time).
-#[derive(Clone)]
-struct RequestIds {
-    prefix: Arc<str>,
-    next: Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl RequestIds {
-    fn new() -> RequestIds {
-        // 64 random bits tell instances and restarts apart (the audit log keeps the ids).
-        let prefix = match cohesion_app::access::secret::generate() {
-            Ok(s) => s.chars().take(12).collect::<String>(),
-            Err(_) => format!("{:x}", std::process::id()),
-        };
-        RequestIds { prefix: prefix.into(), next: Arc::default() }
-    }
-}
-
-impl MakeRequestId for RequestIds {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n:x}", self.prefix)).ok().map(RequestId::new)
-    }
 }

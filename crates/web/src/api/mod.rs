@@ -202,8 +202,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router() -> axum::Router<AppState> {
     let (router, mut doc) = documented().split_for_parts();
     utoipa::Modify::modify(&doc::CommonAnswers, &mut doc);
-    let declared = std::sync::Arc::new(query::Declared::of(&doc));
-    let router = router.route_layer(axum::middleware::from_fn_with_state(declared, query::only_declared));
     let doc = std::sync::Arc::new(doc);
     router.route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
 }

@@ -6,20 +6,18 @@
 //! itself, so what is accepted and what is documented cannot drift apart.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::{ApiError, FieldError};
 
-/// The query parameters of each operation, by method and path template.
+/// The query parameters of each operation, by path template and method.
 #[derive(Debug, Default)]
-pub struct Declared(HashMap<(Method, String), BTreeSet<String>>);
+pub struct Declared(HashMap<String, Vec<(Method, BTreeSet<String>)>>);
 
 fn query_names(params: Option<&Vec<RefOr<Parameter>>>) -> impl Iterator<Item = String> + '_ {
     params.into_iter().flatten().filter_map(|p| match p {
@@ -32,7 +30,7 @@ impl Declared {
     /// What `doc` declares, operation by operation (parameters of the path item count
     /// for each of its operations).
     pub fn of(doc: &OpenApi) -> Declared {
-        let mut out = HashMap::new();
+        let mut out: HashMap<String, Vec<(Method, BTreeSet<String>)>> = HashMap::new();
         for (path, item) in &doc.paths.paths {
             let ops: [(Method, &Option<Operation>); 5] = [
                 (Method::GET, &item.get),
@@ -45,7 +43,7 @@ impl Declared {
                 let Some(op) = op else { continue };
                 let names: BTreeSet<String> =
                     query_names(item.parameters.as_ref()).chain(query_names(op.parameters.as_ref())).collect();
-                out.insert((method, path.clone()), names);
+                out.entry(path.clone()).or_default().push((method, names));
             }
         }
         Declared(out)
@@ -55,7 +53,7 @@ impl Declared {
     /// does not describe.
     pub fn accepted(&self, method: &Method, path: &str) -> Option<&BTreeSet<String>> {
         let method = if method == Method::HEAD { &Method::GET } else { method };
-        self.0.get(&(method.clone(), path.to_owned()))
+        self.0.get(path)?.iter().find(|(m, _)| m == method).map(|(_, names)| names)
     }
 }
 
@@ -90,18 +88,14 @@ pub fn refusal(names: &[String], accepted: &BTreeSet<String>) -> ApiError {
     ApiError::BadRequest { code: "unknown_parameter", detail, errors }
 }
 
-/// The middleware (a route layer: it runs once the route is matched).
-pub async fn only_declared(State(declared): State<Arc<Declared>>, req: Request, next: Next) -> Response {
-    let (Some(query), Some(path)) = (req.uri().query(), req.extensions().get::<MatchedPath>()) else {
-        return next.run(req).await;
-    };
-    if let Some(accepted) = declared.accepted(req.method(), path.as_str()) {
-        let names = unknown(query, accepted);
-        if !names.is_empty() {
-            return refusal(&names, accepted).into_response();
-        }
-    }
-    next.run(req).await
+/// The refusal of a request to a documented operation whose query holds a parameter
+/// the operation does not declare, if so. Run by the edge (`crate::edge`) once the
+/// route is matched (it reads the matched path template), just before the handler.
+pub(crate) fn check(declared: &Declared, req: &Request) -> Option<Response> {
+    let (query, path) = (req.uri().query()?, req.extensions().get::<MatchedPath>()?);
+    let accepted = declared.accepted(req.method(), path.as_str())?;
+    let names = unknown(query, accepted);
+    (!names.is_empty()).then(|| refusal(&names, accepted).into_response())
 }
 
 #[cfg(test)]
