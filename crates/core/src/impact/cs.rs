@@ -232,9 +232,11 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
     ));
     if panel.is_weighted() {
         notes.push((
-            "weighted by the unit weights: weighted means in each 2x2 comparison, cohorts weighted by their total              weight (csdid weights_name)"
+            "weighted by the unit weights: weighted means in each 2x2 comparison, cohorts weighted by their total \
+             weight (csdid weights_name)"
                 .into(),
-            "pondéré par les poids des territoires : moyennes pondérées dans chaque comparaison, cohortes pesant              la somme des poids de leurs territoires (comme csdid avec weights_name)"
+            "pondéré par les poids des territoires : moyennes pondérées dans chaque comparaison, cohortes pesant la \
+             somme des poids de leurs territoires (comme csdid avec weights_name)"
                 .into(),
         ));
     }

@@ -158,8 +158,10 @@ pub fn imputation(panel: &Panel, opts: &ImputationOptions) -> Result<ImpactEstim
     );
     if panel.is_weighted() {
         out.note(
-            "weighted by the unit weights: weighted first stage on untreated cells, treated effects averaged with              weights proportional to their unit's weight",
-            "pondéré par les poids des territoires : première étape par moindres carrés pondérés sur les cellules              non traitées, effets imputés moyennés avec des poids proportionnels à ceux de leur territoire",
+            "weighted by the unit weights: weighted first stage on untreated cells, treated effects averaged with \
+             weights proportional to their unit's weight",
+            "pondéré par les poids des territoires : première étape par moindres carrés pondérés sur les cellules non \
+             traitées, effets imputés moyennés avec des poids proportionnels à ceux de leur territoire",
         );
     }
     match lead_test(panel, &fe, &y, delta) {

@@ -155,6 +155,24 @@ async fn story(db: TestDb) {
     worker.abort();
     let job = job.expect("the job ended");
     assert_eq!(job.status, "done", "{:?}", job.error);
+    // The matching weights the estimators took: each matched treated territory 1, the
+    // controls' weights summing to the number of matched treated territories.
+    let inputs = job.inputs.clone().expect("inputs");
+    let weights = inputs["matching_weights"].as_object().expect("matching weights");
+    let treated_codes: Vec<String> = treated.iter().map(|(c, _)| c.clone()).collect();
+    let (mut on_treated, mut on_controls) = (0.0, 0.0);
+    for (code, w) in weights {
+        let w = w.as_f64().expect("a number");
+        assert!(w > 0.0);
+        if treated_codes.contains(code) {
+            assert_eq!(w, 1.0, "{code}");
+            on_treated += w;
+        } else {
+            on_controls += w;
+        }
+    }
+    assert_eq!(on_treated, 20.0);
+    assert!((on_controls - 20.0).abs() < 1e-9, "{on_controls}");
     let result = job.result.expect("result");
     assert!((result["estimate"].as_f64().expect("estimate") - 3.0).abs() < 0.5, "{}", result["estimate"]);
     let matching = &result["matching"];
@@ -181,6 +199,8 @@ async fn story(db: TestDb) {
         "Placebo dans l’espace : 19 fois",
         "Sensibilité aux tendances parallèles",
         "Bande simultanée à 95 %",
+        "les estimations sont pondérées par les poids d’appariement",
+        "l’incertitude de l’appariement lui-même (le choix des voisins) n’est pas propagée",
         "<ul lang=\"fr\">",
     ] {
         assert!(page.contains(needle), "the evaluation page lacks « {needle} »");
