@@ -72,7 +72,12 @@ async fn story(db: TestDb) {
     assert_eq!(b.sign_in(&app, "delegue@loire.gouv.fr", PASS).await, 303);
     let (status, _, form) = b.get(&app.url("/evaluations/nouvelle?programme=pvd")).await;
     assert_eq!(status, 200);
-    assert!(form.contains("Demander l’évaluation") && form.contains("Territoires appariés"), "the form");
+    assert!(
+        form.contains("Demander l’évaluation")
+            && form.contains("Territoires appariés")
+            && form.contains("name=\"replacement\""),
+        "the form"
+    );
     let csrf = csrf_of(&form);
 
     // Choosing a territory by searching, then adding it with its year.
@@ -190,7 +195,7 @@ async fn story(db: TestDb) {
     for needle in [
         "Territoires traités et leur année d’adoption (20)",
         "Saint-Étienne</a> — 2020",
-        "appariés : 2 voisins les plus proches par territoire traité",
+        "appariés : 2 voisins les plus proches par territoire traité, sans remise,",
         "Groupe de comparaison apparié",
         "Équilibre avant et après appariement",
         "indicateur en 2018",
