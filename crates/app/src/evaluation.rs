@@ -157,19 +157,27 @@ async fn compute(
             request.indicator, valid.unit_kind, request.from, request.to
         )));
     }
-    let matching = match &request.comparison {
-        Comparison::All => None,
+    let (matching, weights) = match &request.comparison {
+        Comparison::All => (None, None),
         Comparison::Matched(spec) => {
             store.evaluation_progress(&job.id, worker, "matching", 30).await?;
             match matched_rows(&rows, referential, &valid, &request, spec) {
-                Ok((kept, summary)) => {
+                Ok((kept, summary, weights)) => {
                     rows = kept;
-                    Some(summary)
+                    (Some(summary), Some(weights))
                 }
                 Err(reason) => return Ok(failed(reason)),
             }
         }
     };
+    // A matched comparison is estimated with the matching weights, except by Sun &
+    // Abraham, which has no weighted version (the weights are then left aside and said).
+    let weighting = match (&weights, request.method) {
+        (None, _) => Weighting::None,
+        (Some(_), Method::SunAbraham) => Weighting::LeftAside,
+        (Some(_), _) => Weighting::Matching,
+    };
+    let unit_weights = if weighting == Weighting::Matching { weights.clone() } else { None };
     let panel_csv = panel_text(&rows);
     store.evaluation_progress(&job.id, worker, "estimate", 50).await?;
     let spec = Spec { method: request.method, control: request.control, anticipation: request.anticipation };
@@ -179,6 +187,10 @@ async fn compute(
     let handle = tokio::runtime::Handle::current();
     let estimated = tokio::task::spawn_blocking(move || {
         let panel = Panel::from_observations(&rows)?;
+        let panel = match &unit_weights {
+            Some(w) => panel.with_unit_weights(|code| w.get(code).copied())?,
+            None => panel,
+        };
         let estimate = match spec.method {
             Method::Cs => impact::callaway_santanna(
                 &panel,
@@ -200,6 +212,7 @@ async fn compute(
         Err(e) => return Ok(failed(format!("estimation impossible : {e}"))),
     };
     result.matching = matching;
+    weighting.note(&mut result.estimate);
     if !single_year.is_empty() {
         let listed = single_year.iter().take(20).map(String::as_str).collect::<Vec<_>>().join(", ");
         let n = single_year.len();
@@ -252,6 +265,7 @@ async fn compute(
         "referential_vintage": referential.vintage(),
         "panel_rows": panel_csv.lines().count().saturating_sub(1),
         "panel_fnv1a64": format!("{:016x}", fnv1a64(panel_csv.as_bytes())),
+        "matching_weights": if weighting == Weighting::Matching { weights } else { None },
         "software_version": env!("CARGO_PKG_VERSION"),
     });
     let result = serde_json::to_value(&result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -397,17 +411,59 @@ fn checks(panel: &Panel, spec: &Spec, estimate: ImpactEstimate, draws: usize) ->
     EvaluationResult { estimate, matching: None, placebo_time, placebo_space, sensitivity }
 }
 
+/// How the estimate uses the matching weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Weighting {
+    /// No matched comparison.
+    None,
+    /// The estimators are weighted by the matching weights.
+    Matching,
+    /// Matched comparison, but the estimator has no weighted version.
+    LeftAside,
+}
+
+impl Weighting {
+    fn note(self, estimate: &mut ImpactEstimate) {
+        match self {
+            Weighting::None => {}
+            Weighting::Matching => estimate.note(
+                "matched comparison: estimates weighted by the matching weights (each matched treated territory 1, \
+                 each control the sum over the treated territories it is matched to of 1/(number of controls of that \
+                 treated territory)); standard errors take the weights as fixed: the uncertainty of the matching step \
+                 is not propagated",
+                "comparaison appariée : les estimations sont pondérées par les poids d’appariement — chaque \
+                 territoire traité apparié pèse 1, chaque territoire témoin la somme, sur les territoires traités \
+                 auxquels il est apparié, de 1 / (nombre de témoins de ce territoire traité), si bien qu’un témoin \
+                 retenu plusieurs fois (appariement avec remise) pèse davantage. Les erreurs types, les placebos et \
+                 la sensibilité prennent ces poids comme fixés : l’incertitude de l’appariement lui-même (le choix \
+                 des voisins) n’est pas propagée.",
+            ),
+            Weighting::LeftAside => estimate.note(
+                "matched comparison without the matching weights: Sun & Abraham has no weighted version here (a \
+                 control matched several times counts once)",
+                "comparaison appariée sans les poids d’appariement : la méthode de Sun et Abraham n’a pas ici de \
+                 version pondérée, si bien qu’un témoin retenu pour plusieurs territoires traités ne compte qu’une \
+                 fois ; les autres méthodes utilisent ces poids.",
+            ),
+        }
+    }
+}
+
+/// The rows kept by a matched comparison, its summary and the matching weights.
+type Matched = (Vec<Observation>, MatchingSummary, BTreeMap<String, f64>);
+
 /// The panel's rows kept by a matched comparison: the matched treated territories and
-/// their neighbours. Matching uses the outcome in the last `pre_years` years before the
-/// earliest adoption (minus anticipation), the population and, for communes, the
-/// density level and typologies.
+/// their neighbours, with their matching weights ([`impact::Matching::weights`]).
+/// Matching uses the outcome in the last `pre_years` years before the earliest adoption
+/// (minus anticipation), the population and, for communes, the density level and
+/// typologies.
 fn matched_rows(
     rows: &[Observation],
     referential: &Referential,
     valid: &ValidRequest,
     request: &EvaluationRequest,
     spec: &MatchSpec,
-) -> Result<(Vec<Observation>, MatchingSummary), String> {
+) -> Result<Matched, String> {
     let earliest = valid.treated.values().min().copied().unwrap_or(request.from);
     let before = earliest - request.anticipation as i32;
     let mut years: Vec<i32> = rows.iter().map(|r| r.year).filter(|y| *y < before).collect();
@@ -440,6 +496,7 @@ fn matched_rows(
     };
     let matching =
         impact::match_controls(&space, &treated, &options).map_err(|e| format!("appariement impossible : {e}"))?;
+    let weights = matching.weights();
     let pairs = matching.pairs;
     let mut keep: BTreeSet<&str> = pairs.iter().map(|p| p.treated.as_str()).collect();
     let controls: BTreeSet<&str> = pairs.iter().flat_map(|p| p.controls.iter().map(|c| c.id.as_str())).collect();
@@ -465,7 +522,7 @@ fn matched_rows(
             .collect(),
         pairs,
     };
-    Ok((kept, summary))
+    Ok((kept, summary, weights))
 }
 
 #[cfg(test)]

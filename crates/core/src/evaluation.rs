@@ -186,8 +186,8 @@ pub struct MatchSpec {
     /// Neighbours per treated territory (1 to 10).
     #[serde(default = "one")]
     pub k: usize,
-    /// With replacement, a control may serve several treated territories (it then
-    /// needs weighted estimators, not available yet: refused).
+    /// With replacement, a control may serve several treated territories; the
+    /// estimators weigh it by the matching weights (`impact::Matching::weights`).
     #[serde(default)]
     pub replacement: bool,
     /// Largest accepted distance, in standard deviations; none by default.
@@ -348,14 +348,6 @@ impl EvaluationRequest {
         if let Comparison::Matched(m) = &self.comparison {
             if !(1..=10).contains(&m.k) {
                 faults.push(("comparison.k".into(), "de 1 à 10 voisins par territoire traité".into()));
-            }
-            if m.replacement {
-                faults.push((
-                    "comparison.replacement".into(),
-                    "l’appariement avec remise demande des estimateurs pondérés, pas encore disponibles : \
-                     choisissez l’appariement sans remise"
-                        .into(),
-                ));
             }
             if m.caliper.is_some_and(|c| !c.is_finite() || c <= 0.0) {
                 faults.push(("comparison.caliper".into(), "la distance maximale doit être positive".into()));
@@ -532,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn a_matched_comparison_is_validated_and_replacement_refused() {
+    fn a_matched_comparison_is_validated_and_replacement_accepted() {
         let mut r = request(&[("commune:42218", 2019)]);
         r.comparison = Comparison::Matched(MatchSpec {
             k: 0,
@@ -544,16 +536,7 @@ mod tests {
         r.placebo_draws = 5000;
         let faults = r.validate(&referential()).expect_err("invalid");
         let fields: Vec<&str> = faults.iter().map(|(f, _)| f.as_str()).collect();
-        assert_eq!(
-            fields,
-            vec![
-                "placebo_draws",
-                "comparison.k",
-                "comparison.replacement",
-                "comparison.caliper",
-                "comparison.pre_years"
-            ]
-        );
+        assert_eq!(fields, vec!["placebo_draws", "comparison.k", "comparison.caliper", "comparison.pre_years"]);
         let parsed: EvaluationRequest = serde_json::from_str(
             r#"{"treated":{"type":"territories","territories":[{"territory":"commune:42218","adoption_year":2019}]},
             "indicator":"population","method":"cs","from":2015,"to":2024,"transform":"growth",
@@ -573,6 +556,12 @@ mod tests {
         );
         assert_eq!(parsed.placebo_draws, DEFAULT_PLACEBO_DRAWS);
         assert!(parsed.validate(&referential()).is_ok());
+        // With replacement: accepted, the estimators weigh the controls.
+        let mut with = parsed.clone();
+        if let Comparison::Matched(m) = &mut with.comparison {
+            m.replacement = true;
+        }
+        assert!(with.validate(&referential()).is_ok());
     }
 
     #[test]

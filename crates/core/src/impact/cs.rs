@@ -9,6 +9,12 @@
 //! time) follow `did::aggte`, including the influence-function term for the
 //! estimated group shares, and the analytical standard error `sqrt(Σ IF²)/n`
 //! (`bstrap = FALSE`).
+//!
+//! With unit weights `ω` (sampling weights, as `did`'s `weightsname` and csdid's
+//! `weights_name`): each 2×2 uses weighted means, its influence function becomes
+//! `n·ω_i/W_g·(ΔY_i − mean_g) − n·ω_i/W_c·(ΔY_i − mean_c)` (`W` the weight sums), the
+//! cohort shares are weight shares and the share-estimation term uses the weights
+//! normalised to mean 1. Weights of 1 follow exactly the unweighted arithmetic.
 
 use super::pretrend::wald_test;
 use super::result::{ControlGroup, EventTimeEstimate, ImpactEstimate, Method, UniformBand, UniformBandPoint};
@@ -46,7 +52,11 @@ struct Sample {
     /// Adoption year of each sample unit (`None`: never treated).
     group: Vec<Option<i32>>,
     groups: Vec<i32>,
-    /// Share of sample units in each of `groups`.
+    /// Weight of each sample unit (1 when unweighted).
+    weight: Vec<f64>,
+    /// Weight of each sample unit normalised to mean 1 over the sample.
+    normalised: Vec<f64>,
+    /// Share of the sample's weight in each of `groups`.
     share: Vec<f64>,
 }
 
@@ -119,15 +129,17 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
                 skipped += 1;
                 continue;
             }
-            let (ng, nc) = (dy_g.len() as f64, dy_c.len() as f64);
-            let mg = dy_g.iter().map(|x| x.1).sum::<f64>() / ng;
-            let mc = dy_c.iter().map(|x| x.1).sum::<f64>() / nc;
+            let omega = &sample.weight;
+            let ng: f64 = dy_g.iter().map(|x| omega[x.0]).sum();
+            let nc: f64 = dy_c.iter().map(|x| omega[x.0]).sum();
+            let mg = dy_g.iter().map(|x| omega[x.0] * x.1).sum::<f64>() / ng;
+            let mc = dy_c.iter().map(|x| omega[x.0] * x.1).sum::<f64>() / nc;
             let mut inf = vec![0.0; n];
             for &(s, v) in &dy_g {
-                inf[s] = nf / ng * (v - mg);
+                inf[s] = nf * omega[s] / ng * (v - mg);
             }
             for &(s, v) in &dy_c {
-                inf[s] = -nf / nc * (v - mc);
+                inf[s] = -nf * omega[s] / nc * (v - mc);
                 if year >= g {
                     used_as_control[s] = true;
                 }
@@ -218,6 +230,16 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
          estimations sont des tests placebo"
             .into(),
     ));
+    if panel.is_weighted() {
+        notes.push((
+            "weighted by the unit weights: weighted means in each 2x2 comparison, cohorts weighted by their total \
+             weight (csdid weights_name)"
+                .into(),
+            "pondéré par les poids des territoires : moyennes pondérées dans chaque comparaison, cohortes pesant la \
+             somme des poids de leurs territoires (comme csdid avec weights_name)"
+                .into(),
+        ));
+    }
     for (en, fr) in notes {
         out.note(en, fr);
     }
@@ -276,9 +298,15 @@ fn build_sample(panel: &Panel, delta: i32, first_year: i32, notes: &mut Vec<Note
     if groups.is_empty() {
         return Err(ImpactError::NoTreatedUnits("no unit adopts inside the observed window".into()));
     }
+    let weight: Vec<f64> = units.iter().map(|u| panel.unit_weight(*u)).collect();
+    let total: f64 = weight.iter().sum();
     let n = units.len() as f64;
-    let share = groups.iter().map(|g| group.iter().filter(|x| **x == Some(*g)).count() as f64 / n).collect();
-    Ok(Sample { units, group, groups, share })
+    let normalised = weight.iter().map(|w| w * n / total).collect();
+    let share = groups
+        .iter()
+        .map(|g| group.iter().zip(&weight).filter(|(x, _)| **x == Some(*g)).map(|(_, w)| w).sum::<f64>() / total)
+        .collect();
+    Ok(Sample { units, group, groups, weight, normalised, share })
 }
 
 /// Cohort-share weighted average of cells, with `did::aggte`'s influence function
@@ -313,10 +341,10 @@ fn aggregate(cells: &[&Cell], sample: &Sample) -> (f64, Vec<f64>) {
             None => by_group.push((c.group, c.att, 1.0)),
         }
     }
-    for (o, g) in inf.iter_mut().zip(&sample.group) {
+    for ((o, g), w) in inf.iter_mut().zip(&sample.group).zip(&sample.normalised) {
         let (own_att, own_count) =
             g.and_then(|g| by_group.iter().find(|(h, _, _)| *h == g)).map_or((0.0, 0.0), |(_, a, m)| (*a, *m));
-        *o += (own_att - weighted) / total - (own_count - total) * weighted / (total * total);
+        *o += (w * own_att - weighted) / total - (w * own_count - total) * weighted / (total * total);
     }
     (att, inf)
 }

@@ -18,6 +18,8 @@ pub enum ImpactError {
     NoControlUnits(String),
     #[error("the effect is not identified: {0}")]
     NotIdentified(String),
+    #[error("unit `{unit}`: weight {weight} is not a positive finite number")]
+    InvalidWeight { unit: String, weight: String },
     #[error("invalid parameter: {0}")]
     InvalidParameter(String),
 }

@@ -8,6 +8,11 @@
 //! every solve one pass over the units plus a `T × T` triangular solve. This replaces
 //! alternating projections: no iteration, no convergence tolerance, exact for
 //! unbalanced panels, and no matrix sized by the number of units is ever formed.
+//!
+//! With unit weights `ω_i` (weighted least squares, a weight constant within a unit)
+//! the same elimination holds: the year block sums weights instead of counts, a mask
+//! class contributes its total weight, and a unit's effect is still its own mean of
+//! `y − λ` (its weight cancels). Weights of 1 follow exactly the unweighted arithmetic.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -46,6 +51,8 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 pub(crate) struct TwoWayFe {
     n_years: usize,
     mask: Vec<bool>,
+    /// Unit weights; `None`: all 1.
+    weight: Option<Vec<f64>>,
     unit_count: Vec<f64>,
     year_count: Vec<f64>,
     /// Mask class of each unit.
@@ -60,10 +67,23 @@ pub(crate) struct TwoWayFe {
 
 impl TwoWayFe {
     /// `mask` marks the cells (unit-major grid) the effects are fitted on.
+    #[cfg(test)]
     pub(crate) fn new(n_units: usize, n_years: usize, mask: Vec<bool>) -> Result<Self, ImpactError> {
-        if mask.len() != n_units * n_years || n_years == 0 {
+        Self::weighted(n_units, n_years, mask, None)
+    }
+
+    /// [`TwoWayFe::new`] by weighted least squares with one weight per unit (`None`:
+    /// ordinary least squares).
+    pub(crate) fn weighted(
+        n_units: usize,
+        n_years: usize,
+        mask: Vec<bool>,
+        weight: Option<&[f64]>,
+    ) -> Result<Self, ImpactError> {
+        if mask.len() != n_units * n_years || n_years == 0 || weight.is_some_and(|w| w.len() != n_units) {
             return Err(ImpactError::InvalidParameter("fixed-effect mask has the wrong size".into()));
         }
+        let unit_weight = |u: usize| weight.map_or(1.0, |w| w[u]);
         let mut unit_count = vec![0.0; n_units];
         let mut year_count = vec![0.0; n_years];
         let mut class_of = vec![0usize; n_units];
@@ -74,10 +94,11 @@ impl TwoWayFe {
         let mut key = vec![0u64; words];
         for (u, row) in mask.chunks(n_years).enumerate() {
             key.iter_mut().for_each(|w| *w = 0);
+            let w = unit_weight(u);
             for (t, m) in row.iter().enumerate() {
                 if *m {
                     unit_count[u] += 1.0;
-                    year_count[t] += 1.0;
+                    year_count[t] += w;
                     key[t / 64] |= 1 << (t % 64);
                 }
             }
@@ -92,7 +113,7 @@ impl TwoWayFe {
                 }
             };
             class_of[u] = c;
-            class_size[c] += 1.0;
+            class_size[c] += w;
         }
         let class_count: Vec<f64> = class_years.iter().map(|y| y.len() as f64).collect();
         let mut reduced = vec![None; n_years];
@@ -139,7 +160,18 @@ impl TwoWayFe {
                 )
             })?)
         };
-        Ok(TwoWayFe { n_years, mask, unit_count, year_count, class_of, class_years, class_count, reduced, chol })
+        Ok(TwoWayFe {
+            n_years,
+            mask,
+            weight: weight.map(<[f64]>::to_vec),
+            unit_count,
+            year_count,
+            class_of,
+            class_years,
+            class_count,
+            reduced,
+            chol,
+        })
     }
 
     pub(crate) fn in_sample(&self, cell: usize) -> bool {
@@ -150,6 +182,11 @@ impl TwoWayFe {
     pub(crate) fn mask_row(&self, unit: usize) -> &[bool] {
         let t_n = self.n_years;
         self.mask.get(unit * t_n..(unit + 1) * t_n).unwrap_or(&[])
+    }
+
+    /// The weight of a unit (1 when unweighted).
+    pub(crate) fn weight(&self, unit: usize) -> f64 {
+        self.weight.as_ref().and_then(|w| w.get(unit).copied()).unwrap_or(1.0)
     }
 
     pub(crate) fn unit_count(&self, unit: usize) -> f64 {
@@ -173,16 +210,17 @@ impl TwoWayFe {
         self.class_years.get(class).map_or(&[], Vec::as_slice)
     }
 
-    /// Solves the normal equations `Z'Z θ = (unit_rhs, year_rhs)`, returning
-    /// `(α, λ)` with the reference year's effect at zero.
-    pub(crate) fn solve(&self, unit_rhs: &[f64], year_rhs: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    /// Solves the normal equations `Z'ΩZ θ = (Ω·unit_sums, year_rhs)`, returning
+    /// `(α, λ)` with the reference year's effect at zero. `unit_sums` are the
+    /// unweighted per-unit sums, `year_rhs` the weighted per-year sums.
+    pub(crate) fn solve(&self, unit_sums: &[f64], year_rhs: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let mut class_rhs = vec![0.0; self.n_classes()];
-        for (u, r) in unit_rhs.iter().enumerate() {
-            class_rhs[self.class_of[u]] += r;
+        for (u, r) in unit_sums.iter().enumerate() {
+            class_rhs[self.class_of[u]] += self.weight(u) * r;
         }
         let lambda = self.solve_years_by_class(&class_rhs, year_rhs);
         let sums = self.class_lambda_sums(&lambda);
-        let alpha = unit_rhs
+        let alpha = unit_sums
             .iter()
             .zip(&self.class_of)
             .map(|(r, c)| if self.class_count[*c] > 0.0 { (r - sums[*c]) / self.class_count[*c] } else { 0.0 })
@@ -195,7 +233,8 @@ impl TwoWayFe {
         self.class_years.iter().map(|ys| ys.iter().map(|t| lambda[*t]).sum()).collect()
     }
 
-    /// `λ` from the unit right-hand side summed per mask class.
+    /// `λ` from the unit right-hand side summed per mask class (a unit's right-hand side
+    /// of the weighted normal equations, i.e. already multiplied by its weight).
     pub(crate) fn solve_years_by_class(&self, class_rhs: &[f64], year_rhs: &[f64]) -> Vec<f64> {
         let m = self.reduced.iter().flatten().count();
         let mut rhs = vec![0.0; m];
@@ -223,20 +262,23 @@ impl TwoWayFe {
         self.reduced.iter().map(|r| r.map_or(0.0, |r| rhs[r])).collect()
     }
 
-    /// Least-squares unit and year effects of `values` (a grid) on the masked cells.
+    /// (Weighted) least-squares unit and year effects of `values` (a grid) on the masked
+    /// cells.
     pub(crate) fn fit(&self, values: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let t_n = self.n_years;
-        let mut unit_rhs = vec![0.0; self.unit_count.len()];
+        let mut unit_sums = vec![0.0; self.unit_count.len()];
         let mut year_rhs = vec![0.0; t_n];
-        for ((row, vals), r) in self.mask.chunks(t_n).zip(values.chunks(t_n)).zip(unit_rhs.iter_mut()) {
+        for (u, ((row, vals), r)) in self.mask.chunks(t_n).zip(values.chunks(t_n)).zip(unit_sums.iter_mut()).enumerate()
+        {
+            let w = self.weight(u);
             for ((m, v), y) in row.iter().zip(vals).zip(year_rhs.iter_mut()) {
                 if *m {
                     *r += v;
-                    *y += v;
+                    *y += w * v;
                 }
             }
         }
-        self.solve(&unit_rhs, &year_rhs)
+        self.solve(&unit_sums, &year_rhs)
     }
 
     /// `values` minus its fitted unit and year effects on the masked cells, 0 elsewhere.

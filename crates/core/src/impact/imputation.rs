@@ -12,6 +12,12 @@
 //!    `τ̂` within cohort × event time (the definitions of the R `didimputation`
 //!    package, without leave-out). `(Z₀'Z₀)⁻¹ Z₁' w` is one exact fixed-effect solve:
 //!    no matrix sized by the number of cells or units is formed.
+//!
+//! With unit weights `ω` (R `didimputation`'s `wname`, Stata `did_imputation`'s
+//! aweights): the first stage is weighted least squares, a selection's weights are
+//! `w_it = ω_i / Σ ω` over its treated cells, `v = −Ω Z₀ (Z₀'ΩZ₀)⁻¹ Z₁' w` on untreated
+//! cells, and `τ̄` is the `v²`-(so `ω²`-)weighted mean. Weights of 1 follow exactly the
+//! unweighted arithmetic.
 
 use super::fe::TwoWayFe;
 use super::pretrend::wald_test;
@@ -59,7 +65,7 @@ pub fn imputation(panel: &Panel, opts: &ImputationOptions) -> Result<ImpactEstim
     if candidates.is_empty() {
         return Err(ImpactError::NoTreatedUnits("no observation is treated".into()));
     }
-    let fe = TwoWayFe::new(n_units, t_n, untreated.clone())?;
+    let fe = TwoWayFe::weighted(n_units, t_n, untreated.clone(), panel.unit_weights())?;
     let (alpha, lambda) = fe.fit(&y);
     // Cohort × event-time keys, densely indexed.
     let mut cohorts: Vec<i32> = (0..n_units).filter_map(|u| panel.adoption(u)).collect();
@@ -94,9 +100,10 @@ pub fn imputation(panel: &Panel, opts: &ImputationOptions) -> Result<ImpactEstim
                 *r = y[u * t_n + t] - alpha[u] - lambda[t];
             }
         }
+        let w2 = fe.weight(u) * fe.weight(u);
         for (a, ra) in row.iter().enumerate() {
             if *ra != 0.0 {
-                cross[a * t_n + a..(a + 1) * t_n].iter_mut().zip(&row[a..]).for_each(|(c, rb)| *c += ra * rb);
+                cross[a * t_n + a..(a + 1) * t_n].iter_mut().zip(&row[a..]).for_each(|(c, rb)| *c += ra * rb * w2);
             }
         }
     }
@@ -149,6 +156,14 @@ pub fn imputation(panel: &Panel, opts: &ImputationOptions) -> Result<ImpactEstim
          prudentes de Borusyak, Jaravel et Spiess, par territoire, l’effet moyen étant pris par cohorte et par \
          année depuis l’adoption",
     );
+    if panel.is_weighted() {
+        out.note(
+            "weighted by the unit weights: weighted first stage on untreated cells, treated effects averaged with \
+             weights proportional to their unit's weight",
+            "pondéré par les poids des territoires : première étape par moindres carrés pondérés sur les cellules non \
+             traitées, effets imputés moyennés avec des poids proportionnels à ceux de leur territoire",
+        );
+    }
     match lead_test(panel, &fe, &y, delta) {
         Ok(test) => out.pretrend = test,
         Err(e) => out.note(
@@ -164,37 +179,42 @@ struct FirstStage<'a> {
     fe: &'a TwoWayFe,
     /// First-stage residuals on untreated cells, 0 elsewhere (grid).
     resid: &'a [f64],
-    /// `Σ_i r_i r_i'` over units, `T × T`.
+    /// `Σ_i ω_i² r_i r_i'` over units, `T × T`.
     cross: &'a [f64],
     t_n: usize,
     n_keys: usize,
 }
 
 impl FirstStage<'_> {
-    /// Estimate and conservative standard error for equal weights over the treated
-    /// cells `selection` (indices into `treated`, ordered by unit).
+    /// Estimate and conservative standard error for weights proportional to the unit
+    /// weights (equal weights when unweighted) over the treated cells `selection`
+    /// (indices into `treated`, ordered by unit).
     ///
-    /// On an untreated cell `v_it = −(a_i + l_t)` with `(a, l) = (Z₀'Z₀)⁻¹ Z₁'w`.
+    /// On an untreated cell `v_it = −ω_i (a_i + l_t)` with `(a, l) = (Z₀'ΩZ₀)⁻¹ Z₁'w`.
     /// Since first-stage residuals sum to zero within each unit, `a_i` drops out of
-    /// `Σ_t v_it r_it = −l·r_i`, so `Σ_i (l·r_i)² = l' M l` and only the units with
-    /// selected treated cells need a pass of their own.
+    /// `Σ_t v_it r_it = −ω_i l·r_i`, so `Σ_i (ω_i l·r_i)² = l' M l` and only the units
+    /// with selected treated cells need a pass of their own.
     fn weighted_effect(&self, treated: &[TreatedCell], selection: &[usize]) -> Option<(f64, f64)> {
         if selection.is_empty() {
             return None;
         }
         let t_n = self.t_n;
-        let w = 1.0 / selection.len() as f64;
+        let total: f64 = selection.iter().map(|i| self.fe.weight(treated[*i].unit)).sum();
+        let inv = 1.0 / total;
         let mut class_rhs = vec![0.0; self.fe.n_classes()];
         let mut year_rhs = vec![0.0; t_n];
         let mut estimate = 0.0;
         let mut key_sum = vec![0.0; self.n_keys];
         let mut key_count = vec![0.0; self.n_keys];
         for c in selection.iter().map(|i| &treated[*i]) {
+            let omega = self.fe.weight(c.unit);
+            let w = omega * inv;
             class_rhs[self.fe.class_of(c.unit)] += w;
             year_rhs[c.t] += w;
             estimate += w * c.tau;
-            key_sum[c.key] += c.tau;
-            key_count[c.key] += 1.0;
+            let v2 = omega * omega;
+            key_sum[c.key] += v2 * c.tau;
+            key_count[c.key] += v2;
         }
         let l = self.fe.solve_years_by_class(&class_rhs, &year_rhs);
         let mut var = 0.0;
@@ -206,13 +226,15 @@ impl FirstStage<'_> {
         let mut i = 0;
         while i < selection.len() {
             let u = treated[selection[i]].unit;
+            let omega = self.fe.weight(u);
+            let w = omega * inv;
             let mut q = 0.0;
             while i < selection.len() && treated[selection[i]].unit == u {
                 let c = &treated[selection[i]];
                 q += w * (c.tau - key_sum[c.key] / key_count[c.key]);
                 i += 1;
             }
-            let p: f64 = -l.iter().zip(&self.resid[u * t_n..(u + 1) * t_n]).map(|(a, b)| a * b).sum::<f64>();
+            let p: f64 = -omega * l.iter().zip(&self.resid[u * t_n..(u + 1) * t_n]).map(|(a, b)| a * b).sum::<f64>();
             var += 2.0 * p * q + q * q;
         }
         Some((estimate, var.max(0.0).sqrt()))

@@ -6,9 +6,10 @@
 //! caliper, with or without replacement). The result lists the pairs, the resulting
 //! comparison group (to restrict a panel with [`super::Panel::restrict_units`] before
 //! running an estimator) and standardised mean differences before and after
-//! matching, so that balance can be checked.
+//! matching, so that balance can be checked. [`Matching::weights`] gives the matching
+//! weights that the weighted estimators take (see [`super::Panel::with_unit_weights`]).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,31 @@ pub struct Matching {
     /// Distinct matched controls, sorted.
     pub comparison_group: Vec<String>,
     pub balance: Vec<Balance>,
+}
+
+impl Matching {
+    /// The usual k-nearest-neighbour matching weights, by territory: 1 for each matched
+    /// treated territory, and for each control the sum, over the treated territories it
+    /// is matched to, of 1 / (number of controls of that treated territory). With
+    /// replacement a control can thus weigh more than 1; the controls' weights sum to
+    /// the number of matched treated territories. Unmatched treated territories have no
+    /// weight (they leave the comparison).
+    pub fn weights(&self) -> BTreeMap<String, f64> {
+        let mut out: BTreeMap<String, f64> = BTreeMap::new();
+        for p in &self.pairs {
+            if p.controls.is_empty() {
+                continue;
+            }
+            let w = 1.0 / p.controls.len() as f64;
+            for c in &p.controls {
+                *out.entry(c.id.clone()).or_insert(0.0) += w;
+            }
+        }
+        for p in self.pairs.iter().filter(|p| !p.controls.is_empty()) {
+            out.insert(p.treated.clone(), 1.0);
+        }
+        out
+    }
 }
 
 pub fn match_controls(
@@ -129,4 +155,66 @@ fn smd(space: &FeatureSpace, j: usize, a: &[(usize, f64)], b: &[(usize, f64)]) -
     let ((ma, va), (mb, vb)) = (moments(a), moments(b));
     let pooled = ((va + vb) / 2.0).sqrt();
     if pooled > 0.0 { (ma - mb) / pooled } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(treated: &str, controls: &[&str]) -> MatchedPair {
+        MatchedPair {
+            treated: treated.into(),
+            controls: controls.iter().map(|c| Neighbour { id: (*c).into(), distance: 0.0 }).collect(),
+        }
+    }
+
+    #[test]
+    fn weights_add_one_over_k_per_match_and_treated_weigh_one() {
+        let m = Matching {
+            pairs: vec![pair("t1", &["a", "b"]), pair("t2", &["b"]), pair("t3", &["a", "b", "c", "d"])],
+            unmatched: vec!["t4".into()],
+            comparison_group: vec![],
+            balance: vec![],
+        };
+        let w = m.weights();
+        let get = |k: &str| w.get(k).copied();
+        assert_eq!(get("t1"), Some(1.0));
+        assert_eq!(get("t3"), Some(1.0));
+        assert_eq!(get("t4"), None);
+        assert_eq!(get("a"), Some(0.5 + 0.25));
+        assert_eq!(get("b"), Some(0.5 + 1.0 + 0.25));
+        assert_eq!(get("d"), Some(0.25));
+        let controls: f64 = ["a", "b", "c", "d"].iter().filter_map(|k| get(k)).sum();
+        assert!((controls - 3.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn weights_of_a_real_matching_sum_to_the_matched_treated() -> Result<(), ImpactError> {
+        use super::super::similar::TerritoryFeatures;
+        let features: Vec<TerritoryFeatures> = (0..30)
+            .map(|i| TerritoryFeatures {
+                id: format!("u{i:02}"),
+                indicators: vec![f64::from(i), f64::from(i % 7)],
+                typologies: vec![],
+            })
+            .collect();
+        let space = FeatureSpace::new(&features, 1.0)?;
+        let treated: Vec<String> = ["u03", "u04", "u05", "u20"].iter().map(|s| (*s).to_owned()).collect();
+        for replacement in [true, false] {
+            let m = match_controls(
+                &space,
+                &treated,
+                &MatchOptions { k: 3, replacement, exact_typology: false, caliper: None },
+            )?;
+            let w = m.weights();
+            let control_total: f64 = w.iter().filter(|(k, _)| !treated.contains(k)).map(|(_, v)| v).sum();
+            assert!((control_total - m.pairs.len() as f64).abs() < 1e-12);
+            assert!(w.values().all(|v| v.is_finite() && *v > 0.0));
+            assert_eq!(w.len(), m.pairs.len() + m.comparison_group.len());
+            if !replacement {
+                assert!(w.iter().filter(|(k, _)| !treated.contains(k)).all(|(_, v)| *v <= 1.0 / 3.0 + 1e-15));
+            }
+        }
+        Ok(())
+    }
 }

@@ -36,6 +36,8 @@ mod similar;
 mod simulate;
 mod synthetic;
 mod twfe;
+#[cfg(test)]
+mod weighted_tests;
 
 pub use cs::{BootstrapOptions, CsOptions, callaway_santanna};
 pub use error::ImpactError;

@@ -32,6 +32,9 @@ pub struct Panel {
     first_treated: Vec<Option<i32>>,
     y: Vec<f64>,
     n_obs: usize,
+    /// One positive finite weight per unit (e.g. matching weights); `None`: every unit
+    /// weighs 1, and the estimators take their unweighted path.
+    weights: Option<Vec<f64>>,
 }
 
 impl Panel {
@@ -101,7 +104,40 @@ impl Panel {
             first_treated: first.into_iter().map(Option::flatten).collect(),
             y,
             n_obs: rows.len(),
+            weights: None,
         })
+    }
+
+    /// The same panel with one weight per unit, given by label (sampling or matching
+    /// weights: a unit of weight `k` counts as `k` copies of itself in the point
+    /// estimates). Every unit needs a weight, positive and finite; the first unit
+    /// without one, or with a bad one, is refused.
+    pub fn with_unit_weights(mut self, weight: impl Fn(&str) -> Option<f64>) -> Result<Self, ImpactError> {
+        let mut weights = Vec::with_capacity(self.units.len());
+        for label in &self.units {
+            match weight(label) {
+                Some(w) if w.is_finite() && w > 0.0 => weights.push(w),
+                Some(w) => return Err(ImpactError::InvalidWeight { unit: label.clone(), weight: w.to_string() }),
+                None => return Err(ImpactError::InvalidWeight { unit: label.clone(), weight: "none".into() }),
+            }
+        }
+        self.weights = Some(weights);
+        Ok(self)
+    }
+
+    /// True when the panel carries unit weights.
+    pub fn is_weighted(&self) -> bool {
+        self.weights.is_some()
+    }
+
+    /// The unit weights, if any (one per unit, in unit order).
+    pub fn unit_weights(&self) -> Option<&[f64]> {
+        self.weights.as_deref()
+    }
+
+    /// The weight of one unit (1 on an unweighted panel).
+    pub fn unit_weight(&self, unit: usize) -> f64 {
+        self.weights.as_ref().and_then(|w| w.get(unit).copied()).unwrap_or(1.0)
     }
 
     pub fn n_units(&self) -> usize {
@@ -172,6 +208,7 @@ impl Panel {
         let mut first_treated = Vec::new();
         let mut y = Vec::new();
         let mut n_obs = 0;
+        let mut weights = self.weights.as_ref().map(|_| Vec::new());
         for (u, entry) in plan.iter().enumerate() {
             let Some(g) = entry else { continue };
             let row = &self.y[u * t_n..(u + 1) * t_n];
@@ -188,6 +225,9 @@ impl Panel {
             n_obs += kept;
             units.push(self.units[u].clone());
             first_treated.push(*g);
+            if let Some(w) = weights.as_mut() {
+                w.push(self.unit_weight(u));
+            }
         }
         if units.is_empty() {
             return Err(ImpactError::EmptyPanel);
@@ -201,11 +241,11 @@ impl Panel {
         } else {
             y.chunks(t_n).flat_map(|row| row.iter().zip(&seen).filter(|(_, s)| **s).map(|(v, _)| *v)).collect()
         };
-        Ok(Panel { units, years, first_treated, y, n_obs })
+        Ok(Panel { units, years, first_treated, y, n_obs, weights })
     }
 
     /// A new panel keeping only the units for which `keep` is true (e.g. the treated
-    /// units and their matched comparison group).
+    /// units and their matched comparison group), with their weights if any.
     pub fn restrict_units(&self, keep: impl Fn(&str) -> bool) -> Result<Panel, ImpactError> {
         let mut rows = Vec::new();
         for (u, label) in self.units.iter().enumerate() {
@@ -223,7 +263,16 @@ impl Panel {
                 }
             }
         }
-        Panel::from_observations(&rows)
+        let panel = Panel::from_observations(&rows)?;
+        match &self.weights {
+            None => Ok(panel),
+            Some(_) => {
+                let weight = |label: &str| {
+                    self.units.binary_search_by(|u| u.as_str().cmp(label)).ok().map(|u| self.unit_weight(u))
+                };
+                panel.with_unit_weights(weight)
+            }
+        }
     }
 }
 
@@ -246,6 +295,24 @@ mod tests {
         assert!(matches!(Panel::from_observations(&far), Err(ImpactError::InvalidParameter(_))));
         let nan = [obs("a", 2020, f64::NAN, None)];
         assert!(matches!(Panel::from_observations(&nan), Err(ImpactError::NonFiniteOutcome { .. })));
+    }
+
+    #[test]
+    fn refuses_bad_weights_and_keeps_good_ones() -> Result<(), ImpactError> {
+        let p = Panel::from_observations(&[obs("a", 2020, 1.0, None), obs("b", 2020, 2.0, Some(2020))])?;
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let w = move |l: &str| Some(if l == "b" { bad } else { 1.0 });
+            assert!(
+                matches!(p.clone().with_unit_weights(w), Err(ImpactError::InvalidWeight { unit, .. }) if unit == "b")
+            );
+        }
+        let missing = |l: &str| (l == "a").then_some(1.0);
+        assert!(matches!(p.clone().with_unit_weights(missing), Err(ImpactError::InvalidWeight { .. })));
+        let w = p.with_unit_weights(|l| Some(if l == "a" { 2.5 } else { 1.0 }))?;
+        assert!(w.is_weighted() && w.unit_weight(0) == 2.5);
+        let kept = w.restrict_units(|l| l == "a")?;
+        assert_eq!(kept.unit_weights(), Some(&[2.5][..]));
+        Ok(())
     }
 
     #[test]

@@ -25,6 +25,12 @@ use super::{ImpactError, Panel};
 /// Treated units never observed before their adoption have no reference year: they are
 /// left out first (as CS leaves them out), and said in the notes.
 pub fn sun_abraham(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
+    if panel.is_weighted() {
+        // Its cohort shares would need the weights too; not written yet.
+        return Err(ImpactError::InvalidParameter(
+            "sun_abraham has no weighted version: use twfe, cs or imputation with unit weights".into(),
+        ));
+    }
     let years = panel.years();
     let unseen: Vec<bool> = (0..panel.n_units())
         .map(|u| {
@@ -116,7 +122,7 @@ fn fit(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
     }
     let y: Vec<f64> = grid.iter().map(|v| if v.is_nan() { 0.0 } else { *v }).collect();
     let n_obs = mask.iter().filter(|m| **m).count();
-    let fe = TwoWayFe::new(n_units, t_n, mask)?;
+    let fe = TwoWayFe::weighted(n_units, t_n, mask, None)?;
     let design = GroupDesign::by_adoption(panel, k, |g, year| g.and_then(|g| keys.binary_search(&(g, year - g)).ok()));
     let fit = fe_ols(&fe, t_n, &y, &design)?;
     let (beta, vcov_cells) = (&fit.beta, &fit.vcov);

@@ -60,6 +60,11 @@ impl GroupDesign {
 /// Small-sample factor as pyfixest's default `ssc()` for a vcov clustered by unit with
 /// `| unit + year` effects: `G/(G-1) · (N-1)/(N-K)` where `K` counts the regressors
 /// plus the year effects (unit effects are nested in the clusters).
+///
+/// With unit weights `ω` (the weights of `fe`) this is weighted least squares as
+/// pyfixest's `feols(..., weights=...)` (analytic weights): counts become weight sums,
+/// a unit's score is `ω_u G_g'e_u`, and `N` in the small-sample factor still counts
+/// observations.
 pub(crate) fn fe_ols(fe: &TwoWayFe, n_years: usize, y: &[f64], design: &GroupDesign) -> Result<FeOls, ImpactError> {
     let (k, t_n, n_g) = (design.k, n_years.max(1), design.n_groups);
     let n_units = y.len() / t_n;
@@ -74,7 +79,7 @@ pub(crate) fn fe_ols(fe: &TwoWayFe, n_years: usize, y: &[f64], design: &GroupDes
             gc.push((g, c, 0.0));
             gc.len() - 1
         });
-        gc[i].2 += 1.0;
+        gc[i].2 += fe.weight(u);
         *slot = i;
     }
     let mut n_gt = vec![0.0; n_g * t_n];
@@ -125,9 +130,10 @@ pub(crate) fn fe_ols(fe: &TwoWayFe, n_years: usize, y: &[f64], design: &GroupDes
     let mut y_sum = vec![0.0; n_g * t_n];
     for u in 0..n_units {
         let g = design.group_of[u];
+        let w = fe.weight(u);
         for (t, m) in fe.mask_row(u).iter().enumerate() {
             if *m {
-                y_sum[g * t_n + t] += y[u * t_n + t] - alpha_y[u] - lambda_y[t];
+                y_sum[g * t_n + t] += w * (y[u * t_n + t] - alpha_y[u] - lambda_y[t]);
             }
         }
     }
@@ -183,13 +189,15 @@ pub(crate) fn fe_ols(fe: &TwoWayFe, n_years: usize, y: &[f64], design: &GroupDes
     for u in 0..n_units {
         let g = design.group_of[u];
         let shift = big_a[gc_of[u]] - alpha_y[u];
+        // The unit's score is ω_u G'e_u: its weight is carried by its residuals.
+        let w = fe.weight(u);
         let mut any = false;
         for (t, (e, m)) in e_row.iter_mut().zip(fe.mask_row(u)).enumerate() {
             *e = 0.0;
             if *m {
                 any = true;
                 n_obs += 1;
-                *e = y[u * t_n + t] - lambda_y[t] - xb[g * t_n + t] + shift + big_l[t];
+                *e = w * (y[u * t_n + t] - lambda_y[t] - xb[g * t_n + t] + shift + big_l[t]);
             }
         }
         if !any {
@@ -266,7 +274,7 @@ pub fn twfe(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
     }
     let y: Vec<f64> = grid.iter().map(|v| if v.is_nan() { 0.0 } else { *v }).collect();
     let n_obs = mask.iter().filter(|m| **m).count();
-    let fe = TwoWayFe::new(n_units, t_n, mask)?;
+    let fe = TwoWayFe::weighted(n_units, t_n, mask, panel.unit_weights())?;
     let design = GroupDesign::by_adoption(panel, 1, |g, year| g.filter(|g| year >= *g).map(|_| 0));
     let fit = fe_ols(&fe, t_n, &y, &design)?;
     let se = fit.vcov.first().copied().unwrap_or(f64::NAN).max(0.0).sqrt();
@@ -286,6 +294,12 @@ pub fn twfe(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
         "erreurs types groupées par territoire, correction CR1 : G/(G-1)·(N-1)/(N-K), K = régresseurs et effets \
          années (la correction par défaut de pyfixest)",
     );
+    if panel.is_weighted() {
+        out.note(
+            "weighted least squares with the unit weights (analytic weights, as pyfixest feols weights=)",
+            "moindres carrés pondérés par les poids des territoires (comme pyfixest feols avec weights=)",
+        );
+    }
 
     // Event study: one dummy per observed event time of the ever-treated units, e = -1
     // omitted.

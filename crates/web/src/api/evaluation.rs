@@ -97,9 +97,10 @@ pub struct NewEvaluation {
     anticipation: Option<u32>,
     /// level (default), log, or growth (average annual growth rate, %).
     transform: Option<String>,
-    /// `{"type": "all"}` (default) or `{"type": "matched", "k": 1, "exact_typology": false,
-    /// "caliper": null, "pre_years": 3}`: nearest neighbours on the outcome before
-    /// adoption, population and typologies, without replacement.
+    /// `{"type": "all"}` (default) or `{"type": "matched", "k": 1, "replacement": false,
+    /// "exact_typology": false, "caliper": null, "pre_years": 3}`: nearest neighbours on
+    /// the outcome before adoption, population and typologies, with or without
+    /// replacement; TWFE, CS and imputation are then weighted by the matching weights.
     #[schema(value_type = Option<Object>)]
     comparison: Option<serde_json::Value>,
     /// Placebo assignments of the randomisation inference, 0 to 999 (default 99).

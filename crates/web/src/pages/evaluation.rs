@@ -208,9 +208,14 @@ pub async fn evaluation(
             value: match &r.comparison {
                 Comparison::All => pool.to_owned(),
                 Comparison::Matched(m) => format!(
-                    "{pool}, appariés : {} par territoire traité, sans remise, sur l’indicateur des {} \
+                    "{pool}, appariés : {} par territoire traité, {}, sur l’indicateur des {} \
                      avant l’adoption, la population et les typologies{}{}",
                     crate::pages::layout::plural(m.k, "voisin le plus proche", "voisins les plus proches"),
+                    if m.replacement {
+                        "avec remise (estimations pondérées par les poids d’appariement)"
+                    } else {
+                        "sans remise"
+                    },
                     crate::pages::layout::plural(m.pre_years, "année", "années"),
                     if m.exact_typology { " (typologies identiques exigées)" } else { "" },
                     m.caliper.map(|c| format!(", distance au plus {}", fr_decimal(c, 2))).unwrap_or_default()

@@ -54,6 +54,7 @@ struct FormPage {
     comparisons: Vec<Choice>,
     k: String,
     exact_typology: bool,
+    replacement: bool,
     anticipation: String,
     placebo_draws: String,
 }
@@ -125,6 +126,7 @@ fn page(who: &Who, state: &AppState, f: &Fields) -> FormPage {
         comparisons: choices(&COMPARISONS, &get("comparison", "not_yet")),
         k: get("k", "1"),
         exact_typology: f.get("exact_typology") == "oui",
+        replacement: f.get("replacement") == "oui",
         anticipation: get("anticipation", "0"),
         placebo_draws: get("placebo_draws", &DEFAULT_PLACEBO_DRAWS.to_string()),
     }
@@ -275,7 +277,7 @@ fn build(f: &Fields, form: &FormPage) -> Result<EvaluationRequest, Vec<(String, 
                 ControlGroup::Never,
                 Comparison::Matched(MatchSpec {
                     k,
-                    replacement: false,
+                    replacement: f.get("replacement") == "oui",
                     caliper: None,
                     exact_typology: f.get("exact_typology") == "oui",
                     pre_years: 3,

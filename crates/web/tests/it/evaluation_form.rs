@@ -72,7 +72,12 @@ async fn story(db: TestDb) {
     assert_eq!(b.sign_in(&app, "delegue@loire.gouv.fr", PASS).await, 303);
     let (status, _, form) = b.get(&app.url("/evaluations/nouvelle?programme=pvd")).await;
     assert_eq!(status, 200);
-    assert!(form.contains("Demander l’évaluation") && form.contains("Territoires appariés"), "the form");
+    assert!(
+        form.contains("Demander l’évaluation")
+            && form.contains("Territoires appariés")
+            && form.contains("name=\"replacement\""),
+        "the form"
+    );
     let csrf = csrf_of(&form);
 
     // Choosing a territory by searching, then adding it with its year.
@@ -155,6 +160,24 @@ async fn story(db: TestDb) {
     worker.abort();
     let job = job.expect("the job ended");
     assert_eq!(job.status, "done", "{:?}", job.error);
+    // The matching weights the estimators took: each matched treated territory 1, the
+    // controls' weights summing to the number of matched treated territories.
+    let inputs = job.inputs.clone().expect("inputs");
+    let weights = inputs["matching_weights"].as_object().expect("matching weights");
+    let treated_codes: Vec<String> = treated.iter().map(|(c, _)| c.clone()).collect();
+    let (mut on_treated, mut on_controls) = (0.0, 0.0);
+    for (code, w) in weights {
+        let w = w.as_f64().expect("a number");
+        assert!(w > 0.0);
+        if treated_codes.contains(code) {
+            assert_eq!(w, 1.0, "{code}");
+            on_treated += w;
+        } else {
+            on_controls += w;
+        }
+    }
+    assert_eq!(on_treated, 20.0);
+    assert!((on_controls - 20.0).abs() < 1e-9, "{on_controls}");
     let result = job.result.expect("result");
     assert!((result["estimate"].as_f64().expect("estimate") - 3.0).abs() < 0.5, "{}", result["estimate"]);
     let matching = &result["matching"];
@@ -172,7 +195,7 @@ async fn story(db: TestDb) {
     for needle in [
         "Territoires traités et leur année d’adoption (20)",
         "Saint-Étienne</a> — 2020",
-        "appariés : 2 voisins les plus proches par territoire traité",
+        "appariés : 2 voisins les plus proches par territoire traité, sans remise,",
         "Groupe de comparaison apparié",
         "Équilibre avant et après appariement",
         "indicateur en 2018",
@@ -181,12 +204,49 @@ async fn story(db: TestDb) {
         "Placebo dans l’espace : 19 fois",
         "Sensibilité aux tendances parallèles",
         "Bande simultanée à 95 %",
+        "les estimations sont pondérées par les poids d’appariement",
+        "l’incertitude de l’appariement lui-même (le choix des voisins) n’est pas propagée",
         "<ul lang=\"fr\">",
     ] {
         assert!(page.contains(needle), "the evaluation page lacks « {needle} »");
     }
     // The list of evaluations offers the form; so does a programme's page.
     assert!(b.get(&app.url("/evaluations")).await.2.contains("href=\"/evaluations/nouvelle\""));
+
+    // With replacement (refused before the estimators took weights), by imputation: the
+    // controls' weights still sum to the matched treated territories, and the page says
+    // how the comparison was drawn.
+    let mut with = fields.clone();
+    with.retain(|(k, _)| *k != "method" && *k != "placebo_draws");
+    with.extend([("method", "imputation"), ("placebo_draws", "0"), ("replacement", "oui")]);
+    let (status, headers, _) = b.post(&app.url("/evaluations/nouvelle"), &with).await;
+    assert_eq!(status, 303);
+    let location = headers.get("location").and_then(|v| v.to_str().ok()).expect("location").to_owned();
+    let id = location.trim_start_matches("/evaluations/").to_owned();
+    let worker = cohesion_app::evaluation::spawn(app.state.app.clone(), std::time::Duration::from_millis(50));
+    let mut job = None;
+    for _ in 0..400 {
+        if let Some(j) = app.db.store.evaluation(&id).await.expect("job")
+            && matches!(j.status.as_str(), "done" | "failed")
+        {
+            job = Some(j);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    worker.abort();
+    let job = job.expect("the job ended");
+    assert_eq!(job.status, "done", "{:?}", job.error);
+    let inputs = job.inputs.clone().expect("inputs");
+    let weights = inputs["matching_weights"].as_object().expect("matching weights");
+    let on_controls: f64 =
+        weights.iter().filter(|(c, _)| !treated_codes.contains(c)).filter_map(|(_, w)| w.as_f64()).sum();
+    assert!((on_controls - 20.0).abs() < 1e-9, "{on_controls}");
+    let result = job.result.expect("result");
+    assert!((result["estimate"].as_f64().expect("estimate") - 3.0).abs() < 0.5, "{}", result["estimate"]);
+    let page = b.get(&app.url(&location)).await.2;
+    assert!(page.contains("par territoire traité, avec remise (estimations pondérées par les poids d’appariement)"));
+    assert!(page.contains("les estimations sont pondérées par les poids d’appariement"));
 }
 
 storage_test!(evaluation_form, |db: TestDb| async move { story(db).await });
