@@ -155,7 +155,7 @@ where
     let visitor = match &resolved {
         Ok(Some(a)) => {
             let unread = if page && matches!(a.via, Via::Session { .. }) {
-                cohesion_app::space::notification::unread(&state, a.person.id).await.unwrap_or_else(|e| {
+                cohesion_app::space::notification::unread(state, a.person.id).await.unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "unread notifications not counted");
                     0
                 })
