@@ -1,17 +1,19 @@
 //! The edge: what every request and response goes through, in one hand-written layer.
 //!
 //! In order, for a request: a request id (`x-request-id`, kept when the client sent
-//! one), the input guard (`input::guard`), authentication (`auth::authenticate`), the
-//! handler; for its response: problem documents for the API's errors
-//! (`error::problems_only`), the security headers and the request id. A panic anywhere
-//! below is a logged 500 problem document with the same headers, never a dropped
-//! connection.
+//! one), the input guard (`input::refuse_now` on the path and query,
+//! `input::check_form` on a form body), authentication (`auth::authenticate`), the
+//! check of the query's parameters against the operation's declaration
+//! (`api::query::check`), the handler; for its response: problem documents for the
+//! API's errors (`error::problems_only`), the security headers and the request id. A
+//! panic anywhere below is a logged 500 problem document with the same headers, never a
+//! dropped connection.
 //!
-//! Issue 16: these were eight tower layers and three `from_fn` middlewares. Each
-//! `from_fn` cloned the whole service below it (down to the boxed route) and boxed a
-//! `Next` and a future on every request; `/livez`, which does nothing, served 64 % of a
-//! bare axum endpoint. Here a request costs one clone of the service below and one
-//! boxed future.
+//! Issue 16: these were eight tower layers, three `from_fn` middlewares and a
+//! `from_fn` route layer. Each `from_fn` cloned the whole service below it (down to the
+//! boxed route) and boxed a `Next` and a future on every request; `/livez`, which does
+//! nothing, served 64 % of a bare axum endpoint. Here a request costs one clone of the
+//! route and one boxed future (two for a request that needs authentication).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

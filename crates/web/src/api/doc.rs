@@ -2,7 +2,7 @@
 //! answers the layers around every handler can give, so that a client generated from
 //! the document knows every status it may receive, each a problem document.
 //!
-//! - 400 on every operation: `input::guard` refuses control characters in the path,
+//! - 400 on every operation: the input guard (`input::refuse_now`, `input::check_form`) refuses control characters in the path,
 //!   the query and form fields, unreadable path or query parameters are refused
 //!   before the handler runs, and so is any query parameter the operation does not
 //!   declare (`api::query`, code `unknown_parameter`);
