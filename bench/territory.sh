@@ -66,9 +66,13 @@ import re, sys
 strip = re.compile(r"\x1b\[[0-9;]*m")
 for line in open(sys.argv[1], errors="replace"):
     line = strip.sub("", line)
+    f = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
+    if "project full-text index built" in line:
+        # Built on a blocking thread after the start (its memory is in the rows below).
+        print(f"| project full-text index (background, after /livez) | {f.get('ms', '?')} ms | – | – |")
+        continue
     if "component loaded" not in line:
         continue
-    f = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
     name = f.get("component", "?").strip('"')
     print(f"| {name} | {f.get('ms', '?')} ms | {f.get('rss_added_mb', '?')} MB | {f.get('rss_mb', '?')} MB |")
 PY

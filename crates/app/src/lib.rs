@@ -70,7 +70,8 @@ impl App {
         let mut meter = memory::Meter::start();
         let snapshot = Snapshot::load(&store).await?;
         meter.component("referential and programmes");
-        let projects = project::catalog::Catalog::load(&store, &snapshot.referential).await?;
+        // The full-text part follows on a blocking thread (`Catalog::load_deferred`).
+        let projects = project::catalog::Catalog::load_deferred(&store, &snapshot.referential).await?;
         meter.component("project index");
         let pacts = pact::index::PactIndex::load(&store, &snapshot.referential).await?;
         meter.component("pact index");
@@ -173,6 +174,7 @@ impl App {
             match change {
                 Change::Project { revision, id } if revision == self.projects.load().revision() + 1 => {
                     if let Some(p) = self.store.project(&id).await? {
+                        self.projects.load().text_ready().await;
                         project::publish_at(self, p, revision)?;
                     }
                 }

@@ -215,6 +215,9 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 pub async fn list(app: &App, params: &ListParams) -> Result<Page<ProjectSummary>, AppError> {
     let (mut filter, limit, offset) = filter_of(app, params)?;
     narrow(app, params, &mut filter).await?;
+    if filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
+        app.projects.load().text_ready().await;
+    }
     search(app, &filter, offset, limit)
 }
 
@@ -328,6 +331,7 @@ pub fn write_error(e: WriteError) -> AppError {
 /// Puts a written project into the catalog.
 pub async fn publish(app: &App, p: &Project) -> Result<(), AppError> {
     let revision = app.store.project_revision().await?;
+    app.projects.load().text_ready().await;
     publish_at(app, p.clone(), revision)
 }
 

@@ -49,6 +49,9 @@ async fn selected(state: &AppState, params: &ListParams) -> Result<Vec<std::sync
     let (mut filter, _, _) = filter_of(state, &ListParams { limit: Some(1), ..params.clone() })?;
     narrow(state, params, &mut filter).await?;
     let catalog = state.projects.load();
+    if filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
+        catalog.text_ready().await;
+    }
     let all = catalog.len().max(1);
     Ok(catalog.search(&filter, 0, all).map_err(|e| ApiError::Internal(e.to_string()))?.items)
 }

@@ -178,11 +178,12 @@ pub async fn list(
         territories_any: programme.as_deref().map(|c| cohesion_app::project::programme_territories(&snapshot, c)),
         ids: pact.as_ref().map(|x| x.current().content.actions.iter().cloned().collect()),
     };
-    let found = state
-        .projects
-        .load()
-        .search(&filter, (page_no - 1) * PER_PAGE, PER_PAGE)
-        .map_err(|e| PageError::internal(&config, e))?;
+    let catalog = state.projects.load();
+    if !q.trim().is_empty() {
+        catalog.text_ready().await;
+    }
+    let found =
+        catalog.search(&filter, (page_no - 1) * PER_PAGE, PER_PAGE).map_err(|e| PageError::internal(&config, e))?;
     let territory_code = territory.as_ref().map(ToString::to_string).unwrap_or_default();
     let pacts = if q.is_empty() || page_no > 1 {
         None
