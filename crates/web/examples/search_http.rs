@@ -94,7 +94,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     state.reload_pacts(true).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let app = cohesion_web::app(state.clone());
+    let app = cohesion_web::app(state.clone()).into_make_service();
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::new();
 

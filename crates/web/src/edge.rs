@@ -1,4 +1,5 @@
-//! The edge: what every request and response goes through, in one hand-written layer.
+//! The edge: what every request and response goes through, in one hand-written
+//! service around the whole router ([`Site`]).
 //!
 //! In order, for a request: a request id (`x-request-id`, kept when the client sent
 //! one), the input guard (`input::refuse_now` on the path and query,
@@ -9,11 +10,22 @@
 //! panic anywhere below is a logged 500 problem document with the same headers, never a
 //! dropped connection.
 //!
+//! Two paths through it:
+//! - the health probes (`/livez`, `/health`) go from the guard straight to the router:
+//!   no identity, no form, no compression (their bodies are a few bytes) and no
+//!   request span (`tower_http=debug` would log every probe);
+//! - everything else goes through request tracing and compression, then the guard's
+//!   form check, authentication (not for the static files: their requests carry the
+//!   session cookie too, and resolving it would cost a look-up per asset), the query
+//!   check and the problem documents ([`Heavy`]), then the router.
+//!
 //! Issue 16: these were eight tower layers, three `from_fn` middlewares and a
-//! `from_fn` route layer. Each `from_fn` cloned the whole service below it (down to the
-//! boxed route) and boxed a `Next` and a future on every request; `/livez`, which does
-//! nothing, served 64 % of a bare axum endpoint. Here a request costs one clone of the
-//! route and one boxed future (two for a request that needs authentication).
+//! `from_fn` route layer, then one layer wrapped around each route. Each route layer
+//! cloned its boxed route and each layer boxed a future on every request; `/livez`,
+//! which does nothing, served 64 %, then 69 %, of a bare axum endpoint. Here the
+//! router is wrapped once, and the query check finds the operation by matching the
+//! path against the document's templates itself (the router's matched path is not
+//! known outside it).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -22,15 +34,23 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
+use axum::Router;
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Response;
 use tower::{Layer, Service};
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::compression::{Compression, CompressionLayer, CompressionLevel};
+use tower_http::trace::{Trace, TraceLayer};
 
 use crate::AppState;
 use crate::pages::PagesConfig;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+type Infallible = std::convert::Infallible;
+type Boxed = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
 /// What the edge adds to every response and needs for every request.
 pub(crate) struct EdgeConfig {
@@ -44,72 +64,108 @@ pub(crate) struct EdgeConfig {
     pub declared: crate::api::query::Declared,
 }
 
-/// The layer (see the module's documentation).
+/// The whole site: the router inside the edge (see the module's documentation).
+/// Serve it with [`Site::into_make_service_with_connect_info`].
 #[derive(Clone)]
-pub(crate) struct EdgeLayer(pub Arc<EdgeConfig>);
-
-impl<S> Layer<S> for EdgeLayer {
-    type Service = Edge<S>;
-
-    fn layer(&self, inner: S) -> Edge<S> {
-        Edge { inner, config: self.0.clone() }
-    }
-}
-
-#[derive(Clone)]
-pub(crate) struct Edge<S> {
-    inner: S,
+pub struct Site {
+    /// The router alone: the health probes' path.
+    router: Router,
+    /// Request tracing, compression and [`Heavy`] around the same router.
+    full: Trace<Compression<Heavy>, SharedClassifier<ServerErrorsAsFailures>>,
     config: Arc<EdgeConfig>,
 }
 
-impl<S> Service<Request> for Edge<S>
-where
-    S: Service<Request, Response = Response, Error = std::convert::Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = std::convert::Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, std::convert::Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+impl Site {
+    pub(crate) fn new(router: Router, config: EdgeConfig) -> Site {
+        let config = Arc::new(config);
+        let heavy = Heavy { router: router.clone(), config: config.clone() };
+        let compressed = CompressionLayer::new().quality(CompressionLevel::Fastest).layer(heavy);
+        Site { router, full: TraceLayer::new_for_http().layer(compressed), config }
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
-        // The clone is the one made ready; `self` keeps a fresh one (tower's convention).
-        let fresh = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, fresh);
-        let config = self.config.clone();
-        Box::pin(async move { Ok(edge(config, inner, req).await) })
+    /// What `axum::serve` takes, giving the handlers the client's address.
+    pub fn into_make_service_with_connect_info<C>(
+        self,
+    ) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Site, C> {
+        axum::ServiceExt::<Request>::into_make_service_with_connect_info(self)
+    }
+
+    /// What `axum::serve` takes.
+    pub fn into_make_service(self) -> axum::routing::IntoMakeService<Site> {
+        axum::ServiceExt::<Request>::into_make_service(self)
     }
 }
 
-async fn edge<S>(config: Arc<EdgeConfig>, mut inner: S, mut req: Request) -> Response
-where
-    S: Service<Request, Response = Response, Error = std::convert::Infallible> + Send,
-    S::Future: Send,
-{
-    let id = match req.headers().get(&REQUEST_ID) {
-        Some(given) => given.clone(),
-        None => {
-            let fresh = config.ids.next();
-            req.headers_mut().insert(REQUEST_ID.clone(), fresh.clone());
-            fresh
-        }
-    };
-    let response = match input::refuse_now(&config.pages, &req) {
-        Some(refused) => refused,
-        // Health probes and static files answer no one in particular: no identity, no
-        // form, no problem document (not under /api/); the handler's future alone.
-        None if is_anonymous(req.uri().path()) && !input::has_form(&req) => {
+impl Service<Request> for Site {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Boxed;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // The router, tracing and compression are always ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Boxed {
+        let site = self.clone();
+        Box::pin(async move { Ok(site.answer(req).await) })
+    }
+}
+
+impl Site {
+    async fn answer(mut self, mut req: Request) -> Response {
+        let id = match req.headers().get(&REQUEST_ID) {
+            Some(given) => given.clone(),
+            None => {
+                let fresh = self.config.ids.next();
+                req.headers_mut().insert(REQUEST_ID.clone(), fresh.clone());
+                fresh
+            }
+        };
+        let response = match input::refuse_now(&self.config.pages, &req) {
+            Some(refused) => refused,
+            None if is_probe(req.uri().path()) && !input::has_form(&req) => {
+                req.extensions_mut().insert(auth::Credentials::anonymous());
+                let (declared, router) = (&self.config.declared, &mut self.router);
+                caught(std::pin::pin!(async move { answer(declared, router, req).await }), &id).await
+            }
+            None => match self.full.call(req).await {
+                Ok(response) => response.map(Body::new),
+                Err(never) => match never {},
+            },
+        };
+        secure(response, id, &self.config)
+    }
+}
+
+/// The router behind the guard's form check, authentication, the query check and the
+/// problem documents (the static files skip authentication), a panic caught.
+#[derive(Clone)]
+pub(crate) struct Heavy {
+    router: Router,
+    config: Arc<EdgeConfig>,
+}
+
+impl Service<Request> for Heavy {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Boxed;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Boxed {
+        let Heavy { mut router, config } = self.clone();
+        Box::pin(async move {
+            let id = req.headers().get(&REQUEST_ID).cloned().unwrap_or(HeaderValue::from_static("-"));
             let c = &config;
-            req.extensions_mut().insert(auth::Credentials::anonymous());
-            caught(std::pin::pin!(async move { answer(&c.declared, &mut inner, req).await }), &id).await
-        }
-        // The rest goes through the whole edge, boxed apart so that the light path's
-        // future stays small (moving a large one cost /livez 5 % of its time).
-        None => {
-            let c = &config;
+            let router = &mut router;
+            if is_static(req.uri().path()) && !input::has_form(&req) {
+                let mut req = req;
+                req.extensions_mut().insert(auth::Credentials::anonymous());
+                return Ok(caught(std::pin::pin!(async move { answer(&c.declared, router, req).await }), &id).await);
+            }
             let handled = error::problems_only(req, |req| async move {
                 let req = match input::has_form(&req) {
                     true => match input::check_form(&c.pages, req).await {
@@ -118,32 +174,30 @@ where
                     },
                     false => req,
                 };
-                auth::authenticate(&c.state, req, |req| async move { answer(&c.declared, &mut inner, req).await }).await
+                auth::authenticate(&c.state, req, |req| async move { answer(&c.declared, router, req).await }).await
             });
-            caught(Box::pin(handled), &id).await
-        }
-    };
-    secure(response, id, &config)
+            Ok(caught(std::pin::pin!(handled), &id).await)
+        })
+    }
 }
 
-/// Paths that need no identity: the static files (their requests carry the session
-/// cookie too: resolving it would cost the database a look-up per asset) and the
-/// health probes (a fresh CSRF secret and a Set-Cookie on every probe cost `/livez` a
-/// third of its speed).
-fn is_anonymous(path: &str) -> bool {
-    path.starts_with("/static/") || path == "/favicon.ico" || path == "/livez" || path == "/health"
+/// The health probes: answered by the router alone (see the module's documentation).
+fn is_probe(path: &str) -> bool {
+    path == "/livez" || path == "/health"
 }
 
-/// The handler's response, once the query's parameters are checked against what the
-/// operation declares (the edge wraps each route: the matched path is known here).
-async fn answer<S>(declared: &crate::api::query::Declared, inner: &mut S, req: Request) -> Response
-where
-    S: Service<Request, Response = Response, Error = std::convert::Infallible>,
-{
+/// The static files: no identity (see the module's documentation).
+fn is_static(path: &str) -> bool {
+    path.starts_with("/static/") || path == "/favicon.ico"
+}
+
+/// The router's response, once the query's parameters are checked against what the
+/// operation declares.
+async fn answer(declared: &crate::api::query::Declared, router: &mut Router, req: Request) -> Response {
     if let Some(refused) = crate::api::query::check(declared, &req) {
         return refused;
     }
-    match inner.call(req).await {
+    match router.call(req).await {
         Ok(response) => response,
         Err(never) => match never {},
     }

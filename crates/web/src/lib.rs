@@ -9,6 +9,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 mod edge;
+pub use edge::Site;
 pub mod error;
 pub mod input;
 pub mod pages;
@@ -19,9 +20,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::HeaderValue;
 use cohesion_app::App;
-use tower::ServiceBuilder;
-use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::trace::TraceLayer;
 
 pub use cohesion_app::snapshot::{self, LoadError, Snapshot};
 
@@ -82,20 +80,20 @@ impl AppState {
     }
 }
 
-/// The whole application: API, health, and the layers every response goes through.
-pub fn app(state: AppState) -> Router {
+/// The whole application: API, health, and the edge every request goes through.
+pub fn app(state: AppState) -> Site {
     with_layers(api::router().merge(pages::router()), state)
 }
 
-/// `routes` inside the layers every response goes through: tracing, compression and
-/// the edge (`edge`: request ids, the input guard, authentication, problem documents,
-/// the panic catcher and the security headers), the tests wrap routes of their own
-/// with the same layers.
+/// `routes` inside the edge every request goes through ([`Site`]: request ids, the
+/// input guard, request tracing and compression, authentication, the query check,
+/// problem documents, the panic catcher and the security headers); the tests wrap
+/// routes of their own in the same edge.
 ///
-/// The layers are composed once and wrapped around each route in one go: every
-/// `Router::layer` call boxes each route again, and a request paid a boxed clone per
-/// layer (issue 16: thirteen of them; the boxed clones took 7 % of `/livez` in a profile).
-pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+/// The edge is one hand-written service around the whole router, not layers around
+/// each route (issue 16: each `Router::layer` call boxes each route again, and a
+/// request paid a boxed clone per layer).
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Site {
     // HSTS only when the public address is https: over plain HTTP it would be ignored,
     // and on a TLS-terminating proxy's backend it is what the browser must see.
     let hsts = state.auth.https().then_some(HeaderValue::from_static("max-age=63072000; includeSubDomains"));
@@ -104,18 +102,13 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         Some(origin) => HeaderValue::from_str(&pages::content_security_policy_with_form_target(&origin)).ok(),
         None => Some(HeaderValue::from_static(pages::CONTENT_SECURITY_POLICY)),
     };
-    let edge = edge::EdgeLayer(Arc::new(edge::EdgeConfig {
+    let config = edge::EdgeConfig {
         state: state.clone(),
         pages: Arc::new(pages::PagesConfig::from_env()),
         hsts,
         csp,
         ids: edge::RequestIds::new(),
         declared: api::query::Declared::of(&api::openapi()),
-    }));
-    // Outermost first (a request goes down this list, its response comes back up).
-    let stack = ServiceBuilder::new()
-        .layer(TraceLayer::new_for_http())
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
-        .layer(edge);
-    routes.with_state(state).layer(stack)
+    };
+    Site::new(routes.with_state(state), config)
 }

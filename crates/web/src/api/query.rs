@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
@@ -15,9 +15,20 @@ use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::{ApiError, FieldError};
 
-/// The query parameters of each operation, by path template and method.
-#[derive(Debug, Default)]
-pub struct Declared(HashMap<String, Vec<(Method, BTreeSet<String>)>>);
+/// The query parameters of each operation, by path template and method, and the
+/// templates to match a request's path against (the router's own matcher, `matchit`,
+/// with the same templates: the edge runs outside the router, before it matches).
+#[derive(Default)]
+pub struct Declared {
+    operations: HashMap<String, Vec<(Method, BTreeSet<String>)>>,
+    templates: matchit::Router<String>,
+}
+
+impl std::fmt::Debug for Declared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Declared").field("operations", &self.operations).finish_non_exhaustive()
+    }
+}
 
 fn query_names(params: Option<&Vec<RefOr<Parameter>>>) -> impl Iterator<Item = String> + '_ {
     params.into_iter().flatten().filter_map(|p| match p {
@@ -46,14 +57,27 @@ impl Declared {
                 out.entry(path.clone()).or_default().push((method, names));
             }
         }
-        Declared(out)
+        let mut templates = matchit::Router::new();
+        for path in out.keys() {
+            // The router accepted the same templates; one it would refuse is only
+            // left unchecked (logged), never a failed start.
+            if let Err(e) = templates.insert(path.as_str(), path.clone()) {
+                tracing::warn!(path = %path, error = %e, "operation left out of the query check");
+            }
+        }
+        Declared { operations: out, templates }
     }
 
-    /// The parameters `method path` accepts; `None` for an operation the document
-    /// does not describe.
+    /// The parameters `method path` accepts (`path`: the operation's template);
+    /// `None` for an operation the document does not describe.
     pub fn accepted(&self, method: &Method, path: &str) -> Option<&BTreeSet<String>> {
         let method = if method == Method::HEAD { &Method::GET } else { method };
-        self.0.get(path)?.iter().find(|(m, _)| m == method).map(|(_, names)| names)
+        self.operations.get(path)?.iter().find(|(m, _)| m == method).map(|(_, names)| names)
+    }
+
+    /// The template of the documented operation path `path` falls under, if any.
+    pub fn template(&self, path: &str) -> Option<&str> {
+        self.templates.at(path).ok().map(|m| m.value.as_str())
     }
 }
 
@@ -89,11 +113,13 @@ pub fn refusal(names: &[String], accepted: &BTreeSet<String>) -> ApiError {
 }
 
 /// The refusal of a request to a documented operation whose query holds a parameter
-/// the operation does not declare, if so. Run by the edge (`crate::edge`) once the
-/// route is matched (it reads the matched path template), just before the handler.
+/// the operation does not declare, if so. Run by the edge (`crate::edge`) after
+/// authentication, just before the router (it matches the path against the
+/// document's templates itself).
 pub(crate) fn check(declared: &Declared, req: &Request) -> Option<Response> {
-    let (query, path) = (req.uri().query()?, req.extensions().get::<MatchedPath>()?);
-    let accepted = declared.accepted(req.method(), path.as_str())?;
+    let query = req.uri().query()?;
+    let template = declared.template(req.uri().path())?;
+    let accepted = declared.accepted(req.method(), template)?;
     let names = unknown(query, accepted);
     (!names.is_empty()).then(|| refusal(&names, accepted).into_response())
 }
