@@ -34,7 +34,7 @@ use super::rng::Rng;
 use super::{ImpactError, Panel};
 
 /// The most bootstrap draws accepted.
-pub const MAX_WILD_DRAWS: usize = 99_999;
+pub const MAX_WILD_DRAWS: usize = 1 << 20;
 /// With [`WildWeights::Auto`], Webb's six-point weights at or below this many clusters
 /// (Rademacher weights give only `2^G` distinct samples), Rademacher above.
 pub const WEBB_MAX_CLUSTERS: usize = 12;
