@@ -42,6 +42,11 @@ pub const WEBB_MAX_CLUSTERS: usize = 12;
 pub const CI_TOLERANCE: f64 = 1e-9;
 /// Level of the test inverted into the interval (95 % interval).
 const ALPHA: f64 = 0.05;
+/// A sample counts as more extreme than the data only when `|t*|` exceeds `|t|` by more
+/// than this relative margin: samples whose weights are all equal (`c·1`) reproduce
+/// `|t|` exactly in theory and must not be counted on a rounding error. (The all-ones
+/// sample is computed through the very same arithmetic as `t`, so it ties exactly.)
+const TIE_TOLERANCE: f64 = 1e-10;
 
 /// The distribution of the cluster weights `v_g`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -102,7 +107,8 @@ pub struct WildBootstrap {
     /// `estimate / std_error`.
     pub t_stat: f64,
     /// Symmetric two-sided WCR p-value of `H0: β = 0`: the share of samples with
-    /// `|t*| > |t|` (ties, such as the all-ones weight vector, do not count).
+    /// `|t*| > |t|` (ties, such as the all-ones weight vector, do not count; a relative
+    /// margin of 1e-10 keeps rounding from counting them).
     pub p_value: f64,
     /// 95 % interval by inverting the WCR test (the null values whose p-value is at
     /// least 0.05); `None` when a side is not bounded within 2⁶⁰ standard errors.
@@ -206,9 +212,9 @@ pub(crate) struct Distribution {
 }
 
 impl Distribution {
-    /// Share of samples with `|t*(β0)| > |t(β0)|`.
+    /// Share of samples with `|t*(β0)| > |t(β0)|` (beyond [`TIE_TOLERANCE`]).
     pub(crate) fn p_value(&self, b0: f64) -> f64 {
-        let t = self.observed.abs_t(b0);
+        let t = self.observed.abs_t(b0) * (1.0 + TIE_TOLERANCE);
         let above = self.samples.iter().filter(|s| s.abs_t(b0) > t).count();
         above as f64 / self.samples.len().max(1) as f64
     }
