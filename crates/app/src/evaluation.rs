@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use cohesion_core::date;
 use cohesion_core::evaluation::{
-    BalanceRow, Comparison, EvaluationRequest, EvaluationResult, MatchSpec, MatchingSummary, PlaceboTime, ValidRequest,
-    matching_features, observations,
+    BalanceRow, ClusterLevel, Clustering, Comparison, EvaluationRequest, EvaluationResult, MatchSpec, MatchingSummary,
+    PlaceboTime, ValidRequest, matching_features, observations,
 };
 use cohesion_core::impact::{
-    self, BootstrapOptions, CsOptions, FeatureSpace, ImpactEstimate, MatchOptions, Method, Observation, Panel, PreBase,
-    Spec,
+    self, BootstrapOptions, CsOptions, FeatureSpace, ImpactError, ImpactEstimate, MatchOptions, Method, Observation,
+    Panel, PreBase, Spec, WildBootstrap, WildOptions, WildWeights,
 };
 use cohesion_core::indicator;
 use cohesion_core::territory::Referential;
@@ -144,6 +144,16 @@ async fn compute(
     let triples: Vec<(String, i32, f64)> = by_cell.into_iter().map(|((c, y), (v, _))| (c, y, v)).collect();
     let (triples, transform_lost) = request.transform.apply(triples);
     let mut rows = observations(&triples, &valid.treated);
+    // Clustered at a coarse level: each territory's département or région; a territory
+    // the referential places in none is left out (and named).
+    let (clusters, without_cluster) = match request.cluster {
+        None => (None, Vec::new()),
+        Some(level) => {
+            let (map, lacking) = cluster_map(&rows, referential, &valid, level);
+            rows.retain(|r| map.contains_key(&r.unit));
+            (Some((level, map)), lacking)
+        }
+    };
     let units: BTreeSet<&str> = rows.iter().map(|r| r.unit.as_str()).collect();
     let missing_treated: Vec<String> = valid
         .treated
@@ -191,6 +201,17 @@ async fn compute(
             Some(w) => panel.with_unit_weights(|code| w.get(code).copied())?,
             None => panel,
         };
+        // The wild bootstrap first: a panel that cannot be clustered fails the job early.
+        let wild = match &clusters {
+            None => None,
+            Some((level, map)) => {
+                let options = WildOptions { draws: BOOTSTRAP_DRAWS, seed: SEED, weights: WildWeights::Auto };
+                match impact::wild_cluster_bootstrap(&panel, map.iter(), &options) {
+                    Ok(wb) => Some((*level, wb)),
+                    Err(e) => return Ok(Err(cluster_failure(*level, &e))),
+                }
+            }
+        };
         let estimate = match spec.method {
             Method::Cs => impact::callaway_santanna(
                 &panel,
@@ -203,15 +224,33 @@ async fn compute(
             _ => impact::estimate_with(&panel, spec.method, spec.control, spec.anticipation)?,
         };
         let _ = handle.block_on(progress_store.evaluation_progress(&job_id, &worker_name, "placebo", 65));
-        Ok::<_, impact::ImpactError>(checks(&panel, &spec, estimate, draws))
+        let mut result = checks(&panel, &spec, estimate, draws);
+        if let Some((level, wb)) = wild {
+            apply_clustering(&mut result, level, wb);
+        }
+        Ok::<_, impact::ImpactError>(Ok(result))
     })
     .await
     .map_err(|e| StoreError::Corrupt(format!("estimator task: {e}")))?;
     let mut result = match estimated {
-        Ok(r) => r,
+        Ok(Ok(r)) => r,
+        Ok(Err(reason)) => return Ok(Err(reason)),
         Err(e) => return Ok(failed(format!("estimation impossible : {e}"))),
     };
     result.matching = matching;
+    if !without_cluster.is_empty() {
+        let listed = without_cluster.iter().take(20).map(String::as_str).collect::<Vec<_>>().join(", ");
+        let n = without_cluster.len();
+        let level = request.cluster.map_or("", ClusterLevel::label_fr);
+        result.estimate.note(
+            format!("{n} territories without a {level} in the referential are left out: {listed}"),
+            format!(
+                "{n} {} de {level} dans le référentiel et {} : {listed}",
+                if n < 2 { "territoire n’a pas" } else { "territoires n’ont pas" },
+                if n < 2 { "est écarté" } else { "sont écartés" }
+            ),
+        );
+    }
     weighting.note(&mut result.estimate);
     if !single_year.is_empty() {
         let listed = single_year.iter().take(20).map(String::as_str).collect::<Vec<_>>().join(", ");
@@ -408,7 +447,131 @@ fn checks(panel: &Panel, spec: &Spec, estimate: ImpactEstimate, draws: usize) ->
              l’adoption (méthode par imputation, ou années antérieures absentes)",
         );
     }
-    EvaluationResult { estimate, matching: None, placebo_time, placebo_space, sensitivity }
+    EvaluationResult { estimate, matching: None, placebo_time, placebo_space, sensitivity, clustering: None }
+}
+
+/// Each unit's cluster (its département or région code) and the units the referential
+/// places in none.
+fn cluster_map(
+    rows: &[Observation],
+    referential: &Referential,
+    valid: &ValidRequest,
+    level: ClusterLevel,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut map = BTreeMap::new();
+    let mut lacking = Vec::new();
+    let units: BTreeSet<&str> = rows.iter().map(|r| r.unit.as_str()).collect();
+    for code in units {
+        match level.of(referential, valid.unit_kind, code) {
+            Some(cluster) => {
+                map.insert(code.to_owned(), cluster);
+            }
+            None => lacking.push(code.to_owned()),
+        }
+    }
+    (map, lacking)
+}
+
+/// Why a clustered estimate could not be made, in French.
+fn cluster_failure(level: ClusterLevel, e: &ImpactError) -> JobFailure {
+    let level = level.label_fr();
+    JobFailure(match e {
+        ImpactError::TooFewClusters { clusters } => format!(
+            "regroupement par {level} impossible : les territoires du panel ne couvrent que {clusters} {level}, il en \
+             faut au moins deux"
+        ),
+        ImpactError::MissingCluster { unit } => {
+            format!("regroupement par {level} impossible : {unit} n’a pas de {level}")
+        }
+        other => format!("estimation impossible : {other}"),
+    })
+}
+
+/// French decimal with `digits` decimals.
+fn fr(x: f64, digits: usize) -> String {
+    format!("{x:.digits$}").replace('.', ",")
+}
+
+/// The clustered figures replace the territory-clustered ones in the headline estimate
+/// (standard error, interval), and the notes say how they were obtained.
+fn apply_clustering(result: &mut EvaluationResult, level: ClusterLevel, wb: WildBootstrap) {
+    let estimate = &mut result.estimate;
+    let unit_std_error = estimate.std_error;
+    estimate.std_error = wb.std_error;
+    let bounded = match (wb.ci_low, wb.ci_high) {
+        (Some(lo), Some(hi)) => {
+            estimate.ci_low = lo;
+            estimate.ci_high = hi;
+            true
+        }
+        _ => {
+            estimate.ci_low = estimate.estimate - impact::Z_95 * wb.std_error;
+            estimate.ci_high = estimate.estimate + impact::Z_95 * wb.std_error;
+            false
+        }
+    };
+    let (g, gt, b) = (wb.n_clusters, wb.n_treated_clusters, wb.draws);
+    let name = level.label_fr();
+    let (weights_en, weights_fr) = match wb.weights {
+        WildWeights::Webb => ("Webb six-point weights", "poids de Webb à six valeurs"),
+        _ => ("Rademacher weights", "poids de Rademacher ±1"),
+    };
+    let (draws_en, draws_fr) = if wb.enumerated {
+        (
+            format!("all {b} weight vectors enumerated"),
+            format!("les {b} combinaisons de poids énumérées : résultat exact, sans tirage au hasard"),
+        )
+    } else {
+        let seed = wb.seed.unwrap_or(SEED);
+        (format!("{b} draws, seed {seed}"), format!("{b} tirages, graine {seed}"))
+    };
+    let few =
+        if g <= 50 { "Avec si peu de groupes, l" } else { "Pour ne pas dépendre d’une approximation normale, l" };
+    estimate.note(
+        format!(
+            "standard errors clustered by {}: {g} clusters ({gt} with treated territories), CR1 ({:.6} vs {:.6} \
+             clustered by territory); 95 % interval and p-value (p = {:.4}) from the wild cluster restricted \
+             bootstrap ({weights_en}, {draws_en}), the interval by inverting the test (bisection, to {:.1e}); the \
+             event study, placebos and sensitivity remain clustered by territory",
+            match level {
+                ClusterLevel::Departement => "département",
+                ClusterLevel::Region => "région",
+            },
+            wb.std_error,
+            unit_std_error,
+            wb.p_value,
+            wb.ci_tolerance
+        ),
+        format!(
+            "Erreurs types regroupées par {name} ({g} groupes, dont {gt} avec des territoires traités) : l’erreur \
+             type est l’estimateur CR1 à ce niveau ({} contre {} en regroupant par territoire). {few}’intervalle à \
+             95 % et la p-valeur de l’effet nul (p = {}) viennent d’un bootstrap sauvage par grappes restreint \
+             ({weights_fr}, {draws_fr}) : l’effet nul est imposé au modèle, les résidus de tous les territoires \
+             d’un même groupe sont multipliés par un même poids, et l’intervalle réunit les valeurs de l’effet que \
+             ce test ne rejette pas au seuil de 5 %. L’étude d’événement, les placebos et la sensibilité restent \
+             calculés avec des erreurs types regroupées par territoire.",
+            fr(wb.std_error, 4),
+            fr(unit_std_error, 4),
+            fr(wb.p_value, 4)
+        ),
+    );
+    if gt < 2 {
+        estimate.note(
+            "only one cluster holds treated territories: even the wild cluster bootstrap is unreliable then \
+             (MacKinnon & Webb 2017)",
+            "Un seul groupe contient des territoires traités : même le bootstrap sauvage par grappes est alors peu \
+             fiable (MacKinnon et Webb, 2017) ; lisez la p-valeur et l’intervalle avec prudence.",
+        );
+    }
+    if !bounded {
+        estimate.note(
+            "the bootstrap interval is not bounded on one side: the interval shown is the normal one with the \
+             clustered standard error",
+            "L’intervalle du bootstrap n’est pas borné d’un côté : l’intervalle affiché est l’intervalle normal \
+             avec l’erreur type regroupée, à lire avec prudence.",
+        );
+    }
+    result.clustering = Some(Clustering { level, unit_std_error, wild_bootstrap: wb });
 }
 
 /// How the estimate uses the matching weights.
@@ -542,5 +705,92 @@ mod tests {
         assert_eq!(left, ["97611"]);
         assert_eq!(kept.len(), 2);
         assert!(kept.keys().all(|(c, _)| c == "01001"));
+    }
+}
+
+#[cfg(test)]
+mod clustering_tests {
+    use super::*;
+    use cohesion_core::evaluation::{EvaluationResult, ValidRequest};
+    use cohesion_core::impact::{EffectShape, SimConfig, simulate};
+    use cohesion_core::territory::{Territory, TerritoryKind};
+
+    fn commune(code: &str, departement: &str, region: Option<&str>) -> Territory {
+        let mut t = Territory::new(TerritoryKind::Commune, code, code);
+        t.parents.departement = Some(departement.into());
+        t.parents.region = region.map(Into::into);
+        t
+    }
+
+    #[test]
+    fn clusters_come_from_the_referential_and_the_lacking_are_named() {
+        let referential = Referential::new(
+            "t",
+            vec![
+                commune("42218", "42", Some("84")),
+                commune("69123", "69", Some("84")),
+                commune("97501", "975", None),
+                Territory::new(TerritoryKind::Departement, "42", "Loire"),
+                Territory::new(TerritoryKind::Departement, "69", "Rhône"),
+                Territory::new(TerritoryKind::Departement, "975", "Saint-Pierre-et-Miquelon"),
+                Territory::new(TerritoryKind::Region, "84", "Auvergne-Rhône-Alpes"),
+            ],
+        )
+        .expect("consistent");
+        let valid = ValidRequest { unit_kind: TerritoryKind::Commune, treated: BTreeMap::new() };
+        let row = |unit: &str| Observation { unit: unit.into(), year: 2020, outcome: 1.0, first_treated: None };
+        let rows = [row("42218"), row("69123"), row("97501"), row("42218")];
+        let (map, lacking) = cluster_map(&rows, &referential, &valid, ClusterLevel::Region);
+        assert_eq!(map.into_iter().collect::<Vec<_>>(), [("42218".into(), "84".into()), ("69123".into(), "84".into())]);
+        assert_eq!(lacking, ["97501"]);
+        let (map, lacking) = cluster_map(&rows, &referential, &valid, ClusterLevel::Departement);
+        assert_eq!(map.get("97501").map(String::as_str), Some("975"));
+        assert!(lacking.is_empty());
+        let why = cluster_failure(ClusterLevel::Region, &ImpactError::TooFewClusters { clusters: 1 });
+        assert!(why.0.contains("ne couvrent que 1 région"), "{why}");
+    }
+
+    #[test]
+    fn the_clustered_figures_replace_the_headline_interval_and_are_said_in_french() {
+        let cfg = SimConfig {
+            n_units: 120,
+            n_years: 6,
+            cohorts: vec![(2012, 0.3)],
+            effect: EffectShape::Constant(0.2),
+            seed: 4,
+            ..SimConfig::default()
+        };
+        let panel = Panel::from_observations(&simulate(&cfg).expect("simulated").observations).expect("panel");
+        let estimate = impact::twfe(&panel).expect("twfe");
+        let unit_se = estimate.std_error;
+        let clusters: Vec<(String, String)> =
+            (0..panel.n_units()).map(|u| (panel.unit_label(u).to_owned(), format!("r{}", u % 13))).collect();
+        let options = WildOptions { draws: BOOTSTRAP_DRAWS, seed: SEED, weights: WildWeights::Auto };
+        let wb = impact::wild_cluster_bootstrap(&panel, clusters, &options).expect("bootstrap");
+        let mut result = EvaluationResult {
+            estimate,
+            matching: None,
+            placebo_time: None,
+            placebo_space: None,
+            sensitivity: None,
+            clustering: None,
+        };
+        apply_clustering(&mut result, ClusterLevel::Region, wb.clone());
+        let e = &result.estimate;
+        assert_eq!((e.std_error, Some(e.ci_low), Some(e.ci_high)), (wb.std_error, wb.ci_low, wb.ci_high));
+        assert!((e.estimate - wb.estimate).abs() < 1e-12);
+        let note = e.notes_fr.last().expect("a note");
+        assert!(note.starts_with("Erreurs types regroupées par région (13 groupes, dont"), "{note}");
+        assert!(
+            note.contains("bootstrap sauvage par grappes restreint (poids de Rademacher ±1, 999 tirages, graine 2026)")
+        );
+        assert_eq!(e.notes.len(), e.notes_fr.len());
+        let json = serde_json::to_value(&result).expect("json");
+        assert_eq!(json["clustering"]["level"], "region");
+        assert_eq!(json["clustering"]["unit_std_error"], unit_se);
+        assert_eq!(json["clustering"]["wild_bootstrap"]["n_clusters"], 13);
+        assert_eq!(json["clustering"]["wild_bootstrap"]["weights"], "rademacher");
+        let back: EvaluationResult = serde_json::from_value(json).expect("reads back");
+        assert_eq!(back.clustering.map(|c| c.wild_bootstrap), Some(wb));
     }
 }

@@ -187,6 +187,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             transform: cohesion_core::evaluation::Transform::Level,
             comparison: cohesion_core::evaluation::Comparison::All,
             placebo_draws: cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS,
+            cluster: None,
         };
         let t = Instant::now();
         let n = store

@@ -39,6 +39,10 @@ pub struct EvaluateArgs {
     /// With --indicator: placebo assignments of the randomisation inference (0 to 999).
     #[arg(long, default_value_t = cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS)]
     pub placebo_draws: u32,
+    /// With --indicator and --method twfe: cluster the standard errors by département or
+    /// région; the interval and p-value then come from the wild cluster bootstrap.
+    #[arg(long, value_enum, requires = "indicator")]
+    pub cluster: Option<ClusterArg>,
     /// With --indicator: first year of the panel.
     #[arg(long)]
     pub from: Option<i32>,
@@ -68,6 +72,12 @@ pub enum MethodArg {
     Cs,
     Imputation,
     SunAbraham,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClusterArg {
+    Departement,
+    Region,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,13 +6,15 @@
 //! claimed and run at once by this process with the same worker code as `serve`.
 
 use anyhow::{Context, bail};
-use cohesion_core::evaluation::{Comparison, EvaluationRequest, MatchSpec, Transform, TreatedSet, TreatedTerritory};
+use cohesion_core::evaluation::{
+    ClusterLevel, Comparison, EvaluationRequest, MatchSpec, Transform, TreatedSet, TreatedTerritory,
+};
 use cohesion_core::impact::ImpactEstimate;
 use cohesion_core::import::{Fault, Faults};
 use cohesion_core::indicator::measure_file::csv_rows;
 use cohesion_core::territory::TerritoryRef;
 
-use crate::evaluate::{EvaluateArgs, TransformArg, control_of, method_of, print_result};
+use crate::evaluate::{ClusterArg, EvaluateArgs, TransformArg, control_of, method_of, print_result};
 use crate::measurements::actor;
 
 pub async fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
@@ -53,6 +55,10 @@ pub async fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
             }),
         },
         placebo_draws: args.placebo_draws,
+        cluster: args.cluster.map(|c| match c {
+            ClusterArg::Departement => ClusterLevel::Departement,
+            ClusterArg::Region => ClusterLevel::Region,
+        }),
     };
     let db = args.db.open().await?;
     db.seed_if_empty().await?;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::Principal;
 use crate::impact::{
     ControlGroup, ImpactEstimate, MatchedPair, Method, Observation, RandomisationInference, Sensitivity,
-    TerritoryFeatures,
+    TerritoryFeatures, WildBootstrap,
 };
 use crate::indicator;
 use crate::programme::Membership;
@@ -105,6 +105,63 @@ pub struct EvaluationRequest {
     /// Placebo assignments drawn for the randomisation inference (0: none).
     #[serde(default = "default_placebo_draws")]
     pub placebo_draws: u32,
+    /// Cluster the standard errors by département or région instead of by territory
+    /// (TWFE only): the interval and the p-value then come from the wild cluster
+    /// restricted bootstrap ([`crate::impact::wild_cluster_bootstrap`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterLevel>,
+}
+
+/// The level standard errors are clustered at when it is coarser than the territories
+/// evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterLevel {
+    Departement,
+    Region,
+}
+
+impl ClusterLevel {
+    /// `département`, `région`.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            ClusterLevel::Departement => "département",
+            ClusterLevel::Region => "région",
+        }
+    }
+
+    /// Whether territories of `kind` lie inside one territory of this level each.
+    pub fn applies_to(self, kind: TerritoryKind) -> bool {
+        use TerritoryKind::*;
+        match self {
+            ClusterLevel::Departement => matches!(kind, Commune | ArrondissementMunicipal | Epci),
+            ClusterLevel::Region => matches!(kind, Commune | ArrondissementMunicipal | Epci | Departement),
+        }
+    }
+
+    /// The cluster of a territory: the code of its département or région in the
+    /// referential (an EPCI spanning several départements counts in the one holding most
+    /// of its population), `None` when the referential does not say.
+    pub fn of(self, referential: &Referential, kind: TerritoryKind, code: &str) -> Option<String> {
+        if !self.applies_to(kind) {
+            return None;
+        }
+        let parents = &referential.get(kind, code)?.parents;
+        match self {
+            ClusterLevel::Departement => parents.departement.clone(),
+            ClusterLevel::Region => parents.region.clone(),
+        }
+    }
+}
+
+/// Standard errors clustered at a coarse level, stored with the result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clustering {
+    pub level: ClusterLevel,
+    /// The TWFE standard error clustered by territory, which the clustered one replaces
+    /// in `std_error`.
+    pub unit_std_error: f64,
+    pub wild_bootstrap: WildBootstrap,
 }
 
 fn default_placebo_draws() -> u32 {
@@ -261,6 +318,8 @@ pub struct EvaluationResult {
     pub placebo_space: Option<RandomisationInference>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<Sensitivity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clustering: Option<Clustering>,
 }
 
 /// The features of each territory for matching: its outcome in `pre_years` (every one
@@ -345,6 +404,14 @@ impl EvaluationRequest {
         if self.placebo_draws > MAX_PLACEBO_DRAWS {
             faults.push(("placebo_draws".into(), format!("au plus {MAX_PLACEBO_DRAWS} tirages placebo")));
         }
+        if self.cluster.is_some() && self.method != Method::Twfe {
+            faults.push((
+                "cluster".into(),
+                "les erreurs types regroupées par département ou par région ne sont proposées qu’avec la méthode à \
+                 effets fixes classique (TWFE)"
+                    .into(),
+            ));
+        }
         if let Comparison::Matched(m) = &self.comparison {
             if !(1..=10).contains(&m.k) {
                 faults.push(("comparison.k".into(), "de 1 à 10 voisins par territoire traité".into()));
@@ -393,6 +460,15 @@ impl EvaluationRequest {
                 }
                 Err(e) => faults.push((field, e.to_string())),
             }
+        }
+        if let (Some(level), Some(kind)) = (self.cluster, kind)
+            && !level.applies_to(kind)
+        {
+            let finer = match level {
+                ClusterLevel::Departement => "des communes, des arrondissements municipaux ou des EPCI",
+                ClusterLevel::Region => "des communes, des arrondissements municipaux, des EPCI ou des départements",
+            };
+            faults.push(("cluster".into(), format!("un regroupement par {} demande {finer}", level.label_fr())));
         }
         match kind {
             Some(unit_kind) if faults.is_empty() => Ok(ValidRequest { unit_kind, treated }),
@@ -504,6 +580,7 @@ mod tests {
             transform: Transform::Level,
             comparison: Comparison::All,
             placebo_draws: DEFAULT_PLACEBO_DRAWS,
+            cluster: None,
         }
     }
 
@@ -579,6 +656,50 @@ mod tests {
             vec!["indicator", "from", "treated.territories[1]", "treated.territories[2]", "treated.territories[3]"]
         );
         assert!(request(&[]).validate(&referential()).is_err());
+    }
+
+    #[test]
+    fn clustering_is_for_twfe_on_territories_finer_than_the_level() {
+        let mut r = request(&[("commune:42218", 2019)]);
+        r.cluster = Some(ClusterLevel::Region);
+        let faults = r.validate(&referential()).expect_err("cs refuses clustering");
+        assert_eq!(faults.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), vec!["cluster"]);
+        r.method = Method::Twfe;
+        assert!(r.validate(&referential()).is_ok());
+        let mut dep = request(&[("departement:42", 2019)]);
+        dep.method = Method::Twfe;
+        dep.cluster = Some(ClusterLevel::Departement);
+        let faults = dep.validate(&referential()).expect_err("a département in its own département");
+        assert_eq!(faults[0].0, "cluster");
+        dep.cluster = Some(ClusterLevel::Region);
+        assert!(dep.validate(&referential()).is_ok());
+        // The field is optional and left out of the JSON when absent (stored requests
+        // keep their shape).
+        let json = serde_json::to_value(request(&[("commune:42218", 2019)])).expect("json");
+        assert!(json.get("cluster").is_none());
+        let parsed: EvaluationRequest = serde_json::from_value(serde_json::json!({
+            "treated": {"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]},
+            "indicator": "population", "method": "twfe", "from": 2015, "to": 2024, "cluster": "departement"
+        }))
+        .expect("parses");
+        assert_eq!(parsed.cluster, Some(ClusterLevel::Departement));
+        // The referential gives the cluster.
+        let mut commune = Territory::new(TerritoryKind::Commune, "42218", "Saint-Étienne");
+        commune.parents.departement = Some("42".into());
+        commune.parents.region = Some("84".into());
+        let referential = Referential::new(
+            "t",
+            vec![
+                commune,
+                Territory::new(TerritoryKind::Departement, "42", "Loire"),
+                Territory::new(TerritoryKind::Region, "84", "Auvergne-Rhône-Alpes"),
+            ],
+        )
+        .expect("consistent");
+        assert_eq!(ClusterLevel::Region.of(&referential, TerritoryKind::Commune, "42218").as_deref(), Some("84"));
+        assert_eq!(ClusterLevel::Departement.of(&referential, TerritoryKind::Commune, "42218").as_deref(), Some("42"));
+        assert_eq!(ClusterLevel::Departement.of(&referential, TerritoryKind::Region, "84"), None);
+        assert_eq!(ClusterLevel::Region.of(&referential, TerritoryKind::Commune, "00000"), None);
     }
 
     #[test]

@@ -208,6 +208,25 @@ fn measurements_import_then_evaluation_on_stored_data() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Effect / effet: 2.0000"), "{}", text(&out.stdout));
 
+    // Clustering by région: TWFE only (refused on its field otherwise), and these 120
+    // Loire communes lie in one région, so the job fails saying why.
+    let clustered = |method: &str| {
+        let args = ["evaluate", "--indicator", "business_creations", "--treated", &treated, "--from", "2015"];
+        let rest = ["--to", "2024", "--method", method, "--cluster", "region", "--placebo-draws", "0"];
+        cohesion(&data, &args.into_iter().chain(rest).collect::<Vec<_>>())
+    };
+    let out = clustered("cs");
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("cluster: les erreurs types regroupées"), "{}", text(&out.stderr));
+    let out = clustered("twfe");
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr)
+            .contains("regroupement par région impossible : les territoires du panel ne couvrent que 1 région"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // A request naming an unknown indicator is refused before any job is queued.
     let out = cohesion(
         &data,

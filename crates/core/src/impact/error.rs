@@ -20,6 +20,12 @@ pub enum ImpactError {
     NotIdentified(String),
     #[error("unit `{unit}`: weight {weight} is not a positive finite number")]
     InvalidWeight { unit: String, weight: String },
+    #[error("fewer than two clusters ({clusters}): a clustered variance needs at least two")]
+    TooFewClusters { clusters: usize },
+    #[error("unit `{unit}` has no cluster")]
+    MissingCluster { unit: String },
+    #[error("unit `{unit}` is given two clusters (`{first}` and `{second}`)")]
+    ConflictingCluster { unit: String, first: String, second: String },
     #[error("invalid parameter: {0}")]
     InvalidParameter(String),
 }

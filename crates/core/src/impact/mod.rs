@@ -11,6 +11,8 @@
 //! - [`sun_abraham`]: Sun & Abraham interaction-weighted event study;
 //! - [`placebo_in_time`], [`placebo_in_space`], [`relative_magnitudes`]: the checks
 //!   around an estimate (placebos, randomisation inference, sensitivity);
+//! - [`wild_cluster_bootstrap`]: the TWFE coefficient's p-value and interval by the wild
+//!   cluster restricted bootstrap, for clusters coarser than units (départements, régions);
 //! - [`match_controls`]: comparison groups by nearest-neighbour matching;
 //! - [`FeatureSpace::most_similar`]: the k most similar territories;
 //! - [`synthetic_control`]: one treated unit against a weighted average of donors, with
@@ -38,6 +40,7 @@ mod synthetic;
 mod twfe;
 #[cfg(test)]
 mod weighted_tests;
+mod wild;
 
 pub use cs::{BootstrapOptions, CsOptions, callaway_santanna};
 pub use error::ImpactError;
@@ -60,6 +63,9 @@ pub use synthetic::{
     simplex_least_squares, synthetic_control,
 };
 pub use twfe::twfe;
+pub use wild::{
+    CI_TOLERANCE, MAX_WILD_DRAWS, WEBB_MAX_CLUSTERS, WildBootstrap, WildOptions, WildWeights, wild_cluster_bootstrap,
+};
 
 /// Runs one estimator by name, as the CLI and the web layer choose it.
 pub fn estimate(panel: &Panel, method: Method, control: ControlGroup) -> Result<ImpactEstimate, ImpactError> {

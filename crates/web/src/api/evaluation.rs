@@ -105,6 +105,10 @@ pub struct NewEvaluation {
     comparison: Option<serde_json::Value>,
     /// Placebo assignments of the randomisation inference, 0 to 999 (default 99).
     placebo_draws: Option<u32>,
+    /// `departement` or `region` (twfe only): standard errors clustered at that level,
+    /// the interval and the p-value from the wild cluster restricted bootstrap, stored
+    /// under `result.clustering`; absent: clustered by territory.
+    cluster: Option<String>,
 }
 
 /// Queue an evaluation (authenticated).

@@ -222,6 +222,9 @@ pub async fn evaluation(
                 ),
             },
         });
+        if let Some(level) = r.cluster {
+            facts.push(Fact { label: "Erreurs types regroupées par", value: level.label_fr().to_owned() });
+        }
         facts.push(Fact { label: "Transformation de l’indicateur", value: r.transform.label_fr().to_owned() });
         facts.push(Fact { label: "Période", value: format!("{} à {}", r.from, r.to) });
         facts.push(Fact { label: "Territoires traités demandés", value: territories.len().to_string() });
@@ -243,10 +246,34 @@ pub async fn evaluation(
                 label: "Intervalle de confiance à 95 %",
                 value: format!("de {} à {}", fr_decimal(r.ci_low, 3), fr_decimal(r.ci_high, 3)),
             },
+        ];
+        if let Some(c) = &full.clustering {
+            let wb = &c.wild_bootstrap;
+            estimate.extend([
+                Fact {
+                    label: "p-valeur de l’effet nul (bootstrap sauvage par grappes)",
+                    value: fr_decimal(wb.p_value, 3),
+                },
+                Fact {
+                    label: "Groupes (erreurs types regroupées)",
+                    value: format!(
+                        "{} {} (dont {} avec des territoires traités)",
+                        wb.n_clusters,
+                        if c.level == cohesion_core::evaluation::ClusterLevel::Region {
+                            "régions"
+                        } else {
+                            "départements"
+                        },
+                        wb.n_treated_clusters
+                    ),
+                },
+            ]);
+        }
+        estimate.extend([
             Fact { label: "Territoires traités retenus", value: r.n_treated_units.to_string() },
             Fact { label: "Territoires de comparaison", value: r.n_control_units.to_string() },
             Fact { label: "Observations (territoire × année)", value: r.n_obs.to_string() },
-        ];
+        ]);
         let anticipation = request.as_ref().map_or(0, |q| q.anticipation);
         explanation = explain(r, name, unit, anticipation);
         chart = event_chart(&r.event_time, r.uniform_band.as_ref(), unit);

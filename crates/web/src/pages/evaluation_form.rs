@@ -16,7 +16,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cohesion_core::evaluation::{
-    self, Comparison, DEFAULT_PLACEBO_DRAWS, EvaluationRequest, MatchSpec, Transform, TreatedSet, TreatedTerritory,
+    self, ClusterLevel, Comparison, DEFAULT_PLACEBO_DRAWS, EvaluationRequest, MatchSpec, Transform, TreatedSet,
+    TreatedTerritory,
 };
 use cohesion_core::impact::{ControlGroup, Method};
 use cohesion_core::indicator;
@@ -56,6 +57,7 @@ struct FormPage {
     exact_typology: bool,
     replacement: bool,
     anticipation: String,
+    clusters: Vec<Choice>,
     placebo_draws: String,
 }
 
@@ -68,6 +70,8 @@ const TRANSFORMS: [(&str, &str); 3] = [
     ("log", "Logarithme (effet en proportion de la valeur)"),
     ("growth", "Taux de croissance annuel moyen depuis l’année observée précédente (%)"),
 ];
+const CLUSTERS: [(&str, &str); 3] =
+    [("territory", "Par territoire (par défaut)"), ("departement", "Par département"), ("region", "Par région")];
 const COMPARISONS: [(&str, &str); 3] = [
     ("never", "Territoires jamais traités"),
     ("not_yet", "Territoires jamais traités ou pas encore traités aux dates comparées"),
@@ -128,6 +132,7 @@ fn page(who: &Who, state: &AppState, f: &Fields) -> FormPage {
         exact_typology: f.get("exact_typology") == "oui",
         replacement: f.get("replacement") == "oui",
         anticipation: get("anticipation", "0"),
+        clusters: choices(&CLUSTERS, &get("cluster", "territory")),
         placebo_draws: get("placebo_draws", &DEFAULT_PLACEBO_DRAWS.to_string()),
     }
 }
@@ -294,6 +299,11 @@ fn build(f: &Fields, form: &FormPage) -> Result<EvaluationRequest, Vec<(String, 
         errors.push(("placebo_draws".into(), "Un nombre de tirages, de 0 à 999.".into()));
         0
     });
+    let cluster = match f.get("cluster") {
+        "departement" => Some(ClusterLevel::Departement),
+        "region" => Some(ClusterLevel::Region),
+        _ => None,
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -308,5 +318,6 @@ fn build(f: &Fields, form: &FormPage) -> Result<EvaluationRequest, Vec<(String, 
         transform,
         comparison,
         placebo_draws,
+        cluster,
     })
 }

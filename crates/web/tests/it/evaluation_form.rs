@@ -250,3 +250,163 @@ async fn story(db: TestDb) {
 }
 
 storage_test!(evaluation_form, |db: TestDb| async move { story(db).await });
+
+/// Clustering by département (issue 18, point 4): communes of ten départements in two
+/// régions, with a shock per département and year; asked through the API, refused for
+/// another estimator, run by the worker with the wild cluster bootstrap, read on the page;
+/// and the form carries the choice.
+async fn clustered_story(db: TestDb) {
+    let referential = shipped();
+    let departements = ["01", "03", "07", "15", "26", "38", "21", "25", "39", "58"];
+    let mut codes: Vec<(String, usize)> = Vec::new();
+    for (d, dep) in departements.iter().enumerate() {
+        let of_dep = referential
+            .all()
+            .iter()
+            .filter(|t| t.kind == TerritoryKind::Commune && t.parents.departement.as_deref() == Some(*dep))
+            .filter(|t| t.population.is_some())
+            .take(15);
+        codes.extend(of_dep.map(|t| (t.code.clone(), d)));
+    }
+    assert_eq!(codes.len(), 150);
+    let mut app = TestApp::builder(db).referential(referential);
+    let store = app.store().await;
+    store.sync_catalogue(catalogue(), "test").await.expect("catalogue");
+    // The first four communes of each département adopt in 2019 or 2020 and gain 2.
+    let treated: Vec<(String, i32)> = codes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 15 < 4)
+        .map(|(i, (c, _))| (c.clone(), 2019 + (i % 2) as i32))
+        .collect();
+    let mut values = Vec::new();
+    for (i, (code, d)) in codes.iter().enumerate() {
+        let g = treated.iter().find(|(c, _)| c == code).map(|(_, g)| *g);
+        for year in 2014..=2023 {
+            let effect = if g.is_some_and(|g| year >= g) { 2.0 } else { 0.0 };
+            let shock = f64::from(((*d as i32) * 5 + year * 3) % 7) * 0.3;
+            let noise = f64::from(((i as i32) * 7 + year * 13) % 11) * 0.1;
+            values.push(ParsedValue {
+                line: 0,
+                territory: TerritoryRef { kind: TerritoryKind::Commune, code: code.clone() },
+                date: cohesion_core::date::year_start(year).expect("date"),
+                value: 10.0 + (i % 17) as f64 + f64::from(year - 2014) * 0.5 + effect + shock + noise,
+            });
+        }
+    }
+    let source = find_source("insee-sirene-creations").expect("source").to_info();
+    let version: Date = cohesion_core::date::iso_or_year("2024-01-31").expect("date");
+    store
+        .import_measurements("business_creations", &source, Origin::OpenData, version, &values, "test")
+        .await
+        .expect("import");
+    let app = app.start().await;
+    let admin = app.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
+    let territories: Vec<serde_json::Value> = treated
+        .iter()
+        .map(|(c, g)| serde_json::json!({"territory": format!("commune:{c}"), "adoption_year": g}))
+        .collect();
+    let request = |method: &str| {
+        serde_json::json!({
+            "treated": {"type": "territories", "territories": territories},
+            "indicator": "business_creations", "method": method, "from": 2014, "to": 2023,
+            "placebo_draws": 0, "cluster": "departement",
+        })
+    };
+    let post = |body: serde_json::Value| {
+        let req = app.client.post(app.url("/api/v1/evaluations")).bearer_auth(&admin).json(&body);
+        async move {
+            let res = req.send().await.expect("sent");
+            (res.status().as_u16(), res.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, problem) = post(request("cs")).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem.to_string().contains("méthode à effets fixes classique"), "{problem}");
+    let (status, view) = post(request("twfe")).await;
+    assert_eq!(status, 202, "{view}");
+    assert_eq!(view["request"]["cluster"], "departement");
+    let id = view["id"].as_str().expect("id").to_owned();
+    let worker = cohesion_app::evaluation::spawn(app.state.app.clone(), std::time::Duration::from_millis(50));
+    let mut job = None;
+    for _ in 0..400 {
+        if let Some(j) = app.db.store.evaluation(&id).await.expect("job")
+            && matches!(j.status.as_str(), "done" | "failed")
+        {
+            job = Some(j);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    worker.abort();
+    let job = job.expect("the job ended");
+    assert_eq!(job.status, "done", "{:?}", job.error);
+    let result = job.result.expect("result");
+    let wb = &result["clustering"]["wild_bootstrap"];
+    assert_eq!(result["clustering"]["level"], "departement");
+    assert_eq!((wb["n_clusters"].as_u64(), wb["n_treated_clusters"].as_u64()), (Some(10), Some(10)));
+    assert_eq!(
+        (wb["weights"].as_str(), wb["draws"].as_u64(), wb["seed"].as_u64()),
+        (Some("webb"), Some(999), Some(2026))
+    );
+    assert_eq!(result["std_error"], wb["std_error"]);
+    assert_eq!((&result["ci_low"], &result["ci_high"]), (&wb["ci_low"], &wb["ci_high"]));
+    assert!((result["estimate"].as_f64().expect("estimate") - 2.0).abs() < 0.5, "{}", result["estimate"]);
+    assert!(result["clustering"]["unit_std_error"].as_f64().is_some_and(|s| s > 0.0));
+    let notes = result["notes_fr"].as_array().expect("notes");
+    assert!(
+        notes.iter().any(|n| n.as_str().is_some_and(|n| n.starts_with(
+            "Erreurs types regroupées par département (10 groupes, dont 10 avec des territoires traités)"
+        ))),
+        "{notes:?}"
+    );
+    let mut b = Browser::new();
+    let (status, _, page) = b.get(&app.url(&format!("/evaluations/{id}"))).await;
+    assert_eq!(status, 200);
+    for needle in [
+        "Erreurs types regroupées par",
+        "p-valeur de l’effet nul (bootstrap sauvage par grappes)",
+        "10 départements (dont 10 avec des territoires traités)",
+        "bootstrap sauvage par grappes restreint (poids de Webb à six valeurs, 999 tirages, graine 2026)",
+    ] {
+        assert!(page.contains(needle), "the evaluation page lacks « {needle} »");
+    }
+
+    // The form carries the choice, and says why it is refused for another estimator.
+    app.person("delegue@ain.gouv.fr", &[Role::Delegate { departement: "01".into() }], PASS).await;
+    assert_eq!(b.sign_in(&app, "delegue@ain.gouv.fr", PASS).await, 303);
+    let (status, _, form) = b.get(&app.url("/evaluations/nouvelle")).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("name=\"cluster\"") && form.contains("<option value=\"region\">Par région</option>"));
+    let csrf = csrf_of(&form);
+    let listed: Vec<String> = treated.iter().map(|(c, g)| format!("commune:{c}@{g}")).collect();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("intervention", "territoires"),
+        ("indicator", "business_creations"),
+        ("transform", "level"),
+        ("comparison", "never"),
+        ("anticipation", "0"),
+        ("placebo_draws", "0"),
+        ("from", "2014"),
+        ("to", "2023"),
+        ("cluster", "region"),
+        ("demander", "oui"),
+    ];
+    fields.extend(listed.iter().map(|v| ("traite", v.as_str())));
+    let mut with_cs = fields.clone();
+    with_cs.push(("method", "cs"));
+    let (status, _, page) = b.post(&app.url("/evaluations/nouvelle"), &with_cs).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("ne sont proposées qu’avec la méthode à effets fixes classique"), "fault on its field");
+    assert!(page.contains("<option value=\"region\" selected>Par région</option>"), "the choice is kept");
+    fields.push(("method", "twfe"));
+    let (status, headers, _) = b.post(&app.url("/evaluations/nouvelle"), &fields).await;
+    assert_eq!(status, 303);
+    let location = headers.get("location").and_then(|v| v.to_str().ok()).expect("location").to_owned();
+    let id = location.trim_start_matches("/evaluations/").to_owned();
+    let job = app.db.store.evaluation(&id).await.expect("job").expect("queued");
+    assert_eq!(job.request["cluster"], "region");
+}
+
+storage_test!(evaluation_clustered, |db: TestDb| async move { clustered_story(db).await });

@@ -131,6 +131,7 @@ async fn story(db: TestDb) {
         transform: cohesion_core::evaluation::Transform::Level,
         comparison: cohesion_core::evaluation::Comparison::All,
         placebo_draws: cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS,
+        cluster: None,
     };
     let ok = db
         .store
