@@ -106,14 +106,9 @@ impl Service<Request> for Site {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: Request) -> Boxed {
-        let site = self.clone();
-        Box::pin(async move { Ok(site.answer(req).await) })
-    }
-}
-
-impl Site {
-    async fn answer(mut self, mut req: Request) -> Response {
+    fn call(&mut self, mut req: Request) -> Boxed {
+        // What needs no waiting is done here, and each path takes only what it uses:
+        // no clone of the site per request.
         let id = match req.headers().get(&REQUEST_ID) {
             Some(given) => given.clone(),
             None => {
@@ -122,19 +117,30 @@ impl Site {
                 fresh
             }
         };
-        let response = match input::refuse_now(&self.config.pages, &req) {
-            Some(refused) => refused,
-            None if is_probe(req.uri().path()) && !input::has_form(&req) => {
-                req.extensions_mut().insert(auth::Credentials::anonymous());
-                let (declared, router) = (&self.config.declared, &mut self.router);
-                caught(std::pin::pin!(async move { answer(declared, router, req).await }), &id).await
+        let config = self.config.clone();
+        if let Some(refused) = input::refuse_now(&config.pages, &req) {
+            return Box::pin(async move { Ok(secure(refused, id, &config)) });
+        }
+        if is_probe(req.uri().path()) && !input::has_form(&req) {
+            // No identity: the probes' handlers take none.
+            if let Some(refused) = crate::api::query::check(&config.declared, &req) {
+                return Box::pin(async move { Ok(secure(refused, id, &config)) });
             }
-            None => match self.full.call(req).await {
+            let routed = self.router.call(req);
+            return Box::pin(async move {
+                let routed = async move { routed.await.unwrap_or_else(|never| match never {}) };
+                let response = caught(std::pin::pin!(routed), &id).await;
+                Ok(secure(response, id, &config))
+            });
+        }
+        let handled = self.full.call(req);
+        Box::pin(async move {
+            let response = match handled.await {
                 Ok(response) => response.map(Body::new),
                 Err(never) => match never {},
-            },
-        };
-        secure(response, id, &self.config)
+            };
+            Ok(secure(response, id, &config))
+        })
     }
 }
 
