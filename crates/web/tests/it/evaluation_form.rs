@@ -146,19 +146,7 @@ async fn story(db: TestDb) {
     let id = location.trim_start_matches("/evaluations/").to_owned();
 
     // The worker runs it; the page reads it.
-    let worker = cohesion_app::evaluation::spawn(app.state.app.clone(), std::time::Duration::from_millis(50));
-    let mut job = None;
-    for _ in 0..400 {
-        if let Some(j) = app.db.store.evaluation(&id).await.expect("job")
-            && matches!(j.status.as_str(), "done" | "failed")
-        {
-            job = Some(j);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    worker.abort();
-    let job = job.expect("the job ended");
+    let job = app.run_evaluation(&id).await;
     assert_eq!(job.status, "done", "{:?}", job.error);
     // The matching weights the estimators took: each matched treated territory 1, the
     // controls' weights summing to the number of matched treated territories.
@@ -223,19 +211,7 @@ async fn story(db: TestDb) {
     assert_eq!(status, 303);
     let location = headers.get("location").and_then(|v| v.to_str().ok()).expect("location").to_owned();
     let id = location.trim_start_matches("/evaluations/").to_owned();
-    let worker = cohesion_app::evaluation::spawn(app.state.app.clone(), std::time::Duration::from_millis(50));
-    let mut job = None;
-    for _ in 0..400 {
-        if let Some(j) = app.db.store.evaluation(&id).await.expect("job")
-            && matches!(j.status.as_str(), "done" | "failed")
-        {
-            job = Some(j);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    worker.abort();
-    let job = job.expect("the job ended");
+    let job = app.run_evaluation(&id).await;
     assert_eq!(job.status, "done", "{:?}", job.error);
     let inputs = job.inputs.clone().expect("inputs");
     let weights = inputs["matching_weights"].as_object().expect("matching weights");
@@ -327,19 +303,7 @@ async fn clustered_story(db: TestDb) {
     assert_eq!(status, 202, "{view}");
     assert_eq!(view["request"]["cluster"], "departement");
     let id = view["id"].as_str().expect("id").to_owned();
-    let worker = cohesion_app::evaluation::spawn(app.state.app.clone(), std::time::Duration::from_millis(50));
-    let mut job = None;
-    for _ in 0..400 {
-        if let Some(j) = app.db.store.evaluation(&id).await.expect("job")
-            && matches!(j.status.as_str(), "done" | "failed")
-        {
-            job = Some(j);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    worker.abort();
-    let job = job.expect("the job ended");
+    let job = app.run_evaluation(&id).await;
     assert_eq!(job.status, "done", "{:?}", job.error);
     let result = job.result.expect("result");
     let wb = &result["clustering"]["wild_bootstrap"];

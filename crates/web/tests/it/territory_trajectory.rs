@@ -181,17 +181,8 @@ async fn story(db: TestDb) {
     let res = res.expect("queue");
     assert!(res.status().is_success(), "{}", res.status());
     let id = res.json::<serde_json::Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
-    let worker = cohesion_app::evaluation::spawn(app.state.app.clone(), std::time::Duration::from_millis(50));
-    let mut status = String::new();
-    for _ in 0..600 {
-        status = app.db.store.evaluation(&id).await.expect("job").map(|j| j.status).unwrap_or_default();
-        if matches!(status.as_str(), "done" | "failed") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    worker.abort();
-    assert_eq!(status, "done");
+    let job = app.run_evaluation(&id).await;
+    assert_eq!(job.status, "done", "{:?}", job.error);
     let html = page(REGNY).await;
     assert!(
         html.contains("Estimation d’ensemble du programme (dernière évaluation terminée"),

@@ -161,6 +161,24 @@ impl Builder {
 }
 
 impl TestApp {
+    /// Runs the evaluation worker until job `id` is done or failed (30 s at most),
+    /// then stops it; the job as stored.
+    pub async fn run_evaluation(&self, id: &str) -> cohesion_store::evaluation::EvaluationJob {
+        let worker = cohesion_app::evaluation::spawn(self.state.app.clone(), std::time::Duration::from_millis(50));
+        let mut ended = None;
+        for _ in 0..600 {
+            if let Some(j) = self.db.store.evaluation(id).await.expect("job")
+                && matches!(j.status.as_str(), "done" | "failed")
+            {
+                ended = Some(j);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        worker.abort();
+        ended.expect("the job ended")
+    }
+
     /// The app over `db`, to be started.
     pub fn builder(db: TestDb) -> Builder {
         Builder { db, referential: Some(referential()), https: false, configure: None }
