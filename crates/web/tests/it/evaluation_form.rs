@@ -50,12 +50,7 @@ async fn story(db: TestDb) {
             });
         }
     }
-    let source = find_source("insee-sirene-creations").expect("source").to_info();
-    let version: Date = cohesion_core::date::iso_or_year("2024-01-31").expect("date");
-    store
-        .import_measurements("business_creations", &source, Origin::OpenData, version, &values, "test")
-        .await
-        .expect("import");
+    import_creations(store, &values).await;
     let app = app.start().await;
     app.person("sans-role@example.fr", &[], PASS).await;
     app.person("delegue@loire.gouv.fr", &[Role::Delegate { departement: "42".into() }], PASS).await;
@@ -270,12 +265,7 @@ async fn clustered_story(db: TestDb) {
             });
         }
     }
-    let source = find_source("insee-sirene-creations").expect("source").to_info();
-    let version: Date = cohesion_core::date::iso_or_year("2024-01-31").expect("date");
-    store
-        .import_measurements("business_creations", &source, Origin::OpenData, version, &values, "test")
-        .await
-        .expect("import");
+    import_creations(store, &values).await;
     let app = app.start().await;
     let admin = app.token("admin@anct.gouv.fr", vec![Role::Admin]).await;
     let territories: Vec<serde_json::Value> = treated
@@ -374,3 +364,13 @@ async fn clustered_story(db: TestDb) {
 }
 
 storage_test!(evaluation_clustered, |db: TestDb| async move { clustered_story(db).await });
+
+/// The simulated business creations, imported as the open-data series of January 2024.
+async fn import_creations(store: &cohesion_store::Store, values: &[ParsedValue]) {
+    let source = find_source("insee-sirene-creations").expect("source").to_info();
+    let version: Date = cohesion_core::date::iso_or_year("2024-01-31").expect("date");
+    store
+        .import_measurements("business_creations", &source, Origin::OpenData, version, values, "test")
+        .await
+        .expect("import");
+}
