@@ -44,7 +44,7 @@ if [ "$backend" = postgres ]; then
   args+=(--database-url postgres://postgres@127.0.0.1:5432/cohesion_bench)
 fi
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"; if [ -n "${log:-}" ]; then rm -f "$log" "$log".?; fi; }
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"; rm -f "${names:-}"; if [ -n "${log:-}" ]; then rm -f "$log" "$log".?; fi; }
 trap cleanup EXIT
 log=$(mktemp)
 RUST_LOG=warn "$bin" "${args[@]}" >"$log" 2>&1 &
@@ -127,9 +127,20 @@ singles=$(
   single "région overview (API)" /api/v1/territories/region/ "${regions[@]/%//overview}"
 )
 
-run() { # name url
+# Every commune's name, URL-encoded, in an order of their own: the searches that no
+# kept answer serves (api::territory::Searches keeps about 600 recent answers).
+names=$(mktemp)
+python3 - data/territories.tsv >"$names" <<'PY'
+import csv, random, sys, urllib.parse
+with open(sys.argv[1], encoding="utf-8") as f:
+    next(f)
+    rows = [r["name"] for r in csv.DictReader(f, delimiter="\t") if r["kind"] == "commune"]
+random.Random(16).shuffle(rows)
+print("\n".join(urllib.parse.quote(n) for n in rows))
+PY
+run() { # name url [wrk script]
   local out
-  out=$(wrk -t2 -c32 -d"${secs}s" --latency "$2")
+  out=$(NAMES=$names wrk -t2 -c32 -d"${secs}s" --latency ${3:+-s "$3"} "$2")
   local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -142,6 +153,7 @@ results=$(
   run "/livez" "$base/livez"
   run "home page" "$base/"
   run "territory search \"saint etienne\" (API)" "$base/api/v1/territories?q=saint%20etienne"
+  run "territory search, every commune's name in turn (API, none kept)" "$base" bench/search-names.lua
   run "commune page 42218" "$base/territoires/commune/42218"
   run "département page 42" "$base/territoires/departement/42"
   run "région page 84" "$base/territoires/region/84"

@@ -39,6 +39,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Response;
+use axum::routing::future::RouteFuture;
 use tower::{Layer, Service};
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::compression::{Compression, CompressionLayer, CompressionLevel};
@@ -99,49 +100,90 @@ impl Site {
 impl Service<Request> for Site {
     type Response = Response;
     type Error = Infallible;
-    type Future = Boxed;
+    type Future = SiteFuture;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         // The router, tracing and compression are always ready.
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut req: Request) -> Boxed {
+    fn call(&mut self, mut req: Request) -> SiteFuture {
         // What needs no waiting is done here, and each path takes only what it uses:
         // no clone of the site per request.
+        let probe = is_probe(req.uri().path()) && !input::has_form(&req);
         let id = match req.headers().get(&REQUEST_ID) {
             Some(given) => given.clone(),
+            // The probes' handlers do not read it: only their response carries it.
+            None if probe => self.config.ids.next(),
             None => {
                 let fresh = self.config.ids.next();
                 req.headers_mut().insert(REQUEST_ID.clone(), fresh.clone());
                 fresh
             }
         };
-        let config = self.config.clone();
+        let config = &self.config;
         if let Some(refused) = input::refuse_now(&config.pages, &req) {
-            return Box::pin(async move { Ok(secure(refused, id, &config)) });
+            return SiteFuture(Answer::Refused(std::future::ready(Ok(secure(refused, id, config)))));
         }
-        if is_probe(req.uri().path()) && !input::has_form(&req) {
+        if probe {
             // No identity: the probes' handlers take none.
             if let Some(refused) = crate::api::query::check(&config.declared, &req) {
-                return Box::pin(async move { Ok(secure(refused, id, &config)) });
+                return SiteFuture(Answer::Refused(std::future::ready(Ok(secure(refused, id, config)))));
             }
-            let routed = self.router.call(req);
-            return Box::pin(async move {
-                let routed = async move { routed.await.unwrap_or_else(|never| match never {}) };
-                let response = caught(std::pin::pin!(routed), &id).await;
-                Ok(secure(response, id, &config))
-            });
+            return SiteFuture(Answer::Probe { routed: self.router.call(req), id: Some(id), config: config.clone() });
         }
         let handled = self.full.call(req);
-        Box::pin(async move {
+        let config = config.clone();
+        SiteFuture(Answer::Full(Box::pin(async move {
             let response = match handled.await {
                 Ok(response) => response.map(Body::new),
                 Err(never) => match never {},
             };
             Ok(secure(response, id, &config))
-        })
+        })))
     }
+}
+
+/// The response of [`Site`]: a probe's is the router's future itself, not boxed
+/// (`/livez` is what a load balancer asks most; issue 16).
+pub struct SiteFuture(Answer);
+
+enum Answer {
+    /// Refused at the edge.
+    Refused(std::future::Ready<Result<Response, Infallible>>),
+    /// A health probe, answered by the router alone; a panic is caught as in [`caught`].
+    Probe { routed: RouteFuture<Infallible>, id: Option<HeaderValue>, config: Arc<EdgeConfig> },
+    /// Everything else, through tracing, compression and [`Heavy`].
+    Full(Boxed),
+}
+
+impl Future for SiteFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            Answer::Refused(ready) => Pin::new(ready).poll(cx),
+            Answer::Full(boxed) => boxed.as_mut().poll(cx),
+            Answer::Probe { routed, id, config } => {
+                let polled = std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *routed).poll(cx)));
+                let response = match polled {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(Ok(response))) => response,
+                    Ok(Poll::Ready(Err(never))) => match never {},
+                    Err(cause) => {
+                        tracing::error!(request_id = ?id, "a handler panicked");
+                        error::panicked(cause)
+                    }
+                };
+                Poll::Ready(Ok(secure(response, take(id), config)))
+            }
+        }
+    }
+}
+
+/// The request id, once (`-` if the future were polled again after its answer).
+fn take(id: &mut Option<HeaderValue>) -> HeaderValue {
+    id.take().unwrap_or(HeaderValue::from_static("-"))
 }
 
 /// The router behind the guard's form check, authentication, the query check and the
@@ -233,12 +275,28 @@ fn secure(mut response: Response, id: HeaderValue, config: &EdgeConfig) -> Respo
         headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
     }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if let Some(csp) = &config.csp
-        && !headers.contains_key(header::CONTENT_SECURITY_POLICY)
-    {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if is_data(headers) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DATA_POLICY));
+        } else if let Some(csp) = &config.csp {
+            headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+        }
     }
     response
+}
+
+/// The content security policy of an answer that is data, not a document to display
+/// (JSON, problem documents, plain text): it may load nothing and be framed by nobody,
+/// a stricter policy than the pages' and a fifth of its length (the probes and the API
+/// answer most requests; issue 16).
+pub const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Whether the response is JSON or plain text.
+fn is_data(headers: &axum::http::HeaderMap) -> bool {
+    let Some(kind) = headers.get(header::CONTENT_TYPE).map(HeaderValue::as_bytes) else { return false };
+    kind.starts_with(b"application/json")
+        || kind.starts_with(b"application/problem+json")
+        || kind.starts_with(b"text/plain")
 }
 
 use crate::{auth, error, input};

@@ -9,6 +9,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 mod edge;
+mod kept;
 pub use edge::Site;
 pub mod error;
 pub mod input;
@@ -39,6 +40,8 @@ pub struct Shared {
     pub auth: Arc<auth::AuthConfig>,
     /// The territory pages' bodies, once rendered (`pages::territory::cache`).
     pub(crate) territory_bodies: Arc<pages::TerritoryBodies>,
+    /// The territory search's answers, once serialised (`api::territory::search`).
+    pub(crate) territory_searches: Arc<api::territory::Searches>,
 }
 
 impl Deref for AppState {
@@ -62,7 +65,12 @@ impl AppState {
     /// environment (`auth::AuthConfig::from_env`).
     pub fn new(app: App) -> Result<AppState, LoadError> {
         let auth = auth::AuthConfig::from_env().map_err(LoadError::Config)?;
-        Ok(AppState(Arc::new(Shared { app, auth: Arc::new(auth), territory_bodies: Arc::default() })))
+        Ok(AppState(Arc::new(Shared {
+            app,
+            auth: Arc::new(auth),
+            territory_bodies: Arc::new(pages::territory_bodies()),
+            territory_searches: Arc::new(api::territory::searches()),
+        })))
     }
 
     /// The same state with these access settings (tests, the CLI).
@@ -71,6 +79,7 @@ impl AppState {
             app: self.app.clone(),
             auth: Arc::new(auth),
             territory_bodies: self.territory_bodies.clone(),
+            territory_searches: self.territory_searches.clone(),
         }))
     }
 

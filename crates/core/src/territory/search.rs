@@ -53,25 +53,86 @@ struct WordStart {
 }
 
 /// The search index; built once per referential.
+///
+/// Issue 16: it is kept compact (about 3 MB for the referential, against 9.6 MB when
+/// each text, code and list was an allocation of its own in hash maps): the texts in
+/// one buffer, and every look-up table a sorted array answered by binary search.
 #[derive(Debug, Clone)]
 pub struct SearchIndex {
     /// Every folded form searched: the names (index = territory), then their
     /// alternates.
-    texts: Vec<String>,
+    texts: Texts,
     /// The territory of each text.
     owner: Vec<u32>,
     /// The former commune a text names (index in `formers`), if it names one.
     text_former: Vec<Option<u32>>,
     formers: Vec<Former>,
     /// Codes of former communes that are not today's codes: (territory, former).
-    former_codes: HashMap<String, Vec<(u32, u32)>>,
+    former_codes: Sorted<(u32, u32)>,
     populations: Vec<u64>,
     kinds: Vec<TerritoryKind>,
-    /// Folded form → texts.
-    exact: HashMap<String, Vec<u32>>,
+    /// Texts, sorted by their folded form (exact matches).
+    exact: Vec<u32>,
     words: Vec<WordStart>,
-    codes: HashMap<String, Vec<u32>>,
-    postcodes: HashMap<String, Vec<u32>>,
+    /// Territories by INSEE code and SIREN.
+    codes: Sorted<u32>,
+    postcodes: Sorted<u32>,
+}
+
+/// Folded texts in one buffer: text `t` is `buffer[ends[t - 1]..ends[t]]`.
+#[derive(Debug, Clone, Default)]
+struct Texts {
+    buffer: String,
+    ends: Vec<u32>,
+}
+
+impl Texts {
+    fn push(&mut self, text: &str) -> u32 {
+        self.buffer.push_str(text);
+        self.ends.push(u32::try_from(self.buffer.len()).unwrap_or(u32::MAX));
+        (self.ends.len() - 1) as u32
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, t: u32) -> &str {
+        let t = t as usize;
+        let start = if t == 0 { 0 } else { self.ends.get(t - 1).map_or(0, |&e| e as usize) };
+        let end = self.ends.get(t).map_or(start, |&e| e as usize);
+        self.buffer.get(start..end).unwrap_or("")
+    }
+}
+
+/// A code (INSEE code, SIREN, postcode: 9 bytes at most), zero-padded.
+type Code = [u8; 9];
+
+fn code_key(code: &str) -> Option<Code> {
+    let mut key = [0u8; 9];
+    key.get_mut(..code.len())?.copy_from_slice(code.as_bytes());
+    Some(key)
+}
+
+/// Values by code, sorted by code: a multimap answered by binary search.
+#[derive(Debug, Clone)]
+struct Sorted<V>(Vec<(Code, V)>);
+
+impl<V: Copy + Ord> Sorted<V> {
+    /// From pairs in any order; codes longer than 9 bytes (never searched: see
+    /// [`looks_like_code`]) are left out.
+    fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, V)>) -> Sorted<V> {
+        let mut all: Vec<(Code, V)> = pairs.into_iter().filter_map(|(c, v)| Some((code_key(c)?, v))).collect();
+        all.sort_unstable();
+        all.shrink_to_fit();
+        Sorted(all)
+    }
+
+    fn get(&self, code: &str) -> impl Iterator<Item = V> + '_ {
+        let key = code_key(code);
+        let from = key.map_or(self.0.len(), |k| self.0.partition_point(|(c, _)| *c < k));
+        self.0.get(from..).unwrap_or(&[]).iter().take_while(move |(c, _)| Some(*c) == key).map(|&(_, v)| v)
+    }
 }
 
 /// Match tiers, best first.
@@ -90,61 +151,64 @@ impl SearchIndex {
     /// The index of `referential` and of the `formers` communes whose commune it holds.
     pub fn with_former(referential: &Referential, formers: Vec<Former>) -> Self {
         let all = referential.all();
-        let mut texts: Vec<String> = (0..all.len() as u32).map(|i| referential.folded_name(i).to_owned()).collect();
+        let mut texts = Texts::default();
+        for i in 0..all.len() as u32 {
+            texts.push(referential.folded_name(i));
+        }
         let mut owner: Vec<u32> = (0..all.len() as u32).collect();
         let mut text_former: Vec<Option<u32>> = vec![None; all.len()];
-        let mut exact: HashMap<String, Vec<u32>> = HashMap::with_capacity(all.len());
-        let mut codes: HashMap<String, Vec<u32>> = HashMap::with_capacity(all.len() * 2);
-        let mut postcodes: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, t) in all.iter().enumerate() {
-            let i = i as u32;
-            exact.entry(texts[i as usize].clone()).or_default().push(i);
-            for alt in alternates(&texts[i as usize]) {
-                exact.entry(alt.clone()).or_default().push(texts.len() as u32);
-                texts.push(alt);
+        for i in 0..all.len() as u32 {
+            for alt in alternates(referential.folded_name(i)) {
+                texts.push(&alt);
                 owner.push(i);
                 text_former.push(None);
             }
-            codes.entry(t.code.clone()).or_default().push(i);
-            if let Some(siren) = &t.siren
-                && siren != &t.code
-            {
-                codes.entry(siren.clone()).or_default().push(i);
-            }
-            for p in &t.postcodes {
-                postcodes.entry(p.clone()).or_default().push(i);
-            }
         }
-        let mut former_codes: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut former_codes = Vec::new();
         let mut kept = Vec::with_capacity(formers.len());
         for f in formers {
             let Some(i) = referential.index_of(TerritoryKind::Commune, &f.commune) else { continue };
             let at = kept.len() as u32;
             let name = fold(&f.name);
-            if name != texts[i as usize] {
+            if name != texts.get(i) {
                 for form in std::iter::once(name.clone()).chain(alternates(&name)) {
-                    exact.entry(form.clone()).or_default().push(texts.len() as u32);
-                    texts.push(form);
+                    texts.push(&form);
                     owner.push(i);
                     text_former.push(Some(at));
                 }
             }
-            if f.code != f.commune {
-                former_codes.entry(f.code.clone()).or_default().push((i, at));
-            }
             kept.push(f);
         }
+        for (at, f) in kept.iter().enumerate() {
+            if f.code != f.commune
+                && let Some(i) = referential.index_of(TerritoryKind::Commune, &f.commune)
+            {
+                former_codes.push((f.code.as_str(), (i, at as u32)));
+            }
+        }
+        let mut exact: Vec<u32> = (0..texts.len() as u32).collect();
+        exact.sort_by(|&a, &b| texts.get(a).cmp(texts.get(b)));
+        let codes = Sorted::new(all.iter().enumerate().flat_map(|(i, t)| {
+            let siren = t.siren.as_deref().filter(|s| *s != t.code);
+            std::iter::once((t.code.as_str(), i as u32)).chain(siren.map(|s| (s, i as u32)))
+        }));
+        let postcodes = Sorted::new(
+            all.iter().enumerate().flat_map(|(i, t)| t.postcodes.iter().map(move |p| (p.as_str(), i as u32))),
+        );
         let mut words = Vec::with_capacity(texts.len() * 3);
-        for (text, f) in texts.iter().enumerate() {
+        for text in 0..texts.len() as u32 {
             let mut at_start = true;
-            for (pos, b) in f.bytes().enumerate() {
+            for (pos, b) in texts.get(text).bytes().enumerate() {
                 if at_start && let Ok(offset) = u16::try_from(pos) {
-                    words.push(WordStart { text: text as u32, offset });
+                    words.push(WordStart { text, offset });
                 }
                 at_start = b == b' ';
             }
         }
         words.sort_by(|a, b| suffix(&texts, a).cmp(suffix(&texts, b)));
+        words.shrink_to_fit();
+        texts.buffer.shrink_to_fit();
+        let former_codes = Sorted::new(former_codes);
         SearchIndex {
             populations: all.iter().map(|t| t.population.unwrap_or(0)).collect(),
             kinds: all.iter().map(|t| t.kind).collect(),
@@ -194,20 +258,21 @@ impl SearchIndex {
         if folded.is_empty() {
             hits.extend((0..n as u32).filter(|&i| wanted(i)).map(|i| self.key(EXACT, i)));
         } else if looks_like_code(&code) {
-            for &i in self.codes.get(&code).into_iter().flatten() {
+            for i in self.codes.get(&code) {
                 add(EXACT, i, None, &mut hits);
             }
-            for &(i, f) in self.former_codes.get(&code).into_iter().flatten() {
+            for (i, f) in self.former_codes.get(&code) {
                 add(EXACT, i, Some(f), &mut hits);
             }
-            for &i in self.postcodes.get(&code).into_iter().flatten() {
+            for i in self.postcodes.get(&code) {
                 add(PREFIX, i, None, &mut hits);
             }
         } else {
             // The query as typed, then without its leading article.
             let queries: Vec<&str> = std::iter::once(folded.as_str()).chain(without_article(&folded)).collect();
             for q in &queries {
-                for &t in self.exact.get(*q).into_iter().flatten() {
+                let from = self.exact.partition_point(|&t| self.texts.get(t) < *q);
+                for &t in self.exact.get(from..).unwrap_or(&[]).iter().take_while(|&&t| self.texts.get(t) == *q) {
                     let (i, via) = by_text(t);
                     add(EXACT, i, via, &mut hits);
                 }
@@ -223,7 +288,7 @@ impl SearchIndex {
                 if query_words.len() > 1 {
                     let rarest = query_words.iter().map(|w| self.word_range(w)).min_by_key(|r| r.len()).unwrap_or(0..0);
                     for w in &self.words[rarest] {
-                        let name = &self.texts[w.text as usize];
+                        let name = self.texts.get(w.text);
                         if query_words.iter().all(|q| has_word_prefix(name, q)) {
                             let (i, via) = by_text(w.text);
                             add(ALL_WORDS, i, via, &mut hits);
@@ -247,7 +312,7 @@ impl SearchIndex {
             .iter()
             .map(|i| {
                 let f = *through.get(i)?;
-                let own = &self.texts[*i as usize];
+                let own = self.texts.get(*i);
                 let named = !words.is_empty() && words.iter().all(|w| has_word_prefix(own, w));
                 (!named || looks_like_code(&code)).then_some(f)
             })
@@ -297,8 +362,8 @@ impl Bits {
     }
 }
 
-fn suffix<'a>(texts: &'a [String], w: &WordStart) -> &'a str {
-    texts[w.text as usize].get(usize::from(w.offset)..).unwrap_or("")
+fn suffix<'a>(texts: &'a Texts, w: &WordStart) -> &'a str {
+    texts.get(w.text).get(usize::from(w.offset)..).unwrap_or("")
 }
 
 fn has_word_prefix(name: &str, word: &str) -> bool {

@@ -212,9 +212,16 @@ pub struct ApiQuery<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        ApiQuery::of(&parts.uri)
+    }
+}
+
+impl<T: DeserializeOwned> ApiQuery<T> {
+    /// The parameters of `uri`'s query, for a handler that reads them only when it
+    /// needs them (`territory::search` answers a query it has answered already as kept).
+    pub fn of(uri: &axum::http::Uri) -> Result<Self, ApiError> {
+        Query::<T>::try_from_uri(uri)
             .map(|Query(v)| ApiQuery(v))
             .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
     }

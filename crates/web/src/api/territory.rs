@@ -1,7 +1,10 @@
 //! `/api/v1/territories`: search, detail and children of the national referential.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
 use cohesion_core::territory::search::{Page as SearchPage, Query};
 use cohesion_core::territory::{Referential, Territory, TerritoryKind, TerritoryRef};
 use serde::{Deserialize, Serialize};
@@ -103,6 +106,21 @@ pub struct SearchParams {
     offset: Option<usize>,
 }
 
+/// The most bytes of search answers kept: an answer of 20 territories weighs about
+/// 3 kB, one of 200 about 35 kB.
+pub const SEARCH_BUDGET: usize = 2 * 1024 * 1024;
+
+/// The territory search's answers, serialised, by query string, under the revision of
+/// the referential they were found in (`crate::kept`): the same query typed by many
+/// visitors (a search box answers each keystroke) is searched and serialised once per
+/// referential.
+pub type Searches = crate::kept::Kept<i64, Bytes>;
+
+/// The answers kept, within [`SEARCH_BUDGET`].
+pub fn searches() -> Searches {
+    Searches::new(SEARCH_BUDGET)
+}
+
 /// Find territories by name, code or postcode.
 ///
 /// Ranking: exact name, then name prefix, then a later word of the name, then names
@@ -110,11 +128,14 @@ pub struct SearchParams {
 #[utoipa::path(get, path = "/api/v1/territories", tag = "territories", params(SearchParams),
     responses((status = 200, body = Page<TerritorySummary>),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
-pub async fn search(
-    State(state): State<AppState>,
-    ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<Page<TerritorySummary>>, ApiError> {
+pub async fn search(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
     let snapshot = state.current();
+    // Only an answer is kept, never a fault: a query kept is a valid one.
+    let key = uri.query().unwrap_or("");
+    if let Some(body) = state.territory_searches.get(key, &snapshot.revision) {
+        return Ok(json(body));
+    }
+    let ApiQuery(params) = ApiQuery::<SearchParams>::of(&uri)?;
     let r = &snapshot.referential;
     let mut errors = Vec::new();
     let kind = parse_kind(params.kind.as_deref(), &mut errors);
@@ -136,7 +157,15 @@ pub async fn search(
         return Err(ApiError::invalid_fields(errors));
     }
     let query = Query { text: params.q.as_deref().unwrap_or(""), kind, parent, limit, offset };
-    Ok(Json(page(r, &snapshot.index, snapshot.index.search(r, &query))))
+    let found = page(r, &snapshot.index, snapshot.index.search(r, &query));
+    let body = Bytes::from(serde_json::to_vec(&found).map_err(|e| ApiError::Internal(e.to_string()))?);
+    state.territory_searches.put(key.to_owned(), snapshot.revision, body.clone(), body.len() + key.len());
+    Ok(json(body))
+}
+
+/// A JSON answer already serialised.
+fn json(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 /// Identity, population, typologies, parents, children counts and centroid.

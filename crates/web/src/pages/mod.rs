@@ -31,7 +31,7 @@ mod project;
 mod search;
 mod space;
 mod territory;
-pub(crate) use territory::cache::Bodies as TerritoryBodies;
+pub(crate) use territory::cache::{Bodies as TerritoryBodies, bodies as territory_bodies};
 mod visitor;
 
 use std::sync::Arc;

@@ -276,6 +276,15 @@ async fn security_headers_on_every_response_and_tls_settings() {
         assert!(!get("referrer-policy").is_empty(), "{path}");
         assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
     }
+    // Data (JSON, problem documents, plain text) may load nothing; pages keep theirs.
+    for path in ["/api/v1/territories?q=loire", "/api/v1/nowhere", "/livez"] {
+        let (_, h, _) = b.get(&app.url(path)).await;
+        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert_eq!(csp, "default-src 'none'; frame-ancestors 'none'", "{path}");
+    }
+    let (_, h, _) = b.get(&app.url("/")).await;
+    let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
     app.person("a@example.fr", &[], PASS).await;
     let (_, _, html) = b.get(&app.url("/connexion")).await;
     let (_, h, _) = b

@@ -137,7 +137,8 @@ async fn errors_are_problem_documents() {
         ("/api/v1/territories?parent=departement:99", 404, "not_found"),
         ("/api/v1/territories/commune/42218/children?kind=region", 400, "invalid_parameter"),
     ];
-    for (path, status, code) in cases {
+    // Twice: a fault is never kept as an answer.
+    for (path, status, code) in cases.iter().chain(&cases).copied() {
         let (got, ctype, body) = app.get(path).await;
         assert_eq!(got, status, "{path}: {body}");
         assert_eq!(ctype, "application/problem+json", "{path}");
@@ -178,10 +179,18 @@ async fn snapshot_follows_imports() {
         t.name = "Saint-Étienne-Nouvelle".into();
     }
     let next = Referential::new("COG 2027", next).expect("consistent");
+    // The search's answer, kept once given (issue 16), is given again as it was...
+    let search = "/api/v1/territories?q=saint%20etienne&limit=3";
+    let before = app.ok(search).await;
+    assert_eq!(before["items"][0]["name"], "Saint-Étienne");
+    assert_eq!(app.ok(search).await, before, "the same answer the second time");
     app.db.store.replace_referential(&next, "test").await.expect("import");
     assert!(app.state.refresh().await.expect("refresh"));
     let se = app.ok("/api/v1/territories/commune/42218").await;
     assert_eq!((se["name"].as_str(), se["vintage"].as_str()), (Some("Saint-Étienne-Nouvelle"), Some("COG 2027")));
+    // ... until the referential changes.
+    let after = app.ok(search).await;
+    assert_eq!(after["items"][0]["name"], "Saint-Étienne-Nouvelle", "{after}");
     app.db.cleanup().await;
 }
 

@@ -10,10 +10,9 @@
 //! without any query; a body is served only under the stamp it was rendered at, so a
 //! write this instance sees (its own at once, another instance's at the change feed
 //! or the poll, as the indexes the body is built from) is shown by the next request.
-//! At most [`BUDGET`] bytes of bodies are kept; the oldest go first.
+//! At most [`BUDGET`] bytes of bodies are kept; the oldest go first (`crate::kept`).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use cohesion_app::{App, Snapshot};
 
@@ -49,82 +48,10 @@ impl Stamp {
     }
 }
 
-#[derive(Default)]
-struct Kept {
-    bodies: HashMap<String, (Stamp, Arc<str>)>,
-    /// Keys, oldest first.
-    order: VecDeque<String>,
-    bytes: usize,
-}
-
 /// The bodies kept, shared by the server's handlers.
-#[derive(Default)]
-pub struct Bodies {
-    kept: Mutex<Kept>,
-}
+pub type Bodies = crate::kept::Kept<Stamp, Arc<str>>;
 
-impl Bodies {
-    /// The body of `key` rendered at `stamp`, if kept.
-    pub fn get(&self, key: &str, stamp: &Stamp) -> Option<Arc<str>> {
-        let kept = self.kept.lock().ok()?;
-        kept.bodies.get(key).filter(|(s, _)| s == stamp).map(|(_, b)| Arc::clone(b))
-    }
-
-    /// Keeps `body`, rendered at `stamp`, under `key`; the oldest bodies leave to stay
-    /// within [`BUDGET`] (a body larger than it is not kept).
-    pub fn put(&self, key: String, stamp: Stamp, body: Arc<str>) {
-        if body.len() > BUDGET {
-            return;
-        }
-        let Ok(mut kept) = self.kept.lock() else { return };
-        let size = body.len();
-        if let Some((_, old)) = kept.bodies.insert(key.clone(), (stamp, body)) {
-            kept.bytes -= old.len();
-            kept.order.retain(|k| k != &key);
-        }
-        kept.bytes += size;
-        kept.order.push_back(key);
-        while kept.bytes > BUDGET {
-            let Some(oldest) = kept.order.pop_front() else { break };
-            if let Some((_, b)) = kept.bodies.remove(&oldest) {
-                kept.bytes -= b.len();
-            }
-        }
-    }
-
-    /// Bodies kept and their bytes.
-    #[cfg(test)]
-    fn size(&self) -> (usize, usize) {
-        self.kept.lock().map_or((0, 0), |k| (k.bodies.len(), k.bytes))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn stamp(n: i64) -> Stamp {
-        Stamp { referential: n, programmes: 0, indicators: 0, projects: 0, pacts: 0, engineering: 0, evaluations: 0 }
-    }
-
-    #[test]
-    fn a_body_is_served_only_at_its_stamp_and_the_budget_holds() {
-        let bodies = Bodies::default();
-        bodies.put("a".into(), stamp(1), Arc::from("<p>a</p>"));
-        assert_eq!(bodies.get("a", &stamp(1)).as_deref(), Some("<p>a</p>"));
-        assert_eq!(bodies.get("a", &stamp(2)), None, "another state of the data");
-        assert_eq!(bodies.get("b", &stamp(1)), None);
-        bodies.put("a".into(), stamp(2), Arc::from("<p>a2</p>"));
-        assert_eq!(bodies.size(), (1, 9), "replaced, not added");
-        let big: Arc<str> = Arc::from("x".repeat(BUDGET / 3).as_str());
-        for k in ["b", "c", "d"] {
-            bodies.put(k.into(), stamp(2), Arc::clone(&big));
-        }
-        let (n, bytes) = bodies.size();
-        assert!(bytes <= BUDGET, "{bytes}");
-        assert_eq!(bodies.get("a", &stamp(2)), None, "the oldest left first");
-        assert!(bodies.get("d", &stamp(2)).is_some() && n == 3, "{n}");
-        bodies.put("huge".into(), stamp(2), Arc::from("x".repeat(BUDGET + 1).as_str()));
-        assert_eq!(bodies.get("huge", &stamp(2)), None, "larger than the budget: not kept");
-    }
+/// The bodies of territory pages, kept within [`BUDGET`].
+pub fn bodies() -> Bodies {
+    Bodies::new(BUDGET)
 }

@@ -188,7 +188,7 @@ pub async fn territory(
         vintage: r.vintage().to_owned(),
     };
     let body: Arc<str> = Arc::from(body.render().map_err(|e| PageError::internal(&config, e))?);
-    state.territory_bodies.put(key, stamp, Arc::clone(&body));
+    state.territory_bodies.put(key, stamp, Arc::clone(&body), body.len());
     render(&config, &TerritoryPage { layout, body })
 }
 
