@@ -370,6 +370,54 @@ pub async fn queue(
     Ok(app.store.create_evaluation(request, &format!("person:{}", who.person)).await?)
 }
 
+/// Queues a re-run of evaluation `id` on the data as it is now: a new job with the
+/// same inputs (its request as stored, the treated territories as they were frozen),
+/// recording which evaluation it re-runs.
+///
+/// Authorised on the state before (the person may request an evaluation,
+/// `evaluation::rerun::can_rerun`; the original has ended, else `Conflict`) and after
+/// (the new job's request is the original's, which the same rule allows: it does not
+/// depend on the request); the stored request must still hold against today's
+/// catalogue and referential (typed faults, `EvaluationFault`).
+pub async fn rerun(
+    app: &App,
+    who: &cohesion_core::access::Principal,
+    id: &str,
+) -> Result<EvaluationJob, crate::AppError> {
+    use cohesion_core::evaluation::{EvaluationFault, rerun};
+    let original =
+        app.store.evaluation(id).await?.ok_or_else(|| crate::AppError::NotFound(format!("no evaluation {id}")))?;
+    if !rerun::can_rerun(who) {
+        return Err(crate::AppError::Forbidden("re-running an evaluation needs a role on the platform".into()));
+    }
+    if !rerun::has_ended(&original.status) {
+        return Err(crate::AppError::Conflict(format!(
+            "evaluation {id} is {}: only a done or failed evaluation can be re-run",
+            original.status
+        )));
+    }
+    let request: EvaluationRequest = serde_json::from_value(original.request.clone())
+        .map_err(|e| crate::AppError::invalid("request", EvaluationFault::UnreadableRequest(e.to_string())))?;
+    if let Err(faults) = request.validate(&app.current().referential) {
+        return Err(crate::AppError::Invalid(
+            faults
+                .into_iter()
+                .map(|(field, reason)| {
+                    crate::Fault::new(field.clone(), EvaluationFault::NoLongerValid { field, reason })
+                })
+                .collect(),
+        ));
+    }
+    // The state after: a job whose request is the original's, byte for byte, which the
+    // rule above allows (it does not depend on the request).
+    Ok(app.store.create_rerun(&original.id, &original.request, &format!("person:{}", who.person)).await?)
+}
+
+/// The re-runs of evaluation `id`, oldest first.
+pub async fn reruns(app: &App, id: &str) -> Result<Vec<EvaluationJob>, crate::AppError> {
+    Ok(app.store.evaluation_reruns(id).await?)
+}
+
 /// One evaluation job, if any.
 pub async fn get(app: &App, id: &str) -> Result<Option<EvaluationJob>, crate::AppError> {
     Ok(app.store.evaluation(id).await?)

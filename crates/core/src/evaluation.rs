@@ -19,6 +19,9 @@ use crate::indicator;
 use crate::programme::Membership;
 use crate::territory::{Referential, TerritoryKind, TerritoryRef};
 
+pub mod rerun;
+pub use rerun::EvaluationFault;
+
 /// Largest span of years an evaluation may cover.
 pub const MAX_YEARS: i32 = 50;
 
