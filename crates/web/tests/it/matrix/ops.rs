@@ -480,7 +480,7 @@ fn b_page_evaluation<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
 }
 
 /// An evaluation that has ended (failed: no worker runs in the matrix), to re-run.
-async fn ended_evaluation(w: &World) -> String {
+pub async fn ended_evaluation(w: &World) -> String {
     let store = &w.app.db.store;
     let request = json!({
         "treated": {"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]},
@@ -494,6 +494,10 @@ async fn ended_evaluation(w: &World) -> String {
 
 fn b_evaluation_rerun<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
     Box::pin(async move { api(format!("/api/v1/evaluations/{}/rerun", ended_evaluation(w).await), None) })
+}
+
+fn b_page_evaluation_rerun<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { form(format!("/evaluations/{}/relancer", ended_evaluation(w).await), &[]) })
 }
 
 /// Projects: admins; a delegate or local authority acting on every territory named
@@ -1052,6 +1056,14 @@ pub fn ops() -> Vec<Op> {
             signed_in_rule,
             b_evaluation_rerun,
             "as a request (`evaluation::rerun::can_rerun` = `can_request`), an evaluation that has ended",
+        ),
+        op(
+            "POST",
+            "/evaluations/{id}/relancer",
+            false,
+            signed_in_rule,
+            b_page_evaluation_rerun,
+            "as `POST /api/v1/evaluations/{id}/rerun`, the button of the evaluation's page",
         ),
         op(
             "POST",
