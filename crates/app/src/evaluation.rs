@@ -345,19 +345,74 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 /// Makes a posted request ready to queue: a programme's members are frozen into its
-/// treated territories (adoption year = signature, else labelling), then every field
-/// is checked. The faults name their field (JSON path) in French.
+/// treated territories (adoption year = signature, else labelling), a signed pact's
+/// perimeter into its (adoption year = the signature covering each territory), then
+/// every field is checked. The faults name their field (JSON path) in French.
 pub fn prepare(app: &App, mut request: EvaluationRequest) -> Result<EvaluationRequest, Vec<(String, String)>> {
+    use cohesion_core::evaluation::TreatedSet;
     let snapshot = app.current();
-    if let cohesion_core::evaluation::TreatedSet::Programme { code, .. } = &request.treated {
-        if snapshot.programmes.programme(code).is_none() {
-            return Err(vec![("treated.code".into(), format!("aucun programme « {code} »"))]);
+    match &request.treated {
+        TreatedSet::Programme { code, .. } => {
+            if snapshot.programmes.programme(code).is_none() {
+                return Err(vec![("treated.code".into(), format!("aucun programme « {code} »"))]);
+            }
+            let members = snapshot.programmes.members(code).map(|(m, _)| m);
+            request.treated = TreatedSet::from_programme(code, members);
         }
-        let members = snapshot.programmes.members(code).map(|(m, _)| m);
-        request.treated = cohesion_core::evaluation::TreatedSet::from_programme(code, members);
+        // A signed pact is public (`pact::public_part`): anyone may take its perimeter.
+        // An unsigned one, or none, gets the same answer, which tells nothing of it.
+        TreatedSet::Pact { id, .. } => {
+            let index = app.pacts.load();
+            let signed = index.pacts.iter().find(|p| &p.pact.id == id).and_then(|p| TreatedSet::from_pact(&p.pact));
+            match signed {
+                Some(set) => request.treated = set,
+                None => return Err(vec![("treated.id".into(), format!("aucun pacte signé « {id} »"))]),
+            }
+        }
+        TreatedSet::Territories { .. } => {}
     }
     request.validate(&snapshot.referential)?;
     Ok(request)
+}
+
+/// A signed pact whose perimeter may be evaluated, as the request form offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedPact {
+    pub id: String,
+    /// The title in force.
+    pub title: String,
+    /// The territories of its perimeter, over its signed versions.
+    pub territories: usize,
+    /// The year of its first signature.
+    pub signed_year: i32,
+}
+
+fn signed_pact_of(pact: &cohesion_core::pact::Pact) -> Option<SignedPact> {
+    let set = cohesion_core::evaluation::TreatedSet::from_pact(pact)?;
+    let cohesion_core::evaluation::TreatedSet::Pact { id, title, territories } = set else { return None };
+    let signed_year = territories.iter().map(|t| t.adoption_year).min()?;
+    Some(SignedPact { id, title, territories: territories.len(), signed_year })
+}
+
+/// The signed pacts matching the words `q` (the pacts' French search: title, kind,
+/// parties, perimeter), at most `limit`. Signed pacts are public: the list is the same
+/// for everyone.
+pub fn signed_pacts(app: &App, q: &str, limit: usize) -> Result<Vec<SignedPact>, crate::AppError> {
+    let filter = crate::pact::read::PactFilter { q: Some(q.to_owned()), ..Default::default() };
+    let found = crate::pact::read::find_as(app, &crate::pact::read::Reader::anyone(), &filter, 0, 200)?;
+    let index = app.pacts.load();
+    Ok(found
+        .items
+        .iter()
+        .filter_map(|s| index.pacts.iter().find(|p| p.pact.id == s.id))
+        .filter_map(|p| signed_pact_of(&p.pact))
+        .take(limit)
+        .collect())
+}
+
+/// The signed pact `id`, if there is one.
+pub fn signed_pact(app: &App, id: &str) -> Option<SignedPact> {
+    app.pacts.load().pacts.iter().find(|p| p.pact.id == id).and_then(|p| signed_pact_of(&p.pact))
 }
 
 /// Queues an evaluation request (validated by the caller) for the worker; the job as

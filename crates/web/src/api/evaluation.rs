@@ -84,8 +84,11 @@ impl From<EvaluationJob> for EvaluationView {
 #[derive(ToSchema)]
 #[allow(dead_code)] // read by the OpenAPI derive only
 pub struct NewEvaluation {
-    /// `{"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]}`;
-    /// a `programme` variant (its memberships) comes with the programmes capability.
+    /// `{"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]}`,
+    /// `{"type": "programme", "code": "pvd"}` (its members, frozen at their signature or
+    /// labelling year) or `{"type": "pact", "id": "…"}` (a signed pact's perimeter,
+    /// frozen at the year of the signature that covered each territory; 400 when no
+    /// signed pact has that id).
     #[schema(value_type = Object)]
     treated: serde_json::Value,
     /// Indicator code of the catalogue.

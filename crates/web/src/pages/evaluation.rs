@@ -224,6 +224,15 @@ pub(super) async fn build(
             }
             facts.push(Fact { label: "Territoires traités", value });
         }
+        if let TreatedSet::Pact { title, .. } = &r.treated {
+            facts.push(Fact {
+                label: "Territoires traités",
+                value: format!(
+                    "périmètre du pacte « {title} » à la date de la demande, chaque territoire à l’année de la \
+                     signature qui l’a couvert"
+                ),
+            });
+        }
         facts.push(Fact { label: "Indicateur", value: format!("{name} ({unit})") });
         facts.push(Fact { label: "Méthode", value: method_label(r.method).to_owned() });
         let pool = match r.control {
