@@ -163,27 +163,29 @@ fn reading(shift: &Shift, date: &str, unit: &str, same_data: bool, (before, now)
     let mut p = Vec::new();
     let moved =
         format!("{} {unit} (de {} à {})", fr_decimal(shift.difference, 3), fr_decimal(before, 3), fr_decimal(now, 3));
-    p.push(if shift.difference == 0.0 && same_data {
-        format!(
+    if shift.difference == 0.0 && same_data {
+        p.push(format!(
             "L’estimation n’a pas bougé : les versions des sources sont les mêmes qu’à l’évaluation du {date}, et le \
              calcul redonne la même valeur."
-        )
-    } else if !shift.beyond_uncertainty() {
+        ));
+        return p;
+    }
+    p.push(if !shift.beyond_uncertainty() {
         format!(
             "L’estimation a bougé de {moved}, moins que son incertitude : chacune des deux estimations reste dans \
              l’intervalle de confiance à 95 % de l’autre. Les données actuelles ne changent pas ce que disait \
              l’évaluation du {date}."
         )
     } else {
+        let outside = if shift.rerun_within_original {
+            format!("l’estimation du {date} sort de l’intervalle de confiance à 95 %")
+        } else {
+            "la nouvelle estimation sort de l’intervalle de confiance à 95 %".to_owned()
+        };
         format!(
-            "L’estimation a bougé de {moved}, au-delà de son incertitude : {} de l’autre. Les données actuelles \
-             changent ce que disait l’évaluation du {date} ; c’est la nouvelle estimation qu’il faut lire, et les \
-             versions des sources ci-dessous disent ce qui a changé.",
-            if shift.rerun_within_original {
-                "l’estimation du {date} sort de l’intervalle de confiance à 95 %".replace("{date}", date)
-            } else {
-                "la nouvelle estimation sort de l’intervalle de confiance à 95 %".to_owned()
-            }
+            "L’estimation a bougé de {moved}, au-delà de son incertitude : {outside} de l’autre. Les données \
+             actuelles changent ce que disait l’évaluation du {date} ; c’est la nouvelle estimation qu’il faut lire, \
+             et les versions des sources ci-dessus disent ce qui a changé."
         )
     });
     match shift.excludes_zero {
@@ -197,13 +199,11 @@ fn reading(shift: &Shift, date: &str, unit: &str, same_data: bool, (before, now)
         )),
         _ => {}
     }
-    if !shift.conclusion_changed() || shift.beyond_uncertainty() {
-        p.push(
-            "Les deux estimations reposent en grande partie sur les mêmes données : cette lecture situe chacune dans \
-             l’intervalle de l’autre, ce n’est pas un test statistique de leur écart."
-                .to_owned(),
-        );
-    }
+    p.push(
+        "Les deux estimations reposent en grande partie sur les mêmes données : cette lecture situe chacune dans \
+         l’intervalle de l’autre, ce n’est pas un test statistique de leur écart."
+            .to_owned(),
+    );
     p
 }
 
@@ -239,4 +239,35 @@ pub async fn submit(
         .ok_or_else(|| PageError::not_found(config))?;
     let page = super::evaluation::build(&state, &who, job, Some(refused)).await?;
     Ok((status, render(config, &page)?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shift(difference: f64, within: (bool, bool), zero: (bool, bool)) -> Shift {
+        Shift { difference, rerun_within_original: within.0, original_within_rerun: within.1, excludes_zero: zero }
+    }
+
+    #[test]
+    fn the_reading_says_whether_the_estimate_moved_beyond_its_uncertainty() {
+        let same = reading(&shift(0.0, (true, true), (true, true)), "6 décembre 2026", "€", true, (2.0, 2.0));
+        assert_eq!(same.len(), 1);
+        assert!(same[0].starts_with("L’estimation n’a pas bougé"), "{same:?}");
+
+        let small = reading(&shift(0.25, (true, true), (true, true)), "6 décembre 2026", "€", false, (2.0, 2.25));
+        assert!(small[0].starts_with("L’estimation a bougé de 0,250 € (de 2,000 à 2,250), moins que son incertitude"));
+        assert!(small[0].ends_with("ne changent pas ce que disait l’évaluation du 6 décembre 2026."));
+        assert!(small.last().is_some_and(|p| p.contains("pas un test statistique")));
+
+        let lost = reading(&shift(-1.8, (false, true), (true, false)), "1er mars 2026", "€", false, (2.0, 0.2));
+        assert!(
+            lost[0].contains("de −1,800 € (de 2,000 à 0,200), au-delà de son incertitude : la nouvelle estimation")
+        );
+        assert!(lost[1].contains("on ne peut plus exclure l’absence d’effet"), "{lost:?}");
+
+        let narrow = reading(&shift(1.5, (true, false), (true, true)), "1er mars 2026", "€", false, (2.0, 3.5));
+        assert!(narrow[0].contains("au-delà de son incertitude : l’estimation du 1er mars 2026 sort de l’intervalle"));
+        assert_eq!(narrow.len(), 2, "no change of conclusion: {narrow:?}");
+    }
 }
