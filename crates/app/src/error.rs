@@ -47,6 +47,8 @@ pub enum FaultCode {
     Organisation(#[from] cohesion_core::access::organisation::OrganisationFault),
     #[error(transparent)]
     Engineering(#[from] cohesion_core::engineering::EngineeringFault),
+    #[error(transparent)]
+    Evaluation(#[from] cohesion_core::evaluation::EvaluationFault),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -345,19 +345,74 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 /// Makes a posted request ready to queue: a programme's members are frozen into its
-/// treated territories (adoption year = signature, else labelling), then every field
-/// is checked. The faults name their field (JSON path) in French.
+/// treated territories (adoption year = signature, else labelling), a signed pact's
+/// perimeter into its (adoption year = the signature covering each territory), then
+/// every field is checked. The faults name their field (JSON path) in French.
 pub fn prepare(app: &App, mut request: EvaluationRequest) -> Result<EvaluationRequest, Vec<(String, String)>> {
+    use cohesion_core::evaluation::TreatedSet;
     let snapshot = app.current();
-    if let cohesion_core::evaluation::TreatedSet::Programme { code, .. } = &request.treated {
-        if snapshot.programmes.programme(code).is_none() {
-            return Err(vec![("treated.code".into(), format!("aucun programme « {code} »"))]);
+    match &request.treated {
+        TreatedSet::Programme { code, .. } => {
+            if snapshot.programmes.programme(code).is_none() {
+                return Err(vec![("treated.code".into(), format!("aucun programme « {code} »"))]);
+            }
+            let members = snapshot.programmes.members(code).map(|(m, _)| m);
+            request.treated = TreatedSet::from_programme(code, members);
         }
-        let members = snapshot.programmes.members(code).map(|(m, _)| m);
-        request.treated = cohesion_core::evaluation::TreatedSet::from_programme(code, members);
+        // A signed pact is public (`pact::public_part`): anyone may take its perimeter.
+        // An unsigned one, or none, gets the same answer, which tells nothing of it.
+        TreatedSet::Pact { id, .. } => {
+            let index = app.pacts.load();
+            let signed = index.pacts.iter().find(|p| &p.pact.id == id).and_then(|p| TreatedSet::from_pact(&p.pact));
+            match signed {
+                Some(set) => request.treated = set,
+                None => return Err(vec![("treated.id".into(), format!("aucun pacte signé « {id} »"))]),
+            }
+        }
+        TreatedSet::Territories { .. } => {}
     }
     request.validate(&snapshot.referential)?;
     Ok(request)
+}
+
+/// A signed pact whose perimeter may be evaluated, as the request form offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedPact {
+    pub id: String,
+    /// The title in force.
+    pub title: String,
+    /// The territories of its perimeter, over its signed versions.
+    pub territories: usize,
+    /// The year of its first signature.
+    pub signed_year: i32,
+}
+
+fn signed_pact_of(pact: &cohesion_core::pact::Pact) -> Option<SignedPact> {
+    let set = cohesion_core::evaluation::TreatedSet::from_pact(pact)?;
+    let cohesion_core::evaluation::TreatedSet::Pact { id, title, territories } = set else { return None };
+    let signed_year = territories.iter().map(|t| t.adoption_year).min()?;
+    Some(SignedPact { id, title, territories: territories.len(), signed_year })
+}
+
+/// The signed pacts matching the words `q` (the pacts' French search: title, kind,
+/// parties, perimeter), at most `limit`. Signed pacts are public: the list is the same
+/// for everyone.
+pub fn signed_pacts(app: &App, q: &str, limit: usize) -> Result<Vec<SignedPact>, crate::AppError> {
+    let filter = crate::pact::read::PactFilter { q: Some(q.to_owned()), ..Default::default() };
+    let found = crate::pact::read::find_as(app, &crate::pact::read::Reader::anyone(), &filter, 0, 200)?;
+    let index = app.pacts.load();
+    Ok(found
+        .items
+        .iter()
+        .filter_map(|s| index.pacts.iter().find(|p| p.pact.id == s.id))
+        .filter_map(|p| signed_pact_of(&p.pact))
+        .take(limit)
+        .collect())
+}
+
+/// The signed pact `id`, if there is one.
+pub fn signed_pact(app: &App, id: &str) -> Option<SignedPact> {
+    app.pacts.load().pacts.iter().find(|p| p.pact.id == id).and_then(|p| signed_pact_of(&p.pact))
 }
 
 /// Queues an evaluation request (validated by the caller) for the worker; the job as
@@ -368,6 +423,54 @@ pub async fn queue(
     request: &serde_json::Value,
 ) -> Result<EvaluationJob, crate::AppError> {
     Ok(app.store.create_evaluation(request, &format!("person:{}", who.person)).await?)
+}
+
+/// Queues a re-run of evaluation `id` on the data as it is now: a new job with the
+/// same inputs (its request as stored, the treated territories as they were frozen),
+/// recording which evaluation it re-runs.
+///
+/// Authorised on the state before (the person may request an evaluation,
+/// `evaluation::rerun::can_rerun`; the original has ended, else `Conflict`) and after
+/// (the new job's request is the original's, which the same rule allows: it does not
+/// depend on the request); the stored request must still hold against today's
+/// catalogue and referential (typed faults, `EvaluationFault`).
+pub async fn rerun(
+    app: &App,
+    who: &cohesion_core::access::Principal,
+    id: &str,
+) -> Result<EvaluationJob, crate::AppError> {
+    use cohesion_core::evaluation::{EvaluationFault, rerun};
+    let original =
+        app.store.evaluation(id).await?.ok_or_else(|| crate::AppError::NotFound(format!("no evaluation {id}")))?;
+    if !rerun::can_rerun(who) {
+        return Err(crate::AppError::Forbidden("re-running an evaluation needs a role on the platform".into()));
+    }
+    if !rerun::has_ended(&original.status) {
+        return Err(crate::AppError::Conflict(format!(
+            "evaluation {id} is {}: only a done or failed evaluation can be re-run",
+            original.status
+        )));
+    }
+    let request: EvaluationRequest = serde_json::from_value(original.request.clone())
+        .map_err(|e| crate::AppError::invalid("request", EvaluationFault::UnreadableRequest(e.to_string())))?;
+    if let Err(faults) = request.validate(&app.current().referential) {
+        return Err(crate::AppError::Invalid(
+            faults
+                .into_iter()
+                .map(|(field, reason)| {
+                    crate::Fault::new(field.clone(), EvaluationFault::NoLongerValid { field, reason })
+                })
+                .collect(),
+        ));
+    }
+    // The state after: a job whose request is the original's, byte for byte, which the
+    // rule above allows (it does not depend on the request).
+    Ok(app.store.create_rerun(&original.id, &original.request, &format!("person:{}", who.person)).await?)
+}
+
+/// The re-runs of evaluation `id`, oldest first.
+pub async fn reruns(app: &App, id: &str) -> Result<Vec<EvaluationJob>, crate::AppError> {
+    Ok(app.store.evaluation_reruns(id).await?)
 }
 
 /// One evaluation job, if any.

@@ -19,6 +19,9 @@ use crate::indicator;
 use crate::programme::Membership;
 use crate::territory::{Referential, TerritoryKind, TerritoryRef};
 
+pub mod rerun;
+pub use rerun::EvaluationFault;
+
 /// Largest span of years an evaluation may cover.
 pub const MAX_YEARS: i32 = 50;
 
@@ -49,12 +52,25 @@ pub enum TreatedSet {
         #[serde(default)]
         without_date: usize,
     },
+    /// A signed pact's perimeter. The client names the pact; when the evaluation is
+    /// requested, its perimeter is frozen into `territories` (adoption year = the year
+    /// of the first signed version that covers the territory: the pact's signature,
+    /// or the amendment that added it), with its title.
+    Pact {
+        id: String,
+        #[serde(default)]
+        title: String,
+        #[serde(default)]
+        territories: Vec<TreatedTerritory>,
+    },
 }
 
 impl TreatedSet {
     pub fn territories(&self) -> &[TreatedTerritory] {
         match self {
-            TreatedSet::Territories { territories } | TreatedSet::Programme { territories, .. } => territories,
+            TreatedSet::Territories { territories }
+            | TreatedSet::Programme { territories, .. }
+            | TreatedSet::Pact { territories, .. } => territories,
         }
     }
 
@@ -76,6 +92,30 @@ impl TreatedSet {
         let territories =
             first.into_iter().map(|(territory, adoption_year)| TreatedTerritory { territory, adoption_year }).collect();
         TreatedSet::Programme { code: code.to_owned(), territories, without_date }
+    }
+}
+
+impl TreatedSet {
+    /// A pact's perimeter as treated territories: each territory from the year of the
+    /// first signed version whose perimeter holds it. `None` when the pact has no
+    /// signed version with a readable date (it has not been signed: nothing started).
+    pub fn from_pact(pact: &crate::pact::Pact) -> Option<TreatedSet> {
+        let mut first: BTreeMap<String, i32> = BTreeMap::new();
+        for v in pact.versions.iter().filter(|v| v.status == crate::pact::VersionStatus::Signed) {
+            let Some(year) = v.signed_at.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse::<i32>().ok()) else {
+                continue;
+            };
+            for t in &v.content.perimeter {
+                first.entry(t.to_string()).or_insert(year);
+            }
+        }
+        if first.is_empty() {
+            return None;
+        }
+        let title = pact.in_force().map_or_else(|| pact.current().content.title.clone(), |v| v.content.title.clone());
+        let territories =
+            first.into_iter().map(|(territory, adoption_year)| TreatedTerritory { territory, adoption_year }).collect();
+        Some(TreatedSet::Pact { id: pact.id.clone(), title, territories })
     }
 }
 
@@ -548,6 +588,56 @@ mod tests {
         let json = serde_json::to_value(&set).expect("json");
         assert_eq!(json["type"], "programme");
         let back: TreatedSet = serde_json::from_str(r#"{"type":"programme","code":"acv"}"#).expect("parses");
+        assert!(back.territories().is_empty(), "filled by the platform, not the client");
+    }
+
+    #[test]
+    fn a_pact_is_frozen_into_its_perimeter_from_the_signature_that_covers_each_territory() {
+        use crate::pact::{Pact, PactContent, PactKind, PactVersion, Party, PartyKind, VersionStatus};
+        let version = |number: u32, status, perimeter: &[&str], signed_at: Option<&str>| PactVersion {
+            number,
+            status,
+            content: PactContent {
+                kind: PactKind::Cohesion,
+                title: format!("Pacte, version {number}"),
+                description: String::new(),
+                perimeter: perimeter.iter().map(|t| t.parse().expect("a reference")).collect(),
+                parties: vec![Party { kind: PartyKind::State, name: "État".into(), siren: None }],
+                owner: "state".into(),
+                actions: Vec::new(),
+            },
+            signatures: Vec::new(),
+            snapshots: Vec::new(),
+            created_at: "2021-01-01T00:00:00Z".into(),
+            signed_at: signed_at.map(Into::into),
+        };
+        let mut pact = Pact {
+            id: "p1".into(),
+            versions: vec![version(1, VersionStatus::ReadyForSignature, &["commune:42218"], None)],
+            execution: None,
+            revision: 1,
+            created_at: "2021-01-01T00:00:00Z".into(),
+            updated_at: "2021-01-01T00:00:00Z".into(),
+            published_at: None,
+        };
+        assert_eq!(TreatedSet::from_pact(&pact), None, "not signed: nothing started");
+        pact.versions[0] =
+            version(1, VersionStatus::Signed, &["commune:42218", "commune:42100"], Some("2021-06-30T10:00:00Z"));
+        pact.versions.push(version(
+            2,
+            VersionStatus::Signed,
+            &["commune:42218", "commune:42100", "commune:42101"],
+            Some("2023-02-01T09:00:00Z"),
+        ));
+        pact.versions.push(version(3, VersionStatus::Draft, &["commune:42999"], None));
+        let set = TreatedSet::from_pact(&pact).expect("signed");
+        let TreatedSet::Pact { id, title, territories } = &set else { panic!("a pact") };
+        assert_eq!((id.as_str(), title.as_str()), ("p1", "Pacte, version 2"), "the title in force");
+        let got: Vec<(&str, i32)> = territories.iter().map(|t| (t.territory.as_str(), t.adoption_year)).collect();
+        assert_eq!(got, vec![("commune:42100", 2021), ("commune:42101", 2023), ("commune:42218", 2021)]);
+        let json = serde_json::to_value(&set).expect("json");
+        assert_eq!(json["type"], "pact");
+        let back: TreatedSet = serde_json::from_str(r#"{"type":"pact","id":"p1"}"#).expect("parses");
         assert!(back.territories().is_empty(), "filled by the platform, not the client");
     }
 

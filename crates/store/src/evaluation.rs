@@ -44,6 +44,8 @@ pub struct EvaluationJob {
     #[sqlx(json(nullable))]
     pub result: Option<Value>,
     pub error: Option<String>,
+    /// The evaluation this one re-runs on the data as it is now, if any.
+    pub rerun_of: Option<String>,
 }
 
 /// The columns of [`EvaluationJob`] (a literal, so that statements are `concat!`ed at
@@ -51,7 +53,7 @@ pub struct EvaluationJob {
 macro_rules! job_columns {
     () => {
         "id, status, request, requested_by, created_at, updated_at, started_at, finished_at, worker, attempts, \
-         stage, percent, inputs, result, error"
+         stage, percent, inputs, result, error, rerun_of"
     };
 }
 
@@ -61,25 +63,53 @@ const CLAIM_TAIL: &str = "status = 'queued' OR (status = 'running' AND updated_a
 impl Store {
     /// Queues an evaluation (status `queued`), with its audit event.
     pub async fn create_evaluation(&self, request: &Value, requested_by: &str) -> Result<EvaluationJob> {
+        self.insert_evaluation(request, requested_by, None).await
+    }
+
+    /// Queues a re-run of evaluation `original` with `request` (its inputs), recording
+    /// which evaluation it re-runs, with its audit event. `Conflict` when `original` is
+    /// not there to be re-run.
+    pub async fn create_rerun(&self, original: &str, request: &Value, requested_by: &str) -> Result<EvaluationJob> {
+        self.insert_evaluation(request, requested_by, Some(original)).await
+    }
+
+    async fn insert_evaluation(
+        &self,
+        request: &Value,
+        requested_by: &str,
+        rerun_of: Option<&str>,
+    ) -> Result<EvaluationJob> {
         const SQL: &str = concat!(
-            "INSERT INTO evaluation (id, status, request, requested_by, created_at, updated_at, stage, percent) \
-             VALUES ($1, 'queued', $2, $3, $4, $4, 'queued', 0) RETURNING ",
+            "INSERT INTO evaluation (id, status, request, requested_by, created_at, updated_at, stage, percent, \
+             rerun_of) VALUES ($1, 'queued', $2, $3, $4, $4, 'queued', 0, $5) RETURNING ",
             job_columns!()
         );
+        const ORIGINAL: &str = "SELECT status FROM evaluation WHERE id = $1";
         let id = uuid::Uuid::now_v7().to_string();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            if let Some(original) = rerun_of {
+                let found: Option<(String,)> = sqlx::query_as(ORIGINAL).bind(original).fetch_optional(&mut *tx).await?;
+                if found.is_none() {
+                    return Err(crate::StoreError::Conflict(format!("no evaluation {original} to re-run")));
+                }
+            }
             let job = sqlx::query_as::<_, EvaluationJob>(SQL)
                 .bind(&id).bind(sqlx::types::Json(request)).bind(requested_by).bind(OffsetDateTime::now_utc())
+                .bind(rerun_of)
                 .fetch_one(&mut *tx).await?;
+            let after = match rerun_of {
+                Some(original) => json!({ "request": request, "rerun_of": original }),
+                None => json!({ "request": request }),
+            };
             let event = NewEvent {
                 actor: requested_by.to_owned(),
                 request_id: None,
                 entity_type: "evaluation".into(),
                 entity_id: id.clone(),
-                action: "create".into(),
+                action: if rerun_of.is_some() { "rerun".into() } else { "create".into() },
                 before: None,
-                after: Some(json!({ "request": request })),
+                after: Some(after),
             };
             insert!(&mut *tx, &event)?;
             tx.commit().await?;
@@ -241,6 +271,15 @@ impl Store {
         );
         with_pool!(self, pool => {
             Ok(sqlx::query_as(SQL).bind(programme).bind(indicator).bind(limit).fetch_all(pool).await?)
+        })
+    }
+
+    /// The re-runs of evaluation `id`, oldest first.
+    pub async fn evaluation_reruns(&self, id: &str) -> Result<Vec<EvaluationJob>> {
+        const SQL: &str =
+            concat!("SELECT ", job_columns!(), " FROM evaluation WHERE rerun_of = $1 ORDER BY created_at, id");
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(SQL).bind(id).fetch_all(pool).await?)
         })
     }
 

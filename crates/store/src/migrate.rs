@@ -111,6 +111,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_project_phase_optional.sql"),
         include_str!("../migrations/postgres/0017_project_phase_optional.sql"),
     ),
+    (
+        18,
+        "evaluation: the evaluation a re-run re-runs",
+        include_str!("../migrations/sqlite/0018_evaluation_rerun.sql"),
+        include_str!("../migrations/postgres/0018_evaluation_rerun.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

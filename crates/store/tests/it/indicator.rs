@@ -187,6 +187,28 @@ async fn jobs_story(store: &Store) {
     let events = store.audit_for("evaluation", &a.id).await.expect("audit");
     assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["create", "finish"]);
 
+    // Re-runs name the evaluation they re-run, which lists them oldest first; an
+    // unknown original writes nothing.
+    assert!(a.rerun_of.is_none());
+    let r1 = store.create_rerun(&a.id, &request, "person:b").await.expect("rerun");
+    let r2 = store.create_rerun(&a.id, &request, "person:a").await.expect("rerun again");
+    assert_eq!((r1.rerun_of.as_deref(), r1.status.as_str()), (Some(a.id.as_str()), "queued"));
+    let reruns = store.evaluation_reruns(&a.id).await.expect("reruns");
+    assert_eq!(reruns.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), vec![r1.id.as_str(), r2.id.as_str()]);
+    assert!(store.evaluation_reruns(&b.id).await.expect("none").is_empty());
+    assert_eq!(store.evaluation(&r2.id).await.expect("get").expect("present").rerun_of.as_deref(), Some(a.id.as_str()));
+    let events = store.audit_for("evaluation", &r1.id).await.expect("audit");
+    assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["rerun"]);
+    assert_eq!(events[0].after.as_ref().map(|a| a["rerun_of"].clone()), Some(json!(a.id)));
+    let unknown = store.create_rerun("0190a1b2-0000-7000-8000-000000000000", &request, "person:a").await;
+    assert!(matches!(unknown, Err(cohesion_store::StoreError::Conflict(_))), "{unknown:?}");
+    let (_, total) = store.evaluations(1, 0).await.expect("list");
+    assert_eq!(total, 6, "two re-runs more, nothing for the unknown one");
+    for r in [&r1, &r2] {
+        assert!(store.claim_evaluation_id(&r.id, "w1").await.expect("claim rerun").is_some());
+        assert!(store.fail_evaluation(&r.id, "w1", "test").await.expect("ended"));
+    }
+
     // Concurrent workers take distinct jobs.
     let mut ids = Vec::new();
     for _ in 0..6 {

@@ -5,7 +5,8 @@
 //! progress and result. Access (`cohesion_core::evaluation::can_request`): any
 //! authenticated person holding a role may request one (403 without any role);
 //! everyone may read them, since they are computed from open data only and published
-//! with their inputs.
+//! with their inputs. `POST …/{id}/rerun` queues an ended evaluation again, with the
+//! same inputs, on the data as it is now (the same rule as a request).
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -49,6 +50,8 @@ pub struct EvaluationView {
     pub inputs: Option<serde_json::Value>,
     /// Why it failed, in French.
     pub error: Option<String>,
+    /// The evaluation this one re-runs on newer data (`POST …/{id}/rerun`), if any.
+    pub rerun_of: Option<String>,
     /// The evaluation's page.
     pub page: String,
 }
@@ -72,6 +75,7 @@ impl From<EvaluationJob> for EvaluationView {
             result: j.result,
             inputs: j.inputs,
             error: j.error,
+            rerun_of: j.rerun_of,
         }
     }
 }
@@ -80,8 +84,11 @@ impl From<EvaluationJob> for EvaluationView {
 #[derive(ToSchema)]
 #[allow(dead_code)] // read by the OpenAPI derive only
 pub struct NewEvaluation {
-    /// `{"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]}`;
-    /// a `programme` variant (its memberships) comes with the programmes capability.
+    /// `{"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]}`,
+    /// `{"type": "programme", "code": "pvd"}` (its members, frozen at their signature or
+    /// labelling year) or `{"type": "pact", "id": "…"}` (a signed pact's perimeter,
+    /// frozen at the year of the signature that covered each territory; 400 when no
+    /// signed pact has that id).
     #[schema(value_type = Object)]
     treated: serde_json::Value,
     /// Indicator code of the catalogue.
@@ -137,6 +144,34 @@ pub async fn create(
     let view = EvaluationView::from(job);
     let location = format!("/api/v1/evaluations/{}", view.id);
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(view)).into_response())
+}
+
+/// Re-run an ended evaluation on the data as it is now (authenticated, with a role).
+///
+/// Queues a new evaluation with the same inputs as `{id}` (the request as stored: the
+/// treated territories as they were frozen, indicator, transformation, estimator,
+/// comparison group, matching settings, period, placebo draws, clustering); its
+/// `rerun_of` names `{id}`. The worker estimates it on the measurements stored now;
+/// its page then compares the two estimates.
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/rerun", tag = "evaluations",
+    params(("id" = String, Path, description = "Evaluation id (UUIDv7) to re-run")),
+    responses((status = 201, body = EvaluationView, description = "Queued; `rerun_of` names the evaluation re-run"),
+              (status = 400, body = Problem, content_type = "application/problem+json",
+               description = "The stored request no longer holds against today's catalogue or referential"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json",
+               description = "The evaluation is still queued or running")))]
+pub async fn rerun(
+    State(state): State<AppState>,
+    Actor(principal): Actor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = evaluations::rerun(&state, &principal, &id).await?;
+    let view = EvaluationView::from(job);
+    let location = format!("/api/v1/evaluations/{}", view.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(view)).into_response())
 }
 
 /// One evaluation: status, progress, result.

@@ -133,6 +133,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(indicator::territory))
         .routes(routes!(evaluation::create, evaluation::list))
         .routes(routes!(evaluation::detail))
+        .routes(routes!(evaluation::rerun))
         .routes(routes!(project::read::list, project::write::create))
         .routes(routes!(project::read::detail, project::write::update))
         .routes(routes!(project::read::by_external_id, project::write::upsert))

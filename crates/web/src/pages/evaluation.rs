@@ -2,20 +2,21 @@
 //! needed), then its estimate with the interval, counts, the event-study chart
 //! (server-rendered SVG, with its data table), a plain-French reading and the inputs.
 
-use std::sync::Arc;
-
 use askama::Template;
-use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::Html;
+use cohesion_app::evaluation::EvaluationJob;
 use cohesion_core::evaluation::{Comparison, EvaluationRequest, EvaluationResult, TreatedSet};
 use cohesion_core::impact::{ControlGroup, EventTimeEstimate, UniformBand};
 use cohesion_core::indicator;
+use cohesion_core::territory::TerritoryRef;
 
-use super::PagesConfig;
 use super::error::{PageError, render};
+use super::evaluation_rerun::{RerunComparison, RerunRow};
 use super::explain::{explain, explain_checks, fr_date, fr_decimal, method_label};
 use super::layout::{Layout, Nav};
+use super::map::{CountMap, Noun, count_map};
+use super::visitor::Who;
 use crate::AppState;
 
 pub struct ChartPoint {
@@ -122,7 +123,7 @@ pub struct Fact {
 
 #[derive(Template)]
 #[template(path = "evaluation.html")]
-struct EvaluationPage {
+pub(super) struct EvaluationPage {
     layout: Layout,
     id: String,
     status: String,
@@ -147,7 +148,20 @@ struct EvaluationPage {
     notes: Vec<String>,
     notes_lang: &'static str,
     sources: Vec<String>,
+    /// The treated territories by département.
+    map: Option<CountMap>,
+    /// The visitor may re-run this evaluation (it has ended; they may request one).
+    may_rerun: bool,
+    /// Why the re-run just asked for was refused.
+    refused: Option<String>,
+    /// This evaluation's re-runs.
+    reruns: Vec<RerunRow>,
+    /// When this evaluation re-runs another: the two side by side.
+    comparison: Option<RerunComparison>,
 }
+
+/// What the map counts.
+const TREATED: Noun = Noun { one: "territoire traité", many: "territoires traités", none: "aucun" };
 
 pub struct TreatedRow {
     pub name: String,
@@ -170,13 +184,26 @@ fn status_label(s: &str) -> &'static str {
 /// `GET /evaluations/{id}`.
 pub async fn evaluation(
     State(state): State<AppState>,
-    Extension(config): Extension<Arc<PagesConfig>>,
+    who: Who,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
+    let config = &who.config;
     let job = cohesion_app::evaluation::get(&state, &id)
         .await
-        .map_err(|e| PageError::internal(&config, e))?
-        .ok_or_else(|| PageError::not_found(&config))?;
+        .map_err(|e| PageError::internal(config, e))?
+        .ok_or_else(|| PageError::not_found(config))?;
+    let page = build(&state, &who, job, None).await?;
+    render(config, &page)
+}
+
+/// The page of `job`; `refused` says why a re-run just asked for was not queued.
+pub(super) async fn build(
+    state: &AppState,
+    who: &Who,
+    job: EvaluationJob,
+    refused: Option<String>,
+) -> Result<EvaluationPage, PageError> {
+    let config = &who.config;
     let request: Option<EvaluationRequest> = serde_json::from_value(job.request.clone()).ok();
     let ind = request.as_ref().and_then(|r| indicator::find(&r.indicator));
     let (name, unit) = ind.map_or(("indicateur", ""), |i| (i.name, i.unit));
@@ -196,6 +223,15 @@ pub async fn evaluation(
                 value.push_str(&format!(" ({what})"));
             }
             facts.push(Fact { label: "Territoires traités", value });
+        }
+        if let TreatedSet::Pact { title, .. } = &r.treated {
+            facts.push(Fact {
+                label: "Territoires traités",
+                value: format!(
+                    "périmètre du pacte « {title} » à la date de la demande, chaque territoire à l’année de la \
+                     signature qui l’a couvert"
+                ),
+            });
         }
         facts.push(Fact { label: "Indicateur", value: format!("{name} ({unit})") });
         facts.push(Fact { label: "Méthode", value: method_label(r.method).to_owned() });
@@ -360,9 +396,29 @@ pub async fn evaluation(
                 .collect()
         })
         .unwrap_or_default();
+    let map = request.as_ref().and_then(|r| {
+        let (refs, unreadable): (Vec<_>, Vec<_>) = r
+            .treated
+            .territories()
+            .iter()
+            .map(|t| t.territory.parse::<TerritoryRef>().map_err(|_| &t.territory))
+            .partition(Result::is_ok);
+        let mut map = count_map(&snapshot.referential, &refs.into_iter().flatten().collect::<Vec<_>>(), TREATED)?;
+        map.unplaced.extend(unreadable.into_iter().filter_map(Result::err).cloned());
+        Some(map)
+    });
+    let ended = cohesion_core::evaluation::rerun::has_ended(&job.status);
+    let may_rerun =
+        ended && who.auth.as_ref().is_some_and(|a| cohesion_core::evaluation::rerun::can_rerun(&a.principal));
+    let (reruns, comparison) = super::evaluation_rerun::related(state, config, &job, unit).await?;
     let page = EvaluationPage {
-        layout: Layout::new(&config, format!("Évaluation d’impact : {name}"), Nav::Indicators)
+        layout: Layout::new(config, format!("Évaluation d’impact : {name}"), Nav::Indicators)
             .crumb("Évaluations", "/evaluations"),
+        map,
+        may_rerun,
+        refused,
+        reruns,
+        comparison,
         status_label: status_label(&job.status),
         pending: matches!(job.status.as_str(), "queued" | "running"),
         id: job.id,
@@ -386,5 +442,5 @@ pub async fn evaluation(
         notes_lang,
         sources,
     };
-    render(&config, &page)
+    Ok(page)
 }

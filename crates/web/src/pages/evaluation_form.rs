@@ -2,7 +2,9 @@
 //! point 2), for whoever may request one (`cohesion_core::evaluation::can_request`).
 //!
 //! The intervention is a programme's members (frozen at their signature or labelling
-//! year) or a list of territories chosen by searching, each with its adoption year.
+//! year), a signed pact's perimeter (frozen at the signature that covered each
+//! territory; the pact found by searching its title, parties or territories) or a list
+//! of territories chosen by searching, each with its adoption year.
 //! The rest: the outcome indicator and its transformation, the period, the estimator,
 //! the comparison group (never treated, not yet treated, or matched neighbours) and the
 //! number of placebo draws. The request goes through the API's own path
@@ -44,6 +46,11 @@ struct FormPage {
     errors: Vec<(String, String)>,
     intervention: String,
     programmes: Vec<Choice>,
+    /// The words of the pact search, the signed pacts found (and the one chosen), and
+    /// whether a search was made.
+    pact_q: String,
+    pacts: Vec<Choice>,
+    pact_searched: bool,
     listed: Vec<Listed>,
     picker: TerritoryPicker,
     add_year: String,
@@ -106,12 +113,39 @@ fn page(who: &Who, state: &AppState, f: &Fields) -> FormPage {
             listed.push(Listed { value: value.to_owned(), label: territory_label(state, &r), year });
         }
     }
+    // The signed pacts: the one chosen, kept across the form's round trips, then those
+    // the search found.
+    let chosen_pact = f.get("pacte");
+    let pact_q = f.get("pacte_q").trim().to_owned();
+    let pact_searched = f.get("chercher") == "pacte" && !pact_q.is_empty();
+    let mut found: Vec<cohesion_app::evaluation::SignedPact> =
+        cohesion_app::evaluation::signed_pact(state, chosen_pact).into_iter().collect();
+    if pact_searched {
+        let more = cohesion_app::evaluation::signed_pacts(state, &pact_q, PACTS_SHOWN).unwrap_or_default();
+        found.extend(more.into_iter().filter(|p| p.id != chosen_pact));
+    }
+    let pacts = found
+        .into_iter()
+        .map(|p| Choice {
+            checked: p.id == chosen_pact,
+            label: format!(
+                "{} — signé en {}, {} dans son périmètre",
+                p.title,
+                p.signed_year,
+                crate::pages::layout::plural(p.territories, "territoire", "territoires")
+            ),
+            value: p.id,
+        })
+        .collect();
     FormPage {
         layout: Layout::new(&who.config, "Demander une évaluation d’impact", Nav::Indicators)
             .crumb("Évaluations", "/evaluations"),
         errors: Vec::new(),
         intervention: get("intervention", "programme"),
         programmes,
+        pact_q,
+        pacts,
+        pact_searched,
         listed,
         picker: TerritoryPicker::new(state, f.get("ajout"), f.get("ajout_q"), f.get("chercher") == "ajout"),
         add_year: f.get("ajout_annee").to_owned(),
@@ -136,6 +170,9 @@ fn page(who: &Who, state: &AppState, f: &Fields) -> FormPage {
         placebo_draws: get("placebo_draws", &DEFAULT_PLACEBO_DRAWS.to_string()),
     }
 }
+
+/// Signed pacts a search offers at most.
+const PACTS_SHOWN: usize = 20;
 
 fn method_code(m: Method) -> &'static str {
     match m {
@@ -173,7 +210,7 @@ pub async fn submit(
         Err(r) => return Ok(*r),
     };
     let mut form = page(&who, &state, &f);
-    if f.get("chercher") == "ajout" {
+    if matches!(f.get("chercher"), "ajout" | "pacte") {
         return Ok(render(&who.config, &form)?.into_response());
     }
     if f.get("ajouter") == "oui" {
@@ -240,6 +277,13 @@ fn build(f: &Fields, form: &FormPage) -> Result<EvaluationRequest, Vec<(String, 
                     .map(|l| TreatedTerritory { territory: l.value.clone(), adoption_year: l.year })
                     .collect(),
             }
+        }
+        "pacte" => {
+            let id = f.get("pacte");
+            if id.is_empty() {
+                errors.push(("intervention".into(), "Cherchez puis cochez le pacte signé à évaluer.".into()));
+            }
+            TreatedSet::Pact { id: id.to_owned(), title: String::new(), territories: Vec::new() }
         }
         _ => {
             let code = f.get("programme");

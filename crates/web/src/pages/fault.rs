@@ -9,6 +9,7 @@ use cohesion_app::error::FaultCode;
 use cohesion_app::param::ParamFault;
 use cohesion_app::programme::ProgrammeFault;
 use cohesion_core::access::organisation::OrganisationFault;
+use cohesion_core::evaluation::EvaluationFault;
 use cohesion_core::import::{LISTED, LineFault};
 use cohesion_core::pact::PactFault;
 use cohesion_core::programme::NotInVocabulary;
@@ -78,6 +79,21 @@ pub fn code(c: &FaultCode) -> String {
         FaultCode::Access(f) => access(f),
         FaultCode::Organisation(f) => organisation(f),
         FaultCode::Engineering(f) => super::engineering_fault::french(f),
+        FaultCode::Evaluation(f) => evaluation(f),
+    }
+}
+
+fn evaluation(f: &EvaluationFault) -> String {
+    match f {
+        EvaluationFault::UnreadableRequest(_) => {
+            "La demande enregistrée de cette évaluation ne peut plus être lue par \
+             cette version de la plateforme : demandez une nouvelle évaluation."
+                .to_owned()
+        }
+        EvaluationFault::NoLongerValid { reason, .. } => format!(
+            "La demande de cette évaluation ne tient plus avec le référentiel ou le catalogue d’aujourd’hui ({reason}) : \
+             demandez une nouvelle évaluation."
+        ),
     }
 }
 

@@ -88,17 +88,29 @@ pub struct Map {
     pub missing: Vec<String>,
 }
 
-/// The map with the départements of `t` highlighted; `None` when it has none.
-pub fn departements_map(r: &Referential, idx: u32) -> Option<Map> {
+/// The départements territory `idx` lies in: itself, a région's, an EPCI's (one or
+/// several), a commune's.
+fn departements_of(r: &Referential, idx: u32) -> Vec<&str> {
     let t = r.at(idx);
-    let codes: Vec<&str> = match t.kind {
+    match t.kind {
         TerritoryKind::Departement => vec![t.code.as_str()],
         TerritoryKind::Region => r.children_of_kind(idx, TerritoryKind::Departement).map(|d| d.code.as_str()).collect(),
         TerritoryKind::Epci => t.departements.iter().map(String::as_str).collect(),
         TerritoryKind::Commune | TerritoryKind::ArrondissementMunicipal => {
             t.parents.departement.as_deref().into_iter().collect()
         }
-    };
+    }
+}
+
+/// Whether the map draws département `code` (in the metropolitan outline or an inset).
+fn drawn(code: &str) -> bool {
+    let outline = &*OUTLINE;
+    outline.paths.iter().any(|p| p.code == code) || outline.insets.iter().any(|i| i.code == code)
+}
+
+/// The map with the départements of `t` highlighted; `None` when it has none.
+pub fn departements_map(r: &Referential, idx: u32) -> Option<Map> {
+    let codes = departements_of(r, idx);
     if codes.is_empty() {
         return None;
     }
@@ -107,12 +119,7 @@ pub fn departements_map(r: &Referential, idx: u32) -> Option<Map> {
         .iter()
         .map(|c| r.get(TerritoryKind::Departement, c).map_or_else(|| (*c).to_owned(), |d| format!("{} ({c})", d.name)))
         .collect();
-    let missing = codes
-        .iter()
-        .zip(&names)
-        .filter(|(c, _)| !outline.paths.iter().any(|p| p.code == **c) && !outline.insets.iter().any(|i| i.code == **c))
-        .map(|(_, n)| n.clone())
-        .collect();
+    let missing = codes.iter().zip(&names).filter(|(c, _)| !drawn(c)).map(|(_, n)| n.clone()).collect();
     let one = names.len() == 1;
     let label = format!(
         "Carte des départements de France, outre-mer en encarts. {} en évidence : {}.",
@@ -198,6 +205,22 @@ pub fn density_chart_of(sums: &[(usize, u64); 7]) -> Option<DensityChart> {
     Some(DensityChart { height: ROW * 7, bars, summary })
 }
 
+/// What a choropleth counts, in French: singular, plural, and the legend of zero
+/// ("aucune" commune, "aucun" territoire).
+#[derive(Debug, Clone, Copy)]
+pub struct Noun {
+    pub one: &'static str,
+    pub many: &'static str,
+    pub none: &'static str,
+}
+
+impl Noun {
+    /// "1 territoire traité", "12 territoires traités".
+    pub fn count(&self, n: u64) -> String {
+        format!("{} {}", fr_number(n), if n < 2 { self.one } else { self.many })
+    }
+}
+
 /// A map of the départements shaded by a value, in five classes (class 0: none).
 pub struct Choropleth {
     pub view_box: &'static str,
@@ -213,7 +236,7 @@ pub struct Choropleth {
 
 /// Shades the départements by `value(code)` (e.g. communes covered by a programme):
 /// class 0 for none, then five classes of equal width up to the maximum.
-pub fn choropleth(r: &Referential, what: &str, value: impl Fn(&str) -> u64) -> Choropleth {
+pub fn choropleth(r: &Referential, what: Noun, value: impl Fn(&str) -> u64) -> Choropleth {
     let outline = &*OUTLINE;
     let max = outline.paths.iter().map(|p| p.code).chain(outline.insets.iter().map(|i| i.code));
     let max = max.map(&value).max().unwrap_or(0).max(1);
@@ -225,7 +248,7 @@ pub fn choropleth(r: &Referential, what: &str, value: impl Fn(&str) -> u64) -> C
         .map(|p| {
             let v = value(p.code);
             let name = r.get(TerritoryKind::Departement, p.code).map_or(p.code, |d| d.name.as_str());
-            (p, class(v), format!("{name} ({}) : {} {what}", p.code, fr_number(v)))
+            (p, class(v), format!("{name} ({}) : {}", p.code, what.count(v)))
         })
         .collect();
     let insets = outline
@@ -234,18 +257,76 @@ pub fn choropleth(r: &Referential, what: &str, value: impl Fn(&str) -> u64) -> C
         .map(|i| {
             let v = value(i.code);
             let name = r.get(TerritoryKind::Departement, i.code).map_or(i.code, |d| d.name.as_str());
-            (i, class(v), format!("{name} ({}) : {} {what}", i.code, fr_number(v)))
+            (i, class(v), format!("{name} ({}) : {}", i.code, what.count(v)))
         })
         .collect();
-    let mut legend = vec![(0, "aucune".to_owned())];
+    let mut legend = vec![(0, what.none.to_owned())];
     for c in 1..=5u64 {
         let (lo, hi) = ((c - 1) * step + 1, (c * step).min(max));
         if lo <= max {
             legend.push((c as u8, format!("{} à {}", fr_number(lo), fr_number(hi))));
         }
     }
-    let label = format!("Carte des départements de France, outre-mer en encarts : nombre de {what} par département.");
+    let label =
+        format!("Carte des départements de France, outre-mer en encarts : nombre de {} par département.", what.many);
     Choropleth { view_box: outline.view_box, paths, insets, legend, label }
+}
+
+/// A choropleth of how many of a list of territories each département holds, and what
+/// the map cannot show.
+pub struct CountMap {
+    pub map: Choropleth,
+    /// Départements holding some of the territories that the map does not draw
+    /// (Saint-Pierre-et-Miquelon, Wallis-et-Futuna…), each with its count.
+    pub outside: Vec<String>,
+    /// Territories placed in no département (unknown to the referential today, or a
+    /// collectivity without one), named.
+    pub unplaced: Vec<String>,
+}
+
+/// Counts `territories` by the départements they lie in (a commune in its own, an
+/// EPCI or a région in each of theirs, so a territory over several départements counts
+/// in each) and shades the map; `None` when the list is empty.
+pub fn count_map(
+    r: &Referential,
+    territories: &[cohesion_core::territory::TerritoryRef],
+    what: Noun,
+) -> Option<CountMap> {
+    if territories.is_empty() {
+        return None;
+    }
+    let mut counts: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    let mut unplaced = Vec::new();
+    for t in territories {
+        let codes = r.index_of(t.kind, &t.code).map(|idx| departements_of(r, idx)).unwrap_or_default();
+        if codes.is_empty() {
+            unplaced.push(r.get_ref(t).map_or_else(|| t.to_string(), |found| format!("{} ({})", found.name, t.code)));
+        }
+        for code in codes {
+            *counts.entry(code).or_default() += 1;
+        }
+    }
+    let mut map = choropleth(r, what, |code| counts.get(code).copied().unwrap_or(0));
+    let placed = counts.len();
+    let total = territories.len() as u64;
+    map.label = format!(
+        "Carte des départements de France, outre-mer en encarts : {} par département, dans {}.",
+        what.count(total),
+        if placed < 2 {
+            format!("{placed} département")
+        } else {
+            format!("{} départements", fr_number(placed as u64))
+        }
+    );
+    let outside = counts
+        .iter()
+        .filter(|(code, _)| !drawn(code))
+        .map(|(code, n)| {
+            let name = r.get(TerritoryKind::Departement, code).map_or(*code, |d| d.name.as_str());
+            format!("{name} ({code}) : {}", what.count(*n))
+        })
+        .collect();
+    Some(CountMap { map, outside, unplaced })
 }
 
 /// "12,3 %".
@@ -275,6 +356,52 @@ mod tests {
                 assert!(i.y + i.height <= next.y, "{} and {} do not overlap", i.code, next.code);
             }
         }
+    }
+
+    const TREATED: Noun = Noun { one: "territoire traité", many: "territoires traités", none: "aucun" };
+
+    #[test]
+    fn territories_are_counted_in_their_departements_and_those_off_the_map_are_named() {
+        use cohesion_core::territory::{Territory, TerritoryRef};
+        let commune = |code: &str, dep: &str| {
+            let mut t = Territory::new(TerritoryKind::Commune, code, code);
+            t.parents.departement = Some(dep.into());
+            t
+        };
+        let mut epci = Territory::new(TerritoryKind::Epci, "200046977", "Deux départements");
+        epci.departements = vec!["42".into(), "69".into()];
+        let r = Referential::new(
+            "t",
+            vec![
+                commune("42218", "42"),
+                commune("42100", "42"),
+                commune("97502", "975"),
+                epci,
+                Territory::new(TerritoryKind::Departement, "42", "Loire"),
+                Territory::new(TerritoryKind::Departement, "69", "Rhône"),
+                Territory::new(TerritoryKind::Departement, "975", "Saint-Pierre-et-Miquelon"),
+            ],
+        )
+        .expect("consistent");
+        let refs: Vec<TerritoryRef> =
+            ["commune:42218", "commune:42100", "commune:97502", "epci:200046977", "commune:99999"]
+                .iter()
+                .map(|s| s.parse().expect("a reference"))
+                .collect();
+        let m = count_map(&r, &refs, TREATED).expect("a map");
+        let text = |code: &str| m.map.paths.iter().find(|(p, ..)| p.code == code).map(|(_, c, t)| (*c, t.clone()));
+        assert_eq!(text("42"), Some((3, "Loire (42) : 3 territoires traités".to_owned())));
+        assert_eq!(text("69"), Some((1, "Rhône (69) : 1 territoire traité".to_owned())));
+        assert_eq!(text("01").map(|(c, _)| c), Some(0));
+        assert_eq!(m.outside, ["Saint-Pierre-et-Miquelon (975) : 1 territoire traité"]);
+        assert_eq!(m.unplaced, ["commune:99999"]);
+        assert_eq!(
+            m.map.label,
+            "Carte des départements de France, outre-mer en encarts : 5 territoires traités par département, dans 3 \
+             départements."
+        );
+        assert_eq!(m.map.legend.first().map(|(_, l)| l.as_str()), Some("aucun"));
+        assert!(count_map(&r, &[], TREATED).is_none());
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod engineering_fault;
 mod error;
 mod evaluation;
 mod evaluation_form;
+mod evaluation_rerun;
 mod explain;
 mod fault;
 mod home;
@@ -151,6 +152,7 @@ fn table() -> Table {
         .page("/evaluations", indicator::evaluations)
         .form_page("/evaluations/nouvelle", evaluation_form::form, post(evaluation_form::submit))
         .page("/evaluations/{id}", evaluation::evaluation)
+        .form("/evaluations/{id}/relancer", post(evaluation_rerun::submit))
         .page("/projets", project::list::list)
         .page("/projets/{id}", project::detail::detail)
         .page("/pactes", pact::list::list)

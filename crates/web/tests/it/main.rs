@@ -10,6 +10,8 @@ mod engineering_instances;
 mod engineering_invite;
 mod engineering_search;
 mod evaluation_form;
+mod evaluation_pact;
+mod evaluation_rerun;
 mod hardening;
 mod indicator;
 mod instances;

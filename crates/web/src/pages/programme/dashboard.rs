@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::pages::PagesConfig;
 use crate::pages::error::{PageError, render};
 use crate::pages::layout::{Layout, Nav, Pagination, fr_number, kind_label, plural, territory_href};
-use crate::pages::map::{CHART_WIDTH, Choropleth, DensityChart, choropleth, density_chart_of};
+use crate::pages::map::{CHART_WIDTH, Choropleth, DensityChart, Noun, choropleth, density_chart_of};
 use crate::pages::visitor::Who;
 use cohesion_app::programme::{MemberFilter, MemberSort};
 
@@ -290,7 +290,8 @@ pub async fn dashboard(
         figures.push(Figure { value: fr_number(d.exited as u64), label: "adhésions terminées" });
     }
     let by_dep: HashMap<&str, usize> = d.by_departement.iter().map(|s| (s.code.as_str(), s.communes)).collect();
-    let map = choropleth(r, "communes couvertes", |c| by_dep.get(c).copied().unwrap_or(0) as u64);
+    let covered = Noun { one: "commune couverte", many: "communes couvertes", none: "aucune" };
+    let map = choropleth(r, covered, |c| by_dep.get(c).copied().unwrap_or(0) as u64);
     let mut shared: Vec<&(String, usize)> = d.overlap.iter().filter(|(_, n)| *n > 0).collect();
     shared.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let overlap = shared

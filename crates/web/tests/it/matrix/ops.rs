@@ -479,6 +479,27 @@ fn b_page_evaluation<'a>(_: &'a World, _: Who, _: Scope) -> Fut<'a> {
     })
 }
 
+/// An evaluation that has ended (failed: no worker runs in the matrix), to re-run.
+pub async fn ended_evaluation(w: &World) -> String {
+    let store = &w.app.db.store;
+    let request = json!({
+        "treated": {"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]},
+        "indicator": "population", "method": "cs", "from": 2015, "to": 2023
+    });
+    let job = store.create_evaluation(&request, "test").await.expect("evaluation");
+    store.claim_evaluation_id(&job.id, "matrix").await.expect("claim").expect("claimed");
+    assert!(store.fail_evaluation(&job.id, "matrix", "pas de données").await.expect("fail"));
+    job.id
+}
+
+fn b_evaluation_rerun<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { api(format!("/api/v1/evaluations/{}/rerun", ended_evaluation(w).await), None) })
+}
+
+fn b_page_evaluation_rerun<'a>(w: &'a World, _: Who, _: Scope) -> Fut<'a> {
+    Box::pin(async move { form(format!("/evaluations/{}/relancer", ended_evaluation(w).await), &[]) })
+}
+
 /// Projects: admins; a delegate or local authority acting on every territory named
 /// (Saint-Étienne in scope, L'Abergement-Clémenciat in 01 out of scope).
 fn project_rule(who: Who, scope: Scope) -> bool {
@@ -1027,6 +1048,22 @@ pub fn ops() -> Vec<Op> {
             signed_in_rule,
             b_page_evaluation,
             "anyone signed in with a role (`evaluation::can_request`), the form of the pages",
+        ),
+        op(
+            "POST",
+            "/api/v1/evaluations/{id}/rerun",
+            false,
+            signed_in_rule,
+            b_evaluation_rerun,
+            "as a request (`evaluation::rerun::can_rerun` = `can_request`), an evaluation that has ended",
+        ),
+        op(
+            "POST",
+            "/evaluations/{id}/relancer",
+            false,
+            signed_in_rule,
+            b_page_evaluation_rerun,
+            "as `POST /api/v1/evaluations/{id}/rerun`, the button of the evaluation's page",
         ),
         op(
             "POST",
