@@ -376,26 +376,15 @@ pub(super) async fn build(
         })
         .collect();
     let treated_more = listed.len().saturating_sub(TREATED_SHOWN);
-    let sources = job
-        .inputs
-        .as_ref()
-        .and_then(|i| i.get("source_versions"))
-        .and_then(|s| s.as_array())
-        .map(|list| {
-            list.iter()
-                .map(|s| {
-                    let f = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("");
-                    format!(
-                        "{} — {} (diffusion : {}), version du {}",
-                        f("name"),
-                        f("producer"),
-                        f("distributor"),
-                        fr_date(f("version_date"))
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let sources = source_lines(&job, |s| {
+        format!(
+            "{} — {} (diffusion : {}), version du {}",
+            s.field("name"),
+            s.field("producer"),
+            s.field("distributor"),
+            fr_date(s.field("version_date"))
+        )
+    });
     let map = request.as_ref().and_then(|r| {
         let (refs, unreadable): (Vec<_>, Vec<_>) = r
             .treated
@@ -443,4 +432,20 @@ pub(super) async fn build(
         sources,
     };
     Ok(page)
+}
+
+/// One of a job's data sources (`inputs.source_versions`), as stored.
+pub(super) struct Source<'a>(&'a serde_json::Value);
+
+impl<'a> Source<'a> {
+    /// Field `key` as text ("" when absent).
+    pub(super) fn field(&self, key: &str) -> &'a str {
+        self.0.get(key).and_then(|v| v.as_str()).unwrap_or("")
+    }
+}
+
+/// The job's data sources, each written as a line by `line`.
+pub(super) fn source_lines(job: &EvaluationJob, line: impl Fn(Source<'_>) -> String) -> Vec<String> {
+    let list = job.inputs.as_ref().and_then(|i| i.get("source_versions")).and_then(|s| s.as_array());
+    list.map(|list| list.iter().map(|s| line(Source(s))).collect()).unwrap_or_default()
 }

@@ -91,19 +91,9 @@ pub async fn related(
 }
 
 fn source_list(job: &EvaluationJob) -> Vec<String> {
-    job.inputs
-        .as_ref()
-        .and_then(|i| i.get("source_versions"))
-        .and_then(|s| s.as_array())
-        .map(|list| {
-            list.iter()
-                .map(|s| {
-                    let f = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("");
-                    format!("{} : version du {}", f("name"), super::explain::fr_date(f("version_date")))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    super::evaluation::source_lines(job, |s| {
+        format!("{} : version du {}", s.field("name"), super::explain::fr_date(s.field("version_date")))
+    })
 }
 
 fn result_of(job: &EvaluationJob) -> Option<EvaluationResult> {
