@@ -28,8 +28,9 @@ def main(folder):
     print()
     print("Produites par `bash docs/evaluations/run.sh` (binaire release, base embarquée neuve, populations légales "
           "2016 et 2019–2023 harmonisées au COG 2026, `data/indicators/`), un fichier JSON par calcul à côté de "
-          "celui-ci. Période 2016–2023 ; adoption = année de signature (à défaut de labellisation) ; 99 tirages "
-          "de placebo dans l’espace.")
+          "celui-ci. Période 2016–2023 ; adoption = année de signature (à défaut de labellisation) ; pour Action "
+          "Cœur de ville, dont la liste ne donne aucune date, 2018 pour tous les membres (hypothèse déclarée "
+          "dans `run.sh`, rappelée dans chaque résultat) ; 99 tirages de placebo dans l’espace.")
     print()
     print("| programme | indicateur | méthode | effet | IC 95 % | traités | comparaison | pré-tendance p | "
           "placebo temps | placebo espace p | valeur de rupture M̄ |")
@@ -49,6 +50,18 @@ def main(folder):
               f"{(fr(pt['estimate']) + ' [' + fr(pt['ci_low']) + ' ; ' + fr(pt['ci_high']) + ']') if pt else '—'} | "
               f"{fr(ps['p_value'], 3) if ps else '—'} | "
               f"{fr(s['breakdown']) if s and s.get('breakdown') is not None else ('aucune' if s else '—')} |")
+    print()
+    print("Effet par cohorte d’adoption (Callaway & Sant’Anna, moyenne des effets annuels de la cohorte depuis "
+          "son entrée) :")
+    print()
+    print("| programme | indicateur | cohorte | territoires | années après | effet | IC 95 % |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    for programme, transform, method, r in rows:
+        if method != "cs" or r.get("failed"):
+            continue
+        for c in r.get("by_cohort", []):
+            print(f"| {PROGRAMMES[programme]} | {TRANSFORMS[transform]} | {c['cohort']} | {c['n_units']} | "
+                  f"{c['n_years']} | {fr(c['estimate'])} | [{fr(c['ci_low'])} ; {fr(c['ci_high'])}] |")
     print()
     print("La lecture de ces chiffres est dans `lecture.md`, écrite à partir d’eux.")
 

@@ -87,3 +87,50 @@ for (const viewport of ['desktop', 'mobile']) {
     }
   });
 }
+
+// Re-running the stored evaluation on the data as it is now (issue 18, point 6), as a
+// signed-in person with a role: the button on the evaluation's page, the new job run by
+// the server's worker, then the re-run's page comparing itself with the original; read
+// at both widths (the comparison is public, like the evaluation).
+test('re-running an evaluation, and the comparison it shows', TIMEOUT, async () => {
+  const { context, page, problems } = await open(browser, { viewport: 'desktop' });
+  let rerunPath;
+  try {
+    await signIn(page, ADMIN, ADMIN_PASSWORD);
+    await page.goto(BASE_URL + evaluationPath, { waitUntil: 'networkidle' });
+    await Promise.all([
+      page.waitForURL((url) => url.pathname.startsWith('/evaluations/') && url.pathname !== evaluationPath),
+      page.click('button:has-text("Relancer sur les données actuelles")'),
+    ]);
+    rerunPath = new URL(page.url()).pathname;
+    // The worker claims and runs it in the background: read the page until it is done.
+    const deadline = Date.now() + 90_000;
+    const compared = page.locator('caption:has-text("L’évaluation d’origine et sa relance")');
+    while (!(await compared.count())) {
+      assert.ok(Date.now() < deadline, `the re-run ${rerunPath} finished in time`);
+      await page.waitForTimeout(1_000);
+      await page.reload({ waitUntil: 'networkidle' });
+    }
+    assert.match(await page.textContent('#comparaison-titre'), /Comparaison avec l’évaluation du/);
+    await page.locator('#comparaison-titre').scrollIntoViewIfNeeded();
+    await screenshot(page, 'desktop-evaluation-relance');
+    assert.deepEqual(await axe(page), [], 'axe-core on the re-run');
+    assert.deepEqual(problems, [], 'problems on the re-run');
+    const list = await page.goto(BASE_URL + '/evaluations', { waitUntil: 'networkidle' });
+    assert.equal(list.status(), 200);
+    assert.ok((await page.textContent('main')).includes('relance de l’évaluation du'), 'the list marks the re-run');
+  } finally {
+    await context.close();
+  }
+  const mobile = await open(browser, { viewport: 'mobile' });
+  try {
+    const response = await mobile.page.goto(BASE_URL + rerunPath, { waitUntil: 'networkidle' });
+    assert.equal(response.status(), 200);
+    await mobile.page.locator('#comparaison-titre').scrollIntoViewIfNeeded();
+    await screenshot(mobile.page, 'mobile-evaluation-relance', { fullPage: false });
+    assert.deepEqual(await axe(mobile.page), [], 'axe-core on the re-run (mobile)');
+    assert.deepEqual(mobile.problems, [], 'problems on the re-run (mobile)');
+  } finally {
+    await mobile.context.close();
+  }
+});

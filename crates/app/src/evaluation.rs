@@ -252,6 +252,30 @@ async fn compute(
         );
     }
     weighting.note(&mut result.estimate);
+    if let cohesion_core::evaluation::TreatedSet::Programme { without_date, undated_year: Some(year), .. } =
+        &request.treated
+        && *without_date > 0
+    {
+        let n = *without_date;
+        result.estimate.note(
+            format!(
+                "{n} memberships carry no date of signature or labelling: their territories are taken as treated \
+                 from {year}, the year declared by the requester (an assumption, not a fact of the list); a member \
+                 that joined later is counted as treated too early, which pulls the estimate towards zero"
+            ),
+            format!(
+                "{n} {} : {} traités à partir de {year}, l’année déclarée par le demandeur (une hypothèse, \
+                 pas une donnée de la liste) ; un membre entré plus tard est compté comme traité trop tôt, ce qui \
+                 rapproche l’estimation de zéro",
+                if n < 2 {
+                    "adhésion n’a pas de date de signature ni de labellisation"
+                } else {
+                    "adhésions n’ont pas de date de signature ni de labellisation"
+                },
+                if n < 2 { "son territoire est" } else { "leurs territoires sont" }
+            ),
+        );
+    }
     if !single_year.is_empty() {
         let listed = single_year.iter().take(20).map(String::as_str).collect::<Vec<_>>().join(", ");
         let n = single_year.len();
@@ -352,12 +376,12 @@ pub fn prepare(app: &App, mut request: EvaluationRequest) -> Result<EvaluationRe
     use cohesion_core::evaluation::TreatedSet;
     let snapshot = app.current();
     match &request.treated {
-        TreatedSet::Programme { code, .. } => {
+        TreatedSet::Programme { code, undated_year, .. } => {
             if snapshot.programmes.programme(code).is_none() {
                 return Err(vec![("treated.code".into(), format!("aucun programme « {code} »"))]);
             }
             let members = snapshot.programmes.members(code).map(|(m, _)| m);
-            request.treated = TreatedSet::from_programme(code, members);
+            request.treated = TreatedSet::from_programme(code, members, *undated_year);
         }
         // A signed pact is public (`pact::public_part`): anyone may take its perimeter.
         // An unsigned one, or none, gets the same answer, which tells nothing of it.

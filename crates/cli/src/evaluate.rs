@@ -29,6 +29,10 @@ pub struct EvaluateArgs {
     /// year of its signature (else of its labelling), as the pages and the API do.
     #[arg(long)]
     pub programme: Option<String>,
+    /// With --programme: the adoption year to take for members whose list gives no date
+    /// (an assumption of yours, said with the result); without it they are left out.
+    #[arg(long, value_name = "YEAR", requires = "programme")]
+    pub undated_year: Option<i32>,
     /// With --indicator: the outcome's form.
     #[arg(long, value_enum, default_value = "level")]
     pub transform: TransformArg,

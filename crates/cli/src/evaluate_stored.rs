@@ -28,7 +28,12 @@ pub async fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
             let territories = parse_treated(&label, &text).map_err(|f| anyhow::anyhow!("{f}\nnothing evaluated"))?;
             TreatedSet::Territories { territories }
         }
-        (None, Some(code)) => TreatedSet::Programme { code: code.clone(), territories: Vec::new(), without_date: 0 },
+        (None, Some(code)) => TreatedSet::Programme {
+            code: code.clone(),
+            territories: Vec::new(),
+            without_date: 0,
+            undated_year: args.undated_year,
+        },
         (None, None) => bail!("--indicator needs --treated FILE or --programme CODE"),
     };
     let request = EvaluationRequest {

@@ -48,9 +48,16 @@ pub enum TreatedSet {
         code: String,
         #[serde(default)]
         territories: Vec<TreatedTerritory>,
-        /// Members left out because no date of signature or labelling is known.
+        /// Members whose list gives no date of signature or labelling: left out, or
+        /// taken at `undated_year` when the requester declares one.
         #[serde(default)]
         without_date: usize,
+        /// The adoption year the requester declares for the territories whose
+        /// memberships carry no date (e.g. the year a programme chose its first
+        /// members). An assumption of the evaluator, not a fact of the data: the
+        /// result says so. A territory with a dated membership keeps its own year.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        undated_year: Option<i32>,
     },
     /// A signed pact's perimeter. The client names the pact; when the evaluation is
     /// requested, its perimeter is frozen into `territories` (adoption year = the year
@@ -76,9 +83,16 @@ impl TreatedSet {
 
     /// The programme `code`'s members as treated territories: one per territory, at the
     /// earliest year it is known to have joined (exited members stay treated from that
-    /// year: the estimate is an intention-to-treat effect).
-    pub fn from_programme<'m>(code: &str, members: impl Iterator<Item = &'m Membership>) -> TreatedSet {
+    /// year: the estimate is an intention-to-treat effect). Territories none of whose
+    /// memberships is dated are left out, or taken at `undated_year` when the requester
+    /// declares one.
+    pub fn from_programme<'m>(
+        code: &str,
+        members: impl Iterator<Item = &'m Membership>,
+        undated_year: Option<i32>,
+    ) -> TreatedSet {
         let mut first: BTreeMap<String, i32> = BTreeMap::new();
+        let mut undated: Vec<String> = Vec::new();
         let mut without_date = 0;
         for m in members {
             match m.since().and_then(|d| d.get(..4)).and_then(|y| y.parse::<i32>().ok()) {
@@ -86,12 +100,20 @@ impl TreatedSet {
                     let e = first.entry(m.territory.to_string()).or_insert(year);
                     *e = (*e).min(year);
                 }
-                None => without_date += 1,
+                None => {
+                    without_date += 1;
+                    undated.push(m.territory.to_string());
+                }
+            }
+        }
+        if let Some(year) = undated_year {
+            for territory in undated {
+                first.entry(territory).or_insert(year);
             }
         }
         let territories =
             first.into_iter().map(|(territory, adoption_year)| TreatedTerritory { territory, adoption_year }).collect();
-        TreatedSet::Programme { code: code.to_owned(), territories, without_date }
+        TreatedSet::Programme { code: code.to_owned(), territories, without_date, undated_year }
     }
 }
 
@@ -463,6 +485,11 @@ impl EvaluationRequest {
                 faults.push(("comparison.pre_years".into(), "de 1 à 10 années avant l’adoption".into()));
             }
         }
+        if let TreatedSet::Programme { undated_year: Some(year), .. } = &self.treated
+            && !(1900..=2200).contains(year)
+        {
+            faults.push(("treated.undated_year".into(), "année d’adoption invalide".into()));
+        }
         let territories = self.treated.territories();
         match &self.treated {
             TreatedSet::Programme { code, without_date, .. } if territories.is_empty() && *without_date > 0 => faults
@@ -470,8 +497,9 @@ impl EvaluationRequest {
                     "treated.territories".into(),
                     format!(
                         "aucun des {without_date} membres du programme « {code} » n’a de date de signature ni de \
-                         labellisation : leur année d’adoption est inconnue, l’évaluation n’est pas possible sur \
-                         cette liste"
+                         labellisation : leur année d’adoption est inconnue. Indiquez l’année d’adoption à retenir \
+                         pour les membres sans date (par exemple l’année où le programme a retenu ses premiers \
+                         membres) : ce sera une hypothèse, dite avec le résultat"
                     ),
                 )),
             _ if territories.is_empty() => {
@@ -579,16 +607,28 @@ mod tests {
             member("42100", None, Some("2020-01-15"), MembershipStatus::Labelled),
             member("42101", None, None, MembershipStatus::Candidate),
         ];
-        let set = TreatedSet::from_programme("pvd", list.iter());
-        let TreatedSet::Programme { code, territories, without_date } = &set else { panic!("programme") };
-        assert_eq!((code.as_str(), *without_date), ("pvd", 1));
+        let set = TreatedSet::from_programme("pvd", list.iter(), None);
+        let TreatedSet::Programme { code, territories, without_date, undated_year } = &set else { panic!("programme") };
+        assert_eq!((code.as_str(), *without_date, *undated_year), ("pvd", 1, None));
         let got: Vec<(&str, i32)> = territories.iter().map(|t| (t.territory.as_str(), t.adoption_year)).collect();
         assert_eq!(got, vec![("commune:42100", 2020), ("commune:42218", 2019)]);
         assert_eq!(set.territories().len(), 2);
         let json = serde_json::to_value(&set).expect("json");
         assert_eq!(json["type"], "programme");
+        assert!(json.get("undated_year").is_none(), "absent unless declared: stored requests keep their bytes");
         let back: TreatedSet = serde_json::from_str(r#"{"type":"programme","code":"acv"}"#).expect("parses");
         assert!(back.territories().is_empty(), "filled by the platform, not the client");
+
+        // A declared year dates the territories with no dated membership only; an
+        // undated membership of a dated territory does not move its year.
+        let mut list = list.to_vec();
+        list.push(member("42100", None, None, MembershipStatus::Candidate));
+        let set = TreatedSet::from_programme("pvd", list.iter(), Some(2018));
+        let TreatedSet::Programme { territories, without_date, undated_year, .. } = &set else { panic!("programme") };
+        assert_eq!((*without_date, *undated_year), (2, Some(2018)));
+        let got: Vec<(&str, i32)> = territories.iter().map(|t| (t.territory.as_str(), t.adoption_year)).collect();
+        assert_eq!(got, vec![("commune:42100", 2020), ("commune:42101", 2018), ("commune:42218", 2019)]);
+        assert_eq!(serde_json::to_value(&set).expect("json")["undated_year"], 2018);
     }
 
     #[test]

@@ -128,6 +128,9 @@ pub struct ProgrammeEstimate {
     pub placebo_p_value: Option<f64>,
     /// The cohorts (adoption years) of the evaluation, with their number of members.
     pub cohorts: Vec<CohortSize>,
+    /// Each cohort's own effect, when the estimator gives one (Callaway & Sant'Anna).
+    #[schema(value_type = Vec<Object>)]
+    pub by_cohort: Vec<cohesion_core::impact::CohortEstimate>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -459,6 +462,7 @@ async fn read_programme_estimate(app: &App, code: &str) -> Result<Option<Program
                 .into_iter()
                 .map(|(adoption_year, members)| CohortSize { adoption_year, members })
                 .collect(),
+            by_cohort: e.by_cohort.clone(),
         }
     }))
 }

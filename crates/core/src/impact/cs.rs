@@ -17,7 +17,9 @@
 //! normalised to mean 1. Weights of 1 follow exactly the unweighted arithmetic.
 
 use super::pretrend::wald_test;
-use super::result::{ControlGroup, EventTimeEstimate, ImpactEstimate, Method, UniformBand, UniformBandPoint};
+use super::result::{
+    CohortEstimate, ControlGroup, EventTimeEstimate, ImpactEstimate, Method, UniformBand, UniformBandPoint, Z_95,
+};
 use super::rng::Rng;
 use super::{ImpactError, Panel};
 
@@ -172,6 +174,25 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
     let (att, inf) = aggregate(&post, &sample);
     let mut out = ImpactEstimate::new(Method::Cs, att, std_error(&inf, nf));
     out.control = Some(opts.control);
+    // Each cohort's own effect ("group" aggregation): within a cohort the cells weigh
+    // the same, so `aggregate` is their mean and its weight term vanishes.
+    for &g in &sample.groups {
+        let own: Vec<&Cell> = post.iter().copied().filter(|c| c.group == g).collect();
+        if own.is_empty() {
+            continue;
+        }
+        let (a, f) = aggregate(&own, &sample);
+        let se = std_error(&f, nf);
+        out.by_cohort.push(CohortEstimate {
+            cohort: g,
+            estimate: a,
+            std_error: se,
+            ci_low: a - Z_95 * se,
+            ci_high: a + Z_95 * se,
+            n_units: sample.group.iter().filter(|x| **x == Some(g)).count(),
+            n_years: own.len(),
+        });
+    }
 
     let mut events: Vec<i32> = cells.iter().map(|c| c.year - c.group).collect();
     events.sort_unstable();

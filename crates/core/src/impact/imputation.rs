@@ -21,7 +21,7 @@
 
 use super::fe::TwoWayFe;
 use super::pretrend::wald_test;
-use super::result::{EventTimeEstimate, ImpactEstimate, Method};
+use super::result::{CohortEstimate, EventTimeEstimate, ImpactEstimate, Method, Z_95};
 use super::twfe::{GroupDesign, fe_ols};
 use super::{ImpactError, Panel};
 
@@ -131,6 +131,26 @@ pub fn imputation(panel: &Panel, opts: &ImputationOptions) -> Result<ImpactEstim
     for (e, sel) in events.iter().zip(&by_event) {
         if let Some((est, se)) = first_stage.weighted_effect(&treated, sel) {
             out.event_time.push(EventTimeEstimate::new(*e, est, se));
+        }
+    }
+    // Each cohort's own effect: the mean of its imputed post-adoption effects.
+    for &g in &cohorts {
+        let sel: Vec<usize> = post.iter().copied().filter(|i| panel.adoption(treated[*i].unit) == Some(g)).collect();
+        if let Some((est, se)) = first_stage.weighted_effect(&treated, &sel) {
+            let mut units: Vec<usize> = sel.iter().map(|i| treated[*i].unit).collect();
+            units.dedup();
+            let mut periods: Vec<usize> = sel.iter().map(|i| treated[*i].t).collect();
+            periods.sort_unstable();
+            periods.dedup();
+            out.by_cohort.push(CohortEstimate {
+                cohort: g,
+                estimate: est,
+                std_error: se,
+                ci_low: est - Z_95 * se,
+                ci_high: est + Z_95 * se,
+                n_units: units.len(),
+                n_years: periods.len(),
+            });
         }
     }
     let mut treated_units: Vec<usize> = post.iter().map(|i| treated[*i].unit).collect();

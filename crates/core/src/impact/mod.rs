@@ -49,7 +49,8 @@ pub use matching::{Balance, MatchOptions, MatchedPair, Matching, match_controls}
 pub use panel::{Observation, Panel};
 pub use pretrend::{chi2_survival, wald_test};
 pub use result::{
-    ControlGroup, EventTimeEstimate, ImpactEstimate, Method, PretrendTest, UniformBand, UniformBandPoint, Z_95,
+    CohortEstimate, ControlGroup, EventTimeEstimate, ImpactEstimate, Method, PretrendTest, UniformBand,
+    UniformBandPoint, Z_95,
 };
 pub use robust::{
     PreBase, RandomisationInference, Sensitivity, SensitivityRow, Spec, placebo_in_space, placebo_in_time,

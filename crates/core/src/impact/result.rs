@@ -80,6 +80,23 @@ pub struct PretrendTest {
     pub p_value: f64,
 }
 
+/// One adoption cohort's effect from its adoption to the last year, with its standard
+/// error: for CS the mean of its group-time effects (`did::aggte(type = "group")`), for
+/// imputation the mean of its imputed effects (BJS standard error).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortEstimate {
+    /// The cohort's adoption year.
+    pub cohort: i32,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// Treated units of the cohort in the estimate.
+    pub n_units: usize,
+    /// Post-adoption years averaged.
+    pub n_years: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImpactEstimate {
     pub method: Method,
@@ -98,6 +115,11 @@ pub struct ImpactEstimate {
     /// Simultaneous band over the event study (Callaway & Sant'Anna with the bootstrap).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uniform_band: Option<UniformBand>,
+    /// The effect of each adoption cohort over its post-adoption years (Callaway &
+    /// Sant'Anna's "group" aggregation; imputation's mean of the cohort's imputed
+    /// effects; empty for Sun & Abraham and TWFE).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_cohort: Vec<CohortEstimate>,
     /// What was dropped, which corrections apply, and known caveats (English, as the
     /// API says them).
     pub notes: Vec<String>,
@@ -122,6 +144,7 @@ impl ImpactEstimate {
             event_time: Vec::new(),
             pretrend: None,
             uniform_band: None,
+            by_cohort: Vec::new(),
             notes: Vec::new(),
             notes_fr: Vec::new(),
         }

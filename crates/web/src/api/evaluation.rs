@@ -86,7 +86,8 @@ impl From<EvaluationJob> for EvaluationView {
 pub struct NewEvaluation {
     /// `{"type": "territories", "territories": [{"territory": "commune:42218", "adoption_year": 2019}]}`,
     /// `{"type": "programme", "code": "pvd"}` (its members, frozen at their signature or
-    /// labelling year) or `{"type": "pact", "id": "…"}` (a signed pact's perimeter,
+    /// labelling year; members with no date are left out unless `"undated_year": 2018`
+    /// declares the year to take for them, an assumption said in the result's notes) or `{"type": "pact", "id": "…"}` (a signed pact's perimeter,
     /// frozen at the year of the signature that covered each territory; 400 when no
     /// signed pact has that id).
     #[schema(value_type = Object)]

@@ -138,6 +138,9 @@ pub(super) struct EvaluationPage {
     chart: Option<EventChart>,
     /// The critical value of the simultaneous band, when there is one.
     band_critical: Option<String>,
+    /// Each adoption cohort's own effect: year, treated territories, years averaged,
+    /// estimate, interval (Callaway & Sant'Anna and imputation).
+    cohorts: Vec<[String; 5]>,
     checks: Vec<String>,
     sensitivity: Vec<[String; 4]>,
     placebo_quantiles: Vec<(String, String)>,
@@ -210,16 +213,26 @@ pub(super) async fn build(
     let mut facts = Vec::new();
     if let Some(r) = &request {
         let territories = r.treated.territories();
-        if let TreatedSet::Programme { code, without_date, .. } = &r.treated {
+        if let TreatedSet::Programme { code, without_date, undated_year, .. } = &r.treated {
             let programme = state.current().programmes.programme(code).map_or_else(|| code.clone(), |p| p.name.clone());
             let mut value = format!("membres du programme « {programme} » à la date de la demande");
             if *without_date > 0 {
                 let n = *without_date;
-                let what = crate::pages::layout::plural(
-                    n,
-                    "membre sans date d’adhésion écarté",
-                    "membres sans date d’adhésion écartés",
-                );
+                let what = match undated_year {
+                    None => crate::pages::layout::plural(
+                        n,
+                        "membre sans date d’adhésion écarté",
+                        "membres sans date d’adhésion écartés",
+                    ),
+                    Some(year) => format!(
+                        "{} à l’année {year}, hypothèse déclarée par le demandeur et non donnée de la liste",
+                        crate::pages::layout::plural(
+                            n,
+                            "membre sans date d’adhésion pris",
+                            "membres sans date d’adhésion pris",
+                        )
+                    ),
+                };
                 value.push_str(&format!(" ({what})"));
             }
             facts.push(Fact { label: "Territoires traités", value });
@@ -272,6 +285,7 @@ pub(super) async fn build(
     let (mut checks, mut sensitivity, mut placebo_quantiles, mut balance, mut matching) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut band_critical = None;
+    let mut cohorts = Vec::new();
     let mut notes_lang = "fr";
     if let Some(full) = &result {
         let r = &full.estimate;
@@ -314,6 +328,19 @@ pub(super) async fn build(
         explanation = explain(r, name, unit, anticipation);
         chart = event_chart(&r.event_time, r.uniform_band.as_ref(), unit);
         band_critical = r.uniform_band.as_ref().map(|b| fr_decimal(b.critical_value, 2));
+        cohorts = r
+            .by_cohort
+            .iter()
+            .map(|c| {
+                [
+                    c.cohort.to_string(),
+                    c.n_units.to_string(),
+                    c.n_years.to_string(),
+                    fr_decimal(c.estimate, 3),
+                    format!("de {} à {}", fr_decimal(c.ci_low, 3), fr_decimal(c.ci_high, 3)),
+                ]
+            })
+            .collect();
         checks = explain_checks(full, unit);
         if let Some(s) = &full.sensitivity {
             sensitivity = s
@@ -420,6 +447,7 @@ pub(super) async fn build(
         explanation,
         chart,
         band_critical,
+        cohorts,
         checks,
         sensitivity,
         placebo_quantiles,

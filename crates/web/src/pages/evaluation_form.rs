@@ -51,6 +51,8 @@ struct FormPage {
     pact_q: String,
     pacts: Vec<Choice>,
     pact_searched: bool,
+    /// The adoption year declared for members without a date, as typed.
+    undated_year: String,
     listed: Vec<Listed>,
     picker: TerritoryPicker,
     add_year: String,
@@ -149,6 +151,7 @@ fn page(who: &Who, state: &AppState, f: &Fields) -> FormPage {
         listed,
         picker: TerritoryPicker::new(state, f.get("ajout"), f.get("ajout_q"), f.get("chercher") == "ajout"),
         add_year: f.get("ajout_annee").to_owned(),
+        undated_year: f.get("annee_sans_date").trim().to_owned(),
         indicators: indicator::catalogue()
             .iter()
             .map(|i| Choice {
@@ -290,7 +293,23 @@ fn build(f: &Fields, form: &FormPage) -> Result<EvaluationRequest, Vec<(String, 
             if code.is_empty() {
                 errors.push(("intervention".into(), "Choisissez le programme à évaluer.".into()));
             }
-            TreatedSet::Programme { code: code.to_owned(), territories: Vec::new(), without_date: 0 }
+            let undated = f.get("annee_sans_date").trim();
+            let undated_year = if undated.is_empty() {
+                None
+            } else {
+                match undated.parse::<i32>() {
+                    Ok(y) if (1900..=2200).contains(&y) => Some(y),
+                    _ => {
+                        errors.push((
+                            "intervention".into(),
+                            "L’année d’adoption des membres sans date s’écrit en quatre chiffres (par exemple 2018)."
+                                .into(),
+                        ));
+                        None
+                    }
+                }
+            };
+            TreatedSet::Programme { code: code.to_owned(), territories: Vec::new(), without_date: 0, undated_year }
         }
     };
     let year = |name: &str, errors: &mut Vec<(String, String)>| match f.get(name).parse::<i32>() {

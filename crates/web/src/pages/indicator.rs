@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::Html;
-use cohesion_core::evaluation::EvaluationRequest;
+use cohesion_core::evaluation::{EvaluationRequest, TreatedSet};
 use cohesion_core::indicator::{self, Direction, SourceDef};
 use cohesion_core::territory::TerritoryKind;
 
@@ -100,6 +100,10 @@ pub async fn catalogue(
 pub struct EvaluationRow {
     pub href: String,
     pub created: String,
+    /// What is evaluated: a programme, a pact, or a number of territories.
+    pub intervention: String,
+    /// For a re-run: the original's page, and its date when it is listed too.
+    pub rerun_of: Option<(String, Option<String>)>,
     pub indicator: String,
     pub method: &'static str,
     pub status: &'static str,
@@ -120,13 +124,30 @@ pub async fn evaluations(
 ) -> Result<Html<String>, PageError> {
     let (jobs, total) =
         cohesion_app::evaluation::list(&state, 100, 0).await.map_err(|e| PageError::internal(&config, e))?;
+    let snapshot = state.current();
+    let dates: std::collections::HashMap<&str, String> =
+        jobs.iter().map(|j| (j.id.as_str(), fr_date(&j.created_at.date().to_string()))).collect();
     let rows = jobs
-        .into_iter()
+        .iter()
         .map(|j| {
             let req: Option<EvaluationRequest> = serde_json::from_value(j.request.clone()).ok();
             EvaluationRow {
                 href: format!("/evaluations/{}", j.id),
                 created: fr_date(&j.created_at.date().to_string()),
+                intervention: req.as_ref().map_or_else(
+                    || "—".to_owned(),
+                    |r| match &r.treated {
+                        TreatedSet::Programme { code, .. } => snapshot
+                            .programmes
+                            .programme(code)
+                            .map_or_else(|| code.clone(), |p| format!("programme {}", p.name)),
+                        TreatedSet::Pact { title, .. } => format!("pacte « {title} »"),
+                        TreatedSet::Territories { territories } => {
+                            crate::pages::layout::plural(territories.len(), "territoire", "territoires")
+                        }
+                    },
+                ),
+                rerun_of: j.rerun_of.as_ref().map(|o| (format!("/evaluations/{o}"), dates.get(o.as_str()).cloned())),
                 indicator: req
                     .as_ref()
                     .and_then(|r| indicator::find(&r.indicator))

@@ -27,6 +27,8 @@ async fn story(db: TestDb) {
     let mut app = TestApp::builder(db).referential(referential);
     let store = app.store().await;
     store.sync_catalogue(catalogue(), "test").await.expect("catalogue");
+    let programmes = cohesion_core::programme::compact::shipped().expect("valid programmes");
+    assert!(store.seed_programmes(&programmes, "test").await.expect("programmes"));
     // 200 Loire communes, 2014–2023; 20 adopt in 2019 or 2020 and gain 3 from then on.
     let treated: Vec<(String, i32)> = codes
         .iter()
@@ -106,6 +108,45 @@ async fn story(db: TestDb) {
         .await;
     assert_eq!(status, 400);
     assert!(missing_year.contains("Donnez l’année d’adoption"));
+
+    // A programme whose list gives no date (Action Cœur de ville): the year to take for
+    // its undated members is declared on the form, checked, and said on the page.
+    let acv = |year: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("intervention", "programme".into()),
+            ("programme", "acv".into()),
+            ("annee_sans_date", year.into()),
+            ("indicator", "population".into()),
+            ("transform", "level".into()),
+            ("from", "2014".into()),
+            ("to", "2023".into()),
+            ("method", "cs".into()),
+            ("comparison", "not_yet".into()),
+            ("anticipation", "0".into()),
+            ("placebo_draws", "19".into()),
+            ("demander", "oui".into()),
+        ]
+    };
+    let fields = acv("dix-huit");
+    let (status, _, page) = b.post(&app.url("/evaluations/nouvelle"), &pairs(&fields)).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("s’écrit en quatre chiffres"), "the year's fault");
+    assert!(page.contains("value=\"dix-huit\""), "what was typed is kept");
+    let fields = acv("");
+    let (status, _, page) = b.post(&app.url("/evaluations/nouvelle"), &pairs(&fields)).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Indiquez l’année d’adoption à retenir pour les membres sans date"), "the refusal says how");
+    let fields = acv("2018");
+    let (status, headers, _) = b.post(&app.url("/evaluations/nouvelle"), &pairs(&fields)).await;
+    assert_eq!(status, 303);
+    let location = headers.get("location").and_then(|v| v.to_str().ok()).expect("location").to_owned();
+    let (status, _, page) = b.get(&app.url(&location)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("membres sans date d’adhésion pris à l’année 2018, hypothèse déclarée par le demandeur"),
+        "the page says the assumption"
+    );
 
     // The request: the 20 territories, matched comparison, CS; a bad period first.
     let listed: Vec<String> = treated.iter().map(|(c, g)| format!("commune:{c}@{g}")).collect();
@@ -187,6 +228,8 @@ async fn story(db: TestDb) {
         "Placebo dans l’espace : 19 fois",
         "Sensibilité aux tendances parallèles",
         "Bande simultanée à 95 %",
+        "Effet par cohorte d’adoption",
+        "<td class=\"cohesion-num\">2019</td><td class=\"cohesion-num\">10</td>",
         "les estimations sont pondérées par les poids d’appariement",
         "l’incertitude de l’appariement lui-même (le choix des voisins) n’est pas propagée",
         "<ul lang=\"fr\">",
@@ -373,4 +416,9 @@ async fn import_creations(store: &cohesion_store::Store, values: &[ParsedValue])
         .import_measurements("business_creations", &source, Origin::OpenData, version, values, "test")
         .await
         .expect("import");
+}
+
+/// Form fields as the test browser posts them.
+fn pairs(fields: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

@@ -264,6 +264,13 @@ async fn story(db: TestDb) {
     let second = page.find(&format!("<a href=\"/evaluations/{rerun}\">Relance du ")).expect("the page's re-run");
     assert!(first < second, "oldest first");
     assert!(page.contains("</a> (terminée)"), "with its status");
+
+    // The list of evaluations marks the re-runs, linked to their original, and names
+    // each one's intervention.
+    let list = b.get(&app.url("/evaluations")).await.2;
+    let marked = format!("relance de <a href=\"/evaluations/{original}\">l’évaluation du ");
+    assert_eq!(list.matches(&marked).count(), 2, "both re-runs marked");
+    assert!(list.contains("<td>20 territoires</td>"), "the intervention named");
 }
 
 storage_test!(evaluation_rerun, |db: TestDb| async move { story(db).await });

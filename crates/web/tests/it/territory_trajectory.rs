@@ -195,6 +195,13 @@ async fn story(db: TestDb) {
         excerpt(&html, "Estimation")
     );
     assert!(html.contains(&format!("href=\"/evaluations/{id}\"")));
+    // And its own cohort's estimate (issue 18, point 5: "the programme-wide estimate for
+    // its cohort").
+    assert!(
+        html.contains("Pour la cohorte de la commune (") && html.contains(" après l’entrée, intervalle de confiance"),
+        "{}",
+        excerpt(&html, "Pour la cohorte")
+    );
 
     // A project in Régny following the population: its baseline, target and the values
     // measured there over time (issue 18, point 5: the project pages).

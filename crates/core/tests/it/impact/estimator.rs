@@ -39,10 +39,41 @@ fn exact_recovery_without_noise() {
         for e in &imp.event_time {
             assert!(close(e.estimate, sim.true_event_effect(e.event_time), 1e-9), "imputation e={}", e.event_time);
         }
+        // Each cohort's own effect: the mean of its observed post-adoption effects.
+        assert_eq!(imp.by_cohort.len(), cfg.cohorts.len(), "imputation: one estimate per cohort");
+        for c in imp.by_cohort.iter().filter(|_| missing == 0.0) {
+            let (mut sum, mut n) = (0.0, 0.0);
+            for (o, tau) in sim.observations.iter().zip(&sim.true_effect) {
+                if o.first_treated == Some(c.cohort) && o.year >= c.cohort {
+                    sum += tau;
+                    n += 1.0;
+                }
+            }
+            assert!(close(c.estimate, sum / n, 1e-9), "imputation cohort {}: {} vs {}", c.cohort, c.estimate, sum / n);
+            assert!(c.n_units > 0 && c.n_years > 0 && c.ci_low <= c.estimate && c.estimate <= c.ci_high);
+        }
         for control in [ControlGroup::Never, ControlGroup::NotYet] {
             let cs = callaway_santanna(&panel, &CsOptions { control, anticipation: 0, bootstrap: None }).expect("cs");
             if missing == 0.0 {
                 assert!(close(cs.estimate, sim.true_cs_simple(&cfg), 1e-9), "cs {:?}", control);
+                // Each cohort's own effect: the mean of its true effects from adoption on.
+                let last = cfg.first_year + cfg.n_years as i32 - 1;
+                let cohorts: Vec<i32> = cs.by_cohort.iter().map(|c| c.cohort).collect();
+                let expected: Vec<i32> = cfg.cohorts.iter().map(|(g, _)| *g).collect();
+                assert_eq!(cohorts, expected, "cs {control:?}: one estimate per cohort");
+                for c in &cs.by_cohort {
+                    let rank = cfg.cohorts.iter().position(|(g, _)| *g == c.cohort).expect("a cohort");
+                    let truth = (c.cohort..=last).map(|y| cfg.effect_at(rank, y - c.cohort)).sum::<f64>()
+                        / f64::from(last - c.cohort + 1);
+                    assert!(
+                        close(c.estimate, truth, 1e-9),
+                        "cs {control:?} cohort {}: {} vs {truth}",
+                        c.cohort,
+                        c.estimate
+                    );
+                    assert_eq!(c.n_years, (last - c.cohort + 1) as usize);
+                    assert!(c.n_units > 0 && c.std_error < 1e-9 && c.ci_low <= c.estimate && c.estimate <= c.ci_high);
+                }
             }
             for e in &cs.event_time {
                 let truth = if e.event_time < 0 { 0.0 } else { sim.true_event_effect(e.event_time) };

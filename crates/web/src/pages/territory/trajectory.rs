@@ -93,7 +93,7 @@ pub fn section(data: &TerritoryTrajectories, commune: &str) -> Section {
 }
 
 fn item(p: &ProgrammeTrajectory, commune: &str, features: &[String]) -> Item {
-    let (estimate, estimate_href) = estimate_sentence(p.estimate.as_ref(), &p.name);
+    let (estimate, estimate_href) = estimate_sentence(p.estimate.as_ref(), &p.name, p.adoption_year);
     let mut out = Item {
         anchor: format!("trajectoire-{}", p.programme),
         name: p.name.clone(),
@@ -277,7 +277,7 @@ fn reading(sc: &SyntheticControl, p: &ProgrammeTrajectory, commune: &str, featur
     out
 }
 
-fn estimate_sentence(e: Option<&ProgrammeEstimate>, programme: &str) -> (String, Option<String>) {
+fn estimate_sentence(e: Option<&ProgrammeEstimate>, programme: &str, cohort: Option<i32>) -> (String, Option<String>) {
     let Some(e) = e else {
         return (
             format!(
@@ -314,7 +314,37 @@ fn estimate_sentence(e: Option<&ProgrammeEstimate>, programme: &str) -> (String,
     if let Some(p) = e.placebo_p_value {
         s.push_str(&format!(" Placebo dans l’espace : p-valeur de {}.", fr_decimal(p, 2)));
     }
+    if let Some(g) = cohort {
+        s.push(' ');
+        s.push_str(&cohort_sentence(e, g, unit, decimals));
+    }
     (s, Some(format!("/evaluations/{}", e.evaluation_id)))
+}
+
+/// The estimate for the commune's own cohort (its members entering the same year), or
+/// why there is none.
+fn cohort_sentence(e: &ProgrammeEstimate, g: i32, unit: &str, decimals: usize) -> String {
+    if !matches!(e.method, cohesion_core::impact::Method::Cs | cohesion_core::impact::Method::Imputation) {
+        return format!(
+            "L’effet propre à la cohorte de {g} (les membres entrés la même année que la commune) n’est estimé que par \
+             les méthodes de Callaway et Sant’Anna et d’imputation, que cette évaluation n’a pas employées."
+        );
+    }
+    match e.by_cohort.iter().find(|c| c.cohort == g) {
+        Some(c) => format!(
+            "Pour la cohorte de la commune ({} en {g}) : effet moyen de {}{unit} sur {} après l’entrée, intervalle de \
+             confiance à 95 % [{} ; {}].",
+            plural(c.n_units, "territoire entré", "territoires entrés"),
+            fr_decimal(c.estimate, decimals),
+            plural(c.n_years, "année", "années"),
+            fr_decimal(c.ci_low, decimals),
+            fr_decimal(c.ci_high, decimals),
+        ),
+        None => format!(
+            "Cette évaluation ne donne pas d’effet propre à la cohorte de {g} (les membres entrés la même année que la \
+             commune) : aucune année après leur entrée n’y est comparable, ou elle précède l’ajout de ces estimations."
+        ),
+    }
 }
 
 fn chart(sc: &SyntheticControl, commune: &str) -> Option<Chart> {

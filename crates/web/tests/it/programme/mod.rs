@@ -284,6 +284,38 @@ async fn an_evaluation_of_a_programme_freezes_its_members() {
     let without = treated["without_date"].as_u64().unwrap_or(0) as usize;
     assert!(n > 1_500 && n + without >= 1_600, "PVD members frozen: {n} with a year, {without} without");
     assert!(treated["territories"][0]["adoption_year"].as_i64().is_some_and(|y| (2018..=2026).contains(&y)));
+    assert!(treated.get("undated_year").is_none(), "not declared, not stored");
+
+    // Action Cœur de ville's list gives no date: refused, saying what to do, unless the
+    // requester declares the year to take for the undated members.
+    let acv = |treated: Value| serde_json::json!({"treated": treated, "indicator": "population", "method": "cs", "from": 2015, "to": 2024});
+    let res = post(acv(serde_json::json!({"type": "programme", "code": "acv"}))).await.expect("request");
+    assert_eq!(res.status().as_u16(), 400);
+    let problem: Value = res.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "treated.territories", "{problem}");
+    let message = problem["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Indiquez l’année d’adoption"), "{message}");
+    let res = post(acv(serde_json::json!({"type": "programme", "code": "acv", "undated_year": 1800})))
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 400);
+    let problem: Value = res.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "treated.undated_year", "{problem}");
+    let res = post(acv(serde_json::json!({"type": "programme", "code": "acv", "undated_year": 2018})))
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 202);
+    let job: Value = res.json().await.expect("json");
+    let treated = &job["request"]["treated"];
+    let years: Vec<i64> = treated["territories"]
+        .as_array()
+        .expect("territories")
+        .iter()
+        .filter_map(|t| t["adoption_year"].as_i64())
+        .collect();
+    assert!(years.len() > 200 && years.iter().all(|y| *y == 2018), "{} ACV communes at 2018", years.len());
+    assert_eq!(treated["undated_year"], 2018);
+    assert!(treated["without_date"].as_u64().is_some_and(|n| n as usize >= years.len()));
 
     let body = serde_json::json!({"treated": {"type": "programme", "code": "nope"}, "indicator": "population",
                                   "method": "cs", "from": 2015, "to": 2024});
