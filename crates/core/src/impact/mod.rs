@@ -23,6 +23,7 @@
 //! details and the small-sample corrections are in `docs/impact.md`.
 
 mod cs;
+mod drdid;
 mod error;
 mod fe;
 mod imputation;
@@ -42,7 +43,8 @@ mod twfe;
 mod weighted_tests;
 mod wild;
 
-pub use cs::{BootstrapOptions, CsOptions, callaway_santanna};
+pub use cs::{BootstrapOptions, CsOptions, callaway_santanna, callaway_santanna_with};
+pub use drdid::CovariateMethod;
 pub use error::ImpactError;
 pub use imputation::{ImputationOptions, imputation};
 pub use matching::{Balance, MatchOptions, MatchedPair, Matching, match_controls};
