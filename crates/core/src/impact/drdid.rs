@@ -111,14 +111,6 @@ impl Nuisance {
         let mean_raw = raw.iter().sum::<f64>() / nf;
         let w: Vec<f64> = raw.iter().map(|v| v / mean_raw).collect();
 
-        // The designs must be of full rank: the controls' for the outcome regression,
-        // the whole cell's for the propensity score.
-        let gram_c = if method == CovariateMethod::Ipw {
-            None
-        } else {
-            let g = gram(&x, p, n_treated..n1, |i| w[i] / nf);
-            Some(Cholesky::new(&g, p).ok_or(CellFault::Collinear("outcome regression among the comparison units"))?)
-        };
         let (ps, hessian, trimmed) = if method == CovariateMethod::Regression {
             (Vec::new(), Vec::new(), 0)
         } else {
@@ -139,6 +131,14 @@ impl Nuisance {
             let trimmed = ps[n_treated..].iter().filter(|v| **v >= TRIM_LEVEL).count();
             (ps, inverse.iter().map(|v| v * nf).collect(), trimmed)
         };
+        // The controls' design must be of full rank for the outcome regression (checked
+        // after the propensity score's overlap, in csdid's order).
+        let gram_c = if method == CovariateMethod::Ipw {
+            None
+        } else {
+            let g = gram(&x, p, n_treated..n1, |i| w[i] / nf);
+            Some(Cholesky::new(&g, p).ok_or(CellFault::Collinear("outcome regression among the comparison units"))?)
+        };
         let w_arm: Vec<f64> = (0..n1)
             .map(|i| match (i < n_treated, method) {
                 (true, _) => w[i],
@@ -149,6 +149,10 @@ impl Nuisance {
             .collect();
         let mean_wt = w_arm[..n_treated].iter().sum::<f64>() / nf;
         let mean_wc = w_arm[n_treated..].iter().sum::<f64>() / nf;
+        if method != CovariateMethod::Regression && mean_wc <= 0.0 {
+            // Every comparison unit trimmed: none resembles the treated enough.
+            return Err(CellFault::Overlap(ps.iter().copied().fold(0.0, f64::max)));
+        }
         let mut m1 = vec![0.0; p];
         let mut m3 = vec![0.0; p];
         for i in 0..n1 {
@@ -355,4 +359,49 @@ fn logit(x: &[f64], p: usize, n_treated: usize, w: &[f64]) -> Result<Vec<f64>, C
         return Err(CellFault::Overlap(max_score));
     }
     Err(CellFault::NotConverged(MAX_ITERATIONS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With only an intercept, every method is the (weighted) difference of means, and
+    /// its influence function the one the unconditional CS uses.
+    #[test]
+    fn intercept_only_is_the_difference_of_means() {
+        let dy = [1.0, 2.5, 0.5, 0.2, -0.3, 0.9, 0.4];
+        let w = [1.0, 2.0, 0.5, 1.5, 1.0, 3.0, 0.7];
+        let (treated, controls) = ([0, 1, 2], [3, 4, 5, 6]);
+        let one = [1.0];
+        let (wg, wc) = (3.5, 6.2);
+        let mg = (1.0 + 5.0 + 0.25) / wg;
+        let mc = (0.3 - 0.3 + 2.7 + 0.28) / wc;
+        for method in [CovariateMethod::DoublyRobust, CovariateMethod::Regression, CovariateMethod::Ipw] {
+            let nu = Nuisance::new(&treated, &controls, 1, |_| &one, |s| w[s], method).expect("fit");
+            let (att, inf) = nu.estimate(&dy, method);
+            assert!((att - (mg - mc)).abs() < 1e-14, "{method:?}: {att}");
+            for i in 0..7 {
+                let expected = if i < 3 { 7.0 * w[i] / wg * (dy[i] - mg) } else { -7.0 * w[i] / wc * (dy[i] - mc) };
+                assert!((inf[i] - expected).abs() < 1e-13, "{method:?} {i}: {} vs {expected}", inf[i]);
+            }
+        }
+    }
+
+    /// The logit reaches the maximum of the likelihood: its score is zero.
+    #[test]
+    fn the_logit_solves_its_score_equations() {
+        let x: Vec<f64> = (0..40).flat_map(|i| [1.0, (i as f64 * 0.37).sin() * 2.0]).collect();
+        let w: Vec<f64> = (0..40).map(|i| 0.5 + (i % 3) as f64).collect();
+        let n_treated = 15;
+        let beta = logit(&x, 2, n_treated, &w).expect("converges");
+        for j in 0..2 {
+            let score: f64 = (0..40)
+                .map(|i| {
+                    let d = if i < n_treated { 1.0 } else { 0.0 };
+                    w[i] * (d - sigmoid(x[2 * i] * beta[0] + x[2 * i + 1] * beta[1])) * x[2 * i + j]
+                })
+                .sum();
+            assert!(score.abs() < 1e-12, "{score}");
+        }
+    }
 }

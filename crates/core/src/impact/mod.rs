@@ -22,6 +22,8 @@
 //! them. Everything here is pure: no I/O, no threads, no global state. The method
 //! details and the small-sample corrections are in `docs/impact.md`.
 
+#[cfg(test)]
+mod covariate_tests;
 mod cs;
 mod drdid;
 mod error;
