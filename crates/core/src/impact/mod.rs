@@ -6,7 +6,8 @@
 //!
 //! - [`twfe`]: two-way fixed effects, the textbook baseline (biased under staggered
 //!   adoption with dynamic effects — kept to show it);
-//! - [`callaway_santanna`]: group-time ATTs with never- or not-yet-treated controls;
+//! - [`callaway_santanna`]: group-time ATTs with never- or not-yet-treated controls,
+//!   unconditional or doubly robust with the panel's covariates ([`callaway_santanna_with`]);
 //! - [`imputation`]: Borusyak–Jaravel–Spiess imputation (= Gardner two-stage);
 //! - [`sun_abraham`]: Sun & Abraham interaction-weighted event study;
 //! - [`placebo_in_time`], [`placebo_in_space`], [`relative_magnitudes`]: the checks
