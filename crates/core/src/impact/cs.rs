@@ -1,5 +1,6 @@
-//! Callaway & Sant'Anna (2021) group-time average treatment effects, unconditional
-//! (no covariates), for panel data.
+//! Callaway & Sant'Anna (2021) group-time average treatment effects for panel data,
+//! unconditional or, when the panel carries time-invariant covariates, conditional on
+//! them (each 2×2 by the doubly robust estimator of Sant'Anna & Zhao 2020: `drdid.rs`).
 //!
 //! Each `ATT(g,t)` is a 2×2 difference in differences between cohort `g` and its
 //! controls, from a base period: `g-1-δ` for post periods, `t-1` for pre periods (the
@@ -16,6 +17,7 @@
 //! cohort shares are weight shares and the share-estimation term uses the weights
 //! normalised to mean 1. Weights of 1 follow exactly the unweighted arithmetic.
 
+use super::drdid::{CellFault, CovariateMethod, Nuisance};
 use super::pretrend::wald_test;
 use super::result::{
     CohortEstimate, ControlGroup, EventTimeEstimate, ImpactEstimate, Method, UniformBand, UniformBandPoint, Z_95,
@@ -62,8 +64,20 @@ struct Sample {
     share: Vec<f64>,
 }
 
-/// Group-time ATTs aggregated overall (`simple`) and by event time.
+/// Group-time ATTs aggregated overall (`simple`) and by event time; with the panel's
+/// covariates if it carries any, by the doubly robust estimator (csdid's default).
 pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstimate, ImpactError> {
+    callaway_santanna_with(panel, opts, CovariateMethod::DoublyRobust)
+}
+
+/// [`callaway_santanna`] choosing how each `ATT(g,t)` uses the panel's covariates:
+/// doubly robust, outcome regression or inverse probability weighting (csdid's
+/// `est_method`). Without covariates the three are the same difference of means.
+pub fn callaway_santanna_with(
+    panel: &Panel,
+    opts: &CsOptions,
+    method: CovariateMethod,
+) -> Result<ImpactEstimate, ImpactError> {
     let years = panel.years();
     let delta = i32::try_from(opts.anticipation)
         .map_err(|_| ImpactError::InvalidParameter("anticipation is too large".into()))?;
@@ -86,6 +100,20 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
             by_year[t * n + s] = grid[u * t_n + t];
         }
     }
+    // The covariates of each sample unit, intercept first (`p` values per unit).
+    let p = panel.covariate_names().len() + 1;
+    let design: Option<Vec<f64>> = panel.has_covariates().then(|| {
+        let mut x = Vec::with_capacity(n * p);
+        for &u in &sample.units {
+            x.push(1.0);
+            x.extend_from_slice(panel.unit_covariates(u).unwrap_or(&[]));
+        }
+        x
+    });
+    let mut nuisance: Option<Nuisance> = None;
+    let (mut trimmed, mut trimmed_cells) = (0usize, 0usize);
+    let mut cell_units = Vec::with_capacity(n);
+    let mut cell_dy = Vec::with_capacity(n);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); sample.groups.len()];
     let mut never = Vec::new();
     for (s, g) in sample.group.iter().enumerate() {
@@ -132,6 +160,37 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
                 continue;
             }
             let omega = &sample.weight;
+            if let Some(x) = &design {
+                cell_units.clear();
+                cell_units.extend(dy_g.iter().chain(dy_c.iter()).map(|v| v.0));
+                if nuisance.as_ref().is_none_or(|c| c.units != cell_units) {
+                    let treated: Vec<usize> = dy_g.iter().map(|v| v.0).collect();
+                    let controls: Vec<usize> = dy_c.iter().map(|v| v.0).collect();
+                    let fresh = Nuisance::new(&treated, &controls, p, |s| &x[s * p..(s + 1) * p], |s| omega[s], method)
+                        .map_err(|f| cell_error(f, g, year))?;
+                    nuisance = Some(fresh);
+                }
+                let Some(nu) = nuisance.as_ref() else { continue };
+                cell_dy.clear();
+                cell_dy.extend(dy_g.iter().chain(dy_c.iter()).map(|v| v.1));
+                let (att, cell_inf) = nu.estimate(&cell_dy, method);
+                let scale = nf / cell_units.len() as f64;
+                let mut inf = vec![0.0; n];
+                for (&s, v) in cell_units.iter().zip(&cell_inf) {
+                    inf[s] = scale * v;
+                }
+                if year >= g {
+                    for &(s, _) in &dy_c {
+                        used_as_control[s] = true;
+                    }
+                }
+                if nu.trimmed > 0 {
+                    trimmed += nu.trimmed;
+                    trimmed_cells += 1;
+                }
+                cells.push(Cell { group: g, year, att, inf });
+                continue;
+            }
             let ng: f64 = dy_g.iter().map(|x| omega[x.0]).sum();
             let nc: f64 = dy_c.iter().map(|x| omega[x.0]).sum();
             let mg = dy_g.iter().map(|x| omega[x.0] * x.1).sum::<f64>() / ng;
@@ -251,6 +310,21 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
          estimations sont des tests placebo"
             .into(),
     ));
+    if panel.has_covariates() {
+        notes.push(covariate_note(panel.covariate_names(), method));
+    }
+    if trimmed > 0 {
+        notes.push((
+            format!(
+                "{trimmed} comparison unit-cells in {trimmed_cells} group-time cells trimmed: propensity score at \
+                 or above 0.995 (csdid trim_level)"
+            ),
+            format!(
+                "{trimmed} couples unité de comparaison × cellule écartés dans {trimmed_cells} cellules \
+                 groupe-année : score de propension d’au moins 0,995 (comme csdid)"
+            ),
+        ));
+    }
     if panel.is_weighted() {
         notes.push((
             "weighted by the unit weights: weighted means in each 2x2 comparison, cohorts weighted by their total \
@@ -269,6 +343,49 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<ImpactEstima
 
 /// A note in English and in French.
 type Note = (String, String);
+
+fn covariate_note(names: &[String], method: CovariateMethod) -> Note {
+    let list = names.join(", ");
+    match method {
+        CovariateMethod::DoublyRobust => (
+            format!(
+                "conditional on the covariates {list}: doubly robust 2x2 comparisons (Sant'Anna & Zhao 2020, \
+                 drdid_panel as csdid est_method = 'dr'): logit propensity score and linear outcome regression \
+                 among the comparison units"
+            ),
+            format!(
+                "conditionnel aux covariables {list} : comparaisons doublement robustes (Sant’Anna et Zhao \
+                 2020, comme csdid) : score de propension logit et régression linéaire de l’évolution parmi les \
+                 unités de comparaison"
+            ),
+        ),
+        CovariateMethod::Regression => (
+            format!("conditional on the covariates {list}: outcome regression 2x2 comparisons (csdid 'reg')"),
+            format!(
+                "conditionnel aux covariables {list} : évolution des unités de comparaison prédite par régression \
+                 linéaire (comme csdid « reg »)"
+            ),
+        ),
+        CovariateMethod::Ipw => (
+            format!("conditional on the covariates {list}: inverse probability weighted 2x2 comparisons (csdid 'ipw')"),
+            format!(
+                "conditionnel aux covariables {list} : unités de comparaison pondérées par l’inverse du score de \
+                 propension (comme csdid « ipw »)"
+            ),
+        ),
+    }
+}
+
+fn cell_error(fault: CellFault, group: i32, year: i32) -> ImpactError {
+    match fault {
+        CellFault::Collinear(model) => ImpactError::CollinearCovariates { group, year, model: model.into() },
+        CellFault::NotConverged(iterations) => ImpactError::PropensityNotConverged { group, year, iterations },
+        CellFault::Overlap(max_score) => ImpactError::OverlapViolated { group, year, max_score },
+        CellFault::TooFewControls { units, needed } => {
+            ImpactError::TooFewUnits { group, year, which: "comparison".into(), units, needed }
+        }
+    }
+}
 
 fn build_sample(panel: &Panel, delta: i32, first_year: i32, notes: &mut Vec<Note>) -> Result<Sample, ImpactError> {
     let mut units = Vec::new();

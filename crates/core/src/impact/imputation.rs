@@ -41,6 +41,7 @@ struct TreatedCell {
 }
 
 pub fn imputation(panel: &Panel, opts: &ImputationOptions) -> Result<ImpactEstimate, ImpactError> {
+    panel.refuse_covariates("imputation")?;
     let (n_units, t_n) = (panel.n_units(), panel.n_years());
     let years = panel.years();
     let delta = i32::try_from(opts.anticipation)

@@ -6,7 +6,8 @@
 //!
 //! - [`twfe`]: two-way fixed effects, the textbook baseline (biased under staggered
 //!   adoption with dynamic effects — kept to show it);
-//! - [`callaway_santanna`]: group-time ATTs with never- or not-yet-treated controls;
+//! - [`callaway_santanna`]: group-time ATTs with never- or not-yet-treated controls,
+//!   unconditional or doubly robust with the panel's covariates ([`callaway_santanna_with`]);
 //! - [`imputation`]: Borusyak–Jaravel–Spiess imputation (= Gardner two-stage);
 //! - [`sun_abraham`]: Sun & Abraham interaction-weighted event study;
 //! - [`placebo_in_time`], [`placebo_in_space`], [`relative_magnitudes`]: the checks
@@ -22,7 +23,10 @@
 //! them. Everything here is pure: no I/O, no threads, no global state. The method
 //! details and the small-sample corrections are in `docs/impact.md`.
 
+#[cfg(test)]
+mod covariate_tests;
 mod cs;
+mod drdid;
 mod error;
 mod fe;
 mod imputation;
@@ -42,7 +46,8 @@ mod twfe;
 mod weighted_tests;
 mod wild;
 
-pub use cs::{BootstrapOptions, CsOptions, callaway_santanna};
+pub use cs::{BootstrapOptions, CsOptions, callaway_santanna, callaway_santanna_with};
+pub use drdid::CovariateMethod;
 pub use error::ImpactError;
 pub use imputation::{ImputationOptions, imputation};
 pub use matching::{Balance, MatchOptions, MatchedPair, Matching, match_controls};

@@ -35,6 +35,15 @@ pub struct Panel {
     /// One positive finite weight per unit (e.g. matching weights); `None`: every unit
     /// weighs 1, and the estimators take their unweighted path.
     weights: Option<Vec<f64>>,
+    /// Time-invariant covariates (Callaway & Sant'Anna's doubly robust estimator).
+    covariates: Option<Covariates>,
+}
+
+/// One row of named, finite covariate values per unit (row-major, unit order).
+#[derive(Debug, Clone)]
+struct Covariates {
+    names: Vec<String>,
+    values: Vec<f64>,
 }
 
 impl Panel {
@@ -105,6 +114,7 @@ impl Panel {
             y,
             n_obs: rows.len(),
             weights: None,
+            covariates: None,
         })
     }
 
@@ -123,6 +133,75 @@ impl Panel {
         }
         self.weights = Some(weights);
         Ok(self)
+    }
+
+    /// The same panel with time-invariant covariates, one value of each named
+    /// covariate per unit, given by label (baseline values: log population, typology
+    /// dummies…). Only Callaway & Sant'Anna uses them (doubly robust); the other
+    /// estimators refuse such a panel rather than ignore them. Every unit needs every
+    /// value, finite: the first unit without one is named in the error.
+    pub fn with_unit_covariates(
+        mut self,
+        names: &[&str],
+        values: impl Fn(&str) -> Option<Vec<f64>>,
+    ) -> Result<Self, ImpactError> {
+        if names.is_empty() {
+            return Err(ImpactError::InvalidParameter("no covariate named".into()));
+        }
+        for (i, name) in names.iter().enumerate() {
+            if names[..i].contains(name) {
+                return Err(ImpactError::InvalidParameter(format!("covariate `{name}` is named twice")));
+            }
+        }
+        let k = names.len();
+        let mut all = Vec::with_capacity(self.units.len() * k);
+        for label in &self.units {
+            let row = values(label).ok_or_else(|| ImpactError::InvalidCovariate {
+                unit: label.clone(),
+                covariate: names.join(", "),
+                value: "none".into(),
+            })?;
+            if row.len() != k {
+                return Err(ImpactError::CovariateCount { unit: label.clone(), expected: k, found: row.len() });
+            }
+            if let Some((name, v)) = names.iter().zip(&row).find(|(_, v)| !v.is_finite()) {
+                return Err(ImpactError::InvalidCovariate {
+                    unit: label.clone(),
+                    covariate: (*name).to_owned(),
+                    value: v.to_string(),
+                });
+            }
+            all.extend_from_slice(&row);
+        }
+        self.covariates = Some(Covariates { names: names.iter().map(|n| (*n).to_owned()).collect(), values: all });
+        Ok(self)
+    }
+
+    /// The covariate names (empty without covariates).
+    pub fn covariate_names(&self) -> &[String] {
+        self.covariates.as_ref().map_or(&[], |c| &c.names)
+    }
+
+    /// One unit's covariate values, in the order of [`Panel::covariate_names`].
+    pub fn unit_covariates(&self, unit: usize) -> Option<&[f64]> {
+        let c = self.covariates.as_ref()?;
+        let k = c.names.len();
+        c.values.get(unit * k..(unit + 1) * k)
+    }
+
+    /// True when the panel carries covariates.
+    pub fn has_covariates(&self) -> bool {
+        self.covariates.is_some()
+    }
+
+    /// The refusal of an estimator that has no covariate-adjusted version.
+    pub(crate) fn refuse_covariates(&self, method: &str) -> Result<(), ImpactError> {
+        if self.has_covariates() {
+            return Err(ImpactError::InvalidParameter(format!(
+                "{method} takes no covariates: use cs (doubly robust), or a panel without covariates"
+            )));
+        }
+        Ok(())
     }
 
     /// True when the panel carries unit weights.
@@ -209,6 +288,8 @@ impl Panel {
         let mut y = Vec::new();
         let mut n_obs = 0;
         let mut weights = self.weights.as_ref().map(|_| Vec::new());
+        let mut covariates =
+            self.covariates.as_ref().map(|c| Covariates { names: c.names.clone(), values: Vec::new() });
         for (u, entry) in plan.iter().enumerate() {
             let Some(g) = entry else { continue };
             let row = &self.y[u * t_n..(u + 1) * t_n];
@@ -228,6 +309,9 @@ impl Panel {
             if let Some(w) = weights.as_mut() {
                 w.push(self.unit_weight(u));
             }
+            if let (Some(c), Some(row)) = (covariates.as_mut(), self.unit_covariates(u)) {
+                c.values.extend_from_slice(row);
+            }
         }
         if units.is_empty() {
             return Err(ImpactError::EmptyPanel);
@@ -241,11 +325,12 @@ impl Panel {
         } else {
             y.chunks(t_n).flat_map(|row| row.iter().zip(&seen).filter(|(_, s)| **s).map(|(v, _)| *v)).collect()
         };
-        Ok(Panel { units, years, first_treated, y, n_obs, weights })
+        Ok(Panel { units, years, first_treated, y, n_obs, weights, covariates })
     }
 
     /// A new panel keeping only the units for which `keep` is true (e.g. the treated
-    /// units and their matched comparison group), with their weights if any.
+    /// units and their matched comparison group), with their weights and covariates if
+    /// any.
     pub fn restrict_units(&self, keep: impl Fn(&str) -> bool) -> Result<Panel, ImpactError> {
         let mut rows = Vec::new();
         for (u, label) in self.units.iter().enumerate() {
@@ -263,16 +348,18 @@ impl Panel {
                 }
             }
         }
-        let panel = Panel::from_observations(&rows)?;
-        match &self.weights {
-            None => Ok(panel),
-            Some(_) => {
-                let weight = |label: &str| {
-                    self.units.binary_search_by(|u| u.as_str().cmp(label)).ok().map(|u| self.unit_weight(u))
-                };
-                panel.with_unit_weights(weight)
-            }
+        let mut panel = Panel::from_observations(&rows)?;
+        let index = |label: &str| self.units.binary_search_by(|u| u.as_str().cmp(label)).ok();
+        if self.weights.is_some() {
+            panel = panel.with_unit_weights(|label| index(label).map(|u| self.unit_weight(u)))?;
         }
+        if let Some(c) = &self.covariates {
+            let names: Vec<&str> = c.names.iter().map(String::as_str).collect();
+            panel = panel.with_unit_covariates(&names, |label| {
+                index(label).and_then(|u| self.unit_covariates(u)).map(<[f64]>::to_vec)
+            })?;
+        }
+        Ok(panel)
     }
 }
 

@@ -25,6 +25,7 @@ use super::{ImpactError, Panel};
 /// Treated units never observed before their adoption have no reference year: they are
 /// left out first (as CS leaves them out), and said in the notes.
 pub fn sun_abraham(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
+    panel.refuse_covariates("sun_abraham")?;
     if panel.is_weighted() {
         // Its cohort shares would need the weights too; not written yet.
         return Err(ImpactError::InvalidParameter(

@@ -253,6 +253,7 @@ pub(crate) fn fe_ols(fe: &TwoWayFe, n_years: usize, y: &[f64], design: &GroupDes
 
 /// Static TWFE estimate with the event-study profile and a lead test.
 pub fn twfe(panel: &Panel) -> Result<ImpactEstimate, ImpactError> {
+    panel.refuse_covariates("twfe")?;
     let (n_units, t_n) = (panel.n_units(), panel.n_years());
     let years = panel.years();
     let grid = panel.grid();

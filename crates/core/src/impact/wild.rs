@@ -269,6 +269,7 @@ where
     U: AsRef<str>,
     C: AsRef<str>,
 {
+    panel.refuse_covariates("the wild cluster bootstrap (a TWFE regression)")?;
     let p = prepare(panel, clusters, options)?;
     let dist = &p.dist;
     Ok(WildBootstrap {
