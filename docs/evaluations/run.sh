@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the committed evaluations of Action Cœur de ville and Petites villes de
-# demain on the shipped legal populations (issue 18, point 7): every estimator, the level
-# and the growth rate, not-yet-treated controls, through `cohesion evaluate` on a fresh
+# demain on the shipped legal populations (issue 18, point 7): every estimator, the level,
+# its logarithm and the growth rate, not-yet-treated controls, through `cohesion evaluate` on a fresh
 # embedded database (the same job as the pages and the API). Writes one JSON result per
 # run beside this script and the summary docs/evaluations/README.md.
 #
@@ -21,7 +21,7 @@ out="$root/docs/evaluations"
 for programme in acv pvd; do
   undated=()
   [ "$programme" = acv ] && undated=(--undated-year 2018)
-  for transform in level growth; do
+  for transform in level log growth; do
     for method in cs imputation sun-abraham twfe; do
       control=notyet
       [ "$method" = cs ] || control=never

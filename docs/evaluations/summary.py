@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 PROGRAMMES = {"acv": "Action Cœur de ville", "pvd": "Petites villes de demain"}
-TRANSFORMS = {"level": "niveau (habitants)", "growth": "taux de croissance annuel moyen (%)"}
+TRANSFORMS = {"level": "niveau (habitants)", "log": "logarithme (écart relatif)",
+              "growth": "taux de croissance annuel moyen (%)"}
 METHODS = {"cs": "Callaway & Sant’Anna (pas encore traités)", "imputation": "imputation (BJS)",
            "sun-abraham": "Sun & Abraham", "twfe": "TWFE (référence classique)"}
 
@@ -36,6 +37,7 @@ def main(folder):
           "placebo temps | placebo espace p | valeur de rupture M̄ |")
     print("|---|---|---|---:|---|---:|---:|---:|---|---:|---:|")
     for programme, transform, method, r in rows:
+        d = 4 if transform == "log" else 2
         if r.get("failed") or "estimate" not in r:
             print(f"| {PROGRAMMES[programme]} | {TRANSFORMS[transform]} | {METHODS[method]} | pas de résultat "
                   "(refus ou échec : voir `lecture.md` et la sortie de `run.sh`) | | | | | | | |")
@@ -44,10 +46,10 @@ def main(folder):
         ps = r.get("placebo_space")
         s = r.get("sensitivity")
         pre = r.get("pretrend")
-        print(f"| {PROGRAMMES[programme]} | {TRANSFORMS[transform]} | {METHODS[method]} | {fr(r['estimate'])} | "
-              f"[{fr(r['ci_low'])} ; {fr(r['ci_high'])}] | {r['n_treated_units']} | {r['n_control_units']} | "
+        print(f"| {PROGRAMMES[programme]} | {TRANSFORMS[transform]} | {METHODS[method]} | {fr(r['estimate'], d)} | "
+              f"[{fr(r['ci_low'], d)} ; {fr(r['ci_high'], d)}] | {r['n_treated_units']} | {r['n_control_units']} | "
               f"{fr(pre['p_value'], 3) if pre else '—'} | "
-              f"{(fr(pt['estimate']) + ' [' + fr(pt['ci_low']) + ' ; ' + fr(pt['ci_high']) + ']') if pt else '—'} | "
+              f"{(fr(pt['estimate'], d) + ' [' + fr(pt['ci_low'], d) + ' ; ' + fr(pt['ci_high'], d) + ']') if pt else '—'} | "
               f"{fr(ps['p_value'], 3) if ps else '—'} | "
               f"{fr(s['breakdown']) if s and s.get('breakdown') is not None else ('aucune' if s else '—')} |")
     print()
@@ -59,9 +61,10 @@ def main(folder):
     for programme, transform, method, r in rows:
         if method != "cs" or r.get("failed"):
             continue
+        d = 4 if transform == "log" else 2
         for c in r.get("by_cohort", []):
             print(f"| {PROGRAMMES[programme]} | {TRANSFORMS[transform]} | {c['cohort']} | {c['n_units']} | "
-                  f"{c['n_years']} | {fr(c['estimate'])} | [{fr(c['ci_low'])} ; {fr(c['ci_high'])}] |")
+                  f"{c['n_years']} | {fr(c['estimate'], d)} | [{fr(c['ci_low'], d)} ; {fr(c['ci_high'], d)}] |")
     print()
     print("La lecture de ces chiffres est dans `lecture.md`, écrite à partir d’eux.")
 
