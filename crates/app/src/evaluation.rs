@@ -180,6 +180,14 @@ async fn compute(
             }
         }
     };
+    // Baseline covariates (CS, doubly robust): a territory without a value is left out.
+    let (covariates, without_covariate) = covariate_values(&rows, referential, valid.unit_kind, &request.covariates);
+    if !request.covariates.is_empty() {
+        rows.retain(|r| covariates.contains_key(&r.unit));
+        if rows.is_empty() {
+            return Ok(failed("aucun territoire n’a de valeur pour toutes les covariables demandées"));
+        }
+    }
     // A matched comparison is estimated with the matching weights, except by Sun &
     // Abraham, which has no weighted version (the weights are then left aside and said).
     let weighting = match (&weights, request.method) {
@@ -189,6 +197,7 @@ async fn compute(
     };
     let unit_weights = if weighting == Weighting::Matching { weights.clone() } else { None };
     let panel_csv = panel_text(&rows);
+    let covariate_names: Vec<String> = request.covariates.iter().map(|c| c.label_fr().to_owned()).collect();
     store.evaluation_progress(&job.id, worker, "estimate", 50).await?;
     let spec = Spec { method: request.method, control: request.control, anticipation: request.anticipation };
     let draws = request.placebo_draws as usize;
@@ -200,6 +209,12 @@ async fn compute(
         let panel = match &unit_weights {
             Some(w) => panel.with_unit_weights(|code| w.get(code).copied())?,
             None => panel,
+        };
+        let panel = if covariate_names.is_empty() {
+            panel
+        } else {
+            let names: Vec<&str> = covariate_names.iter().map(|n| n.as_str()).collect();
+            panel.with_unit_covariates(&names, |code| covariates.get(code).cloned())?
         };
         // The wild bootstrap first: a panel that cannot be clustered fails the job early.
         let wild = match &clusters {
@@ -235,7 +250,7 @@ async fn compute(
     let mut result = match estimated {
         Ok(Ok(r)) => r,
         Ok(Err(reason)) => return Ok(Err(reason)),
-        Err(e) => return Ok(failed(format!("estimation impossible : {e}"))),
+        Err(e) => return Ok(failed(format!("estimation impossible : {}", impact_error_fr(&e)))),
     };
     result.matching = matching;
     if !without_cluster.is_empty() {
@@ -273,6 +288,21 @@ async fn compute(
                     "adhésions n’ont pas de date de signature ni de labellisation"
                 },
                 if n < 2 { "son territoire est" } else { "leurs territoires sont" }
+            ),
+        );
+    }
+    if !without_covariate.is_empty() {
+        let listed = without_covariate.iter().take(20).map(String::as_str).collect::<Vec<_>>().join(", ");
+        let n = without_covariate.len();
+        result.estimate.note(
+            format!("{n} territories lack a covariate value and are left out: {listed}"),
+            format!(
+                "{n} {} : {listed}",
+                if n < 2 {
+                    "territoire sans valeur pour une covariable est écarté"
+                } else {
+                    "territoires sans valeur pour une covariable sont écartés"
+                }
             ),
         );
     }
@@ -351,6 +381,70 @@ fn without_single_year_units<V>(by_cell: BTreeMap<(String, i32), V>) -> (BTreeMa
     }
     let kept = by_cell.into_iter().filter(|((code, _), _)| !single.contains(code)).collect();
     (kept, single.into_iter().collect())
+}
+
+/// Each territory's covariate values, in the request's order, for the territories that
+/// have them all; and the territories left out for want of one. The outcome in the
+/// panel's first year with values comes from the rows, the rest from the referential.
+fn covariate_values(
+    rows: &[impact::Observation],
+    referential: &Referential,
+    kind: cohesion_core::territory::TerritoryKind,
+    wanted: &[cohesion_core::evaluation::Covariate],
+) -> (BTreeMap<String, Vec<f64>>, Vec<String>) {
+    use cohesion_core::evaluation::Covariate;
+    let mut values = BTreeMap::new();
+    let mut lacking = Vec::new();
+    if wanted.is_empty() {
+        return (values, lacking);
+    }
+    let first_year = rows.iter().map(|r| r.year).min().unwrap_or(0);
+    let first: BTreeMap<&str, f64> =
+        rows.iter().filter(|r| r.year == first_year).map(|r| (r.unit.as_str(), r.outcome)).collect();
+    let units: BTreeSet<&str> = rows.iter().map(|r| r.unit.as_str()).collect();
+    for unit in units {
+        let territory = referential.get(kind, unit);
+        let row: Option<Vec<f64>> = wanted
+            .iter()
+            .map(|c| match c {
+                Covariate::OutcomeFirstYear => first.get(unit).copied(),
+                c => territory.and_then(|t| c.of_territory(t)),
+            })
+            .collect();
+        match row {
+            Some(row) => {
+                values.insert(unit.to_owned(), row);
+            }
+            None => lacking.push(unit.to_owned()),
+        }
+    }
+    (values, lacking)
+}
+
+/// An estimator's refusal in French where it concerns the covariates (the others keep
+/// the estimator's own words).
+fn impact_error_fr(e: &impact::ImpactError) -> String {
+    use impact::ImpactError as E;
+    match e {
+        E::CollinearCovariates { group, year, .. } => format!(
+            "cohorte {group}, année {year} : les covariables sont colinéaires ou constantes dans ce groupe ; retirez-en \
+             une"
+        ),
+        E::PropensityNotConverged { group, year, iterations } => format!(
+            "cohorte {group}, année {year} : le score de propension n’a pas convergé en {iterations} itérations ; \
+             retirez ou simplifiez des covariables"
+        ),
+        E::OverlapViolated { group, year, max_score } => format!(
+            "cohorte {group}, année {year} : le score de propension atteint {max_score:.4} (des territoires sont \
+             presque sûrement traités au vu de leurs covariables, sans comparable non traité) ; retirez ou simplifiez \
+             des covariables"
+        ),
+        E::TooFewUnits { group, year, units, needed, .. } => format!(
+            "cohorte {group}, année {year} : {units} territoires dans un des groupes comparés, il en faut au moins \
+             {needed} avec ces covariables"
+        ),
+        e => e.to_string(),
+    }
 }
 
 /// The panel as `cohesion evaluate --panel` reads it (values printed to round-trip).

@@ -188,6 +188,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             comparison: cohesion_core::evaluation::Comparison::All,
             placebo_draws: cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS,
             cluster: None,
+            covariates: Vec::new(),
         };
         let t = Instant::now();
         let n = store

@@ -33,6 +33,11 @@ pub struct EvaluateArgs {
     /// (an assumption of yours, said with the result); without it they are left out.
     #[arg(long, value_name = "YEAR", requires = "programme")]
     pub undated_year: Option<i32>,
+    /// With --indicator and --method cs: baseline covariates the comparisons are
+    /// conditioned on (doubly robust), among outcome_first_year, log_population,
+    /// density_level, mountain; repeat the option or separate with commas.
+    #[arg(long = "covariate", value_name = "COVARIATE", value_delimiter = ',', value_parser = parse_covariate)]
+    pub covariates: Vec<cohesion_core::evaluation::Covariate>,
     /// With --indicator: the outcome's form.
     #[arg(long, value_enum, default_value = "level")]
     pub transform: TransformArg,
@@ -312,6 +317,14 @@ pub fn summary(r: &ImpactEstimate) -> String {
         s.push_str(&format!("Note: {n}\n"));
     }
     s
+}
+
+fn parse_covariate(s: &str) -> Result<cohesion_core::evaluation::Covariate, String> {
+    use cohesion_core::evaluation::Covariate;
+    Covariate::ALL.into_iter().find(|c| c.code() == s).ok_or_else(|| {
+        let known: Vec<&str> = Covariate::ALL.iter().map(|c| c.code()).collect();
+        format!("unknown covariate `{s}` (known: {})", known.join(", "))
+    })
 }
 
 #[cfg(test)]

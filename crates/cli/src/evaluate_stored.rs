@@ -64,6 +64,7 @@ pub async fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
             ClusterArg::Departement => ClusterLevel::Departement,
             ClusterArg::Region => ClusterLevel::Region,
         }),
+        covariates: args.covariates.clone(),
     };
     let db = args.db.open().await?;
     db.seed_if_empty().await?;

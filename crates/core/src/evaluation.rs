@@ -172,6 +172,71 @@ pub struct EvaluationRequest {
     /// restricted bootstrap ([`crate::impact::wild_cluster_bootstrap`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterLevel>,
+    /// Baseline covariates the 2×2 comparisons are conditioned on (Callaway &
+    /// Sant'Anna only, doubly robust: [`crate::impact::callaway_santanna`] on a panel
+    /// with covariates). Empty: unconditional.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<Covariate>,
+}
+
+/// A time-invariant covariate of the territories, taken before any adoption or from
+/// the referential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Covariate {
+    /// The outcome (as transformed) in the first year of the panel with values.
+    OutcomeFirstYear,
+    /// The logarithm of the legal population in the referential (today's: a proxy of
+    /// size, measured after the adoptions).
+    LogPopulation,
+    /// The commune's density level (1 to 7, the INSEE grid).
+    DensityLevel,
+    /// 1 for a commune in a mountain massif, 0 otherwise.
+    Mountain,
+}
+
+impl Covariate {
+    pub const ALL: [Covariate; 4] =
+        [Covariate::OutcomeFirstYear, Covariate::LogPopulation, Covariate::DensityLevel, Covariate::Mountain];
+
+    /// The code of the API and the form.
+    pub fn code(self) -> &'static str {
+        match self {
+            Covariate::OutcomeFirstYear => "outcome_first_year",
+            Covariate::LogPopulation => "log_population",
+            Covariate::DensityLevel => "density_level",
+            Covariate::Mountain => "mountain",
+        }
+    }
+
+    /// Its French name, as the notes and the pages say it.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Covariate::OutcomeFirstYear => "indicateur la première année de la période",
+            Covariate::LogPopulation => "population légale (logarithme)",
+            Covariate::DensityLevel => "niveau de densité",
+            Covariate::Mountain => "commune de montagne",
+        }
+    }
+
+    /// Whether territories of `kind` have it.
+    pub fn applies_to(self, kind: TerritoryKind) -> bool {
+        match self {
+            Covariate::OutcomeFirstYear | Covariate::LogPopulation => true,
+            Covariate::DensityLevel | Covariate::Mountain => kind == TerritoryKind::Commune,
+        }
+    }
+
+    /// Its value for a territory of the referential (`None`: unknown, the territory
+    /// is left out). [`Covariate::OutcomeFirstYear`] comes from the panel, not here.
+    pub fn of_territory(self, t: &crate::territory::Territory) -> Option<f64> {
+        match self {
+            Covariate::OutcomeFirstYear => None,
+            Covariate::LogPopulation => t.population.map(|p| (1.0 + p as f64).ln()),
+            Covariate::DensityLevel => t.typology.density_level.map(f64::from),
+            Covariate::Mountain => Some(if t.typology.mountain.is_some() { 1.0 } else { 0.0 }),
+        }
+    }
 }
 
 /// The level standard errors are clustered at when it is coarser than the territories
@@ -529,6 +594,25 @@ impl EvaluationRequest {
                 Err(e) => faults.push((field, e.to_string())),
             }
         }
+        if !self.covariates.is_empty() && self.method != Method::Cs {
+            faults.push((
+                "covariates".into(),
+                "les covariables ne sont prises en compte que par la méthode de Callaway et Sant’Anna (doublement \
+                 robuste)"
+                    .into(),
+            ));
+        }
+        for (i, c) in self.covariates.iter().enumerate() {
+            if self.covariates[..i].contains(c) {
+                faults.push((format!("covariates[{i}]"), format!("« {} » donnée deux fois", c.label_fr())));
+            }
+            if let Some(kind) = kind
+                && !c.applies_to(kind)
+            {
+                faults
+                    .push((format!("covariates[{i}]"), format!("« {} » ne vaut que pour des communes", c.label_fr())));
+            }
+        }
         if let (Some(level), Some(kind)) = (self.cluster, kind)
             && !level.applies_to(kind)
         {
@@ -711,6 +795,7 @@ mod tests {
             comparison: Comparison::All,
             placebo_draws: DEFAULT_PLACEBO_DRAWS,
             cluster: None,
+            covariates: Vec::new(),
         }
     }
 

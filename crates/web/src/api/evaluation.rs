@@ -117,6 +117,11 @@ pub struct NewEvaluation {
     /// the interval and the p-value from the wild cluster restricted bootstrap, stored
     /// under `result.clustering`; absent: clustered by territory.
     cluster: Option<String>,
+    /// cs only: baseline covariates the 2x2 comparisons are conditioned on (doubly
+    /// robust, Sant'Anna & Zhao 2020 as csdid computes it), among `outcome_first_year`,
+    /// `log_population`, `density_level` and `mountain` (the last two for communes);
+    /// territories without a value are left out and named in the notes.
+    covariates: Option<Vec<String>>,
 }
 
 /// Queue an evaluation (authenticated).

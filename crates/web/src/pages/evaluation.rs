@@ -248,6 +248,17 @@ pub(super) async fn build(
         }
         facts.push(Fact { label: "Indicateur", value: format!("{name} ({unit})") });
         facts.push(Fact { label: "Méthode", value: method_label(r.method).to_owned() });
+        if !r.covariates.is_empty() {
+            let names: Vec<&str> = r.covariates.iter().map(|c| c.label_fr()).collect();
+            facts.push(Fact {
+                label: "Covariables",
+                value: format!(
+                    "{} ; chaque comparaison se fait entre territoires semblables sur ces caractéristiques \
+                     (estimateur doublement robuste de Sant’Anna et Zhao)",
+                    names.join(", ")
+                ),
+            });
+        }
         let pool = match r.control {
             ControlGroup::Never => "territoires jamais traités",
             ControlGroup::NotYet => "territoires jamais traités ou pas encore traités",

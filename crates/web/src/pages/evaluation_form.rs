@@ -67,6 +67,7 @@ struct FormPage {
     replacement: bool,
     anticipation: String,
     clusters: Vec<Choice>,
+    covariates: Vec<Choice>,
     placebo_draws: String,
 }
 
@@ -170,6 +171,14 @@ fn page(who: &Who, state: &AppState, f: &Fields) -> FormPage {
         replacement: f.get("replacement") == "oui",
         anticipation: get("anticipation", "0"),
         clusters: choices(&CLUSTERS, &get("cluster", "territory")),
+        covariates: evaluation::Covariate::ALL
+            .iter()
+            .map(|c| Choice {
+                value: c.code().into(),
+                label: covariate_label(*c).into(),
+                checked: f.all("covariable").iter().any(|v| v == c.code()),
+            })
+            .collect(),
         placebo_draws: get("placebo_draws", &DEFAULT_PLACEBO_DRAWS.to_string()),
     }
 }
@@ -260,6 +269,7 @@ fn form_field(path: &str) -> String {
     match path {
         p if p.starts_with("treated") => "intervention".into(),
         p if p.starts_with("comparison") => "comparison".into(),
+        p if p.starts_with("covariates") => "covariates".into(),
         "to" => "from".into(),
         p => p.into(),
     }
@@ -362,6 +372,8 @@ fn build(f: &Fields, form: &FormPage) -> Result<EvaluationRequest, Vec<(String, 
         errors.push(("placebo_draws".into(), "Un nombre de tirages, de 0 à 999.".into()));
         0
     });
+    let covariates: Vec<evaluation::Covariate> =
+        evaluation::Covariate::ALL.into_iter().filter(|c| f.all("covariable").iter().any(|v| v == c.code())).collect();
     let cluster = match f.get("cluster") {
         "departement" => Some(ClusterLevel::Departement),
         "region" => Some(ClusterLevel::Region),
@@ -382,5 +394,19 @@ fn build(f: &Fields, form: &FormPage) -> Result<EvaluationRequest, Vec<(String, 
         comparison,
         placebo_draws,
         cluster,
+        covariates,
     })
+}
+
+/// A covariate as the form offers it.
+fn covariate_label(c: evaluation::Covariate) -> &'static str {
+    use evaluation::Covariate;
+    match c {
+        Covariate::OutcomeFirstYear => "L’indicateur la première année de la période",
+        Covariate::LogPopulation => {
+            "La population légale (logarithme ; celle d’aujourd’hui, mesurée après les adoptions)"
+        }
+        Covariate::DensityLevel => "Le niveau de densité (communes)",
+        Covariate::Mountain => "Commune de montagne (communes)",
+    }
 }

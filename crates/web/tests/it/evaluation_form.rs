@@ -236,6 +236,34 @@ async fn story(db: TestDb) {
     ] {
         assert!(page.contains(needle), "the evaluation page lacks « {needle} »");
     }
+    // Baseline covariates (Callaway & Sant'Anna, doubly robust): refused with another
+    // method, on their field; with CS, estimated conditionally and said on the page.
+    let mut conditional: Vec<(&str, &str)> =
+        fields.iter().copied().filter(|(k, _)| !matches!(*k, "comparison" | "k" | "method")).collect();
+    conditional.extend([
+        ("comparison", "not_yet"),
+        ("covariable", "outcome_first_year"),
+        ("covariable", "density_level"),
+        ("method", "twfe"),
+    ]);
+    let (status, _, page) = b.post(&app.url("/evaluations/nouvelle"), &conditional).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("les covariables ne sont prises en compte que par la méthode de Callaway"), "on its field");
+    assert!(page.contains("id=\"covariable-density_level\" name=\"covariable\" value=\"density_level\" checked"));
+    conditional.retain(|(k, _)| *k != "method");
+    conditional.push(("method", "cs"));
+    let (status, headers, _) = b.post(&app.url("/evaluations/nouvelle"), &conditional).await;
+    assert_eq!(status, 303);
+    let conditional_page = headers.get("location").and_then(|v| v.to_str().ok()).expect("location").to_owned();
+    let job = app.run_evaluation(conditional_page.trim_start_matches("/evaluations/")).await;
+    assert_eq!(job.status, "done", "{:?}", job.error);
+    let result = job.result.expect("result");
+    assert!((result["estimate"].as_f64().expect("estimate") - 3.0).abs() < 0.5, "{}", result["estimate"]);
+    let notes = result["notes"].as_array().expect("notes");
+    assert!(notes.iter().any(|n| n.as_str().is_some_and(|n| n.contains("doubly robust"))), "{notes:?}");
+    let page = b.get(&app.url(&conditional_page)).await.2;
+    assert!(page.contains("indicateur la première année de la période, niveau de densité ; chaque comparaison"));
+
     // The list of evaluations offers the form; so does a programme's page.
     assert!(b.get(&app.url("/evaluations")).await.2.contains("href=\"/evaluations/nouvelle\""));
 
@@ -419,6 +447,6 @@ async fn import_creations(store: &cohesion_store::Store, values: &[ParsedValue])
 }
 
 /// Form fields as the test browser posts them.
-fn pairs(fields: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

@@ -270,7 +270,7 @@ async fn story(db: TestDb) {
     let list = b.get(&app.url("/evaluations")).await.2;
     let marked = format!("relance de <a href=\"/evaluations/{original}\">l’évaluation du ");
     assert_eq!(list.matches(&marked).count(), 2, "both re-runs marked");
-    assert!(list.contains("<td>20 territoires</td>"), "the intervention named");
+    assert!(list.contains("<td>21 territoires</td>"), "the intervention named (Saint-Pierre listed too)");
 }
 
 storage_test!(evaluation_rerun, |db: TestDb| async move { story(db).await });

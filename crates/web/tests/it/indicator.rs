@@ -132,6 +132,7 @@ async fn story(db: TestDb) {
         comparison: cohesion_core::evaluation::Comparison::All,
         placebo_draws: cohesion_core::evaluation::DEFAULT_PLACEBO_DRAWS,
         cluster: None,
+        covariates: Vec::new(),
     };
     let ok = db
         .store
