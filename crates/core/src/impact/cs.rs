@@ -20,7 +20,7 @@
 use super::drdid::{CellFault, CovariateMethod, Nuisance};
 use super::pretrend::wald_test;
 use super::result::{
-    CohortEstimate, ControlGroup, EventTimeEstimate, ImpactEstimate, Method, UniformBand, UniformBandPoint, Z_95,
+    CohortEstimate, ControlGroup, EventTimeEstimate, ImpactEstimate, Method, UniformBand, UniformBandPoint,
 };
 use super::rng::Rng;
 use super::{ImpactError, Panel};
@@ -241,16 +241,8 @@ pub fn callaway_santanna_with(
             continue;
         }
         let (a, f) = aggregate(&own, &sample);
-        let se = std_error(&f, nf);
-        out.by_cohort.push(CohortEstimate {
-            cohort: g,
-            estimate: a,
-            std_error: se,
-            ci_low: a - Z_95 * se,
-            ci_high: a + Z_95 * se,
-            n_units: sample.group.iter().filter(|x| **x == Some(g)).count(),
-            n_years: own.len(),
-        });
+        let units = sample.group.iter().filter(|x| **x == Some(g)).count();
+        out.by_cohort.push(CohortEstimate::new(g, a, std_error(&f, nf), units, own.len()));
     }
 
     let mut events: Vec<i32> = cells.iter().map(|c| c.year - c.group).collect();

@@ -21,7 +21,7 @@
 
 use super::fe::TwoWayFe;
 use super::pretrend::wald_test;
-use super::result::{CohortEstimate, EventTimeEstimate, ImpactEstimate, Method, Z_95};
+use super::result::{CohortEstimate, EventTimeEstimate, ImpactEstimate, Method};
 use super::twfe::{GroupDesign, fe_ols};
 use super::{ImpactError, Panel};
 
@@ -143,15 +143,7 @@ pub fn imputation(panel: &Panel, opts: &ImputationOptions) -> Result<ImpactEstim
             let mut periods: Vec<usize> = sel.iter().map(|i| treated[*i].t).collect();
             periods.sort_unstable();
             periods.dedup();
-            out.by_cohort.push(CohortEstimate {
-                cohort: g,
-                estimate: est,
-                std_error: se,
-                ci_low: est - Z_95 * se,
-                ci_high: est + Z_95 * se,
-                n_units: units.len(),
-                n_years: periods.len(),
-            });
+            out.by_cohort.push(CohortEstimate::new(g, est, se, units.len(), periods.len()));
         }
     }
     let mut treated_units: Vec<usize> = post.iter().map(|i| treated[*i].unit).collect();

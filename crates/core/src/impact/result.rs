@@ -97,6 +97,21 @@ pub struct CohortEstimate {
     pub n_years: usize,
 }
 
+impl CohortEstimate {
+    /// The estimate with its 95 % normal interval.
+    pub(crate) fn new(cohort: i32, estimate: f64, std_error: f64, n_units: usize, n_years: usize) -> Self {
+        CohortEstimate {
+            cohort,
+            estimate,
+            std_error,
+            ci_low: estimate - Z_95 * std_error,
+            ci_high: estimate + Z_95 * std_error,
+            n_units,
+            n_years,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImpactEstimate {
     pub method: Method,
