@@ -33,4 +33,23 @@ for programme in acv pvd; do
     done
   done
 done
+# Two other comparison groups, on the logarithm with Callaway & Sant'Anna: the 5 nearest
+# never-treated neighbours of each member (outcome before adoption, population,
+# typologies), and all communes with the comparisons conditioned on baseline covariates
+# (the logarithm in 2016, density level, mountain; doubly robust).
+for programme in acv pvd; do
+  undated=()
+  [ "$programme" = acv ] && undated=(--undated-year 2018)
+  echo "== $programme log cs matched" >&2
+  "$bin" evaluate --data-dir "$data" --indicator population --programme "$programme" "${undated[@]}" \
+    --from 2016 --to 2023 --method cs --control never --transform log --matched 5 \
+    --placebo-draws 99 --json > "$out/$programme-log-cs-matched.json" \
+    || rm -f "$out/$programme-log-cs-matched.json"
+  echo "== $programme log cs covariates" >&2
+  "$bin" evaluate --data-dir "$data" --indicator population --programme "$programme" "${undated[@]}" \
+    --from 2016 --to 2023 --method cs --control notyet --transform log \
+    --covariate outcome_first_year,density_level,mountain \
+    --placebo-draws 99 --json > "$out/$programme-log-cs-covariates.json" \
+    || rm -f "$out/$programme-log-cs-covariates.json"
+done
 python3 "$out/summary.py" "$out" > "$out/README.md"

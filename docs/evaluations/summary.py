@@ -66,6 +66,31 @@ def main(folder):
             print(f"| {PROGRAMMES[programme]} | {TRANSFORMS[transform]} | {c['cohort']} | {c['n_units']} | "
                   f"{c['n_years']} | {fr(c['estimate'], d)} | [{fr(c['ci_low'], d)} ; {fr(c['ci_high'], d)}] |")
     print()
+    print("Autres groupes de comparaison, en logarithme, Callaway & Sant’Anna : les 5 plus proches voisines "
+          "jamais traitées de chaque membre (appariement sur l’indicateur avant l’adoption, la population et les "
+          "typologies, estimation pondérée par les poids d’appariement), et toutes les communes avec des "
+          "comparaisons conditionnées par des covariables (logarithme en 2016, niveau de densité, montagne ; "
+          "doublement robuste) :")
+    print()
+    print("| programme | comparaison | effet | IC 95 % | traités | comparaison | pré-tendance p | placebo temps | "
+          "placebo espace p |")
+    print("|---|---|---:|---|---:|---:|---:|---|---:|")
+    variants = {"matched": "5 voisines appariées", "covariates": "covariables (doublement robuste)"}
+    for programme in PROGRAMMES:
+        for variant, label in variants.items():
+            path = Path(folder) / f"{programme}-log-cs-{variant}.json"
+            r = json.loads(path.read_text()) if path.exists() else None
+            if not r or "estimate" not in r:
+                print(f"| {PROGRAMMES[programme]} | {label} | pas de résultat (voir la sortie de `run.sh`) "
+                      "| | | | | | |")
+                continue
+            pt, ps, pre = r.get("placebo_time"), r.get("placebo_space"), r.get("pretrend")
+            print(f"| {PROGRAMMES[programme]} | {label} | {fr(r['estimate'], 4)} | "
+                  f"[{fr(r['ci_low'], 4)} ; {fr(r['ci_high'], 4)}] | {r['n_treated_units']} | "
+                  f"{r['n_control_units']} | {fr(pre['p_value'], 3) if pre else '—'} | "
+                  f"{(fr(pt['estimate'], 4) + ' [' + fr(pt['ci_low'], 4) + ' ; ' + fr(pt['ci_high'], 4) + ']') if pt else '—'} | "
+                  f"{fr(ps['p_value'], 3) if ps else '—'} |")
+    print()
     print("La lecture de ces chiffres est dans `lecture.md`, écrite à partir d’eux.")
 
 

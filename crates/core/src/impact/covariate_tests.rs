@@ -162,3 +162,34 @@ fn collinear_separating_or_too_many_covariates_are_typed_errors() -> Result<(), 
     }
     Ok(())
 }
+
+#[test]
+fn a_cell_whose_adjustment_fails_is_left_out_and_said() -> Result<(), ImpactError> {
+    let (rows, covs) = selected(1500, false, 0.0, 5);
+    let cohort: std::collections::HashMap<&str, Option<i32>> =
+        rows.iter().map(|r| (r.unit.as_str(), r.first_treated)).collect();
+    let x: std::collections::HashMap<&str, f64> = covs.iter().map(|(u, v)| (u.as_str(), v[0])).collect();
+    // The 2014 cohort lies far beyond every other unit on the covariate: its cells have
+    // no overlap, the others do.
+    let shifted = Panel::from_observations(&rows)?.with_unit_covariates(&["x"], |u| {
+        let shift = if cohort.get(u).copied().flatten() == Some(2014) { 50.0 } else { 0.0 };
+        x.get(u).map(|v| vec![v + shift])
+    })?;
+    let r = callaway_santanna(&shifted, &cs(ControlGroup::Never))?;
+    let cohorts: Vec<i32> = r.by_cohort.iter().map(|c| c.cohort).collect();
+    assert_eq!(cohorts, vec![2015, 2016], "the 2014 cohort's cells are left out");
+    assert!(r.notes.iter().any(|n| n.contains("left out: their covariate adjustment could not be")), "{:?}", r.notes);
+    assert!(r.notes_fr.iter().any(|n| n.contains("l’ajustement sur les covariables n’a pas pu y être estimé")));
+    assert!((r.estimate - 1.0).abs() < 4.0 * r.std_error, "{} ± {}", r.estimate, r.std_error);
+    // When every post-adoption cell fails, the first one's reason is the refusal.
+    let all_far = Panel::from_observations(&rows)?.with_unit_covariates(&["x"], |u| {
+        let shift = if cohort.get(u).copied().flatten().is_some() { 50.0 } else { 0.0 };
+        x.get(u).map(|v| vec![v + shift])
+    })?;
+    let err = callaway_santanna(&all_far, &cs(ControlGroup::Never)).err();
+    assert!(
+        matches!(err, Some(ImpactError::OverlapViolated { .. } | ImpactError::PropensityNotConverged { .. })),
+        "{err:?}"
+    );
+    Ok(())
+}

@@ -90,6 +90,8 @@ pub fn callaway_santanna_with(
     let mut cells: Vec<Cell> = Vec::new();
     let mut used_as_control = vec![false; n];
     let mut skipped = 0usize;
+    // Cells whose covariate adjustment failed: cohort, year, why.
+    let mut unadjusted: Vec<(i32, i32, ImpactError)> = Vec::new();
     let (mut dy_g, mut dy_c) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let t_n = years.len();
     let grid = panel.grid();
@@ -166,9 +168,17 @@ pub fn callaway_santanna_with(
                 if nuisance.as_ref().is_none_or(|c| c.units != cell_units) {
                     let treated: Vec<usize> = dy_g.iter().map(|v| v.0).collect();
                     let controls: Vec<usize> = dy_c.iter().map(|v| v.0).collect();
-                    let fresh = Nuisance::new(&treated, &controls, p, |s| &x[s * p..(s + 1) * p], |s| omega[s], method)
-                        .map_err(|f| cell_error(f, g, year))?;
-                    nuisance = Some(fresh);
+                    // A cell whose covariate adjustment cannot be estimated is left
+                    // out and said, as csdid does (its ATT(g,t) is NA there); if no
+                    // post-adoption cell is left, its reason is the estimate's refusal.
+                    match Nuisance::new(&treated, &controls, p, |s| &x[s * p..(s + 1) * p], |s| omega[s], method) {
+                        Ok(fresh) => nuisance = Some(fresh),
+                        Err(f) => {
+                            unadjusted.push((g, year, cell_error(f, g, year)));
+                            nuisance = None;
+                            continue;
+                        }
+                    }
                 }
                 let Some(nu) = nuisance.as_ref() else { continue };
                 cell_dy.clear();
@@ -218,7 +228,31 @@ pub fn callaway_santanna_with(
         ));
     }
 
+    if !unadjusted.is_empty() {
+        let n = unadjusted.len();
+        let mut listed: Vec<String> = unadjusted.iter().map(|(g, y, _)| format!("{g}/{y}")).collect();
+        listed.truncate(20);
+        let listed = listed.join(", ");
+        let first = unadjusted.first().map(|(_, _, e)| e.to_string()).unwrap_or_default();
+        notes.push((
+            format!(
+                "{n} group-time cells (cohort/year: {listed}) left out: their covariate adjustment could not be \
+                 estimated (first: {first}); the aggregates average the other cells (csdid: NA cells)"
+            ),
+            format!(
+                "{n} {} (cohorte/année : {listed}) : l’ajustement sur les covariables n’a pas pu y être estimé \
+                 (score de propension sans convergence, recouvrement insuffisant, covariables colinéaires ou trop peu \
+                 de territoires) ; les agrégats portent sur les autres cellules",
+                if n < 2 { "cellule groupe-année écartée" } else { "cellules groupe-année écartées" }
+            ),
+        ));
+    }
     let post: Vec<&Cell> = cells.iter().filter(|c| c.year >= c.group).collect();
+    if post.is_empty()
+        && let Some(pos) = unadjusted.iter().position(|(g, y, _)| y >= g)
+    {
+        return Err(unadjusted.swap_remove(pos).2);
+    }
     if post.is_empty() {
         // Name the cause when it is the absence of never-treated units (issue 18, 8).
         if opts.control == ControlGroup::Never && !sample.group.iter().any(Option::is_none) {
